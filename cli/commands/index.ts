@@ -1,0 +1,7 @@
+import type { CliCommand } from "../command.ts";
+
+/**
+ * The command registry: adding a command is adding a file under cli/commands/ and one line here.
+ * Commands are imported lazily so `streamchaos fake` does not load the harness.
+ */
+export const commands: Record<string, () => Promise<CliCommand>> = {};

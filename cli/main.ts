@@ -1,0 +1,65 @@
+import { isUserError, renderUserError, StreamchaosError } from "../lib/errors.ts";
+import { disposeAllLive } from "../lib/lifecycle.ts";
+import type { CliIO } from "./command.ts";
+import { commands } from "./commands/index.ts";
+
+export async function main(argv: string[], io?: Partial<CliIO>): Promise<number> {
+  const controller = new AbortController();
+  const fullIO: CliIO = {
+    stdout: io?.stdout ?? process.stdout,
+    stderr: io?.stderr ?? process.stderr,
+    stopSignal: io?.stopSignal ?? controller.signal,
+  };
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    fullIO.stdout.write(await helpText());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-v") {
+    const pkg = await import("../package.json", { with: { type: "json" } });
+    fullIO.stdout.write(`${pkg.default.version}\n`);
+    return 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    fullIO.stderr.write(
+      renderUserError(
+        new StreamchaosError("CLI_UNKNOWN_COMMAND", {
+          what: `Unknown command "${name}"`,
+          fix: `Run one of: ${Object.keys(commands).sort().join(", ")}. See \`streamchaos help\`.`,
+        }),
+      ) + "\n",
+    );
+    return 2;
+  }
+  const onSignal = () => controller.abort(new Error("interrupted"));
+  if (!io?.stopSignal) {
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+  }
+  try {
+    const command = await load();
+    return await command.run(rest, fullIO);
+  } catch (error) {
+    if (isUserError(error)) {
+      fullIO.stderr.write(`${renderUserError(error)}\n`);
+      return 2;
+    }
+    fullIO.stderr.write(`streamchaos: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 3;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await disposeAllLive();
+  }
+}
+
+async function helpText(): Promise<string> {
+  const lines = ["streamchaos: chaos-testing harness for LLM streaming stacks", "", "Commands:"];
+  for (const [name, load] of Object.entries(commands).sort(([a], [b]) => a.localeCompare(b))) {
+    const command = await load();
+    lines.push(`  ${name.padEnd(10)} ${command.summary}`);
+  }
+  lines.push("", "Run `streamchaos <command> --help` for a command's options.", "");
+  return lines.join("\n");
+}

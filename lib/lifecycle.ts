@@ -1,0 +1,99 @@
+import { StreamchaosError } from "./errors.ts";
+
+type Cleanup = () => unknown | Promise<unknown>;
+
+/**
+ * A stack of async cleanups run in reverse order, every one of them even if some throw
+ * (like AsyncDisposableStack, which Node 20 does not ship). Used by every started handle so that
+ * `await using` tears down processes, sockets, temp dirs and ports also when a test fails.
+ */
+export class Teardown implements AsyncDisposable {
+  #cleanups: Cleanup[] = [];
+  #disposed = false;
+
+  defer(cleanup: Cleanup): void {
+    if (this.#disposed) throw new Error("Teardown already ran; cannot defer more cleanups");
+    this.#cleanups.push(cleanup);
+  }
+
+  use<T extends AsyncDisposable | Disposable>(resource: T): T {
+    this.defer(() =>
+      Symbol.asyncDispose in resource
+        ? (resource as AsyncDisposable)[Symbol.asyncDispose]()
+        : (resource as Disposable)[Symbol.dispose](),
+    );
+    return resource;
+  }
+
+  /** Hands the pending cleanups to a new Teardown (for a constructor that succeeded). */
+  move(): Teardown {
+    const next = new Teardown();
+    next.#cleanups = this.#cleanups;
+    this.#cleanups = [];
+    return next;
+  }
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    const errors: unknown[] = [];
+    for (const cleanup of this.#cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    this.#cleanups = [];
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) {
+      throw new StreamchaosError("TEARDOWN_FAILED", {
+        what: `${errors.length} cleanups failed during teardown`,
+        details: errors.map((e) => String(e instanceof Error ? e.message : e)),
+        cause: errors[0],
+      });
+    }
+  }
+
+  dispose(): Promise<void> {
+    return this[Symbol.asyncDispose]();
+  }
+}
+
+/**
+ * Process-wide registry of live resources, disposed on SIGINT/SIGTERM so that Ctrl-C leaves no
+ * process, container, port or temp dir behind. Handles register themselves when started and
+ * unregister when disposed.
+ */
+const live = new Set<AsyncDisposable>();
+let signalsInstalled = false;
+
+export function trackLive(resource: AsyncDisposable): () => void {
+  live.add(resource);
+  installSignalHandlers();
+  return () => live.delete(resource);
+}
+
+export async function disposeAllLive(): Promise<void> {
+  const resources = [...live].reverse();
+  live.clear();
+  await Promise.allSettled(resources.map((r) => r[Symbol.asyncDispose]()));
+}
+
+function installSignalHandlers(): void {
+  if (signalsInstalled || process.env.VITEST) return;
+  signalsInstalled = true;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const code = signal === "SIGINT" ? 130 : 143;
+    process.stderr.write(`\nstreamchaos: ${signal} received, cleaning up...\n`);
+    const hardExit = setTimeout(() => process.exit(code), 10_000);
+    hardExit.unref();
+    void disposeAllLive().finally(() => process.exit(code));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+}
