@@ -1,0 +1,87 @@
+/**
+ * What the probe saw for one request, decoded from raw socket bytes. This is the source of truth
+ * for every client-side check: all times are epoch ms from lib/clock.ts `now()`.
+ */
+
+export interface ProbeRead {
+  t: number;
+  bytes: Buffer;
+}
+
+export interface ProbeChunk {
+  /** Arrival time of the read that completed this chunk's data. */
+  t: number;
+  size: number;
+  data: Buffer;
+}
+
+/**
+ * How the connection ended, as the socket told it:
+ * - clean: the body was complete per its framing (`0\r\n\r\n`, Content-Length reached, or close-delimited EOF)
+ * - fin-mid-body: the peer closed (FIN) before the body was complete (e.g. chunked with no terminator)
+ * - rst: ECONNRESET / EPIPE from the peer
+ * - timeout: the probe's own idle or total timeout fired
+ * - client-disconnect: the probe hung up on purpose (scenario's client behaviour)
+ * - connect-failed: no connection (ECONNREFUSED...)
+ */
+export type ProbeEndKind = "clean" | "fin-mid-body" | "rst" | "timeout" | "client-disconnect" | "connect-failed";
+
+export interface SseEventView {
+  t: number;
+  event?: string;
+  data: string;
+  id?: string;
+}
+
+export interface ProbeObservation {
+  request: { method: string; url: string; headers: Record<string, string>; body?: string };
+  startedAt: number;
+  connectedAt?: number;
+  /** Raw reads, in order, exactly as received. */
+  reads: ProbeRead[];
+  response?: {
+    statusCode: number;
+    statusText: string;
+    httpVersion: string;
+    /** Header pairs in wire order, names as sent. */
+    headers: Array<[string, string]>;
+    headersAt: number;
+    framing: "chunked" | "content-length" | "close-delimited" | "none";
+  };
+  /** First byte of anything on the socket. */
+  firstByteAt?: number;
+  /** First byte of body (after the header block). */
+  firstBodyByteAt?: number;
+  chunks: ProbeChunk[];
+  /** The decoded body (de-chunked), and its pieces with arrival times. */
+  body: Buffer;
+  bodyReads: ProbeRead[];
+  /** `0\r\n\r\n` (with optional trailers) arrived. */
+  terminatorSeen: boolean;
+  /** The body is complete per its framing. */
+  complete: boolean;
+  /** Bytes left undecoded when the connection ended (a partial chunk-size line, a partial chunk). */
+  trailingGarbage?: Buffer;
+  end: { kind: ProbeEndKind; t: number; detail?: string };
+  /** Set when the scenario asked the probe to hang up. */
+  disconnect?: { reason: string; t: number };
+  /** SSE view (eventsource-parser) of the body, when the response is text/event-stream. */
+  sse: {
+    events: SseEventView[];
+    comments: Array<{ t: number; text: string }>;
+    retry?: number;
+    /** Bytes of a final event that never got its blank line (the parser drops it, as browsers do). */
+    unterminatedTail?: string;
+    errors: string[];
+  };
+  /** The body as UTF-8 text (invalid sequences replaced). */
+  text: string;
+  /** What an undici fetch() consumer reading these exact bytes would have seen. */
+  fetchView: {
+    outcome: "complete" | "terminated" | "fetch-failed" | "aborted" | "not-run";
+    status?: number;
+    /** The error a fetch consumer got: e.g. "TypeError: terminated (cause: SocketError: other side closed)". */
+    error?: string;
+    bodyBytes?: number;
+  };
+}
