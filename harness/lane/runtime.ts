@@ -1,0 +1,84 @@
+/**
+ * How a lane's boxes are started. `local` runs processes on loopback; `docker` runs containers on a
+ * network of their own. The lane only ever talks to this interface, so scenarios and checks do not
+ * know which runtime they run on, and verdicts must be equal on both.
+ *
+ * Addresses: every box has an `internal` address (how the NEXT box in the topology reaches it: on
+ * docker a network alias like `fake:8080`, on local 127.0.0.1:port) and an `external` address (how
+ * the harness process on the host reaches it: on docker a mapped port on localhost).
+ */
+
+export interface Address {
+  host: string;
+  port: number;
+}
+
+export interface BoxAddress {
+  internal: Address;
+  external: Address;
+}
+
+export interface LogLine {
+  t: number;
+  line: string;
+  /** "stdout" | "stderr" | "error.log" | ... */
+  source: string;
+}
+
+export interface StartedBox extends AsyncDisposable {
+  name: string;
+  address: BoxAddress;
+  /** Captured output so far (SUT stdout/stderr, the edge's error log...). */
+  logs(): LogLine[];
+  /** False once the process or container has exited. */
+  alive(): Promise<boolean>;
+}
+
+export interface FakeBox extends StartedBox {
+  /** Admin URL reachable from the harness (host side). */
+  adminUrl: string;
+}
+
+export interface ToxiproxyBox extends StartedBox {
+  /** Toxiproxy HTTP API reachable from the harness. */
+  apiUrl: string;
+  /**
+   * Listen addresses for the hop proxies the lane will create: `listen` is what to put in the proxy's
+   * `listen` field (inside the toxiproxy box), `address` is how others reach it.
+   */
+  hopSlots: Array<{ listen: string; address: BoxAddress }>;
+}
+
+export interface BackendSpec {
+  name: string;
+  /** A command run by the runtime (local: a process; docker: inside `image`, or on the host via host-gateway). */
+  command?: { command: string; args: string[]; cwd?: string };
+  /** Docker image to run (docker runtime). */
+  image?: string;
+  /** Environment; values already templated by the lane. `{{port}}` is the port the backend must listen on. */
+  env: Record<string, string>;
+  /** Health path polled until 2xx. */
+  healthPath: string;
+  readyTimeoutMs: number;
+  /** Port to listen on inside its box (docker) — local picks a free one. */
+  port?: number;
+}
+
+export interface EdgeSpec {
+  edge: string;
+  profile?: string;
+  configFile?: string;
+  upstream: Address;
+}
+
+export interface Runtime extends AsyncDisposable {
+  readonly name: "local" | "docker";
+  startFake(): Promise<FakeBox>;
+  startToxiproxy(slots: number): Promise<ToxiproxyBox>;
+  /**
+   * Starts the backend; `env` values may contain `{{port}}`, which the runtime fills with the port the
+   * backend listens on. `templateVars` gives it the addresses it must reach (already internal).
+   */
+  startBackend(spec: BackendSpec): Promise<StartedBox>;
+  startEdge(spec: EdgeSpec): Promise<StartedBox>;
+}
