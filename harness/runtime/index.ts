@@ -1,0 +1,16 @@
+export { installHintFor } from "./install-hints.ts";
+export type { LogLine, LogListener, LogSource, LogStream } from "./log-lines.ts";
+export { formatLogTail, LineLog } from "./log-lines.ts";
+export type { ProcessOptions } from "./start-process.ts";
+export { startProcess } from "./start-process.ts";
+export type { ProcessExit, StartedProcess } from "./started-process.ts";
+export type { TemplateVars } from "./template.ts";
+export { renderTemplate, templatePlaceholders } from "./template.ts";
+export { AllWaitStrategy } from "./wait/all-wait.ts";
+export type { HttpWaitOptions } from "./wait/http-wait.ts";
+export { HttpWaitStrategy } from "./wait/http-wait.ts";
+export { LogLineWaitStrategy } from "./wait/log-line-wait.ts";
+export { PortWaitStrategy } from "./wait/port-wait.ts";
+export { Wait } from "./wait/wait.ts";
+export type { ReadinessContext, WaitStrategy } from "./wait/wait-strategy.ts";
+export { DEFAULT_READINESS_TIMEOUT_MS, PollingWaitStrategy } from "./wait/wait-strategy.ts";

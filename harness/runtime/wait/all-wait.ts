@@ -1,0 +1,74 @@
+import { UserError } from "../../../lib/errors.ts";
+import { DEFAULT_READINESS_TIMEOUT_MS, type ReadinessContext, type WaitStrategy } from "./wait-strategy.ts";
+
+/**
+ * Ready when every strategy is, checked concurrently under one deadline. A child with its own
+ * `withTimeout` keeps it; the others share this one's.
+ */
+export class AllWaitStrategy implements WaitStrategy {
+  #timeoutMs = DEFAULT_READINESS_TIMEOUT_MS;
+  #explicit = false;
+
+  constructor(readonly strategies: WaitStrategy[]) {
+    if (strategies.length === 0) {
+      throw new UserError("READINESS_EMPTY", {
+        what: "Wait.forAll was given no strategies",
+        fix: "Pass at least one strategy, e.g. Wait.forAll([Wait.forPort(host, port)]).",
+      });
+    }
+  }
+
+  get timeoutMs(): number {
+    return this.#timeoutMs;
+  }
+
+  get hasExplicitTimeout(): boolean {
+    return this.#explicit;
+  }
+
+  withTimeout(ms: number): this {
+    if (!Number.isFinite(ms) || ms <= 0) {
+      throw new UserError("READINESS_INVALID_TIMEOUT", {
+        what: `Invalid readiness timeout ${ms}`,
+        fix: "Pass a positive number of milliseconds.",
+      });
+    }
+    this.#timeoutMs = ms;
+    this.#explicit = true;
+    return this;
+  }
+
+  describe(): string {
+    return `all of [${this.strategies.map((s) => s.describe()).join("; ")}]`;
+  }
+
+  async waitUntilReady(context: ReadinessContext): Promise<void> {
+    const stop = new AbortController();
+    const signal = AbortSignal.any([context.signal, stop.signal]);
+    const deadline = new Error("forAll deadline");
+    const timer = setTimeout(() => stop.abort(deadline), this.#timeoutMs);
+    const pending = new Set(this.strategies.map((s) => s.describe()));
+    try {
+      await Promise.all(
+        this.strategies.map(async (strategy) => {
+          if (!strategy.hasExplicitTimeout) strategy.withTimeout(this.#timeoutMs);
+          await strategy.waitUntilReady({ ...context, signal });
+          pending.delete(strategy.describe());
+        }),
+      );
+    } catch (error) {
+      stop.abort(error);
+      if (context.signal.aborted) throw context.signal.reason;
+      // Our own deadline aborted the children: say so with the numbers and what was still missing.
+      if (error === deadline) {
+        throw new UserError("READINESS_TIMEOUT", {
+          what: `Not ready: ${this.describe()}`,
+          why: `still waiting for [${[...pending].join("; ")}] after ${this.#timeoutMs}ms`,
+        });
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
