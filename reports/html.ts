@@ -1,0 +1,222 @@
+import type { CheckResult, RunResult, ScenarioResult, ScenarioStatus } from "../harness/results.ts";
+import { type ComparedResult, compareRuns } from "./compare.ts";
+import { esc } from "./internal/html-escape.ts";
+import { buildMatrix, isExpected, isFailing } from "./internal/matrix.ts";
+import { writeReportFile } from "./internal/output.ts";
+import { formatDuration, plural } from "./internal/text.ts";
+import { fmt, MAX_DRAWN_EVENTS, renderTimelineSvg } from "./internal/timeline-svg.ts";
+import type { FinishOptions, FinishOutput, Reporter } from "./reporter.ts";
+
+export const HTML_FILE = "report.html";
+
+/** Rows of the per-scenario event table; the SVG has its own cap. */
+const MAX_EVENT_ROWS = 2000;
+
+const MARK: Record<ScenarioStatus, string> = { pass: "✓", fail: "✗", error: "!", skipped: "-" };
+
+// No script at all, and a CSP that would refuse one anyway: the report is opened from CI
+// artifacts and mail attachments, and it quotes bytes an attacker-controlled provider could send.
+const CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+
+const STYLE = `
+:root{--pass:#1a7f37;--fail:#cf222e;--error:#bf8700;--skipped:#6e7781;--bg:#fff;--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--soft:#f6f8fa}
+*{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg);margin:0;padding:20px 28px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px;border-bottom:1px solid var(--line);padding-bottom:4px}h3{font-size:14px;margin:14px 0 6px}
+code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
+.muted{color:var(--muted)}.totals span{margin-right:14px;font-weight:600}
+.s-pass{color:var(--pass)}.s-fail{color:var(--fail)}.s-error{color:var(--error)}.s-skipped{color:var(--skipped)}
+table{border-collapse:collapse}th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
+th{background:var(--soft);font-weight:600}
+.matrix td.c{text-align:center;font-size:16px;font-weight:700;min-width:70px}.matrix td.c a{text-decoration:none;color:inherit;display:block}
+.matrix td.c.pass{background:#dafbe1}.matrix td.c.fail{background:#ffebe9}.matrix td.c.error{background:#fff8c5}.matrix td.c.skipped{background:var(--soft)}
+.matrix .title{color:var(--muted);max-width:420px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.badge{display:inline-block;min-width:52px;text-align:center;border-radius:10px;padding:0 8px;color:#fff;font-size:12px;font-weight:700;margin-right:6px}
+.badge.pass{background:var(--pass)}.badge.fail{background:var(--fail)}.badge.error{background:var(--error)}.badge.skipped{background:var(--skipped)}
+details.result{border:1px solid var(--line);border-radius:6px;margin:10px 0;padding:0 12px}
+details.result>summary{cursor:pointer;padding:8px 0;font-weight:600}details.result[open]>summary{border-bottom:1px solid var(--line);margin-bottom:8px}
+details.result.fail{border-left:4px solid var(--fail)}details.result.error{border-left:4px solid var(--error)}
+.checks td.st{font-weight:700;white-space:nowrap}.checks td.na{color:var(--muted)}
+.ev{margin:4px 0 0;padding:0;list-style:none}.ev li{margin:2px 0}.ev .lbl{color:var(--muted)}
+.ev code,.events code{white-space:pre-wrap;word-break:break-all;background:var(--soft);padding:1px 4px;border-radius:3px}
+.reason{background:#fff8c5;border:1px solid #eac54f;padding:6px 10px;border-radius:6px}
+svg.timeline{display:block;max-width:1200px;font:11px ui-monospace,Menlo,Consolas,monospace}
+svg .lane{fill:#fbfcfd}svg .lane.odd{fill:#f1f4f7}svg .lane-label{fill:var(--fg);font-weight:600}
+svg .axis{stroke:#8c959f}svg .grid{stroke:#d8dee4;stroke-dasharray:2 3}svg .zero{stroke:#8c959f}svg .tick{fill:var(--muted)}
+svg .k-request circle{fill:#0969da}svg .k-headers circle{fill:#8250df}svg .k-chunk rect{fill:#1a7f37}
+svg .k-end circle{fill:#1f2328}svg .k-close circle{fill:#bc4c00}svg .k-log circle{fill:#6e7781}svg .k-other circle{fill:#57606a}
+svg .k-fault rect{fill:var(--fail)}svg .fault-line{stroke:var(--fail);stroke-dasharray:4 3;opacity:.6}
+svg .k-evidence-fail circle{fill:#fff;stroke:var(--fail);stroke-width:2.5}svg .k-evidence circle{fill:#fff;stroke:var(--pass);stroke-width:2}
+svg g:hover circle,svg g:hover rect{stroke:#000;stroke-width:1.5}
+.legend span{margin-right:12px}.legend i{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px;vertical-align:-1px}
+.events td{font-size:12.5px}.events td:first-child{text-align:right;white-space:nowrap}
+`;
+
+export interface HtmlOptions {
+  previous?: RunResult;
+}
+
+export function renderHtml(run: RunResult, options: HtmlOptions = {}): string {
+  const s = run.summary;
+  const bad = s.failed + s.errored;
+  const parts: string[] = [
+    "<!doctype html>",
+    '<html lang="en"><head><meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="${esc(CSP)}">`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>streamchaos: ${bad > 0 ? `${bad} failing` : "all passing"} (${s.total} results)</title>`,
+    `<style>${STYLE}</style></head><body>`,
+    "<header><h1>streamchaos report</h1>",
+    `<p class="totals"><span class="s-pass">${s.passed} passed</span><span class="s-fail">${s.failed} failed</span><span class="s-error">${plural(s.errored, "error")}</span><span class="s-skipped">${s.skipped} skipped</span><span class="muted">${plural(s.total, "result")} in ${esc(formatDuration(run.durationMs))}</span></p>`,
+    `<p class="muted">${esc(new Date(run.startedAt).toISOString())} · streamchaos ${esc(run.tool.version)} · ${Object.entries(
+      run.environment,
+    )
+      .map(([k, v]) => `${esc(k)}: ${esc(v)}`)
+      .join(" · ")}</p></header>`,
+    "<main>",
+    renderMatrix(run),
+  ];
+  if (options.previous) parts.push(renderChanges(run, options.previous));
+  parts.push("<h2>Results</h2>", renderLegend());
+  run.results.forEach((result, i) => {
+    parts.push(renderResult(result, i));
+  });
+  parts.push("</main></body></html>", "");
+  return parts.join("\n");
+}
+
+function renderMatrix(run: RunResult): string {
+  const matrix = buildMatrix(run.results);
+  if (matrix.rows.length === 0) return "<h2>Matrix</h2><p>No scenario ran.</p>";
+  const index = new Map(run.results.map((result, i) => [result, i]));
+  const head = matrix.columns.map((c) => `<th class="mono">${esc(c.label)}</th>`).join("");
+  const rows = matrix.rows.map((row) => {
+    const cells = matrix.columns.map((column) => {
+      const result = row.cells.get(column.key);
+      if (!result) return '<td class="c muted" title="not run">·</td>';
+      const expected = isFailing(result.status) && isExpected(result) ? "*" : "";
+      const tip = `${result.status}${expected ? " (expected on this backend)" : ""}`;
+      return `<td class="c ${result.status}" title="${esc(tip)}"><a href="#r-${index.get(result)}">${MARK[result.status]}${expected}</a></td>`;
+    });
+    return `<tr><td><code>${esc(row.id)}</code><div class="title" title="${esc(row.title)}">${esc(row.title)}</div></td>${cells.join("")}</tr>`;
+  });
+  return `<h2>Matrix</h2><table class="matrix"><thead><tr><th>scenario</th>${head}</tr></thead><tbody>${rows.join("\n")}</tbody></table><p class="muted">✓ pass · ✗ fail · ! error · - skipped · * expected on this backend</p>`;
+}
+
+function renderChanges(run: RunResult, previous: RunResult): string {
+  const diff = compareRuns(run, previous);
+  const group = (name: string, cls: string, items: ComparedResult[]) =>
+    items.length === 0
+      ? ""
+      : `<h3 class="${cls}">${esc(name)} (${items.length})</h3><ul>${items
+          .map(
+            (item) =>
+              `<li><code>${esc(item.id)}</code> on <code>${esc(`${item.backend}/${item.edge}${item.profile ? `:${item.profile}` : ""}`)}</code>: ${esc(item.previousStatus ?? "")}${item.previousStatus && item.status ? " → " : ""}${esc(item.status ?? "")}</li>`,
+          )
+          .join("")}</ul>`;
+  const body = [
+    group("Newly failing", "s-fail", diff.newlyFailing),
+    group("Newly passing", "s-pass", diff.newlyPassing),
+    group("Still failing", "s-error", diff.stillFailing),
+    group("New", "", diff.added),
+    group("Removed", "muted", diff.removed),
+  ].join("");
+  return `<h2>Changes since last run</h2>${body || "<p>No changes since last run.</p>"}`;
+}
+
+function renderLegend(): string {
+  const item = (color: string, text: string, ring = false) =>
+    `<span><i style="${ring ? `border:2px solid ${color};background:#fff` : `background:${color}`}"></i>${text}</span>`;
+  return `<p class="legend muted">Timeline, relative to each scenario's start (hover a mark for its detail): ${[
+    item("#0969da", "request"),
+    item("#8250df", "headers"),
+    item("#1a7f37", "chunk/event"),
+    item("#1f2328", "end"),
+    item("#bc4c00", "client close"),
+    item("#6e7781", "log"),
+    item("#cf222e", "fault"),
+    item("#cf222e", "evidence of a failing check", true),
+  ].join("")}</p>`;
+}
+
+function renderResult(result: ScenarioResult, i: number): string {
+  const where = `${result.backend}/${result.edge}${result.profile ? ` (${result.profile})` : ""}`;
+  const expected = result.expected
+    ? isExpected(result)
+      ? ` · expected ${result.expected} on this backend`
+      : ` · expected ${result.expected}, got ${result.status}`
+    : "";
+  const open = isFailing(result.status) ? " open" : "";
+  const parts = [
+    `<details class="result ${result.status}" id="r-${i}"${open}>`,
+    `<summary><span class="badge ${result.status}">${result.status.toUpperCase()}</span><code>${esc(result.scenario.id)}</code> ${esc(result.scenario.title)} <span class="muted">· ${esc(where)} · ${esc(formatDuration(result.durationMs))}</span></summary>`,
+    `<p class="muted">${[
+      result.scenario.incident && `models ${esc(result.scenario.incident)}`,
+      result.scenario.category && `category ${esc(result.scenario.category)}`,
+      `${esc(result.runtime)} runtime, lane ${esc(result.lane)}`,
+      `started ${esc(new Date(result.startedAt).toISOString())}`,
+    ]
+      .filter(Boolean)
+      .join(" · ")}${esc(expected)}</p>`,
+  ];
+  if (result.reason) parts.push(`<p class="reason"><b>${esc(result.status)}:</b> ${esc(result.reason)}</p>`);
+  parts.push("<h3>Timeline</h3>");
+  if (result.timeline.length === 0 && !result.checks.some((c) => c.evidence.some((e) => e.t !== undefined))) {
+    parts.push('<p class="muted">No timeline events were recorded.</p>');
+  } else {
+    parts.push(renderTimelineSvg(result));
+    if (result.timeline.length > MAX_DRAWN_EVENTS) {
+      parts.push(
+        `<p class="muted">Drawn: the first ${MAX_DRAWN_EVENTS} of ${result.timeline.length} events; all are in results.json.</p>`,
+      );
+    }
+  }
+  if (result.checks.length > 0) parts.push("<h3>Checks</h3>", renderChecks(result));
+  if (result.timeline.length > 0) parts.push(renderEventTable(result));
+  parts.push("</details>");
+  return parts.join("\n");
+}
+
+function renderChecks(result: ScenarioResult): string {
+  const order: Record<CheckResult["status"], number> = { fail: 0, pass: 1, "not-applicable": 2 };
+  const checks = [...result.checks].sort((a, b) => order[a.status] - order[b.status]);
+  const rows = checks.map((check) => {
+    const cls = check.status === "fail" ? "s-fail" : check.status === "pass" ? "s-pass" : "na";
+    const evidence = check.evidence.length
+      ? `<ul class="ev">${check.evidence
+          .map((item) => {
+            const at =
+              item.t === undefined
+                ? ""
+                : ` <span class="muted">@ +${esc(fmt(item.t - result.startedAt))}</span>`;
+            return `<li><span class="lbl">${esc(item.kind)} · ${esc(item.label)}</span>${at}<br><code>${esc(item.value)}</code></li>`;
+          })
+          .join("")}</ul>`
+      : "";
+    return `<tr><td class="st ${cls}">${esc(check.status)}</td><td><code>${esc(check.check)}</code></td><td>${esc(check.summary)}${evidence}</td></tr>`;
+  });
+  return `<table class="checks"><thead><tr><th>status</th><th>check</th><th>summary and evidence</th></tr></thead><tbody>${rows.join("\n")}</tbody></table>`;
+}
+
+function renderEventTable(result: ScenarioResult): string {
+  const events = result.timeline.slice(0, MAX_EVENT_ROWS);
+  const rows = events.map(
+    (event) =>
+      `<tr><td class="mono">+${esc(fmt(event.t - result.startedAt))}</td><td>${esc(event.source)}</td><td>${esc(event.kind)}</td><td><code>${esc(event.detail)}</code></td></tr>`,
+  );
+  const more =
+    result.timeline.length > MAX_EVENT_ROWS
+      ? `<p class="muted">First ${MAX_EVENT_ROWS} of ${result.timeline.length} events; all are in results.json.</p>`
+      : "";
+  return `<details><summary>All ${plural(result.timeline.length, "timeline event")}</summary><table class="events"><thead><tr><th>t</th><th>source</th><th>kind</th><th>detail</th></tr></thead><tbody>${rows.join("")}</tbody></table>${more}</details>`;
+}
+
+export function createHtmlReporter(): Reporter {
+  return {
+    name: "html",
+    async onFinish(run: RunResult, options: FinishOptions): Promise<FinishOutput> {
+      const text = renderHtml(run, options.previous ? { previous: options.previous } : {});
+      return { files: [await writeReportFile("html", options.outDir, HTML_FILE, text)] };
+    },
+  };
+}

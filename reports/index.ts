@@ -1,0 +1,54 @@
+import { UserError } from "../lib/errors.ts";
+import { createConsoleReporter } from "./console.ts";
+import { createHtmlReporter } from "./html.ts";
+import { createJsonReporter } from "./json.ts";
+import { createJunitReporter } from "./junit.ts";
+import { createMarkdownReporter } from "./markdown.ts";
+import type { Reporter, ReporterFactory, ReporterOptions } from "./reporter.ts";
+
+export { compareRuns, type RunComparison } from "./compare.ts";
+export { readRunResult } from "./load.ts";
+export type {
+  FinishOptions,
+  FinishOutput,
+  Reporter,
+  ReporterFactory,
+  ReporterOptions,
+  RunPlan,
+} from "./reporter.ts";
+
+/** The reporter registry: adding a reporter is adding a file and one line here. */
+export const reporters: Record<string, ReporterFactory> = {
+  console: createConsoleReporter,
+  json: () => createJsonReporter(),
+  junit: () => createJunitReporter(),
+  markdown: () => createMarkdownReporter(),
+  html: () => createHtmlReporter(),
+};
+
+/** Builds the named reporters (e.g. from `--reporter console,junit`), rejecting unknown or repeated names. */
+export function createReporters(names: readonly string[], options: ReporterOptions): Reporter[] {
+  const seen = new Set<string>();
+  const created: Reporter[] = [];
+  for (const raw of names) {
+    const name = raw.trim();
+    const factory = Object.hasOwn(reporters, name) ? reporters[name] : undefined;
+    if (!factory) {
+      throw new UserError("REPORTER_UNKNOWN", {
+        what: `Unknown reporter "${name}"`,
+        why: `the known reporters are ${Object.keys(reporters).join(", ")}`,
+        fix: "Pass one or more of them, comma-separated, e.g. --reporter console,junit.",
+      });
+    }
+    if (seen.has(name)) {
+      throw new UserError("REPORTER_REPEATED", {
+        what: `Reporter "${name}" is listed twice`,
+        why: "each file reporter writes one file, so a second copy would overwrite the first",
+        fix: "List each reporter once.",
+      });
+    }
+    seen.add(name);
+    created.push(factory(options));
+  }
+  return created;
+}

@@ -1,0 +1,65 @@
+import type { ScenarioResult, ScenarioStatus } from "../../harness/results.ts";
+
+/**
+ * The scenario x (backend/edge) grid every human-facing reporter draws. Rows and columns keep the
+ * order in which they first appear in the results, so a run reads in the order it was planned.
+ */
+export interface MatrixColumn {
+  key: string;
+  backend: string;
+  edge: string;
+  profile?: string;
+  /** "backend/edge", plus ":profile" when a non-default profile was used. */
+  label: string;
+}
+
+export interface MatrixRow {
+  id: string;
+  title: string;
+  /** Result per column key; a missing key means the combination was not run. */
+  cells: Map<string, ScenarioResult>;
+}
+
+export interface Matrix {
+  columns: MatrixColumn[];
+  rows: MatrixRow[];
+}
+
+/** Profiles other than "default" are a different configuration of the same edge, so a column of their own. */
+export function columnOf(result: ScenarioResult): MatrixColumn {
+  const profile = result.profile && result.profile !== "default" ? result.profile : undefined;
+  const label = `${result.backend}/${result.edge}${profile ? `:${profile}` : ""}`;
+  return profile
+    ? { key: label, backend: result.backend, edge: result.edge, profile, label }
+    : { key: label, backend: result.backend, edge: result.edge, label };
+}
+
+export function buildMatrix(results: readonly ScenarioResult[]): Matrix {
+  const columns = new Map<string, MatrixColumn>();
+  const rows = new Map<string, MatrixRow>();
+  for (const result of results) {
+    const column = columnOf(result);
+    if (!columns.has(column.key)) columns.set(column.key, column);
+    let row = rows.get(result.scenario.id);
+    if (!row) {
+      row = { id: result.scenario.id, title: result.scenario.title, cells: new Map() };
+      rows.set(result.scenario.id, row);
+    }
+    row.cells.set(column.key, result);
+  }
+  return { columns: [...columns.values()], rows: [...rows.values()] };
+}
+
+export function isFailing(status: ScenarioStatus): boolean {
+  return status === "fail" || status === "error";
+}
+
+/** A failure the scenario's bug matrix predicted for this backend (a known bug, not a regression). */
+export function isExpected(result: ScenarioResult): boolean {
+  return result.expected !== undefined && result.expected === result.status;
+}
+
+/** The failing checks of a result, in the order the scenario lists them. */
+export function failingChecks(result: ScenarioResult) {
+  return result.checks.filter((check) => check.status === "fail");
+}

@@ -1,0 +1,66 @@
+/**
+ * Text that came off the wire (evidence, timeline details) or from users (titles) goes through
+ * `printable` before any reporter shows it: raw provider bytes carry \r, NUL and ESC, and an ESC
+ * reaching a terminal is a control sequence, not a character. Checks are asked to JSON-escape bytes
+ * already, so backslashes are left alone: `\r\n` written by a check and a raw CRLF end up looking
+ * the same, which is the point.
+ */
+// C0 and C1 controls, DEL, line/paragraph separators, bidi overrides (they reorder what a reader
+// sees: "Trojan Source"), the BOM, and lone surrogates (not encodable as UTF-8 or XML).
+const UNPRINTABLE =
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+const NAMED: Record<string, string> = { "\r": "\\r", "\n": "\\n", "\t": "\\t", "\0": "\\0" };
+
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (ch) => {
+    const named = NAMED[ch];
+    if (named) return named;
+    const code = ch.charCodeAt(0);
+    return code <= 0xff ? `\\x${hex(code, 2)}` : `\\u${hex(code, 4)}`;
+  });
+}
+
+function hex(code: number, width: number): string {
+  return code.toString(16).padStart(width, "0");
+}
+
+/** Cuts to at most `max` code points, ending in `ellipsis` when cut; never splits a surrogate pair. */
+export function truncate(text: string, max: number, ellipsis = "…"): string {
+  const points = Array.from(text);
+  if (points.length <= max) return text;
+  const keep = Math.max(0, max - Array.from(ellipsis).length);
+  return points.slice(0, keep).join("") + ellipsis;
+}
+
+/** Length in code points (what a monospace terminal mostly shows as columns). */
+export function width(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+export function padEnd(text: string, size: number): string {
+  const w = width(text);
+  return w >= size ? text : text + " ".repeat(size - w);
+}
+
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return "?";
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1000);
+  return `${minutes}m${String(seconds).padStart(2, "0")}s`;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** First `units` UTF-16 units, one fewer if that would split a surrogate pair. */
+export function sliceUnits(text: string, units: number): string {
+  if (text.length <= units) return text;
+  const code = text.charCodeAt(units - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? units - 1 : units);
+}

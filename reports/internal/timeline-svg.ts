@@ -1,0 +1,137 @@
+import type { ScenarioResult, TimelineEvent } from "../../harness/results.ts";
+import { esc } from "./html-escape.ts";
+import { truncate } from "./text.ts";
+
+/** The boxes of the topology, in data-path order; other sources get lanes after them. */
+const LANES = ["probe", "edge", "backend", "fake", "toxiproxy"] as const;
+const EVIDENCE_LANE = "evidence";
+
+/** Beyond this, a scenario's SVG would be megabytes of ticks nobody can hover apart. */
+export const MAX_DRAWN_EVENTS = 4000;
+
+const LEFT = 96;
+const PLOT = 1060;
+const RIGHT = 24;
+const LANE_H = 26;
+const TOP = 8;
+const AXIS_H = 26;
+
+const KIND_CLASS: Record<string, string> = {
+  request: "k-request",
+  headers: "k-headers",
+  chunk: "k-chunk",
+  event: "k-chunk",
+  end: "k-end",
+  fault: "k-fault",
+  log: "k-log",
+  "client-close": "k-close",
+};
+
+interface Mark {
+  lane: string;
+  rel: number;
+  kind: string;
+  title: string;
+}
+
+/**
+ * One SVG per scenario: a lane per box, time relative to the scenario's start on x, each event a
+ * mark whose <title> (the browser's hover tooltip) carries time, kind and detail. Faults also draw
+ * a line across every lane, since what matters is what each box did right after one.
+ */
+export function renderTimelineSvg(result: ScenarioResult): string {
+  const start = result.startedAt;
+  const marks: Mark[] = result.timeline.slice(0, MAX_DRAWN_EVENTS).map((event: TimelineEvent) => ({
+    lane: event.source,
+    rel: event.t - start,
+    kind: event.kind,
+    title: `+${fmt(event.t - start)} ${event.source} ${event.kind}: ${truncate(event.detail, 400)}`,
+  }));
+  for (const check of result.checks) {
+    for (const item of check.evidence) {
+      if (item.t === undefined) continue;
+      marks.push({
+        lane: EVIDENCE_LANE,
+        rel: item.t - start,
+        kind: check.status === "fail" ? "evidence-fail" : "evidence",
+        title: `+${fmt(item.t - start)} ${check.check} (${check.status}): ${item.label}: ${truncate(item.value, 400)}`,
+      });
+    }
+  }
+  const lanes: string[] = [...LANES];
+  for (const mark of marks) if (!lanes.includes(mark.lane)) lanes.push(mark.lane);
+  // Evidence last: it is the checks' reading of the lanes above it.
+  if (lanes.includes(EVIDENCE_LANE)) lanes.push(...lanes.splice(lanes.indexOf(EVIDENCE_LANE), 1));
+
+  const rels = marks.map((m) => m.rel).filter(Number.isFinite);
+  const min = Math.min(0, ...rels);
+  const max = Math.max(result.durationMs, ...rels, min + 1);
+  const x = (rel: number) => LEFT + ((rel - min) / (max - min)) * PLOT;
+  const height = TOP + lanes.length * LANE_H + AXIS_H;
+  const widthPx = LEFT + PLOT + RIGHT;
+  const laneY = (lane: string) => TOP + lanes.indexOf(lane) * LANE_H;
+
+  const out: string[] = [
+    `<svg class="timeline" viewBox="0 0 ${widthPx} ${height}" width="100%" role="img" aria-label="timeline of ${esc(result.scenario.id)}">`,
+  ];
+  lanes.forEach((lane, i) => {
+    const y = TOP + i * LANE_H;
+    out.push(
+      `<rect class="lane${i % 2 ? " odd" : ""}" x="${LEFT}" y="${y}" width="${PLOT}" height="${LANE_H}"/>`,
+      `<text class="lane-label" x="${LEFT - 8}" y="${y + LANE_H / 2 + 4}" text-anchor="end">${esc(truncate(lane, 12))}</text>`,
+    );
+  });
+  const axisY = TOP + lanes.length * LANE_H;
+  out.push(`<line class="axis" x1="${LEFT}" y1="${axisY}" x2="${LEFT + PLOT}" y2="${axisY}"/>`);
+  for (const tick of ticks(min, max)) {
+    const tx = x(tick).toFixed(1);
+    out.push(
+      `<line class="grid" x1="${tx}" y1="${TOP}" x2="${tx}" y2="${axisY + 4}"/>`,
+      `<text class="tick" x="${tx}" y="${axisY + 17}" text-anchor="middle">${esc(fmt(tick))}</text>`,
+    );
+  }
+  if (min < 0) {
+    const zx = x(0).toFixed(1);
+    out.push(`<line class="zero" x1="${zx}" y1="${TOP}" x2="${zx}" y2="${axisY}"/>`);
+  }
+  for (const mark of marks) {
+    if (!Number.isFinite(mark.rel)) continue;
+    const mx = x(mark.rel).toFixed(1);
+    const y = laneY(mark.lane);
+    const cls = KIND_CLASS[mark.kind] ?? (mark.kind.startsWith("evidence") ? `k-${mark.kind}` : "k-other");
+    const title = `<title>${esc(mark.title)}</title>`;
+    if (mark.kind === "fault") {
+      out.push(
+        `<g class="${cls}">${title}<line class="fault-line" x1="${mx}" y1="${TOP}" x2="${mx}" y2="${axisY}"/><rect x="${(Number(mx) - 4).toFixed(1)}" y="${y + 5}" width="8" height="${LANE_H - 10}" rx="1"/></g>`,
+      );
+    } else if (mark.kind === "chunk" || mark.kind === "event") {
+      out.push(
+        `<g class="${cls}">${title}<rect x="${(Number(mx) - 1).toFixed(1)}" y="${y + 6}" width="2.5" height="${LANE_H - 12}"/></g>`,
+      );
+    } else {
+      out.push(`<g class="${cls}">${title}<circle cx="${mx}" cy="${y + LANE_H / 2}" r="5"/></g>`);
+    }
+  }
+  out.push("</svg>");
+  return out.join("");
+}
+
+/** About eight ticks at 1, 2 or 5 times a power of ten. */
+function ticks(min: number, max: number): number[] {
+  const span = max - min;
+  const raw = span / 8;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? power * 10;
+  const out: number[] = [];
+  for (let t = Math.ceil(min / step) * step; t <= max + 1e-9; t += step) out.push(Math.round(t * 1e6) / 1e6);
+  return out;
+}
+
+/** Relative time for people: ms below 10 s, seconds above. */
+export function fmt(ms: number): string {
+  if (!Number.isFinite(ms)) return "?";
+  const abs = Math.abs(ms);
+  if (abs >= 10_000) return `${(ms / 1000).toFixed(1)}s`;
+  if (abs >= 100 || Number.isInteger(ms)) return `${Math.round(ms)}ms`;
+  return `${ms.toFixed(1)}ms`;
+}

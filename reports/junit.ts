@@ -1,0 +1,145 @@
+import { hostname } from "node:os";
+import type { RunResult, ScenarioResult } from "../harness/results.ts";
+import { columnOf, failingChecks, isExpected } from "./internal/matrix.ts";
+import { writeReportFile } from "./internal/output.ts";
+import { printable } from "./internal/text.ts";
+import { xmlAttr, xmlText } from "./internal/xml.ts";
+import type { FinishOptions, FinishOutput, Reporter } from "./reporter.ts";
+
+export const JUNIT_FILE = "junit.xml";
+
+/** CI systems show `message` on one line; longer ones are cut here and the body has everything. */
+const MESSAGE_MAX = 500;
+
+interface Suite {
+  name: string;
+  backend: string;
+  edge: string;
+  profile?: string;
+  cases: ScenarioResult[];
+}
+
+/**
+ * The JUnit shape Jenkins, GitLab and GitHub test-report actions read: one <testsuite> per
+ * backend x edge (classname "backend.edge", so they group by it), one <testcase> per scenario.
+ */
+export function renderJunit(run: RunResult): string {
+  const suites = new Map<string, Suite>();
+  for (const result of run.results) {
+    const column = columnOf(result);
+    const name = `${result.backend}.${result.edge}${column.profile ? `.${column.profile}` : ""}`;
+    let suite = suites.get(name);
+    if (!suite) {
+      suite = { name, backend: result.backend, edge: result.edge, cases: [] };
+      if (column.profile) suite.profile = column.profile;
+      suites.set(name, suite);
+    }
+    suite.cases.push(result);
+  }
+  const s = run.summary;
+  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  out.push(
+    `<testsuites name="streamchaos" tests="${s.total}" failures="${s.failed}" errors="${s.errored}" skipped="${s.skipped}" time="${seconds(run.durationMs)}" timestamp="${isoTime(run.startedAt)}">`,
+  );
+  for (const suite of suites.values()) out.push(...renderSuite(suite));
+  out.push("</testsuites>", "");
+  return out.join("\n");
+}
+
+function renderSuite(suite: Suite): string[] {
+  const count = (status: ScenarioResult["status"]) => suite.cases.filter((c) => c.status === status).length;
+  const time = suite.cases.reduce((sum, c) => sum + c.durationMs, 0);
+  const started = Math.min(...suite.cases.map((c) => c.startedAt));
+  const out = [
+    `  <testsuite name="${xmlAttr(suite.name)}" tests="${suite.cases.length}" failures="${count("fail")}" errors="${count("error")}" skipped="${count("skipped")}" time="${seconds(time)}" timestamp="${isoTime(started)}" hostname="${xmlAttr(hostname())}">`,
+    "    <properties>",
+    `      <property name="backend" value="${xmlAttr(suite.backend)}"/>`,
+    `      <property name="edge" value="${xmlAttr(suite.edge)}"/>`,
+  ];
+  if (suite.profile) out.push(`      <property name="profile" value="${xmlAttr(suite.profile)}"/>`);
+  out.push("    </properties>");
+  for (const result of suite.cases) out.push(...renderCase(suite.name, result));
+  out.push("  </testsuite>");
+  return out;
+}
+
+function renderCase(classname: string, result: ScenarioResult): string[] {
+  const name = `${result.scenario.id} — ${result.scenario.title}`;
+  const open = `    <testcase classname="${xmlAttr(classname)}" name="${xmlAttr(name)}" time="${seconds(result.durationMs)}"`;
+  const note = expectationNote(result);
+  if (result.status === "pass") return [`${open}/>`];
+  if (result.status === "skipped") {
+    return [
+      `${open}>`,
+      `      <skipped message="${attrMessage(result.reason ?? "skipped")}"/>`,
+      "    </testcase>",
+    ];
+  }
+  if (result.status === "error") {
+    const reason = result.reason ?? "the scenario could not give a verdict";
+    const body = [reason, note, "", ...scenarioLines(result)].filter((l) => l !== undefined).join("\n");
+    return [
+      `${open}>`,
+      `      <error message="${attrMessage(note ? `${note} ${reason}` : reason)}" type="error">${xmlText(body)}</error>`,
+      "    </testcase>",
+    ];
+  }
+  const failing = failingChecks(result);
+  const message = failing.length
+    ? failing.map((check) => `${check.check}: ${check.summary}`).join("; ")
+    : "failed (no failing check recorded)";
+  const type = failing.map((check) => check.check).join(",") || "fail";
+  const body: string[] = [];
+  if (note) body.push(note, "");
+  for (const check of failing) {
+    body.push(`${check.check}: ${check.summary}`);
+    for (const evidence of check.evidence) {
+      const at = evidence.t === undefined ? "" : ` (t+${(evidence.t - result.startedAt).toFixed(1)}ms)`;
+      body.push(`  [${evidence.kind}] ${evidence.label}${at}: ${evidence.value}`);
+    }
+    body.push("");
+  }
+  body.push(...scenarioLines(result));
+  return [
+    `${open}>`,
+    `      <failure message="${attrMessage(note ? `${note} ${message}` : message)}" type="${xmlAttr(type)}">${xmlText(body.join("\n"))}</failure>`,
+    "    </testcase>",
+  ];
+}
+
+function scenarioLines(result: ScenarioResult): string[] {
+  const lines = [`scenario: ${result.scenario.id} (${result.scenario.category})`];
+  if (result.scenario.incident) lines.push(`models: ${result.scenario.incident}`);
+  lines.push(`runtime: ${result.runtime}, lane ${result.lane}`);
+  return lines;
+}
+
+function expectationNote(result: ScenarioResult): string | undefined {
+  if (result.expected === undefined) return undefined;
+  return isExpected(result)
+    ? `[expected ${result.expected} on this backend]`
+    : `[expected ${result.expected}, got ${result.status}]`;
+}
+
+function attrMessage(text: string): string {
+  const line = printable(text);
+  return xmlAttr(line.length > MESSAGE_MAX ? `${line.slice(0, MESSAGE_MAX - 1)}…` : line);
+}
+
+function seconds(ms: number): string {
+  return (Math.max(0, ms) / 1000).toFixed(3);
+}
+
+function isoTime(epochMs: number): string {
+  // JUnit's timestamp is ISO 8601 without a zone designator in the original schema; seconds precision.
+  return Number.isFinite(epochMs) ? new Date(epochMs).toISOString().slice(0, 19) : "";
+}
+
+export function createJunitReporter(): Reporter {
+  return {
+    name: "junit",
+    async onFinish(run: RunResult, options: FinishOptions): Promise<FinishOutput> {
+      return { files: [await writeReportFile("junit", options.outDir, JUNIT_FILE, renderJunit(run))] };
+    },
+  };
+}

@@ -1,0 +1,210 @@
+import type { RunResult, ScenarioResult, ScenarioStatus } from "../harness/results.ts";
+import { type ComparedResult, compareRuns } from "./compare.ts";
+import { buildMatrix, failingChecks, isExpected, isFailing } from "./internal/matrix.ts";
+import { writeReportFile } from "./internal/output.ts";
+import { formatDuration, plural, printable, sliceUnits } from "./internal/text.ts";
+import type { FinishOptions, FinishOutput, Reporter } from "./reporter.ts";
+
+export const MARKDOWN_FILE = "summary.md";
+
+/** GitHub rejects issue and PR comments longer than 65,536 characters; keep a margin for wrappers. */
+export const GITHUB_COMMENT_LIMIT = 65_536;
+const BUDGET = GITHUB_COMMENT_LIMIT - 1_536;
+
+const ICON: Record<ScenarioStatus, string> = { pass: "✅", fail: "❌", error: "⚠️", skipped: "⏭️" };
+
+/** Evidence caps tried in turn until every failure fits the budget. */
+const EVIDENCE_CAPS = [600, 240, 100] as const;
+const LIST_MAX = 30;
+
+export interface MarkdownOptions {
+  previous?: RunResult;
+  /** Size limit in characters (UTF-16 units, which never undercount GitHub's count). */
+  limit?: number;
+}
+
+/**
+ * A PR comment: the headline and the matrix always fit; failure details are added while they fit,
+ * with evidence cut shorter first, then whole failures left out, and the reader told so.
+ */
+export function renderMarkdown(run: RunResult, options: MarkdownOptions = {}): string {
+  const limit = options.limit ?? BUDGET;
+  const head = [renderHeadline(run), "", ...renderTable(run)];
+  if (options.previous) head.push("", ...renderChanges(run, options.previous));
+  const failures = run.results.filter((result) => isFailing(result.status));
+  let text = head.join("\n");
+  if (failures.length === 0) return `${text}\n`;
+  text += `\n\n### Failures (${failures.length})\n`;
+  const footerFor = (omitted: number, cut: boolean) => {
+    const notes: string[] = [];
+    if (cut) notes.push("long evidence was cut to fit a GitHub comment");
+    if (omitted > 0) notes.push(`${plural(omitted, "more failure")} not shown`);
+    return notes.length
+      ? `\n> ${notes.join("; ")}: the full evidence is in \`results.json\` and \`report.html\`.\n`
+      : "";
+  };
+  for (const cap of EVIDENCE_CAPS) {
+    const blocks = failures.map((result) => renderFailure(result, cap));
+    const cut = blocks.some((block) => block.cut);
+    const all = text + blocks.map((b) => b.text).join("") + footerFor(0, cut);
+    if (all.length <= limit) return all;
+  }
+  // Even the shortest evidence does not fit: keep whole failures while they fit, say how many are left.
+  const cap = EVIDENCE_CAPS[EVIDENCE_CAPS.length - 1] ?? 100;
+  let body = text;
+  let shown = 0;
+  for (const result of failures) {
+    const block = renderFailure(result, cap).text;
+    if ((body + block + footerFor(failures.length - shown - 1, true)).length > limit) break;
+    body += block;
+    shown++;
+  }
+  const final = body + footerFor(failures.length - shown, true);
+  return final.length <= limit
+    ? final
+    : `${sliceUnits(final, limit - 80)}\n\n> report cut at ${limit} characters.\n`;
+}
+
+function renderHeadline(run: RunResult): string {
+  const s = run.summary;
+  const bad = s.failed + s.errored;
+  const icon = bad > 0 ? "❌" : "✅";
+  const expected = run.results.filter((r) => isFailing(r.status) && isExpected(r)).length;
+  const parts = [
+    `**${s.passed} passed**`,
+    `**${s.failed} failed**${expected > 0 ? ` (${expected} expected)` : ""}`,
+    `${plural(s.errored, "error")}`,
+    `${s.skipped} skipped`,
+  ];
+  return `## ${icon} streamchaos: ${parts.join(", ")}\n\n${plural(s.total, "result")} in ${formatDuration(run.durationMs)} · streamchaos ${inline(run.tool.version)}`;
+}
+
+function renderTable(run: RunResult): string[] {
+  const matrix = buildMatrix(run.results);
+  if (matrix.rows.length === 0) return ["_No scenario ran._"];
+  const out = [
+    `| scenario | ${matrix.columns.map((c) => inline(c.label)).join(" | ")} |`,
+    `|---|${matrix.columns.map(() => ":-:").join("|")}|`,
+  ];
+  for (const row of matrix.rows) {
+    const cells = matrix.columns.map((column) => {
+      const result = row.cells.get(column.key);
+      if (!result) return "·";
+      return ICON[result.status] + (isFailing(result.status) && isExpected(result) ? "\\*" : "");
+    });
+    out.push(`| ${inline(row.id)} ${cell(row.title)} | ${cells.join(" | ")} |`);
+  }
+  const anyExpected = run.results.some((r) => isFailing(r.status) && isExpected(r));
+  out.push(
+    "",
+    `<sub>✅ pass · ❌ fail · ⚠️ error · ⏭️ skipped · · not run${anyExpected ? " · \\* expected on this backend" : ""}</sub>`,
+  );
+  return out;
+}
+
+function renderChanges(run: RunResult, previous: RunResult): string[] {
+  const diff = compareRuns(run, previous);
+  const out = ["### Changes since last run", ""];
+  const groups: [string, ComparedResult[]][] = [
+    ["🔴 Newly failing", diff.newlyFailing],
+    ["🟢 Newly passing", diff.newlyPassing],
+    ["🟠 Still failing", diff.stillFailing],
+    ["🆕 New", diff.added],
+    ["🗑️ Removed", diff.removed],
+  ];
+  if (groups.every(([, items]) => items.length === 0)) {
+    out.push("No changes: every result has the same outcome as last time.");
+    return out;
+  }
+  for (const [heading, items] of groups) {
+    if (items.length === 0) continue;
+    out.push(`**${heading} (${items.length})**`, "");
+    for (const item of items.slice(0, LIST_MAX)) {
+      const where = `${item.backend}/${item.edge}${item.profile ? `:${item.profile}` : ""}`;
+      const move =
+        item.previousStatus && item.status
+          ? `${item.previousStatus} → ${item.status}`
+          : (item.status ?? item.previousStatus ?? "");
+      out.push(`- ${inline(item.id)} on ${inline(where)}: ${move}`);
+    }
+    if (items.length > LIST_MAX) out.push(`- … and ${items.length - LIST_MAX} more`);
+    out.push("");
+  }
+  return out;
+}
+
+function renderFailure(result: ScenarioResult, cap: number): { text: string; cut: boolean } {
+  let cut = false;
+  const where = `${result.backend}/${result.edge}${result.profile && result.profile !== "default" ? `:${result.profile}` : ""}`;
+  const expected = isExpected(result) ? " (expected on this backend)" : "";
+  const lines = [
+    "",
+    "<details>",
+    `<summary>${ICON[result.status]} <code>${html(result.scenario.id)}</code> on <code>${html(where)}</code>: ${html(result.scenario.title)}${html(expected)}</summary>`,
+    "",
+  ];
+  const meta = [result.scenario.incident, result.scenario.category, formatDuration(result.durationMs)]
+    .filter(Boolean)
+    .map((m) => cell(m));
+  lines.push(meta.join(" · "), "");
+  if (result.status === "error") lines.push(`**Error:** ${cell(result.reason ?? "no reason given")}`, "");
+  for (const check of failingChecks(result)) {
+    lines.push(`**${inline(check.check)}**: ${cell(check.summary)}`, "");
+    if (check.evidence.length === 0) continue;
+    const evidence: string[] = [];
+    for (const item of check.evidence) {
+      let value = printable(item.value);
+      if (value.length > cap) {
+        value = `${sliceUnits(value, cap)}… (${value.length - cap} more characters)`;
+        cut = true;
+      }
+      evidence.push(`${printable(item.label)}: ${value}`);
+    }
+    lines.push(...fence(evidence.join("\n")), "");
+  }
+  lines.push("</details>", "");
+  return { text: lines.join("\n"), cut };
+}
+
+/** Fenced block whose fence is longer than any backtick run inside, so evidence cannot close it. */
+function fence(text: string): string[] {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const ticks = "`".repeat(Math.max(3, longest + 1));
+  return [ticks + "text", text, ticks];
+}
+
+/** Inline code span that survives backticks and pipes (GitHub tables split on `|` even in code). */
+function inline(text: string): string {
+  const value = printable(text).replace(/\|/g, "\\|");
+  const longest = Math.max(0, ...(value.match(/`+/g) ?? []).map((run) => run.length));
+  const ticks = "`".repeat(longest + 1);
+  const pad = value.startsWith("`") || value.endsWith("`") ? " " : "";
+  return `${ticks}${pad}${value}${pad}${ticks}`;
+}
+
+/**
+ * Plain text in a table cell or paragraph: GitHub renders inline HTML and Markdown, so HTML
+ * specials become entities and Markdown punctuation is backslash-escaped.
+ */
+function cell(text: string): string {
+  return html(printable(text)).replace(/([\\`*_[\]{}()#+!|~>])/g, "\\$1");
+}
+
+function html(text: string): string {
+  return printable(text)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/@/g, "@\u200b");
+}
+
+export function createMarkdownReporter(): Reporter {
+  return {
+    name: "markdown",
+    async onFinish(run: RunResult, options: FinishOptions): Promise<FinishOutput> {
+      const text = renderMarkdown(run, options.previous ? { previous: options.previous } : {});
+      return { files: [await writeReportFile("markdown", options.outDir, MARKDOWN_FILE, text)] };
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import type { RunResult, ScenarioResult } from "../harness/results.ts";
+
+/** What the runner is about to do, so a live reporter can say "12/40". */
+export interface RunPlan {
+  scenarios: number;
+  edges: string[];
+  backends: string[];
+  /** Scenario results expected in all (scenarios x backends x edges, minus combinations not run). */
+  total: number;
+}
+
+export interface FinishOptions {
+  /** Folder for file reporters; created if missing. Console ignores it. */
+  outDir?: string;
+  /** The last run, for "changes since last run" (reports/load.ts reads one from results.json). */
+  previous?: RunResult;
+}
+
+export interface FinishOutput {
+  /** Absolute or outDir-relative paths of the files written, in the order written. */
+  files: string[];
+}
+
+/**
+ * A reporter reads RunResult (harness/results.ts) and nothing else. onStart/onResult are for live
+ * output and optional; onFinish gets the whole run, so file reporters need no state of their own.
+ */
+export interface Reporter {
+  readonly name: string;
+  onStart?(plan: RunPlan): void;
+  onResult?(result: ScenarioResult): void;
+  onFinish(run: RunResult, options: FinishOptions): Promise<FinishOutput>;
+}
+
+export interface ReporterOptions {
+  /** Where live and final console output goes (process.stdout by default). */
+  stream: NodeJS.WritableStream & { columns?: number };
+  isTTY: boolean;
+  /** false forces colors off; colors are also off when not a TTY or when NO_COLOR is set. */
+  color?: boolean;
+  /** Terminal width; defaults to stream.columns, else 100. */
+  columns?: number;
+  /** false prints ASCII status marks instead of ✓ ✗ (terminals without UTF-8). */
+  unicode?: boolean;
+  /** Non-TTY only: "lines" prints one line per finished scenario (default), "quiet" prints nothing live. */
+  progress?: "lines" | "quiet";
+  /** Environment to read NO_COLOR from; process.env by default (tests pass their own). */
+  env?: Record<string, string | undefined>;
+}
+
+export type ReporterFactory = (options: ReporterOptions) => Reporter;
