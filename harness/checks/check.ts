@@ -1,0 +1,70 @@
+import type { JournalEntry } from "../../fakes/journal-types.ts";
+import type { Scenario, ScenarioRequest } from "../../scenarios/scenario.ts";
+import type { Contract, ContractView } from "../contracts/contract.ts";
+import type { LogLine } from "../lane/runtime.ts";
+import type { ProbeObservation } from "../probe/observation.ts";
+import type { CheckResult, CheckStatus, Evidence } from "../results.ts";
+
+/** One request the probe made in a scenario, read through the backend's contract. */
+export interface Exchange {
+  request: ScenarioRequest;
+  observation: ProbeObservation;
+  view: ContractView;
+  /** The fake's journal entries for the upstream calls this request caused. */
+  upstream: JournalEntry[];
+}
+
+/** Everything a check may look at. Checks are pure functions of this. */
+export interface CheckContext {
+  scenario: Scenario;
+  contract: Contract;
+  edge: { name: string; profile: string };
+  backend: {
+    name: string;
+    /** How often the backend promises keepalives, if it does. */
+    keepaliveMs?: number;
+    /** The backend's own bound on a silent provider. */
+    upstreamTimeoutMs?: number;
+  };
+  exchanges: Exchange[];
+  /** Every journal entry the fake recorded during the scenario. */
+  journal: JournalEntry[];
+  backendLogs: LogLine[];
+  edgeLogs: LogLine[];
+  backendAlive: boolean;
+  /** A plain request made after the scenario, to prove the backend still serves normally. */
+  followUp?: Exchange;
+}
+
+export interface CheckOutcome {
+  status: CheckStatus;
+  summary: string;
+  evidence?: Evidence[];
+}
+
+export interface CheckDefinition {
+  name: string;
+  /** What it asserts, for `streamchaos list --checks` and the docs. */
+  description: string;
+  run(context: CheckContext, options: Record<string, unknown>): CheckOutcome;
+}
+
+export function defineCheck(definition: CheckDefinition): CheckDefinition {
+  return definition;
+}
+
+export function pass(summary: string, evidence: Evidence[] = []): CheckOutcome {
+  return { status: "pass", summary, evidence };
+}
+
+export function fail(summary: string, evidence: Evidence[] = []): CheckOutcome {
+  return { status: "fail", summary, evidence };
+}
+
+export function notApplicable(summary: string, evidence: Evidence[] = []): CheckOutcome {
+  return { status: "not-applicable", summary, evidence };
+}
+
+export function toResult(name: string, outcome: CheckOutcome): CheckResult {
+  return { check: name, status: outcome.status, summary: outcome.summary, evidence: outcome.evidence ?? [] };
+}

@@ -1,0 +1,28 @@
+import { defineCheck, fail, notApplicable, pass } from "./check.ts";
+import { bytesEvidence, endEvidence, exchangeAt, statusEvidence } from "./evidence.ts";
+
+/**
+ * Incident 000 issue 2: once 200 went out, the only way to tell the browser the answer broke is the
+ * contract's in-stream error marker. Without it the user sees a half answer as if it were whole.
+ */
+export default defineCheck({
+  name: "error-marker-after-failure",
+  description: "After a mid-stream failure the stream carries the contract's error marker",
+  run(context, options) {
+    const exchange = exchangeAt(context, options);
+    if (!exchange) return fail("the probe made no request");
+    const { observation, view } = exchange;
+    const evidence = [statusEvidence(observation), endEvidence(observation), bytesEvidence("last bytes at the probe", observation.body)];
+    if (!observation.response) return fail("no HTTP response: the connection ended before a status line", evidence);
+    if (observation.response.statusCode >= 400) {
+      return notApplicable(`the backend answered HTTP ${observation.response.statusCode} before streaming, so there is no stream to mark`, evidence);
+    }
+    if (view.errorMarker) {
+      return pass(`error marker present: ${JSON.stringify(view.errorMarker.message).slice(0, 120)}`, [
+        ...evidence,
+        { kind: "bytes", label: "marker", value: view.errorMarker.raw.slice(0, 200), t: view.errorMarker.t },
+      ]);
+    }
+    return fail(`the stream broke but carried no ${context.contract.name} error marker: the user is shown a partial answer as if complete`, evidence);
+  },
+});

@@ -1,0 +1,73 @@
+import type { ProbeObservation } from "../probe/observation.ts";
+
+/**
+ * A contract says how one backend endpoint speaks: what to send it, and how to read what comes back
+ * (tokens, its in-stream error marker, its done signal). Checks ask the contract, never the raw
+ * framing, so one catalog serves a text stream, an OpenAI relay and an SSE status/delta/done API.
+ */
+export interface ContractRequestInput {
+  /** The user message; scenarios put recognisable words in it. */
+  message: string;
+  sessionId?: string;
+  model?: string;
+}
+
+export interface ContractRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+export interface ContractView {
+  /** Content pieces in arrival order, with the time the probe received them. */
+  tokens: Array<{ t: number; text: string }>;
+  /** The assembled answer. */
+  text: string;
+  errorMarker?: { t: number; message: string; raw: string };
+  done?: { t: number; raw: string };
+  /** Events or lines that could not be read under this contract. */
+  malformed: string[];
+  /** Keepalives the client could see (SSE comments). */
+  keepalives: Array<{ t: number; text: string }>;
+}
+
+export interface Contract {
+  name: string;
+  description: string;
+  framing: "sse" | "text" | "ndjson";
+  /** Whether this contract has an explicit done signal (else semantic-completion is not applicable). */
+  hasDoneSignal: boolean;
+  /** Whether keepalives can be expressed on this framing (SSE comments). */
+  supportsKeepalives: boolean;
+  request(input: ContractRequestInput): ContractRequest;
+  interpret(observation: ProbeObservation): ContractView;
+}
+
+export function emptyView(): ContractView {
+  return { tokens: [], text: "", malformed: [], keepalives: [] };
+}
+
+export function parseJson(data: string): unknown {
+  try {
+    return JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Walks SSE events of an observation and lets a contract classify each one. */
+export function interpretSse(
+  observation: ProbeObservation,
+  classify: (event: { event?: string; data: string; t: number }, view: ContractView) => void,
+): ContractView {
+  const view = emptyView();
+  for (const event of observation.sse.events) classify(event, view);
+  for (const comment of observation.sse.comments) view.keepalives.push(comment);
+  view.text = view.tokens.map((token) => token.text).join("");
+  return view;
+}

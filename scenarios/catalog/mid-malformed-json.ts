@@ -1,0 +1,12 @@
+import { defineScenario } from "../scenario.ts";
+import { MID_STREAM_CHECKS, stream, words } from "./_build.ts";
+
+export default defineScenario({
+  id: "mid-malformed-json",
+  title: "The provider sends a malformed JSON event mid-stream",
+  incident: "incident 000 issue 2 (mid-stream failure cut the chunked encoding)",
+  category: "mid-stream",
+  why: "A broken event must become an error marker, not a crashed process; the client must get the error marker and a clean end.",
+  script: stream(words("part", 8), 40, { faults: [{ fault: "malformed-json", at: { event: 5 } }] }),
+  checks: MID_STREAM_CHECKS,
+});

@@ -1,0 +1,12 @@
+import { defineScenario } from "../scenario.ts";
+import { stream, words } from "./_build.ts";
+
+export default defineScenario({
+  id: "param-stream-options-mistral",
+  title: "A Mistral-style provider rejects stream_options (422 extra_forbidden)",
+  incident: "incident 000 issue 4 (Langdock rejected stream_options sent by pydantic-ai)",
+  category: "rejected-params",
+  why: "A strict OpenAI-compatible provider refuses unknown parameters; the backend must not send them.",
+  script: stream(words("strict", 5), 30, { faults: [{ fault: "reject-param", param: "stream_options", style: "mistral" }] }),
+  checks: ["no-rejected-parameter", "semantic-completion", "no-false-error-marker"],
+});

@@ -1,0 +1,12 @@
+import { defineScenario } from "../scenario.ts";
+import { PRE_STREAM_CHECKS } from "./_build.ts";
+
+export default defineScenario({
+  id: "pre-500-server-error",
+  title: "The provider answers 500 before streaming",
+  incident: "incident 000 issue 1 (provider error before the first chunk)",
+  category: "pre-stream",
+  why: "Nothing was streamed yet, so the browser must get a real HTTP error with a JSON body, not a 200 that breaks or nginx's HTML 502.",
+  script: { content: { tokens: ["never "] }, faults: [{ fault: "http-error", status: 500 }] },
+  checks: PRE_STREAM_CHECKS,
+});
