@@ -13,6 +13,17 @@ export interface ProbeChunk {
   t: number;
   size: number;
   data: Buffer;
+  /** Arrival time of the read that carried this chunk's size line. */
+  startT?: number;
+  /** Chunk extensions after the size, as sent (without the leading `;`). */
+  ext?: string;
+}
+
+/** A 1xx interim response the probe skipped (e.g. 100 Continue, 103 Early Hints). */
+export interface ProbeInterimResponse {
+  t: number;
+  statusCode: number;
+  headers: Array<[string, string]>;
 }
 
 /**
@@ -24,7 +35,13 @@ export interface ProbeChunk {
  * - client-disconnect: the probe hung up on purpose (scenario's client behaviour)
  * - connect-failed: no connection (ECONNREFUSED...)
  */
-export type ProbeEndKind = "clean" | "fin-mid-body" | "rst" | "timeout" | "client-disconnect" | "connect-failed";
+export type ProbeEndKind =
+  | "clean"
+  | "fin-mid-body"
+  | "rst"
+  | "timeout"
+  | "client-disconnect"
+  | "connect-failed";
 
 export interface SseEventView {
   t: number;
@@ -63,6 +80,17 @@ export interface ProbeObservation {
   /** Bytes left undecoded when the connection ended (a partial chunk-size line, a partial chunk). */
   trailingGarbage?: Buffer;
   end: { kind: ProbeEndKind; t: number; detail?: string };
+  /** Trailer fields after the last chunk, wire order. */
+  trailers?: Array<[string, string]>;
+  /** When `0\r\n\r\n` (and trailers) completed. */
+  terminatorAt?: number;
+  /** 1xx responses that came before the final one. */
+  interim?: ProbeInterimResponse[];
+  /** Framing leniencies the decoder accepted (bare LF line ends, obs-fold, both TE and CL...). */
+  notes?: string[];
+  /** When the socket was gone, and who closed it (after a clean end the probe waits briefly for the peer's FIN). */
+  closedAt?: number;
+  closedBy?: "peer-fin" | "peer-rst" | "probe";
   /** Set when the scenario asked the probe to hang up. */
   disconnect?: { reason: string; t: number };
   /** SSE view (eventsource-parser) of the body, when the response is text/event-stream. */
@@ -73,6 +101,8 @@ export interface ProbeObservation {
     /** Bytes of a final event that never got its blank line (the parser drops it, as browsers do). */
     unterminatedTail?: string;
     errors: string[];
+    /** False when the response was not text/event-stream and the caller did not ask for `sse: "always"`. */
+    applied?: boolean;
   };
   /** The body as UTF-8 text (invalid sequences replaced). */
   text: string;
@@ -82,6 +112,8 @@ export interface ProbeObservation {
     status?: number;
     /** The error a fetch consumer got: e.g. "TypeError: terminated (cause: SocketError: other side closed)". */
     error?: string;
+    /** `code` of the error or its cause (e.g. UND_ERR_SOCKET, ECONNRESET, ECONNREFUSED). */
+    errorCode?: string;
     bodyBytes?: number;
   };
 }
