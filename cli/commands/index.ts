@@ -4,4 +4,8 @@ import type { CliCommand } from "../command.ts";
  * The command registry: adding a command is adding a file under cli/commands/ and one line here.
  * Commands are imported lazily so `streamchaos fake` does not load the harness.
  */
-export const commands: Record<string, () => Promise<CliCommand>> = {};
+export const commands: Record<string, () => Promise<CliCommand>> = {
+  run: async () => (await import("./run.ts")).default,
+  demo: async () => (await import("./demo.ts")).default,
+  list: async () => (await import("./list.ts")).default,
+};

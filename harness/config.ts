@@ -1,0 +1,189 @@
+import { readFile } from "node:fs/promises";
+import { isAbsolute, resolve } from "node:path";
+import { z } from "zod";
+import { UserError } from "../lib/errors.ts";
+import { providerNames } from "../fakes/providers/registry.ts";
+import type { ProviderName } from "../fakes/journal-types.ts";
+import { type Contract, type ContractRef, contractPresets, resolveContract } from "./contracts/index.ts";
+
+/**
+ * The config people write (streamchaos.config.ts through defineConfig, or JSON). Validated with
+ * messages that name the bad key, the value given and what is allowed.
+ */
+export interface BackendConfig {
+  name: string;
+  /** A command (string run through /bin/sh, or argv array) that starts the backend; `{{port}}` is its port. */
+  command?: string | string[];
+  cwd?: string;
+  /** Environment; `{{port}}`, `{{provider.url}}`, `{{provider.openai.url}}`, ... are filled in. */
+  env?: Record<string, string>;
+  /** Which provider API the backend talks to: the fake renders every scenario in its format. */
+  provider: ProviderName;
+  contract: ContractRef;
+  healthPath?: string;
+  readyTimeoutMs?: number;
+  /** The backend's keepalive interval, if it sends any (keepalive checks allow 2x this). */
+  keepaliveMs?: number;
+  /** The backend's own bound on a silent provider (timeout checks allow this + 2 s). */
+  upstreamTimeoutMs?: number;
+  /** Scenario ids (globs) this backend is known to fail: they count as expected, not as regressions. */
+  expectFailures?: string[];
+  /** Docker runtime: image to run instead of the command. */
+  image?: string;
+}
+
+export interface EdgeConfig {
+  edge: string;
+  profile?: string;
+  /** Your own nginx.conf / Caddyfile with {{port}} and {{upstream}} placeholders. */
+  config?: string;
+}
+
+export interface StreamchaosConfig {
+  backends: BackendConfig[];
+  edges?: Array<string | EdgeConfig>;
+  scenarios?: string[];
+  lanes?: number;
+  runtime?: "local" | "docker";
+  reporters?: string[];
+  outDir?: string;
+}
+
+export function defineConfig(config: StreamchaosConfig): StreamchaosConfig {
+  return config;
+}
+
+const contractSchema = z.union([
+  z.string(),
+  z.object({ preset: z.string(), path: z.string().optional(), model: z.string().optional() }).strict(),
+  z.custom<Contract>((v) => typeof v === "object" && v !== null && "interpret" in v && "request" in v, "a Contract object with request() and interpret()"),
+]);
+
+const backendSchema = z
+  .object({
+    name: z.string().regex(/^[\w.-]+$/, "use letters, digits, '.', '_' or '-'"),
+    command: z.union([z.string().min(1), z.array(z.string()).min(1)]).optional(),
+    cwd: z.string().optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    provider: z.enum(providerNames as [ProviderName, ...ProviderName[]]),
+    contract: contractSchema,
+    healthPath: z.string().startsWith("/").optional(),
+    readyTimeoutMs: z.number().int().positive().optional(),
+    keepaliveMs: z.number().int().positive().optional(),
+    upstreamTimeoutMs: z.number().int().positive().optional(),
+    expectFailures: z.array(z.string()).optional(),
+    image: z.string().optional(),
+  })
+  .strict()
+  .refine((b) => b.command !== undefined || b.image !== undefined, { message: "give a `command` (or an `image` for the docker runtime)" });
+
+const configSchema = z
+  .object({
+    backends: z.array(backendSchema).min(1, "list at least one backend"),
+    edges: z
+      .array(z.union([z.string(), z.object({ edge: z.string(), profile: z.string().optional(), config: z.string().optional() }).strict()]))
+      .min(1)
+      .optional(),
+    scenarios: z.array(z.string()).optional(),
+    lanes: z.number().int().min(1).max(16).optional(),
+    runtime: z.enum(["local", "docker"]).optional(),
+    reporters: z.array(z.string()).optional(),
+    outDir: z.string().optional(),
+  })
+  .strict();
+
+export interface ResolvedBackend extends Omit<BackendConfig, "contract"> {
+  contract: Contract;
+  healthPath: string;
+  readyTimeoutMs: number;
+}
+
+export interface ResolvedConfig {
+  file?: string;
+  backends: ResolvedBackend[];
+  edges: EdgeConfig[];
+  scenarios?: string[];
+  lanes: number;
+  runtime: "local" | "docker";
+  reporters: string[];
+  outDir: string;
+}
+
+/** Validates a config object; `source` names where it came from in messages. */
+export function resolveConfig(raw: unknown, source: string, baseDir = process.cwd()): ResolvedConfig {
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => {
+      const key = issue.path.length ? issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "") : "(top level)";
+      const allowed = key.endsWith("contract") ? ` (presets: ${Object.keys(contractPresets).join(", ")})` : "";
+      return `${key}: ${issue.message}${allowed}`;
+    });
+    throw new UserError("CONFIG_INVALID", {
+      what: `Invalid config in ${source}`,
+      why: issues[0] ?? "it does not match the config schema",
+      fix: "Fix the key named above; see the README's configuration reference.",
+      details: issues.slice(1),
+    });
+  }
+  const config = parsed.data;
+  const names = new Set<string>();
+  const backends = config.backends.map((backend, i) => {
+    if (names.has(backend.name)) {
+      throw new UserError("CONFIG_INVALID", { what: `Invalid config in ${source}`, why: `backends[${i}].name: "${backend.name}" is used twice`, fix: "Give every backend its own name." });
+    }
+    names.add(backend.name);
+    return {
+      ...backend,
+      ...(backend.cwd ? { cwd: isAbsolute(backend.cwd) ? backend.cwd : resolve(baseDir, backend.cwd) } : {}),
+      contract: resolveContract(backend.contract as ContractRef, `backends[${i}].contract`),
+      healthPath: backend.healthPath ?? "/health",
+      readyTimeoutMs: backend.readyTimeoutMs ?? 20_000,
+    } as ResolvedBackend;
+  });
+  const edges = (config.edges ?? ["direct"]).map((edge) => {
+    const e = typeof edge === "string" ? { edge } : edge;
+    return e.config ? { ...e, config: isAbsolute(e.config) ? e.config : resolve(baseDir, e.config) } : e;
+  });
+  return {
+    ...(source.startsWith("/") ? { file: source } : {}),
+    backends,
+    edges,
+    ...(config.scenarios ? { scenarios: config.scenarios } : {}),
+    lanes: config.lanes ?? 2,
+    runtime: config.runtime ?? "local",
+    reporters: config.reporters ?? ["console"],
+    outDir: resolve(baseDir, config.outDir ?? ".streamchaos/report"),
+  };
+}
+
+/** Loads streamchaos.config.ts (through tsx) or a JSON config. */
+export async function loadConfigFile(path: string): Promise<ResolvedConfig> {
+  const file = resolve(path);
+  let raw: unknown;
+  if (file.endsWith(".json")) {
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (cause) {
+      throw new UserError("CONFIG_NOT_FOUND", { what: `Cannot read config ${file}`, why: (cause as NodeJS.ErrnoException).code ?? String(cause), fix: "Pass --config with the path to streamchaos.config.ts or a .json config.", cause });
+    }
+    try {
+      raw = JSON.parse(text);
+    } catch (cause) {
+      throw new UserError("CONFIG_INVALID", { what: `Invalid JSON in ${file}`, why: (cause as Error).message, fix: "Fix the JSON syntax.", cause });
+    }
+  } else {
+    try {
+      await readFile(file);
+    } catch (cause) {
+      throw new UserError("CONFIG_NOT_FOUND", { what: `Cannot read config ${file}`, why: (cause as NodeJS.ErrnoException).code ?? String(cause), fix: "Pass --config with the path to streamchaos.config.ts or a .json config.", cause });
+    }
+    const { tsImport } = await import("tsx/esm/api");
+    const module = (await tsImport(file, import.meta.url)) as { default?: unknown };
+    raw = module.default;
+    if (raw === undefined) {
+      throw new UserError("CONFIG_INVALID", { what: `${file} has no default export`, fix: "End it with `export default defineConfig({ ... })`." });
+    }
+  }
+  return resolveConfig(raw, file, resolve(file, ".."));
+}

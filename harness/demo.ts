@@ -1,0 +1,87 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { DEMO_KEEPALIVE_MS, DEMO_UPSTREAM_TIMEOUT_MS } from "../scenarios/catalog/_build.ts";
+import type { BackendConfig, StreamchaosConfig } from "./config.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+export const PYTHON = "/usr/bin/python3";
+
+/** The Node reference backend started with this Node and tsx's loader (no second process for tsx's CLI). */
+function nodeBackend(name: string, provider: BackendConfig["provider"], contract: string, bugs: string[] = []): BackendConfig {
+  return {
+    name,
+    command: [process.execPath, "--import", "tsx", "examples/node-backend/server.ts"],
+    cwd: ROOT,
+    env: {
+      PORT: "{{port}}",
+      PROVIDER: provider,
+      PROVIDER_BASE_URL: "{{provider.url}}",
+      PROVIDER_API_KEY: "sk-demo-not-a-secret",
+      UPSTREAM_TIMEOUT_MS: String(DEMO_UPSTREAM_TIMEOUT_MS),
+      KEEPALIVE_MS: String(DEMO_KEEPALIVE_MS),
+      ...(bugs.length ? { BUGS: bugs.join(",") } : {}),
+    },
+    provider,
+    contract,
+    keepaliveMs: DEMO_KEEPALIVE_MS,
+    upstreamTimeoutMs: DEMO_UPSTREAM_TIMEOUT_MS,
+  };
+}
+
+function fastapiBackend(name: string, mode: "hardened" | "naive"): BackendConfig {
+  return {
+    name,
+    command: [PYTHON, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", "{{port}}", "--log-level", "info"],
+    cwd: `${ROOT}examples/fastapi-backend`,
+    env: {
+      MODE: mode,
+      PROVIDER_BASE_URL: "{{provider.url}}",
+      PROVIDER_API_KEY: "sk-demo-not-a-secret",
+      UPSTREAM_TIMEOUT_MS: String(DEMO_UPSTREAM_TIMEOUT_MS),
+      PYTHONUNBUFFERED: "1",
+    },
+    provider: "openai",
+    contract: "text-marker",
+    upstreamTimeoutMs: DEMO_UPSTREAM_TIMEOUT_MS,
+  };
+}
+
+/** Whether Debian's FastAPI stack is importable from /usr/bin/python3 (environment.md: only there). */
+export function pythonBackendAvailable(): boolean {
+  const result = spawnSync(PYTHON, ["-c", "import fastapi, uvicorn, httpx"], { stdio: "ignore" });
+  return result.status === 0;
+}
+
+export const PYTHON_INSTALL = "apt-get install -y python3-fastapi python3-uvicorn python3-httpx";
+
+/** The hardened reference backends: every scenario must pass on each of them. */
+export function hardenedBackends(options: { python: boolean }): BackendConfig[] {
+  return [
+    nodeBackend("node-openai", "openai", "openai-relay"),
+    nodeBackend("node-anthropic", "anthropic", "anthropic-relay"),
+    nodeBackend("node-gemini-events", "gemini", "sse-status-delta-done"),
+    ...(options.python ? [fastapiBackend("fastapi-hardened", "hardened")] : []),
+  ];
+}
+
+/** Bug variants with the scenarios each is expected to fail: the detection matrix (docs/detection-matrix.md). */
+export function bugBackends(expectations: Record<string, string[]>, options: { python: boolean }): BackendConfig[] {
+  const backends: BackendConfig[] = [];
+  for (const [variant, expected] of Object.entries(expectations)) {
+    if (variant === "fastapi-naive") {
+      if (options.python) backends.push({ ...fastapiBackend(variant, "naive"), expectFailures: expected });
+      continue;
+    }
+    const bug = variant.replace(/^node-/, "");
+    backends.push({ ...nodeBackend(variant, "openai", "openai-relay", [bug]), expectFailures: expected });
+  }
+  return backends;
+}
+
+export function demoConfig(options: { python: boolean; edges: string[]; bugs: boolean; expectations: Record<string, string[]> }): StreamchaosConfig {
+  return {
+    backends: [...hardenedBackends(options), ...(options.bugs ? bugBackends(options.expectations, options) : [])],
+    edges: options.edges,
+    lanes: 2,
+  };
+}

@@ -1,0 +1,350 @@
+import { FakeProviderClient } from "../../fakes/index.ts";
+import type { JournalEntry, ProviderName } from "../../fakes/journal-types.ts";
+import { now } from "../../lib/clock.ts";
+import { Teardown, trackLive } from "../../lib/lifecycle.ts";
+import { hostPort } from "../../lib/net.ts";
+import { ToxiproxyHops } from "../../proxies/toxiproxy/index.ts";
+import type { Hop, Scenario, ScenarioRequest, ScriptJson } from "../../scenarios/scenario.ts";
+import type { CheckContext, Exchange } from "../checks/check.ts";
+import { getCheck } from "../checks/index.ts";
+import type { Contract } from "../contracts/contract.ts";
+import { runProbe } from "../probe/index.ts";
+import type { ProbeObservation } from "../probe/observation.ts";
+import type { ScenarioResult, TimelineEvent } from "../results.ts";
+import { toResult } from "../checks/check.ts";
+import type { Address, BackendSpec, FakeBox, LogLine, Runtime, StartedBox, ToxiproxyBox } from "./runtime.ts";
+import { providerBasePath } from "./provider-urls.ts";
+import { buildTimeline } from "./timeline.ts";
+
+export interface LaneBackend {
+  name: string;
+  provider: ProviderName;
+  contract: Contract;
+  spec: BackendSpec;
+  keepaliveMs?: number;
+  upstreamTimeoutMs?: number;
+}
+
+export interface LaneEdge {
+  edge: string;
+  profile?: string;
+  configFile?: string;
+}
+
+export interface LaneOptions {
+  index: number;
+  runtime: Runtime;
+  backend: LaneBackend;
+  edge: LaneEdge;
+}
+
+const HOP_NAMES: Record<Hop, string> = { A: "hopA-client-edge", B: "hopB-edge-backend", C: "hopC-backend-provider" };
+/** A quick clean answer for the follow-up request that proves the backend still serves. */
+const FOLLOW_UP_SCRIPT: ScriptJson = { name: "follow-up", content: { tokens: ["still ", "alive "] }, finishReason: "stop" };
+
+/**
+ * One full copy of the topology: probe →[A]→ edge →[B]→ backend →[C]→ fake. Scenarios run on it one
+ * after another; between them the fake is re-scripted and every toxic removed.
+ */
+export class Lane implements AsyncDisposable {
+  readonly index: number;
+  readonly backendInfo: LaneBackend;
+  readonly edgeInfo: LaneEdge & { profile: string };
+  #teardown: Teardown;
+  #runtime: Runtime;
+  #fake: FakeBox;
+  #fakeClient: FakeProviderClient;
+  #toxiproxy: ToxiproxyBox;
+  #hops: ToxiproxyHops;
+  #backend: StartedBox;
+  #edge: StartedBox;
+  #entry: Address;
+  #untrack: () => void;
+  #lanePrefix: string;
+
+  private constructor(init: {
+    options: LaneOptions;
+    teardown: Teardown;
+    fake: FakeBox;
+    fakeClient: FakeProviderClient;
+    toxiproxy: ToxiproxyBox;
+    hops: ToxiproxyHops;
+    backend: StartedBox;
+    edge: StartedBox;
+    entry: Address;
+    edgeProfile: string;
+    lanePrefix: string;
+  }) {
+    this.index = init.options.index;
+    this.backendInfo = init.options.backend;
+    this.edgeInfo = { ...init.options.edge, profile: init.edgeProfile };
+    this.#runtime = init.options.runtime;
+    this.#teardown = init.teardown;
+    this.#fake = init.fake;
+    this.#fakeClient = init.fakeClient;
+    this.#toxiproxy = init.toxiproxy;
+    this.#hops = init.hops;
+    this.#backend = init.backend;
+    this.#edge = init.edge;
+    this.#entry = init.entry;
+    this.#lanePrefix = init.lanePrefix;
+    this.#untrack = trackLive(this);
+  }
+
+  static async start(options: LaneOptions): Promise<Lane> {
+    const teardown = new Teardown();
+    try {
+      const { runtime, backend, edge } = options;
+      const lanePrefix = `lane${options.index}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+      const fake = teardown.use(await runtime.startFake());
+      const fakeClient = new FakeProviderClient(fake.adminUrl);
+      const toxiproxy = teardown.use(await runtime.startToxiproxy(3));
+      const hops = teardown.use(new ToxiproxyHops(toxiproxy.apiUrl, lanePrefix));
+      const [slotA, slotB, slotC] = toxiproxy.hopSlots as [ToxiproxyBox["hopSlots"][0], ToxiproxyBox["hopSlots"][0], ToxiproxyBox["hopSlots"][0]];
+
+      await hops.create(HOP_NAMES.C, slotC.listen, hostPort(fake.address.internal.host, fake.address.internal.port));
+      const providerOrigin = `http://${hostPort(slotC.address.internal.host, slotC.address.internal.port)}`;
+      const spec = withProviderUrls(backend.spec, backend.provider, providerOrigin);
+      const backendBox = teardown.use(await runtime.startBackend(spec));
+
+      await hops.create(HOP_NAMES.B, slotB.listen, hostPort(backendBox.address.internal.host, backendBox.address.internal.port));
+      const edgeBox = teardown.use(
+        await runtime.startEdge({
+          edge: edge.edge,
+          upstream: slotB.address.internal,
+          ...(edge.profile ? { profile: edge.profile } : {}),
+          ...(edge.configFile ? { configFile: edge.configFile } : {}),
+        }),
+      );
+      await hops.create(HOP_NAMES.A, slotA.listen, hostPort(edgeBox.address.internal.host, edgeBox.address.internal.port));
+      const edgeProfile = edgeBox.name.split(":").slice(1).join(":") || edge.profile || "default";
+      return new Lane({
+        options,
+        teardown: teardown.move(),
+        fake,
+        fakeClient,
+        toxiproxy,
+        hops,
+        backend: backendBox,
+        edge: edgeBox,
+        entry: slotA.address.external,
+        edgeProfile,
+        lanePrefix,
+      });
+    } catch (error) {
+      await teardown.dispose().catch(() => {});
+      throw error;
+    }
+  }
+
+  get entryUrl(): string {
+    return `http://${hostPort(this.#entry.host, this.#entry.port)}`;
+  }
+
+  async runScenario(scenario: Scenario): Promise<ScenarioResult> {
+    const startedAt = now();
+    const base: Omit<ScenarioResult, "status" | "durationMs" | "checks" | "timeline"> = {
+      scenario: { id: scenario.id, title: scenario.title, incident: scenario.incident, category: scenario.category },
+      backend: this.backendInfo.name,
+      edge: this.edgeInfo.edge,
+      profile: this.edgeInfo.profile,
+      runtime: this.#runtime.name,
+      lane: this.index,
+      startedAt,
+    };
+    try {
+      await this.#prepare(scenario);
+      const exchanges = await this.#runRequests(scenario);
+      const journal = await this.#settle(startedAt);
+      await this.#hops.heal();
+      for (const exchange of exchanges) exchange.upstream = upstreamFor(journal, exchange);
+      const backendAlive = await this.#backend.alive();
+      const wantsFollowUp = scenario.checks.some((c) => (typeof c === "string" ? c : c.check) === "backend-survived");
+      const followUp = wantsFollowUp && backendAlive ? await this.#followUp(scenario) : undefined;
+      if (!backendAlive) await this.#restartBackend();
+      const context: CheckContext = {
+        scenario,
+        contract: this.backendInfo.contract,
+        edge: { name: this.edgeInfo.edge, profile: this.edgeInfo.profile },
+        backend: {
+          name: this.backendInfo.name,
+          ...(this.backendInfo.keepaliveMs === undefined ? {} : { keepaliveMs: this.backendInfo.keepaliveMs }),
+          ...(this.backendInfo.upstreamTimeoutMs === undefined ? {} : { upstreamTimeoutMs: this.backendInfo.upstreamTimeoutMs }),
+        },
+        exchanges,
+        journal,
+        backendLogs: since(this.#backend.logs(), startedAt),
+        edgeLogs: since(this.#edge.logs(), startedAt),
+        backendAlive,
+        ...(followUp ? { followUp } : {}),
+      };
+      const checks = [];
+      for (const ref of scenario.checks) {
+        const name = typeof ref === "string" ? ref : ref.check;
+        const options = typeof ref === "string" ? {} : (ref.options ?? {});
+        const check = await getCheck(name, `scenario "${scenario.id}"`);
+        checks.push(toResult(name, check.run(context, options)));
+      }
+      const status = checks.some((c) => c.status === "fail") ? "fail" : "pass";
+      const timeline: TimelineEvent[] = buildTimeline(context, startedAt);
+      return { ...base, status, durationMs: now() - startedAt, checks, timeline };
+    } catch (error) {
+      await this.#hops.heal().catch(() => {});
+      return {
+        ...base,
+        status: "error",
+        reason: error instanceof Error ? error.message : String(error),
+        durationMs: now() - startedAt,
+        checks: [],
+        timeline: [],
+      };
+    }
+  }
+
+  async #prepare(scenario: Scenario): Promise<void> {
+    await this.#fakeClient.reset();
+    await this.#fakeClient.setScript({ name: scenario.id, ...scenario.script });
+    for (const [i, { match, script }] of (scenario.matchScripts ?? []).entries()) {
+      await this.#fakeClient.addScript({ name: `${scenario.id}#${i + 1}`, ...script }, match);
+    }
+    for (const hop of scenario.down ?? []) await this.#hops.setEnabled(HOP_NAMES[hop], false);
+    const byHop = new Map<Hop, NonNullable<Scenario["toxics"]>>();
+    for (const toxic of scenario.toxics ?? []) byHop.set(toxic.hop, [...(byHop.get(toxic.hop) ?? []), toxic]);
+    for (const [hop, toxics] of byHop) {
+      await this.#hops.setToxics(
+        HOP_NAMES[hop],
+        toxics.map((t, i) => ({
+          name: `${t.type}_${t.stream ?? "downstream"}_${i}`,
+          type: t.type,
+          stream: t.stream ?? "downstream",
+          toxicity: t.toxicity ?? 1,
+          attributes: t.attributes ?? {},
+        })),
+      );
+    }
+  }
+
+  async #runRequests(scenario: Scenario): Promise<Exchange[]> {
+    const requests: ScenarioRequest[] = scenario.requests?.length ? scenario.requests : [{}];
+    const exchanges: Exchange[] = [];
+    const running: Array<Promise<ProbeObservation>> = [];
+    const nonces: string[] = [];
+    for (const [i, request] of requests.entries()) {
+      if (i > 0) {
+        const previousNonce = nonces[i - 1]!;
+        if (request.startAfterTokens !== undefined) {
+          const tokens = request.startAfterTokens;
+          await this.#fakeClient
+            .waitFor((entry: JournalEntry) => JSON.stringify(entry.body).includes(previousNonce) && entry.events.filter((e) => e.kind === "content").length >= tokens, 10_000)
+            .catch(() => {});
+        } else {
+          await running[i - 1];
+        }
+      }
+      const nonce = `${this.#lanePrefix}-${scenario.id}-r${i + 1}-${Math.random().toString(36).slice(2, 8)}`;
+      nonces.push(nonce);
+      const message = `${request.message ?? "Say hello"} [${nonce}]`;
+      const contractRequest = this.backendInfo.contract.request({
+        message,
+        ...(request.sessionId ? { sessionId: `${this.#lanePrefix}-${request.sessionId}` } : {}),
+      });
+      running.push(
+        runProbe({
+          url: `${this.entryUrl}${contractRequest.path}`,
+          method: contractRequest.method,
+          headers: contractRequest.headers,
+          ...(contractRequest.body === undefined ? {} : { body: contractRequest.body as object }),
+          timeoutMs: request.timeoutMs ?? 10_000,
+          idleTimeoutMs: request.idleTimeoutMs ?? 8_000,
+          ...(request.disconnect ? { disconnect: request.disconnect } : {}),
+        }),
+      );
+    }
+    const observations = await Promise.all(running);
+    for (const [i, observation] of observations.entries()) {
+      exchanges.push({
+        request: { ...requests[i]!, message: nonces[i]! },
+        observation,
+        view: this.backendInfo.contract.interpret(observation),
+        upstream: [],
+      });
+    }
+    return exchanges;
+  }
+
+  /**
+   * The probe is done, but the backend may still be closing its provider call: wait (bounded) until
+   * every journal entry of this scenario has ended, so cancellation checks see the final truth.
+   */
+  async #settle(startedAt: number): Promise<JournalEntry[]> {
+    const deadline = now() + 3_000;
+    for (;;) {
+      const journal = (await this.#fakeClient.journal()).filter((e) => e.t.received >= startedAt - 1);
+      if (journal.every((e) => e.outcome !== "in-progress") || now() > deadline) return journal;
+      await this.#fakeClient
+        .waitFor((e: JournalEntry) => e.t.received >= startedAt - 1 && e.outcome !== "in-progress" && journal.some((j) => j.id === e.id && j.outcome === "in-progress"), Math.max(1, deadline - now()))
+        .catch(() => {});
+    }
+  }
+
+  async #followUp(scenario: Scenario): Promise<Exchange> {
+    await this.#fakeClient.reset();
+    await this.#fakeClient.setScript(FOLLOW_UP_SCRIPT);
+    const nonce = `${this.#lanePrefix}-${scenario.id}-followup`;
+    const request = this.backendInfo.contract.request({ message: `Are you still there? [${nonce}]` });
+    const observation = await runProbe({
+      url: `${this.entryUrl}${request.path}`,
+      method: request.method,
+      headers: request.headers,
+      ...(request.body === undefined ? {} : { body: request.body as object }),
+      timeoutMs: 8_000,
+      idleTimeoutMs: 6_000,
+      fetchView: false,
+    });
+    const journal = await this.#fakeClient.journal();
+    const exchange: Exchange = { request: { message: nonce }, observation, view: this.backendInfo.contract.interpret(observation), upstream: [] };
+    exchange.upstream = upstreamFor(journal, exchange);
+    return exchange;
+  }
+
+  async #restartBackend(): Promise<void> {
+    const port = this.#backend.address.internal.port;
+    await Promise.resolve(this.#backend[Symbol.asyncDispose]()).catch(() => {});
+    const spec = withProviderUrls(this.backendInfo.spec, this.backendInfo.provider, this.#providerOrigin());
+    this.#backend = await this.#runtime.startBackend({ ...spec, port });
+    this.#teardown.use(this.#backend);
+  }
+
+  #providerOrigin(): string {
+    const slot = this.#toxiproxy.hopSlots[2]!;
+    return `http://${hostPort(slot.address.internal.host, slot.address.internal.port)}`;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#untrack();
+    await this.#teardown.dispose();
+  }
+}
+
+function since(lines: LogLine[], t: number): LogLine[] {
+  return lines.filter((line) => line.t >= t - 1);
+}
+
+/** The fake's journal entries caused by one probe request: the backend forwards the user message. */
+function upstreamFor(journal: JournalEntry[], exchange: Exchange): JournalEntry[] {
+  const nonce = exchange.request.message ?? "";
+  return journal.filter((entry) => JSON.stringify(entry.body).includes(nonce));
+}
+
+/** Fills `{{provider.url}}` and `{{provider.<name>.url}}` in the backend's env with hop C addresses. */
+function withProviderUrls(spec: BackendSpec, provider: ProviderName, origin: string): BackendSpec {
+  const vars: Record<string, string> = { "provider.url": `${origin}${providerBasePath(provider)}`, "provider.origin": origin, "provider.name": provider };
+  for (const name of ["openai", "openai-responses", "anthropic", "gemini", "openrouter", "ollama"] as const) {
+    vars[`provider.${name}.url`] = `${origin}${providerBasePath(name)}`;
+  }
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(spec.env)) {
+    env[key] = value.replace(/\{\{\s*(provider(?:\.[\w-]+)*)\s*\}\}/g, (whole, name: string) => vars[name] ?? whole);
+  }
+  return { ...spec, env };
+}

@@ -1,0 +1,95 @@
+import { startFakeProvider } from "../../fakes/index.ts";
+import { UserError } from "../../lib/errors.ts";
+import { LOOPBACK, reservePort } from "../../lib/net.ts";
+import { getEdge } from "../../proxies/edges.ts";
+import { resolveToxiproxy } from "../../proxies/toxiproxy/index.ts";
+import { startProcess } from "../runtime/start-process.ts";
+import { renderTemplate } from "../runtime/template.ts";
+import { Wait } from "../runtime/wait/wait.ts";
+import type { BackendSpec, EdgeSpec, FakeBox, Runtime, StartedBox, ToxiproxyBox } from "./runtime.ts";
+
+const local = (port: number) => ({ internal: { host: LOOPBACK, port }, external: { host: LOOPBACK, port } });
+
+/** The default runtime: every box is a process or an in-process server on 127.0.0.1. */
+export class LocalRuntime implements Runtime {
+  readonly name = "local" as const;
+
+  async startFake(): Promise<FakeBox> {
+    const fake = await startFakeProvider({ host: LOOPBACK, port: 0 });
+    return {
+      name: "fake",
+      adminUrl: fake.adminUrl,
+      address: local(fake.port),
+      logs: () => [],
+      alive: async () => true,
+      [Symbol.asyncDispose]: () => fake[Symbol.asyncDispose](),
+    };
+  }
+
+  async startToxiproxy(slots: number): Promise<ToxiproxyBox> {
+    const toxiproxy = await resolveToxiproxy();
+    const hopSlots = [];
+    for (let i = 0; i < slots; i++) {
+      const port = await reservePort();
+      hopSlots.push({ listen: `${LOOPBACK}:${port}`, address: local(port) });
+    }
+    const url = new URL(toxiproxy.url);
+    return {
+      name: "toxiproxy",
+      apiUrl: toxiproxy.url,
+      hopSlots,
+      address: local(Number(url.port)),
+      logs: () => [],
+      alive: async () => true,
+      [Symbol.asyncDispose]: () => toxiproxy[Symbol.asyncDispose](),
+    };
+  }
+
+  async startBackend(spec: BackendSpec): Promise<StartedBox> {
+    if (!spec.command) {
+      throw new UserError("BACKEND_NO_COMMAND", {
+        what: `Backend "${spec.name}" has no command for the local runtime`,
+        fix: "Give the backend a `command` (or a `url` for one that is already running).",
+      });
+    }
+    const port = spec.port ?? (await reservePort());
+    const vars = { port: String(port), host: LOOPBACK };
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(spec.env)) env[key] = renderTemplate(value, vars, `backend "${spec.name}" env ${key}`);
+    const args = spec.command.args.map((arg) => renderTemplate(arg, vars, `backend "${spec.name}" args`));
+    const child = await startProcess({
+      name: `backend "${spec.name}"`,
+      command: spec.command.command,
+      args,
+      env,
+      ...(spec.command.cwd ? { cwd: spec.command.cwd } : {}),
+      ports: [{ host: LOOPBACK, port }],
+      readiness: Wait.forHttp(`http://${LOOPBACK}:${port}${spec.healthPath}`).withTimeout(spec.readyTimeoutMs),
+    });
+    return {
+      name: spec.name,
+      address: local(port),
+      logs: () => child.logs().map((l) => ({ t: l.t, line: l.line, source: l.stream })),
+      alive: async () => child.alive(),
+      [Symbol.asyncDispose]: () => child[Symbol.asyncDispose](),
+    };
+  }
+
+  async startEdge(spec: EdgeSpec): Promise<StartedBox> {
+    const edge = getEdge(spec.edge);
+    const started = await edge.start({
+      upstream: spec.upstream,
+      ...(spec.profile ? { profile: spec.profile } : {}),
+      ...(spec.configFile ? { configFile: spec.configFile } : {}),
+    });
+    return {
+      name: `${started.name}:${started.profile}`,
+      address: local(started.port),
+      logs: () => started.logs().map((l) => ({ t: l.t, line: l.line, source: l.source })),
+      alive: async () => started.alive(),
+      [Symbol.asyncDispose]: () => started[Symbol.asyncDispose](),
+    };
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {}
+}

@@ -1,0 +1,199 @@
+import { cpus, platform } from "node:os";
+import { now } from "../lib/clock.ts";
+import { UserError } from "../lib/errors.ts";
+import { getEdge } from "../proxies/edges.ts";
+import type { Reporter } from "../reports/reporter.ts";
+import { matchesPattern, selectScenarios, loadCatalog } from "../scenarios/index.ts";
+import type { Scenario } from "../scenarios/scenario.ts";
+import type { EdgeConfig, ResolvedBackend, ResolvedConfig } from "./config.ts";
+import { Lane, type LaneBackend } from "./lane/lane.ts";
+import { LocalRuntime } from "./lane/local-runtime.ts";
+import type { BackendSpec, Runtime } from "./lane/runtime.ts";
+import { type RunResult, type ScenarioResult, summarize } from "./results.ts";
+
+export interface RunSuiteOptions {
+  config: ResolvedConfig;
+  reporters: Reporter[];
+  signal?: AbortSignal;
+  /** Overrides config.runtime (tests pass their own). */
+  runtime?: Runtime;
+  /** Previous results for "changes since last run". */
+  previous?: RunResult;
+}
+
+interface Group {
+  key: string;
+  backend: ResolvedBackend;
+  edge: EdgeConfig;
+  profile?: string;
+  queue: Scenario[];
+  skipReason?: string;
+}
+
+/**
+ * Runs every selected scenario on every backend × edge. A pool of `lanes` workers each holds one
+ * topology (a lane) and pulls scenarios of its group; when a group runs dry a worker moves to
+ * another group and builds a new lane for it. Setup failures (a backend that never starts) abort
+ * the run as a UserError (exit 2); scenario failures are results.
+ */
+export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
+  const { config, reporters } = options;
+  const startedAt = now();
+  const catalog = await loadCatalog();
+  const selected = selectScenarios(catalog, config.scenarios);
+  const runtime = options.runtime ?? (await createRuntime(config.runtime));
+  const groups = await planGroups(config, selected);
+  const total = groups.reduce((n, g) => n + g.queue.length, 0);
+  for (const reporter of reporters) {
+    reporter.onStart?.({
+      scenarios: selected.length,
+      edges: config.edges.map((e) => e.edge),
+      backends: config.backends.map((b) => b.name),
+      total,
+    });
+  }
+  const results: ScenarioResult[] = [];
+  const record = (result: ScenarioResult) => {
+    results.push(result);
+    for (const reporter of reporters) reporter.onResult?.(result);
+  };
+  for (const group of groups.filter((g) => g.skipReason)) {
+    for (const scenario of group.queue.splice(0)) record(skipped(scenario, group, runtime.name, group.skipReason!));
+  }
+
+  let setupError: unknown;
+  const worker = async (laneIndex: number) => {
+    let lane: Lane | undefined;
+    let laneGroup: Group | undefined;
+    try {
+      for (;;) {
+        if (options.signal?.aborted || setupError) return;
+        const group = laneGroup?.queue.length ? laneGroup : groups.find((g) => g.queue.length > 0 && !g.skipReason);
+        if (!group) return;
+        if (group !== laneGroup) {
+          await lane?.[Symbol.asyncDispose]();
+          lane = undefined;
+          laneGroup = group;
+          lane = await Lane.start({ index: laneIndex, runtime, backend: laneBackend(group.backend), edge: { edge: group.edge.edge, ...(group.profile ? { profile: group.profile } : {}), ...(group.edge.config ? { configFile: group.edge.config } : {}) } });
+        }
+        const scenario = group.queue.shift();
+        if (!scenario) continue;
+        const result = await lane!.runScenario(scenario);
+        if (group.backend.expectFailures && matchesPattern(scenario.id, group.backend.expectFailures)) result.expected = "fail";
+        record(result);
+      }
+    } catch (error) {
+      setupError ??= error;
+    } finally {
+      await Promise.resolve(lane?.[Symbol.asyncDispose]()).catch(() => {});
+    }
+  };
+  try {
+    const laneCount = Math.max(1, Math.min(config.lanes, total || 1));
+    await Promise.all(Array.from({ length: laneCount }, (_, i) => worker(i + 1)));
+  } finally {
+    if (!options.runtime) await Promise.resolve(runtime[Symbol.asyncDispose]()).catch(() => {});
+  }
+  if (setupError) throw setupError;
+  if (options.signal?.aborted) {
+    throw new UserError("RUN_INTERRUPTED", { what: "The run was interrupted", why: `${results.length} of ${total} scenario runs finished`, fix: "Run again; every process and port of the run was cleaned up." });
+  }
+  const finishedAt = now();
+  results.sort((a, b) => a.backend.localeCompare(b.backend) || a.edge.localeCompare(b.edge) || a.scenario.id.localeCompare(b.scenario.id));
+  const run: RunResult = {
+    schemaVersion: 1,
+    tool: { name: "streamchaos", version: await toolVersion() },
+    startedAt,
+    finishedAt,
+    durationMs: finishedAt - startedAt,
+    environment: { node: process.version, platform: platform(), cpus: cpus().length, runtime: runtime.name, lanes: config.lanes },
+    results,
+    summary: summarize(results),
+  };
+  for (const reporter of reporters) {
+    await reporter.onFinish(run, { outDir: config.outDir, ...(options.previous ? { previous: options.previous } : {}) });
+  }
+  return run;
+}
+
+/** Exit code: 1 when a result is worse than expected (a failure or error not listed in expectFailures). */
+export function exitCodeFor(run: RunResult): number {
+  const unexpected = run.results.filter((r) => (r.status === "fail" || r.status === "error") && !(r.status === "fail" && r.expected === "fail"));
+  return unexpected.length ? 1 : 0;
+}
+
+async function planGroups(config: ResolvedConfig, scenarios: Scenario[]): Promise<Group[]> {
+  const groups = new Map<string, Group>();
+  const availability = new Map<string, string | undefined>();
+  for (const edgeConfig of config.edges) {
+    if (!availability.has(edgeConfig.edge)) {
+      const status = await getEdge(edgeConfig.edge).available();
+      availability.set(edgeConfig.edge, status.ok ? undefined : `${status.reason}; install with: ${status.install}`);
+    }
+  }
+  for (const backend of config.backends) {
+    for (const edge of config.edges) {
+      for (const scenario of scenarios) {
+        if (scenario.edges && !scenario.edges.includes(edge.edge)) continue;
+        const profile = edge.config ? undefined : (edge.profile ?? scenario.profiles?.[edge.edge]);
+        const key = `${backend.name}|${edge.edge}|${profile ?? ""}|${edge.config ?? ""}`;
+        let group = groups.get(key);
+        if (!group) {
+          const skipReason = availability.get(edge.edge);
+          group = { key, backend, edge, ...(profile ? { profile } : {}), queue: [], ...(skipReason ? { skipReason } : {}) };
+          groups.set(key, group);
+        }
+        group.queue.push(scenario);
+      }
+    }
+  }
+  return [...groups.values()];
+}
+
+function laneBackend(backend: ResolvedBackend): LaneBackend {
+  const command = backend.command === undefined ? undefined : typeof backend.command === "string" ? { command: "/bin/sh", args: ["-c", `exec ${backend.command}`] } : { command: backend.command[0]!, args: backend.command.slice(1) };
+  const spec: BackendSpec = {
+    name: backend.name,
+    ...(command ? { command: { ...command, ...(backend.cwd ? { cwd: backend.cwd } : {}) } } : {}),
+    ...(backend.image ? { image: backend.image } : {}),
+    env: backend.env ?? {},
+    healthPath: backend.healthPath,
+    readyTimeoutMs: backend.readyTimeoutMs,
+  };
+  return {
+    name: backend.name,
+    provider: backend.provider,
+    contract: backend.contract,
+    spec,
+    ...(backend.keepaliveMs === undefined ? {} : { keepaliveMs: backend.keepaliveMs }),
+    ...(backend.upstreamTimeoutMs === undefined ? {} : { upstreamTimeoutMs: backend.upstreamTimeoutMs }),
+  };
+}
+
+function skipped(scenario: Scenario, group: Group, runtime: "local" | "docker", reason: string): ScenarioResult {
+  return {
+    scenario: { id: scenario.id, title: scenario.title, incident: scenario.incident, category: scenario.category },
+    backend: group.backend.name,
+    edge: group.edge.edge,
+    ...(group.profile ? { profile: group.profile } : {}),
+    runtime,
+    lane: 0,
+    status: "skipped",
+    reason,
+    startedAt: now(),
+    durationMs: 0,
+    checks: [],
+    timeline: [],
+  };
+}
+
+async function createRuntime(name: "local" | "docker"): Promise<Runtime> {
+  if (name === "local") return new LocalRuntime();
+  const { createDockerRuntime } = await import("./runtime/docker/index.ts");
+  return createDockerRuntime();
+}
+
+async function toolVersion(): Promise<string> {
+  const pkg = await import("../package.json", { with: { type: "json" } });
+  return pkg.default.version;
+}
