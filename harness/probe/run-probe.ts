@@ -39,13 +39,21 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeObservation>
       pendingHangUp ??= `after ${count} SSE events`;
     }
   });
+  // The parser only runs when someone will read it: a 10 MB JSON body should not pay for SSE parsing.
+  let sseLive = false;
   const decoder = new HttpResponseDecoder(o.method, {
-    onHead: () => {
+    onHead: (head) => {
+      const contentType = head.headers.findLast(([n]) => n.toLowerCase() === "content-type")?.[1];
+      sseLive =
+        o.sse === "always" ||
+        (o.sse === "auto" && isEventStream(contentType)) ||
+        disconnectOpt?.afterEvents !== undefined;
       if (disconnectOpt?.afterEvents === 0 || disconnectOpt?.afterBytes === 0)
         pendingHangUp ??= "after the headers";
     },
     onBody: (bytes, t) => {
-      sse.feed(text.push(bytes), t);
+      const piece = text.push(bytes);
+      if (sseLive) sse.feed(piece, t);
       if (disconnectOpt?.afterBytes !== undefined && decoder.bodyBytes >= disconnectOpt.afterBytes) {
         pendingHangUp ??= `after ${decoder.bodyBytes} body bytes`;
       }
@@ -204,7 +212,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeObservation>
   }
 
   const tail = text.finish();
-  if (tail) sse.feed(tail, end.t);
+  if (tail && sseLive) sse.feed(tail, end.t);
   const fullText = text.text();
   const contentType = decoder.head?.headers.findLast(([n]) => n.toLowerCase() === "content-type")?.[1];
   const sseApplied = o.sse === "always" || (o.sse === "auto" && isEventStream(contentType));

@@ -62,7 +62,12 @@ export class SseRecorder {
   feed(text: string, t: number): void {
     if (!text) return;
     this.#t = t;
-    this.#parser.feed(text);
+    try {
+      this.#parser.feed(text);
+    } catch (error) {
+      // A terminated parser throws on feed; the probe must keep recording whatever the body holds.
+      this.errors.push(`feed: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   view(fullText: string, applied: boolean): SseView {
