@@ -1,16 +1,47 @@
 import type { RunResult, ScenarioResult, ScenarioStatus } from "../harness/results.ts";
 import { compareRuns } from "./compare.ts";
 import { buildMatrix, failingChecks, isExpected, isFailing, type Matrix } from "./internal/matrix.ts";
-import { formatDuration, padEnd, plural, printable, truncate, width } from "./internal/text.ts";
+import {
+  formatDuration,
+  hardWrap,
+  joinWrapped,
+  padEnd,
+  plural,
+  printable,
+  truncate,
+  width,
+} from "./internal/text.ts";
 import type { FinishOptions, FinishOutput, Reporter, ReporterOptions, RunPlan } from "./reporter.ts";
 
 type Mark = ScenarioStatus | "none";
 
-const UNICODE_MARKS: Record<Mark, string> = { pass: "✓", fail: "✗", error: "!", skipped: "-", none: "·" };
-const ASCII_MARKS: Record<Mark, string> = { pass: "+", fail: "x", error: "!", skipped: "-", none: "." };
+interface Glyphs {
+  marks: Record<Mark, string>;
+  sep: string;
+  dash: string;
+  arrow: string;
+  ellipsis: string;
+}
+
+const UNICODE: Glyphs = {
+  marks: { pass: "✓", fail: "✗", error: "!", skipped: "-", none: "·" },
+  sep: " · ",
+  dash: "—",
+  arrow: "→",
+  ellipsis: "…",
+};
+const ASCII: Glyphs = {
+  marks: { pass: "+", fail: "x", error: "!", skipped: "-", none: "." },
+  sep: " | ",
+  dash: "-",
+  arrow: "->",
+  ellipsis: "...",
+};
 
 /** Evidence items shown per failing check; the rest are in results.json and report.html. */
 const EVIDENCE_PER_CHECK = 4;
+/** Terminal lines one evidence value may wrap onto before it is cut. */
+const EVIDENCE_LINES = 3;
 
 interface Paint {
   status(status: Mark, text: string): string;
@@ -56,7 +87,7 @@ export function createConsoleReporter(options: ReporterOptions): Reporter {
   const columns = Math.max(40, options.columns ?? stream.columns ?? 100);
   const color = colorEnabled(options);
   const unicode = options.unicode ?? true;
-  const marks = unicode ? UNICODE_MARKS : ASCII_MARKS;
+  const glyphs = unicode ? UNICODE : ASCII;
   const paint = makePaint(color);
   const live = options.isTTY;
   const quiet = !live && options.progress === "quiet";
@@ -75,20 +106,18 @@ export function createConsoleReporter(options: ReporterOptions): Reporter {
     onStart(plan: RunPlan) {
       total = plan.total;
       if (quiet) return;
-      const line = `streamchaos: ${plural(plan.total, "result")} to run (${plural(plan.scenarios, "scenario")} on ${plan.backends.join(", ") || "no backend"} via ${plan.edges.join(", ") || "no edge"})`;
-      if (live) {
-        stream.write(`${truncate(printable(line), columns - 1)}\n`);
-      } else {
-        stream.write(`${printable(line)}\n`);
-      }
+      const line = printable(
+        `streamchaos: ${plural(plan.total, "result")} to run (${plural(plan.scenarios, "scenario")} on ${plan.backends.join(", ") || "no backend"} via ${plan.edges.join(", ") || "no edge"})`,
+      );
+      stream.write(`${live ? truncate(line, columns - 1, glyphs.ellipsis) : line}\n`);
     },
     onResult(result: ScenarioResult) {
       done++;
       if (isFailing(result.status)) failing++;
       if (quiet) return;
-      const where = printable(`${result.backend}/${result.edge}${profileSuffix(result)}`);
+      const where = printable(whereOf(result));
       const id = printable(result.scenario.id);
-      const mark = marks[result.status];
+      const mark = glyphs.marks[result.status];
       if (!live) {
         stream.write(
           `${mark} ${padEnd(result.status, 7)} ${id}  ${where}  ${formatDuration(result.durationMs)}\n`,
@@ -99,14 +128,13 @@ export function createConsoleReporter(options: ReporterOptions): Reporter {
       // Failures stay on screen as they happen; passes only move the live line along.
       if (isFailing(result.status)) {
         const line = `${mark} ${id}  ${where}${isExpected(result) ? "  (expected)" : ""}`;
-        stream.write(`${paint.status(result.status, truncate(line, columns - 1))}\n`);
+        stream.write(`${paint.status(result.status, truncate(line, columns - 1, glyphs.ellipsis))}\n`);
       }
       const counter = total > 0 ? `[${done}/${total}]` : `[${done}]`;
-      const failures = failing > 0 ? paint.status("fail", `${failing} failing`) : "0 failing";
-      const head = `${counter} ${failures} · `;
-      const plainHeadWidth = width(`${counter} ${failing} failing · `);
-      const current = truncate(`${mark} ${id} (${where})`, Math.max(10, columns - 1 - plainHeadWidth));
-      stream.write(`${head}${current}`);
+      const failures = `${failing} failing`;
+      const head = `${counter} ${failing > 0 ? paint.status("fail", failures) : failures}${glyphs.sep}`;
+      const room = Math.max(10, columns - 1 - width(`${counter} ${failures}${glyphs.sep}`));
+      stream.write(`${head}${truncate(`${mark} ${id} (${where})`, room, glyphs.ellipsis)}`);
       liveLineShown = true;
     },
     async onFinish(run: RunResult, finish: FinishOptions): Promise<FinishOutput> {
@@ -121,24 +149,23 @@ export function createConsoleReporter(options: ReporterOptions): Reporter {
 
 /** Matrix, failures with their evidence, totals, and (with a previous run) the regressions line. */
 export function renderConsoleSummary(run: RunResult, options: ConsoleRenderOptions): string {
-  const marks = options.unicode ? UNICODE_MARKS : ASCII_MARKS;
+  const glyphs = options.unicode ? UNICODE : ASCII;
   const paint = makePaint(options.color);
+  const columns = options.columns;
   const lines: string[] = [];
   const matrix = buildMatrix(run.results);
-  if (matrix.rows.length > 0) {
-    lines.push("", ...renderMatrix(matrix, options.columns, marks, paint));
-  }
+  if (matrix.rows.length > 0) lines.push("", ...renderMatrix(matrix, columns, glyphs, paint));
   const problems = run.results.filter((result) => isFailing(result.status));
   if (problems.length > 0) {
     lines.push("", paint.bold("Failures"));
-    for (const result of problems) lines.push(...renderProblem(result, options.columns, marks, paint));
+    for (const result of problems) lines.push(...renderProblem(result, columns, glyphs, paint));
   }
-  lines.push("", renderTotals(run, paint));
-  if (options.previous) lines.push(...renderChanges(run, options.previous, options.columns, paint));
+  lines.push("", ...renderTotals(run, columns, glyphs, paint));
+  if (options.previous) lines.push(...renderChanges(run, options.previous, columns, glyphs, paint));
   return `${lines.join("\n")}\n`;
 }
 
-function renderMatrix(matrix: Matrix, columns: number, marks: Record<Mark, string>, paint: Paint): string[] {
+function renderMatrix(matrix: Matrix, columns: number, glyphs: Glyphs, paint: Paint): string[] {
   const labels = matrix.columns.map((column) => printable(column.label));
   const rowLabels = matrix.rows.map((row) => `${printable(row.id)}  ${printable(row.title)}`);
   const longestRow = Math.max(...rowLabels.map(width));
@@ -149,115 +176,126 @@ function renderMatrix(matrix: Matrix, columns: number, marks: Record<Mark, strin
   const headers = numbered ? labels.map((_, i) => String(i + 1)) : labels;
   const cellWidths = headers.map((header) => Math.max(width(header), 2) + 2);
   const cellsWidth = cellWidths.reduce((a, b) => a + b, 0);
-  const labelWidth = Math.max(Math.min(longestRow, columns - cellsWidth - 1), 12);
+  const labelWidth = Math.max(Math.min(longestRow, columns - cellsWidth), 12);
   const out: string[] = [];
-  out.push(
-    paint
-      .dim(
-        padEnd("", labelWidth) +
-          headers.map((header, i) => padEnd(`  ${header}`, cellWidths[i] ?? 0)).join(""),
-      )
-      .trimEnd(),
-  );
+  const header =
+    padEnd("", labelWidth) + headers.map((h, i) => padEnd(`  ${h}`, cellWidths[i] ?? 0)).join("");
+  out.push(paint.dim(header.trimEnd()));
   matrix.rows.forEach((row, r) => {
-    let line = padEnd(truncate(rowLabels[r] ?? "", labelWidth), labelWidth);
+    let line = padEnd(truncate(rowLabels[r] ?? "", labelWidth, glyphs.ellipsis), labelWidth);
     matrix.columns.forEach((column, c) => {
       const result = row.cells.get(column.key);
       const status: Mark = result ? result.status : "none";
-      const mark = marks[status] + (result && isFailing(result.status) && isExpected(result) ? "*" : "");
-      line += "  " + paint.status(status, padEnd(mark, (cellWidths[c] ?? 4) - 2));
+      const mark =
+        glyphs.marks[status] + (result && isFailing(result.status) && isExpected(result) ? "*" : "");
+      const cell = padEnd(mark, (cellWidths[c] ?? 4) - 2);
+      line += `  ${paint.status(status, c === matrix.columns.length - 1 ? cell.trimEnd() : cell)}`;
     });
-    out.push(line.trimEnd());
+    out.push(line);
   });
   if (numbered) {
     labels.forEach((label, i) => {
-      out.push(paint.dim(truncate(`  ${i + 1} = ${label}`, columns)));
+      out.push(paint.dim(truncate(`  ${i + 1} = ${label}`, columns, glyphs.ellipsis)));
     });
   }
-  const legend = `${marks.pass} pass  ${marks.fail} fail  ${marks.error} error  ${marks.skipped} skipped  ${marks.none} not run`;
-  const anyExpected = matrix.rows.some((row) =>
-    [...row.cells.values()].some((result) => isFailing(result.status) && isExpected(result)),
-  );
-  out.push(paint.dim(legend + (anyExpected ? "  * expected on this backend" : "")));
+  const m = glyphs.marks;
+  const legend = [
+    `${m.pass} pass`,
+    `${m.fail} fail`,
+    `${m.error} error`,
+    `${m.skipped} skipped`,
+    `${m.none} not run`,
+  ];
+  if (matrix.rows.some((row) => [...row.cells.values()].some((r) => isFailing(r.status) && isExpected(r)))) {
+    legend.push("* expected on this backend");
+  }
+  for (const line of joinWrapped(legend, "  ", columns)) out.push(paint.dim(line));
   return out;
 }
 
-function renderProblem(
-  result: ScenarioResult,
-  columns: number,
-  marks: Record<Mark, string>,
-  paint: Paint,
-): string[] {
+function renderProblem(result: ScenarioResult, columns: number, glyphs: Glyphs, paint: Paint): string[] {
   const out: string[] = [];
-  const cut = (text: string, indent: number) => truncate(text, columns - indent);
-  const head = `${marks[result.status]} ${printable(result.scenario.id)} — ${printable(result.scenario.title)}`;
-  out.push(paint.status(result.status, cut(head, 0)));
-  const where = [
-    `${result.backend}/${result.edge}${profileSuffix(result)}`,
-    result.scenario.incident,
-    formatDuration(result.durationMs),
-  ]
+  const cut = (text: string) => truncate(text, columns, glyphs.ellipsis);
+  const head = `${glyphs.marks[result.status]} ${printable(result.scenario.id)} ${glyphs.dash} ${printable(result.scenario.title)}`;
+  out.push(paint.status(result.status, cut(head)));
+  const where = [whereOf(result), result.scenario.incident, formatDuration(result.durationMs)]
     .filter(Boolean)
-    .map(printable)
-    .join(" · ");
-  const expected = isExpected(result) ? " · expected on this backend" : "";
-  out.push(paint.dim(cut(`  ${where}${expected}`, 0)));
-  if (result.status === "error") {
-    out.push(cut(`  error: ${printable(result.reason ?? "no reason given")}`, 0));
-  }
+    .map(printable);
+  if (isExpected(result)) where.push("expected on this backend");
+  for (const line of joinWrapped(where, glyphs.sep, columns - 2)) out.push(paint.dim(`  ${line}`));
+  if (result.status === "error") out.push(cut(`  error: ${printable(result.reason ?? "no reason given")}`));
   for (const check of failingChecks(result)) {
-    out.push(cut(`  ${marks.fail} ${printable(check.check)}: ${printable(check.summary)}`, 0));
+    out.push(cut(`  ${glyphs.marks.fail} ${printable(check.check)}: ${printable(check.summary)}`));
     for (const evidence of check.evidence.slice(0, EVIDENCE_PER_CHECK)) {
-      out.push(paint.dim(cut(`      ${printable(evidence.label)}: ${printable(evidence.value)}`, 0)));
+      // The bytes are the point of the evidence: wrap them rather than cut them at the first line.
+      const text = `${printable(evidence.label)}: ${printable(evidence.value)}`;
+      for (const line of hardWrap(text, Math.max(20, columns - 6), EVIDENCE_LINES, glyphs.ellipsis)) {
+        out.push(paint.dim(`      ${line}`));
+      }
     }
     const more = check.evidence.length - EVIDENCE_PER_CHECK;
-    if (more > 0) out.push(paint.dim(`      … ${plural(more, "more evidence item")} in results.json`));
+    if (more > 0) out.push(paint.dim(cut(`      ${plural(more, "more evidence item")} in results.json`)));
   }
   return out;
 }
 
-function renderTotals(run: RunResult, paint: Paint): string {
+function renderTotals(run: RunResult, columns: number, glyphs: Glyphs, paint: Paint): string[] {
   const s = run.summary;
-  const expectedFailures = run.results.filter((r) => isFailing(r.status) && isExpected(r)).length;
-  const parts = [
-    paint.status(s.passed > 0 ? "pass" : "none", `${s.passed} passed`),
-    paint.status(
-      s.failed > 0 ? "fail" : "none",
-      `${s.failed} failed${expectedFailures > 0 ? ` (${expectedFailures} expected)` : ""}`,
-    ),
-    paint.status(s.errored > 0 ? "error" : "none", plural(s.errored, "error")),
-    paint.status("skipped", `${s.skipped} skipped`),
+  const expected = run.results.filter((r) => isFailing(r.status) && isExpected(r)).length;
+  // Wrapped by the plain width of each part, so escape codes do not count as width.
+  const parts: [Mark | "bold", string][] = [
+    ["bold", `${plural(s.total, "result")}:`],
+    [s.passed > 0 ? "pass" : "none", `${s.passed} passed,`],
+    [s.failed > 0 ? "fail" : "none", `${s.failed} failed${expected > 0 ? ` (${expected} expected)` : ""},`],
+    [s.errored > 0 ? "error" : "none", `${plural(s.errored, "error")},`],
+    ["skipped", `${s.skipped} skipped`],
+    ["none", `${glyphs.sep.trim()} ${formatDuration(run.durationMs)}`],
   ];
-  return `${paint.bold(plural(s.total, "result"))}: ${parts.join(", ")} · ${formatDuration(run.durationMs)}`;
+  const lines: string[] = [];
+  let current: string[] = [];
+  let used = 0;
+  for (const [style, text] of parts) {
+    const w = width(text);
+    if (current.length > 0 && used + 1 + w > columns) {
+      lines.push(current.join(" "));
+      current = [];
+      used = 0;
+    }
+    used += (current.length > 0 ? 1 : 0) + w;
+    current.push(style === "bold" ? paint.bold(text) : paint.status(style, text));
+  }
+  if (current.length > 0) lines.push(current.join(" "));
+  return lines;
 }
 
-function renderChanges(run: RunResult, previous: RunResult, columns: number, paint: Paint): string[] {
+function renderChanges(
+  run: RunResult,
+  previous: RunResult,
+  columns: number,
+  glyphs: Glyphs,
+  paint: Paint,
+): string[] {
   const diff = compareRuns(run, previous);
   const n = diff.newlyFailing.length;
-  const head =
-    n > 0
-      ? paint.status("fail", `${plural(n, "regression")} since last run`)
-      : paint.status("pass", "no regressions since last run");
+  const head = n > 0 ? `${plural(n, "regression")} since last run` : "no regressions since last run";
   const rest = [
     diff.newlyPassing.length > 0 ? `${diff.newlyPassing.length} newly passing` : "",
     diff.stillFailing.length > 0 ? `${diff.stillFailing.length} still failing` : "",
     diff.added.length > 0 ? `${diff.added.length} new` : "",
     diff.removed.length > 0 ? `${diff.removed.length} removed` : "",
   ].filter(Boolean);
-  const out = [rest.length > 0 ? `${head} (${rest.join(", ")})` : head];
+  const line = truncate(rest.length > 0 ? `${head} (${rest.join(", ")})` : head, columns, glyphs.ellipsis);
+  const out = [paint.status(n > 0 ? "fail" : "pass", line)];
   for (const item of diff.newlyFailing.slice(0, 10)) {
     const where = `${item.backend}/${item.edge}${item.profile ? `:${item.profile}` : ""}`;
-    out.push(
-      truncate(
-        `  ${printable(item.id)} on ${printable(where)}: ${item.previousStatus} → ${item.status}`,
-        columns,
-      ),
-    );
+    const text = `  ${printable(item.id)} on ${printable(where)}: ${item.previousStatus} ${glyphs.arrow} ${item.status}`;
+    out.push(truncate(text, columns, glyphs.ellipsis));
   }
-  if (n > 10) out.push(`  … and ${n - 10} more`);
+  if (n > 10) out.push(`  ${glyphs.ellipsis} and ${n - 10} more`);
   return out;
 }
 
-function profileSuffix(result: ScenarioResult): string {
-  return result.profile && result.profile !== "default" ? `:${result.profile}` : "";
+function whereOf(result: ScenarioResult): string {
+  const profile = result.profile && result.profile !== "default" ? `:${result.profile}` : "";
+  return `${result.backend}/${result.edge}${profile}`;
 }

@@ -4,7 +4,7 @@ import { esc } from "./internal/html-escape.ts";
 import { buildMatrix, isExpected, isFailing } from "./internal/matrix.ts";
 import { writeReportFile } from "./internal/output.ts";
 import { formatDuration, plural } from "./internal/text.ts";
-import { fmt, MAX_DRAWN_EVENTS, renderTimelineSvg } from "./internal/timeline-svg.ts";
+import { MAX_DRAWN_EVENTS, offset, renderTimelineSvg } from "./internal/timeline-svg.ts";
 import type { FinishOptions, FinishOutput, Reporter } from "./reporter.ts";
 
 export const HTML_FILE = "report.html";
@@ -188,7 +188,7 @@ function renderChecks(result: ScenarioResult): string {
             const at =
               item.t === undefined
                 ? ""
-                : ` <span class="muted">@ +${esc(fmt(item.t - result.startedAt))}</span>`;
+                : ` <span class="muted">@ ${esc(offset(item.t - result.startedAt))}</span>`;
             return `<li><span class="lbl">${esc(item.kind)} · ${esc(item.label)}</span>${at}<br><code>${esc(item.value)}</code></li>`;
           })
           .join("")}</ul>`
@@ -202,7 +202,7 @@ function renderEventTable(result: ScenarioResult): string {
   const events = result.timeline.slice(0, MAX_EVENT_ROWS);
   const rows = events.map(
     (event) =>
-      `<tr><td class="mono">+${esc(fmt(event.t - result.startedAt))}</td><td>${esc(event.source)}</td><td>${esc(event.kind)}</td><td><code>${esc(event.detail)}</code></td></tr>`,
+      `<tr><td class="mono">${esc(offset(event.t - result.startedAt))}</td><td>${esc(event.source)}</td><td>${esc(event.kind)}</td><td><code>${esc(event.detail)}</code></td></tr>`,
   );
   const more =
     result.timeline.length > MAX_EVENT_ROWS

@@ -3,7 +3,7 @@ import type { RunResult, ScenarioResult } from "../harness/results.ts";
 import { columnOf, failingChecks, isExpected } from "./internal/matrix.ts";
 import { writeReportFile } from "./internal/output.ts";
 import { printable } from "./internal/text.ts";
-import { xmlAttr, xmlText } from "./internal/xml.ts";
+import { xmlAttr, xmlLines } from "./internal/xml.ts";
 import type { FinishOptions, FinishOutput, Reporter } from "./reporter.ts";
 
 export const JUNIT_FILE = "junit.xml";
@@ -77,10 +77,10 @@ function renderCase(classname: string, result: ScenarioResult): string[] {
   }
   if (result.status === "error") {
     const reason = result.reason ?? "the scenario could not give a verdict";
-    const body = [reason, note, "", ...scenarioLines(result)].filter((l) => l !== undefined).join("\n");
+    const body = [reason, ...(note ? [note] : []), "", ...scenarioLines(result)];
     return [
       `${open}>`,
-      `      <error message="${attrMessage(note ? `${note} ${reason}` : reason)}" type="error">${xmlText(body)}</error>`,
+      `      <error message="${attrMessage(note ? `${note} ${reason}` : reason)}" type="error">${xmlLines(body)}</error>`,
       "    </testcase>",
     ];
   }
@@ -102,7 +102,7 @@ function renderCase(classname: string, result: ScenarioResult): string[] {
   body.push(...scenarioLines(result));
   return [
     `${open}>`,
-    `      <failure message="${attrMessage(note ? `${note} ${message}` : message)}" type="${xmlAttr(type)}">${xmlText(body.join("\n"))}</failure>`,
+    `      <failure message="${attrMessage(note ? `${note} ${message}` : message)}" type="${xmlAttr(type)}">${xmlLines(body)}</failure>`,
     "    </testcase>",
   ];
 }

@@ -64,3 +64,49 @@ export function sliceUnits(text: string, units: number): string {
   const code = text.charCodeAt(units - 1);
   return text.slice(0, code >= 0xd800 && code <= 0xdbff ? units - 1 : units);
 }
+
+/**
+ * Hard-wraps one line into pieces of at most `size` columns, at most `maxLines` of them, the last
+ * ending in `ellipsis` when text was left over. Evidence bytes have no spaces to break at, so it
+ * breaks anywhere except inside an escape like `\x1b` or `\r`, which must stay readable.
+ */
+export function hardWrap(text: string, size: number, maxLines: number, ellipsis = "…"): string[] {
+  const tokens = text.match(/\\(?:x[0-9a-f]{2}|u[0-9a-f]{4}|[\s\S])|[\s\S]/gu) ?? [];
+  const lines: string[] = [];
+  let current = "";
+  let used = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] ?? "";
+    const w = width(token);
+    if (used + w > size && used > 0) {
+      if (lines.length === maxLines - 1) {
+        lines.push(truncate(current + tokens.slice(i).join(""), size, ellipsis));
+        return lines;
+      }
+      lines.push(current);
+      current = "";
+      used = 0;
+    }
+    current += token;
+    used += w;
+  }
+  lines.push(current);
+  return lines;
+}
+
+/** Joins parts with `sep` into lines no wider than `size`, breaking only between parts. */
+export function joinWrapped(parts: readonly string[], sep: string, size: number): string[] {
+  const lines: string[] = [];
+  let current = "";
+  for (const part of parts) {
+    const next = current ? current + sep + part : part;
+    if (current && width(next) > size) {
+      lines.push(current);
+      current = part;
+    } else {
+      current = next;
+    }
+  }
+  if (current) lines.push(current);
+  return lines;
+}

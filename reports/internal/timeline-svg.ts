@@ -45,7 +45,7 @@ export function renderTimelineSvg(result: ScenarioResult): string {
     lane: event.source,
     rel: event.t - start,
     kind: event.kind,
-    title: `+${fmt(event.t - start)} ${event.source} ${event.kind}: ${truncate(event.detail, 400)}`,
+    title: `${offset(event.t - start)} ${event.source} ${event.kind}: ${truncate(event.detail, 400)}`,
   }));
   for (const check of result.checks) {
     for (const item of check.evidence) {
@@ -54,7 +54,7 @@ export function renderTimelineSvg(result: ScenarioResult): string {
         lane: EVIDENCE_LANE,
         rel: item.t - start,
         kind: check.status === "fail" ? "evidence-fail" : "evidence",
-        title: `+${fmt(item.t - start)} ${check.check} (${check.status}): ${item.label}: ${truncate(item.value, 400)}`,
+        title: `${offset(item.t - start)} ${check.check} (${check.status}): ${item.label}: ${truncate(item.value, 400)}`,
       });
     }
   }
@@ -125,6 +125,11 @@ function ticks(min: number, max: number): number[] {
   const out: number[] = [];
   for (let t = Math.ceil(min / step) * step; t <= max + 1e-9; t += step) out.push(Math.round(t * 1e6) / 1e6);
   return out;
+}
+
+/** Time since the scenario started, signed: events before it (a fake's setup) show as -12ms. */
+export function offset(ms: number): string {
+  return ms < 0 ? fmt(ms) : `+${fmt(ms)}`;
 }
 
 /** Relative time for people: ms below 10 s, seconds above. */

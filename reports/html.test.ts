@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { renderHtml } from "./html.ts";
+import { MAX_DRAWN_EVENTS } from "./internal/timeline-svg.ts";
+import { failing, mixedRun, passing, run, T0 } from "./testing/fixtures.ts";
+
+describe("html reporter", () => {
+  const html = renderHtml(mixedRun());
+
+  it("has no script, no external asset, and a CSP that would refuse both", () => {
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toContain("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(html).toContain("Traceback &lt;script&gt;alert(2)&lt;/script&gt;");
+    expect(html).toContain(`http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;`);
+    // Every link is an in-page anchor; nothing is fetched from anywhere.
+    const refs = [...html.matchAll(/\b(?:src|href)\s*=\s*"([^"]*)"/g)].map((m) => m[1]);
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) expect(ref).toMatch(/^#r-\d+$/);
+    expect(html).not.toMatch(/url\(|@import|https?:\/\//);
+  });
+
+  it("shows control bytes as text and never writes them raw", () => {
+    expect(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(html)).toBe(false);
+    expect(html).toContain("\\r\\n\\r\\n\\0\\x1b[31mRED\\x1b[0m\\x07\\x0c");
+  });
+
+  it("escapes user text in element content and attributes", () => {
+    const title = `"><img src=x onerror=alert(1)><svg onload=alert(2)>'`;
+    const out = renderHtml(
+      run([failing("x", { scenario: { id: "x", title, incident: "", category: "c" } })]),
+    );
+    expect(out).not.toMatch(/<img|<svg onload|onerror=alert\(1\)>/);
+    expect(out).toContain(
+      'title="&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&lt;svg onload=alert(2)&gt;&#39;"',
+    );
+  });
+
+  it("links every matrix cell to its result, failures open", () => {
+    const cells = [...html.matchAll(/<td class="c (pass|fail|error|skipped)"[^>]*><a href="#r-(\d+)">/g)];
+    expect(cells).toHaveLength(10);
+    for (const [, , i] of cells) expect(html).toContain(`id="r-${i}"`);
+    expect(html).toContain('<details class="result fail" id="r-2" open>');
+    expect(html).toContain('<details class="result pass" id="r-0">');
+  });
+
+  it("draws a timeline per result with the five lanes and hover titles relative to the start", () => {
+    expect(html.match(/<svg class="timeline"/g)).toHaveLength(8);
+    const failed = html.slice(html.indexOf('id="r-2"'), html.indexOf('id="r-3"'));
+    for (const lane of ["probe", "edge", "backend", "fake", "toxiproxy", "evidence"]) {
+      expect(failed).toContain(`text-anchor="end">${lane}</text>`);
+    }
+    expect(failed).toContain("<title>+300ms fake fault: destroy socket after 2 events</title>");
+    expect(failed).toContain("<title>+410ms probe end: socket closed without terminator</title>");
+    expect(failed).toContain("<title>+410ms clean-chunked-termination (fail): last bytes at the probe:");
+    expect(failed).toContain('class="fault-line"');
+  });
+
+  it("lists checks failing first, with not-applicable ones and their evidence", () => {
+    const failed = html.slice(html.indexOf('id="r-2"'), html.indexOf('id="r-3"'));
+    const order = ["clean-chunked-termination", "in-stream-error-marker", "no-leak"].map((c) =>
+      failed.indexOf(`<td><code>${c}</code></td>`),
+    );
+    expect(order[0]).toBeGreaterThan(0);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(failed).toContain('<td class="st na">not-applicable</td>');
+    expect(failed).toContain('bytes · last bytes at the probe</span> <span class="muted">@ +410ms</span>');
+  });
+
+  it("shows the reason of errors and skips, and says when nothing was recorded", () => {
+    expect(html).toContain(
+      '<p class="reason"><b>error:</b> backend never became ready: exit 1 &lt;oops&gt;\\x1b[0m</p>',
+    );
+    expect(html).toContain("needs docker &amp; no engine");
+    expect(html).toContain("No timeline events were recorded.");
+  });
+
+  it("keeps events before the start on the axis and caps huge timelines", () => {
+    const timeline = Array.from({ length: MAX_DRAWN_EVENTS + 10 }, (_, i) => ({
+      t: T0 - 50 + i,
+      source: "probe",
+      kind: "chunk",
+      detail: `chunk ${i}`,
+    }));
+    const out = renderHtml(run([passing("big", { timeline })]));
+    expect(out).toContain("<title>-50ms probe chunk: chunk 0</title>");
+    expect(out).not.toContain(`chunk ${MAX_DRAWN_EVENTS}<`);
+    expect(out).toContain(`Drawn: the first ${MAX_DRAWN_EVENTS} of ${MAX_DRAWN_EVENTS + 10} events`);
+    expect(out).toContain('class="zero"');
+  });
+
+  it("adds the changes since the last run", () => {
+    const previous = run([passing("a"), failing("b")]);
+    const out = renderHtml(run([failing("a"), passing("b")]), { previous });
+    expect(out).toContain("<h2>Changes since last run</h2>");
+    expect(out).toContain('<h3 class="s-fail">Newly failing (1)</h3><ul><li><code>a</code>');
+    expect(out).toContain('<h3 class="s-pass">Newly passing (1)</h3>');
+  });
+});

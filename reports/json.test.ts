@@ -1,0 +1,28 @@
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { makeTempDir } from "../lib/tempdir.ts";
+import { createJsonReporter, renderJson } from "./json.ts";
+import { readRunResult } from "./load.ts";
+import { mixedRun, NASTY } from "./testing/fixtures.ts";
+
+describe("json reporter", () => {
+  it("keeps every field and every evidence byte (lone surrogates escaped, still valid JSON)", () => {
+    const original = mixedRun();
+    const text = renderJson(original);
+    expect(text).toContain('"schemaVersion": 1');
+    expect(text).toContain("\\ud800");
+    const back = JSON.parse(text);
+    expect(back.results[2].checks[0].evidence[0].value).toBe(NASTY);
+    expect(back).toEqual(JSON.parse(JSON.stringify(original)));
+  });
+
+  it("writes results.json that readRunResult reads back", async () => {
+    await using dir = await makeTempDir("json-test");
+    const run = mixedRun();
+    const out = await createJsonReporter().onFinish(run, { outDir: dir.path });
+    expect(out.files[0]).toMatch(/results\.json$/);
+    expect(JSON.parse(await readFile(out.files[0] ?? "", "utf8")).summary).toEqual(run.summary);
+    const back = await readRunResult(out.files[0] ?? "");
+    expect(back.results).toHaveLength(10);
+  });
+});
