@@ -133,6 +133,7 @@ export async function* streamUpstream(options: StreamOptions): AsyncGenerator<Up
             process.nextTick(() => {
               throw error;
             });
+            await new Promise<never>(() => {});
           }
           throw new UpstreamFailure("malformed", describe(error));
         }
