@@ -1,6 +1,9 @@
+export { FileTail } from "./file-tail.ts";
 export { installHintFor } from "./install-hints.ts";
 export type { LogLine, LogListener, LogSource, LogStream } from "./log-lines.ts";
 export { formatLogTail, LineLog } from "./log-lines.ts";
+export type { CommandResult, RunCommandOptions } from "./run-command.ts";
+export { runCommand } from "./run-command.ts";
 export type { ProcessOptions } from "./start-process.ts";
 export { startProcess } from "./start-process.ts";
 export type { ProcessExit, StartedProcess } from "./started-process.ts";

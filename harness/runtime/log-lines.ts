@@ -1,7 +1,8 @@
 import type { Readable } from "node:stream";
 import { now } from "../../lib/clock.ts";
 
-export type LogStream = "stdout" | "stderr";
+/** `file`: a line read from a log file the process writes (see FileTail). */
+export type LogStream = "stdout" | "stderr" | "file";
 
 /** One line a process wrote, stamped when it was read (lib/clock.ts time base). */
 export interface LogLine {

@@ -42,7 +42,7 @@ export const APP_SOURCE_DIRS = [
 export const APP_SOURCE_FILES = ["package.json", "package-lock.json", "tsconfig.json"];
 
 export type BoxImageRole = "nginx" | "caddy" | "toxiproxy" | "fake" | "node-backend" | "fastapi-backend";
-export type ImageName = "base" | "app" | BoxImageRole;
+export type ImageName = "base" | "node" | "app" | BoxImageRole;
 
 export interface ImageDefinition {
   name: ImageName;
@@ -53,6 +53,8 @@ export interface ImageDefinition {
   dockerfile?: string;
   /** Extra project paths (relative to the repo) whose content goes into the image and the hash. */
   inputs?: string[];
+  /** Project files the image cannot run without (the example it serves): missing ones skip the image. */
+  requires?: string[];
   summary: string;
 }
 
@@ -62,12 +64,21 @@ const definitions: ImageDefinition[] = [
     repository: "streamchaos/base",
     summary: "debootstrap bookworm minbase + nginx, caddy, python3 fastapi/uvicorn/httpx",
   },
+  // Node and node_modules (170 MB) change rarely, the sources often: two images, so that a source edit
+  // sends a build context of a few hundred KB instead of re-hashing all of node_modules (~45 s).
+  {
+    name: "node",
+    repository: "streamchaos/node",
+    parent: "base",
+    dockerfile: "docker/node.Dockerfile",
+    summary: "base + the host's node binary + production node_modules",
+  },
   {
     name: "app",
     repository: "streamchaos/app",
-    parent: "base",
+    parent: "node",
     dockerfile: "docker/app.Dockerfile",
-    summary: "base + host node binary + the project and its production node_modules",
+    summary: "node + the project's sources (tests left out)",
   },
   {
     name: "nginx",
@@ -102,6 +113,7 @@ const definitions: ImageDefinition[] = [
     repository: "streamchaos/node-backend",
     parent: "app",
     dockerfile: "docker/node-backend.Dockerfile",
+    requires: ["examples/node-backend/server.ts"],
     summary: "examples/node-backend",
   },
   {
@@ -110,6 +122,7 @@ const definitions: ImageDefinition[] = [
     parent: "base",
     dockerfile: "docker/fastapi-backend.Dockerfile",
     inputs: ["examples/fastapi-backend"],
+    requires: ["examples/fastapi-backend/app.py"],
     summary: "examples/fastapi-backend on Debian's python3-fastapi/uvicorn",
   },
 ];
@@ -175,18 +188,26 @@ export function isExcludedInput(path: string): boolean {
 
 /** Production packages from package-lock.json (`dev: true` entries left out), as installed paths. */
 export function productionPackages(
-  lock: { packages?: Record<string, { dev?: boolean }> },
-  root: string,
+  lock: { packages?: Record<string, { dev?: boolean; version?: string; integrity?: string }> },
+  modulesRoot: string,
 ): string[] {
   const paths: string[] = [];
   for (const [path, entry] of Object.entries(lock.packages ?? {})) {
     if (path === "" || entry.dev) continue;
     // Optional platform packages (esbuild's other platforms) are in the lock but not on disk.
-    if (!existsSync(join(root, path))) continue;
+    if (!existsSync(join(modulesRoot, path))) continue;
     paths.push(path);
   }
   // Nested packages travel with their parent folder.
   return paths.filter((p) => !paths.some((q) => q !== p && p.startsWith(`${q}/`))).sort();
+}
+
+function lockLine(
+  lock: { packages?: Record<string, { version?: string; integrity?: string }> },
+  path: string,
+): string {
+  const entry = lock.packages?.[path];
+  return `${path}@${entry?.version ?? "?"} ${entry?.integrity ?? ""}`;
 }
 
 export interface ImageInputs {
@@ -196,21 +217,36 @@ export interface ImageInputs {
   files: string[];
 }
 
-/** What goes into each image besides its parent and Dockerfile: the hash covers exactly this. */
-export async function imageInputs(name: ImageName, root = REPO_ROOT): Promise<ImageInputs> {
+/**
+ * What goes into each image besides its parent and Dockerfile: the hash covers exactly this. `root` is
+ * where the project files are read (the repo, or the build's snapshot of it); `modulesRoot` is where
+ * node_modules is installed.
+ */
+export async function imageInputs(
+  name: ImageName,
+  root = REPO_ROOT,
+  modulesRoot = REPO_ROOT,
+): Promise<ImageInputs> {
   const def = IMAGES[name];
   if (name === "base") {
     return { parts: [BASE_SUITE, BASE_VARIANT, ...BASE_PACKAGES], files: [] };
   }
+  if (name === "node") {
+    const lock = JSON.parse(await readFile(join(root, "package-lock.json"), "utf8"));
+    return {
+      // The node binary is the host's; its version (and arch) stands for its content, and the lock's
+      // resolved versions for node_modules.
+      parts: [
+        `node ${process.version} ${process.arch}`,
+        ...productionPackages(lock, modulesRoot).map((p) => lockLine(lock, p)),
+      ],
+      files: [],
+    };
+  }
   if (name === "app") {
     const files = [...APP_SOURCE_FILES.filter((f) => existsSync(join(root, f)))];
     for (const dir of APP_SOURCE_DIRS) files.push(...(await listInputFiles(root, dir)));
-    const lock = JSON.parse(await readFile(join(root, "package-lock.json"), "utf8"));
-    return {
-      // The node binary is the host's; its version (and arch) stands for its content.
-      parts: [`node ${process.version} ${process.arch}`, ...productionPackages(lock, root)],
-      files,
-    };
+    return { parts: [], files };
   }
   const files: string[] = [];
   for (const input of def.inputs ?? []) files.push(...(await listInputFiles(root, input)));
@@ -218,11 +254,14 @@ export async function imageInputs(name: ImageName, root = REPO_ROOT): Promise<Im
 }
 
 /** The content-addressed tag of every image, parents first (a parent's hash feeds its children's). */
-export async function computeImageTags(root = REPO_ROOT): Promise<Record<ImageName, string>> {
+export async function computeImageTags(
+  root = REPO_ROOT,
+  modulesRoot = REPO_ROOT,
+): Promise<Record<ImageName, string>> {
   const tags = {} as Record<ImageName, string>;
   for (const name of IMAGE_ORDER) {
     const def = IMAGES[name];
-    const inputs = await imageInputs(name, root);
+    const inputs = await imageInputs(name, root, modulesRoot);
     const parts: Array<string | Buffer> = [name, ...inputs.parts];
     if (def.parent) parts.push(`parent ${tags[def.parent]}`);
     if (def.dockerfile) parts.push(await readFile(join(root, def.dockerfile)));
@@ -230,6 +269,23 @@ export async function computeImageTags(root = REPO_ROOT): Promise<Record<ImageNa
     tags[name] = hashParts(parts);
   }
   return tags;
+}
+
+/** Project paths an image cannot be built without (the example it runs); missing ones skip the image. */
+export function missingInputs(name: ImageName, root = REPO_ROOT): string[] {
+  return (IMAGES[name].requires ?? []).filter((path) => !existsSync(join(root, path)));
+}
+
+/** Every project file the images read (sources, lockfile, Dockerfiles): what a build snapshots. */
+export async function allInputFiles(root = REPO_ROOT): Promise<string[]> {
+  const files = new Set<string>();
+  for (const name of IMAGE_ORDER) {
+    for (const file of (await imageInputs(name, root)).files) files.add(file);
+    const dockerfile = IMAGES[name].dockerfile;
+    if (dockerfile) files.add(dockerfile);
+  }
+  files.add("package-lock.json");
+  return [...files].sort();
 }
 
 export function imageRef(name: ImageName, tag: string): string {

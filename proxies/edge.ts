@@ -1,0 +1,187 @@
+import { readFile } from "node:fs/promises";
+import { resolve as resolvePath } from "node:path";
+import type { LogLine } from "../harness/runtime/log-lines.ts";
+import type { StartedProcess } from "../harness/runtime/started-process.ts";
+import { renderTemplate } from "../harness/runtime/template.ts";
+import { StreamchaosError, UserError } from "../lib/errors.ts";
+import { hostPort } from "../lib/net.ts";
+
+/**
+ * An edge is what stands between the probe and the SUT: nothing (`direct`), or a real reverse proxy
+ * started as a local process with one of its config profiles or the user's own config file.
+ */
+
+export interface EdgeProfile {
+  name: string;
+  /** One line: what this profile changes and why someone would deploy it. */
+  description: string;
+  /**
+   * The whole config file with `{{host}}`, `{{port}}` (listen address) and `{{upstream}}` (host:port)
+   * placeholders, in the edge's own format. It goes through the same rewriting as a user's file.
+   */
+  template: string;
+}
+
+export type EdgeAvailability = { ok: true; version: string } | { ok: false; reason: string; install: string };
+
+export interface EdgeStartOptions {
+  upstream: { host: string; port: number };
+  /** A name from `profiles`; defaults to `defaultProfile`. Ignored when `configFile` is given. */
+  profile?: string;
+  /** The user's own config with `{{upstream}}` and `{{port}}` placeholders. */
+  configFile?: string;
+  /** Listen host (default 127.0.0.1). */
+  host?: string;
+  /** Readiness deadline (default 15 s). */
+  readyTimeoutMs?: number;
+}
+
+/** `error.log`: the proxy's error/diagnostic log; `access.log`: one line per request. */
+export type EdgeLogSource = "error.log" | "access.log";
+
+export interface EdgeLogLine {
+  t: number;
+  line: string;
+  source: EdgeLogSource;
+}
+
+export interface StartedEdge extends AsyncDisposable {
+  name: string;
+  /** Profile name, or `custom:<file>` for a user config. */
+  profile: string;
+  /** `http://127.0.0.1:port`, where the probe connects. */
+  url: string;
+  host: string;
+  port: number;
+  /** Error log (and access log) lines, stamped with lib/clock.ts time when read. */
+  logs(): EdgeLogLine[];
+  logsSince(t: number): EdgeLogLine[];
+  alive(): boolean;
+}
+
+export interface EdgeDefinition {
+  name: string;
+  profiles: Record<string, EdgeProfile>;
+  defaultProfile: string;
+  available(): Promise<EdgeAvailability>;
+  start(options: EdgeStartOptions): Promise<StartedEdge>;
+}
+
+// ---- helpers shared by the process-backed edges (nginx, caddy) ----
+
+export function resolveProfile(edge: EdgeDefinition, name: string | undefined): EdgeProfile {
+  const profile = edge.profiles[name ?? edge.defaultProfile];
+  if (!profile) {
+    throw new UserError("EDGE_UNKNOWN_PROFILE", {
+      what: `Unknown ${edge.name} profile "${name}"`,
+      why: `the ${edge.name} profiles are ${Object.keys(edge.profiles).join(", ")}`,
+      fix: "Pick one of those, or pass your own config file.",
+    });
+  }
+  return profile;
+}
+
+export interface RenderedConfig {
+  text: string;
+  /** The user's file (absolute) when the config came from one; error lines are reported against it. */
+  userFile?: string;
+  /** `custom:<file>` or the profile name. */
+  label: string;
+}
+
+/**
+ * The config to run: a profile's template, or the user's file. Both are templated with `{{host}}`,
+ * `{{port}}` (where the edge listens) and `{{upstream}}` (host:port of the SUT, usually the hop B
+ * toxiproxy). A user file must use `{{port}}` and `{{upstream}}`: a hard-coded upstream would bypass
+ * the hop and its faults without anyone noticing.
+ */
+export async function renderEdgeConfig(
+  edge: EdgeDefinition,
+  options: EdgeStartOptions,
+  vars: { host: string; port: number },
+): Promise<RenderedConfig> {
+  const templateVars = { ...vars, upstream: hostPort(options.upstream.host, options.upstream.port) };
+  if (options.configFile === undefined) {
+    const profile = resolveProfile(edge, options.profile);
+    return {
+      text: renderTemplate(profile.template, templateVars, `${edge.name} profile ${profile.name}`),
+      label: profile.name,
+    };
+  }
+  const userFile = resolvePath(options.configFile);
+  let raw: string;
+  try {
+    raw = await readFile(userFile, "utf8");
+  } catch (cause) {
+    throw new UserError("EDGE_CONFIG_NOT_FOUND", {
+      what: `Cannot read the ${edge.name} config ${userFile}`,
+      why: (cause as NodeJS.ErrnoException).code ?? String(cause),
+      fix: "Check the path given as the edge's configFile.",
+      cause,
+    });
+  }
+  const missing = ["port", "upstream"].filter((k) => !new RegExp(`\\{\\{\\s*${k}\\s*\\}\\}`).test(raw));
+  if (missing.length > 0) {
+    throw new UserError("EDGE_CONFIG_PLACEHOLDER_MISSING", {
+      what: `${userFile} does not use ${missing.map((k) => `{{${k}}}`).join(" and ")}`,
+      why: "streamchaos picks the listen port and puts a fault-injecting hop in front of the backend",
+      fix: `Write the listen address as {{host}}:{{port}} and the backend as {{upstream}} (e.g. ${edge.name === "nginx" ? "`listen {{host}}:{{port}};` and `proxy_pass http://{{upstream}};`" : "`http://:{{port}} {` and `reverse_proxy {{upstream}}`"}).`,
+    });
+  }
+  return { text: renderTemplate(raw, templateVars, userFile), userFile, label: `custom:${userFile}` };
+}
+
+/** Maps a "file:line" complaint about the generated config back to the user's file and quotes the line. */
+export function configErrorAt(
+  edge: string,
+  config: RenderedConfig,
+  message: string,
+  line: number | undefined,
+  output: string,
+): StreamchaosError {
+  const where = config.userFile ?? `the built-in ${edge} profile "${config.label}"`;
+  const at = line === undefined ? where : `${where}:${line}`;
+  const source = line === undefined ? undefined : config.text.split("\n")[line - 1];
+  const info = {
+    what: `${edge} rejected the config at ${at}`,
+    why: message,
+    fix: config.userFile ? `Fix ${at} and run again.` : "This is a streamchaos bug; please report it.",
+    details: [
+      ...(source === undefined ? [] : [`${line} | ${source.trim()}`]),
+      ...output.trim().split("\n").slice(-10),
+    ],
+  };
+  return config.userFile
+    ? new UserError("EDGE_CONFIG_INVALID", info)
+    : new StreamchaosError("EDGE_PROFILE_INVALID", info);
+}
+
+/** Builds a StartedEdge on a running proxy process; `collect` gathers its log lines in time order. */
+export function edgeFromProcess(args: {
+  name: string;
+  profile: string;
+  host: string;
+  port: number;
+  process: StartedProcess;
+  collect: () => EdgeLogLine[];
+  dispose: () => Promise<void>;
+}): StartedEdge {
+  return {
+    name: args.name,
+    profile: args.profile,
+    url: `http://${hostPort(args.host, args.port)}`,
+    host: args.host,
+    port: args.port,
+    logs: args.collect,
+    logsSince: (t) => args.collect().filter((l) => l.t >= t),
+    alive: () => args.process.alive(),
+    [Symbol.asyncDispose]: args.dispose,
+  };
+}
+
+/** Turns runtime log lines into edge log lines of one source. */
+export function asEdgeLines(lines: readonly LogLine[], source: EdgeLogSource): EdgeLogLine[] {
+  return lines.map((l) => ({ t: l.t, line: l.line, source }));
+}
+
+export const EDGE_READY_TIMEOUT_MS = 15_000;

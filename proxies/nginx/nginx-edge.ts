@@ -1,0 +1,156 @@
+import { chmod, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { FileTail } from "../../harness/runtime/file-tail.ts";
+import { runCommand } from "../../harness/runtime/run-command.ts";
+import { startProcess } from "../../harness/runtime/start-process.ts";
+import { Wait } from "../../harness/runtime/wait/wait.ts";
+import { StreamchaosError, UserError } from "../../lib/errors.ts";
+import { Teardown } from "../../lib/lifecycle.ts";
+import { LOOPBACK, reservePort } from "../../lib/net.ts";
+import { makeTempDir } from "../../lib/tempdir.ts";
+import {
+  asEdgeLines,
+  configErrorAt,
+  EDGE_READY_TIMEOUT_MS,
+  type EdgeAvailability,
+  type EdgeDefinition,
+  type EdgeStartOptions,
+  edgeFromProcess,
+  type RenderedConfig,
+  renderEdgeConfig,
+  type StartedEdge,
+} from "../edge.ts";
+import { rewriteNginxConf } from "./nginx-conf.ts";
+import { nginxProfiles } from "./profiles/index.ts";
+
+const INSTALL = "apt-get install -y nginx";
+
+export interface NginxEdgeOptions {
+  binary?: string;
+  /** Environment for every nginx invocation (tests drop nginx from PATH with it). */
+  env?: Record<string, string | undefined>;
+}
+
+export function createNginxEdge(options: NginxEdgeOptions = {}): EdgeDefinition {
+  const binary = options.binary ?? "nginx";
+  const env = options.env ?? {};
+
+  const available = async (): Promise<EdgeAvailability> => {
+    try {
+      const result = await runCommand(binary, ["-v"], { env, install: INSTALL, timeoutMs: 10_000 });
+      const version = /nginx\/(\S+)/.exec(result.stderr + result.stdout)?.[1];
+      if (result.code === 0 && version) return { ok: true, version };
+      return {
+        ok: false,
+        reason: `\`${binary} -v\` failed: ${(result.stderr || result.stdout).trim()}`,
+        install: INSTALL,
+      };
+    } catch (error) {
+      if (error instanceof UserError && error.code === "BINARY_NOT_FOUND") {
+        return { ok: false, reason: `\`${binary}\` was not found on PATH`, install: INSTALL };
+      }
+      throw error;
+    }
+  };
+
+  const definition: EdgeDefinition = {
+    name: "nginx",
+    profiles: nginxProfiles,
+    defaultProfile: "default",
+    available,
+    async start(startOptions: EdgeStartOptions): Promise<StartedEdge> {
+      const availability = await available();
+      if (!availability.ok) {
+        throw new UserError("EDGE_UNAVAILABLE", {
+          what: "The nginx edge is not available on this machine",
+          why: availability.reason,
+          fix: `Install it (${availability.install}) or leave nginx out of --edge.`,
+        });
+      }
+      const host = startOptions.host ?? LOOPBACK;
+      await using teardown = new Teardown();
+      const dir = teardown.use(await makeTempDir("nginx"));
+      // nginx running as root hands its workers to `nobody`, which must be able to reach the temp dirs
+      // it creates (owned by nobody) inside our 0700 dir; traverse-only is enough.
+      await chmod(dir.path, 0o711);
+      const port = await reservePort(host);
+      const config = await renderEdgeConfig(definition, startOptions, { host, port });
+      const conf = join(dir.path, "nginx.conf");
+      const text = rewriteNginxConf(config.text, {
+        dir: dir.path,
+        includeBase: config.userFile ? dirname(config.userFile) : undefined,
+      });
+      await writeFile(conf, text);
+      // -e: nginx writes to its compiled-in /var/log/nginx/error.log before it has read the config.
+      const args = ["-p", `${dir.path}/`, "-c", conf, "-e", join(dir.path, "error.log")];
+      await checkConfig(binary, args, env, conf, config);
+
+      const proc = teardown.use(
+        await startProcess({
+          name: `nginx (${config.label})`,
+          command: binary,
+          args,
+          env,
+          install: INSTALL,
+          ports: [{ host, port }],
+          stopTimeoutMs: 3_000,
+          // The master logs "start worker processes" after binding every listen socket.
+          readiness: Wait.forAll([
+            Wait.forLogLine(/start worker process/),
+            Wait.forPort(host, port),
+          ]).withTimeout(startOptions.readyTimeoutMs ?? EDGE_READY_TIMEOUT_MS),
+        }),
+      );
+      const access = teardown.use(new FileTail(join(dir.path, "access.log")));
+      const owned = teardown.move();
+      return edgeFromProcess({
+        name: "nginx",
+        profile: config.label,
+        host,
+        port,
+        process: proc,
+        collect: () => {
+          access.poll();
+          // stderr is the error log (`error_log stderr`: nginx writes to its inherited fd 2).
+          const errors = asEdgeLines(
+            proc.logs().filter((l) => l.stream === "stderr"),
+            "error.log",
+          );
+          return [...errors, ...asEdgeLines(access.log.logs(), "access.log")].sort((a, b) => a.t - b.t);
+        },
+        dispose: () => owned.dispose(),
+      });
+    },
+  };
+  return definition;
+}
+
+async function checkConfig(
+  binary: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  conf: string,
+  config: RenderedConfig,
+): Promise<void> {
+  const result = await runCommand(binary, ["-t", ...args], { env, install: INSTALL });
+  if (result.code === 0) return;
+  const output = result.stderr + result.stdout;
+  const problem = /\[(?:emerg|alert|crit|error)\] (?:\d+#\d+: )?(.*)$/m.exec(output)?.[1] ?? output.trim();
+  const located = / in (\S+):(\d+)$/.exec(problem);
+  if (located && located[1] === conf) {
+    throw configErrorAt("nginx", config, problem.slice(0, located.index), Number(located[2]), output);
+  }
+  if (located) {
+    // The problem is in a file the config includes: its own path and line are already right.
+    throw configErrorAt("nginx", { ...config, userFile: config.userFile }, problem, undefined, output);
+  }
+  if (!config.userFile) {
+    throw new StreamchaosError("EDGE_PROFILE_INVALID", {
+      what: `nginx rejected profile ${config.label}`,
+      why: problem,
+    });
+  }
+  throw configErrorAt("nginx", config, problem, undefined, output);
+}
+
+export const nginxEdge = createNginxEdge();
