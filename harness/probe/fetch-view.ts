@@ -46,13 +46,11 @@ export async function replayThroughFetch(input: ReplayInput): Promise<FetchView>
     }
     void serveReplay(socket);
   });
-  teardown.defer(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
+  teardown.defer(async () => {
+    const closing = [...sockets].map(closed);
+    for (const s of sockets) s.destroy();
+    await Promise.all([...closing, new Promise<void>((resolve) => server.close(() => resolve()))]);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, LOOPBACK, () => resolve());
@@ -133,7 +131,10 @@ export async function replayThroughFetch(input: ReplayInput): Promise<FetchView>
       });
     },
   });
-  teardown.defer(() => agent.destroy());
+  teardown.defer(async () => {
+    await agent.destroy();
+    if (clientSocket) await closed(clientSocket);
+  });
 
   const guard = setTimeout(abort, input.timeoutMs ?? 15_000);
   teardown.defer(() => clearTimeout(guard));
@@ -168,6 +169,11 @@ export async function replayThroughFetch(input: ReplayInput): Promise<FetchView>
       ...describeError(error),
     };
   }
+}
+
+function closed(socket: Socket): Promise<void> {
+  if (socket.closed) return Promise.resolve();
+  return new Promise((resolve) => socket.once("close", () => resolve()));
 }
 
 /** `TypeError: terminated (cause: SocketError: other side closed)`, plus the first `code` in the chain. */

@@ -491,6 +491,24 @@ describe("runProbe: the client hanging up on purpose", () => {
   });
 });
 
+describe("runProbe: resources", () => {
+  it("leaves no socket or server behind after probing, hanging up and replaying", async () => {
+    const tcp = () =>
+      process.getActiveResourcesInfo().filter((r) => r === "TCPServerWrap" || r === "TCPSocketWrap").length;
+    const before = tcp();
+    {
+      await using server = await startRawServer((socket) => {
+        socket.write(`${HEAD_CHUNKED}${chunk("data: a\n\n")}`);
+      });
+      await runProbe({ url: server.url, disconnect: { afterEvents: 1 } });
+      await runProbe({ url: server.url, idleTimeoutMs: 100 });
+    }
+    for (let i = 0; i < 50 && tcp() > before; i++) await new Promise((r) => setTimeout(r, 10));
+    // Earlier tests' handles may still be closing when `before` is taken, so compare with at most.
+    expect(tcp()).toBeLessThanOrEqual(before);
+  });
+});
+
 describe("runProbe: options", () => {
   it("rejects a non-http URL and a disconnect without trigger as user errors", async () => {
     await expect(runProbe({ url: "https://127.0.0.1:1/" })).rejects.toMatchObject({ code: "PROBE_BAD_URL" });

@@ -3,7 +3,7 @@ import { HttpResponseDecoder } from "./http-decoder.ts";
 
 function decodeAll(pieces: Array<string | Buffer>, method = "GET"): HttpResponseDecoder {
   const decoder = new HttpResponseDecoder(method);
-  pieces.forEach((p, i) => decoder.push(Buffer.isBuffer(p) ? p : Buffer.from(p, "latin1"), i));
+  for (const [i, p] of pieces.entries()) decoder.push(Buffer.isBuffer(p) ? p : Buffer.from(p, "latin1"), i);
   return decoder;
 }
 
