@@ -1,0 +1,143 @@
+import { connect, createServer, type Server, type Socket } from "node:net";
+import { AddressError, formatHostPort, isWildcard, resolveListenHost, splitHostPort } from "./address.ts";
+import { ProxiedConnection } from "./connection.ts";
+import { ToxicCollection } from "./toxic-collection.ts";
+
+export interface ProxyConfig {
+  name: string;
+  listen: string;
+  upstream: string;
+  enabled: boolean;
+}
+
+const BIND_ERRORS: Record<string, string> = {
+  EADDRINUSE: "address already in use",
+  EACCES: "permission denied",
+  EADDRNOTAVAIL: "cannot assign requested address",
+};
+
+/**
+ * One named proxy: a listener on `listen` that joins each client to a fresh connection to `upstream`
+ * through the proxy's toxics. Disabled means no listener at all, so clients get ECONNREFUSED.
+ */
+export class ToxiproxyProxy {
+  readonly name: string;
+  listen: string;
+  upstream: string;
+  enabled = false;
+  readonly toxics = new ToxicCollection();
+  #server: Server | undefined;
+  readonly #connections = new Set<ProxiedConnection>();
+  /** Clients accepted while their upstream connection is still being opened. */
+  readonly #pending = new Set<Socket>();
+
+  constructor(name: string, listen: string, upstream: string) {
+    this.name = name;
+    this.listen = listen;
+    this.upstream = upstream;
+  }
+
+  config(): ProxyConfig {
+    return { name: this.name, listen: this.listen, upstream: this.upstream, enabled: this.enabled };
+  }
+
+  /** Starts listening; a no-op when already enabled. Errors carry Go's listen error text. */
+  async start(): Promise<void> {
+    if (this.enabled) return;
+    let asked: string;
+    let host: string;
+    let port: number;
+    try {
+      ({ host: asked, port } = splitHostPort(this.listen, "listen"));
+      host = await resolveListenHost(asked);
+    } catch (error) {
+      if (error instanceof AddressError) throw new Error(error.message);
+      throw error;
+    }
+    const server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (client) =>
+      this.#accept(client),
+    );
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", (error: NodeJS.ErrnoException) => {
+        const reason = BIND_ERRORS[error.code ?? ""] ?? error.message;
+        // Go prints the resolved address: ":8474" for an empty host, the IP otherwise.
+        const shown = asked === "" ? `:${port}` : formatHostPort(isWildcard(asked) ? asked : host, port);
+        reject(new Error(`listen tcp ${shown}: bind: ${reason}`));
+      });
+      server.listen({ host, port, ipv6Only: false }, () => resolve());
+    });
+    server.on("error", () => {});
+    const address = server.address();
+    if (address !== null && typeof address === "object")
+      this.listen = formatHostPort(address.address, address.port);
+    this.#server = server;
+    this.enabled = true;
+  }
+
+  /** Stops listening and closes every connection (FIN, as upstream's conn.Close()). */
+  async stop(): Promise<void> {
+    if (!this.enabled) return;
+    this.enabled = false;
+    const server = this.#server;
+    this.#server = undefined;
+    const closed = new Promise<void>((resolve) => server?.close(() => resolve()) ?? resolve());
+    for (const client of this.#pending) client.destroy();
+    for (const connection of this.#connections) connection.destroy();
+    await closed;
+  }
+
+  /** Upstream's Update: a new listen or upstream restarts the proxy; `enabled` starts or stops it. */
+  async update(input: Omit<ProxyConfig, "name">): Promise<void> {
+    if (input.listen !== this.listen || input.upstream !== this.upstream) {
+      await this.stop();
+      this.listen = input.listen;
+      this.upstream = input.upstream;
+    }
+    if (input.enabled !== this.enabled) {
+      if (input.enabled) await this.start();
+      else await this.stop();
+    }
+  }
+
+  #accept(client: Socket): void {
+    client.on("error", () => {});
+    let upstream: Socket;
+    try {
+      const { host, port } = splitHostPort(this.upstream, "dial");
+      upstream = connect({
+        host: host === "" ? "localhost" : host,
+        port,
+        allowHalfOpen: true,
+        noDelay: true,
+      });
+    } catch {
+      client.destroy();
+      return;
+    }
+    upstream.on("error", () => {});
+    this.#pending.add(client);
+    const onFailed = () => {
+      // Upstream unreachable: upstream Toxiproxy closes the client it already accepted.
+      this.#pending.delete(client);
+      client.destroy();
+    };
+    upstream.once("close", onFailed);
+    upstream.once("connect", () => {
+      upstream.off("close", onFailed);
+      this.#pending.delete(client);
+      if (!this.enabled || client.destroyed) {
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
+      const connection = new ProxiedConnection(client, upstream, this.toxics, (gone) =>
+        this.#connections.delete(gone),
+      );
+      this.#connections.add(connection);
+      client.resume();
+    });
+  }
+}
+
+/** `{"name":..,"listen":..,"upstream":..,"enabled":..,"Logger":{},"toxics":[..]}`. */
+export { formatHostPort };

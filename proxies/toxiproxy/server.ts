@@ -1,0 +1,139 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { UserError } from "../../lib/errors.ts";
+import { trackLive } from "../../lib/lifecycle.ts";
+import { hostPort, LOOPBACK } from "../../lib/net.ts";
+import { ApiError } from "./api/api-error.ts";
+import { goString } from "./api/go-json.ts";
+import { newRequestId } from "./api/request-id.ts";
+import { matchRoutes } from "./api/routes.ts";
+import { ProxyCollection } from "./proxy-collection.ts";
+
+export interface ToxiproxyServerOptions {
+  /** Interface for the HTTP API; default 127.0.0.1. */
+  host?: string;
+  /** API port; default 8474 (upstream's), 0 for any free one. */
+  port?: number;
+}
+
+export interface StartedToxiproxyServer extends AsyncDisposable {
+  /** e.g. `http://127.0.0.1:8474`, what `new Toxiproxy(url)` and TOXIPROXY_URL take. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * Starts an in-process server that answers Toxiproxy 2.12's HTTP API byte for byte and runs its
+ * proxies and toxics, so toxiproxy-node-client, toxiproxy-cli and users' scripts work unchanged.
+ * Disposing closes the API, every proxy listener and every proxied connection.
+ */
+export async function startToxiproxyServer(
+  options: ToxiproxyServerOptions = {},
+): Promise<StartedToxiproxyServer> {
+  const host = options.host ?? LOOPBACK;
+  const requestedPort = options.port ?? 8474;
+  const proxies = new ProxyCollection();
+  const server = createServer({ keepAlive: true }, (request, response) => {
+    void handle(proxies, request, response);
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(requestedPort, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
+      throw new UserError("TOXIPROXY_LISTEN_FAILED", {
+        what: `Cannot start the Toxiproxy API on ${hostPort(host, requestedPort)}`,
+        why:
+          code === "EADDRINUSE"
+            ? "the port is already in use (a real toxiproxy-server, or another streamchaos?)"
+            : `${code}: ${(error as Error).message}`,
+        fix: "Stop what listens there, or pick another port (--port 0 lets the system choose one).",
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  const address = server.address();
+  const port = address !== null && typeof address === "object" ? address.port : requestedPort;
+  let disposed = false;
+  const started: StartedToxiproxyServer = {
+    url: `http://${hostPort(host, port)}`,
+    host,
+    port,
+    async [Symbol.asyncDispose]() {
+      if (disposed) return;
+      disposed = true;
+      untrack();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await proxies.clear();
+      await closed;
+    },
+  };
+  const untrack = trackLive(started);
+  return started;
+}
+
+async function handle(
+  proxies: ProxyCollection,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname);
+  } catch {
+    return send(response, { status: 400, body: "400 Bad Request", contentType: "text/plain; charset=utf-8" });
+  }
+  const { candidates } = matchRoutes(path);
+  if (candidates.length === 0) {
+    return sendPlain(response, 404, "404 page not found\n");
+  }
+  const matched = candidates.find(({ route }) => route.methods.includes(request.method ?? ""));
+  if (!matched) return send(response, { status: 405 });
+  // Upstream's middleware order: request id first, then the browser guard, then the handler.
+  response.setHeader("X-Toxiproxy-Request-Id", newRequestId());
+  if ((request.headers["user-agent"] ?? "").startsWith("Mozilla/")) {
+    return sendPlain(response, 403, "User agent not allowed\n");
+  }
+  try {
+    const result = await matched.route.handler({
+      params: matched.params,
+      body: Buffer.concat(chunks).toString("utf8"),
+      proxies,
+    });
+    send(response, result);
+  } catch (error) {
+    const status = error instanceof ApiError ? error.status : 500;
+    const message = error instanceof Error ? error.message : String(error);
+    sendPlain(response, status, `{"error":${goString(message)},"status":${status}}\n`);
+  }
+}
+
+/** Go's http.Error: plain text, nosniff, the message plus a newline. */
+function sendPlain(response: ServerResponse, status: number, body: string): void {
+  response.setHeader("X-Content-Type-Options", "nosniff");
+  send(response, { status, body, contentType: "text/plain; charset=utf-8" });
+}
+
+function send(
+  response: ServerResponse,
+  result: { status: number; body?: string; contentType?: string },
+): void {
+  if (result.contentType) response.setHeader("Content-Type", result.contentType);
+  if (result.status === 204) {
+    response.writeHead(204).end();
+    return;
+  }
+  const body = Buffer.from(result.body ?? "", "utf8");
+  response.setHeader("Content-Length", body.length);
+  response.writeHead(result.status).end(body);
+}
