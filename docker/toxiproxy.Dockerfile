@@ -1,0 +1,6 @@
+# The embedded Toxiproxy-compatible server, listening on all interfaces of its container (its network is
+# the lane's own bridge). Proxies created through the API listen on the ports the runtime exposes.
+ARG BASE
+FROM ${BASE}
+EXPOSE 8474
+ENTRYPOINT ["node", "/app/bin/streamchaos.mjs", "toxiproxy", "--host", "0.0.0.0", "--port", "8474"]
