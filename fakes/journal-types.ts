@@ -17,6 +17,8 @@ export interface JournalEvent {
   kind: string;
   /** Text of the token for content events (so a check can match what reached the probe). */
   text?: string;
+  /** When the script's pacing scheduled this write (paced events only): `t - due` is its lateness. */
+  due?: number;
 }
 
 export interface FiredFault {

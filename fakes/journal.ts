@@ -1,0 +1,129 @@
+import { StreamchaosError } from "../lib/errors.ts";
+import type { JournalEntry, ProviderName } from "./journal-types.ts";
+
+/** What a waiter can wait for, as plain JSON (so it also travels over the admin API). */
+export interface WaitCondition {
+  /** "request" (arrived), "response-ended" (the fake finished, faulted, or the client left), "client-closed". */
+  event?: "request" | "response-ended" | "client-closed";
+  id?: number;
+  /** Only entries with an id greater than this (e.g. the last id seen before the step). */
+  afterId?: number;
+  provider?: ProviderName;
+  path?: string;
+  script?: string;
+  /** client-closed: only closes during (true) or after (false) the response. */
+  duringResponse?: boolean;
+  /** How many matching entries to wait for (default 1). */
+  count?: number;
+}
+
+export type JournalPredicate<T> = (entries: readonly JournalEntry[]) => T | undefined | false | null;
+
+export const WAIT_EVENTS = ["request", "response-ended", "client-closed"] as const;
+
+export function conditionPredicate(condition: WaitCondition): JournalPredicate<JournalEntry[]> {
+  const event = condition.event ?? "request";
+  const count = condition.count ?? 1;
+  return (entries) => {
+    const matched = entries.filter((e) => {
+      if (condition.id !== undefined && e.id !== condition.id) return false;
+      if (condition.afterId !== undefined && e.id <= condition.afterId) return false;
+      if (condition.provider !== undefined && e.provider !== condition.provider) return false;
+      if (condition.path !== undefined && e.path !== condition.path) return false;
+      if (condition.script !== undefined && e.script !== condition.script) return false;
+      if (event === "response-ended") return e.outcome !== "in-progress";
+      if (event === "client-closed") {
+        if (!e.clientClose) return false;
+        return (
+          condition.duringResponse === undefined || e.clientClose.duringResponse === condition.duringResponse
+        );
+      }
+      return true;
+    });
+    return matched.length >= count ? matched.map(clone) : undefined;
+  };
+}
+
+const clone = (entry: JournalEntry): JournalEntry => structuredClone(entry);
+
+interface Waiter {
+  check(): boolean;
+}
+
+/** Every request the fake served, with long-poll waiters woken on each change. */
+export class Journal {
+  #entries: JournalEntry[] = [];
+  #nextId = 1;
+  #waiters = new Set<Waiter>();
+
+  open(fields: Omit<JournalEntry, "id" | "faults" | "events" | "outcome">): JournalEntry {
+    const entry: JournalEntry = {
+      id: this.#nextId++,
+      faults: [],
+      events: [],
+      outcome: "in-progress",
+      ...fields,
+    };
+    this.#entries.push(entry);
+    this.changed();
+    return entry;
+  }
+
+  /** Copies: callers never see an entry change under them. */
+  entries(): JournalEntry[] {
+    return this.#entries.map(clone);
+  }
+
+  entry(id: number): JournalEntry | undefined {
+    const found = this.#entries.find((e) => e.id === id);
+    return found && clone(found);
+  }
+
+  clear(): void {
+    this.#entries = [];
+    this.changed();
+  }
+
+  /** Wakes the waiters; called by the responder on every state change of an entry. */
+  changed(): void {
+    for (const waiter of [...this.#waiters]) waiter.check();
+  }
+
+  /** Resolves with the predicate's first truthy answer; rejects with FAKE_WAIT_TIMEOUT after timeoutMs. */
+  waitFor<T>(predicate: JournalPredicate<T>, timeoutMs: number, signal?: AbortSignal): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        this.#waiters.delete(waiter);
+        settle();
+      };
+      const waiter: Waiter = {
+        check: () => {
+          const result = predicate(this.#entries);
+          if (result === undefined || result === null || result === false) return false;
+          finish(() => resolve(result));
+          return true;
+        },
+      };
+      const onAbort = () => finish(() => reject(signal?.reason));
+      const timer = setTimeout(
+        () =>
+          finish(() =>
+            reject(
+              new StreamchaosError("FAKE_WAIT_TIMEOUT", {
+                what: "The fake provider's journal condition was not met",
+                why: `nothing matched within ${timeoutMs}ms (${this.#entries.length} requests journaled)`,
+                fix: "Check that the SUT reached the fake (its base URL) and the condition's filters.",
+              }),
+            ),
+          ),
+        timeoutMs,
+      );
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#waiters.add(waiter);
+      waiter.check();
+    });
+  }
+}

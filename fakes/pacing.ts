@@ -1,0 +1,44 @@
+import type { ScriptPacing } from "./script.ts";
+
+/** mulberry32: a tiny seeded generator so jitter and obfuscation repeat run to run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * When each paced event is due, in ms after the headers: slot k (the first content event and every
+ * event after it) is due at firstTokenMs + k·interval + jitter_k. Events before the first content
+ * (role, message_start...) go out with the headers.
+ */
+export class Schedule {
+  readonly headersDelayMs: number;
+  readonly #first: number;
+  readonly #interval: number;
+  readonly #jitter: number;
+  readonly #rng: () => number;
+
+  constructor(pacing: ScriptPacing = {}) {
+    this.headersDelayMs = pacing.headersDelayMs ?? 0;
+    this.#first = pacing.firstTokenMs ?? 0;
+    this.#interval = pacing.intervalMs ?? (pacing.tokensPerSecond ? 1000 / pacing.tokensPerSecond : 0);
+    this.#jitter = pacing.jitterMs ?? 0;
+    this.#rng = seededRandom((pacing.seed ?? 1) ^ 0x5eed);
+  }
+
+  get paced(): boolean {
+    return this.#first > 0 || this.#interval > 0 || this.#jitter > 0;
+  }
+
+  /** Offset of slot k from the headers; never earlier than slot k-1 (callers ask in order). */
+  offset(slot: number): number {
+    const jitter = this.#jitter > 0 ? this.#rng() * this.#jitter : 0;
+    return this.#first + slot * this.#interval + jitter;
+  }
+}

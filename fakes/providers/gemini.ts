@@ -1,0 +1,143 @@
+import type { Codec, FinishReason, ProviderStream, RenderContext } from "../types.ts";
+import { planned, randomAlnum, styledJson, truncateJson } from "./shared.ts";
+
+/**
+ * Gemini `streamGenerateContent` (wire-formats.md A4). With `alt=sse`: `data:` events ending in
+ * CRLF CRLF (the httprr capture only adds up with CRLF), no `event:` line, no [DONE], finishReason
+ * only on the last chunk. Without `alt=sse`: one JSON array streamed element by element.
+ * JSON style: a space after `:` and none after `,`.
+ */
+const FINISH: Record<FinishReason, string> = {
+  stop: "STOP",
+  length: "MAX_TOKENS",
+  tool_calls: "STOP",
+  content_filter: "SAFETY",
+};
+
+const STATUS: Record<number, [string, string]> = {
+  400: ["INVALID_ARGUMENT", "API key not valid. Please pass a valid API key."],
+  401: ["UNAUTHENTICATED", "Request had invalid authentication credentials."],
+  403: ["PERMISSION_DENIED", "The caller does not have permission"],
+  404: ["NOT_FOUND", "models/gemini-nonexistent is not found for API version v1beta."],
+  408: ["DEADLINE_EXCEEDED", "Deadline expired before operation could complete."],
+  429: ["RESOURCE_EXHAUSTED", "You exceeded your current quota, please check your plan and billing details."],
+  500: [
+    "INTERNAL",
+    "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting",
+  ],
+  503: ["UNAVAILABLE", "The model is overloaded. Please try again later."],
+  504: ["DEADLINE_EXCEEDED", "Deadline expired before operation could complete."],
+};
+
+const gjson = (value: unknown) => styledJson(value, ",", ": ");
+const CRLF2 = "\r\n\r\n";
+
+function open(ctx: RenderContext): ProviderStream {
+  const responseId = randomAlnum(23);
+  const sseMode = ctx.variant === "sse";
+  let elements = 0;
+  // In array mode each element is preceded by "[" or ",\r\n"; the array closes with "]".
+  const frame = (json: string) => {
+    if (sseMode) return `data: ${json}${CRLF2}`;
+    return `${elements++ === 0 ? "[" : ",\r\n"}${json}`;
+  };
+  const usage = (final: boolean) =>
+    final
+      ? {
+          promptTokenCount: ctx.usage.promptTokens,
+          candidatesTokenCount: ctx.usage.completionTokens,
+          totalTokenCount: ctx.usage.promptTokens + ctx.usage.completionTokens,
+          promptTokensDetails: [{ modality: "TEXT", tokenCount: ctx.usage.promptTokens }],
+        }
+      : {
+          promptTokenCount: ctx.usage.promptTokens,
+          totalTokenCount: ctx.usage.promptTokens,
+          promptTokensDetails: [{ modality: "TEXT", tokenCount: ctx.usage.promptTokens }],
+        };
+  const chunk = (text: string, final: boolean) => ({
+    candidates: [
+      {
+        content: { parts: [{ text }], role: "model" },
+        ...(final ? { finishReason: FINISH[ctx.finishReason] } : {}),
+      },
+    ],
+    usageMetadata: ctx.omitUsage ? undefined : usage(final),
+    modelVersion: ctx.model,
+    responseId,
+  });
+  const tokens = ctx.tokens.length > 0 ? ctx.tokens : [""];
+  const errorBody = (status: number, message?: string, statusName?: string) => {
+    const [name, text] =
+      STATUS[status] ??
+      (status >= 500
+        ? ["UNAVAILABLE", STATUS[503]![1]]
+        : ["INVALID_ARGUMENT", "Request contains an invalid argument."]);
+    return { error: { code: status, message: message ?? text, status: statusName ?? name } };
+  };
+  const headers = (contentType: string) => ({
+    "Content-Type": contentType,
+    Vary: ["Origin", "X-Origin", "Referer"],
+    Server: "scaffolding on HTTPServer2",
+    "X-XSS-Protection": "0",
+    "X-Frame-Options": "SAMEORIGIN",
+    "X-Content-Type-Options": "nosniff",
+    "Server-Timing": "gfet4t7; dur=327",
+  });
+
+  return {
+    headers: () =>
+      sseMode
+        ? { "Content-Disposition": "attachment", ...headers("text/event-stream") }
+        : headers("application/json; charset=UTF-8"),
+    plan() {
+      const last = tokens.length - 1;
+      const events = tokens.map((text, i) =>
+        // The last chunk carries finishReason: it is both content and the finish.
+        planned("content", () => frame(gjson(chunk(text, i === last))), { text, finish: i === last }),
+      );
+      if (!sseMode)
+        events.push(planned("terminator", () => (elements === 0 ? "[]" : "]"), { terminator: true }));
+      return events;
+    },
+    content: (text) => planned("content", () => frame(gjson(chunk(text, false))), { text }),
+    error(options) {
+      const body = errorBody(options.code ?? 503, options.message, options.errorType);
+      const events = [planned("error", () => frame(gjson(body)))];
+      if (!sseMode) events.push(planned("terminator", () => "]"));
+      return events;
+    },
+    keepalive: () => (sseMode ? planned("keepalive", () => `: keepalive${CRLF2}`) : undefined),
+    malformed: () => planned("content", () => frame(truncateJson(gjson(chunk("broken", false))))),
+    unary() {
+      const body = chunk(tokens.join(""), true);
+      return {
+        status: 200,
+        headers: headers("application/json; charset=UTF-8"),
+        body: `${JSON.stringify(body, null, 2)}\n`,
+      };
+    },
+    httpError: (spec) => ({
+      status: spec.status,
+      headers: headers("application/json; charset=UTF-8"),
+      // 2-space pretty-printed with a trailing newline (continuedev/continue#9330).
+      body: `${JSON.stringify(errorBody(spec.status, spec.message, spec.errorType), null, 2)}\n`,
+    }),
+  };
+}
+
+const ROUTE = /^\/(v1beta|v1)\/models\/([^/:]+):(streamGenerateContent|generateContent)$/;
+
+export const gemini: Codec = {
+  name: "gemini",
+  defaultModel: "gemini-2.0-flash",
+  baseUrlPath: "",
+  route(method, pathname, query) {
+    const m = method === "POST" ? ROUTE.exec(pathname) : null;
+    if (!m) return undefined;
+    const variant = m[3] === "generateContent" ? "unary" : query.get("alt") === "sse" ? "sse" : "array";
+    return { model: decodeURIComponent(m[2]!), variant };
+  },
+  // The method name decides, not the body.
+  wantsStream: (_request, route) => route.variant !== "unary",
+  open,
+};

@@ -1,0 +1,193 @@
+import type { Codec, PlannedEvent, ProviderStream, RenderContext } from "../types.ts";
+import { openaiErrorBody, openaiHeaders } from "./openai.ts";
+import { planned, randomHex, seededAlnum, sse, truncateJson } from "./shared.ts";
+
+/**
+ * OpenAI Responses API (wire-formats.md A2): every event has an `event:` line equal to `data.type`
+ * and a `sequence_number` counting up by one per event in write order, so events render lazily.
+ * No [DONE]: `response.completed` (or `.incomplete` / `.failed`) ends the stream.
+ */
+function open(ctx: RenderContext): ProviderStream {
+  const respId = `resp_${randomHex(50)}`;
+  const itemId = `msg_${randomHex(50)}`;
+  const requestId = `req_${randomHex(32)}`;
+  const createdAt = Math.floor(Date.now() / 1000);
+  const obfuscation =
+    (ctx.request.stream_options as Record<string, unknown> | undefined)?.include_obfuscation !== false;
+  let sequence = 0;
+  const text = () => ctx.tokens.join("");
+
+  const response = (status: string, extra: Record<string, unknown> = {}) => ({
+    id: respId,
+    object: "response",
+    created_at: createdAt,
+    status,
+    background: false,
+    error: null,
+    incomplete_details: null,
+    instructions: null,
+    max_output_tokens: null,
+    model: ctx.model,
+    output: [],
+    parallel_tool_calls: true,
+    previous_response_id: null,
+    reasoning: { effort: null, summary: null },
+    store: true,
+    temperature: 1,
+    text: { format: { type: "text" } },
+    tool_choice: "auto",
+    tools: [],
+    top_p: 1,
+    truncation: "disabled",
+    usage: null,
+    user: null,
+    metadata: {},
+    ...extra,
+  });
+  const part = (t: string) => ({ type: "output_text", annotations: [], logprobs: [], text: t });
+  const item = (status: string, content: unknown[]) => ({
+    id: itemId,
+    type: "message",
+    status,
+    content,
+    role: "assistant",
+  });
+  const usage = () =>
+    ctx.omitUsage
+      ? null
+      : {
+          input_tokens: ctx.usage.promptTokens,
+          input_tokens_details: { cached_tokens: 0 },
+          output_tokens: ctx.usage.completionTokens,
+          output_tokens_details: { reasoning_tokens: 0 },
+          total_tokens: ctx.usage.promptTokens + ctx.usage.completionTokens,
+        };
+  const event = (type: string, fields: Record<string, unknown>) =>
+    sse(JSON.stringify({ type, sequence_number: sequence++, ...fields }), type);
+  const ev = (kind: string, type: string, fields: () => Record<string, unknown>, extra = {}): PlannedEvent =>
+    planned(kind, () => event(type, fields()), extra);
+
+  const terminal = (): PlannedEvent => {
+    const completedItem = item("completed", [part(text())]);
+    if (ctx.finishReason === "length" || ctx.finishReason === "content_filter") {
+      const reason = ctx.finishReason === "length" ? "max_output_tokens" : "content_filter";
+      return ev(
+        "terminator",
+        "response.incomplete",
+        () => ({
+          response: response("incomplete", {
+            incomplete_details: { reason },
+            output: [completedItem],
+            usage: usage(),
+          }),
+        }),
+        { terminator: true },
+      );
+    }
+    return ev(
+      "terminator",
+      "response.completed",
+      () => ({ response: response("completed", { output: [completedItem], usage: usage() }) }),
+      { terminator: true },
+    );
+  };
+  const where = { item_id: itemId, output_index: 0, content_index: 0 };
+  const delta = (text: string) =>
+    ev(
+      "content",
+      "response.output_text.delta",
+      () => ({
+        ...where,
+        delta: text,
+        logprobs: [],
+        ...(obfuscation ? { obfuscation: seededAlnum(ctx.rng, 16) } : {}),
+      }),
+      { text },
+    );
+
+  return {
+    headers: () => ({ "content-type": "text/event-stream; charset=utf-8", ...openaiHeaders(requestId) }),
+    plan: () => [
+      ev("meta", "response.created", () => ({ response: response("in_progress") })),
+      ev("meta", "response.in_progress", () => ({ response: response("in_progress") })),
+      ev("meta", "response.output_item.added", () => ({ output_index: 0, item: item("in_progress", []) })),
+      ev("meta", "response.content_part.added", () => ({ ...where, part: part("") })),
+      ...ctx.tokens.map(delta),
+      ev("meta", "response.output_text.done", () => ({ ...where, text: text(), logprobs: [] })),
+      ev("meta", "response.content_part.done", () => ({ ...where, part: part(text()) })),
+      ev(
+        "finish",
+        "response.output_item.done",
+        () => ({ output_index: 0, item: item("completed", [part(text())]) }),
+        {
+          finish: true,
+        },
+      ),
+      terminal(),
+    ],
+    content: delta,
+    error(options) {
+      const message =
+        options.message ??
+        "An error occurred while processing your request. You can retry your request, or contact us through our help center at help.openai.com if the error persists.";
+      const code = options.errorType ?? "server_error";
+      if (options.shape === "failed") {
+        return [
+          ev("error", "response.failed", () => ({
+            response: response("failed", { error: { code, message } }),
+          })),
+        ];
+      }
+      if (options.shape === "flat") {
+        // The synthetic fixture's shape: fields at the top level, sequence_number last.
+        return [
+          planned("error", () =>
+            sse(
+              JSON.stringify({ type: "error", code, message, param: null, sequence_number: sequence++ }),
+              "error",
+            ),
+          ),
+        ];
+      }
+      // The real capture's shape (XiaomiMiMo/MiMo-Code#1970): nested under `error`.
+      return [ev("error", "error", () => ({ error: { type: "server_error", code, message, param: null } }))];
+    },
+    keepalive: () => planned("keepalive", () => ": keepalive\n\n"),
+    malformed: () =>
+      planned("content", () => {
+        const json = JSON.stringify({
+          type: "response.output_text.delta",
+          sequence_number: sequence++,
+          ...where,
+          delta: "broken",
+        });
+        return sse(truncateJson(json), "response.output_text.delta");
+      }),
+    unary() {
+      const body = response(ctx.finishReason === "length" ? "incomplete" : "completed", {
+        output: [item("completed", [part(text())])],
+        usage: usage(),
+      });
+      return {
+        status: 200,
+        headers: { "content-type": "application/json", ...openaiHeaders(requestId) },
+        body: `${JSON.stringify(body, null, 2)}\n`,
+      };
+    },
+    httpError: (spec) => ({
+      status: spec.status,
+      headers: { "content-type": "application/json; charset=utf-8", "x-request-id": requestId },
+      body: openaiErrorBody(spec),
+    }),
+  };
+}
+
+export const openaiResponses: Codec = {
+  name: "openai-responses",
+  defaultModel: "gpt-4o-mini-2024-07-18",
+  baseUrlPath: "/v1",
+  route: (method, pathname) =>
+    method === "POST" && pathname === "/v1/responses" ? { variant: "responses" } : undefined,
+  wantsStream: (request) => request.stream === true,
+  open,
+};

@@ -1,0 +1,186 @@
+import type { Codec, HttpErrorSpec, ProviderStream, RenderContext } from "../types.ts";
+import { planned, pythonJson, randomAlnum, randomHex, seededAlnum, sse, truncateJson } from "./shared.ts";
+
+/**
+ * OpenAI Chat Completions (wire-formats.md A1): `data:` lines only, LF framing, `data: [DONE]`.
+ * Chunk key order, `service_tier`, `system_fingerprint` and `obfuscation` follow the gpt-3.5 capture.
+ */
+
+/** Default bodies per status, from the observed errors in A1 (message, type, code). */
+const ERRORS: Record<number, [string, string, string | null]> = {
+  400: ["Invalid request.", "invalid_request_error", null],
+  401: [
+    "Incorrect API key provided: sk-fake***************************************chao. You can find your API key at https://platform.openai.com/account/api-keys.",
+    "invalid_request_error",
+    "invalid_api_key",
+  ],
+  403: ["You are not allowed to access this resource.", "invalid_request_error", null],
+  404: [
+    "The model `gpt-4o` does not exist or you do not have access to it.",
+    "invalid_request_error",
+    "model_not_found",
+  ],
+  408: ["Request timed out.", "timeout", null],
+  429: [
+    "Rate limit reached for gpt-4 in organization org-streamchaos on tokens per min. Limit: 10000 / min. Please try again in 6ms. Visit https://platform.openai.com/account/rate-limits to learn more.",
+    "tokens",
+    "rate_limit_exceeded",
+  ],
+  500: ["The server had an error while processing your request. Sorry about that!", "server_error", null],
+  503: [
+    "That model is currently overloaded with other requests. You can retry your request, or contact us through our help center at help.openai.com if the error persists.",
+    "server_error",
+    null,
+  ],
+};
+
+export function openaiErrorBody(spec: HttpErrorSpec): string {
+  const [message, type, code] =
+    ERRORS[spec.status] ??
+    (spec.status >= 500
+      ? ["The server had an error while processing your request. Sorry about that!", "server_error", null]
+      : ["Invalid request.", "invalid_request_error", null]);
+  const body = {
+    error: { message: spec.message ?? message, type: spec.errorType ?? type, param: null, code },
+  };
+  // OpenAI pretty-prints error JSON with a 4-space indent and a trailing newline (A1, captured raw).
+  return `${JSON.stringify(body, null, 4)}\n`;
+}
+
+/** Ratelimit and organisation headers as captured (newrelic mock of a real response). */
+export function openaiHeaders(requestId: string): Record<string, string> {
+  return {
+    "openai-organization": "user-streamchaos0000000000000",
+    "openai-processing-ms": "440",
+    "openai-project": "proj_StreamchaosFakeProvider0",
+    "openai-version": "2020-10-01",
+    "x-ratelimit-limit-requests": "10000",
+    "x-ratelimit-limit-tokens": "50000000",
+    "x-ratelimit-remaining-requests": "9999",
+    "x-ratelimit-remaining-tokens": "49999974",
+    "x-ratelimit-reset-requests": "6ms",
+    "x-ratelimit-reset-tokens": "0s",
+    "x-request-id": requestId,
+  };
+}
+
+function streamOptions(ctx: RenderContext): { includeUsage: boolean; obfuscation: boolean } {
+  const options = ctx.request.stream_options;
+  const o = typeof options === "object" && options !== null ? (options as Record<string, unknown>) : {};
+  // Obfuscation is on by default; only an explicit include_obfuscation:false turns it off.
+  return { includeUsage: o.include_usage === true, obfuscation: o.include_obfuscation !== false };
+}
+
+function open(ctx: RenderContext): ProviderStream {
+  const id = `chatcmpl-${randomAlnum(29)}`;
+  const requestId = `req_${randomHex(32)}`;
+  const created = Math.floor(Date.now() / 1000);
+  const { includeUsage, obfuscation } = streamOptions(ctx);
+  const usageKey = includeUsage && !ctx.omitUsage;
+  const { promptTokens, completionTokens } = ctx.usage;
+  const usage = {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
+  };
+
+  const chunk = (choices: unknown[], usageValue: unknown = null): string => {
+    const o: Record<string, unknown> = {
+      id,
+      object: "chat.completion.chunk",
+      created,
+      model: ctx.model,
+      service_tier: "default",
+      system_fingerprint: null,
+      choices,
+    };
+    // Without include_usage the chunks have no `usage` key at all (A1, gpt-4o capture).
+    if (usageKey) o.usage = usageValue;
+    if (obfuscation) o.obfuscation = seededAlnum(ctx.rng, 16);
+    return JSON.stringify(o);
+  };
+  const choice = (delta: unknown, finish: string | null) => ({
+    index: 0,
+    delta,
+    logprobs: null,
+    finish_reason: finish,
+  });
+
+  return {
+    headers: () => ({ "content-type": "text/event-stream; charset=utf-8", ...openaiHeaders(requestId) }),
+    plan() {
+      const events = [
+        planned("role", () => sse(chunk([choice({ role: "assistant", content: "", refusal: null }, null)]))),
+        ...ctx.tokens.map((text) =>
+          planned("content", () => sse(chunk([choice({ content: text }, null)])), { text }),
+        ),
+        planned("finish", () => sse(chunk([choice({}, ctx.finishReason)])), { finish: true }),
+      ];
+      if (usageKey) events.push(planned("usage", () => sse(chunk([], usage))));
+      events.push(planned("terminator", () => "data: [DONE]\n\n", { terminator: true }));
+      return events;
+    },
+    content: (text) => planned("content", () => sse(chunk([choice({ content: text }, null)])), { text }),
+    error(options) {
+      const message =
+        options.message ?? "The server had an error while processing your request. Sorry about that!";
+      const type = options.errorType ?? "server_error";
+      // Nested is OpenAI's own shape (coder/aibridge fixture, Python-style spacing); flat is vLLM's.
+      const data =
+        options.shape === "flat"
+          ? JSON.stringify({ object: "error", message, type, param: null, code: options.code ?? 500 })
+          : pythonJson({ error: { message, type } });
+      return [planned("error", () => sse(data))];
+    },
+    keepalive: () => planned("keepalive", () => ": keepalive\n\n"),
+    malformed: () =>
+      planned("content", () => sse(truncateJson(chunk([choice({ content: "broken" }, null)])))),
+    unary() {
+      const body = {
+        id,
+        object: "chat.completion",
+        created,
+        model: ctx.model,
+        choices: [
+          {
+            index: 0,
+            message: { role: "assistant", content: ctx.tokens.join(""), refusal: null, annotations: [] },
+            logprobs: null,
+            finish_reason: ctx.finishReason,
+          },
+        ],
+        usage: ctx.omitUsage ? undefined : usage,
+        service_tier: "default",
+        system_fingerprint: null,
+      };
+      // [I] non-streaming bodies are 2-space pretty-printed like the public API's.
+      return {
+        status: 200,
+        headers: { "content-type": "application/json", ...openaiHeaders(requestId) },
+        body: `${JSON.stringify(body, null, 2)}\n`,
+      };
+    },
+    httpError: (spec) => ({
+      status: spec.status,
+      headers: { "content-type": "application/json; charset=utf-8", "x-request-id": requestId },
+      body: openaiErrorBody(spec),
+    }),
+  };
+}
+
+export const openai: Codec = {
+  name: "openai",
+  defaultModel: "gpt-4o-mini-2024-07-18",
+  baseUrlPath: "/v1",
+  route: (method, pathname) =>
+    method === "POST" && pathname === "/v1/chat/completions" ? { variant: "chat" } : undefined,
+  wantsStream: (request) => request.stream === true,
+  open,
+};

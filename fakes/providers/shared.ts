@@ -1,0 +1,65 @@
+import { randomBytes } from "node:crypto";
+import type { PlannedEvent } from "../types.ts";
+
+const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** Unique per request (ids must differ between requests, so they are not seeded). */
+export function randomAlnum(length: number): string {
+  const bytes = randomBytes(length);
+  let out = "";
+  for (const b of bytes) out += ALNUM[b % ALNUM.length];
+  return out;
+}
+
+export function randomHex(length: number): string {
+  return randomBytes(Math.ceil(length / 2))
+    .toString("hex")
+    .slice(0, length);
+}
+
+/** Seeded random string of 1..max letters (OpenAI's `obfuscation` pads chunk sizes to hide token lengths). */
+export function seededAlnum(rng: () => number, max: number): string {
+  const length = 1 + Math.floor(rng() * max);
+  let out = "";
+  for (let i = 0; i < length; i++) out += ALNUM[Math.floor(rng() * ALNUM.length)];
+  return out;
+}
+
+/** An SSE event: optional `event:` line, one `data:` line, blank line, with the provider's line ending. */
+export function sse(data: string, event?: string, eol = "\n"): string {
+  return (event === undefined ? "" : `event: ${event}${eol}`) + `data: ${data}${eol}${eol}`;
+}
+
+export function planned(
+  kind: string,
+  render: () => string,
+  extra: { text?: string; finish?: boolean; terminator?: boolean } = {},
+): PlannedEvent {
+  return { kind, render, ...extra };
+}
+
+/**
+ * JSON with chosen separators. Gemini writes `": "` and a bare `,` ({"a": 1,"b": 2}); Python's
+ * json.dumps default (Anthropic's in-stream error and ping, OpenAI's in-stream error) writes ", " and ": ".
+ */
+export function styledJson(value: unknown, itemSep: string, keySep: string): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map((v) => styledJson(v, itemSep, keySep)).join(itemSep)}]`;
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    parts.push(`${JSON.stringify(k)}${keySep}${styledJson(v, itemSep, keySep)}`);
+  }
+  return `{${parts.join(itemSep)}}`;
+}
+
+export const pythonJson = (value: unknown): string => styledJson(value, ", ", ": ");
+
+/** Cuts a JSON text short so no parser accepts it (keeps at least the opening brace). */
+export function truncateJson(json: string): string {
+  return json.slice(0, Math.max(2, Math.floor(json.length / 2)));
+}
+
+export function requestedModel(request: Record<string, unknown>, fallback: string): string {
+  return typeof request.model === "string" && request.model !== "" ? request.model : fallback;
+}

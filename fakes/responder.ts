@@ -1,0 +1,399 @@
+import { type ServerResponse, STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
+import { now } from "../lib/clock.ts";
+import type { FaultDefinition, FireResult, Placement, RequestView, StreamControl } from "./faults/fault.ts";
+import { faults } from "./faults/registry.ts";
+import type { Journal } from "./journal.ts";
+import type { JournalEntry } from "./journal-types.ts";
+import { Schedule, seededRandom } from "./pacing.ts";
+import { planned } from "./providers/shared.ts";
+import { type FaultStep, placementLabel, placementOf, type Script, scriptTokens } from "./script.ts";
+import type {
+  Codec,
+  PlannedEvent,
+  ProviderStream,
+  RenderContext,
+  RenderedBody,
+  RouteMatch,
+} from "./types.ts";
+
+/** A step resolved against its definition, with its own parameters parsed (defaults applied). */
+interface ResolvedStep {
+  definition: FaultDefinition;
+  params: object;
+  placement: Placement;
+  label: string;
+}
+
+export interface ResponderInput {
+  res: ServerResponse;
+  socket: Socket;
+  codec: Codec;
+  route: RouteMatch;
+  model: string;
+  request: RequestView;
+  script: Script;
+  entry: JournalEntry;
+  journal: Journal;
+  /** Aborted when the client leaves or the server closes. */
+  signal: AbortSignal;
+  /** Tells the connection tracker that the fake, not the client, is closing this socket. */
+  markSelfClosed(): void;
+}
+
+const END = Symbol("end");
+
+function resolveSteps(script: Script): ResolvedStep[] {
+  return (script.faults ?? []).map((step: FaultStep) => {
+    const definition = faults[step.fault]!;
+    const { fault: _f, at: _a, ...raw } = step;
+    const placement = placementOf(step);
+    return { definition, params: definition.params.parse(raw), placement, label: placementLabel(placement) };
+  });
+}
+
+/** Runs one script against one request: pacing, the codec's bytes, the faults at their places. */
+export class Responder implements StreamControl {
+  readonly ctx: RenderContext;
+  readonly stream: ProviderStream;
+  readonly request: RequestView;
+  readonly signal: AbortSignal;
+  upcoming: PlannedEvent[] = [];
+
+  readonly #in: ResponderInput;
+  readonly #steps: ResolvedStep[];
+  readonly #schedule: Schedule;
+  #bytes = 0;
+  #pendingWrites = 0;
+  #flushWaiters: Array<() => void> = [];
+  #split?: { split: (b: Buffer) => Buffer[]; gapMs: number; select: (e: PlannedEvent) => boolean };
+  #finished = false;
+
+  constructor(input: ResponderInput) {
+    this.#in = input;
+    this.request = input.request;
+    this.signal = input.signal;
+    this.#steps = resolveSteps(input.script);
+    this.#schedule = new Schedule(input.script.pacing);
+    const tokens = scriptTokens(input.script);
+    this.ctx = {
+      provider: input.codec.name,
+      model: input.model,
+      request: input.request.body,
+      variant: input.route.variant,
+      tokens,
+      finishReason: input.script.finishReason ?? "stop",
+      usage: {
+        promptTokens: input.script.usage?.promptTokens ?? 10,
+        completionTokens: input.script.usage?.completionTokens ?? Math.max(1, tokens.length),
+      },
+      omitUsage: false,
+      rng: seededRandom(input.script.pacing?.seed ?? 1),
+    };
+    for (const step of this.#steps) step.definition.configure?.(step.params, this.ctx);
+    this.stream = input.codec.open(this.ctx);
+  }
+
+  #wakeFlushWaiters = () => {
+    for (const wake of this.#flushWaiters.splice(0)) wake();
+  };
+
+  async run(): Promise<void> {
+    this.#in.socket.on("close", this.#wakeFlushWaiters);
+    try {
+      await this.#run();
+    } catch (error) {
+      // A write to a socket that just went away is the client's doing, not a fake failure.
+      if (!this.signal.aborted) throw error;
+    } finally {
+      this.#in.socket.off("close", this.#wakeFlushWaiters);
+      const entry = this.#in.entry;
+      if (entry.outcome === "in-progress") entry.outcome = this.signal.aborted ? "client-closed" : "fault";
+      this.#in.journal.changed();
+    }
+  }
+
+  async #run(): Promise<void> {
+    const { codec, route, entry } = this.#in;
+    const streaming = codec.wantsStream(this.request.body, route);
+    let plan: PlannedEvent[];
+    let head: { status: number; headers: RenderedBody["headers"] };
+    if (streaming) {
+      plan = this.stream.plan();
+      head = { status: 200, headers: this.stream.headers() };
+    } else {
+      const unary = this.stream.unary();
+      const text = this.ctx.tokens.join("");
+      plan = [planned("content", () => unary.body, { text, finish: true, terminator: true })];
+      head = { status: unary.status, headers: unary.headers };
+      // A known length unless a step may cut or extend the body.
+      if (
+        this.#steps.every(
+          (s) => !s.definition.fire || ("phase" in s.placement && s.placement.phase === "pre-stream"),
+        )
+      ) {
+        head.headers = { ...head.headers, "content-length": String(Buffer.byteLength(unary.body)) };
+      }
+    }
+    for (const step of this.#steps) {
+      if (!step.definition.transform) continue;
+      plan = step.definition.transform(step.params, plan, this.stream);
+      this.#fired(step);
+    }
+
+    if (this.#schedule.headersDelayMs > 0 && !(await this.sleep(this.#schedule.headersDelayMs))) return;
+    for (const step of this.#steps) {
+      if (!("phase" in step.placement) || step.placement.phase !== "pre-stream") continue;
+      if ((await this.#fire(step)) === "done") return;
+    }
+
+    // Where each positional step fires: before a given planned event (by identity, so events a step
+    // inserts do not shift the others), or at the end.
+    const firstFinish = plan.findIndex((e) => e.finish);
+    const lastFinish = plan.findLastIndex((e) => e.finish);
+    const lastContent = plan.findLastIndex((e) => e.kind === "content");
+    const midIndex = firstFinish >= 0 ? firstFinish : lastContent + 1;
+    const at = new Map<PlannedEvent | typeof END, ResolvedStep[]>();
+    const byteSteps: Array<ResolvedStep & { byte: number }> = [];
+    const put = (index: number, step: ResolvedStep) => {
+      const key = index >= plan.length ? END : plan[index]!;
+      at.set(key, [...(at.get(key) ?? []), step]);
+    };
+    for (const step of this.#steps) {
+      if (!step.definition.fire) continue;
+      const p = step.placement;
+      if ("byte" in p) byteSteps.push({ ...step, byte: p.byte });
+      else if ("event" in p) put(p.event, step);
+      else if (p.phase === "mid-stream") put(midIndex, step);
+      else if (p.phase === "after-finish") put(lastFinish >= 0 ? lastFinish + 1 : plan.length, step);
+      else if (p.phase === "after-terminator") put(plan.length, step);
+    }
+    byteSteps.sort((a, b) => a.byte - b.byte);
+
+    this.#in.res.writeHead(head.status, head.headers);
+    this.#in.res.flushHeaders();
+    entry.status = head.status;
+    entry.t.headersSent = now();
+    this.#in.journal.changed();
+
+    let base = entry.t.headersSent;
+    let slot = -1;
+    this.upcoming = plan;
+    while (this.upcoming.length > 0) {
+      const event = this.upcoming[0]!;
+      for (const step of at.get(event) ?? []) {
+        const started = now();
+        if ((await this.#fire(step)) === "done") return;
+        base += now() - started;
+      }
+      at.delete(event);
+      if (this.upcoming[0] !== event) continue; // a step inserted an event before this one
+      this.upcoming.shift();
+      if (this.signal.aborted) return;
+      let due: number | undefined;
+      if (slot >= 0 || event.kind === "content") {
+        slot++;
+        if (this.#schedule.paced) {
+          due = base + this.#schedule.offset(slot);
+          if (!(await this.#waitUntil(due))) return;
+        }
+      }
+      let bytes = Buffer.from(event.render(), "utf8");
+      let text = event.text;
+      while (byteSteps.length > 0 && byteSteps[0]!.byte < this.#bytes + bytes.length) {
+        const step = byteSteps.shift()!;
+        const cut = Math.max(0, step.byte - this.#bytes);
+        if (cut > 0) {
+          await this.#writeBytes(bytes.subarray(0, cut), event.kind, text, due);
+          text = undefined;
+        }
+        bytes = bytes.subarray(cut);
+        const started = now();
+        if ((await this.#fire(step)) === "done") return;
+        base += now() - started;
+      }
+      if (bytes.length > 0) await this.#writeEvent(event, bytes, text, due);
+    }
+    for (const step of [...(at.get(END) ?? []), ...byteSteps]) {
+      if ((await this.#fire(step)) === "done") return;
+    }
+    await this.end();
+  }
+
+  async #fire(step: ResolvedStep): Promise<FireResult> {
+    if (this.signal.aborted) return "done";
+    const result = await step.definition.fire!(step.params, this);
+    if (result !== "skipped") this.#fired(step);
+    return this.signal.aborted ? "done" : result;
+  }
+
+  #fired(step: ResolvedStep): void {
+    this.#in.entry.faults.push({ fault: step.definition.name, at: step.label, t: now() });
+    this.#in.journal.changed();
+  }
+
+  /** setTimeout wakes on the loop's ms clock, possibly a fraction early: top up with setImmediate. */
+  async #waitUntil(due: number): Promise<boolean> {
+    for (;;) {
+      const left = due - now();
+      if (left <= 0) return !this.signal.aborted;
+      if (left >= 1) {
+        if (!(await this.sleep(left - 0.5))) return false;
+      } else {
+        await new Promise((r) => setImmediate(r));
+        if (this.signal.aborted) return false;
+      }
+    }
+  }
+
+  async #writeEvent(
+    event: PlannedEvent,
+    bytes: Buffer,
+    text: string | undefined,
+    due?: number,
+  ): Promise<void> {
+    const split = this.#split;
+    if (split?.select(event)) {
+      this.#split = undefined;
+      const pieces = split.split(bytes);
+      for (const [i, piece] of pieces.entries()) {
+        if (i > 0) {
+          await this.#flush();
+          if (split.gapMs > 0 && !(await this.sleep(split.gapMs))) return;
+        }
+        await this.#writeBytes(piece, event.kind, i === 0 ? text : undefined, due);
+      }
+      return;
+    }
+    await this.#writeBytes(bytes, event.kind, text, due);
+  }
+
+  async #writeBytes(bytes: Buffer, kind: string, text: string | undefined, due?: number): Promise<void> {
+    if (this.signal.aborted || this.#finished) return;
+    const entry = this.#in.entry;
+    const t = now();
+    this.#pendingWrites++;
+    const ok = this.#in.res.write(bytes, this.#onWritten);
+    const index = entry.events.length;
+    const journaled: JournalEntry["events"][number] = { index, t, bytes: bytes.length, kind };
+    if (text !== undefined) journaled.text = text;
+    if (due !== undefined) journaled.due = due;
+    entry.events.push(journaled);
+    entry.t.lastByte = t;
+    if (kind === "content" && entry.t.firstContent === undefined) {
+      entry.t.firstContent = t;
+      this.#in.journal.changed();
+    }
+    this.#bytes += bytes.length;
+    if (!ok) await this.#drain();
+  }
+
+  #onWritten = () => {
+    this.#pendingWrites--;
+    if (this.#pendingWrites === 0) this.#wakeFlushWaiters();
+  };
+
+  #drain(): Promise<void> {
+    return new Promise((resolve) => {
+      const res = this.#in.res;
+      const done = () => {
+        res.off("drain", done);
+        res.off("close", done);
+        this.signal.removeEventListener("abort", done);
+        resolve();
+      };
+      res.on("drain", done);
+      res.on("close", done);
+      this.signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  /** Resolves once every write so far was handed to the kernel. */
+  #flush(): Promise<void> {
+    if (this.#pendingWrites === 0 || this.#in.socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => this.#flushWaiters.push(resolve));
+  }
+
+  #ended(): void {
+    this.#finished = true;
+    const entry = this.#in.entry;
+    entry.t.responseEnded = now();
+    entry.outcome = entry.faults.length > 0 ? "fault" : "complete";
+    this.#in.journal.changed();
+  }
+
+  // ---- StreamControl -------------------------------------------------------------------------
+
+  write(event: PlannedEvent): Promise<void> {
+    return this.#writeEvent(event, Buffer.from(event.render(), "utf8"), event.text);
+  }
+
+  splitNextWrite(
+    split: (bytes: Buffer) => Buffer[],
+    gapMs: number,
+    select?: (event: PlannedEvent) => boolean,
+  ): void {
+    this.#split = { split, gapMs, select: select ?? (() => true) };
+  }
+
+  async respond(body: RenderedBody, extraHeaders: Record<string, string> = {}): Promise<void> {
+    const { res, entry } = this.#in;
+    if (this.signal.aborted || res.headersSent) return;
+    const bytes = Buffer.from(body.body, "utf8");
+    // Node knows no reason phrase for 529; Anthropic's is "Overloaded" in effect.
+    const reason = STATUS_CODES[body.status] ?? (body.status === 529 ? "Site Overloaded" : "Error");
+    res.writeHead(body.status, reason, {
+      ...body.headers,
+      ...extraHeaders,
+      "content-length": String(bytes.length),
+    });
+    entry.status = body.status;
+    entry.t.headersSent = now();
+    await this.#writeBytes(bytes, "error", undefined);
+    await this.end();
+  }
+
+  end(): Promise<void> {
+    const res = this.#in.res;
+    if (this.#finished || this.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      res.end(() => {
+        this.#ended();
+        resolve();
+      });
+      res.once("close", () => resolve());
+    });
+  }
+
+  async fin(): Promise<void> {
+    await this.#flush();
+    if (this.signal.aborted || this.#finished) return;
+    this.#in.markSelfClosed();
+    this.#ended();
+    // destroySoon: FIN once the kernel has everything, and no `0\r\n\r\n` from the HTTP layer.
+    this.#in.socket.destroySoon();
+  }
+
+  async rst(): Promise<void> {
+    await this.#flush();
+    if (this.signal.aborted || this.#finished) return;
+    this.#in.markSelfClosed();
+    this.#ended();
+    this.#in.socket.resetAndDestroy();
+  }
+
+  sleep(ms: number): Promise<boolean> {
+    const signal = this.signal;
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = Number.isFinite(ms) ? setTimeout(() => done(true), Math.max(0, ms)) : undefined;
+      const done = (value: boolean) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      };
+      const onAbort = () => done(false);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+}

@@ -1,0 +1,347 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { now } from "../lib/clock.ts";
+import { StreamchaosError } from "../lib/errors.ts";
+import { trackLive } from "../lib/lifecycle.ts";
+import { hostPort, LOOPBACK } from "../lib/net.ts";
+import { ADMIN_PREFIX, type AdminTarget, handleAdmin } from "./admin.ts";
+import { conditionPredicate, Journal, type JournalPredicate, type WaitCondition } from "./journal.ts";
+import type { JournalEntry, ProviderName } from "./journal-types.ts";
+import { providers, routeRequest } from "./providers/registry.ts";
+import { redactHeaders, redactQuery } from "./redact.ts";
+import { Responder } from "./responder.ts";
+import { type Script, validateScript } from "./script.ts";
+import { ScriptBook, type ScriptMatch } from "./script-book.ts";
+
+export interface FakeProviderOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Provider port; 0 (default) lets the system pick. */
+  port?: number;
+  /** The always-on admin port (stays up while refuse-connection closes the provider port); default 0. */
+  adminPort?: number;
+  /** The default script (validated); default: a clean stream of the built-in text. */
+  script?: unknown;
+}
+
+export interface StartedFakeProvider extends AsyncDisposable {
+  /** Provider origin, e.g. http://127.0.0.1:39211 (also serves the admin API under /__streamchaos/). */
+  readonly url: string;
+  /** Admin origin on the separate, always-on admin port. */
+  readonly adminUrl: string;
+  readonly port: number;
+  readonly adminPort: number;
+  /**
+   * What a client puts in its base-URL setting: openai / openai-responses → `${url}/v1`,
+   * openrouter → `${url}/api/v1`, anthropic, gemini, ollama → url (their SDKs add /v1, /v1beta, /api).
+   */
+  baseUrl(provider: ProviderName): string;
+  setScript(script: unknown): Promise<void>;
+  /** Adds a per-match script (first added match wins; `times` uses, then it is spent). Returns its id. */
+  addScript(script: unknown, match?: ScriptMatch, times?: number): Promise<number>;
+  /** Back to the starting script, no matches, empty journal. */
+  reset(): Promise<void>;
+  journal(): JournalEntry[];
+  waitFor<T>(predicate: JournalPredicate<T>, timeoutMs?: number): Promise<T>;
+  waitFor(condition: WaitCondition, timeoutMs?: number): Promise<JournalEntry[]>;
+}
+
+interface Connection {
+  entry?: JournalEntry;
+  controller?: AbortController;
+  selfClosed: boolean;
+  gone: boolean;
+}
+
+const MAX_BODY = 32 * 1024 * 1024;
+const hasRefusal = (script: Script) => (script.faults ?? []).some((f) => f.fault === "refuse-connection");
+
+class FakeProvider implements StartedFakeProvider, AdminTarget {
+  readonly log = new Journal();
+  readonly book: ScriptBook;
+  readonly #host: string;
+  readonly #provider: Server;
+  readonly #admin: Server;
+  readonly #closing = new AbortController();
+  readonly #connections = new Map<Socket, Connection>();
+  #port = 0;
+  #adminPort = 0;
+  #listening = false;
+  #untrack: () => void = () => {};
+
+  constructor(host: string, initial: Script) {
+    this.#host = host;
+    this.book = new ScriptBook(initial);
+    this.#provider = createServer((req, res) => void this.#onRequest(req, res, false));
+    this.#admin = createServer((req, res) => void this.#onRequest(req, res, true));
+    for (const server of [this.#provider, this.#admin]) {
+      server.on("connection", (socket: Socket) => this.#track(socket));
+      // Never crash on a client that sends garbage or vanishes mid-request.
+      server.on("clientError", (_error, socket) => socket.destroy());
+    }
+  }
+
+  journal(): JournalEntry[] {
+    return this.log.entries();
+  }
+
+  get signal(): AbortSignal {
+    return this.#closing.signal;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+  get adminPort(): number {
+    return this.#adminPort;
+  }
+  get url(): string {
+    return `http://${hostPort(this.#host, this.#port)}`;
+  }
+  get adminUrl(): string {
+    return `http://${hostPort(this.#host, this.#adminPort)}`;
+  }
+
+  baseUrl(provider: ProviderName): string {
+    const codec = providers[provider];
+    if (!codec) {
+      throw new StreamchaosError("FAKE_UNKNOWN_PROVIDER", {
+        what: `Unknown provider "${provider}"`,
+        fix: `Use one of: ${Object.keys(providers).join(", ")}.`,
+      });
+    }
+    return `${this.url}${codec.baseUrlPath}`;
+  }
+
+  async start(port: number, adminPort: number): Promise<void> {
+    this.#port = await this.#listen(this.#provider, port);
+    this.#listening = true;
+    this.#adminPort = await this.#listen(this.#admin, adminPort);
+    this.#untrack = trackLive(this);
+    await this.#applyRefusal();
+  }
+
+  #listen(server: Server, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      server.once("error", onError);
+      server.listen(port, this.#host, () => {
+        server.off("error", onError);
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  /** refuse-connection in the default script means the provider port really refuses (ECONNREFUSED). */
+  async #applyRefusal(): Promise<void> {
+    const refuse = hasRefusal(this.book.default);
+    if (refuse && this.#listening) {
+      this.#listening = false;
+      this.#provider.close();
+      this.#provider.closeIdleConnections();
+    } else if (!refuse && !this.#listening && !this.#closing.signal.aborted) {
+      await this.#listen(this.#provider, this.#port);
+      this.#listening = true;
+    }
+  }
+
+  async setScript(script: unknown): Promise<void> {
+    this.book.setDefault(validateScript(script));
+    await this.#applyRefusal();
+  }
+
+  async addScript(script: unknown, match: ScriptMatch = {}, times?: number): Promise<number> {
+    return this.book.add(validateScript(script), match, times);
+  }
+
+  async reset(): Promise<void> {
+    this.book.reset();
+    this.log.clear();
+    await this.#applyRefusal();
+  }
+
+  waitFor<T>(what: JournalPredicate<T> | WaitCondition, timeoutMs = 10_000): Promise<T> {
+    const predicate =
+      typeof what === "function" ? what : (conditionPredicate(what) as unknown as JournalPredicate<T>);
+    return this.log.waitFor(predicate, timeoutMs, this.#closing.signal);
+  }
+
+  #track(socket: Socket): void {
+    const conn: Connection = { selfClosed: false, gone: false };
+    this.#connections.set(socket, conn);
+    const gone = (how: "fin" | "rst" | "abort") => {
+      if (conn.gone) return;
+      conn.gone = true;
+      const entry = conn.entry;
+      const ours = conn.selfClosed || this.#closing.signal.aborted;
+      if (entry && !entry.clientClose && !ours) {
+        const duringResponse = entry.outcome === "in-progress";
+        // A bare close after the response is the server's own idle timeout, not the client.
+        if (how !== "abort" || duringResponse) {
+          entry.clientClose = { t: now(), how, duringResponse };
+          this.log.changed();
+        }
+      }
+      conn.controller?.abort(new Error(`client closed (${how})`));
+    };
+    socket.on("end", () => gone("fin"));
+    socket.on("error", (error: NodeJS.ErrnoException) => gone(error.code === "ECONNRESET" ? "rst" : "abort"));
+    socket.on("close", () => {
+      gone("abort");
+      this.#connections.delete(socket);
+    });
+  }
+
+  async #onRequest(req: IncomingMessage, res: ServerResponse, adminOnly: boolean): Promise<void> {
+    req.on("error", () => {});
+    res.on("error", () => {});
+    const socket = req.socket;
+    const conn = this.#connections.get(socket) ?? { selfClosed: false, gone: false };
+    const received = now();
+    const url = new URL(req.url ?? "/", "http://fake.invalid");
+    let rawBody: string;
+    try {
+      rawBody = await readBody(req);
+    } catch {
+      if (!res.headersSent) socket.destroy();
+      return;
+    }
+    if (url.pathname.startsWith(ADMIN_PREFIX)) {
+      await handleAdmin(req, res, url.pathname, rawBody, this);
+      return;
+    }
+    const routed = adminOnly ? undefined : routeRequest(req.method ?? "GET", url.pathname, url.searchParams);
+    if (!routed) {
+      const text = `${JSON.stringify({
+        error: {
+          message: `streamchaos fake: no route for ${req.method} ${url.pathname}${adminOnly ? " on the admin port" : ""}`,
+          type: "invalid_request_error",
+          routes: Object.values(providers).map((c) => c.name),
+        },
+      })}\n`;
+      res.writeHead(404, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
+    // A request on a kept-alive connection while the port refuses: nothing may answer it.
+    if (!this.#listening && hasRefusal(this.book.default)) {
+      conn.selfClosed = true;
+      socket.resetAndDestroy();
+      return;
+    }
+    const { codec, route } = routed;
+    let body: unknown = rawBody;
+    try {
+      body = rawBody === "" ? {} : JSON.parse(rawBody);
+    } catch {
+      // Journal the raw text; the codec sees an empty request.
+    }
+    const bodyObject =
+      typeof body === "object" && body !== null && !Array.isArray(body)
+        ? (body as Record<string, unknown>)
+        : {};
+    const model =
+      route.model ??
+      (typeof bodyObject.model === "string" && bodyObject.model !== ""
+        ? bodyObject.model
+        : codec.defaultModel);
+    const headers = redactHeaders(req.headers);
+    const { script, name } = this.book.pick({
+      path: url.pathname,
+      provider: codec.name,
+      model,
+      headers,
+      rawBody,
+    });
+    const entry = this.log.open({
+      provider: codec.name,
+      method: req.method ?? "GET",
+      path: url.pathname,
+      query: redactQuery(url.search),
+      headers,
+      body,
+      script: name,
+      t: { received },
+    });
+    const controller = new AbortController();
+    const onClosing = () => controller.abort(new Error("fake provider closing"));
+    this.#closing.signal.addEventListener("abort", onClosing, { once: true });
+    conn.entry = entry;
+    conn.controller = controller;
+    if (conn.gone) controller.abort(new Error("client closed before the request was handled"));
+    const responder = new Responder({
+      res,
+      socket,
+      codec,
+      route,
+      model,
+      request: { method: req.method ?? "GET", path: url.pathname, headers, body: bodyObject },
+      script,
+      entry,
+      journal: this.log,
+      signal: controller.signal,
+      markSelfClosed: () => {
+        conn.selfClosed = true;
+      },
+    });
+    try {
+      await responder.run();
+    } catch (error) {
+      entry.outcome = "fault";
+      if (!res.headersSent) {
+        res.writeHead(500, { "content-type": "text/plain" });
+        res.end(`streamchaos fake: ${error instanceof Error ? error.message : String(error)}\n`);
+      } else socket.destroy();
+    } finally {
+      this.#closing.signal.removeEventListener("abort", onClosing);
+      this.log.changed();
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#closing.signal.aborted) return;
+    this.#closing.abort(new Error("fake provider closing"));
+    this.#untrack();
+    const closed = [this.#admin, ...(this.#listening ? [this.#provider] : [])].map(
+      (server) => new Promise<void>((resolve) => server.close(() => resolve())),
+    );
+    for (const socket of this.#connections.keys()) socket.destroy();
+    this.#provider.closeAllConnections();
+    this.#admin.closeAllConnections();
+    await Promise.all(closed);
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) reject(new Error("request body too large"));
+      else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+    req.on("aborted", () => reject(new Error("aborted")));
+  });
+}
+
+/** Starts the fake provider: every provider route on one port, plus the separate admin port. */
+export async function startFakeProvider(options: FakeProviderOptions = {}): Promise<StartedFakeProvider> {
+  const script = validateScript(options.script ?? {}, "default script");
+  const fake = new FakeProvider(options.host ?? LOOPBACK, script);
+  try {
+    await fake.start(options.port ?? 0, options.adminPort ?? 0);
+  } catch (error) {
+    await fake[Symbol.asyncDispose]();
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new StreamchaosError("FAKE_LISTEN_FAILED", {
+      what: "The fake provider could not listen",
+      why: `${code ?? ""} ${error instanceof Error ? error.message : String(error)}`.trim(),
+      fix: "Pick another --port / --admin-port, or 0 to let the system choose.",
+      cause: error,
+    });
+  }
+  return fake;
+}

@@ -1,0 +1,98 @@
+/**
+ * The contracts between the three parts of the fake provider: a provider codec renders a
+ * provider-neutral answer into wire bytes, a fault step bends how those bytes go out, and the
+ * responder (fakes/responder.ts) walks the plan, paces it and fires the faults at their places.
+ */
+import type { ProviderName } from "./journal-types.ts";
+
+export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";
+
+export type HeaderMap = Record<string, string | string[]>;
+
+/** One write the codec plans. Rendered lazily so per-stream counters follow the real write order. */
+export interface PlannedEvent {
+  /** Journal kind: "content", "role", "finish", "usage", "terminator", "keepalive", "error", "padding", "meta". */
+  kind: string;
+  /** The token, for content events. */
+  text?: string;
+  /** Carries the finish reason (a fault "after-finish" goes right after the last such event). */
+  finish?: boolean;
+  /** The provider's end-of-stream signal ([DONE], message_stop, response.completed, ...). */
+  terminator?: boolean;
+  render(): string;
+}
+
+/** What one request asked for, and the script's neutral answer. */
+export interface RenderContext {
+  provider: ProviderName;
+  model: string;
+  /** The parsed JSON request body ({} when absent or not JSON). */
+  request: Record<string, unknown>;
+  /** Codec-specific route detail (Gemini: "sse" | "array" | "unary"). */
+  variant: string;
+  tokens: string[];
+  finishReason: FinishReason;
+  usage: { promptTokens: number; completionTokens: number };
+  /** Set by the omit-usage fault: render the answer with no usage block at all. */
+  omitUsage: boolean;
+  /** Seeded: obfuscation strings and padding repeat run to run. */
+  rng: () => number;
+}
+
+export interface StreamErrorOptions {
+  errorType?: string;
+  message?: string;
+  /** "nested" (default), "flat", or "failed" (openai-responses: a `response.failed` event). */
+  shape?: "nested" | "flat" | "failed";
+  /** HTTP-like code carried inside the error, where the provider puts one (Gemini, OpenRouter). */
+  code?: number;
+}
+
+export interface HttpErrorSpec {
+  status: number;
+  message?: string;
+  errorType?: string;
+}
+
+export interface RenderedBody {
+  status: number;
+  headers: HeaderMap;
+  body: string;
+}
+
+/** One request's rendering state for one provider. */
+export interface ProviderStream {
+  /** Response headers of a successful stream (content-type, request ids, ratelimit headers...). */
+  headers(): HeaderMap;
+  /** The complete clean answer, event by event, terminator included. */
+  plan(): PlannedEvent[];
+  /** One more content event (a fault inserting a token of its own). */
+  content(text: string): PlannedEvent;
+  /** The provider's own in-stream error, after which the stream is closed. */
+  error(options: StreamErrorOptions): PlannedEvent[];
+  /** The provider's keepalive during silence, or undefined if it has none (NDJSON). */
+  keepalive(): PlannedEvent | undefined;
+  /** A properly framed event whose JSON is cut short. */
+  malformed(): PlannedEvent;
+  /** The non-streaming answer. */
+  unary(): RenderedBody;
+  /** The provider's own pre-stream error response for `spec.status`. */
+  httpError(spec: HttpErrorSpec): RenderedBody;
+}
+
+export interface RouteMatch {
+  /** Model named in the path (Gemini), else taken from the body. */
+  model?: string;
+  variant: string;
+}
+
+export interface Codec {
+  name: ProviderName;
+  defaultModel: string;
+  /** What a client puts in its base-URL setting, relative to the server's origin ("" or "/v1"...). */
+  baseUrlPath: string;
+  route(method: string, pathname: string, query: URLSearchParams): RouteMatch | undefined;
+  /** Whether this request asks for a stream (Ollama streams unless `stream:false`). */
+  wantsStream(request: Record<string, unknown>, route: RouteMatch): boolean;
+  open(ctx: RenderContext): ProviderStream;
+}
