@@ -57,6 +57,10 @@ export interface StartedEdge extends AsyncDisposable {
   logs(): EdgeLogLine[];
   logsSince(t: number): EdgeLogLine[];
   alive(): boolean;
+  /** The proxy's main process (absent for `direct`). */
+  pid?: number;
+  /** The config the proxy actually runs (inside its private temp dir, gone after dispose). */
+  configPath?: string;
 }
 
 export interface EdgeDefinition {
@@ -163,6 +167,7 @@ export function edgeFromProcess(args: {
   host: string;
   port: number;
   process: StartedProcess;
+  configPath: string;
   collect: () => EdgeLogLine[];
   dispose: () => Promise<void>;
 }): StartedEdge {
@@ -175,6 +180,8 @@ export function edgeFromProcess(args: {
     logs: args.collect,
     logsSince: (t) => args.collect().filter((l) => l.t >= t),
     alive: () => args.process.alive(),
+    pid: args.process.pid,
+    configPath: args.configPath,
     [Symbol.asyncDispose]: args.dispose,
   };
 }

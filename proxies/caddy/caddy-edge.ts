@@ -117,6 +117,7 @@ export function createCaddyEdge(options: CaddyEdgeOptions = {}): EdgeDefinition 
         host,
         port,
         process: proc,
+        configPath: jsonFile,
         collect: () => proc.logs().map(classifyCaddyLine),
         dispose: () => owned.dispose(),
       });

@@ -109,6 +109,7 @@ export function createNginxEdge(options: NginxEdgeOptions = {}): EdgeDefinition 
         host,
         port,
         process: proc,
+        configPath: conf,
         collect: () => {
           access.poll();
           // stderr is the error log (`error_log stderr`: nginx writes to its inherited fd 2).

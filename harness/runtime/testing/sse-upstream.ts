@@ -8,6 +8,7 @@ import { LOOPBACK } from "../../../lib/net.ts";
  * - length=1: send Content-Length (the body is known up front, so events are pre-rendered)
  * - crashAfter=N: destroy the socket after N events (no terminator, no FIN-clean end)
  * - stallAfter=N: stop writing after N events and keep the connection open
+ * - before=crash|stall: destroy the socket / never answer, before any header
  */
 export interface SseUpstream extends AsyncDisposable {
   host: string;
@@ -27,6 +28,11 @@ export async function startSseUpstream(): Promise<SseUpstream> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     requests.push({ httpVersion: req.httpVersion, url: req.url ?? "", headers: req.headers });
     const q = new URL(req.url ?? "/", "http://x").searchParams;
+    if (q.get("before") === "crash") {
+      req.socket.destroy();
+      return;
+    }
+    if (q.get("before") === "stall") return;
     const events = Number(q.get("events") ?? 8);
     const interval = Number(q.get("interval") ?? 300);
     const crashAfter = q.has("crashAfter") ? Number(q.get("crashAfter")) : undefined;
