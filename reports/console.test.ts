@@ -63,7 +63,7 @@ describe("console reporter: the matrix and failures", () => {
   });
 
   it("lists each failure with its failing checks and escaped evidence", () => {
-    const at = lines.findIndex((l) => l === "✗ pre-stream-500 — Title of pre-stream-500");
+    const at = lines.indexOf("✗ pre-stream-500 — Title of pre-stream-500");
     expect(at).toBeGreaterThan(0);
     expect(lines[at + 1]).toBe("  python-naive/nginx · incident 000 issue 2 · 1.2s");
     expect(lines[at + 2]).toBe(

@@ -85,6 +85,7 @@ describe("html reporter", () => {
     expect(out).not.toContain(`chunk ${MAX_DRAWN_EVENTS}<`);
     expect(out).toContain(`Drawn: the first ${MAX_DRAWN_EVENTS} of ${MAX_DRAWN_EVENTS + 10} events`);
     expect(out).toContain('class="zero"');
+    expect(out).toContain(`First 200 of ${MAX_DRAWN_EVENTS + 10} events; all are in results.json.`);
   });
 
   it("adds the changes since the last run", () => {

@@ -9,8 +9,12 @@ import type { FinishOptions, FinishOutput, Reporter } from "./reporter.ts";
 
 export const HTML_FILE = "report.html";
 
-/** Rows of the per-scenario event table; the SVG has its own cap. */
+/**
+ * Rows of the per-scenario event table (the SVG has its own cap). Passing results get fewer: a
+ * catalog run has hundreds of them, and nobody reads their every chunk.
+ */
 const MAX_EVENT_ROWS = 2000;
+const MAX_EVENT_ROWS_PASSING = 200;
 
 const MARK: Record<ScenarioStatus, string> = { pass: "✓", fail: "✗", error: "!", skipped: "-" };
 
@@ -33,7 +37,7 @@ th{background:var(--soft);font-weight:600}
 .matrix .title{color:var(--muted);max-width:420px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .badge{display:inline-block;min-width:52px;text-align:center;border-radius:10px;padding:0 8px;color:#fff;font-size:12px;font-weight:700;margin-right:6px}
 .badge.pass{background:var(--pass)}.badge.fail{background:var(--fail)}.badge.error{background:var(--error)}.badge.skipped{background:var(--skipped)}
-details.result{border:1px solid var(--line);border-radius:6px;margin:10px 0;padding:0 12px}
+details.result{border:1px solid var(--line);border-radius:6px;margin:10px 0;padding:0 12px 10px}
 details.result>summary{cursor:pointer;padding:8px 0;font-weight:600}details.result[open]>summary{border-bottom:1px solid var(--line);margin-bottom:8px}
 details.result.fail{border-left:4px solid var(--fail)}details.result.error{border-left:4px solid var(--error)}
 .checks td.st{font-weight:700;white-space:nowrap}.checks td.na{color:var(--muted)}
@@ -199,14 +203,15 @@ function renderChecks(result: ScenarioResult): string {
 }
 
 function renderEventTable(result: ScenarioResult): string {
-  const events = result.timeline.slice(0, MAX_EVENT_ROWS);
+  const cap = isFailing(result.status) ? MAX_EVENT_ROWS : MAX_EVENT_ROWS_PASSING;
+  const events = result.timeline.slice(0, cap);
   const rows = events.map(
     (event) =>
       `<tr><td class="mono">${esc(offset(event.t - result.startedAt))}</td><td>${esc(event.source)}</td><td>${esc(event.kind)}</td><td><code>${esc(event.detail)}</code></td></tr>`,
   );
   const more =
-    result.timeline.length > MAX_EVENT_ROWS
-      ? `<p class="muted">First ${MAX_EVENT_ROWS} of ${result.timeline.length} events; all are in results.json.</p>`
+    result.timeline.length > cap
+      ? `<p class="muted">First ${cap} of ${result.timeline.length} events; all are in results.json.</p>`
       : "";
   return `<details><summary>All ${plural(result.timeline.length, "timeline event")}</summary><table class="events"><thead><tr><th>t</th><th>source</th><th>kind</th><th>detail</th></tr></thead><tbody>${rows.join("")}</tbody></table>${more}</details>`;
 }

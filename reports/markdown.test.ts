@@ -33,6 +33,18 @@ describe("markdown reporter", () => {
 
   it("has one collapsed <details> per failure or error, with checks and fenced evidence", () => {
     expect(md.match(/<details>/g)).toHaveLength(4);
+    // The failure the bug matrix expected comes last: reviewers read the surprises first.
+    const summaries = [...md.matchAll(/<summary>.*? on <code>([^<]+)<\/code>/g)].map((m) => m[1]);
+    expect(summaries).toEqual([
+      "python-naive/nginx",
+      "node-hardened/caddy",
+      "python-naive/nginx",
+      "python-naive/caddy",
+    ]);
+    expect(md).toContain("Title of mid-stream-cut (expected on this backend)</summary>");
+    const known = renderMarkdown(run([failing("known", { expected: "fail" }), failing("surprise")]));
+    expect(known.indexOf("<code>surprise</code>")).toBeLessThan(known.indexOf("<code>known</code>"));
+    expect(known.indexOf("<code>surprise</code>")).toBeGreaterThan(0);
     expect(md).toContain(
       "**`clean-chunked-termination`**: expected 0\\\\r\\\\n\\\\r\\\\n after the error event",
     );

@@ -31,7 +31,10 @@ export function renderMarkdown(run: RunResult, options: MarkdownOptions = {}): s
   const limit = options.limit ?? BUDGET;
   const head = [renderHeadline(run), "", ...renderTable(run)];
   if (options.previous) head.push("", ...renderChanges(run, options.previous));
-  const failures = run.results.filter((result) => isFailing(result.status));
+  // Unexpected failures first: those are what the PR author has to look at.
+  const failures = run.results
+    .filter((result) => isFailing(result.status))
+    .sort((a, b) => Number(isExpected(a)) - Number(isExpected(b)));
   let text = head.join("\n");
   if (failures.length === 0) return `${text}\n`;
   text += `\n\n### Failures (${failures.length})\n`;
