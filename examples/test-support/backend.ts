@@ -14,7 +14,8 @@ export class BackendProcess implements AsyncDisposable {
 
   private constructor(readonly child: ChildProcess) {
     this.exited = new Promise((resolve) => {
-      child.once("exit", (code) => {
+      // 'close', not 'exit': the last stderr line (a refusal message) has been read by then.
+      child.once("close", (code) => {
         this.exitCode = code;
         resolve(code);
         for (const wake of this.#watchers.splice(0)) wake();
@@ -59,7 +60,8 @@ export class BackendProcess implements AsyncDisposable {
       ["-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", String(port)],
       {
         cwd: `${REPO_ROOT}examples/fastapi-backend`,
-        env: { ...process.env, ...env },
+        // Vitest exports MODE=test (Vite's mode), which is also this backend's own switch.
+        env: { ...process.env, MODE: "hardened", ...env },
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
