@@ -225,3 +225,58 @@ export function recordSocket(socket: Socket): { data: () => Buffer; ended: Promi
   });
   return { data: () => Buffer.concat(chunks), ended };
 }
+
+export interface ProxyRig extends AsyncDisposable {
+  readonly base: string;
+  readonly upstream: Upstream;
+  readonly proxy: { name: string; port: number };
+  addToxic(toxic: object): Promise<void>;
+  updateToxic(name: string, patch: object): Promise<void>;
+  removeToxic(name: string): Promise<void>;
+  client(): Promise<RecordingClient>;
+}
+
+/** A server under test, an upstream behaving as `onSocket` (echo by default) and one proxy to it. */
+export async function proxyRig(onSocket?: (socket: Socket) => void): Promise<ProxyRig> {
+  const server = await toxiproxyUnderTest();
+  const upstream = await startUpstream(onSocket);
+  const proxy = await createProxy(server.url, upstream.port);
+  const clients: RecordingClient[] = [];
+  const base = server.url;
+  const call = async (method: string, path: string, body?: object) => {
+    const answer = await api(base, method, path, body);
+    if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${answer.text}`);
+  };
+  return {
+    base,
+    upstream,
+    proxy,
+    addToxic: (toxic) => call("POST", `/proxies/${proxy.name}/toxics`, toxic),
+    updateToxic: (name, patch) => call("PATCH", `/proxies/${proxy.name}/toxics/${name}`, patch),
+    removeToxic: (name) => call("DELETE", `/proxies/${proxy.name}/toxics/${name}`),
+    async client() {
+      const client = await RecordingClient.connect(proxy.port);
+      clients.push(client);
+      return client;
+    },
+    async [Symbol.asyncDispose]() {
+      for (const client of clients) await client[Symbol.asyncDispose]();
+      await proxy[Symbol.asyncDispose]();
+      await upstream[Symbol.asyncDispose]();
+      await server[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/** Sends `message` and resolves with the ms until `expectedBytes` more bytes came back. */
+export async function roundTrip(
+  client: RecordingClient,
+  message: string,
+  expectedBytes = message.length,
+): Promise<number> {
+  const before = client.received.length;
+  const start = now();
+  client.socket.write(message);
+  await client.untilBytes(before + expectedBytes, 10_000);
+  return now() - start;
+}
