@@ -280,6 +280,18 @@ describe("runProbe: framing and how the connection ended", () => {
     expect(obs.end.detail).toContain("bytes after the complete response");
   });
 
+  it("ends clean when the server keeps the connection open after a complete body, after a short linger", async () => {
+    await using server = await startRawServer((socket) => {
+      socket.write(`${HEAD_CHUNKED}${chunk("data: a\n\n")}0\r\n\r\n`);
+    });
+    const obs = await runProbe({ url: server.url, lingerMs: 100, idleTimeoutMs: 50, fetchView: false });
+    expect(obs.end.kind).toBe("clean");
+    expect(obs.end.detail).toBe("peer kept the connection open 100ms after the complete body");
+    expect(obs.end.t).toBe(obs.terminatorAt);
+    expect(obs.closedBy).toBe("probe");
+    expect(obs.closedAt! - obs.end.t).toBeGreaterThanOrEqual(100 - EARLY_MS);
+  });
+
   it("records a garbage status line as malformed instead of throwing", async () => {
     await using server = await startRawServer((socket) => {
       socket.end("SSH-2.0-OpenSSH_9.2\r\n");
@@ -382,18 +394,19 @@ describe("runProbe: framing and how the connection ended", () => {
     expect(obs.sse.events.map((e) => e.data)).toEqual(["5€"]);
   });
 
-  it("reads a 10 MB chunked body in linear time (a quadratic decoder would time out)", async () => {
-    const piece = Buffer.alloc(16 * 1024, 0x61);
+  it("reads a 10 MB body of 10 240 chunks in linear time (a per-chunk body concat would time out)", async () => {
+    const piece = Buffer.alloc(1024, 0x61);
     const framed = Buffer.concat([
       Buffer.from(`${piece.length.toString(16)}\r\n`),
       piece,
       Buffer.from("\r\n"),
     ]);
-    const count = 640; // 10 MiB of data in 16 KiB chunks
+    const count = 10_240;
+    const batch = Buffer.concat(Array.from({ length: 256 }, () => framed));
     await using server = await startRawServer(async (socket) => {
       socket.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
-      for (let i = 0; i < count; i++) {
-        if (!socket.write(framed)) await new Promise((r) => socket.once("drain", r));
+      for (let i = 0; i < count / 256; i++) {
+        if (!socket.write(batch)) await new Promise((r) => socket.once("drain", r));
       }
       socket.end("0\r\n\r\n");
     });
@@ -401,6 +414,7 @@ describe("runProbe: framing and how the connection ended", () => {
     expect(obs.end.kind).toBe("clean");
     expect(obs.chunks).toHaveLength(count);
     expect(obs.body.length).toBe(count * piece.length);
+    expect(obs.reads.length).toBeGreaterThan(50);
   }, 15_000);
 });
 
@@ -426,6 +440,15 @@ describe("runProbe: the client hanging up on purpose", () => {
     expect(obs.closedBy).toBe("probe");
     expect(obs.fetchView.outcome).toBe("aborted");
     expect(obs.fetchView.error).toContain("AbortError");
+  });
+
+  it("ends clean, without a disconnect, when the stream finishes before the Nth event", async () => {
+    await using server = await startRawServer((socket) => {
+      socket.end(`${HEAD_CHUNKED}${chunk("data: a\n\n")}0\r\n\r\n`);
+    });
+    const obs = await runProbe({ url: server.url, disconnect: { afterEvents: 5 }, fetchView: false });
+    expect(obs.end.kind).toBe("clean");
+    expect(obs.disconnect).toBeUndefined();
   });
 
   it("hangs up with an RST when asked, and the server sees ECONNRESET", async () => {

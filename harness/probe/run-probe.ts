@@ -119,6 +119,11 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeObservation>
 
   const hangUp = (reason: string) => {
     if (end) return;
+    if (decoder.complete) {
+      // The answer was already whole (we were only lingering for the FIN): that is a clean end, not a hang-up.
+      finish("clean", decoder.completedAt ?? now(), `complete before the probe would have hung up ${reason}`);
+      return;
+    }
     const t = now();
     disconnect = { reason, t };
     finish("client-disconnect", t, withWhere(`probe hung up ${reason}`), disconnectOpt?.mode ?? "fin");
@@ -142,13 +147,16 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeObservation>
 
   const done = new Promise<number>((resolve) => socket.once("close", () => resolve(now())));
 
-  timer(o.timeoutMs, () =>
-    finish(
-      "timeout",
-      now(),
-      withWhere(`total timeout ${o.timeoutMs}ms${connectedAt ? "" : " while connecting"}`),
-    ),
-  );
+  timer(o.timeoutMs, () => {
+    if (decoder.complete)
+      finish("clean", decoder.completedAt ?? now(), `total timeout ${o.timeoutMs}ms while lingering`);
+    else
+      finish(
+        "timeout",
+        now(),
+        withWhere(`total timeout ${o.timeoutMs}ms${connectedAt ? "" : " while connecting"}`),
+      );
+  });
   const onAbort = () => hangUp(`on abort signal (${String(o.signal?.reason)})`);
   if (o.signal?.aborted) onAbort();
   else o.signal?.addEventListener("abort", onAbort, { once: true });
