@@ -189,6 +189,56 @@ describe("fastapi backend, MODE=hardened (incident 000's fixes)", () => {
     await backend.waitForLog(/client disconnected, upstream cancelled/);
   });
 
+  it("H6: a client that leaves before the first token stops the provider call at once", async () => {
+    upstream.reset(async (res) => {
+      await sleep(2500);
+      await clean(res);
+    });
+    const res = await rawRequest(backend.port, { ...ask, timeoutMs: 400 });
+    expect(res.end).toBe("timeout");
+    const closedAt = await Promise.race([upstream.calls[0]!.closedEarly, sleep(3000).then(() => undefined)]);
+    expect(closedAt).toBeDefined();
+    expect(closedAt! - res.endedAt).toBeLessThan(1000);
+  });
+
+  it("H3: a provider holding the connection open after [DONE] does not hold the client", async () => {
+    upstream.reset(async (res) => {
+      sseHead(res);
+      await write(res, openai.token("done "));
+      await write(res, openai.finish());
+      await write(res, openai.done);
+      await sleep(5000);
+      res.end();
+    });
+    const res = await rawRequest(backend.port, ask);
+    expect(res.end).toBe("complete");
+    expect(res.body).toBe("done ");
+    expect(res.endedAt - res.startedAt).toBeLessThan(1500);
+  });
+
+  it("H7: a second request on a session supersedes the first with a marker and closes its provider call", async () => {
+    upstream.reset(async (res, call) => {
+      const tag = (call.json.messages as Array<{ content: string }>)[0]!.content;
+      sseHead(res);
+      for (let i = 0; i < 8; i++) {
+        await write(res, openai.token(`${tag}${i} `));
+        await sleep(100);
+      }
+      await write(res, openai.finish());
+      res.end(openai.done);
+    });
+    const request = (tag: string) =>
+      rawRequest(backend.port, { path: "/chatbot/chat", body: { message: tag, session_id: "s1" } });
+    const first = request("A");
+    await upstream.waitForCalls(1);
+    await sleep(250);
+    const [a, b] = await Promise.all([first, request("B")]);
+    expect(a.end).toBe("complete");
+    expect(MARKER.exec(a.body)?.[1]).toBe("superseded");
+    expect(b.body).toBe("B0 B1 B2 B3 B4 B5 B6 B7 ");
+    expect(upstream.calls[0]!.closedEarlyAt).toBeDefined();
+  });
+
   it("never let an exception reach uvicorn during all of the above (no traceback, no cancel-scope error)", () => {
     expect(backend.logs.join("\n")).not.toMatch(
       /Traceback|Exception in ASGI|cancel scope|Task was destroyed/,
@@ -254,6 +304,23 @@ describe("fastapi backend, MODE=naive and bug switches", () => {
     const res = await rawRequest(backend.port, ask);
     expect(res.body.startsWith("Hello world")).toBe(true);
     expect(MARKER.exec(res.body)?.[1]).toContain("accounting failed");
+  });
+
+  it("BUGS=no-upstream-cancel reads the provider to its end after the client left", async () => {
+    await using backend = await start({ BUGS: "no-upstream-cancel" });
+    upstream.reset(async (res) => {
+      sseHead(res);
+      for (let i = 0; i < 8; i++) {
+        await write(res, openai.token(`t${i} `));
+        await sleep(60);
+      }
+      await write(res, openai.finish());
+      res.end(openai.done);
+    });
+    const res = await rawRequest(backend.port, { ...ask, disconnectWhen: (body) => body.includes("t0 ") });
+    expect(res.end).toBe("client-closed");
+    await upstream.calls[0]!.settled;
+    expect(upstream.calls[0]!.closedEarlyAt).toBeUndefined();
   });
 
   it("STREAM_OPTIONS=on asks for usage and accounts with it", async () => {

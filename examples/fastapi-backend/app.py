@@ -21,7 +21,7 @@ from typing import AsyncIterator, Dict, List, Optional
 import anyio
 import httpx
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 # Each switch reintroduces one incident-000 behaviour; MODE=naive turns on the whole pre-fix set.
 KNOWN_BUGS = {
@@ -33,6 +33,7 @@ KNOWN_BUGS = {
     "silent-errors": "000 issue 1: the app logs nothing about upstream failures",
     "no-upstream-timeout": "001: no bound on a silent upstream",
     "accounting-failure": "002: accounting before the end of the stream fails without a usage chunk",
+    "no-upstream-cancel": "003 (kill -9 on disconnect): a client disconnect leaves the provider call running",
 }
 NAIVE_BUGS = {
     "headers-before-first-chunk",
@@ -183,13 +184,12 @@ async def _tokens(response: httpx.Response, state: UpstreamState) -> AsyncIterat
             response.status_code, response.headers.get("retry-after"))
     parser = SseParser()
     async for text in response.aiter_text():
-        if state.terminated:
-            # Read on to the chunked terminator so the provider sees an ordinary end.
-            continue
         for _event, data in parser.feed(text):
             if data.strip() == "[DONE]":
+                # Done means done: a provider that holds the connection open after [DONE] must not
+                # hold the client too.
                 state.terminated = True
-                break
+                return
             try:
                 chunk = json.loads(data)
             except ValueError:
@@ -267,22 +267,87 @@ def marker(message: str) -> str:
     return "\n\n<!--STREAM_ERROR:" + " ".join(message.replace("-->", "- ->").split()) + "-->"
 
 
-async def chatbot_stream(message: str, eager: bool) -> AsyncIterator[str]:
-    """The generator behind the response. `eager` means the router awaits its first chunk, so a
-    failure before any token propagates to the router as an HTTP error (incident 000 issue 1 fix)."""
-    state = UpstreamState()
-    has_yielded = False
-    upstream = read_upstream(message, state)
-    try:
-        after_finish: Optional[str] = None
+class Superseded(Exception):
+    """A newer request on the same session took over (incident 003's StreamRegistry)."""
+
+
+class UpstreamPump:
+    """Reads the provider in its own task and queues what it finds. The response generator only
+    waits on the queue, so cancelling the provider call never depends on where Starlette happens to
+    suspend or finalize the generator: `cancel()` closes the httpx stream in the pump's own task."""
+
+    def __init__(self, message: str) -> None:
+        self.state = UpstreamState()
+        self._queue: "asyncio.Queue[tuple]" = asyncio.Queue()
+        self._task = asyncio.ensure_future(self._run(message))
+
+    async def _run(self, message: str) -> None:
+        upstream = read_upstream(message, self.state)
         try:
             async for token in upstream:
-                has_yielded = True
-                yield token
+                self._queue.put_nowait(("token", token))
+            self._queue.put_nowait(("end", None))
         except UpstreamFailure as failure:
-            if state.finish_reason is None:
-                raise
-            after_finish = str(failure)
+            self._queue.put_nowait(("failure", failure))
+        except Exception as error:  # noqa: BLE001 - surfaced to the response as a failure
+            self._queue.put_nowait(("failure", UpstreamFailure("transport", f"{type(error).__name__}: {error}")))
+        finally:
+            await closed(upstream)
+
+    async def next(self) -> tuple:
+        return await self._queue.get()
+
+    def cancel(self) -> None:
+        self._task.cancel()
+
+    def supersede(self) -> None:
+        self._task.cancel()
+        self._queue.put_nowait(("superseded", None))
+
+
+class SessionRegistry:
+    """At most one stream per session: a new request supersedes the old one before it starts."""
+
+    def __init__(self) -> None:
+        self._active: Dict[str, UpstreamPump] = {}
+
+    def claim(self, session_id: Optional[str], pump: UpstreamPump) -> None:
+        if session_id is None:
+            return
+        previous = self._active.get(session_id)
+        self._active[session_id] = pump
+        if previous is not None:
+            logger.warning("stream superseded by a newer request on its session, upstream cancelled")
+            previous.supersede()
+
+    def release(self, session_id: Optional[str], pump: UpstreamPump) -> None:
+        if session_id is not None and self._active.get(session_id) is pump:
+            del self._active[session_id]
+
+
+sessions = SessionRegistry()
+
+
+async def chatbot_stream(pump: UpstreamPump, eager: bool, session_id: Optional[str]) -> AsyncIterator[str]:
+    """The generator behind the response. `eager` means the router awaits its first chunk, so a
+    failure before any token propagates to the router as an HTTP error (incident 000 issue 1 fix)."""
+    state = pump.state
+    has_yielded = False
+    try:
+        after_finish: Optional[str] = None
+        while True:
+            kind, value = await pump.next()
+            if kind == "token":
+                has_yielded = True
+                yield value
+                continue
+            if kind == "superseded":
+                raise Superseded("superseded")
+            if kind == "failure":
+                if state.finish_reason is None:
+                    raise value
+                after_finish = str(value)
+            break
         if state.finish_reason is None:
             raise UpstreamFailure("truncated", "upstream stream ended without a finish reason")
         if after_finish is None and not state.terminated:
@@ -301,9 +366,18 @@ async def chatbot_stream(message: str, eager: bool) -> AsyncIterator[str]:
             usage = account(state, strict=True)
             logger.info("usage input=%s output=%s source=%s", usage["input"], usage["output"], usage["source"])
             return
+    except Superseded:
+        if not has_yielded and eager:
+            raise  # the router answers 409
+        yield marker("superseded")
+        return
     except (asyncio.CancelledError, GeneratorExit):
         # Starlette cancels (or later closes) the generator when the client leaves.
-        logger.warning("client disconnected, upstream cancelled")
+        if "no-upstream-cancel" in config.bugs:
+            logger.warning("client disconnected, upstream left running")
+        else:
+            pump.cancel()
+            logger.warning("client disconnected, upstream cancelled")
         raise
     except Exception as error:  # noqa: BLE001 - every failure must end in a marker or an HTTP error
         if not has_yielded and eager:
@@ -315,7 +389,7 @@ async def chatbot_stream(message: str, eager: bool) -> AsyncIterator[str]:
         yield marker(str(error))
         return
     finally:
-        await closed(upstream)
+        sessions.release(session_id, pump)
     try:
         usage = account(state, strict=False)
         logger.info("usage input=%s output=%s source=%s", usage["input"], usage["output"], usage["source"])
@@ -324,11 +398,19 @@ async def chatbot_stream(message: str, eager: bool) -> AsyncIterator[str]:
 
 
 async def closed(gen) -> None:
-    """Close an async generator now, in this task, even while being cancelled: leaving it to the
-    garbage collector finalizes it in another task, the source of anyio's "exit cancel scope in a
-    different task" (wire-formats B3), and keeps the provider connection open meanwhile."""
+    """Close an async generator now, in this task, even while being cancelled: an unshielded close
+    is itself cancelled by anyio, and leaving it to the garbage collector finalizes it in another
+    task (anyio's "exit cancel scope in a different task", wire-formats B3)."""
     with anyio.CancelScope(shield=True):
         await gen.aclose()
+
+
+async def _client_left(request: Request) -> None:
+    """Resolves on `http.disconnect`. The body was read already, so the next message is that one."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
 
 
 app = FastAPI()
@@ -354,17 +436,38 @@ async def chatbot_chat(request: Request):
     message = body.get("message") if isinstance(body, dict) else None
     if not isinstance(message, str) or not message:
         return JSONResponse({"detail": '"message" must be a non-empty string'}, status_code=400)
+    session_id = body.get("session_id")
+    if not isinstance(session_id, str) or not session_id:
+        session_id = None
+
+    pump = UpstreamPump(message)
+    sessions.claim(session_id, pump)
 
     if "headers-before-first-chunk" in config.bugs:
         # Incident 000 issue 1: the 200 goes out before the provider was asked anything.
-        return StreamingResponse(chatbot_stream(message, eager=False), media_type="text/plain",
+        return StreamingResponse(chatbot_stream(pump, False, session_id), media_type="text/plain",
                                  headers=_stream_headers())
 
-    gen = chatbot_stream(message, eager=True).__aiter__()
+    gen = chatbot_stream(pump, True, session_id).__aiter__()
+    # Eager first chunk, raced against the client leaving: Starlette only watches for a disconnect
+    # once the StreamingResponse runs, and a user who closed the tab must stop the provider call now.
+    first_task = asyncio.ensure_future(gen.__anext__())
+    left_task = asyncio.ensure_future(_client_left(request))
+    await asyncio.wait({first_task, left_task}, return_when=asyncio.FIRST_COMPLETED)
+    left_task.cancel()
+    if not first_task.done():
+        first_task.cancel()
+        try:
+            await first_task
+        except (asyncio.CancelledError, StopAsyncIteration, Exception):  # noqa: BLE001 - nobody is listening
+            pass
+        return Response(status_code=499)
     try:
-        first = await gen.__anext__()
+        first = first_task.result()
     except StopAsyncIteration:
         return StreamingResponse(iter(()), media_type="text/plain", headers=_stream_headers())
+    except Superseded:
+        return JSONResponse({"detail": "superseded"}, status_code=409)
     except UpstreamFailure as failure:
         report(logging.ERROR, "upstream failed before the first token: %s", failure)
         status = 429 if failure.status == 429 else STATUS_FOR_KIND.get(failure.kind, 502)
