@@ -16,6 +16,20 @@ describe("json reporter", () => {
     expect(back).toEqual(JSON.parse(JSON.stringify(original)));
   });
 
+  it("masks secrets everywhere in the run and leaves the caller's object alone", () => {
+    const original = mixedRun();
+    original.results[0]?.timeline.push({
+      t: 1,
+      source: "backend",
+      kind: "log",
+      detail: "x-api-key: sk-ant-abcdefghijklmnopqr",
+    });
+    const text = renderJson(original);
+    expect(text).toContain('"detail": "x-api-key: [redacted]"');
+    expect(text).not.toContain("abcdefghijklmnopqr");
+    expect(original.results[0]?.timeline.at(-1)?.detail).toContain("sk-ant-");
+  });
+
   it("writes results.json that readRunResult reads back", async () => {
     await using dir = await makeTempDir("json-test");
     const run = mixedRun();

@@ -1,15 +1,17 @@
 import type { RunResult } from "../harness/results.ts";
 import { writeReportFile } from "./internal/output.ts";
+import { redactDeep } from "./internal/redact.ts";
 import type { FinishOptions, FinishOutput, Reporter } from "./reporter.ts";
 
 export const JSON_FILE = "results.json";
 
 /**
- * The RunResult as it is, every evidence item included: the input of `--compare` next time and of
- * anyone's own tooling. JSON.stringify escapes lone surrogates (ES2019), so raw bytes stay valid JSON.
+ * The RunResult as it is, every evidence item included, secrets masked: the input of the next
+ * run's comparison and of anyone's own tooling. JSON.stringify escapes lone surrogates (ES2019),
+ * so raw bytes stay valid JSON.
  */
 export function renderJson(run: RunResult): string {
-  return `${JSON.stringify(run, null, 2)}\n`;
+  return `${JSON.stringify(redactDeep(run), null, 2)}\n`;
 }
 
 export function createJsonReporter(): Reporter {

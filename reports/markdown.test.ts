@@ -17,6 +17,10 @@ describe("markdown reporter", () => {
     expect(renderMarkdown(run([passing("a")])).split("\n")[0]).toMatch(
       /^## ✅ streamchaos: \*\*1 passed\*\*/,
     );
+    // Only a failure the bug matrix expected: the run exits 0, so the headline is green.
+    expect(renderMarkdown(run([passing("a"), failing("b", { expected: "fail" })])).split("\n")[0]).toBe(
+      "## ✅ streamchaos: **1 passed**, **1 failed** (1 expected), 0 errors, 0 skipped",
+    );
   });
 
   it("draws the matrix as a table, one row per scenario", () => {

@@ -54,9 +54,17 @@ export function isFailing(status: ScenarioStatus): boolean {
   return status === "fail" || status === "error";
 }
 
-/** A failure the scenario's bug matrix predicted for this backend (a known bug, not a regression). */
+/**
+ * A failure the bug matrix predicted for this backend (a known bug, not a regression). Only an
+ * expected "fail" that failed counts, as in harness/runner.ts exitCodeFor: an error is never known.
+ */
 export function isExpected(result: ScenarioResult): boolean {
-  return result.expected !== undefined && result.expected === result.status;
+  return result.status === "fail" && result.expected === "fail";
+}
+
+/** Failing in a way that makes the run exit 1. */
+export function isUnexpectedFailure(result: ScenarioResult): boolean {
+  return isFailing(result.status) && !isExpected(result);
 }
 
 /** The failing checks of a result, in the order the scenario lists them. */
