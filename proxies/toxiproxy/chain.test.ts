@@ -76,7 +76,7 @@ describe("toxic chain on live connections", () => {
       expect(slow.some(Boolean)).toBe(true);
       expect(slow.some((s) => !s)).toBe(true);
       // The same connection gets the same verdict on its next message.
-      second.forEach((ms, i) => expect(ms >= 390, `connection ${i}`).toBe(slow[i]));
+      for (const [i, ms] of second.entries()) expect(ms >= 390, `connection ${i}`).toBe(slow[i]);
     } finally {
       for (const client of clients) await client[Symbol.asyncDispose]();
     }
