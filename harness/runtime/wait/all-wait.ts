@@ -43,16 +43,18 @@ export class AllWaitStrategy implements WaitStrategy {
   }
 
   async waitUntilReady(context: ReadinessContext): Promise<void> {
+    const timeoutMs = this.#explicit ? this.#timeoutMs : (context.inheritedTimeoutMs ?? this.#timeoutMs);
     const stop = new AbortController();
     const signal = AbortSignal.any([context.signal, stop.signal]);
     const deadline = new Error("forAll deadline");
-    const timer = setTimeout(() => stop.abort(deadline), this.#timeoutMs);
+    const timer = setTimeout(() => stop.abort(deadline), timeoutMs);
     const pending = new Set(this.strategies.map((s) => s.describe()));
     try {
       await Promise.all(
         this.strategies.map(async (strategy) => {
-          if (!strategy.hasExplicitTimeout) strategy.withTimeout(this.#timeoutMs);
-          await strategy.waitUntilReady({ ...context, signal });
+          // Children without their own timeout get a slightly later one, so this deadline (which
+          // names everything still missing) is the one that fires.
+          await strategy.waitUntilReady({ ...context, signal, inheritedTimeoutMs: timeoutMs + 1_000 });
           pending.delete(strategy.describe());
         }),
       );
@@ -63,7 +65,7 @@ export class AllWaitStrategy implements WaitStrategy {
       if (error === deadline) {
         throw new UserError("READINESS_TIMEOUT", {
           what: `Not ready: ${this.describe()}`,
-          why: `still waiting for [${[...pending].join("; ")}] after ${this.#timeoutMs}ms`,
+          why: `still waiting for [${[...pending].join("; ")}] after ${timeoutMs}ms`,
         });
       }
       throw error;

@@ -8,6 +8,8 @@ export const DEFAULT_READINESS_TIMEOUT_MS = 30_000;
 export interface ReadinessContext {
   signal: AbortSignal;
   logs: LogSource;
+  /** Deadline for a strategy without its own `withTimeout` (forAll passes its own down). */
+  inheritedTimeoutMs?: number;
 }
 
 export interface WaitStrategy {
@@ -59,13 +61,14 @@ export abstract class PollingWaitStrategy implements WaitStrategy {
 
   async waitUntilReady(context: ReadinessContext): Promise<void> {
     const started = performance.now();
+    const timeoutMs = this.#explicit ? this.#timeoutMs : (context.inheritedTimeoutMs ?? this.#timeoutMs);
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new Error("deadline")), this.#timeoutMs);
+    const timer = setTimeout(() => deadline.abort(new Error("deadline")), timeoutMs);
     const signal = AbortSignal.any([context.signal, deadline.signal]);
     try {
       while (true) {
         if (context.signal.aborted) throw context.signal.reason;
-        const remaining = this.#timeoutMs - (performance.now() - started);
+        const remaining = timeoutMs - (performance.now() - started);
         if (remaining <= 0 || deadline.signal.aborted) break;
         if (await this.attempt({ ...context, signal }, remaining)) return;
         try {
@@ -75,16 +78,16 @@ export abstract class PollingWaitStrategy implements WaitStrategy {
         }
       }
       if (context.signal.aborted) throw context.signal.reason;
-      throw this.timeoutError();
+      throw this.timeoutError(timeoutMs);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  protected timeoutError(): UserError {
+  protected timeoutError(timeoutMs: number): UserError {
     return new UserError("READINESS_TIMEOUT", {
       what: `Not ready: ${this.describe()}`,
-      why: this.timeoutWhy(this.#timeoutMs) + (this.lastProblem ? ` (last: ${this.lastProblem})` : ""),
+      why: this.timeoutWhy(timeoutMs) + (this.lastProblem ? ` (last: ${this.lastProblem})` : ""),
     });
   }
 }

@@ -169,6 +169,13 @@ describe("Wait.forAll", () => {
     expect(error.message).toContain("not seen after 100ms");
   });
 
+  it("does not change a child's own timeout when it passes its deadline down", async () => {
+    const child = Wait.forLogLine(/never/);
+    await caught(Wait.forAll([child]).withTimeout(100).waitUntilReady(context()));
+    expect(child.hasExplicitTimeout).toBe(false);
+    expect(child.timeoutMs).toBe(30_000);
+  });
+
   it("rejects an empty list", () => {
     expect(() => Wait.forAll([])).toThrow(/no strategies/);
   });
