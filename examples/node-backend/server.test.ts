@@ -395,6 +395,33 @@ describe("node backend, hardened, openai upstream", () => {
     await backend.waitForLog(/client disconnected, upstream cancelled/);
   });
 
+  it("H6: a client that leaves before the first token stops the provider call at once", async () => {
+    upstream.reset(async (res) => {
+      await sleep(2500);
+      sseHead(res);
+      res.end(openai.token("late") + openai.finish() + openai.done);
+    });
+    const res = await rawRequest(backend.port, { path: "/v1/chat/completions", body: chat, timeoutMs: 300 });
+    expect(res.end).toBe("timeout");
+    const closedAt = await Promise.race([upstream.calls[0]!.closedEarly, sleep(2000).then(() => undefined)]);
+    expect(closedAt).toBeDefined();
+    expect(closedAt! - res.endedAt).toBeLessThan(1000);
+  });
+
+  it("H3: a provider holding the connection open after [DONE] does not hold the client", async () => {
+    upstream.reset(async (res) => {
+      sseHead(res);
+      await write(res, openai.token("done "));
+      await write(res, openai.finish() + openai.done);
+      await sleep(TIMEOUT_MS * 3);
+      res.end();
+    });
+    const res = await rawRequest(backend.port, { path: "/v1/chat/completions", body: chat });
+    expect(res.end).toBe("complete");
+    expect(sseEvents(res.body).at(-1)!.data).toBe("[DONE]");
+    expect(res.endedAt - res.startedAt).toBeLessThan(TIMEOUT_MS / 2);
+  });
+
   it("H7: a second request on a session supersedes the first; no token crosses over", async () => {
     upstream.reset(async (res, call) => {
       const tag = (call.json.messages as Array<{ content: string }>)[0]!.content;
