@@ -1,3 +1,10 @@
+/**
+ * The probe: the client side of every scenario. `runProbe()` writes one HTTP/1.1 request on a raw
+ * socket and returns a `ProbeObservation` (observation.ts): every read with its time, the framing as
+ * decoded, how the connection ended, and three views on the same bytes (SSE via eventsource-parser,
+ * UTF-8 text, and what an undici fetch() consumer would have seen). Checks read observations through
+ * the small pure helpers below instead of re-parsing bytes.
+ */
 export { describeError, type ReplayInput, replayThroughFetch } from "./fetch-view.ts";
 export {
   bodyReadGaps,

@@ -451,6 +451,19 @@ describe("runProbe: the client hanging up on purpose", () => {
     expect(obs.disconnect).toBeUndefined();
   });
 
+  it("counts bytes a server keeps streaming after our FIN", async () => {
+    await using server = await startRawServer(streamForever, { ignoreClientFin: true });
+    const obs = await runProbe({
+      url: server.url,
+      disconnect: { afterEvents: 1 },
+      lingerMs: 300,
+      fetchView: false,
+    });
+    expect(obs.end.kind).toBe("client-disconnect");
+    expect(obs.bytesAfterEnd).toBeGreaterThan(0);
+    expect(obs.closedAt! - obs.disconnect!.t).toBeGreaterThanOrEqual(300 - EARLY_MS);
+  });
+
   it("hangs up with an RST when asked, and the server sees ECONNRESET", async () => {
     await using server = await startRawServer(streamForever);
     const obs = await runProbe({

@@ -33,6 +33,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeObservation>
   let closedBy: ProbeObservation["closedBy"];
   let peerFin = false;
   let pendingHangUp: string | undefined;
+  let bytesAfterEnd = 0;
 
   const sse = new SseRecorder((count) => {
     if (disconnectOpt?.afterEvents !== undefined && count >= disconnectOpt.afterEvents) {
@@ -175,7 +176,11 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeObservation>
 
   socket.on("data", (bytes: Buffer) => {
     const t = now();
-    if (end) return; // after our own hang-up we drain, so unread data never turns the close into an RST
+    if (end) {
+      // After our own hang-up we drain (unread data would turn the close into an RST) and only count.
+      bytesAfterEnd += bytes.length;
+      return;
+    }
     reads.push({ t, bytes });
     firstByteAt ??= t;
     const wasComplete = decoder.complete;
@@ -261,6 +266,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeObservation>
   if (decoder.terminatorAt !== undefined) observation.terminatorAt = decoder.terminatorAt;
   if (decoder.interim.length > 0) observation.interim = decoder.interim;
   if (decoder.notes.length > 0) observation.notes = decoder.notes;
+  if (bytesAfterEnd > 0) observation.bytesAfterEnd = bytesAfterEnd;
 
   if (o.fetchView) {
     observation.fetchView = await replayThroughFetch({ method: o.method, reads, end, closedBy });

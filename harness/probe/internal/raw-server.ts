@@ -26,6 +26,7 @@ export interface RawServer extends AsyncDisposable {
  */
 export async function startRawServer(
   respond: (socket: Socket, request: Buffer) => void | Promise<void>,
+  options: { ignoreClientFin?: boolean } = {},
 ): Promise<RawServer> {
   const connections: RawConnection[] = [];
   const waiters = new Map<number, Array<(c: RawConnection) => void>>();
@@ -39,7 +40,8 @@ export async function startRawServer(
     });
     socket.on("end", () => {
       gone({ how: "fin", t: now() });
-      if (!socket.writableEnded) socket.end();
+      // Like a backend that never notices the client left, when asked to.
+      if (!options.ignoreClientFin && !socket.writableEnded) socket.end();
     });
     socket.on("error", (error: NodeJS.ErrnoException) =>
       gone({ how: error.code === "ECONNRESET" ? "rst" : "close", t: now() }),
