@@ -11,7 +11,7 @@ import {
 
 /**
  * Gemini `streamGenerateContent?alt=sse`, wire-formats A4: CRLF-framed events, `finishReason` on
- * the last chunk and no terminator after it, so EOF after the finish reason is the normal end.
+ * the last chunk and no terminator after it, so that chunk stands in for one.
  */
 /** Finish reasons travel in OpenAI's vocabulary; each contract renders its own. */
 const finishReasons: Record<string, string> = {
@@ -59,20 +59,22 @@ export const geminiAdapter: ProviderAdapter = {
       const text = asRecord(part).text;
       if (typeof text === "string" && text !== "") events.push({ type: "token", text });
     }
-    if (typeof candidate.finishReason === "string") {
-      events.push({
-        type: "finish",
-        reason: finishReasons[candidate.finishReason] ?? candidate.finishReason.toLowerCase(),
-      });
-    }
+    if (typeof candidate.finishReason !== "string") return events;
     const usage = asRecord(chunk.usageMetadata);
-    if (typeof candidate.finishReason === "string" && typeof usage.candidatesTokenCount === "number") {
+    if (typeof usage.candidatesTokenCount === "number") {
       events.push({
         type: "usage",
         inputTokens: typeof usage.promptTokenCount === "number" ? usage.promptTokenCount : 0,
         outputTokens: usage.candidatesTokenCount,
       });
     }
+    events.push({
+      type: "finish",
+      reason: finishReasons[candidate.finishReason] ?? candidate.finishReason.toLowerCase(),
+    });
+    // Gemini has no terminator: the chunk with finishReason is the last one, so it ends the answer
+    // at once, even if the connection stays open after it.
+    events.push({ type: "terminator" });
     return events;
   },
   errorMessage: nestedErrorMessage,
