@@ -8,4 +8,5 @@ export const commands: Record<string, () => Promise<CliCommand>> = {
   run: async () => (await import("./run.ts")).default,
   demo: async () => (await import("./demo.ts")).default,
   list: async () => (await import("./list.ts")).default,
+  toxiproxy: async () => (await import("./toxiproxy.ts")).default,
 };

@@ -1,0 +1,75 @@
+import { createServer } from "node:net";
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { main } from "../main.ts";
+
+function capture() {
+  const stream = new PassThrough();
+  let text = "";
+  stream.on("data", (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  return { stream, text: () => text };
+}
+
+async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs}ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe("streamchaos toxiproxy", () => {
+  it("serves the API where it says until stopped, then closes it", async () => {
+    const stdout = capture();
+    const stderr = capture();
+    const stop = new AbortController();
+    const exit = main(["toxiproxy", "--port", "0"], {
+      stdout: stdout.stream,
+      stderr: stderr.stream,
+      stopSignal: stop.signal,
+    });
+    await until(() => stdout.text().includes("listening on"));
+    const url = /listening on (http:\/\/\S+)/.exec(stdout.text())![1]!;
+    const version = await fetch(`${url}/version`);
+    expect(await version.text()).toBe('{"version": "2.12.0"}\n');
+    stop.abort();
+    expect(await exit).toBe(0);
+    expect(stdout.text()).toContain("toxiproxy: stopped");
+    await expect(fetch(`${url}/version`)).rejects.toThrow();
+  });
+
+  it("exits 2 with a clear message when the port is in use", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const stdout = capture();
+      const stderr = capture();
+      const code = await main(["toxiproxy", "--port", String(port)], {
+        stdout: stdout.stream,
+        stderr: stderr.stream,
+        stopSignal: new AbortController().signal,
+      });
+      expect(code).toBe(2);
+      expect(stderr.text()).toContain(
+        `error[TOXIPROXY_LISTEN_FAILED]: Cannot start the Toxiproxy API on 127.0.0.1:${port}`,
+      );
+      expect(stderr.text()).toContain("already in use");
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("exits 2 on a bad --port", async () => {
+    const stderr = capture();
+    const code = await main(["toxiproxy", "--port", "http"], {
+      stdout: capture().stream,
+      stderr: stderr.stream,
+      stopSignal: new AbortController().signal,
+    });
+    expect(code).toBe(2);
+    expect(stderr.text()).toContain('Invalid --port "http"');
+  });
+});
