@@ -157,6 +157,34 @@ describe("console reporter: live output", () => {
     expect(all.indexOf("\r\u001b[2K\n")).toBeGreaterThan(0);
   });
 
+  it("shows what is running on the live line, across lanes", () => {
+    const out = sink();
+    const reporter = createConsoleReporter({ stream: out.stream, isTTY: true, columns: 100, env: {} });
+    const frame = () => stripAnsi(out.text().split(/\r\u001b\[2K|\n/).at(-1) ?? "");
+    reporter.onStart?.({ scenarios: 2, edges: ["nginx"], backends: ["node-hardened"], total: 2 });
+    reporter.onScenarioStart?.({ id: "a", title: "A", backend: "node-hardened", edge: "nginx", lane: 1 });
+    expect(frame()).toBe("[0/2] 0 failing · running a (node-hardened/nginx)");
+    reporter.onScenarioStart?.({ id: "b", title: "B", backend: "node-hardened", edge: "nginx", lane: 2 });
+    expect(frame()).toBe("[0/2] 0 failing · running a (node-hardened/nginx) +1 more");
+    reporter.onResult?.(passing("a"));
+    expect(frame()).toBe("[1/2] 0 failing · running b (node-hardened/nginx)");
+    reporter.onResult?.(failing("b"));
+    expect(frame()).toBe("[2/2] 1 failing · ✗ b (node-hardened/nginx)");
+  });
+
+  it("follows a terminal resize", () => {
+    const out = sink();
+    const stream = Object.assign(out.stream, { columns: 200 });
+    const reporter = createConsoleReporter({ stream, isTTY: true, env: {} });
+    const long = "x".repeat(150);
+    reporter.onScenarioStart?.({ id: long, title: "", backend: "b", edge: "e", lane: 1 });
+    expect(out.text()).toContain(long);
+    stream.columns = 60;
+    reporter.onScenarioStart?.({ id: "y", title: "", backend: "b", edge: "e", lane: 2 });
+    const last = stripAnsi(out.text().split("\r\u001b[2K").at(-1) ?? "");
+    expect([...last].length).toBe(59);
+  });
+
   it("uses no colors when NO_COLOR is set or color is off, still a live line", async () => {
     const noColor = await drive(mixedRun(), { isTTY: true, env: { NO_COLOR: "1" } });
     expect(SGR.test(noColor.all)).toBe(false);

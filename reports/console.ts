@@ -11,7 +11,14 @@ import {
   truncate,
   width,
 } from "./internal/text.ts";
-import type { FinishOptions, FinishOutput, Reporter, ReporterOptions, RunPlan } from "./reporter.ts";
+import type {
+  FinishOptions,
+  FinishOutput,
+  Reporter,
+  ReporterOptions,
+  RunPlan,
+  ScenarioStart,
+} from "./reporter.ts";
 
 type Mark = ScenarioStatus | "none";
 
@@ -84,7 +91,8 @@ export function colorEnabled(options: Pick<ReporterOptions, "isTTY" | "color" | 
 
 export function createConsoleReporter(options: ReporterOptions): Reporter {
   const stream = options.stream;
-  const columns = Math.max(40, options.columns ?? stream.columns ?? 100);
+  // Read per write: the terminal may be resized during a long run.
+  const cols = () => Math.max(40, options.columns ?? stream.columns ?? 100);
   const color = colorEnabled(options);
   const unicode = options.unicode ?? true;
   const glyphs = unicode ? UNICODE : ASCII;
@@ -95,6 +103,23 @@ export function createConsoleReporter(options: ReporterOptions): Reporter {
   let done = 0;
   let failing = 0;
   let liveLineShown = false;
+  let lastFinished = "";
+  // Lanes run side by side, so several scenarios can be current; keyed like compare's results.
+  const running = new Map<string, string>();
+
+  const drawLive = () => {
+    const columns = cols();
+    const counter = total > 0 ? `[${done}/${total}]` : `[${done}]`;
+    const failures = `${failing} failing`;
+    const head = `${counter} ${failing > 0 ? paint.status("fail", failures) : failures}${glyphs.sep}`;
+    const room = Math.max(10, columns - 1 - width(`${counter} ${failures}${glyphs.sep}`));
+    const [first] = running.values();
+    const current = first
+      ? `running ${first}${running.size > 1 ? ` +${running.size - 1} more` : ""}`
+      : lastFinished;
+    stream.write(`${head}${truncate(current, room, glyphs.ellipsis)}`);
+    liveLineShown = true;
+  };
 
   const clearLive = () => {
     if (liveLineShown) stream.write("\r\x1b[2K");
@@ -109,12 +134,20 @@ export function createConsoleReporter(options: ReporterOptions): Reporter {
       const line = printable(
         `streamchaos: ${plural(plan.total, "result")} to run (${plural(plan.scenarios, "scenario")} on ${plan.backends.join(", ") || "no backend"} via ${plan.edges.join(", ") || "no edge"})`,
       );
-      stream.write(`${live ? truncate(line, columns - 1, glyphs.ellipsis) : line}\n`);
+      stream.write(`${live ? truncate(line, cols() - 1, glyphs.ellipsis) : line}\n`);
+    },
+    onScenarioStart(scenario: ScenarioStart) {
+      const where = `${scenario.backend}/${scenario.edge}${scenario.profile && scenario.profile !== "default" ? `:${scenario.profile}` : ""}`;
+      running.set(`${scenario.id}\u0000${where}`, printable(`${scenario.id} (${where})`));
+      if (!live) return;
+      clearLive();
+      drawLive();
     },
     onResult(result: ScenarioResult) {
       done++;
       if (isFailing(result.status)) failing++;
       if (quiet) return;
+      running.delete(`${result.scenario.id}\u0000${whereOf(result)}`);
       const where = printable(whereOf(result));
       const id = printable(result.scenario.id);
       const mark = glyphs.marks[result.status];
@@ -128,18 +161,14 @@ export function createConsoleReporter(options: ReporterOptions): Reporter {
       // Failures stay on screen as they happen; passes only move the live line along.
       if (isFailing(result.status)) {
         const line = `${mark} ${id}  ${where}${isExpected(result) ? "  (expected)" : ""}`;
-        stream.write(`${paint.status(result.status, truncate(line, columns - 1, glyphs.ellipsis))}\n`);
+        stream.write(`${paint.status(result.status, truncate(line, cols() - 1, glyphs.ellipsis))}\n`);
       }
-      const counter = total > 0 ? `[${done}/${total}]` : `[${done}]`;
-      const failures = `${failing} failing`;
-      const head = `${counter} ${failing > 0 ? paint.status("fail", failures) : failures}${glyphs.sep}`;
-      const room = Math.max(10, columns - 1 - width(`${counter} ${failures}${glyphs.sep}`));
-      stream.write(`${head}${truncate(`${mark} ${id} (${where})`, room, glyphs.ellipsis)}`);
-      liveLineShown = true;
+      lastFinished = `${mark} ${id} (${where})`;
+      drawLive();
     },
     async onFinish(run: RunResult, finish: FinishOptions): Promise<FinishOutput> {
       clearLive();
-      const render: ConsoleRenderOptions = { columns, color, unicode };
+      const render: ConsoleRenderOptions = { columns: cols(), color, unicode };
       if (finish.previous) render.previous = finish.previous;
       stream.write(renderConsoleSummary(run, render));
       return { files: [] };

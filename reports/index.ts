@@ -15,6 +15,7 @@ export type {
   ReporterFactory,
   ReporterOptions,
   RunPlan,
+  ScenarioStart,
 } from "./reporter.ts";
 
 /** The reporter registry: adding a reporter is adding a file and one line here. */

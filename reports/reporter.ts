@@ -21,6 +21,16 @@ export interface FinishOutput {
   files: string[];
 }
 
+/** A scenario a lane is about to run, for "current scenario" in live output. */
+export interface ScenarioStart {
+  id: string;
+  title: string;
+  backend: string;
+  edge: string;
+  profile?: string;
+  lane: number;
+}
+
 /**
  * A reporter reads RunResult (harness/results.ts) and nothing else. onStart/onResult are for live
  * output and optional; onFinish gets the whole run, so file reporters need no state of their own.
@@ -28,6 +38,8 @@ export interface FinishOutput {
 export interface Reporter {
   readonly name: string;
   onStart?(plan: RunPlan): void;
+  /** Optional: the runner calls it before a lane starts a scenario; onResult ends it. */
+  onScenarioStart?(scenario: ScenarioStart): void;
   onResult?(result: ScenarioResult): void;
   onFinish(run: RunResult, options: FinishOptions): Promise<FinishOutput>;
 }
