@@ -160,7 +160,13 @@ describe("console reporter: live output", () => {
   it("shows what is running on the live line, across lanes", () => {
     const out = sink();
     const reporter = createConsoleReporter({ stream: out.stream, isTTY: true, columns: 100, env: {} });
-    const frame = () => stripAnsi(out.text().split(/\r\u001b\[2K|\n/).at(-1) ?? "");
+    const frame = () =>
+      stripAnsi(
+        out
+          .text()
+          .split(/\r\u001b\[2K|\n/)
+          .at(-1) ?? "",
+      );
     reporter.onStart?.({ scenarios: 2, edges: ["nginx"], backends: ["node-hardened"], total: 2 });
     reporter.onScenarioStart?.({ id: "a", title: "A", backend: "node-hardened", edge: "nginx", lane: 1 });
     expect(frame()).toBe("[0/2] 0 failing · running a (node-hardened/nginx)");
