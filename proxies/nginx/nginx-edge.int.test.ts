@@ -9,7 +9,7 @@ import { StreamchaosError, UserError } from "../../lib/errors.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
 import { createNginxEdge, nginxEdge } from "./nginx-edge.ts";
 
-// Upstream: 6 events 300 ms apart, so it ends ~1.8 s after the request. "Long before the end" and
+// Upstream: 6 events 300 ms apart, so the last one leaves ~1.5 s after the request. "Long before the end" and
 // "at the end" below leave a margin of several hundred ms for a busy 2-core machine.
 const STREAM = "/sse?events=6&interval=300";
 const availability = await nginxEdge.available();
@@ -34,7 +34,7 @@ describe.skipIf(!availability.ok)("nginx edge", () => {
     expect(r.status).toBe(200);
     expect(r.body.match(/^data:/gm)?.length).toBe(6);
     const firstByte = r.reads[0]!.t - r.sentAt;
-    expect(firstByte).toBeGreaterThan(1_300);
+    expect(firstByte).toBeGreaterThan(1_000);
     expect(r.endAt - r.reads[0]!.t).toBeLessThan(400);
     // The profile is the HTTP/1.0 default people deploy.
     expect(upstream.requests[0]!.httpVersion).toBe("1.0");
@@ -54,7 +54,7 @@ describe.skipIf(!availability.ok)("nginx edge", () => {
     await using edge = await nginxEdge.start({ upstream, profile: "sse-tuned" });
     const r = await rawGet(edge.url, STREAM);
     expect(r.firstBodyAt! - r.sentAt).toBeLessThan(700);
-    expect(r.endAt - r.firstBodyAt!).toBeGreaterThan(1_000);
+    expect(r.endAt - r.firstBodyAt!).toBeGreaterThan(900);
     expect(r.terminatorSeen).toBe(true);
     expect(upstream.requests[0]!.httpVersion).toBe("1.1");
     expect(upstream.requests[0]!.headers.connection).toBeUndefined();
@@ -66,7 +66,7 @@ describe.skipIf(!availability.ok)("nginx edge", () => {
     const chunked = await rawGet(edge.url, STREAM);
     expect(chunked.firstBodyAt! - chunked.sentAt).toBeLessThan(700);
     const sized = await rawGet(edge.url, `${STREAM}&length=1`);
-    expect(sized.firstBodyAt! - sized.sentAt).toBeGreaterThan(1_100);
+    expect(sized.firstBodyAt! - sized.sentAt).toBeGreaterThan(1_000);
   });
 
   it("default profile turns an upstream crash mid-stream into a CLEAN end (the HTTP/1.0 trap)", async () => {

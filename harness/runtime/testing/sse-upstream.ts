@@ -56,11 +56,13 @@ export async function startSseUpstream(): Promise<SseUpstream> {
         return;
       }
       if (stallAfter !== undefined && sent >= stallAfter) return;
+      res.write(sseEvent(sent++));
+      // End with the last event, not one interval later: a keep-alive upstream connection is only
+      // free for the proxy's next request once this response has ended.
       if (sent >= events) {
         res.end();
         return;
       }
-      res.write(sseEvent(sent++));
       const timer = setTimeout(() => {
         timers.delete(timer);
         tick();
