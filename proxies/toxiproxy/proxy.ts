@@ -30,6 +30,7 @@ export class ToxiproxyProxy {
   readonly #connections = new Set<ProxiedConnection>();
   /** Clients accepted while their upstream connection is still being opened. */
   readonly #pending = new Set<Socket>();
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(name: string, listen: string, upstream: string) {
     this.name = name;
@@ -42,7 +43,38 @@ export class ToxiproxyProxy {
   }
 
   /** Starts listening; a no-op when already enabled. Errors carry Go's listen error text. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    return this.#serialise(() => this.#start());
+  }
+
+  /** Stops listening and closes every connection (FIN, as upstream's conn.Close()). */
+  stop(): Promise<void> {
+    return this.#serialise(() => this.#stop());
+  }
+
+  /** Upstream's Update: a new listen or upstream restarts the proxy; `enabled` starts or stops it. */
+  update(input: Omit<ProxyConfig, "name">): Promise<void> {
+    return this.#serialise(async () => {
+      if (input.listen !== this.listen || input.upstream !== this.upstream) {
+        await this.#stop();
+        this.listen = input.listen;
+        this.upstream = input.upstream;
+      }
+      if (input.enabled !== this.enabled) {
+        if (input.enabled) await this.#start();
+        else await this.#stop();
+      }
+    });
+  }
+
+  /** One change at a time per proxy, as upstream's proxy lock does. */
+  #serialise(operation: () => Promise<void>): Promise<void> {
+    const result = this.#queue.then(operation);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async #start(): Promise<void> {
     if (this.enabled) return;
     let asked: string;
     let host: string;
@@ -74,8 +106,7 @@ export class ToxiproxyProxy {
     this.enabled = true;
   }
 
-  /** Stops listening and closes every connection (FIN, as upstream's conn.Close()). */
-  async stop(): Promise<void> {
+  async #stop(): Promise<void> {
     if (!this.enabled) return;
     this.enabled = false;
     const server = this.#server;
@@ -84,19 +115,6 @@ export class ToxiproxyProxy {
     for (const client of this.#pending) client.destroy();
     for (const connection of this.#connections) connection.destroy();
     await closed;
-  }
-
-  /** Upstream's Update: a new listen or upstream restarts the proxy; `enabled` starts or stops it. */
-  async update(input: Omit<ProxyConfig, "name">): Promise<void> {
-    if (input.listen !== this.listen || input.upstream !== this.upstream) {
-      await this.stop();
-      this.listen = input.listen;
-      this.upstream = input.upstream;
-    }
-    if (input.enabled !== this.enabled) {
-      if (input.enabled) await this.start();
-      else await this.stop();
-    }
   }
 
   #accept(client: Socket): void {
@@ -138,6 +156,3 @@ export class ToxiproxyProxy {
     });
   }
 }
-
-/** `{"name":..,"listen":..,"upstream":..,"enabled":..,"Logger":{},"toxics":[..]}`. */
-export { formatHostPort };

@@ -1,0 +1,170 @@
+/**
+ * npm run bench:toxiproxy — what the embedded Toxiproxy costs on the wire, next to a direct
+ * connection, in one run:
+ *   - throughput of one TCP stream (client -> proxy -> sink), MB/s;
+ *   - added round trip of a 1-byte ping-pong, p50/p99 ms.
+ * The server runs in its own process (as the real toxiproxy-server does in the reference figures:
+ * ~850 MB/s, p50 0.13-0.15 ms on this class of machine) and, second, inside this process (as the
+ * harness embeds it). Client, sink and echo live in this process in every case. Figures only: the
+ * machine is shared, nothing here asserts.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { connect, createServer, type Server, type Socket } from "node:net";
+import { fileURLToPath } from "node:url";
+import { startToxiproxyServer } from "../proxies/toxiproxy/index.ts";
+
+const STREAM_BYTES = Number(process.env.BENCH_MB ?? 512) * 1024 * 1024;
+const PINGS = Number(process.env.BENCH_PINGS ?? 5000);
+const RUNS = 3;
+
+async function listen(server: Server): Promise<number> {
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return (server.address() as { port: number }).port;
+}
+
+async function dial(port: number): Promise<Socket> {
+  const socket = connect({ host: "127.0.0.1", port, noDelay: true });
+  await once(socket, "connect");
+  return socket;
+}
+
+/** Sink: counts bytes and answers one byte once it got them all. */
+function sinkServer(): Server {
+  return createServer((socket) => {
+    let total = 0;
+    let expected = -1;
+    socket.on("data", (data: Buffer) => {
+      if (expected < 0) {
+        expected = data.readUInt32BE(0) * 1024;
+      }
+      total += data.length;
+      if (total >= expected + 4) socket.write("k");
+    });
+    socket.on("error", () => {});
+  });
+}
+
+function echoServer(): Server {
+  return createServer({ noDelay: true }, (socket) => {
+    socket.on("data", (data: Buffer) => socket.write(data));
+    socket.on("error", () => {});
+  });
+}
+
+async function throughput(port: number): Promise<number> {
+  const socket = await dial(port);
+  const block = Buffer.alloc(256 * 1024, 0x61);
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(STREAM_BYTES / 1024);
+  const done = once(socket, "data");
+  const start = performance.now();
+  socket.write(header);
+  for (let sent = 0; sent < STREAM_BYTES; sent += block.length) {
+    if (!socket.write(block)) await once(socket, "drain");
+  }
+  await done;
+  const seconds = (performance.now() - start) / 1000;
+  socket.destroy();
+  return STREAM_BYTES / 1e6 / seconds;
+}
+
+async function pingPong(port: number): Promise<{ p50: number; p99: number }> {
+  const socket = await dial(port);
+  const times: number[] = [];
+  const one = Buffer.from("x");
+  for (let i = 0; i < PINGS + 500; i++) {
+    const start = performance.now();
+    const reply = once(socket, "data");
+    socket.write(one);
+    await reply;
+    if (i >= 500) times.push(performance.now() - start);
+  }
+  socket.destroy();
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+async function createProxy(api: string, name: string, upstreamPort: number, toxic?: object): Promise<number> {
+  const response = await fetch(`${api}/proxies`, {
+    method: "POST",
+    body: JSON.stringify({ name, listen: "127.0.0.1:0", upstream: `127.0.0.1:${upstreamPort}` }),
+  });
+  const { listen } = (await response.json()) as { listen: string };
+  if (toxic) await fetch(`${api}/proxies/${name}/toxics`, { method: "POST", body: JSON.stringify(toxic) });
+  return Number(listen.slice(listen.lastIndexOf(":") + 1));
+}
+
+async function startChildServer(): Promise<{ url: string; child: ChildProcess }> {
+  const cli = fileURLToPath(new URL("../bin/streamchaos.mjs", import.meta.url));
+  const child = spawn(process.execPath, [cli, "toxiproxy", "--port", "0"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  for await (const chunk of child.stdout!) {
+    out += String(chunk);
+    const match = /listening on (http:\/\/\S+)/.exec(out);
+    if (match) return { url: match[1]!, child };
+  }
+  throw new Error(`the toxiproxy command exited without listening: ${out}`);
+}
+
+const best = (values: number[]) => Math.max(...values);
+const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(8);
+
+async function measure(
+  label: string,
+  api: string | undefined,
+  sinkPort: number,
+  echoPort: number,
+  toxic?: object,
+) {
+  const tag = label.replace(/\W+/g, "_");
+  const streamPort = api ? await createProxy(api, `bench_stream_${tag}`, sinkPort, toxic) : sinkPort;
+  const pingPort = api ? await createProxy(api, `bench_ping_${tag}`, echoPort, toxic) : echoPort;
+  const rates: number[] = [];
+  for (let run = 0; run < RUNS; run++) rates.push(await throughput(streamPort));
+  const rtt = await pingPong(pingPort);
+  return { label, rate: best(rates), ...rtt };
+}
+
+const sink = sinkServer();
+const echo = echoServer();
+const sinkPort = await listen(sink);
+const echoPort = await listen(echo);
+
+const rows: Array<{ label: string; rate: number; p50: number; p99: number }> = [];
+rows.push(await measure("direct (no proxy)", undefined, sinkPort, echoPort));
+const { url, child } = await startChildServer();
+try {
+  rows.push(await measure("embedded, own process", url, sinkPort, echoPort));
+  rows.push(await measure("embedded, own process, noop toxic", url, sinkPort, echoPort, { type: "noop" }));
+} finally {
+  child.kill("SIGTERM");
+  await once(child, "exit");
+}
+{
+  await using server = await startToxiproxyServer({ port: 0 });
+  rows.push(await measure("embedded, in this process", server.url, sinkPort, echoPort));
+}
+sink.close();
+echo.close();
+
+const direct = rows[0]!;
+console.log(
+  `\nToxiproxy bench: ${STREAM_BYTES / 1024 / 1024} MB stream (best of ${RUNS}), ${PINGS} 1-byte ping-pongs`,
+);
+console.log(
+  `${"".padEnd(36)}${"MB/s".padStart(8)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"+p50 ms".padStart(9)}`,
+);
+for (const row of rows) {
+  const added = row === direct ? "" : fmt(row.p50 - direct.p50, 3);
+  console.log(
+    `${row.label.padEnd(36)}${fmt(row.rate)}${fmt(row.p50, 3).padStart(9)}${fmt(row.p99, 3).padStart(9)}${added.padStart(9)}`,
+  );
+}
+console.log(
+  "reference, real Toxiproxy 2.12 (own process): ~850 MB/s, p50 0.13-0.15 ms; direct ~1950 MB/s, 0.02 ms\n",
+);
