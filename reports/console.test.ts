@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { RunResult } from "../harness/results.ts";
 import { colorEnabled, createConsoleReporter, renderConsoleSummary } from "./console.ts";
 import type { ReporterOptions } from "./reporter.ts";
-import { failing, mixedRun, passing, run } from "./testing/fixtures.ts";
+import { check, failing, mixedRun, passing, run } from "./testing/fixtures.ts";
 
 const SGR = /\u001b\[[0-9;]*m/;
 const ANY_ESC = /\u001b/;
@@ -94,6 +94,25 @@ describe("console reporter: the matrix and failures", () => {
     expect(narrow).toContain("  1 = node-hardened/nginx");
     expect(narrow).toContain("  4 = python-naive/caddy");
     expect(narrow).toMatch(/^pre-stream-500 {2}Title of pre-s\S*…\s+✓\s+✓\s+✗\s+✓$/m);
+  });
+
+  it("wraps a long check summary instead of cutting the verdict", () => {
+    const long = failing("w", {
+      checks: [
+        check(
+          "error-marker-after-failure",
+          "fail",
+          "the stream broke but carried no error marker: the user sees a silently truncated answer",
+        ),
+      ],
+    });
+    const out = renderConsoleSummary(run([long]), { ...WIDE, columns: 60 }).split("\n");
+    const at = out.findIndex((l) => l.includes("error-marker-after-failure"));
+    expect(out.slice(at, at + 3)).toEqual([
+      "  ✗ error-marker-after-failure: the stream broke but",
+      "    carried no error marker: the user sees a silently",
+      "    truncated answer",
+    ]);
   });
 
   it("falls back to ASCII marks", () => {

@@ -10,6 +10,7 @@ import {
   printable,
   truncate,
   width,
+  wordWrap,
 } from "./internal/text.ts";
 import type {
   FinishOptions,
@@ -47,6 +48,8 @@ const ASCII: Glyphs = {
 
 /** Evidence items shown per failing check; the rest are in results.json and report.html. */
 const EVIDENCE_PER_CHECK = 4;
+/** Terminal lines a check summary may wrap onto before it is cut. */
+const SUMMARY_LINES = 3;
 /** Terminal lines one evidence value may wrap onto before it is cut. */
 const EVIDENCE_LINES = 3;
 
@@ -254,7 +257,11 @@ function renderProblem(result: ScenarioResult, columns: number, glyphs: Glyphs, 
   for (const line of joinWrapped(where, glyphs.sep, columns - 2)) out.push(paint.dim(`  ${line}`));
   if (result.status === "error") out.push(cut(`  error: ${printable(result.reason ?? "no reason given")}`));
   for (const check of failingChecks(result)) {
-    out.push(cut(`  ${glyphs.marks.fail} ${printable(check.check)}: ${printable(check.summary)}`));
+    // The summary is the verdict in words: wrap it rather than lose its end.
+    const summary = `${glyphs.marks.fail} ${printable(check.check)}: ${printable(check.summary)}`;
+    for (const [i, line] of wordWrap(summary, columns - 4, SUMMARY_LINES, glyphs.ellipsis).entries()) {
+      out.push(i === 0 ? `  ${line}` : `    ${line}`);
+    }
     for (const evidence of check.evidence.slice(0, EVIDENCE_PER_CHECK)) {
       // The bytes are the point of the evidence: wrap them rather than cut them at the first line.
       const text = `${printable(evidence.label)}: ${printable(evidence.value)}`;

@@ -57,7 +57,7 @@ describe("html reporter", () => {
   it("lists checks failing first, with not-applicable ones and their evidence", () => {
     const failed = html.slice(html.indexOf('id="r-2"'), html.indexOf('id="r-3"'));
     const order = ["clean-chunked-termination", "in-stream-error-marker", "no-leak"].map((c) =>
-      failed.indexOf(`<td><code>${c}</code></td>`),
+      failed.indexOf(`<td class="name"><code>${c}</code></td>`),
     );
     expect(order[0]).toBeGreaterThan(0);
     expect(order).toEqual([...order].sort((a, b) => a - b));

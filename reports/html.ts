@@ -40,7 +40,7 @@ th{background:var(--soft);font-weight:600}
 details.result{border:1px solid var(--line);border-radius:6px;margin:10px 0;padding:0 12px 10px}
 details.result>summary{cursor:pointer;padding:8px 0;font-weight:600}details.result[open]>summary{border-bottom:1px solid var(--line);margin-bottom:8px}
 details.result.fail{border-left:4px solid var(--fail)}details.result.error{border-left:4px solid var(--error)}
-.checks td.st{font-weight:700;white-space:nowrap}.checks td.na{color:var(--muted)}
+.checks td.st,.checks td.name{font-weight:700;white-space:nowrap}.checks td.name{font-weight:400}.checks td.na{color:var(--muted)}
 .ev{margin:4px 0 0;padding:0;list-style:none}.ev li{margin:2px 0}.ev .lbl{color:var(--muted)}
 .ev code,.events code{white-space:pre-wrap;word-break:break-all;background:var(--soft);padding:1px 4px;border-radius:3px}
 .reason{background:#fff8c5;border:1px solid #eac54f;padding:6px 10px;border-radius:6px}
@@ -197,7 +197,7 @@ function renderChecks(result: ScenarioResult): string {
           })
           .join("")}</ul>`
       : "";
-    return `<tr><td class="st ${cls}">${esc(check.status)}</td><td><code>${esc(check.check)}</code></td><td>${esc(check.summary)}${evidence}</td></tr>`;
+    return `<tr><td class="st ${cls}">${esc(check.status)}</td><td class="name"><code>${esc(check.check)}</code></td><td>${esc(check.summary)}${evidence}</td></tr>`;
   });
   return `<table class="checks"><thead><tr><th>status</th><th>check</th><th>summary and evidence</th></tr></thead><tbody>${rows.join("\n")}</tbody></table>`;
 }

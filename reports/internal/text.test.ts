@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hardWrap, printable, sliceUnits, truncate } from "./text.ts";
+import { hardWrap, printable, sliceUnits, truncate, wordWrap } from "./text.ts";
 
 describe("printable", () => {
   it("shows CR, LF, tab and NUL by name and other controls as hex", () => {
@@ -36,5 +36,17 @@ describe("hardWrap", () => {
     expect(hardWrap("a\\x1bcdef", 4, 3)).toEqual(["a", "\\x1b", "cdef"]);
     expect(hardWrap("aaaabbbbccccdddd", 4, 2)).toEqual(["aaaa", "bbb…"]);
     expect(hardWrap("", 4, 2)).toEqual([""]);
+  });
+});
+
+describe("wordWrap", () => {
+  it("breaks between words, hard-breaks a word longer than the line, and cuts after maxLines", () => {
+    expect(wordWrap("the stream broke but carried no marker", 16, 5)).toEqual([
+      "the stream broke",
+      "but carried no",
+      "marker",
+    ]);
+    expect(wordWrap("abcdefghij k", 4, 5)).toEqual(["abcd", "efgh", "ij", "k"]);
+    expect(wordWrap("one two three four five", 9, 2)).toEqual(["one two", "three fo…"]);
   });
 });

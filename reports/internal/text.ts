@@ -112,3 +112,26 @@ export function joinWrapped(parts: readonly string[], sep: string, size: number)
   if (current) lines.push(current);
   return lines;
 }
+
+/** Greedy word wrap to `size` columns, at most `maxLines` lines (the last cut with `ellipsis`). */
+export function wordWrap(text: string, size: number, maxLines: number, ellipsis = "…"): string[] {
+  const lines: string[] = [];
+  let current = "";
+  for (const word of text.split(" ")) {
+    const next = current ? `${current} ${word}` : word;
+    if (width(next) <= size || !current) {
+      current = next;
+      continue;
+    }
+    lines.push(current);
+    current = word;
+  }
+  lines.push(current);
+  const fitted = lines.flatMap((line) =>
+    width(line) > size ? hardWrap(line, size, Number.MAX_SAFE_INTEGER) : [line],
+  );
+  if (fitted.length <= maxLines) return fitted;
+  const kept = fitted.slice(0, maxLines);
+  kept[maxLines - 1] = truncate(`${kept[maxLines - 1]} ${fitted[maxLines]}`, size, ellipsis);
+  return kept;
+}
