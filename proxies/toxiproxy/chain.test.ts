@@ -65,18 +65,18 @@ describe("toxic chain on live connections", () => {
 
   it("decides toxicity once per connection: some connections are hit, others spared", async () => {
     await using rig = await proxyRig();
-    await rig.addToxic({ type: "latency", toxicity: 0.5, attributes: { latency: 400 } });
+    await rig.addToxic({ type: "latency", toxicity: 0.5, attributes: { latency: 1500 } });
     const clients = await Promise.all(
       Array.from({ length: 30 }, () => RecordingClient.connect(rig.proxy.port)),
     );
     try {
       const first = await Promise.all(clients.map((client) => roundTrip(client, "a")));
       const second = await Promise.all(clients.map((client) => roundTrip(client, "b")));
-      const slow = first.map((ms) => ms >= 390);
+      const slow = first.map((ms) => ms >= 1490);
       expect(slow.some(Boolean)).toBe(true);
       expect(slow.some((s) => !s)).toBe(true);
       // The same connection gets the same verdict on its next message.
-      for (const [i, ms] of second.entries()) expect(ms >= 390, `connection ${i}`).toBe(slow[i]);
+      for (const [i, ms] of second.entries()) expect(ms >= 1490, `connection ${i}`).toBe(slow[i]);
     } finally {
       for (const client of clients) await client[Symbol.asyncDispose]();
     }
@@ -95,16 +95,16 @@ describe("down (enabled:false)", () => {
     await using rig = await proxyRig();
     const client = await rig.client();
     const server = recordSocket(await rig.upstream.nextSocket());
-    expect(await roundTrip(client, "up")).toBeLessThan(500);
+    expect(await roundTrip(client, "up")).toBeLessThan(2000);
     const start = now();
     await api(rig.base, "PATCH", `/proxies/${rig.proxy.name}`, { enabled: false });
     await client.untilEnded();
-    expect(client.endedAt! - start).toBeLessThan(1000);
+    expect(client.endedAt! - start).toBeLessThan(3000);
     expect(["end", "close"]).toContain(await server.ended);
     expect(await tryConnect(rig.proxy.port)).toBe("ECONNREFUSED");
     await api(rig.base, "PATCH", `/proxies/${rig.proxy.name}`, { enabled: true });
     const again = await rig.client();
-    expect(await roundTrip(again, "back")).toBeLessThan(500);
+    expect(await roundTrip(again, "back")).toBeLessThan(2000);
   });
 
   it("closes the client when the upstream refuses", async () => {

@@ -6,7 +6,7 @@ describe("latency toxic", () => {
   it("delays data server-to-client by the latency (downstream)", async () => {
     await using rig = await proxyRig();
     const client = await rig.client();
-    expect(await roundTrip(client, "warm")).toBeLessThan(250);
+    expect(await roundTrip(client, "warm")).toBeLessThan(1000);
     await rig.addToxic({ type: "latency", attributes: { latency: 300 } });
     const elapsed = await roundTrip(client, "ping");
     expect(elapsed).toBeGreaterThanOrEqual(290);
@@ -58,13 +58,13 @@ describe("latency toxic", () => {
     await rig.removeToxic("slow");
     await client.untilBytes(sent.join("").length);
     expect(client.received.toString()).toBe(sent.join(""));
-    expect(await roundTrip(client, "fast")).toBeLessThan(250);
+    expect(await roundTrip(client, "fast")).toBeLessThan(1000);
   });
 
   it("spares the connection when toxicity is 0", async () => {
     await using rig = await proxyRig();
-    await rig.addToxic({ type: "latency", toxicity: 0, attributes: { latency: 1000 } });
+    await rig.addToxic({ type: "latency", toxicity: 0, attributes: { latency: 3000 } });
     const client = await rig.client();
-    expect(await roundTrip(client, "ping")).toBeLessThan(500);
+    expect(await roundTrip(client, "ping")).toBeLessThan(2000);
   });
 });
