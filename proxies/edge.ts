@@ -99,10 +99,18 @@ export interface RenderedConfig {
  * toxiproxy). A user file must use `{{port}}` and `{{upstream}}`: a hard-coded upstream would bypass
  * the hop and its faults without anyone noticing.
  */
+export interface UserConfigRules {
+  /** How the placeholders look in this edge's format, quoted in the error for a file without them. */
+  placeholderExample: string;
+  /** Edge-specific fix-ups of the raw file before templating (line count must not change). */
+  adjust?: (raw: string) => string;
+}
+
 export async function renderEdgeConfig(
   edge: EdgeDefinition,
   options: EdgeStartOptions,
   vars: { host: string; port: number },
+  rules: UserConfigRules,
 ): Promise<RenderedConfig> {
   const templateVars = { ...vars, upstream: hostPort(options.upstream.host, options.upstream.port) };
   if (options.configFile === undefined) {
@@ -129,10 +137,11 @@ export async function renderEdgeConfig(
     throw new UserError("EDGE_CONFIG_PLACEHOLDER_MISSING", {
       what: `${userFile} does not use ${missing.map((k) => `{{${k}}}`).join(" and ")}`,
       why: "streamchaos picks the listen port and puts a fault-injecting hop in front of the backend",
-      fix: `Write the listen address as {{host}}:{{port}} and the backend as {{upstream}} (e.g. ${edge.name === "nginx" ? "`listen {{host}}:{{port}};` and `proxy_pass http://{{upstream}};`" : "`http://:{{port}} {` and `reverse_proxy {{upstream}}`"}).`,
+      fix: `Write the listen address with {{port}} and the backend as {{upstream}} (e.g. ${rules.placeholderExample}).`,
     });
   }
-  return { text: renderTemplate(raw, templateVars, userFile), userFile, label: `custom:${userFile}` };
+  const adjusted = rules.adjust ? rules.adjust(raw) : raw;
+  return { text: renderTemplate(adjusted, templateVars, userFile), userFile, label: `custom:${userFile}` };
 }
 
 /** Maps a "file:line" complaint about the generated config back to the user's file and quotes the line. */

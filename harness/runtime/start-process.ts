@@ -106,7 +106,7 @@ export async function startProcess(options: ProcessOptions): Promise<StartedProc
     await waitReady(options, log, exited);
   } catch (error) {
     await handle[Symbol.asyncDispose]();
-    await outputDone.catch(() => {});
+    await Promise.race([outputDone, delay(250)]);
     throw explainStartFailure(options, log, exit, error, tailLines);
   }
   readyAt = now();

@@ -19,11 +19,17 @@ import {
   type RenderedConfig,
   renderEdgeConfig,
   type StartedEdge,
+  type UserConfigRules,
 } from "../edge.ts";
 import { patchCaddyJson } from "./caddy-json.ts";
 import { caddyProfiles } from "./profiles/index.ts";
 
 const INSTALL = "apt-get install -y caddy";
+
+// Listeners are narrowed to the edge's host in the JSON patch, so a bare `:{{port}}` is fine here.
+const userConfigRules: UserConfigRules = {
+  placeholderExample: "`http://:{{port}} {` and `reverse_proxy {{upstream}}`",
+};
 
 export interface CaddyEdgeOptions {
   binary?: string;
@@ -76,7 +82,7 @@ export function createCaddyEdge(options: CaddyEdgeOptions = {}): EdgeDefinition 
       // Caddy keeps certificates, locks and autosave.json under HOME / XDG dirs: keep them private.
       const env = { ...baseEnv, HOME: dir.path, XDG_DATA_HOME: dir.path, XDG_CONFIG_HOME: dir.path };
       const port = await reservePort(host);
-      const config = await renderEdgeConfig(definition, startOptions, { host, port });
+      const config = await renderEdgeConfig(definition, startOptions, { host, port }, userConfigRules);
       const caddyfile = join(dir.path, "Caddyfile");
       await writeFile(caddyfile, config.text);
 

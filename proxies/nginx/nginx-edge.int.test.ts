@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { pidAlive, waitForEdgeLog } from "../../harness/runtime/testing/edge-waits.ts";
@@ -148,7 +148,7 @@ describe.skipIf(!availability.ok)("nginx edge", () => {
         "    access_log /var/log/nginx/access.log;",
         "    proxy_temp_path /var/lib/nginx/proxy;",
         "    server {",
-        "        listen {{host}}:{{port}};",
+        "        listen {{port}};",
         "        location / {",
         "            proxy_pass http://{{upstream}};",
         "            include conf.d/proxy.conf;",
@@ -165,6 +165,8 @@ describe.skipIf(!availability.ok)("nginx edge", () => {
     expect(r.firstBodyAt! - r.sentAt).toBeLessThan(700);
     expect(r.body.match(/^data:/gm)?.length).toBe(6);
     await waitForEdgeLog(edge, /GET \/sse\?events=6.*status=200/);
+    // `listen {{port}}` was narrowed to loopback.
+    expect(await readFile(edge.configPath!, "utf8")).toContain(`listen 127.0.0.1:${edge.port};`);
   });
 
   it("reports a broken user config with the user's file and line", async () => {

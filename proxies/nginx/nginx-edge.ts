@@ -19,11 +19,18 @@ import {
   type RenderedConfig,
   renderEdgeConfig,
   type StartedEdge,
+  type UserConfigRules,
 } from "../edge.ts";
 import { rewriteNginxConf } from "./nginx-conf.ts";
 import { nginxProfiles } from "./profiles/index.ts";
 
 const INSTALL = "apt-get install -y nginx";
+
+const userConfigRules: UserConfigRules = {
+  placeholderExample: "`listen {{host}}:{{port}};` and `proxy_pass http://{{upstream}};`",
+  // `listen {{port}}` would bind every interface; streamchaos listens on loopback only.
+  adjust: (raw) => raw.replace(/(\blisten\s+)\{\{\s*port\s*\}\}/g, "$1{{host}}:{{port}}"),
+};
 
 export interface NginxEdgeOptions {
   binary?: string;
@@ -74,7 +81,7 @@ export function createNginxEdge(options: NginxEdgeOptions = {}): EdgeDefinition 
       // it creates (owned by nobody) inside our 0700 dir; traverse-only is enough.
       await chmod(dir.path, 0o711);
       const port = await reservePort(host);
-      const config = await renderEdgeConfig(definition, startOptions, { host, port });
+      const config = await renderEdgeConfig(definition, startOptions, { host, port }, userConfigRules);
       const conf = join(dir.path, "nginx.conf");
       const text = rewriteNginxConf(config.text, {
         dir: dir.path,
