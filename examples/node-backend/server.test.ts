@@ -549,6 +549,27 @@ describe("node backend, other providers and framings", () => {
     expect(backend.logs.join("\n")).not.toMatch(/WARN|ERROR/);
   });
 
+  it("gemini upstream: a final finishReason event without its blank line still completes the answer", async () => {
+    await using backend = await BackendProcess.node({
+      PROVIDER: "gemini",
+      PROVIDER_BASE_URL: upstream.origin,
+      MODEL: "gemini-2.0-flash",
+    });
+    upstream.reset(async (res) => {
+      sseHead(res);
+      await write(res, gemini.token("Par"));
+      res.end(gemini.finish("is").replace(/\r\n\r\n$/, ""));
+    });
+    const res = await rawRequest(backend.port, { path: "/chat", body: { message: "hi" } });
+    expect(res.end).toBe("complete");
+    expect(sseEvents(res.body).map((e) => JSON.parse(e.data).content ?? JSON.parse(e.data).type)).toEqual([
+      "status",
+      "Par",
+      "is",
+      "done",
+    ]);
+  });
+
   it("openrouter upstream: processing comments keep a slow first token alive; STREAM_OPTIONS=on asks for usage", async () => {
     await using backend = await BackendProcess.node({
       PROVIDER: "openrouter",

@@ -4,6 +4,8 @@ import type { SseEvent } from "./types.ts";
 /** Turns upstream bytes into SSE events. */
 export interface SseReader {
   feed(chunk: Uint8Array): SseEvent[];
+  /** At a clean end of the body: the events still pending. */
+  end(): SseEvent[];
 }
 
 /**
@@ -20,6 +22,12 @@ export function spec(): SseReader {
   return {
     feed(chunk) {
       parser.feed(decoder.decode(chunk, { stream: true }));
+      const events = pending;
+      pending = [];
+      return events;
+    },
+    end() {
+      parser.feed(`${decoder.decode()}\n\n`);
       const events = pending;
       pending = [];
       return events;
@@ -49,5 +57,6 @@ export function naive(): SseReader {
       }
       return events;
     },
+    end: () => [],
   };
 }

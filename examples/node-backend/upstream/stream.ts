@@ -120,9 +120,11 @@ export async function* streamUpstream(options: StreamOptions): AsyncGenerator<Up
       } catch (error) {
         throw failure(error, "transport");
       }
-      if (next.done) break;
-      arm();
-      for (const event of reader.feed(next.value)) {
+      // A body that ended cleanly (the HTTP framing is complete) whose last event lacks its blank
+      // line: the spec drops it, but it is whole, and it may carry Gemini's finishReason.
+      const events = next.done ? reader.end() : reader.feed(next.value);
+      if (!next.done) arm();
+      for (const event of events) {
         let parsed: UpstreamEvent[];
         try {
           parsed = adapter.parseEvent(event);
@@ -142,6 +144,7 @@ export async function* streamUpstream(options: StreamOptions): AsyncGenerator<Up
           yield item;
         }
       }
+      if (next.done) break;
     }
     finished = true;
   } finally {
