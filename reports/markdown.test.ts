@@ -75,6 +75,16 @@ describe("markdown reporter", () => {
     const row = out.split("\n").find((l) => l.startsWith("| `t"));
     expect(row).toBe("| `t\\|1` &lt;img src=x&gt; \\| @\u200boctocat \\`x\\` | ❌ |");
     expect(outsideFences(out)).not.toMatch(/<img|@octocat/);
+    const heading = renderMarkdown(
+      run([
+        failing("h", { scenario: { id: "h", title: "t", incident: "# 1. not (a) heading", category: "" } }),
+      ]),
+    );
+    expect(heading).toContain("\n\\# 1. not (a) heading · 1.2s\n");
+    const numbered = renderMarkdown(
+      run([failing("n", { scenario: { id: "n", title: "t", incident: "3. item", category: "" } })]),
+    );
+    expect(numbered).toContain("\n3\\. item · 1.2s\n");
   });
 
   it("adds 'Changes since last run' when the previous run is given", () => {

@@ -148,7 +148,7 @@ function renderFailure(result: ScenarioResult, cap: number): { text: string; cut
   const meta = [result.scenario.incident, result.scenario.category, formatDuration(result.durationMs)]
     .filter(Boolean)
     .map((m) => cell(m));
-  lines.push(meta.join(" · "), "");
+  lines.push(paragraph(meta.join(" · ")), "");
   if (result.status === "error") lines.push(`**Error:** ${cell(result.reason ?? "no reason given")}`, "");
   for (const check of failingChecks(result)) {
     lines.push(`**${inline(check.check)}**: ${cell(check.summary)}`, "");
@@ -189,7 +189,12 @@ function inline(text: string): string {
  * specials become entities and Markdown punctuation is backslash-escaped.
  */
 function cell(text: string): string {
-  return html(printable(text)).replace(/([\\`*_[\]{}()#+!|~>])/g, "\\$1");
+  return html(printable(text)).replace(/([\\`*_[\]|~])/g, "\\$1");
+}
+
+/** Headings, lists and quotes only start at the beginning of a line: escape that spot only. */
+function paragraph(text: string): string {
+  return text.replace(/^([#+-]|\d+\.)/, (m) => (m.length > 1 ? m.replace(".", "\\.") : `\\${m}`));
 }
 
 function html(text: string): string {
@@ -197,7 +202,6 @@ function html(text: string): string {
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
     .replace(/@/g, "@\u200b");
 }
 
