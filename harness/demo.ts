@@ -64,6 +64,15 @@ export function hardenedBackends(options: { python: boolean }): BackendConfig[] 
   ];
 }
 
+/**
+ * Where a bug only shows against a provider that behaves a certain way, its variant talks to that
+ * provider: Anthropic always reports usage, so accounting that trusts usage breaks only when a
+ * stream ends without it (incident 002), not on every OpenAI stream that was never asked for it.
+ */
+const VARIANT_PROVIDER: Record<string, [BackendConfig["provider"], string]> = {
+  "accounting-failure": ["anthropic", "anthropic-relay"],
+};
+
 /** Bug variants with the scenarios each is expected to fail: the detection matrix (docs/detection-matrix.md). */
 export function bugBackends(expectations: Record<string, string[]>, options: { python: boolean }): BackendConfig[] {
   const backends: BackendConfig[] = [];
@@ -73,7 +82,8 @@ export function bugBackends(expectations: Record<string, string[]>, options: { p
       continue;
     }
     const bug = variant.replace(/^node-/, "");
-    backends.push({ ...nodeBackend(variant, "openai", "openai-relay", [bug]), expectFailures: expected });
+    const [provider, contract] = VARIANT_PROVIDER[bug] ?? ["openai", "openai-relay"];
+    backends.push({ ...nodeBackend(variant, provider, contract, [bug]), expectFailures: expected });
   }
   return backends;
 }

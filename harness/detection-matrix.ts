@@ -1,6 +1,49 @@
 /**
- * Which scenarios each bug switch of the reference backends must fail: the proof that the harness
- * catches what it claims. The integration test runs every variant and asserts it fails exactly these
- * (and for the right checks); docs/detection-matrix.md publishes it.
+ * Which scenarios each bug switch of the reference backends must fail, on the direct edge: the proof
+ * that the harness catches what it claims. tests/catalog.int.test.ts runs every variant and asserts it
+ * fails exactly these (no false alarm, no miss); docs/detection-matrix.md publishes it with the checks.
  */
-export const DETECTION_MATRIX: Record<string, string[]> = {};
+const PRE_STREAM = [
+  "pre-401-invalid-key",
+  "pre-404-model-not-found",
+  "pre-429-rate-limited",
+  "pre-500-server-error",
+  "pre-503-unavailable",
+  "pre-529-overloaded",
+  "pre-close-before-headers",
+  "pre-connection-refused",
+  "pre-reset-before-headers",
+];
+const MID_STREAM_FAILURES = [
+  "mid-connection-fin",
+  "mid-connection-rst",
+  "mid-fin-after-90kb",
+  "mid-idle-timeout",
+  "mid-malformed-json",
+  "mid-provider-error-event",
+];
+const CLEANUP_AFTER_FINISH = [
+  "cleanup-fin-after-finish",
+  "cleanup-missing-terminator",
+  "cleanup-rst-after-finish",
+  "cleanup-unterminated-final-event",
+];
+const REJECTED_PARAMS = ["param-stream-options-groq", "param-stream-options-mistral", "param-stream-options-one-api"];
+
+export const DETECTION_MATRIX: Record<string, string[]> = {
+  "node-headers-before-first-chunk": [...PRE_STREAM, "provider-hangs"],
+  "node-raise-mid-stream": MID_STREAM_FAILURES,
+  "node-cleanup-error-marker": CLEANUP_AFTER_FINISH,
+  "node-stream-options-always": REJECTED_PARAMS,
+  "node-no-anti-buffering-headers": ["happy-path"],
+  "node-no-upstream-cancel": ["disconnect-before-first-token", "disconnect-mid-stream"],
+  "node-no-keepalive": ["mid-stall-silent"],
+  "node-accounting-failure": ["cleanup-missing-usage"],
+  "node-no-session-cancel": ["session-second-request-supersedes"],
+  "node-silent-errors": [...PRE_STREAM, ...MID_STREAM_FAILURES, "provider-hangs"],
+  "node-naive-sse-split": ["large-answer", "mid-split-utf8", "mid-tiny-writes"],
+  "node-no-upstream-timeout": ["mid-idle-timeout", "provider-hangs"],
+  "node-crash-on-malformed": ["mid-malformed-json"],
+  /** The FastAPI backend as incident 000 found it, before any of its four fixes. */
+  "fastapi-naive": [...PRE_STREAM, "provider-hangs", ...MID_STREAM_FAILURES, ...CLEANUP_AFTER_FINISH, ...REJECTED_PARAMS, "happy-path"],
+};

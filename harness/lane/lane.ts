@@ -1,9 +1,9 @@
 import { FakeProviderClient } from "../../fakes/index.ts";
 import type { JournalEntry, ProviderName } from "../../fakes/journal-types.ts";
-import { now } from "../../lib/clock.ts";
+import { delay, now } from "../../lib/clock.ts";
 import { Teardown, trackLive } from "../../lib/lifecycle.ts";
 import { hostPort } from "../../lib/net.ts";
-import { ToxiproxyHops } from "../../proxies/toxiproxy/index.ts";
+import { type HopToxic, ToxiproxyHops } from "../../proxies/toxiproxy/index.ts";
 import type { Hop, Scenario, ScenarioRequest, ScriptJson } from "../../scenarios/scenario.ts";
 import type { CheckContext, Exchange } from "../checks/check.ts";
 import { getCheck } from "../checks/index.ts";
@@ -99,15 +99,16 @@ export class Lane implements AsyncDisposable {
       const fake = teardown.use(await runtime.startFake());
       const fakeClient = new FakeProviderClient(fake.adminUrl);
       const toxiproxy = teardown.use(await runtime.startToxiproxy(3));
-      const hops = teardown.use(new ToxiproxyHops(toxiproxy.apiUrl, lanePrefix));
+      const hops = teardown.use(new ToxiproxyHops(toxiproxy.apiUrl));
+      const hopName = (hop: Hop) => `${lanePrefix}-${HOP_NAMES[hop]}`;
       const [slotA, slotB, slotC] = toxiproxy.hopSlots as [ToxiproxyBox["hopSlots"][0], ToxiproxyBox["hopSlots"][0], ToxiproxyBox["hopSlots"][0]];
 
-      await hops.create(HOP_NAMES.C, slotC.listen, hostPort(fake.address.internal.host, fake.address.internal.port));
+      await hops.createHop({ name: hopName("C"), listen: slotC.listen, upstream: hostPort(fake.address.internal.host, fake.address.internal.port) });
       const providerOrigin = `http://${hostPort(slotC.address.internal.host, slotC.address.internal.port)}`;
       const spec = withProviderUrls(backend.spec, backend.provider, providerOrigin);
       const backendBox = teardown.use(await runtime.startBackend(spec));
 
-      await hops.create(HOP_NAMES.B, slotB.listen, hostPort(backendBox.address.internal.host, backendBox.address.internal.port));
+      await hops.createHop({ name: hopName("B"), listen: slotB.listen, upstream: hostPort(backendBox.address.internal.host, backendBox.address.internal.port) });
       const edgeBox = teardown.use(
         await runtime.startEdge({
           edge: edge.edge,
@@ -116,7 +117,7 @@ export class Lane implements AsyncDisposable {
           ...(edge.configFile ? { configFile: edge.configFile } : {}),
         }),
       );
-      await hops.create(HOP_NAMES.A, slotA.listen, hostPort(edgeBox.address.internal.host, edgeBox.address.internal.port));
+      await hops.createHop({ name: hopName("A"), listen: slotA.listen, upstream: hostPort(edgeBox.address.internal.host, edgeBox.address.internal.port) });
       const edgeProfile = edgeBox.name.split(":").slice(1).join(":") || edge.profile || "default";
       return new Lane({
         options,
@@ -155,8 +156,8 @@ export class Lane implements AsyncDisposable {
     try {
       await this.#prepare(scenario);
       const exchanges = await this.#runRequests(scenario);
-      const journal = await this.#settle(startedAt);
-      await this.#hops.heal();
+      const journal = await this.#settle();
+      await this.#hops.clearAll();
       for (const exchange of exchanges) exchange.upstream = upstreamFor(journal, exchange);
       const backendAlive = await this.#backend.alive();
       const wantsFollowUp = scenario.checks.some((c) => (typeof c === "string" ? c : c.check) === "backend-survived");
@@ -189,7 +190,7 @@ export class Lane implements AsyncDisposable {
       const timeline: TimelineEvent[] = buildTimeline(context, startedAt);
       return { ...base, status, durationMs: now() - startedAt, checks, timeline };
     } catch (error) {
-      await this.#hops.heal().catch(() => {});
+      await this.#hops.clearAll().catch(() => {});
       return {
         ...base,
         status: "error",
@@ -207,15 +208,15 @@ export class Lane implements AsyncDisposable {
     for (const [i, { match, script }] of (scenario.matchScripts ?? []).entries()) {
       await this.#fakeClient.addScript({ name: `${scenario.id}#${i + 1}`, ...script }, match);
     }
-    for (const hop of scenario.down ?? []) await this.#hops.setEnabled(HOP_NAMES[hop], false);
+    for (const hop of scenario.down ?? []) await this.#hops.setEnabled(this.#hopName(hop), false);
     const byHop = new Map<Hop, NonNullable<Scenario["toxics"]>>();
     for (const toxic of scenario.toxics ?? []) byHop.set(toxic.hop, [...(byHop.get(toxic.hop) ?? []), toxic]);
     for (const [hop, toxics] of byHop) {
       await this.#hops.setToxics(
-        HOP_NAMES[hop],
+        this.#hopName(hop),
         toxics.map((t, i) => ({
           name: `${t.type}_${t.stream ?? "downstream"}_${i}`,
-          type: t.type,
+          type: t.type as HopToxic["type"],
           stream: t.stream ?? "downstream",
           toxicity: t.toxicity ?? 1,
           attributes: t.attributes ?? {},
@@ -234,9 +235,7 @@ export class Lane implements AsyncDisposable {
         const previousNonce = nonces[i - 1]!;
         if (request.startAfterTokens !== undefined) {
           const tokens = request.startAfterTokens;
-          await this.#fakeClient
-            .waitFor((entry: JournalEntry) => JSON.stringify(entry.body).includes(previousNonce) && entry.events.filter((e) => e.kind === "content").length >= tokens, 10_000)
-            .catch(() => {});
+          await this.#waitForContent(previousNonce, tokens, 10_000);
         } else {
           await running[i - 1];
         }
@@ -273,18 +272,32 @@ export class Lane implements AsyncDisposable {
   }
 
   /**
+   * Starts a later request once the earlier one's provider call has emitted `tokens` content events.
+   * The journal has no "N events" condition, so this polls it (bounded, 15 ms steps).
+   */
+  async #waitForContent(nonce: string, tokens: number, timeoutMs: number): Promise<void> {
+    const deadline = now() + timeoutMs;
+    while (now() < deadline) {
+      const entry = (await this.#fakeClient.journal()).find((e) => JSON.stringify(e.body).includes(nonce));
+      if (entry && (entry.events.filter((e) => e.kind === "content").length >= tokens || entry.outcome !== "in-progress")) return;
+      await delay(15);
+    }
+  }
+
+  /**
    * The probe is done, but the backend may still be closing its provider call: wait (bounded) until
    * every journal entry of this scenario has ended, so cancellation checks see the final truth.
+   * The journal was reset when the scenario began, so it holds this scenario's entries only.
    */
-  async #settle(startedAt: number): Promise<JournalEntry[]> {
-    const deadline = now() + 3_000;
-    for (;;) {
-      const journal = (await this.#fakeClient.journal()).filter((e) => e.t.received >= startedAt - 1);
-      if (journal.every((e) => e.outcome !== "in-progress") || now() > deadline) return journal;
-      await this.#fakeClient
-        .waitFor((e: JournalEntry) => e.t.received >= startedAt - 1 && e.outcome !== "in-progress" && journal.some((j) => j.id === e.id && j.outcome === "in-progress"), Math.max(1, deadline - now()))
-        .catch(() => {});
-    }
+  async #settle(): Promise<JournalEntry[]> {
+    const journal = await this.#fakeClient.journal();
+    if (journal.every((e) => e.outcome !== "in-progress")) return journal;
+    await this.#fakeClient.waitFor({ event: "response-ended", count: journal.length }, 3_000).catch(() => {});
+    return this.#fakeClient.journal();
+  }
+
+  #hopName(hop: Hop): string {
+    return `${this.#lanePrefix}-${HOP_NAMES[hop]}`;
   }
 
   async #followUp(scenario: Scenario): Promise<Exchange> {
