@@ -18,7 +18,7 @@
 import { existsSync, rmSync } from "node:fs";
 import { copyFile, cp, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { $ } from "zx";
 import {
@@ -67,6 +67,7 @@ if (values["print-tags"]) {
 }
 
 const wanted = selectImages(values.only);
+const forcedNames = new Set((values.only ?? "").split(",").map((s) => s.trim()));
 const figures: Array<{ image: string; ms: number; action: string }> = [];
 const startedAt = now();
 
@@ -89,7 +90,9 @@ for (const name of IMAGE_ORDER) {
     continue;
   }
   const t0 = now();
-  if (!values.force && (await imageExists(ref))) {
+  // --force rebuilds what was asked for, not the parents --only pulled in (the base costs a minute).
+  const forced = values.force && (values.only === undefined || forcedNames.has(name));
+  if (!forced && (await imageExists(ref))) {
     await $`docker tag ${ref} ${imageRef(name, LOCAL_TAG)}`;
     figures.push({ image: ref, ms: now() - t0, action: "present" });
     continue;
@@ -171,6 +174,8 @@ async function buildFromDockerfile(name: ImageName, ref: string): Promise<void> 
   const context = await mkdtemp(join(tmpdir(), `streamchaos-build-${name}-`));
   try {
     await copyFile(join(snapshot, def.dockerfile!), join(context, "Dockerfile"));
+    for (const file of def.contextFiles ?? [])
+      await copyFile(join(snapshot, file), join(context, basename(file)));
     if (name === "node") await stageNode(context);
     else {
       for (const file of (await imageInputs(name, snapshot)).files) {
@@ -186,6 +191,8 @@ async function buildFromDockerfile(name: ImageName, ref: string): Promise<void> 
       console.error(result.stderr);
       throw new Error(`docker build of ${ref} failed with exit code ${result.exitCode}`);
     }
+    for (const line of result.stdout.split("\n"))
+      if (line.startsWith("warm:")) console.log(`  ${name}: ${line}`);
   } finally {
     await rm(context, { recursive: true, force: true });
   }

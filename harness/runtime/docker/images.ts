@@ -53,6 +53,8 @@ export interface ImageDefinition {
   dockerfile?: string;
   /** Extra project paths (relative to the repo) whose content goes into the image and the hash. */
   inputs?: string[];
+  /** Files copied to the build context's root by file name (helper scripts the Dockerfile COPYs). */
+  contextFiles?: string[];
   /** Project files the image cannot run without (the example it serves): missing ones skip the image. */
   requires?: string[];
   summary: string;
@@ -99,6 +101,7 @@ const definitions: ImageDefinition[] = [
     repository: "streamchaos/toxiproxy",
     parent: "app",
     dockerfile: "docker/toxiproxy.Dockerfile",
+    contextFiles: ["docker/warm.sh"],
     summary: "the embedded Toxiproxy-compatible server (`streamchaos toxiproxy`)",
   },
   {
@@ -106,6 +109,7 @@ const definitions: ImageDefinition[] = [
     repository: "streamchaos/fake",
     parent: "app",
     dockerfile: "docker/fake.Dockerfile",
+    contextFiles: ["docker/warm.sh"],
     summary: "the fake providers (`streamchaos fake`)",
   },
   {
@@ -113,6 +117,7 @@ const definitions: ImageDefinition[] = [
     repository: "streamchaos/node-backend",
     parent: "app",
     dockerfile: "docker/node-backend.Dockerfile",
+    contextFiles: ["docker/warm.sh"],
     requires: ["examples/node-backend/server.ts"],
     summary: "examples/node-backend",
   },
@@ -265,6 +270,7 @@ export async function computeImageTags(
     const parts: Array<string | Buffer> = [name, ...inputs.parts];
     if (def.parent) parts.push(`parent ${tags[def.parent]}`);
     if (def.dockerfile) parts.push(await readFile(join(root, def.dockerfile)));
+    for (const file of def.contextFiles ?? []) parts.push(file, await readFile(join(root, file)));
     for (const file of inputs.files) parts.push(file, await readFile(join(root, file)));
     tags[name] = hashParts(parts);
   }
@@ -283,6 +289,7 @@ export async function allInputFiles(root = REPO_ROOT): Promise<string[]> {
     for (const file of (await imageInputs(name, root)).files) files.add(file);
     const dockerfile = IMAGES[name].dockerfile;
     if (dockerfile) files.add(dockerfile);
+    for (const file of IMAGES[name].contextFiles ?? []) files.add(file);
   }
   files.add("package-lock.json");
   return [...files].sort();

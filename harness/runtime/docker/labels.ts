@@ -37,7 +37,7 @@ export function sessionLabels(identity: SessionIdentity, box?: string): Record<s
 
 /** Reads a session back from a resource's labels; undefined when they are not ours or are malformed. */
 export function identityFromLabels(labels: Record<string, string> | undefined): SessionIdentity | undefined {
-  if (!labels || labels[LABEL_STREAMCHAOS] !== "true") return undefined;
+  if (labels?.[LABEL_STREAMCHAOS] !== "true") return undefined;
   const session = labels[LABEL_SESSION];
   const pid = Number(labels[LABEL_PID]);
   const host = labels[LABEL_HOST];

@@ -1,0 +1,67 @@
+import { Wait } from "testcontainers";
+import { caddyEdge, classifyCaddyLine } from "../../../../proxies/caddy/caddy-edge.ts";
+import { patchCaddyJson } from "../../../../proxies/caddy/caddy-json.ts";
+import { configErrorAt, renderEdgeConfig } from "../../../../proxies/edge.ts";
+import type { StartedBox } from "../../../lane/runtime.ts";
+import { EDGE_PORT } from "../lane-runtime.ts";
+import { runOneShot } from "../one-shot.ts";
+import type { DockerEdge } from "./docker-edge.ts";
+
+const CADDYFILE = "/tmp/Caddyfile";
+const JSON_CONFIG = "/etc/streamchaos/caddy/caddy.json";
+
+/**
+ * Caddy as the local edge runs it: the Caddyfile adapted to JSON (inside a one-shot container of the
+ * same image, so the host needs no caddy) and patched (admin off, auto-HTTPS off, JSON logs on stderr
+ * with access logs), then `caddy run` on the JSON.
+ */
+export const caddyDockerEdge: DockerEdge = {
+  name: "caddy",
+  async start(lane, spec): Promise<StartedBox> {
+    const image = await lane.session.image("caddy");
+    const config = await renderEdgeConfig(
+      caddyEdge,
+      {
+        upstream: spec.upstream,
+        ...(spec.profile ? { profile: spec.profile } : {}),
+        ...(spec.configFile ? { configFile: spec.configFile } : {}),
+      },
+      { host: "0.0.0.0", port: EDGE_PORT },
+    );
+    const adapted = await runOneShot(lane.session, {
+      image: image.ref,
+      // The Caddyfile travels in the environment: no archive to build for a one-shot container.
+      entrypoint: [
+        "/bin/sh",
+        "-c",
+        `printf '%s' "$CADDYFILE" > ${CADDYFILE} && exec caddy adapt --config ${CADDYFILE} --adapter caddyfile --validate`,
+      ],
+      env: { CADDYFILE: config.text },
+    });
+    if (adapted.code !== 0) {
+      const output = adapted.stderr + adapted.stdout;
+      const message = /Error: (.*)$/m.exec(output)?.[1] ?? output.trim();
+      const at = new RegExp(`${CADDYFILE.replace(/\//g, "\\/")}:(\\d+)(?::\\s*)?`).exec(message);
+      const why = message
+        .replace(/^adapting config using caddyfile(?: adapter)?: /, "")
+        .replace(at?.[0] ?? "\u0000", "");
+      throw configErrorAt("caddy", config, why.trim(), at ? Number(at[1]) : undefined, output);
+    }
+    const json = patchCaddyJson(JSON.parse(adapted.stdout) as Record<string, unknown>, { host: "0.0.0.0" });
+    return lane.startContainer(
+      {
+        box: "edge",
+        name: `caddy:${config.label}`,
+        aliasBase: "edge",
+        image: image.ref,
+        entrypoint: ["caddy"],
+        command: ["run", "--config", JSON_CONFIG],
+        ports: [EDGE_PORT],
+        files: [{ content: JSON.stringify(json, null, 2), target: JSON_CONFIG }],
+        wait: Wait.forAll([Wait.forLogMessage(/serving initial configuration/), Wait.forListeningPorts()]),
+        classify: (line) => classifyCaddyLine(line).source,
+      },
+      EDGE_PORT,
+    );
+  },
+};
