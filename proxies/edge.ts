@@ -32,6 +32,8 @@ export interface EdgeStartOptions {
   configFile?: string;
   /** Listen host (default 127.0.0.1). */
   host?: string;
+  /** Listen port (default: a free one). A taken port is a UserError PORT_IN_USE. */
+  port?: number;
   /** Readiness deadline (default 15 s). */
   readyTimeoutMs?: number;
 }

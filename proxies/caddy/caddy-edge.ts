@@ -81,7 +81,7 @@ export function createCaddyEdge(options: CaddyEdgeOptions = {}): EdgeDefinition 
       const dir = teardown.use(await makeTempDir("caddy"));
       // Caddy keeps certificates, locks and autosave.json under HOME / XDG dirs: keep them private.
       const env = { ...baseEnv, HOME: dir.path, XDG_DATA_HOME: dir.path, XDG_CONFIG_HOME: dir.path };
-      const port = await reservePort(host);
+      const port = startOptions.port ?? (await reservePort(host));
       const config = await renderEdgeConfig(definition, startOptions, { host, port }, userConfigRules);
       const caddyfile = join(dir.path, "Caddyfile");
       await writeFile(caddyfile, config.text);

@@ -7,6 +7,8 @@
 /** Directives we own; the user's are removed (nginx rejects most of them as duplicates). */
 const OWNED = new Set([
   "daemon",
+  // Without a master there is no "start worker processes" line to wait for, and no group to stop.
+  "master_process",
   "pid",
   "user",
   "error_log",

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { pidAlive, waitForEdgeLog } from "../../harness/runtime/testing/edge-waits.ts";
@@ -140,7 +141,7 @@ describe.skipIf(!availability.ok)("nginx edge", () => {
       file,
       [
         "user www-data;",
-        "worker_processes auto;",
+        "worker_processes auto; master_process off;",
         "pid /run/nginx.pid;",
         "error_log /var/log/nginx/error.log warn;",
         "events { worker_connections 64; }",
@@ -208,6 +209,21 @@ describe.skipIf(!availability.ok)("nginx edge", () => {
 
     const absent = await caught(nginxEdge.start({ upstream, configFile: join(dir.path, "nope.conf") }));
     expect(absent.code).toBe("EDGE_CONFIG_NOT_FOUND");
+  });
+
+  it("refuses a port that something else holds, before starting nginx", async () => {
+    await using upstream = await startSseUpstream();
+    const squatter = createServer();
+    await new Promise<void>((r) => squatter.listen(0, "127.0.0.1", r));
+    const port = (squatter.address() as AddressInfo).port;
+    try {
+      const error = await caught(nginxEdge.start({ upstream, port }));
+      expect(error).toBeInstanceOf(UserError);
+      expect(error.code).toBe("PORT_IN_USE");
+      expect(error.message).toContain(`127.0.0.1:${port} is already in use`);
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
   });
 
   it("rejects an unknown profile, naming the known ones", async () => {

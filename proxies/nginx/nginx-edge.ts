@@ -80,7 +80,7 @@ export function createNginxEdge(options: NginxEdgeOptions = {}): EdgeDefinition 
       // nginx running as root hands its workers to `nobody`, which must be able to reach the temp dirs
       // it creates (owned by nobody) inside our 0700 dir; traverse-only is enough.
       await chmod(dir.path, 0o711);
-      const port = await reservePort(host);
+      const port = startOptions.port ?? (await reservePort(host));
       const config = await renderEdgeConfig(definition, startOptions, { host, port }, userConfigRules);
       const conf = join(dir.path, "nginx.conf");
       const text = rewriteNginxConf(config.text, {
