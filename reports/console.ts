@@ -137,7 +137,8 @@ export function createConsoleReporter(options: ReporterOptions): Reporter {
       const line = printable(
         `streamchaos: ${plural(plan.total, "result")} to run (${plural(plan.scenarios, "scenario")} on ${plan.backends.join(", ") || "no backend"} via ${plan.edges.join(", ") || "no edge"})`,
       );
-      stream.write(`${live ? truncate(line, cols() - 1, glyphs.ellipsis) : line}\n`);
+      const lines = live ? wordWrap(line, cols() - 1, 3, glyphs.ellipsis) : [line];
+      stream.write(`${lines.join("\n")}\n`);
     },
     onScenarioStart(scenario: ScenarioStart) {
       const where = `${scenario.backend}/${scenario.edge}${scenario.profile && scenario.profile !== "default" ? `:${scenario.profile}` : ""}`;

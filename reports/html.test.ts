@@ -88,6 +88,31 @@ describe("html reporter", () => {
     expect(out).toContain(`First 200 of ${MAX_DRAWN_EVENTS + 10} events; all are in results.json.`);
   });
 
+  it("does not let one stray early event squeeze the scenario into a sliver", () => {
+    const timeline = [
+      { t: T0 - 60_000, source: "backend", kind: "log", detail: "left over" },
+      { t: T0 + 10, source: "probe", kind: "request", detail: "POST" },
+    ];
+    const out = renderHtml(run([passing("stray", { timeline, durationMs: 1000 })]));
+    expect(out).toContain("<title>(earlier than the axis) -60.0s backend log: left over</title>");
+    const ticks = [...out.matchAll(/class="tick"[^>]*>([^<]+)</g)].map((m) => m[1]);
+    expect(ticks[0]).toBe("-200ms");
+    expect(ticks.at(-1)).toBe("1000ms");
+  });
+
+  it("nudges marks of the same instant apart so each can be hovered", () => {
+    const timeline = ["request", "fault", "headers", "log"].map((kind) => ({
+      t: T0 + 5,
+      source: "fake",
+      kind,
+      detail: kind,
+    }));
+    const out = renderHtml(run([passing("same", { timeline })]));
+    const ys = [...out.matchAll(/<circle cx="[\d.]+" cy="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(ys).toHaveLength(3);
+    expect(new Set(ys).size).toBe(3);
+  });
+
   it("adds the changes since the last run", () => {
     const previous = run([passing("a"), failing("b")]);
     const out = renderHtml(run([failing("a"), passing("b")]), { previous });

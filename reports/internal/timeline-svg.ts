@@ -64,9 +64,12 @@ export function renderTimelineSvg(result: ScenarioResult): string {
   if (lanes.includes(EVIDENCE_LANE)) lanes.push(...lanes.splice(lanes.indexOf(EVIDENCE_LANE), 1));
 
   const rels = marks.map((m) => m.rel).filter(Number.isFinite);
-  const min = Math.min(0, ...rels);
-  const max = Math.max(result.durationMs, ...rels, min + 1);
-  const x = (rel: number) => LEFT + ((rel - min) / (max - min)) * PLOT;
+  const span = Math.max(result.durationMs, ...rels, 1);
+  // A stray event long before the start (a log line left from the lane's previous scenario) would
+  // squeeze this scenario into a sliver; such events sit on the left edge, their title says so.
+  const min = Math.max(-Math.max(50, span * 0.25), Math.min(0, ...rels));
+  const max = Math.max(span, min + 1);
+  const x = (rel: number) => LEFT + ((Math.max(rel, min) - min) / (max - min)) * PLOT;
   const height = TOP + lanes.length * LANE_H + AXIS_H;
   const widthPx = LEFT + PLOT + RIGHT;
   const laneY = (lane: string) => TOP + lanes.indexOf(lane) * LANE_H;
@@ -94,10 +97,20 @@ export function renderTimelineSvg(result: ScenarioResult): string {
     const zx = x(0).toFixed(1);
     out.push(`<line class="zero" x1="${zx}" y1="${TOP}" x2="${zx}" y2="${axisY}"/>`);
   }
+  // Marks closer than a dot's width (request, fault and headers in the same millisecond) are
+  // nudged up and down so each one can still be hovered.
+  const lastDot = new Map<string, { at: number; n: number }>();
+  const NUDGE = [0, -6, 6, -3, 3];
   for (const mark of marks) {
     if (!Number.isFinite(mark.rel)) continue;
-    const mx = x(mark.rel).toFixed(1);
+    const px = x(mark.rel);
+    const mx = px.toFixed(1);
     const y = laneY(mark.lane);
+    const prev = lastDot.get(mark.lane);
+    const n = prev && Math.abs(px - prev.at) < 8 ? prev.n + 1 : 0;
+    if (mark.kind !== "chunk" && mark.kind !== "event") lastDot.set(mark.lane, { at: px, n });
+    const dy = mark.kind === "chunk" || mark.kind === "event" ? 0 : (NUDGE[n % NUDGE.length] ?? 0);
+    if (mark.rel < min) mark.title = `(earlier than the axis) ${mark.title}`;
     const cls = KIND_CLASS[mark.kind] ?? (mark.kind.startsWith("evidence") ? `k-${mark.kind}` : "k-other");
     const title = `<title>${esc(mark.title)}</title>`;
     if (mark.kind === "fault") {
@@ -109,7 +122,7 @@ export function renderTimelineSvg(result: ScenarioResult): string {
         `<g class="${cls}">${title}<rect x="${(Number(mx) - 1).toFixed(1)}" y="${y + 6}" width="2.5" height="${LANE_H - 12}"/></g>`,
       );
     } else {
-      out.push(`<g class="${cls}">${title}<circle cx="${mx}" cy="${y + LANE_H / 2}" r="5"/></g>`);
+      out.push(`<g class="${cls}">${title}<circle cx="${mx}" cy="${y + LANE_H / 2 + dy}" r="5"/></g>`);
     }
   }
   out.push("</svg>");
