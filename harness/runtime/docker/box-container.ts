@@ -173,6 +173,8 @@ async function logTail(container: Dockerode.Container, lines: number): Promise<s
  * 2 = stderr, three zero bytes, payload size big-endian) then the payload.
  */
 export function demuxStreams(buffer: Buffer): { stdout: string; stderr: string } {
+  // Not multiplexed (a TTY container): all of it is stdout.
+  if (!isMultiplexed(buffer)) return { stdout: buffer.toString("utf8"), stderr: "" };
   const parts: Record<"stdout" | "stderr", Buffer[]> = { stdout: [], stderr: [] };
   let offset = 0;
   while (offset + 8 <= buffer.length) {
@@ -182,8 +184,6 @@ export function demuxStreams(buffer: Buffer): { stdout: string; stderr: string }
     (kind === 2 ? parts.stderr : parts.stdout).push(payload);
     offset += 8 + size;
   }
-  // Not multiplexed (a TTY container): all of it is stdout.
-  if (offset === 0 && buffer.length > 0) return { stdout: buffer.toString("utf8"), stderr: "" };
   return {
     stdout: Buffer.concat(parts.stdout).toString("utf8"),
     stderr: Buffer.concat(parts.stderr).toString("utf8"),
@@ -193,14 +193,20 @@ export function demuxStreams(buffer: Buffer): { stdout: string; stderr: string }
 /** Every line of a multiplexed log buffer, stdout and stderr interleaved as they were framed. */
 export function demuxBuffer(buffer: Buffer): string[] {
   const out: string[] = [];
-  let offset = 0;
   let text = "";
-  while (offset + 8 <= buffer.length) {
-    const size = buffer.readUInt32BE(offset + 4);
-    text += buffer.subarray(offset + 8, offset + 8 + size).toString("utf8");
-    offset += 8 + size;
+  if (!isMultiplexed(buffer)) text = buffer.toString("utf8");
+  else {
+    for (let offset = 0; offset + 8 <= buffer.length; ) {
+      const size = buffer.readUInt32BE(offset + 4);
+      text += buffer.subarray(offset + 8, offset + 8 + size).toString("utf8");
+      offset += 8 + size;
+    }
   }
-  if (offset === 0) text = buffer.toString("utf8");
   for (const line of text.split("\n")) if (line.trim()) out.push(line.replace(/\r$/, ""));
   return out;
+}
+
+/** A multiplexed stream starts with a frame header: stream 0-2, then three zero bytes. */
+function isMultiplexed(buffer: Buffer): boolean {
+  return buffer.length >= 8 && buffer[0]! <= 2 && buffer[1] === 0 && buffer[2] === 0 && buffer[3] === 0;
 }

@@ -263,11 +263,7 @@ export class DockerLaneRuntime implements Runtime {
 
   /** Replaces every known internal `host:port` in `value` with how the host reaches it. */
   toHostAddresses(value: string): string {
-    let out = value;
-    // Longest first, so `toxiproxy:10001` is not cut by a shorter `toxiproxy:1000` (never produced, but cheap to rule out).
-    const pairs = [...this.#externalOf].sort(([a], [b]) => b.length - a.length);
-    for (const [internal, external] of pairs) out = out.split(internal).join(external);
-    return out;
+    return rewriteAddresses(value, this.#externalOf);
   }
 
   async startEdge(spec: EdgeSpec): Promise<StartedBox> {
@@ -317,4 +313,15 @@ export class DockerLaneRuntime implements Runtime {
     this.#network = undefined;
     if (network) await (await network).stop().catch(() => {});
   }
+}
+
+/**
+ * Replaces each `internal` host:port in `value` with its `external` counterpart. Only whole
+ * addresses are replaced: `toxiproxy:10001` must not match inside `toxiproxy:100010` or `xtoxiproxy:10001`.
+ */
+export function rewriteAddresses(value: string, map: ReadonlyMap<string, string>): string {
+  if (map.size === 0) return value;
+  const escaped = [...map.keys()].sort((a, b) => b.length - a.length).map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const pattern = new RegExp(`(?<![\\w.-])(?:${escaped.join("|")})(?!\\d)`, "g");
+  return value.replace(pattern, (found) => map.get(found) ?? found);
 }

@@ -1,11 +1,17 @@
 import { Wait } from "testcontainers";
 import { caddyEdge, classifyCaddyLine } from "../../../../proxies/caddy/caddy-edge.ts";
 import { patchCaddyJson } from "../../../../proxies/caddy/caddy-json.ts";
-import { configErrorAt, renderEdgeConfig } from "../../../../proxies/edge.ts";
+import { configErrorAt, renderEdgeConfig, type UserConfigRules } from "../../../../proxies/edge.ts";
 import type { StartedBox } from "../../../lane/runtime.ts";
 import { EDGE_PORT } from "../lane-runtime.ts";
 import { runOneShot } from "../one-shot.ts";
 import type { DockerEdge } from "./docker-edge.ts";
+
+// The local edge's rules are private to proxies/caddy; inside a container the edge listens on
+// every interface of its own namespace, so a bare `{{port}}` needs no narrowing to loopback here.
+const userConfigRules: UserConfigRules = {
+  placeholderExample: "`http://:{{port}} {` and `reverse_proxy {{upstream}}`",
+};
 
 const CADDYFILE = "/tmp/Caddyfile";
 const JSON_CONFIG = "/etc/streamchaos/caddy/caddy.json";
@@ -27,6 +33,7 @@ export const caddyDockerEdge: DockerEdge = {
         ...(spec.configFile ? { configFile: spec.configFile } : {}),
       },
       { host: "0.0.0.0", port: EDGE_PORT },
+      userConfigRules,
     );
     const adapted = await runOneShot(lane.session, {
       image: image.ref,

@@ -1,11 +1,17 @@
 import { Wait } from "testcontainers";
 import { isUserError, StreamchaosError, UserError } from "../../../../lib/errors.ts";
-import { configErrorAt, renderEdgeConfig } from "../../../../proxies/edge.ts";
+import { configErrorAt, renderEdgeConfig, type UserConfigRules } from "../../../../proxies/edge.ts";
 import { rewriteNginxConf } from "../../../../proxies/nginx/nginx-conf.ts";
 import { nginxEdge } from "../../../../proxies/nginx/nginx-edge.ts";
 import type { StartedBox } from "../../../lane/runtime.ts";
 import { EDGE_PORT } from "../lane-runtime.ts";
 import type { DockerEdge } from "./docker-edge.ts";
+
+// The local edge's rules are private to proxies/nginx; inside a container the edge listens on
+// every interface of its own namespace, so a bare `{{port}}` needs no narrowing to loopback here.
+const userConfigRules: UserConfigRules = {
+  placeholderExample: "`listen {{port}};` and `proxy_pass http://{{upstream}};`",
+};
 
 /** Paths baked into docker/nginx.Dockerfile (its ENTRYPOINT reads the config from CONF). */
 const DIR = "/var/lib/streamchaos/nginx";
@@ -23,6 +29,7 @@ export const nginxDockerEdge: DockerEdge = {
         ...(spec.configFile ? { configFile: spec.configFile } : {}),
       },
       { host: "0.0.0.0", port: EDGE_PORT },
+      userConfigRules,
     );
     if (config.userFile && /^\s*include\s+(?!\/)/m.test(config.text)) {
       throw new UserError("EDGE_CONFIG_UNSUPPORTED", {
