@@ -58,18 +58,17 @@ export async function startProcess(options: ProcessOptions): Promise<StartedProc
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  await spawned(child, options);
-  const pid = child.pid!;
-
   const outputDone = Promise.all([log.attach(child.stdout!, "stdout"), log.attach(child.stderr!, "stderr")]);
   let exit: ProcessExit | undefined;
   const exited = new Promise<ProcessExit>((resolve) => {
     child.once("exit", (code, signal) => {
       exit = { code, signal, t: now() };
       // A grandchild may keep the pipes open after the leader died; don't wait on it for long.
-      void Promise.race([outputDone, delay(250)]).then(() => resolve(exit!));
+      void settleWithin(outputDone, 250).then(() => resolve(exit!));
     });
   });
+  await spawned(child, options);
+  const pid = child.pid!;
 
   let stopping: Promise<ProcessExit> | undefined;
   const stop = (): Promise<ProcessExit> => {
@@ -106,7 +105,7 @@ export async function startProcess(options: ProcessOptions): Promise<StartedProc
     await waitReady(options, log, exited);
   } catch (error) {
     await handle[Symbol.asyncDispose]();
-    await Promise.race([outputDone, delay(250)]);
+    await settleWithin(outputDone, 250);
     throw explainStartFailure(options, log, exit, error, tailLines);
   }
   readyAt = now();
@@ -204,14 +203,29 @@ async function stopGroup(
 ): Promise<ProcessExit> {
   if (!hasExited()) {
     signalGroup(pid, options.stopSignal ?? "SIGTERM");
-    const timeout = options.stopTimeoutMs ?? 5_000;
-    const timedOut = await Promise.race([exited.then(() => false), delay(timeout).then(() => true)]);
-    if (timedOut) signalGroup(pid, "SIGKILL");
+    const exitedInTime = await settleWithin(exited, options.stopTimeoutMs ?? 5_000);
+    if (!exitedInTime) signalGroup(pid, "SIGKILL");
   }
   const result = await exited;
   // The leader is gone; anything it forked that ignored the stop signal is still in the group.
   signalGroup(pid, "SIGKILL");
   return result;
+}
+
+/** True if `promise` settled within `ms`; the timer is cleared either way so it never holds the process open. */
+async function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      delay(ms, timer.signal).then(() => false),
+    ]);
+  } finally {
+    timer.abort();
+  }
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
