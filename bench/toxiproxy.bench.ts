@@ -100,7 +100,7 @@ async function createProxy(api: string, name: string, upstreamPort: number, toxi
 async function startChildServer(): Promise<{ url: string; child: ChildProcess }> {
   const cli = fileURLToPath(new URL("../bin/streamchaos.mjs", import.meta.url));
   const child = spawn(process.execPath, [cli, "toxiproxy", "--port", "0"], {
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "pipe", "ignore"],
   });
   let out = "";
   for await (const chunk of child.stdout!) {
@@ -147,7 +147,7 @@ try {
 }
 {
   await using server = await startToxiproxyServer({ port: 0 });
-  rows.push(await measure("embedded, in this process", server.url, sinkPort, echoPort));
+  rows.push(await measure("embedded, in this process (1 thread)", server.url, sinkPort, echoPort));
 }
 sink.close();
 echo.close();

@@ -16,10 +16,9 @@ export class ProxiedConnection {
   ) {
     this.#client = client;
     this.#upstream = upstream;
-    const noop = () => {};
     this.#links = [
-      new ToxicLink("upstream", client, upstream, toxics.chain("upstream"), noop),
-      new ToxicLink("downstream", upstream, client, toxics.chain("downstream"), noop),
+      new ToxicLink("upstream", client, upstream, toxics.chain("upstream")),
+      new ToxicLink("downstream", upstream, client, toxics.chain("downstream")),
     ];
     for (const link of this.#links) toxics.attach(link);
     let open = 2;

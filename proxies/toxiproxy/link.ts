@@ -31,7 +31,6 @@ export class ToxicLink {
   readonly direction: Direction;
   readonly #source: Socket;
   readonly #dest: Socket;
-  readonly #onFinished: () => void;
   #mode: "direct" | "pipeline" = "direct";
   #slots: Slot[] = [];
   /** The last channel, read by the writer. */
@@ -40,17 +39,10 @@ export class ToxicLink {
   #sourceEnded = false;
   #finished = false;
 
-  constructor(
-    direction: Direction,
-    source: Socket,
-    dest: Socket,
-    chain: readonly ChainEntry[],
-    onFinished: () => void,
-  ) {
+  constructor(direction: Direction, source: Socket, dest: Socket, chain: readonly ChainEntry[]) {
     this.direction = direction;
     this.#source = source;
     this.#dest = dest;
-    this.#onFinished = onFinished;
     let output = this.#sink;
     for (let i = chain.length - 1; i >= 0; i--) {
       const slot = this.#newSlot(chain[i]!, output);
@@ -212,7 +204,6 @@ export class ToxicLink {
       if (this.#dest.writableEnded) this.#dest.destroy();
       else this.#dest.end(() => this.#dest.destroy());
     }
-    this.#onFinished();
   }
 }
 

@@ -1,5 +1,4 @@
 import {
-  ApiError,
   ErrBadRequestBody,
   ErrMissingField,
   ErrProxyAlreadyExists,
@@ -134,5 +133,3 @@ export function decodeProxyConfig(value: GoJson, base: ProxyConfig, goStruct: st
   }
   return config;
 }
-
-export { ApiError };

@@ -1,5 +1,4 @@
 import {
-  ApiError,
   ErrBadRequestBody,
   ErrInvalidStream,
   ErrInvalidToxicType,
@@ -246,5 +245,3 @@ export function decodeOrThrow(
     throw error;
   }
 }
-
-export { ApiError };
