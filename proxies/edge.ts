@@ -4,6 +4,7 @@ import type { LogLine } from "../harness/runtime/log-lines.ts";
 import type { StartedProcess } from "../harness/runtime/started-process.ts";
 import { renderTemplate } from "../harness/runtime/template.ts";
 import { StreamchaosError, UserError } from "../lib/errors.ts";
+import { trackLive } from "../lib/lifecycle.ts";
 import { hostPort } from "../lib/net.ts";
 
 /**
@@ -182,7 +183,9 @@ export function edgeFromProcess(args: {
   collect: () => EdgeLogLine[];
   dispose: () => Promise<void>;
 }): StartedEdge {
-  return {
+  // Tracked as a whole (not only its process) so Ctrl-C also removes the temp dir.
+  let untrack = () => {};
+  const edge: StartedEdge = {
     name: args.name,
     profile: args.profile,
     url: `http://${hostPort(args.host, args.port)}`,
@@ -193,8 +196,16 @@ export function edgeFromProcess(args: {
     alive: () => args.process.alive(),
     pid: args.process.pid,
     configPath: args.configPath,
-    [Symbol.asyncDispose]: args.dispose,
+    async [Symbol.asyncDispose]() {
+      try {
+        await args.dispose();
+      } finally {
+        untrack();
+      }
+    },
   };
+  untrack = trackLive(edge);
+  return edge;
 }
 
 /** Turns runtime log lines into edge log lines of one source. */

@@ -7,6 +7,7 @@ import { pidAlive, waitForEdgeLog } from "../../harness/runtime/testing/edge-wai
 import { rawGet } from "../../harness/runtime/testing/raw-get.ts";
 import { startSseUpstream } from "../../harness/runtime/testing/sse-upstream.ts";
 import { StreamchaosError, UserError } from "../../lib/errors.ts";
+import { disposeAllLive } from "../../lib/lifecycle.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
 import { createNginxEdge, nginxEdge } from "./nginx-edge.ts";
 
@@ -248,6 +249,17 @@ describe.skipIf(!availability.ok)("nginx edge", () => {
     expect(edge.alive()).toBe(false);
     expect(pidAlive(edge.pid!)).toBe(false);
     for (const worker of workers) expect(pidAlive(worker)).toBe(false);
+    expect(existsSync(edge.configPath!)).toBe(false);
+  });
+});
+
+describe.skipIf(!availability.ok)("nginx edge on Ctrl-C", () => {
+  it("is disposed by the live registry: process group and temp dir gone", async () => {
+    await using upstream = await startSseUpstream();
+    const edge = await nginxEdge.start({ upstream });
+    await disposeAllLive();
+    expect(edge.alive()).toBe(false);
+    expect(pidAlive(edge.pid!)).toBe(false);
     expect(existsSync(edge.configPath!)).toBe(false);
   });
 });
