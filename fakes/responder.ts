@@ -217,7 +217,7 @@ export class Responder implements StreamControl {
     for (const step of [...(at.get(END) ?? []), ...byteSteps]) {
       if ((await this.#fire(step)) === "done") return;
     }
-    await this.end();
+    await this.#end(this.#in.entry.faults.length > 0 ? "fault" : "complete");
   }
 
   async #fire(step: ResolvedStep): Promise<FireResult> {
@@ -314,11 +314,12 @@ export class Responder implements StreamControl {
     return new Promise((resolve) => this.#flushWaiters.push(resolve));
   }
 
-  #ended(): void {
+  /** Every ending a fault step causes is a "fault"; only the script's own end can be "complete". */
+  #ended(outcome: "complete" | "fault" = "fault"): void {
     this.#finished = true;
     const entry = this.#in.entry;
     entry.t.responseEnded = now();
-    entry.outcome = entry.faults.length > 0 ? "fault" : "complete";
+    entry.outcome = outcome;
     this.#in.journal.changed();
   }
 
@@ -354,11 +355,15 @@ export class Responder implements StreamControl {
   }
 
   end(): Promise<void> {
+    return this.#end("fault");
+  }
+
+  #end(outcome: "complete" | "fault"): Promise<void> {
     const res = this.#in.res;
     if (this.#finished || this.signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       res.end(() => {
-        this.#ended();
+        this.#ended(outcome);
         resolve();
       });
       res.once("close", () => resolve());
@@ -374,8 +379,9 @@ export class Responder implements StreamControl {
     this.#in.socket.destroySoon();
   }
 
-  async rst(): Promise<void> {
+  async rst(settleMs = 0): Promise<void> {
     await this.#flush();
+    if (settleMs > 0 && this.#bytes > 0 && !(await this.sleep(settleMs))) return;
     if (this.signal.aborted || this.#finished) return;
     this.#in.markSelfClosed();
     this.#ended();

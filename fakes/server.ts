@@ -179,6 +179,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
         // A bare close after the response is the server's own idle timeout, not the client.
         if (how !== "abort" || duringResponse) {
           entry.clientClose = { t: now(), how, duringResponse };
+          if (duringResponse) entry.outcome = "client-closed";
           this.log.changed();
         }
       }

@@ -42,8 +42,12 @@ export interface StreamControl {
   end(): Promise<void>;
   /** Flushes what was written, then closes the socket with a FIN: no terminating chunk. */
   fin(): Promise<void>;
-  /** Flushes what was written, then resets the connection (TCP RST). */
-  rst(): Promise<void>;
+  /**
+   * Flushes what was written, waits `settleMs` for the peer to read it, then resets the connection
+   * (TCP RST). Linux reports a RST that lands behind unread data as a plain EOF, so without the
+   * settle time the peer would see a FIN-like end instead of ECONNRESET.
+   */
+  rst(settleMs?: number): Promise<void>;
   /** Sleeps; resolves false if the client left or the server closed first. */
   sleep(ms: number): Promise<boolean>;
 }

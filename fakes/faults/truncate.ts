@@ -20,13 +20,13 @@ export const fin = defineFault({
 
 export const rst = defineFault({
   name: "rst",
-  summary: "reset the connection (TCP RST) mid-body",
-  params: z.strictObject({}),
+  summary: "reset the connection (TCP RST) mid-body, `settleMs` after the last write (so the peer read it)",
+  params: z.strictObject({ settleMs: z.number().int().nonnegative().default(25) }),
   defaultPhase: "mid-stream",
   phases: STREAM_PHASES,
   positional: true,
-  async fire(_params, control) {
-    await control.rst();
+  async fire(params, control) {
+    await control.rst(params.settleMs ?? 25);
     return "done";
   },
 });
