@@ -90,3 +90,17 @@ describe("startToxiproxyServer", () => {
     });
   });
 });
+
+describe("API robustness", () => {
+  it("survives a client that resets in the middle of sending a body", async () => {
+    const { connect } = await import("node:net");
+    await using server = await startToxiproxyServer({ port: 0 });
+    const socket = connect({ host: "127.0.0.1", port: server.port });
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write('POST /proxies HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"name":');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.resetAndDestroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await api(server.url, "GET", "/version")).status).toBe(200);
+  });
+});

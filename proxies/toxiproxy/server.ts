@@ -34,7 +34,10 @@ export async function startToxiproxyServer(
   const requestedPort = options.port ?? 8474;
   const proxies = new ProxyCollection();
   const server = createServer({ keepAlive: true }, (request, response) => {
-    void handle(proxies, request, response);
+    handle(proxies, request, response).catch(() => {
+      // The client went away mid-request (reset while sending its body): nothing left to answer.
+      response.destroy();
+    });
   });
   try {
     await new Promise<void>((resolve, reject) => {
