@@ -108,12 +108,6 @@ function zodIssues(error: z.ZodError, prefix = ""): ScriptIssue[] {
         message: `unknown key ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; remove it (check the spelling)`,
       };
     }
-    if (issue.code === "invalid_union" && issue.path.at(-1) === "at") {
-      return {
-        field: fieldName(issue.path, prefix),
-        message: `must be {"phase": one of ${PHASES.join("|")}}, {"event": n} or {"byte": n}`,
-      };
-    }
     return { field: fieldName(issue.path, prefix), message: issue.message };
   });
 }
@@ -139,8 +133,12 @@ function checkStep(step: Record<string, unknown>, index: number): ScriptIssue[] 
   const { fault: _fault, at, ...params } = step;
   if (at !== undefined) {
     const placement = placementSchema.safeParse(at);
-    if (!placement.success) issues.push(...zodIssues(placement.error, `${where}.at`));
-    else {
+    if (!placement.success) {
+      issues.push({
+        field: `${where}.at`,
+        message: `must be {"phase": one of ${PHASES.join("|")}}, {"event": n} or {"byte": n} (whole numbers ≥ 0)`,
+      });
+    } else {
       const allowed = [
         ...definition.phases.map((p) => `{"phase":"${describePhase(p)}"}`),
         ...(definition.positional ? ['{"event":n}', '{"byte":n}'] : []),
