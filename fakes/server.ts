@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { now } from "../lib/clock.ts";
-import { StreamchaosError } from "../lib/errors.ts";
+import { StreamchaosError, UserError } from "../lib/errors.ts";
 import { trackLive } from "../lib/lifecycle.ts";
 import { hostPort, LOOPBACK } from "../lib/net.ts";
 import { ADMIN_PREFIX, type AdminTarget, handleAdmin } from "./admin.ts";
@@ -337,8 +337,9 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   } catch (error) {
     await fake[Symbol.asyncDispose]();
     const code = (error as NodeJS.ErrnoException).code;
-    throw new StreamchaosError("FAKE_LISTEN_FAILED", {
-      what: "The fake provider could not listen",
+    // A port in use is the caller's to fix (CLI exit 2).
+    throw new UserError("FAKE_LISTEN_FAILED", {
+      what: `The fake provider could not listen on ${options.host ?? LOOPBACK} (port ${options.port ?? 0}, admin port ${options.adminPort ?? 0})`,
       why: `${code ?? ""} ${error instanceof Error ? error.message : String(error)}`.trim(),
       fix: "Pick another --port / --admin-port, or 0 to let the system choose.",
       cause: error,

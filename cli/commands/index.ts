@@ -9,4 +9,5 @@ export const commands: Record<string, () => Promise<CliCommand>> = {
   demo: async () => (await import("./demo.ts")).default,
   list: async () => (await import("./list.ts")).default,
   toxiproxy: async () => (await import("./toxiproxy.ts")).default,
+  fake: async () => (await import("./fake.ts")).default,
 };

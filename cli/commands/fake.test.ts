@@ -1,0 +1,110 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { rawRequest } from "../../fakes/testing/raw-http.ts";
+import { makeTempDir } from "../../lib/tempdir.ts";
+import { main } from "../main.ts";
+
+function capture() {
+  const stream = new PassThrough();
+  let text = "";
+  stream.on("data", (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  return { stream, text: () => text };
+}
+
+async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs}ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function runFake(args: string[]) {
+  const stdout = capture();
+  const stderr = capture();
+  const code = await main(["fake", ...args], {
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    stopSignal: new AbortController().signal,
+  });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+describe("streamchaos fake", () => {
+  it("prints the base URLs and admin URL, serves the script, and stops on the signal", async () => {
+    await using dir = await makeTempDir("fake-cli");
+    const file = join(dir.path, "script.json");
+    await writeFile(file, JSON.stringify({ content: { text: "from the file" } }));
+    const stdout = capture();
+    const stop = new AbortController();
+    const exit = main(["fake", "--provider", "anthropic", "--port", "0", "--script", file], {
+      stdout: stdout.stream,
+      stderr: capture().stream,
+      stopSignal: stop.signal,
+    });
+    await until(() => stdout.text().includes("Ctrl-C"));
+    const url = /listening on (http:\/\/\S+)/.exec(stdout.text())![1]!;
+    const admin = /admin API always on (http:\/\/\S+)\/__streamchaos\//.exec(stdout.text())![1]!;
+    expect(stdout.text()).toContain(`anthropic         base URL ${url}`);
+    expect(stdout.text()).not.toContain("openrouter");
+    const r = await rawRequest(url, { path: "/v1/messages", body: { stream: true } });
+    expect(r.body.toString()).toContain('"text":" file"');
+    expect((await fetch(`${admin}/__streamchaos/health`)).status).toBe(200);
+    stop.abort();
+    expect(await exit).toBe(0);
+    expect(stdout.text()).toContain("fake: stopped");
+    await expect(fetch(`${admin}/__streamchaos/health`)).rejects.toThrow();
+  });
+
+  it("--provider all (default) lists every provider's base URL", async () => {
+    const stdout = capture();
+    const stop = new AbortController();
+    const exit = main(["fake"], { stdout: stdout.stream, stderr: capture().stream, stopSignal: stop.signal });
+    await until(() => stdout.text().includes("Ctrl-C"));
+    for (const p of ["openai", "openai-responses", "anthropic", "gemini", "openrouter", "ollama"]) {
+      expect(stdout.text()).toMatch(new RegExp(`  ${p} +base URL http://127\\.0\\.0\\.1:\\d+`));
+    }
+    expect(stdout.text()).toMatch(/openrouter +base URL http:\/\/127\.0\.0\.1:\d+\/api\/v1/);
+    stop.abort();
+    expect(await exit).toBe(0);
+  });
+
+  it("exits 2 on an unknown provider, naming the allowed ones", async () => {
+    const r = await runFake(["--provider", "bard"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error[FAKE_UNKNOWN_PROVIDER]: Unknown provider "bard"');
+    expect(r.stderr).toContain("openai, openai-responses, anthropic, gemini, openrouter, ollama");
+  });
+
+  it("exits 2 on an invalid script file, naming the bad field", async () => {
+    await using dir = await makeTempDir("fake-cli");
+    const file = join(dir.path, "bad.json");
+    await writeFile(file, JSON.stringify({ faults: [{ fault: "http-error", status: "500" }] }));
+    const r = await runFake(["--script", file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error[FAKE_INVALID_SCRIPT]: Invalid script file ${file}`);
+    expect(r.stderr).toMatch(/why: faults\[0\]\.status: .*expected number/);
+  });
+
+  it("exits 2 on a script file that is not JSON or does not exist", async () => {
+    await using dir = await makeTempDir("fake-cli");
+    const file = join(dir.path, "broken.json");
+    await writeFile(file, "{ not json");
+    const broken = await runFake(["--script", file]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain("is not JSON");
+    const missing = await runFake(["--script", join(dir.path, "nope.json")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("error[FAKE_SCRIPT_UNREADABLE]");
+  });
+
+  it("exits 2 on a bad port", async () => {
+    const r = await runFake(["--port", "70000"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Invalid --port "70000"');
+  });
+});

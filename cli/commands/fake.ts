@@ -1,0 +1,90 @@
+import { readFile } from "node:fs/promises";
+import { type ProviderName, providerNames, startFakeProvider, validateScript } from "../../fakes/index.ts";
+import { UserError } from "../../lib/errors.ts";
+import { parseCommandArgs, parseIntegerFlag } from "../args.ts";
+import type { CliCommand } from "../command.ts";
+
+const USAGE =
+  "streamchaos fake [--provider all|" +
+  providerNames.join("|") +
+  "] [--port 0] [--host 127.0.0.1] [--admin-port 0] [--script file.json]";
+
+async function loadScript(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new UserError("FAKE_SCRIPT_UNREADABLE", {
+      what: `Cannot read the script file ${path}`,
+      why: (error as NodeJS.ErrnoException).code ?? String(error),
+      fix: "Pass the path of a JSON script with --script.",
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UserError("FAKE_INVALID_SCRIPT", {
+      what: `The script file ${path} is not JSON`,
+      why: error instanceof Error ? error.message : String(error),
+      fix: "Scripts are plain JSON objects; see fakes/script.ts for the format.",
+    });
+  }
+}
+
+const command: CliCommand = {
+  name: "fake",
+  summary: "Run the fake LLM providers (OpenAI, Anthropic, Gemini, OpenRouter, Ollama) until stopped",
+  usage: USAGE,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(
+      argv,
+      {
+        provider: { type: "string" },
+        port: { type: "string" },
+        host: { type: "string" },
+        "admin-port": { type: "string" },
+        script: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      USAGE,
+    );
+    if (values.help) {
+      io.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const provider = values.provider ?? "all";
+    if (provider !== "all" && !(providerNames as string[]).includes(provider)) {
+      throw new UserError("FAKE_UNKNOWN_PROVIDER", {
+        what: `Unknown provider "${provider}"`,
+        fix: `Use --provider all or one of: ${providerNames.join(", ")}.`,
+      });
+    }
+    const port = parseIntegerFlag("port", values.port, 0);
+    const adminPort = parseIntegerFlag("admin-port", values["admin-port"], 0);
+    const script =
+      values.script === undefined
+        ? {}
+        : validateScript(await loadScript(values.script), `script file ${values.script}`);
+    await using fake = await startFakeProvider({ host: values.host ?? "127.0.0.1", port, adminPort, script });
+    // One server speaks every route; --provider only narrows what is printed.
+    const shown: ProviderName[] = provider === "all" ? providerNames : [provider as ProviderName];
+    io.stdout.write(
+      [
+        `fake: listening on ${fake.url} (admin API always on ${fake.adminUrl}/__streamchaos/)`,
+        ...shown.map((p) => `  ${p.padEnd(17)} base URL ${fake.baseUrl(p)}`),
+        `  script: ${values.script ?? "(default clean stream)"}; change it with PUT ${fake.adminUrl}/__streamchaos/script`,
+        "  Ctrl-C stops it.",
+        "",
+      ].join("\n"),
+    );
+    if (!io.stopSignal.aborted) {
+      await new Promise<void>((resolve) =>
+        io.stopSignal.addEventListener("abort", () => resolve(), { once: true }),
+      );
+    }
+    io.stdout.write("fake: stopped\n");
+    return 0;
+  },
+};
+
+export default command;
