@@ -26,7 +26,10 @@ export interface BackendConfig {
   keepaliveMs?: number;
   /** The backend's own bound on a silent provider (timeout checks allow this + 2 s). */
   upstreamTimeoutMs?: number;
-  /** Scenario ids (globs) this backend is known to fail: they count as expected, not as regressions. */
+  /**
+   * Scenario ids (globs) this backend is known to fail, as `id` (every edge) or `id@edge` (that edge
+   * only): they are reported as expected failures and do not fail the run.
+   */
   expectFailures?: string[];
   /** Docker runtime: image to run instead of the command. */
   image?: string;

@@ -60,7 +60,16 @@ export function hardenedBackends(options: { python: boolean }): BackendConfig[] 
     nodeBackend("node-openai", "openai", "openai-relay"),
     nodeBackend("node-anthropic", "anthropic", "anthropic-relay"),
     nodeBackend("node-gemini-events", "gemini", "sse-status-delta-done"),
-    ...(options.python ? [fastapiBackend("fastapi-hardened", "hardened")] : []),
+    ...(options.python
+      ? [
+          {
+            ...fastapiBackend("fastapi-hardened", "hardened"),
+            // A text/plain stream has no keepalive form: a provider stall longer than nginx's read
+            // timeout cuts it whatever the backend does. The fix is the proxy's timeout, not the code.
+            expectFailures: ["edge-stall-beyond-proxy-timeout@nginx"],
+          },
+        ]
+      : []),
   ];
 }
 

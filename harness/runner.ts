@@ -78,8 +78,13 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
         }
         const scenario = group.queue.shift();
         if (!scenario) continue;
+        for (const reporter of reporters) {
+          reporter.onScenarioStart?.({ id: scenario.id, title: scenario.title, backend: group.backend.name, edge: group.edge.edge, ...(group.profile ? { profile: group.profile } : {}), lane: laneIndex });
+        }
         const result = await lane!.runScenario(scenario);
-        if (group.backend.expectFailures && matchesPattern(scenario.id, group.backend.expectFailures)) result.expected = "fail";
+        // "id" expects a failure on every edge, "id@edge" on that edge only.
+        const expect = group.backend.expectFailures ?? [];
+        if (matchesPattern(scenario.id, expect) || matchesPattern(`${scenario.id}@${group.edge.edge}`, expect)) result.expected = "fail";
         record(result);
       }
     } catch (error) {

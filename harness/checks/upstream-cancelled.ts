@@ -13,7 +13,14 @@ export default defineCheck({
     const exchange = exchangeAt(context, options);
     if (!exchange) return fail("the probe made no request");
     const boundMs = typeof options.boundMs === "number" ? options.boundMs : 1500;
-    const trigger = options.after === "next-request" ? context.exchanges[(typeof options.request === "number" ? options.request : 0) + 1]?.observation.startedAt : exchange.observation.disconnect?.t;
+    // "next-request": superseded by the session's next request; "probe-end": the client's connection
+    // was cut by the network (a toxic on hop A or B), so the moment the probe saw it end is the trigger.
+    const trigger =
+      options.after === "next-request"
+        ? context.exchanges[(typeof options.request === "number" ? options.request : 0) + 1]?.observation.startedAt
+        : options.after === "probe-end"
+          ? exchange.observation.end.t
+          : exchange.observation.disconnect?.t;
     if (trigger === undefined) return notApplicable("the client never left and no later request superseded this one");
     const upstream = exchange.upstream;
     if (upstream.length === 0) return notApplicable("no provider call was made for this request");
