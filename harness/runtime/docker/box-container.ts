@@ -81,11 +81,21 @@ export async function startBoxContainer(
   if (spec.workdir) builder.withWorkingDir(spec.workdir);
   if (spec.files?.length) builder.withCopyContentToContainer(spec.files);
 
+  // testcontainers removes a container that fails its wait strategy before it throws, so what the box
+  // said while starting is kept here to explain the failure.
+  let early = "";
+  builder.withLogConsumer((stream) => {
+    stream.on("data", (chunk: Buffer | string) => {
+      early = (early + chunk.toString()).slice(-16_384);
+    });
+    stream.on("error", () => {});
+  });
+
   let container: StartedTestContainer;
   try {
     container = await builder.start();
   } catch (error) {
-    throw await startFailure(client, spec, builder.createdId, error);
+    throw await startFailure(client, spec, builder.createdId, error, early);
   }
   const dockerode = client.container.getById(container.getId());
   const logs = await ContainerLogs.follow(dockerode);
@@ -134,11 +144,16 @@ async function startFailure(
   spec: BoxContainerSpec,
   id: string | undefined,
   cause: unknown,
+  early: string,
 ): Promise<Error> {
-  const tail: string[] = [];
+  let tail = early
+    .split("\n")
+    .filter((l) => l.trim())
+    .slice(-20);
   if (id) {
     const container = client.container.getById(id);
-    tail.push(...(await logTail(container, 20)));
+    // Still there when the failure came before the wait (create or start threw).
+    if (tail.length === 0) tail = await logTail(container, 20);
     await container.remove({ force: true }).catch(() => {});
   }
   const why = cause instanceof Error ? cause.message : String(cause);

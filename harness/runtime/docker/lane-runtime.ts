@@ -321,7 +321,9 @@ export class DockerLaneRuntime implements Runtime {
  */
 export function rewriteAddresses(value: string, map: ReadonlyMap<string, string>): string {
   if (map.size === 0) return value;
-  const escaped = [...map.keys()].sort((a, b) => b.length - a.length).map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const escaped = [...map.keys()]
+    .sort((a, b) => b.length - a.length)
+    .map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
   const pattern = new RegExp(`(?<![\\w.-])(?:${escaped.join("|")})(?!\\d)`, "g");
   return value.replace(pattern, (found) => map.get(found) ?? found);
 }

@@ -10,9 +10,9 @@ import { envOverrideName, type ResolverDeps, resolveImage } from "./image-resolv
 import {
   computeImageTags,
   hashParts,
-  type ImageName,
   IMAGE_ORDER,
   IMAGES,
+  type ImageName,
   isExcludedInput,
   OFFICIAL_TOXIPROXY_IMAGE,
   productionPackages,
@@ -91,7 +91,9 @@ describe("rewriteAddresses", () => {
 
   it("rewrites whole internal addresses to the host's mappings", () => {
     expect(rewriteAddresses("http://toxiproxy:10002/v1", map)).toBe("http://127.0.0.1:32801/v1");
-    expect(rewriteAddresses("a=fake:8080,b=toxiproxy:10002", map)).toBe("a=127.0.0.1:32790,b=127.0.0.1:32801");
+    expect(rewriteAddresses("a=fake:8080,b=toxiproxy:10002", map)).toBe(
+      "a=127.0.0.1:32790,b=127.0.0.1:32801",
+    );
   });
 
   it("leaves look-alikes alone", () => {
@@ -181,7 +183,11 @@ describe("resolveImage", () => {
   });
 
   it("prefers the image built from this checkout", async () => {
-    const image = await resolveImage("nginx", {}, deps(["streamchaos/nginx:h-nginx", "streamchaos/nginx:local"]));
+    const image = await resolveImage(
+      "nginx",
+      {},
+      deps(["streamchaos/nginx:h-nginx", "streamchaos/nginx:local"]),
+    );
     expect(image).toEqual({ role: "nginx", ref: "streamchaos/nginx:h-nginx", source: "current" });
   });
 
@@ -221,9 +227,11 @@ describe("resolveImage", () => {
   });
 
   it("fails when an override names an image that is not present (no registry to pull from)", async () => {
-    const error = await resolveImage("nginx", { nginx: "nginx:1.27" }, deps(["streamchaos/nginx:h-nginx"])).catch(
-      (e: unknown) => e,
-    );
+    const error = await resolveImage(
+      "nginx",
+      { nginx: "nginx:1.27" },
+      deps(["streamchaos/nginx:h-nginx"]),
+    ).catch((e: unknown) => e);
     expect(isUserError(error) && error.code).toBe("DOCKER_IMAGE_MISSING");
     expect(String((error as Error).message)).toContain("nginx:1.27");
   });

@@ -1,3 +1,4 @@
+import { networkInterfaces } from "node:os";
 import type Dockerode from "dockerode";
 import { type ContainerRuntimeClient, getContainerRuntimeClient, StartedNetwork } from "testcontainers";
 import { StreamchaosError, UserError } from "../../../lib/errors.ts";
@@ -128,8 +129,12 @@ export class DockerSession {
     this.#gateway ??= this.docker
       .getNetwork("bridge")
       .inspect()
-      .then((info: { IPAM?: { Config?: Array<{ Gateway?: string }> } }) => {
-        const gateway = info.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
+      .then((info: { IPAM?: { Config?: Array<{ Gateway?: string }> }; Options?: Record<string, string> }) => {
+        // Docker 20.10 leaves Gateway out of the default bridge's IPAM; the bridge interface has it.
+        const bridge = info.Options?.["com.docker.network.bridge.name"] ?? "docker0";
+        const gateway =
+          info.IPAM?.Config?.find((c) => c.Gateway)?.Gateway ??
+          networkInterfaces()[bridge]?.find((a) => a.family === "IPv4")?.address;
         if (!gateway) {
           throw new StreamchaosError("DOCKER_NO_BRIDGE_GATEWAY", {
             what: "The default bridge network has no gateway address",
