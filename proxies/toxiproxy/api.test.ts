@@ -195,6 +195,16 @@ describe("proxies", () => {
     }
   });
 
+  it("answers 500 with Go's address error for a listen address without a port", async () => {
+    const name = uniqueName("noport");
+    expectApiError(
+      await api(base, "POST", "/proxies", { name, listen: "127.0.0.1", upstream: up() }),
+      500,
+      "listen tcp: address 127.0.0.1: missing port in address",
+    );
+    expect((await api(base, "GET", `/proxies/${name}`)).status).toBe(404);
+  });
+
   it("answers 404 for every route under a missing proxy", async () => {
     const missing = uniqueName("missing");
     for (const [method, path, body] of [
@@ -401,6 +411,11 @@ describe("toxics", () => {
       await api(base, "PATCH", `${path}/t`, '{"attributes":'),
       400,
       "bad request body: unexpected EOF",
+    );
+    expectApiError(
+      await api(base, "PATCH", `${path}/t`, { attributes: { latency: 1.5 } }),
+      400,
+      "bad request body: json: cannot unmarshal number 1.5 into Go struct field LatencyToxic.attributes.latency of type int64",
     );
     const deleted = await api(base, "DELETE", `${path}/t`);
     expect(deleted.status).toBe(204);
