@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { now } from "../lib/clock.ts";
@@ -72,6 +73,8 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   constructor(host: string, initial: Script) {
     this.#host = host;
     this.book = new ScriptBook(initial);
+    // One listener per in-flight request and per long poll: many are normal.
+    setMaxListeners(0, this.#closing.signal);
     this.#provider = createServer((req, res) => void this.#onRequest(req, res, false));
     this.#admin = createServer((req, res) => void this.#onRequest(req, res, true));
     for (const server of [this.#provider, this.#admin]) {
@@ -161,8 +164,14 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   }
 
   waitFor<T>(what: JournalPredicate<T> | WaitCondition, timeoutMs = 10_000): Promise<T> {
-    const predicate =
-      typeof what === "function" ? what : (conditionPredicate(what) as unknown as JournalPredicate<T>);
+    // Predicates see the live entries; what they return is copied so it never changes afterwards.
+    const predicate: JournalPredicate<T> =
+      typeof what === "function"
+        ? (entries) => {
+            const result = what(entries);
+            return result && typeof result === "object" ? structuredClone(result) : result;
+          }
+        : (conditionPredicate(what) as unknown as JournalPredicate<T>);
     return this.log.waitFor(predicate, timeoutMs, this.#closing.signal);
   }
 

@@ -26,8 +26,10 @@ export interface StreamControl {
   readonly request: RequestView;
   /** Aborted when the client goes away or the server shuts down. */
   readonly signal: AbortSignal;
-  /** The planned events not yet written; a step may edit this list in place. */
-  readonly upcoming: PlannedEvent[];
+  /** The first planned event not yet written that passes `test`. */
+  findUpcoming(test: (event: PlannedEvent) => boolean): PlannedEvent | undefined;
+  /** Plans `event` right before `before` (or next, if `before` is not upcoming). */
+  insertBefore(before: PlannedEvent | undefined, event: PlannedEvent): void;
   /** Writes one event now (journaled). */
   write(event: PlannedEvent): Promise<void>;
   /** Writes the next planned event in the pieces `split` returns, `gapMs` apart. */

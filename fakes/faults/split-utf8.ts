@@ -23,13 +23,12 @@ export const splitUtf8 = defineFault({
   phases: STREAM_PHASES,
   positional: true,
   async fire(params, control) {
-    const next = control.upcoming.findIndex((e) => e.kind === "content");
-    const candidate = control.upcoming[next];
+    const candidate = control.findUpcoming((e) => e.kind === "content");
     let target: PlannedEvent;
     if (candidate && multibyte(candidate.text)) target = candidate;
     else {
       target = control.stream.content(params.char ?? "é");
-      control.upcoming.splice(Math.max(next, 0), 0, target);
+      control.insertBefore(candidate, target);
     }
     control.splitNextWrite(splitInsideCharacter, params.gapMs ?? 2, (e) => e === target);
     return "continue";

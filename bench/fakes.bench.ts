@@ -1,0 +1,90 @@
+/**
+ * npm run bench:fakes — how fast the fake provider writes, and how closely it keeps a schedule.
+ * 1. One unpaced OpenAI stream of many tokens: events/s (target ≥ 50,000 on one core; the reader
+ *    runs in the same process, so both share that core).
+ * 2. 100 concurrent paced streams: lateness of each scheduled write vs its due time, from the
+ *    journal (`t - due`): p50 / p99 (target p99 < 2 ms).
+ * Prints figures only; nothing here asserts on time.
+ */
+import { connect } from "node:net";
+import { startFakeProvider } from "../fakes/index.ts";
+import { now } from "../lib/clock.ts";
+
+const TOKENS = Number(process.env.BENCH_TOKENS ?? 200_000);
+const STREAMS = Number(process.env.BENCH_STREAMS ?? 100);
+const PACED_EVENTS = Number(process.env.BENCH_PACED_EVENTS ?? 100);
+const INTERVAL_MS = Number(process.env.BENCH_INTERVAL_MS ?? 10);
+
+/** Reads one response over a raw socket until the terminating chunk; returns bytes read. */
+function drain(url: string, path: string, body: unknown): Promise<number> {
+  const { port, hostname } = new URL(url);
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () =>
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
+      ),
+    );
+    let bytes = 0;
+    let tail = "";
+    socket.on("data", (chunk: Buffer) => {
+      bytes += chunk.length;
+      tail = (tail + chunk.toString("latin1", Math.max(0, chunk.length - 16))).slice(-16);
+      if (tail.endsWith("\r\n0\r\n\r\n")) {
+        socket.destroy();
+        resolve(bytes);
+      }
+    });
+    socket.on("error", reject);
+    socket.on("end", () => reject(new Error("connection ended before the body did")));
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+await using fake = await startFakeProvider();
+
+// 1. Throughput.
+await fake.setScript({ content: { chunks: TOKENS, chunkSize: 8 } });
+const body = { model: "gpt-4o", stream: true };
+await drain(fake.url, "/v1/chat/completions", body); // warm-up: JIT, buffers
+await fake.reset();
+await fake.setScript({ content: { chunks: TOKENS, chunkSize: 8 } });
+const started = now();
+const bytes = await drain(fake.url, "/v1/chat/completions", body);
+const elapsed = now() - started;
+const [entry] = fake.journal();
+const events = entry!.events.length;
+const serverMs = entry!.t.responseEnded! - entry!.t.headersSent!;
+console.log(
+  `throughput: one unpaced openai stream, ${events.toLocaleString("en")} events, ${(bytes / 1e6).toFixed(1)} MB`,
+);
+console.log(
+  `  client-observed   ${Math.round(events / (elapsed / 1000)).toLocaleString("en")} events/s  (${elapsed.toFixed(0)} ms, request to last byte)`,
+);
+console.log(
+  `  fake write loop   ${Math.round(events / (serverMs / 1000)).toLocaleString("en")} events/s  (${serverMs.toFixed(0)} ms, headers to end)`,
+);
+console.log(`  target            >= 50,000 events/s`);
+
+// 2. Pacing accuracy under 100 concurrent streams.
+await fake.reset();
+await fake.setScript({
+  content: { chunks: PACED_EVENTS, chunkSize: 8 },
+  pacing: { firstTokenMs: INTERVAL_MS, intervalMs: INTERVAL_MS },
+});
+await Promise.all(Array.from({ length: STREAMS }, () => drain(fake.url, "/v1/chat/completions", body)));
+const lateness = fake
+  .journal()
+  .flatMap((e) => e.events.filter((ev) => ev.due !== undefined).map((ev) => ev.t - ev.due!))
+  .sort((a, b) => a - b);
+console.log(
+  `pacing: ${STREAMS} concurrent streams x ${PACED_EVENTS + 3} scheduled events every ${INTERVAL_MS} ms (${lateness.length.toLocaleString("en")} writes)`,
+);
+console.log(
+  `  lateness vs schedule  p50 ${percentile(lateness, 50).toFixed(3)} ms   p99 ${percentile(lateness, 99).toFixed(3)} ms   max ${lateness.at(-1)!.toFixed(3)} ms   min ${lateness[0]!.toFixed(3)} ms`,
+);
+console.log("  target                p99 < 2 ms");
