@@ -45,7 +45,9 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
       fullIO.stderr.write(`${renderUserError(error)}\n`);
       return 2;
     }
-    fullIO.stderr.write(`streamchaos: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    fullIO.stderr.write(
+      `streamchaos: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return 3;
   } finally {
     process.off("SIGINT", onSignal);

@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
-import { UserError } from "../lib/errors.ts";
-import { providerNames } from "../fakes/providers/registry.ts";
 import type { ProviderName } from "../fakes/journal-types.ts";
+import { providerNames } from "../fakes/providers/registry.ts";
+import { UserError } from "../lib/errors.ts";
 import { type Contract, type ContractRef, contractPresets, resolveContract } from "./contracts/index.ts";
 
 /**
@@ -59,7 +59,10 @@ export function defineConfig(config: StreamchaosConfig): StreamchaosConfig {
 const contractSchema = z.union([
   z.string(),
   z.object({ preset: z.string(), path: z.string().optional(), model: z.string().optional() }).strict(),
-  z.custom<Contract>((v) => typeof v === "object" && v !== null && "interpret" in v && "request" in v, "a Contract object with request() and interpret()"),
+  z.custom<Contract>(
+    (v) => typeof v === "object" && v !== null && "interpret" in v && "request" in v,
+    "a Contract object with request() and interpret()",
+  ),
 ]);
 
 const backendSchema = z
@@ -78,13 +81,22 @@ const backendSchema = z
     image: z.string().optional(),
   })
   .strict()
-  .refine((b) => b.command !== undefined || b.image !== undefined, { message: "give a `command` (or an `image` for the docker runtime)" });
+  .refine((b) => b.command !== undefined || b.image !== undefined, {
+    message: "give a `command` (or an `image` for the docker runtime)",
+  });
 
 const configSchema = z
   .object({
     backends: z.array(backendSchema).min(1, "list at least one backend"),
     edges: z
-      .array(z.union([z.string(), z.object({ edge: z.string(), profile: z.string().optional(), config: z.string().optional() }).strict()]))
+      .array(
+        z.union([
+          z.string(),
+          z
+            .object({ edge: z.string(), profile: z.string().optional(), config: z.string().optional() })
+            .strict(),
+        ]),
+      )
       .min(1)
       .optional(),
     scenarios: z.array(z.string()).optional(),
@@ -117,8 +129,15 @@ export function resolveConfig(raw: unknown, source: string, baseDir = process.cw
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => {
-      const key = issue.path.length ? issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "") : "(top level)";
-      const allowed = key.endsWith("contract") ? ` (presets: ${Object.keys(contractPresets).join(", ")})` : "";
+      const key = issue.path.length
+        ? issue.path
+            .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
+            .join("")
+            .replace(/^\./, "")
+        : "(top level)";
+      const allowed = key.endsWith("contract")
+        ? ` (presets: ${Object.keys(contractPresets).join(", ")})`
+        : "";
       return `${key}: ${issue.message}${allowed}`;
     });
     throw new UserError("CONFIG_INVALID", {
@@ -132,7 +151,11 @@ export function resolveConfig(raw: unknown, source: string, baseDir = process.cw
   const names = new Set<string>();
   const backends = config.backends.map((backend, i) => {
     if (names.has(backend.name)) {
-      throw new UserError("CONFIG_INVALID", { what: `Invalid config in ${source}`, why: `backends[${i}].name: "${backend.name}" is used twice`, fix: "Give every backend its own name." });
+      throw new UserError("CONFIG_INVALID", {
+        what: `Invalid config in ${source}`,
+        why: `backends[${i}].name: "${backend.name}" is used twice`,
+        fix: "Give every backend its own name.",
+      });
     }
     names.add(backend.name);
     return {
@@ -168,24 +191,42 @@ export async function loadConfigFile(path: string): Promise<ResolvedConfig> {
     try {
       text = await readFile(file, "utf8");
     } catch (cause) {
-      throw new UserError("CONFIG_NOT_FOUND", { what: `Cannot read config ${file}`, why: (cause as NodeJS.ErrnoException).code ?? String(cause), fix: "Pass --config with the path to streamchaos.config.ts or a .json config.", cause });
+      throw new UserError("CONFIG_NOT_FOUND", {
+        what: `Cannot read config ${file}`,
+        why: (cause as NodeJS.ErrnoException).code ?? String(cause),
+        fix: "Pass --config with the path to streamchaos.config.ts or a .json config.",
+        cause,
+      });
     }
     try {
       raw = JSON.parse(text);
     } catch (cause) {
-      throw new UserError("CONFIG_INVALID", { what: `Invalid JSON in ${file}`, why: (cause as Error).message, fix: "Fix the JSON syntax.", cause });
+      throw new UserError("CONFIG_INVALID", {
+        what: `Invalid JSON in ${file}`,
+        why: (cause as Error).message,
+        fix: "Fix the JSON syntax.",
+        cause,
+      });
     }
   } else {
     try {
       await readFile(file);
     } catch (cause) {
-      throw new UserError("CONFIG_NOT_FOUND", { what: `Cannot read config ${file}`, why: (cause as NodeJS.ErrnoException).code ?? String(cause), fix: "Pass --config with the path to streamchaos.config.ts or a .json config.", cause });
+      throw new UserError("CONFIG_NOT_FOUND", {
+        what: `Cannot read config ${file}`,
+        why: (cause as NodeJS.ErrnoException).code ?? String(cause),
+        fix: "Pass --config with the path to streamchaos.config.ts or a .json config.",
+        cause,
+      });
     }
     const { tsImport } = await import("tsx/esm/api");
     const module = (await tsImport(file, import.meta.url)) as { default?: unknown };
     raw = module.default;
     if (raw === undefined) {
-      throw new UserError("CONFIG_INVALID", { what: `${file} has no default export`, fix: "End it with `export default defineConfig({ ... })`." });
+      throw new UserError("CONFIG_INVALID", {
+        what: `${file} has no default export`,
+        fix: "End it with `export default defineConfig({ ... })`.",
+      });
     }
   }
   return resolveConfig(raw, file, resolve(file, ".."));

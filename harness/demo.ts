@@ -7,7 +7,12 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const PYTHON = "/usr/bin/python3";
 
 /** The Node reference backend started with this Node and tsx's loader (no second process for tsx's CLI). */
-function nodeBackend(name: string, provider: BackendConfig["provider"], contract: string, bugs: string[] = []): BackendConfig {
+function nodeBackend(
+  name: string,
+  provider: BackendConfig["provider"],
+  contract: string,
+  bugs: string[] = [],
+): BackendConfig {
   return {
     name,
     command: [process.execPath, "--import", "tsx", "examples/node-backend/server.ts"],
@@ -31,7 +36,18 @@ function nodeBackend(name: string, provider: BackendConfig["provider"], contract
 function fastapiBackend(name: string, mode: "hardened" | "naive"): BackendConfig {
   return {
     name,
-    command: [PYTHON, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", "{{port}}", "--log-level", "info"],
+    command: [
+      PYTHON,
+      "-m",
+      "uvicorn",
+      "app:app",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "{{port}}",
+      "--log-level",
+      "info",
+    ],
     cwd: `${ROOT}examples/fastapi-backend`,
     env: {
       MODE: mode,
@@ -83,7 +99,10 @@ const VARIANT_PROVIDER: Record<string, [BackendConfig["provider"], string]> = {
 };
 
 /** Bug variants with the scenarios each is expected to fail: the detection matrix (docs/detection-matrix.md). */
-export function bugBackends(expectations: Record<string, string[]>, options: { python: boolean }): BackendConfig[] {
+export function bugBackends(
+  expectations: Record<string, string[]>,
+  options: { python: boolean },
+): BackendConfig[] {
   const backends: BackendConfig[] = [];
   for (const [variant, expected] of Object.entries(expectations)) {
     if (variant === "fastapi-naive") {
@@ -97,9 +116,17 @@ export function bugBackends(expectations: Record<string, string[]>, options: { p
   return backends;
 }
 
-export function demoConfig(options: { python: boolean; edges: string[]; bugs: boolean; expectations: Record<string, string[]> }): StreamchaosConfig {
+export function demoConfig(options: {
+  python: boolean;
+  edges: string[];
+  bugs: boolean;
+  expectations: Record<string, string[]>;
+}): StreamchaosConfig {
   return {
-    backends: [...hardenedBackends(options), ...(options.bugs ? bugBackends(options.expectations, options) : [])],
+    backends: [
+      ...hardenedBackends(options),
+      ...(options.bugs ? bugBackends(options.expectations, options) : []),
+    ],
     edges: options.edges,
     lanes: 2,
   };

@@ -28,7 +28,11 @@ const CLEANUP_AFTER_FINISH = [
   "cleanup-rst-after-finish",
   "cleanup-unterminated-final-event",
 ];
-const REJECTED_PARAMS = ["param-stream-options-groq", "param-stream-options-mistral", "param-stream-options-one-api"];
+const REJECTED_PARAMS = [
+  "param-stream-options-groq",
+  "param-stream-options-mistral",
+  "param-stream-options-one-api",
+];
 
 export const DETECTION_MATRIX: Record<string, string[]> = {
   "node-headers-before-first-chunk": [...PRE_STREAM, "provider-hangs"],
@@ -45,5 +49,12 @@ export const DETECTION_MATRIX: Record<string, string[]> = {
   "node-no-upstream-timeout": ["mid-idle-timeout", "provider-hangs"],
   "node-crash-on-malformed": ["mid-malformed-json"],
   /** The FastAPI backend as incident 000 found it, before any of its four fixes. */
-  "fastapi-naive": [...PRE_STREAM, "provider-hangs", ...MID_STREAM_FAILURES, ...CLEANUP_AFTER_FINISH, ...REJECTED_PARAMS, "happy-path"],
+  "fastapi-naive": [
+    ...PRE_STREAM,
+    "provider-hangs",
+    ...MID_STREAM_FAILURES,
+    ...CLEANUP_AFTER_FINISH,
+    ...REJECTED_PARAMS,
+    "happy-path",
+  ],
 };

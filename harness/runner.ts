@@ -3,7 +3,7 @@ import { now } from "../lib/clock.ts";
 import { UserError } from "../lib/errors.ts";
 import { getEdge } from "../proxies/edges.ts";
 import type { Reporter } from "../reports/reporter.ts";
-import { matchesPattern, selectScenarios, loadCatalog } from "../scenarios/index.ts";
+import { loadCatalog, matchesPattern, selectScenarios } from "../scenarios/index.ts";
 import type { Scenario } from "../scenarios/scenario.ts";
 import type { EdgeConfig, ResolvedBackend, ResolvedConfig } from "./config.ts";
 import { Lane, type LaneBackend } from "./lane/lane.ts";
@@ -58,7 +58,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     for (const reporter of reporters) reporter.onResult?.(result);
   };
   for (const group of groups.filter((g) => g.skipReason)) {
-    for (const scenario of group.queue.splice(0)) record(skipped(scenario, group, runtime.name, group.skipReason!));
+    for (const scenario of group.queue.splice(0))
+      record(skipped(scenario, group, runtime.name, group.skipReason!));
   }
 
   let setupError: unknown;
@@ -68,23 +69,45 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     try {
       for (;;) {
         if (options.signal?.aborted || setupError) return;
-        const group = laneGroup?.queue.length ? laneGroup : groups.find((g) => g.queue.length > 0 && !g.skipReason);
+        const group = laneGroup?.queue.length
+          ? laneGroup
+          : groups.find((g) => g.queue.length > 0 && !g.skipReason);
         if (!group) return;
         if (group !== laneGroup) {
           await lane?.[Symbol.asyncDispose]();
           lane = undefined;
           laneGroup = group;
-          lane = await Lane.start({ index: laneIndex, runtime, backend: laneBackend(group.backend), edge: { edge: group.edge.edge, ...(group.profile ? { profile: group.profile } : {}), ...(group.edge.config ? { configFile: group.edge.config } : {}) } });
+          lane = await Lane.start({
+            index: laneIndex,
+            runtime,
+            backend: laneBackend(group.backend),
+            edge: {
+              edge: group.edge.edge,
+              ...(group.profile ? { profile: group.profile } : {}),
+              ...(group.edge.config ? { configFile: group.edge.config } : {}),
+            },
+          });
         }
         const scenario = group.queue.shift();
         if (!scenario) continue;
         for (const reporter of reporters) {
-          reporter.onScenarioStart?.({ id: scenario.id, title: scenario.title, backend: group.backend.name, edge: group.edge.edge, ...(group.profile ? { profile: group.profile } : {}), lane: laneIndex });
+          reporter.onScenarioStart?.({
+            id: scenario.id,
+            title: scenario.title,
+            backend: group.backend.name,
+            edge: group.edge.edge,
+            ...(group.profile ? { profile: group.profile } : {}),
+            lane: laneIndex,
+          });
         }
         const result = await lane!.runScenario(scenario);
         // "id" expects a failure on every edge, "id@edge" on that edge only.
         const expect = group.backend.expectFailures ?? [];
-        if (matchesPattern(scenario.id, expect) || matchesPattern(`${scenario.id}@${group.edge.edge}`, expect)) result.expected = "fail";
+        if (
+          matchesPattern(scenario.id, expect) ||
+          matchesPattern(`${scenario.id}@${group.edge.edge}`, expect)
+        )
+          result.expected = "fail";
         record(result);
       }
     } catch (error) {
@@ -101,29 +124,49 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
   }
   if (setupError) throw setupError;
   if (options.signal?.aborted) {
-    throw new UserError("RUN_INTERRUPTED", { what: "The run was interrupted", why: `${results.length} of ${total} scenario runs finished`, fix: "Run again; every process and port of the run was cleaned up." });
+    throw new UserError("RUN_INTERRUPTED", {
+      what: "The run was interrupted",
+      why: `${results.length} of ${total} scenario runs finished`,
+      fix: "Run again; every process and port of the run was cleaned up.",
+    });
   }
   const finishedAt = now();
-  results.sort((a, b) => a.backend.localeCompare(b.backend) || a.edge.localeCompare(b.edge) || a.scenario.id.localeCompare(b.scenario.id));
+  results.sort(
+    (a, b) =>
+      a.backend.localeCompare(b.backend) ||
+      a.edge.localeCompare(b.edge) ||
+      a.scenario.id.localeCompare(b.scenario.id),
+  );
   const run: RunResult = {
     schemaVersion: 1,
     tool: { name: "streamchaos", version: await toolVersion() },
     startedAt,
     finishedAt,
     durationMs: finishedAt - startedAt,
-    environment: { node: process.version, platform: platform(), cpus: cpus().length, runtime: runtime.name, lanes: config.lanes },
+    environment: {
+      node: process.version,
+      platform: platform(),
+      cpus: cpus().length,
+      runtime: runtime.name,
+      lanes: config.lanes,
+    },
     results,
     summary: summarize(results),
   };
   for (const reporter of reporters) {
-    await reporter.onFinish(run, { outDir: config.outDir, ...(options.previous ? { previous: options.previous } : {}) });
+    await reporter.onFinish(run, {
+      outDir: config.outDir,
+      ...(options.previous ? { previous: options.previous } : {}),
+    });
   }
   return run;
 }
 
 /** Exit code: 1 when a result is worse than expected (a failure or error not listed in expectFailures). */
 export function exitCodeFor(run: RunResult): number {
-  const unexpected = run.results.filter((r) => (r.status === "fail" || r.status === "error") && !(r.status === "fail" && r.expected === "fail"));
+  const unexpected = run.results.filter(
+    (r) => (r.status === "fail" || r.status === "error") && !(r.status === "fail" && r.expected === "fail"),
+  );
   return unexpected.length ? 1 : 0;
 }
 
@@ -133,7 +176,10 @@ async function planGroups(config: ResolvedConfig, scenarios: Scenario[]): Promis
   for (const edgeConfig of config.edges) {
     if (!availability.has(edgeConfig.edge)) {
       const status = await getEdge(edgeConfig.edge).available();
-      availability.set(edgeConfig.edge, status.ok ? undefined : `${status.reason}; install with: ${status.install}`);
+      availability.set(
+        edgeConfig.edge,
+        status.ok ? undefined : `${status.reason}; install with: ${status.install}`,
+      );
     }
   }
   for (const backend of config.backends) {
@@ -145,7 +191,14 @@ async function planGroups(config: ResolvedConfig, scenarios: Scenario[]): Promis
         let group = groups.get(key);
         if (!group) {
           const skipReason = availability.get(edge.edge);
-          group = { key, backend, edge, ...(profile ? { profile } : {}), queue: [], ...(skipReason ? { skipReason } : {}) };
+          group = {
+            key,
+            backend,
+            edge,
+            ...(profile ? { profile } : {}),
+            queue: [],
+            ...(skipReason ? { skipReason } : {}),
+          };
           groups.set(key, group);
         }
         group.queue.push(scenario);
@@ -156,7 +209,12 @@ async function planGroups(config: ResolvedConfig, scenarios: Scenario[]): Promis
 }
 
 function laneBackend(backend: ResolvedBackend): LaneBackend {
-  const command = backend.command === undefined ? undefined : typeof backend.command === "string" ? { command: "/bin/sh", args: ["-c", `exec ${backend.command}`] } : { command: backend.command[0]!, args: backend.command.slice(1) };
+  const command =
+    backend.command === undefined
+      ? undefined
+      : typeof backend.command === "string"
+        ? { command: "/bin/sh", args: ["-c", `exec ${backend.command}`] }
+        : { command: backend.command[0]!, args: backend.command.slice(1) };
   const spec: BackendSpec = {
     name: backend.name,
     ...(command ? { command: { ...command, ...(backend.cwd ? { cwd: backend.cwd } : {}) } } : {}),
@@ -175,9 +233,19 @@ function laneBackend(backend: ResolvedBackend): LaneBackend {
   };
 }
 
-function skipped(scenario: Scenario, group: Group, runtime: "local" | "docker", reason: string): ScenarioResult {
+function skipped(
+  scenario: Scenario,
+  group: Group,
+  runtime: "local" | "docker",
+  reason: string,
+): ScenarioResult {
   return {
-    scenario: { id: scenario.id, title: scenario.title, incident: scenario.incident, category: scenario.category },
+    scenario: {
+      id: scenario.id,
+      title: scenario.title,
+      incident: scenario.incident,
+      category: scenario.category,
+    },
     backend: group.backend.name,
     edge: group.edge.edge,
     ...(group.profile ? { profile: group.profile } : {}),

@@ -2,13 +2,23 @@ import { readdir } from "node:fs/promises";
 import { UserError } from "../lib/errors.ts";
 import type { Scenario } from "./scenario.ts";
 
-export type { CheckRef, Hop, HopToxic, Scenario, ScenarioCategory, ScenarioRequest, ScriptJson } from "./scenario.ts";
+export type {
+  CheckRef,
+  Hop,
+  HopToxic,
+  Scenario,
+  ScenarioCategory,
+  ScenarioRequest,
+  ScriptJson,
+} from "./scenario.ts";
 export { defineScenario, scriptedWaitMs } from "./scenario.ts";
 
 /** Every file in catalog/ not starting with "_" default-exports one scenario: adding a scenario is adding a file. */
 export async function loadCatalog(): Promise<Scenario[]> {
   const dir = new URL("./catalog/", import.meta.url);
-  const files = (await readdir(dir)).filter((f) => f.endsWith(".ts") && !f.startsWith("_") && !f.endsWith(".test.ts"));
+  const files = (await readdir(dir)).filter(
+    (f) => f.endsWith(".ts") && !f.startsWith("_") && !f.endsWith(".test.ts"),
+  );
   const scenarios: Scenario[] = [];
   const seen = new Map<string, string>();
   for (const file of files.sort()) {
@@ -25,7 +35,12 @@ export async function loadCatalog(): Promise<Scenario[]> {
 /** Glob match on ids: `*` any run, `?` one character; several patterns separated by commas. */
 export function matchesPattern(id: string, patterns: string[]): boolean {
   return patterns.some((pattern) => {
-    const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+    const regex = new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".")}$`,
+    );
     return regex.test(id);
   });
 }
@@ -36,7 +51,10 @@ export function selectScenarios(catalog: Scenario[], patterns: string[] | undefi
   for (const pattern of patterns) {
     if (!catalog.some((s) => matchesPattern(s.id, [pattern]))) {
       const stem = pattern.replace(/[*?]/g, "").split("-")[0] ?? "";
-      const near = catalog.filter((s) => stem && s.id.includes(stem)).map((s) => s.id).slice(0, 8);
+      const near = catalog
+        .filter((s) => stem && s.id.includes(stem))
+        .map((s) => s.id)
+        .slice(0, 8);
       throw new UserError("UNKNOWN_SCENARIO", {
         what: `No scenario matches "${pattern}"`,
         why: near.length ? `similar ids: ${near.join(", ")}` : `there are ${catalog.length} scenarios`,

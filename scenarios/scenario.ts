@@ -8,7 +8,13 @@
 export type ScriptJson = Record<string, unknown> & {
   name?: string;
   content?: { text?: string; tokens?: string[]; chunks?: number; chunkSize?: number };
-  pacing?: { headersDelayMs?: number; firstTokenMs?: number; intervalMs?: number; jitterMs?: number; seed?: number };
+  pacing?: {
+    headersDelayMs?: number;
+    firstTokenMs?: number;
+    intervalMs?: number;
+    jitterMs?: number;
+    seed?: number;
+  };
   faults?: Array<Record<string, unknown> & { fault: string }>;
 };
 
@@ -86,7 +92,10 @@ export function scriptedWaitMs(scenario: Scenario): number {
   for (const script of scripts) {
     const pacing = script.pacing ?? {};
     const tokens = script.content?.tokens?.length ?? script.content?.chunks ?? 0;
-    let total = (pacing.headersDelayMs ?? 0) + (pacing.firstTokenMs ?? 0) + Math.max(0, tokens - 1) * (pacing.intervalMs ?? 0);
+    let total =
+      (pacing.headersDelayMs ?? 0) +
+      (pacing.firstTokenMs ?? 0) +
+      Math.max(0, tokens - 1) * (pacing.intervalMs ?? 0);
     for (const fault of script.faults ?? []) {
       if (typeof fault.ms === "number" && fault.fault !== "hang-before-headers") total += fault.ms;
     }

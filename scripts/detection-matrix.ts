@@ -5,16 +5,20 @@
  *   npx tsx scripts/detection-matrix.ts [direct,nginx,caddy]
  */
 import { writeFile } from "node:fs/promises";
+import { bugSwitches } from "../examples/node-backend/bugs.ts";
 import { resolveConfig } from "../harness/config.ts";
 import { bugBackends, hardenedBackends, pythonBackendAvailable } from "../harness/demo.ts";
 import { DETECTION_MATRIX } from "../harness/detection-matrix.ts";
 import { runSuite } from "../harness/runner.ts";
-import { bugSwitches } from "../examples/node-backend/bugs.ts";
 
 const edges = (process.argv[2] ?? "direct").split(",");
 const python = pythonBackendAvailable();
 const config = resolveConfig(
-  { backends: [...hardenedBackends({ python }), ...bugBackends(DETECTION_MATRIX, { python })], edges, lanes: 2 },
+  {
+    backends: [...hardenedBackends({ python }), ...bugBackends(DETECTION_MATRIX, { python })],
+    edges,
+    lanes: 2,
+  },
   "detection matrix",
 );
 const run = await runSuite({ config, reporters: [] });
@@ -36,11 +40,18 @@ for (const backend of config.backends) {
   const results = run.results.filter((r) => r.backend === backend.name);
   const failed = results.filter((r) => r.status !== "pass");
   const scenarios = [...new Set(failed.map((r) => r.scenario.id))].sort();
-  const checks = [...new Set(failed.flatMap((r) => r.checks.filter((c) => c.status === "fail").map((c) => c.check)))].sort();
+  const checks = [
+    ...new Set(failed.flatMap((r) => r.checks.filter((c) => c.status === "fail").map((c) => c.check))),
+  ].sort();
   const bug = backend.name.replace(/^node-/, "") as keyof typeof bugSwitches;
-  const incident = backend.name === "fastapi-naive" ? "000 (all four issues: the code before its fixes)" : (bugSwitches[bug]?.incident ?? "— (hardened)");
+  const incident =
+    backend.name === "fastapi-naive"
+      ? "000 (all four issues: the code before its fixes)"
+      : (bugSwitches[bug]?.incident ?? "— (hardened)");
   const passed = `${results.length - failed.length}/${results.length} pass`;
-  lines.push(`| \`${backend.name}\` | ${incident} | ${scenarios.length ? scenarios.map((s) => `\`${s}\``).join(", ") : `none (${passed})`} | ${checks.join(", ") || "—"} |`);
+  lines.push(
+    `| \`${backend.name}\` | ${incident} | ${scenarios.length ? scenarios.map((s) => `\`${s}\``).join(", ") : `none (${passed})`} | ${checks.join(", ") || "—"} |`,
+  );
 }
 lines.push("");
 await writeFile(new URL("../docs/detection-matrix.md", import.meta.url), lines.join("\n"));

@@ -15,7 +15,9 @@ const python = pythonBackendAvailable();
 function failuresByBackend(run: RunResult): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const result of run.results) {
-    if (result.status === "fail" || result.status === "error") (out[result.backend] ??= []).push(result.scenario.id);
+    if (result.status === "fail" || result.status === "error") {
+      out[result.backend] = [...(out[result.backend] ?? []), result.scenario.id];
+    }
   }
   for (const list of Object.values(out)) list.sort();
   return out;
@@ -23,14 +25,31 @@ function failuresByBackend(run: RunResult): Record<string, string[]> {
 
 function explain(run: RunResult): string {
   return run.results
-    .filter((r) => (r.status === "fail" && r.expected !== "fail") || r.status === "error" || (r.expected === "fail" && r.status === "pass"))
-    .map((r) => `${r.backend} ${r.edge} ${r.scenario.id}: ${r.reason ?? r.checks.filter((c) => c.status === "fail").map((c) => `${c.check}: ${c.summary}`).join(" | ")}`)
+    .filter(
+      (r) =>
+        (r.status === "fail" && r.expected !== "fail") ||
+        r.status === "error" ||
+        (r.expected === "fail" && r.status === "pass"),
+    )
+    .map(
+      (r) =>
+        `${r.backend} ${r.edge} ${r.scenario.id}: ${
+          r.reason ??
+          r.checks
+            .filter((c) => c.status === "fail")
+            .map((c) => `${c.check}: ${c.summary}`)
+            .join(" | ")
+        }`,
+    )
     .join("\n");
 }
 
 describe("the catalog against the reference backends", () => {
   test("every scenario passes on every hardened backend, on direct, nginx and Caddy", async () => {
-    const config = resolveConfig({ backends: hardenedBackends({ python }), edges: ["direct", "nginx", "caddy"], lanes: 2 }, "test");
+    const config = resolveConfig(
+      { backends: hardenedBackends({ python }), edges: ["direct", "nginx", "caddy"], lanes: 2 },
+      "test",
+    );
     const run = await runSuite({ config, reporters: [] });
     expect(run.results.filter((r) => r.status === "skipped").map((r) => r.reason)).toEqual([]);
     expect(run.summary.total).toBeGreaterThanOrEqual(25 * 3 * config.backends.length);
@@ -39,13 +58,21 @@ describe("the catalog against the reference backends", () => {
   }, 900_000);
 
   test("each bug switch fails exactly its expected scenarios", async () => {
-    const config = resolveConfig({ backends: bugBackends(DETECTION_MATRIX, { python }), edges: ["direct"], lanes: 2 }, "test");
+    const config = resolveConfig(
+      { backends: bugBackends(DETECTION_MATRIX, { python }), edges: ["direct"], lanes: 2 },
+      "test",
+    );
     const run = await runSuite({ config, reporters: [] });
     const actual = failuresByBackend(run);
     const expected: Record<string, string[]> = {};
-    for (const backend of config.backends) expected[backend.name] = [...(DETECTION_MATRIX[backend.name] ?? [])].sort();
+    for (const backend of config.backends)
+      expected[backend.name] = [...(DETECTION_MATRIX[backend.name] ?? [])].sort();
     for (const backend of config.backends) actual[backend.name] ??= [];
-    expect(run.results.filter((r) => r.status === "error").map((r) => `${r.backend} ${r.scenario.id}: ${r.reason}`)).toEqual([]);
+    expect(
+      run.results
+        .filter((r) => r.status === "error")
+        .map((r) => `${r.backend} ${r.scenario.id}: ${r.reason}`),
+    ).toEqual([]);
     expect(actual, explain(run)).toEqual(expected);
   }, 900_000);
 });

@@ -10,13 +10,20 @@ const command: CliCommand = {
   summary: "Show the scenario catalog (or the checks) with the incident each one models",
   usage: USAGE,
   async run(argv, io) {
-    const { values } = parseCommandArgs(argv, { checks: { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, USAGE);
+    const { values } = parseCommandArgs(
+      argv,
+      { checks: { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      USAGE,
+    );
     if (values.help) {
       io.stdout.write(`${USAGE}\n`);
       return 0;
     }
     if (values.checks) {
-      const checks = [...(await loadChecks()).values()].map((c) => ({ name: c.name, description: c.description }));
+      const checks = [...(await loadChecks()).values()].map((c) => ({
+        name: c.name,
+        description: c.description,
+      }));
       if (values.json) io.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
       else for (const c of checks) io.stdout.write(`${c.name.padEnd(32)} ${c.description}\n`);
       return 0;

@@ -22,24 +22,42 @@ export const RUN_OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-type RunValues = { [K in keyof typeof RUN_OPTIONS]?: (typeof RUN_OPTIONS)[K]["type"] extends "string" ? string : boolean };
+type RunValues = {
+  [K in keyof typeof RUN_OPTIONS]?: (typeof RUN_OPTIONS)[K]["type"] extends "string" ? string : boolean;
+};
 
 /** Applies command-line overrides on top of a config: flags win over the file. */
 export function applyRunFlags(config: ResolvedConfig, values: RunValues): ResolvedConfig {
   const next = { ...config };
   if (values.edge) next.edges = values.edge.split(",").map((edge) => parseEdgeFlag(edge.trim()));
-  if (values.scenario) next.scenarios = values.scenario.split(",").map((s) => s.trim()).filter(Boolean);
+  if (values.scenario)
+    next.scenarios = values.scenario
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (values.runtime) {
     if (values.runtime !== "local" && values.runtime !== "docker") {
-      throw new UserError("CLI_USAGE", { what: `Invalid --runtime "${values.runtime}"`, why: "the runtimes are local and docker", fix: "Pass --runtime local or --runtime docker." });
+      throw new UserError("CLI_USAGE", {
+        what: `Invalid --runtime "${values.runtime}"`,
+        why: "the runtimes are local and docker",
+        fix: "Pass --runtime local or --runtime docker.",
+      });
     }
     next.runtime = values.runtime;
   }
-  if (values.reporter) next.reporters = values.reporter.split(",").map((r) => r.trim()).filter(Boolean);
+  if (values.reporter)
+    next.reporters = values.reporter
+      .split(",")
+      .map((r) => r.trim())
+      .filter(Boolean);
   if (values.lanes) {
     const lanes = Number(values.lanes);
     if (!Number.isInteger(lanes) || lanes < 1 || lanes > 16) {
-      throw new UserError("CLI_USAGE", { what: `Invalid --lanes "${values.lanes}"`, why: "it must be a whole number from 1 to 16", fix: "Pass e.g. --lanes 2 (one per core is a good start)." });
+      throw new UserError("CLI_USAGE", {
+        what: `Invalid --lanes "${values.lanes}"`,
+        why: "it must be a whole number from 1 to 16",
+        fix: "Pass e.g. --lanes 2 (one per core is a good start).",
+      });
     }
     next.lanes = lanes;
   }
@@ -72,7 +90,8 @@ const command: CliCommand = {
       io.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    const path = values.config ?? ["streamchaos.config.ts", "streamchaos.config.json"].find((f) => existsSync(f));
+    const path =
+      values.config ?? ["streamchaos.config.ts", "streamchaos.config.json"].find((f) => existsSync(f));
     if (!path) {
       throw new UserError("CONFIG_NOT_FOUND", {
         what: "No config file",

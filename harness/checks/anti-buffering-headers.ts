@@ -1,5 +1,5 @@
-import { defineCheck, fail, notApplicable, pass } from "./check.ts";
 import type { Evidence } from "../results.ts";
+import { defineCheck, fail, notApplicable, pass } from "./check.ts";
 import { exchangeAt, header } from "./evidence.ts";
 
 /**
@@ -10,7 +10,8 @@ import { exchangeAt, header } from "./evidence.ts";
  */
 export default defineCheck({
   name: "anti-buffering-headers",
-  description: "Streaming responses carry Cache-Control: no-cache and X-Accel-Buffering: no (and an SSE content type for SSE)",
+  description:
+    "Streaming responses carry Cache-Control: no-cache and X-Accel-Buffering: no (and an SSE content type for SSE)",
   run(context, options) {
     const exchange = exchangeAt(context, options);
     if (!exchange) return fail("the probe made no request");
@@ -25,16 +26,22 @@ export default defineCheck({
     evidence.push({ kind: "header", label: "Cache-Control", value: cacheControl ?? "(missing)" });
     evidence.push({ kind: "header", label: "X-Accel-Buffering", value: accel ?? "(missing)" });
     evidence.push({ kind: "header", label: "Content-Type", value: contentType ?? "(missing)" });
-    if (!cacheControl || !/no-cache|no-store/i.test(cacheControl)) problems.push("Cache-Control lacks no-cache");
+    if (!cacheControl || !/no-cache|no-store/i.test(cacheControl))
+      problems.push("Cache-Control lacks no-cache");
     if (context.edge.name === "nginx") {
-      evidence.push({ kind: "note", label: "nginx", value: "nginx hides X-Accel-Buffering from the client; not judged here" });
-    } else if (!accel || accel.trim().toLowerCase() !== "no") {
+      evidence.push({
+        kind: "note",
+        label: "nginx",
+        value: "nginx hides X-Accel-Buffering from the client; not judged here",
+      });
+    } else if (accel?.trim().toLowerCase() !== "no") {
       problems.push("X-Accel-Buffering: no is missing");
     }
     if (context.contract.framing === "sse" && !/text\/event-stream/i.test(contentType ?? "")) {
       problems.push("Content-Type is not text/event-stream");
     }
-    if (problems.length) return fail(`${problems.join("; ")}: a reverse proxy may buffer the stream`, evidence);
+    if (problems.length)
+      return fail(`${problems.join("; ")}: a reverse proxy may buffer the stream`, evidence);
     return pass("anti-buffering headers present", evidence);
   },
 });

@@ -12,7 +12,11 @@ export default defineCheck({
   description: "The backend's stdout/stderr mentions the provider failure during the scenario",
   run(context) {
     const lines = context.backendLogs.filter((line) => FAILURE_LINE.test(line.line));
-    if (lines.length) return pass(`${lines.length} log line(s) report the failure`, logEvidence("backend log", lines, 3));
-    return fail("the backend logged nothing about the failure: a silent failure in production", logEvidence("backend log (last lines)", context.backendLogs, 5));
+    if (lines.length)
+      return pass(`${lines.length} log line(s) report the failure`, logEvidence("backend log", lines, 3));
+    return fail(
+      "the backend logged nothing about the failure: a silent failure in production",
+      logEvidence("backend log (last lines)", context.backendLogs, 5),
+    );
   },
 });

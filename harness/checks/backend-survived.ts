@@ -11,8 +11,11 @@ export default defineCheck({
     if (!followUp) return fail("no follow-up request could be made", []);
     const { observation, view } = followUp;
     const evidence = [statusEvidence(observation), endEvidence(observation)];
-    if (!observation.response || observation.response.statusCode !== 200) {
-      return fail(`the follow-up request got ${observation.response ? `HTTP ${observation.response.statusCode}` : observation.end.kind}`, evidence);
+    if (observation.response?.statusCode !== 200) {
+      return fail(
+        `the follow-up request got ${observation.response ? `HTTP ${observation.response.statusCode}` : observation.end.kind}`,
+        evidence,
+      );
     }
     if (view.errorMarker || !observation.complete || (context.contract.hasDoneSignal && !view.done)) {
       return fail("the follow-up request did not complete normally", evidence);

@@ -12,10 +12,18 @@ export default defineCheck({
     const exchange = exchangeAt(context, options);
     if (!exchange) return fail("the probe made no request");
     const { observation, view } = exchange;
-    const evidence = [statusEvidence(observation), endEvidence(observation), bytesEvidence("last bytes at the probe", observation.body)];
-    if (!observation.response) return fail("no HTTP response: the connection ended before a status line", evidence);
+    const evidence = [
+      statusEvidence(observation),
+      endEvidence(observation),
+      bytesEvidence("last bytes at the probe", observation.body),
+    ];
+    if (!observation.response)
+      return fail("no HTTP response: the connection ended before a status line", evidence);
     if (observation.response.statusCode >= 400) {
-      return notApplicable(`the backend answered HTTP ${observation.response.statusCode} before streaming, so there is no stream to mark`, evidence);
+      return notApplicable(
+        `the backend answered HTTP ${observation.response.statusCode} before streaming, so there is no stream to mark`,
+        evidence,
+      );
     }
     if (view.errorMarker) {
       return pass(`error marker present: ${JSON.stringify(view.errorMarker.message).slice(0, 120)}`, [
@@ -23,6 +31,9 @@ export default defineCheck({
         { kind: "bytes", label: "marker", value: view.errorMarker.raw.slice(0, 200), t: view.errorMarker.t },
       ]);
     }
-    return fail(`the stream broke but carried no ${context.contract.name} error marker: the user is shown a partial answer as if complete`, evidence);
+    return fail(
+      `the stream broke but carried no ${context.contract.name} error marker: the user is shown a partial answer as if complete`,
+      evidence,
+    );
   },
 });

@@ -8,26 +8,43 @@ import { bytesEvidence, endEvidence, exchangeAt, header, statusEvidence } from "
  */
 export default defineCheck({
   name: "error-status-before-first-byte",
-  description: "A failure before the first token is an HTTP 4xx/5xx with a JSON body (not a 200, not a proxy's HTML page, not a dropped connection)",
+  description:
+    "A failure before the first token is an HTTP 4xx/5xx with a JSON body (not a 200, not a proxy's HTML page, not a dropped connection)",
   run(context, options) {
     const exchange = exchangeAt(context, options);
     if (!exchange) return fail("the probe made no request");
     const { observation } = exchange;
-    const evidence = [statusEvidence(observation), endEvidence(observation), bytesEvidence("body (head)", observation.body, 200, "head")];
+    const evidence = [
+      statusEvidence(observation),
+      endEvidence(observation),
+      bytesEvidence("body (head)", observation.body, 200, "head"),
+    ];
     const response = observation.response;
     if (!response) {
-      return fail(`no HTTP response at all: the connection ended (${observation.end.kind}) before a status line; a browser sees "network error"`, evidence);
+      return fail(
+        `no HTTP response at all: the connection ended (${observation.end.kind}) before a status line; a browser sees "network error"`,
+        evidence,
+      );
     }
     if (response.statusCode < 400) {
-      return fail(`status ${response.statusCode} was committed although the provider failed before the first token; the browser cannot see an HTTP error`, evidence);
+      return fail(
+        `status ${response.statusCode} was committed although the provider failed before the first token; the browser cannot see an HTTP error`,
+        evidence,
+      );
     }
     const contentType = header(observation, "content-type") ?? "";
     const text = observation.text.trim();
     if (/<html|<center>|<!doctype/i.test(text)) {
-      return fail(`status ${response.statusCode} is a proxy's HTML error page, not the backend's answer: the backend closed the connection without responding`, evidence);
+      return fail(
+        `status ${response.statusCode} is a proxy's HTML error page, not the backend's answer: the backend closed the connection without responding`,
+        evidence,
+      );
     }
     if (!/json/i.test(contentType)) {
-      return fail(`status ${response.statusCode} but Content-Type is "${contentType || "missing"}", not JSON: clients cannot show the error`, evidence);
+      return fail(
+        `status ${response.statusCode} but Content-Type is "${contentType || "missing"}", not JSON: clients cannot show the error`,
+        evidence,
+      );
     }
     try {
       JSON.parse(text);
@@ -35,7 +52,10 @@ export default defineCheck({
       return fail(`status ${response.statusCode} with a body that is not valid JSON`, evidence);
     }
     if (!observation.complete) {
-      return fail(`status ${response.statusCode} with a JSON body that was cut off (${observation.end.kind})`, evidence);
+      return fail(
+        `status ${response.statusCode} with a JSON body that was cut off (${observation.end.kind})`,
+        evidence,
+      );
     }
     return pass(`HTTP ${response.statusCode} with a JSON error body before any stream byte`, evidence);
   },

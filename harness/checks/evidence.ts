@@ -1,13 +1,13 @@
-import type { Exchange } from "./check.ts";
-import type { CheckContext } from "./check.ts";
-import type { Evidence } from "../results.ts";
-import type { ProbeObservation } from "../probe/observation.ts";
 import type { JournalEntry } from "../../fakes/journal-types.ts";
+import type { ProbeObservation } from "../probe/observation.ts";
+import type { Evidence } from "../results.ts";
+import type { CheckContext, Exchange } from "./check.ts";
 
 /** Bytes as JSON-escaped text so `\r\n`, `0\r\n\r\n` and control bytes are visible in reports. */
 export function escapeBytes(bytes: Buffer | string, max = 160, from: "head" | "tail" = "tail"): string {
   const text = typeof bytes === "string" ? bytes : bytes.toString("latin1");
-  const cut = text.length > max ? (from === "tail" ? `…${text.slice(-max)}` : `${text.slice(0, max)}…`) : text;
+  const cut =
+    text.length > max ? (from === "tail" ? `…${text.slice(-max)}` : `${text.slice(0, max)}…`) : text;
   return JSON.stringify(cut).slice(1, -1);
 }
 
@@ -15,14 +15,23 @@ export function rawBytes(observation: ProbeObservation): Buffer {
   return Buffer.concat(observation.reads.map((read) => read.bytes));
 }
 
-export function bytesEvidence(label: string, bytes: Buffer | string, max = 160, from: "head" | "tail" = "tail"): Evidence {
+export function bytesEvidence(
+  label: string,
+  bytes: Buffer | string,
+  max = 160,
+  from: "head" | "tail" = "tail",
+): Evidence {
   return { kind: "bytes", label, value: escapeBytes(bytes, max, from) };
 }
 
 export function statusEvidence(observation: ProbeObservation): Evidence {
   const response = observation.response;
   if (!response) {
-    return { kind: "status", label: "status line", value: `none (${observation.end.kind}${observation.end.detail ? `: ${observation.end.detail}` : ""})` };
+    return {
+      kind: "status",
+      label: "status line",
+      value: `none (${observation.end.kind}${observation.end.detail ? `: ${observation.end.detail}` : ""})`,
+    };
   }
   return {
     kind: "status",
@@ -48,7 +57,9 @@ export function timingEvidence(label: string, ms: number, t?: number): Evidence 
 
 export function header(observation: ProbeObservation, name: string): string | undefined {
   const lower = name.toLowerCase();
-  const values = (observation.response?.headers ?? []).filter(([key]) => key.toLowerCase() === lower).map(([, v]) => v);
+  const values = (observation.response?.headers ?? [])
+    .filter(([key]) => key.toLowerCase() === lower)
+    .map(([, v]) => v);
   return values.length ? values.join(", ") : undefined;
 }
 

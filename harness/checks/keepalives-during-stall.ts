@@ -8,17 +8,26 @@ import { exchangeAt, timingEvidence } from "./evidence.ts";
  */
 export default defineCheck({
   name: "keepalives-during-stall",
-  description: "During a provider stall the client keeps receiving keepalives (no silence longer than 2x the keepalive interval)",
+  description:
+    "During a provider stall the client keeps receiving keepalives (no silence longer than 2x the keepalive interval)",
   run(context, options) {
     const exchange = exchangeAt(context, options);
     if (!exchange) return fail("the probe made no request");
     if (!context.contract.supportsKeepalives) {
-      return notApplicable(`the ${context.contract.framing} framing of ${context.contract.name} has no keepalive form`);
+      return notApplicable(
+        `the ${context.contract.framing} framing of ${context.contract.name} has no keepalive form`,
+      );
     }
     const { observation } = exchange;
-    if (!observation.response || observation.response.statusCode >= 300) return notApplicable("no streaming response");
+    if (!observation.response || observation.response.statusCode >= 300)
+      return notApplicable("no streaming response");
     const interval = context.backend.keepaliveMs;
-    const maxGap = typeof options.maxGapMs === "number" ? options.maxGapMs : interval !== undefined ? interval * 2 + 400 : 2000;
+    const maxGap =
+      typeof options.maxGapMs === "number"
+        ? options.maxGapMs
+        : interval !== undefined
+          ? interval * 2 + 400
+          : 2000;
     const times = observation.bodyReads.map((read) => read.t);
     let longest = 0;
     let longestAt = observation.response.headersAt;
@@ -37,7 +46,10 @@ export default defineCheck({
       { kind: "note" as const, label: "keepalive comments received", value: String(keepalives) },
     ];
     if (longest > maxGap) {
-      return fail(`the client got nothing for ${Math.round(longest)} ms during the provider stall (allowed ${Math.round(maxGap)} ms): proxies and clients will time out`, evidence);
+      return fail(
+        `the client got nothing for ${Math.round(longest)} ms during the provider stall (allowed ${Math.round(maxGap)} ms): proxies and clients will time out`,
+        evidence,
+      );
     }
     return pass(`longest silence ${Math.round(longest)} ms, ${keepalives} keepalives`, evidence);
   },

@@ -12,12 +12,23 @@ export default defineCheck({
     const exchange = exchangeAt(context, options);
     if (!exchange) return fail("the probe made no request");
     const { view, observation } = exchange;
-    const evidence = [...exchange.upstream.map(journalEvidence), bytesEvidence("last bytes at the probe", observation.body)];
+    const evidence = [
+      ...exchange.upstream.map(journalEvidence),
+      bytesEvidence("last bytes at the probe", observation.body),
+    ];
     if (view.errorMarker) {
-      return fail(`error marker after a complete answer: ${JSON.stringify(view.errorMarker.message).slice(0, 160)}`, [
-        ...evidence,
-        { kind: "bytes", label: "marker", value: view.errorMarker.raw.slice(0, 200), t: view.errorMarker.t },
-      ]);
+      return fail(
+        `error marker after a complete answer: ${JSON.stringify(view.errorMarker.message).slice(0, 160)}`,
+        [
+          ...evidence,
+          {
+            kind: "bytes",
+            label: "marker",
+            value: view.errorMarker.raw.slice(0, 200),
+            t: view.errorMarker.t,
+          },
+        ],
+      );
     }
     if (observation.response && observation.response.statusCode >= 400) {
       return fail(`HTTP ${observation.response.statusCode} for an answer the provider completed`, evidence);

@@ -1,5 +1,5 @@
-import { defineCheck, fail, pass } from "./check.ts";
 import { isRecord } from "../contracts/contract.ts";
+import { defineCheck, fail, pass } from "./check.ts";
 import { journalEvidence } from "./evidence.ts";
 
 /**
@@ -14,7 +14,10 @@ export default defineCheck({
     const param = typeof options.param === "string" ? options.param : "stream_options";
     const offending = context.journal.filter((entry) => isRecord(entry.body) && param in entry.body);
     if (offending.length) {
-      return fail(`${offending.length} provider call(s) carried "${param}", which this provider rejects`, offending.map(journalEvidence));
+      return fail(
+        `${offending.length} provider call(s) carried "${param}", which this provider rejects`,
+        offending.map(journalEvidence),
+      );
     }
     return pass(`no provider call carried "${param}"`, context.journal.slice(0, 2).map(journalEvidence));
   },

@@ -14,16 +14,28 @@ export default defineCheck({
     const foreign = context.exchanges[foreignIndex];
     if (!exchange || !foreign) return notApplicable("the scenario did not make both requests");
     const foreignTokens = new Set(
-      foreign.upstream.flatMap((entry) => entry.events).filter((e) => e.kind === "content" && e.text?.trim()).map((e) => e.text!.trim()),
+      foreign.upstream
+        .flatMap((entry) => entry.events)
+        .filter((e) => e.kind === "content" && e.text?.trim())
+        .map((e) => e.text!.trim()),
     );
     if (foreignTokens.size === 0) return notApplicable("the earlier request produced no tokens");
     // Substring match: text contracts deliver reads, not tokens, so one read may hold several tokens.
-    const leaked = [...foreignTokens].filter((token) => token.length >= 4 && exchange.view.text.includes(token));
+    const leaked = [...foreignTokens].filter(
+      (token) => token.length >= 4 && exchange.view.text.includes(token),
+    );
     const evidence = [
-      { kind: "bytes" as const, label: `request ${requestIndex + 1} text (head)`, value: JSON.stringify(exchange.view.text.slice(0, 160)) },
+      {
+        kind: "bytes" as const,
+        label: `request ${requestIndex + 1} text (head)`,
+        value: JSON.stringify(exchange.view.text.slice(0, 160)),
+      },
     ];
     if (leaked.length) {
-      return fail(`request ${requestIndex + 1} received ${leaked.length} token(s) of request ${foreignIndex + 1}, e.g. ${JSON.stringify(leaked[0])}`, evidence);
+      return fail(
+        `request ${requestIndex + 1} received ${leaked.length} token(s) of request ${foreignIndex + 1}, e.g. ${JSON.stringify(leaked[0])}`,
+        evidence,
+      );
     }
     return pass(`no token of request ${foreignIndex + 1} reached request ${requestIndex + 1}`, evidence);
   },

@@ -14,7 +14,9 @@ export default defineCheck({
     if (!exchange) return fail("the probe made no request");
     const { observation, view } = exchange;
     if (!context.contract.hasDoneSignal) {
-      return notApplicable(`the ${context.contract.name} contract has no done signal, so a hidden truncation cannot be seen by its clients`);
+      return notApplicable(
+        `the ${context.contract.name} contract has no done signal, so a hidden truncation cannot be seen by its clients`,
+      );
     }
     const evidence = [endEvidence(observation), bytesEvidence("last bytes at the probe", observation.body)];
     if (observation.sse.unterminatedTail) {
@@ -24,8 +26,14 @@ export default defineCheck({
       return pass(`done signal received (${view.done.raw.slice(0, 60)})`, evidence);
     }
     if (observation.sse.unterminatedTail) {
-      return fail("the final event has no terminating blank line: SSE parsers drop it, so the done signal is lost", evidence);
+      return fail(
+        "the final event has no terminating blank line: SSE parsers drop it, so the done signal is lost",
+        evidence,
+      );
     }
-    return fail(`no done signal: the answer may be truncated (${view.tokens.length} tokens received)`, evidence);
+    return fail(
+      `no done signal: the answer may be truncated (${view.tokens.length} tokens received)`,
+      evidence,
+    );
   },
 });

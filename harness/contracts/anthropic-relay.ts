@@ -14,7 +14,11 @@ export function anthropicRelay(options: { path?: string; model?: string } = {}):
     request: ({ message, sessionId, model }) => ({
       method: "POST",
       path: options.path ?? "/v1/messages",
-      headers: { "content-type": "application/json", accept: "text/event-stream", "anthropic-version": "2023-06-01" },
+      headers: {
+        "content-type": "application/json",
+        accept: "text/event-stream",
+        "anthropic-version": "2023-06-01",
+      },
       body: {
         model: model ?? options.model ?? "claude-sonnet-4-20250514",
         max_tokens: 1024,
@@ -37,7 +41,11 @@ export function anthropicRelay(options: { path?: string; model?: string } = {}):
           view.errorMarker = { t: event.t, message, raw: event.data };
         } else if (type === "message_stop") {
           view.done = { t: event.t, raw: event.data };
-        } else if (type === "content_block_delta" && isRecord(json.delta) && typeof json.delta.text === "string") {
+        } else if (
+          type === "content_block_delta" &&
+          isRecord(json.delta) &&
+          typeof json.delta.text === "string"
+        ) {
           view.tokens.push({ t: event.t, text: json.delta.text });
         }
       }),

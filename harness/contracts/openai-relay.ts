@@ -7,7 +7,7 @@ import { type Contract, interpretSse, isRecord, parseJson } from "./contract.ts"
 export function openaiRelay(options: { path?: string; model?: string } = {}): Contract {
   return {
     name: "openai-relay",
-    description: "OpenAI-compatible SSE relay: chunks, `data: [DONE]`, `data: {\"error\":...}` on failure",
+    description: 'OpenAI-compatible SSE relay: chunks, `data: [DONE]`, `data: {"error":...}` on failure',
     framing: "sse",
     hasDoneSignal: true,
     supportsKeepalives: true,
@@ -35,7 +35,8 @@ export function openaiRelay(options: { path?: string; model?: string } = {}): Co
         }
         if (json.error !== undefined) {
           const error = json.error;
-          const message = isRecord(error) && typeof error.message === "string" ? error.message : JSON.stringify(error);
+          const message =
+            isRecord(error) && typeof error.message === "string" ? error.message : JSON.stringify(error);
           view.errorMarker = { t: event.t, message, raw: event.data };
           return;
         }

@@ -6,14 +6,14 @@ import { hostPort } from "../../lib/net.ts";
 import { type HopToxic, ToxiproxyHops } from "../../proxies/toxiproxy/index.ts";
 import type { Hop, Scenario, ScenarioRequest, ScriptJson } from "../../scenarios/scenario.ts";
 import type { CheckContext, Exchange } from "../checks/check.ts";
+import { toResult } from "../checks/check.ts";
 import { getCheck } from "../checks/index.ts";
 import type { Contract } from "../contracts/contract.ts";
 import { runProbe } from "../probe/index.ts";
 import type { ProbeObservation } from "../probe/observation.ts";
 import type { ScenarioResult, TimelineEvent } from "../results.ts";
-import { toResult } from "../checks/check.ts";
-import type { Address, BackendSpec, FakeBox, LogLine, Runtime, StartedBox, ToxiproxyBox } from "./runtime.ts";
 import { providerBasePath } from "./provider-urls.ts";
+import type { Address, BackendSpec, FakeBox, LogLine, Runtime, StartedBox, ToxiproxyBox } from "./runtime.ts";
 import { buildTimeline } from "./timeline.ts";
 
 export interface LaneBackend {
@@ -38,9 +38,17 @@ export interface LaneOptions {
   edge: LaneEdge;
 }
 
-const HOP_NAMES: Record<Hop, string> = { A: "hopA-client-edge", B: "hopB-edge-backend", C: "hopC-backend-provider" };
+const HOP_NAMES: Record<Hop, string> = {
+  A: "hopA-client-edge",
+  B: "hopB-edge-backend",
+  C: "hopC-backend-provider",
+};
 /** A quick clean answer for the follow-up request that proves the backend still serves. */
-const FOLLOW_UP_SCRIPT: ScriptJson = { name: "follow-up", content: { tokens: ["still ", "alive "] }, finishReason: "stop" };
+const FOLLOW_UP_SCRIPT: ScriptJson = {
+  name: "follow-up",
+  content: { tokens: ["still ", "alive "] },
+  finishReason: "stop",
+};
 
 /**
  * One full copy of the topology: probe →[A]→ edge →[B]→ backend →[C]→ fake. Scenarios run on it one
@@ -101,14 +109,26 @@ export class Lane implements AsyncDisposable {
       const toxiproxy = teardown.use(await runtime.startToxiproxy(3));
       const hops = teardown.use(new ToxiproxyHops(toxiproxy.apiUrl));
       const hopName = (hop: Hop) => `${lanePrefix}-${HOP_NAMES[hop]}`;
-      const [slotA, slotB, slotC] = toxiproxy.hopSlots as [ToxiproxyBox["hopSlots"][0], ToxiproxyBox["hopSlots"][0], ToxiproxyBox["hopSlots"][0]];
+      const [slotA, slotB, slotC] = toxiproxy.hopSlots as [
+        ToxiproxyBox["hopSlots"][0],
+        ToxiproxyBox["hopSlots"][0],
+        ToxiproxyBox["hopSlots"][0],
+      ];
 
-      await hops.createHop({ name: hopName("C"), listen: slotC.listen, upstream: hostPort(fake.address.internal.host, fake.address.internal.port) });
+      await hops.createHop({
+        name: hopName("C"),
+        listen: slotC.listen,
+        upstream: hostPort(fake.address.internal.host, fake.address.internal.port),
+      });
       const providerOrigin = `http://${hostPort(slotC.address.internal.host, slotC.address.internal.port)}`;
       const spec = withProviderUrls(backend.spec, backend.provider, providerOrigin);
       const backendBox = teardown.use(await runtime.startBackend(spec));
 
-      await hops.createHop({ name: hopName("B"), listen: slotB.listen, upstream: hostPort(backendBox.address.internal.host, backendBox.address.internal.port) });
+      await hops.createHop({
+        name: hopName("B"),
+        listen: slotB.listen,
+        upstream: hostPort(backendBox.address.internal.host, backendBox.address.internal.port),
+      });
       const edgeBox = teardown.use(
         await runtime.startEdge({
           edge: edge.edge,
@@ -117,7 +137,11 @@ export class Lane implements AsyncDisposable {
           ...(edge.configFile ? { configFile: edge.configFile } : {}),
         }),
       );
-      await hops.createHop({ name: hopName("A"), listen: slotA.listen, upstream: hostPort(edgeBox.address.internal.host, edgeBox.address.internal.port) });
+      await hops.createHop({
+        name: hopName("A"),
+        listen: slotA.listen,
+        upstream: hostPort(edgeBox.address.internal.host, edgeBox.address.internal.port),
+      });
       const edgeProfile = edgeBox.name.split(":").slice(1).join(":") || edge.profile || "default";
       return new Lane({
         options,
@@ -145,7 +169,12 @@ export class Lane implements AsyncDisposable {
   async runScenario(scenario: Scenario): Promise<ScenarioResult> {
     const startedAt = now();
     const base: Omit<ScenarioResult, "status" | "durationMs" | "checks" | "timeline"> = {
-      scenario: { id: scenario.id, title: scenario.title, incident: scenario.incident, category: scenario.category },
+      scenario: {
+        id: scenario.id,
+        title: scenario.title,
+        incident: scenario.incident,
+        category: scenario.category,
+      },
       backend: this.backendInfo.name,
       edge: this.edgeInfo.edge,
       profile: this.edgeInfo.profile,
@@ -160,7 +189,9 @@ export class Lane implements AsyncDisposable {
       await this.#hops.clearAll();
       for (const exchange of exchanges) exchange.upstream = upstreamFor(journal, exchange);
       const backendAlive = await this.#backend.alive();
-      const wantsFollowUp = scenario.checks.some((c) => (typeof c === "string" ? c : c.check) === "backend-survived");
+      const wantsFollowUp = scenario.checks.some(
+        (c) => (typeof c === "string" ? c : c.check) === "backend-survived",
+      );
       const followUp = wantsFollowUp && backendAlive ? await this.#followUp(scenario) : undefined;
       if (!backendAlive) await this.#restartBackend();
       const context: CheckContext = {
@@ -169,8 +200,12 @@ export class Lane implements AsyncDisposable {
         edge: { name: this.edgeInfo.edge, profile: this.edgeInfo.profile },
         backend: {
           name: this.backendInfo.name,
-          ...(this.backendInfo.keepaliveMs === undefined ? {} : { keepaliveMs: this.backendInfo.keepaliveMs }),
-          ...(this.backendInfo.upstreamTimeoutMs === undefined ? {} : { upstreamTimeoutMs: this.backendInfo.upstreamTimeoutMs }),
+          ...(this.backendInfo.keepaliveMs === undefined
+            ? {}
+            : { keepaliveMs: this.backendInfo.keepaliveMs }),
+          ...(this.backendInfo.upstreamTimeoutMs === undefined
+            ? {}
+            : { upstreamTimeoutMs: this.backendInfo.upstreamTimeoutMs }),
         },
         exchanges,
         journal,
@@ -279,7 +314,11 @@ export class Lane implements AsyncDisposable {
     const deadline = now() + timeoutMs;
     while (now() < deadline) {
       const entry = (await this.#fakeClient.journal()).find((e) => JSON.stringify(e.body).includes(nonce));
-      if (entry && (entry.events.filter((e) => e.kind === "content").length >= tokens || entry.outcome !== "in-progress")) return;
+      if (
+        entry &&
+        (entry.events.filter((e) => e.kind === "content").length >= tokens || entry.outcome !== "in-progress")
+      )
+        return;
       await delay(15);
     }
   }
@@ -315,7 +354,12 @@ export class Lane implements AsyncDisposable {
       fetchView: false,
     });
     const journal = await this.#fakeClient.journal();
-    const exchange: Exchange = { request: { message: nonce }, observation, view: this.backendInfo.contract.interpret(observation), upstream: [] };
+    const exchange: Exchange = {
+      request: { message: nonce },
+      observation,
+      view: this.backendInfo.contract.interpret(observation),
+      upstream: [],
+    };
     exchange.upstream = upstreamFor(journal, exchange);
     return exchange;
   }
@@ -351,13 +395,20 @@ function upstreamFor(journal: JournalEntry[], exchange: Exchange): JournalEntry[
 
 /** Fills `{{provider.url}}` and `{{provider.<name>.url}}` in the backend's env with hop C addresses. */
 function withProviderUrls(spec: BackendSpec, provider: ProviderName, origin: string): BackendSpec {
-  const vars: Record<string, string> = { "provider.url": `${origin}${providerBasePath(provider)}`, "provider.origin": origin, "provider.name": provider };
+  const vars: Record<string, string> = {
+    "provider.url": `${origin}${providerBasePath(provider)}`,
+    "provider.origin": origin,
+    "provider.name": provider,
+  };
   for (const name of ["openai", "openai-responses", "anthropic", "gemini", "openrouter", "ollama"] as const) {
     vars[`provider.${name}.url`] = `${origin}${providerBasePath(name)}`;
   }
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(spec.env)) {
-    env[key] = value.replace(/\{\{\s*(provider(?:\.[\w-]+)*)\s*\}\}/g, (whole, name: string) => vars[name] ?? whole);
+    env[key] = value.replace(
+      /\{\{\s*(provider(?:\.[\w-]+)*)\s*\}\}/g,
+      (whole, name: string) => vars[name] ?? whole,
+    );
   }
   return { ...spec, env };
 }

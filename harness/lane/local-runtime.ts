@@ -55,7 +55,8 @@ export class LocalRuntime implements Runtime {
     const port = spec.port ?? (await reservePort());
     const vars = { port: String(port), host: LOOPBACK };
     const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries(spec.env)) env[key] = renderTemplate(value, vars, `backend "${spec.name}" env ${key}`);
+    for (const [key, value] of Object.entries(spec.env))
+      env[key] = renderTemplate(value, vars, `backend "${spec.name}" env ${key}`);
     const args = spec.command.args.map((arg) => renderTemplate(arg, vars, `backend "${spec.name}" args`));
     const child = await startProcess({
       name: `backend "${spec.name}"`,
@@ -64,7 +65,9 @@ export class LocalRuntime implements Runtime {
       env,
       ...(spec.command.cwd ? { cwd: spec.command.cwd } : {}),
       ports: [{ host: LOOPBACK, port }],
-      readiness: Wait.forHttp(`http://${LOOPBACK}:${port}${spec.healthPath}`).withTimeout(spec.readyTimeoutMs),
+      readiness: Wait.forHttp(`http://${LOOPBACK}:${port}${spec.healthPath}`).withTimeout(
+        spec.readyTimeoutMs,
+      ),
     });
     return {
       name: spec.name,

@@ -6,17 +6,36 @@ export function words(prefix: string, count: number): string[] {
 }
 
 export function stream(tokens: string[], intervalMs: number, extra: Partial<ScriptJson> = {}): ScriptJson {
-  return { content: { tokens }, pacing: { firstTokenMs: intervalMs, intervalMs }, finishReason: "stop", ...extra };
+  return {
+    content: { tokens },
+    pacing: { firstTokenMs: intervalMs, intervalMs },
+    finishReason: "stop",
+    ...extra,
+  };
 }
 
 /** The checks every pre-stream failure must pass (incident 000 issue 1, incident 002). */
-export const PRE_STREAM_CHECKS = ["error-status-before-first-byte", "backend-logged-failure", "backend-survived"];
+export const PRE_STREAM_CHECKS = [
+  "error-status-before-first-byte",
+  "backend-logged-failure",
+  "backend-survived",
+];
 
 /** The checks every mid-stream failure must pass (incident 000 issue 2). */
-export const MID_STREAM_CHECKS = ["error-marker-after-failure", "clean-termination", "backend-logged-failure", "backend-survived"];
+export const MID_STREAM_CHECKS = [
+  "error-marker-after-failure",
+  "clean-termination",
+  "backend-logged-failure",
+  "backend-survived",
+];
 
 /** A complete answer despite a cleanup problem (incident 000 issue 3). */
-export const COMPLETE_ANSWER_CHECKS = ["no-false-error-marker", "semantic-completion", "clean-termination", "answer-intact"];
+export const COMPLETE_ANSWER_CHECKS = [
+  "no-false-error-marker",
+  "semantic-completion",
+  "clean-termination",
+  "answer-intact",
+];
 
 /** The backend's own bound on a silent provider, as the bundled demo backends are configured. */
 export const DEMO_UPSTREAM_TIMEOUT_MS = 3000;

@@ -7,6 +7,8 @@ export default defineScenario({
   incident: "incident 000 issue 3 (cleanup error appended a false STREAM_ERROR to a complete answer)",
   category: "cleanup",
   why: "The answer was complete; what goes wrong after it must not show the user an error.",
-  script: stream(words("done", 6), 40, { faults: [{ fault: "unterminated-final-event", at: { phase: "after-terminator" } }] }),
+  script: stream(words("done", 6), 40, {
+    faults: [{ fault: "unterminated-final-event", at: { phase: "after-terminator" } }],
+  }),
   checks: COMPLETE_ANSWER_CHECKS,
 });

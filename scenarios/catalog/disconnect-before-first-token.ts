@@ -7,7 +7,11 @@ export default defineScenario({
   incident: "incident 003 (cancellation while the agent task is blocked)",
   category: "client-disconnect",
   why: "A user who closes the tab before the first token must also stop the provider call.",
-  script: { content: { tokens: words("slow", 5) }, pacing: { firstTokenMs: 2500, intervalMs: 50 }, finishReason: "stop" },
+  script: {
+    content: { tokens: words("slow", 5) },
+    pacing: { firstTokenMs: 2500, intervalMs: 50 },
+    finishReason: "stop",
+  },
   requests: [{ disconnect: { afterMs: 500 } }],
   checks: ["upstream-cancelled", "backend-survived"],
 });

@@ -8,5 +8,12 @@ export default defineScenario({
   category: "baseline",
   why: "Everything else is measured against this: every token arrives as produced, with the done signal and a clean end.",
   script: stream(words("calm", 12), 100),
-  checks: ["clean-termination", "semantic-completion", "no-false-error-marker", "answer-intact", "anti-buffering-headers", "incremental-delivery"],
+  checks: [
+    "clean-termination",
+    "semantic-completion",
+    "no-false-error-marker",
+    "answer-intact",
+    "anti-buffering-headers",
+    "incremental-delivery",
+  ],
 });

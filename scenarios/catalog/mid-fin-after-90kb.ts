@@ -7,6 +7,10 @@ export default defineScenario({
   incident: "incident 000 issue 2 (failed to pipe response, bytesRead: 90766)",
   category: "mid-stream",
   why: "After a large body has gone out, a truncation must still end with the error marker and a clean terminator.",
-  script: { content: { chunks: 120, chunkSize: 1000 }, finishReason: "stop", faults: [{ fault: "fin", at: { byte: 90_000 } }] },
+  script: {
+    content: { chunks: 120, chunkSize: 1000 },
+    finishReason: "stop",
+    faults: [{ fault: "fin", at: { byte: 90_000 } }],
+  },
   checks: MID_STREAM_CHECKS,
 });

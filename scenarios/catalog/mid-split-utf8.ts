@@ -7,6 +7,8 @@ export default defineScenario({
   incident: "failure class: stream parsing (wire-formats B5); incident 001 (hand-rolled parsers)",
   category: "mid-stream",
   why: "Decoding each read on its own turns 'é' or '€' into replacement characters.",
-  script: stream(["Grüße ", "aus ", "Köln ", "für ", "€5 ", "und ", "naïve ", "Tests "], 40, { faults: [{ fault: "split-utf8", at: { event: 2 }, gapMs: 25 }] }),
+  script: stream(["Grüße ", "aus ", "Köln ", "für ", "€5 ", "und ", "naïve ", "Tests "], 40, {
+    faults: [{ fault: "split-utf8", at: { event: 2 }, gapMs: 25 }],
+  }),
   checks: COMPLETE_ANSWER_CHECKS,
 });

@@ -7,6 +7,8 @@ export default defineScenario({
   incident: "incident 001 (keepalive comments every 15s; stalls and timeouts)",
   category: "mid-stream",
   why: "While the provider thinks, the backend must keep the client connection alive with keepalives.",
-  script: stream(words("think", 6), 50, { faults: [{ fault: "stall", at: { event: 3 }, ms: Math.round(DEMO_UPSTREAM_TIMEOUT_MS * 0.6) }] }),
+  script: stream(words("think", 6), 50, {
+    faults: [{ fault: "stall", at: { event: 3 }, ms: Math.round(DEMO_UPSTREAM_TIMEOUT_MS * 0.6) }],
+  }),
   checks: ["keepalives-during-stall", "answer-intact", "semantic-completion", "no-false-error-marker"],
 });

@@ -7,6 +7,8 @@ export default defineScenario({
   incident: "failure class: parsers that split SSE on \\n\\n per read (wire-formats B5)",
   category: "mid-stream",
   why: "An event split across TCP reads must be reassembled, not dropped or garbled.",
-  script: stream(words("frag", 8), 40, { faults: [{ fault: "tiny-writes", at: { event: 3 }, size: 7, gapMs: 4 }] }),
+  script: stream(words("frag", 8), 40, {
+    faults: [{ fault: "tiny-writes", at: { event: 3 }, size: 7, gapMs: 4 }],
+  }),
   checks: COMPLETE_ANSWER_CHECKS,
 });

@@ -9,5 +9,8 @@ export default defineScenario({
   why: "A connection cut between the proxy and the backend must not leave the backend streaming into the void.",
   script: stream(words("edge", 60), 50),
   toxics: [{ hop: "B", type: "limit_data", stream: "downstream", attributes: { bytes: 1536 } }],
-  checks: [{ check: "upstream-cancelled", options: { after: "probe-end", boundMs: 2500 } }, "backend-survived"],
+  checks: [
+    { check: "upstream-cancelled", options: { after: "probe-end", boundMs: 2500 } },
+    "backend-survived",
+  ],
 });

@@ -9,5 +9,8 @@ export default defineScenario({
   why: "When the network drops the client, the backend must notice (through the proxy) and stop its provider call.",
   script: stream(words("lost", 40), 80),
   toxics: [{ hop: "A", type: "reset_peer", attributes: { timeout: 600 } }],
-  checks: [{ check: "upstream-cancelled", options: { after: "probe-end", boundMs: 2000 } }, "backend-survived"],
+  checks: [
+    { check: "upstream-cancelled", options: { after: "probe-end", boundMs: 2000 } },
+    "backend-survived",
+  ],
 });

@@ -4,7 +4,8 @@ import { COMPLETE_ANSWER_CHECKS, stream, words } from "./_build.ts";
 export default defineScenario({
   id: "net-slicer-provider-hop",
   title: "The provider's bytes arrive in small slices (Toxiproxy slicer on hop C)",
-  incident: "failure class: backends that split SSE on \\n\\n per read (wire-formats B5; incident 001's hand-rolled parsing)",
+  incident:
+    "failure class: backends that split SSE on \\n\\n per read (wire-formats B5; incident 001's hand-rolled parsing)",
   category: "network",
   why: "TCP does not preserve event boundaries; a backend must reassemble events that arrive split across reads.",
   script: stream(words("slice", 8), 40),

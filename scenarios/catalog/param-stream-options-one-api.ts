@@ -7,6 +7,8 @@ export default defineScenario({
   incident: "incident 000 issue 4 (Langdock rejected stream_options sent by pydantic-ai)",
   category: "rejected-params",
   why: "A strict OpenAI-compatible provider refuses unknown parameters; the backend must not send them.",
-  script: stream(words("strict", 5), 30, { faults: [{ fault: "reject-param", param: "stream_options", style: "one-api" }] }),
+  script: stream(words("strict", 5), 30, {
+    faults: [{ fault: "reject-param", param: "stream_options", style: "one-api" }],
+  }),
   checks: ["no-rejected-parameter", "semantic-completion", "no-false-error-marker"],
 });

@@ -4,7 +4,8 @@ import { stream, words } from "./_build.ts";
 export default defineScenario({
   id: "session-second-request-supersedes",
   title: "A second request on the same session while the first still streams",
-  incident: "incident 003 (old responses appearing in new stream; StreamRegistry cancels the previous stream)",
+  incident:
+    "incident 003 (old responses appearing in new stream; StreamRegistry cancels the previous stream)",
   category: "session-reuse",
   why: "The second answer must hold only its own tokens, and the first provider call must be cancelled.",
   script: stream(words("other", 3), 20),

@@ -7,6 +7,10 @@ export default defineScenario({
   incident: "incident 001 (slow LLM processing, stalls and timeouts)",
   category: "slow-first-token",
   why: "A slow but healthy provider must not be mistaken for a failure: the answer arrives whole.",
-  script: { content: { tokens: words("late", 6) }, pacing: { firstTokenMs: 1500, intervalMs: 60 }, finishReason: "stop" },
+  script: {
+    content: { tokens: words("late", 6) },
+    pacing: { firstTokenMs: 1500, intervalMs: 60 },
+    finishReason: "stop",
+  },
   checks: COMPLETE_ANSWER_CHECKS,
 });

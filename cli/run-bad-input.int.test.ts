@@ -1,0 +1,136 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { main } from "./main.ts";
+
+/** Each kind of bad input `streamchaos run` names: a clear message, exit 2, nothing left running. */
+function capture() {
+  let text = "";
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      text += String(chunk);
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "streamchaos-cli-test-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function runWith(
+  config: unknown,
+  extra: string[] = [],
+): Promise<{ code: number; stderr: string; stdout: string }> {
+  const file = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+  await writeFile(file, JSON.stringify(config));
+  const stdout = capture();
+  const stderr = capture();
+  const code = await main(
+    ["run", "--config", file, "--reporter", "json", "--out", join(dir, "out"), ...extra],
+    { stdout: stdout.stream, stderr: stderr.stream },
+  );
+  return { code, stderr: stderr.text(), stdout: stdout.text() };
+}
+
+const nodeBackend = (script: string, extra: Record<string, unknown> = {}) => ({
+  name: "sut",
+  command: [process.execPath, "-e", script],
+  env: { PORT: "{{port}}" },
+  provider: "openai",
+  contract: "openai-relay",
+  readyTimeoutMs: 1500,
+  ...extra,
+});
+
+describe("streamchaos run: bad input exits 2 with what, why and how to fix", () => {
+  test("an unknown scenario id names it and lists similar ids", async () => {
+    const result = await runWith({ backends: [nodeBackend("")] }, ["--scenario", "pre-999-nope"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('No scenario matches "pre-999-nope"');
+    expect(result.stderr).toMatch(/similar ids: .*pre-401-invalid-key/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test("a backend command that exits shows its exit code and last log lines", async () => {
+    const result = await runWith(
+      { backends: [nodeBackend("console.error('boom: missing OPENAI_API_KEY'); process.exit(3)")] },
+      ["--scenario", "happy-path"],
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/exited with code 3/);
+    expect(result.stderr).toContain("boom: missing OPENAI_API_KEY");
+  });
+
+  test("a backend that never becomes ready shows the deadline and its last log lines", async () => {
+    const result = await runWith(
+      { backends: [nodeBackend("console.log('warming up the model cache'); setInterval(() => {}, 1000)")] },
+      ["--scenario", "happy-path"],
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/1500\s?ms/);
+    expect(result.stderr).toContain("warming up the model cache");
+  });
+
+  describe("a port already taken", () => {
+    let blocker: Server;
+    let port: number;
+    beforeAll(async () => {
+      blocker = createServer();
+      await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+      port = (blocker.address() as { port: number }).port;
+    });
+    afterAll(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+
+    test("a backend bound to a fixed, busy port is reported as such", async () => {
+      const script = "require('http').createServer().listen(Number(process.env.PORT), '127.0.0.1')";
+      const result = await runWith({ backends: [nodeBackend(script, { env: { PORT: String(port) } })] }, [
+        "--scenario",
+        "happy-path",
+      ]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/EADDRINUSE|already in use|in use/i);
+      expect(result.stderr).toContain(String(port));
+    });
+  });
+
+  test("an invalid contract names the key and the presets", async () => {
+    const result = await runWith({ backends: [nodeBackend("", { contract: "grpc-stream" })] });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Unknown contract "grpc-stream" at backends[0].contract');
+    expect(result.stderr).toContain("openai-relay");
+  });
+
+  test("an unknown config key is named with its path", async () => {
+    const result = await runWith({ backends: [nodeBackend("", { healthpath: "/health" })] });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/backends\[0\].*healthpath/);
+  });
+
+  test("a config file that does not exist", async () => {
+    const stderr = capture();
+    const code = await main(["run", "--config", join(dir, "missing.config.ts")], {
+      stdout: capture().stream,
+      stderr: stderr.stream,
+    });
+    expect(code).toBe(2);
+    expect(stderr.text()).toContain("Cannot read config");
+  });
+
+  test("an unknown reporter and a bad --lanes", async () => {
+    expect((await runWith({ backends: [nodeBackend("")] }, ["--reporter", "tap"])).stderr).toContain(
+      'Unknown reporter "tap"',
+    );
+    const lanes = await runWith({ backends: [nodeBackend("")] }, ["--lanes", "0"]);
+    expect(lanes.code).toBe(2);
+    expect(lanes.stderr).toContain('Invalid --lanes "0"');
+  });
+});

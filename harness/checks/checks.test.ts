@@ -1,0 +1,235 @@
+import { describe, expect, test } from "vitest";
+import { textMarker } from "../contracts/text-marker.ts";
+import answerIntact from "./answer-intact.ts";
+import antiBuffering from "./anti-buffering-headers.ts";
+import loggedFailure from "./backend-logged-failure.ts";
+import survived from "./backend-survived.ts";
+import cleanTermination from "./clean-termination.ts";
+import errorMarker from "./error-marker-after-failure.ts";
+import errorStatus from "./error-status-before-first-byte.ts";
+import incremental from "./incremental-delivery.ts";
+import { loadChecks } from "./index.ts";
+import keepalives from "./keepalives-during-stall.ts";
+import noFalseMarker from "./no-false-error-marker.ts";
+import noRejected from "./no-rejected-parameter.ts";
+import noStale from "./no-stale-tokens.ts";
+import semantic from "./semantic-completion.ts";
+import { chunkData, context, exchange, journalEntry, sseObservation } from "./testing/builders.ts";
+import timely from "./timely-give-up.ts";
+import cancelled from "./upstream-cancelled.ts";
+
+const tokens = ["Hel", "lo ", "wor", "ld"];
+const paced = (gap: number) => tokens.map((text, i) => ({ at: 10 + i * gap, text }));
+const cleanStream = (gap = 200) =>
+  sseObservation([
+    ...paced(gap).map((t) => ({ at: t.at + 2, data: chunkData(t.text) })),
+    { at: 10 + tokens.length * gap, data: "[DONE]" },
+  ]);
+
+describe("checks", () => {
+  test("the registry loads every check file by name", async () => {
+    const checks = await loadChecks();
+    expect(checks.size).toBeGreaterThanOrEqual(15);
+    expect(checks.get("clean-termination")).toBe(cleanTermination);
+  });
+
+  test("a clean, paced stream passes the completion checks", () => {
+    const ctx = context([exchange(cleanStream(), [journalEntry(paced(200))])]);
+    for (const check of [
+      cleanTermination,
+      semantic,
+      noFalseMarker,
+      answerIntact,
+      antiBuffering,
+      incremental,
+    ]) {
+      expect(check.run(ctx, {}), check.name).toMatchObject({ status: "pass" });
+    }
+  });
+
+  test("clean-termination fails on a body cut without 0\\r\\n\\r\\n and quotes what fetch saw", () => {
+    const ctx = context([exchange(sseObservation([{ at: 5, data: chunkData("a") }], { terminator: false }))]);
+    const outcome = cleanTermination.run(ctx, {});
+    expect(outcome.status).toBe("fail");
+    expect(outcome.summary).toContain("without the terminating chunk");
+    expect(outcome.evidence?.some((e) => e.value.includes("terminated"))).toBe(true);
+  });
+
+  test("error-status-before-first-byte: 200, HTML page, missing response, JSON error", () => {
+    const ok = sseObservation([{ at: 5, data: chunkData("a") }]);
+    expect(errorStatus.run(context([exchange(ok)]), {}).status).toBe("fail");
+    const html = sseObservation([], {
+      status: 502,
+      headers: [["Content-Type", "text/html"]],
+      body: "<html><center>nginx</center></html>",
+    });
+    expect(errorStatus.run(context([exchange(html)]), {}).summary).toContain("HTML error page");
+    const none = { ...ok, response: undefined, end: { kind: "fin-mid-body" as const, t: 1 } };
+    expect(errorStatus.run(context([exchange(none)]), {}).summary).toContain("no HTTP response");
+    const json = sseObservation([], {
+      status: 502,
+      headers: [["Content-Type", "application/json"]],
+      body: '{"error":{"message":"upstream 401"}}',
+    });
+    expect(errorStatus.run(context([exchange(json)]), {}).status).toBe("pass");
+  });
+
+  test("error-marker-after-failure: present, absent, not applicable on an HTTP error", () => {
+    const marked = sseObservation([
+      { at: 5, data: chunkData("a") },
+      { at: 9, data: '{"error":{"message":"boom"}}' },
+    ]);
+    expect(errorMarker.run(context([exchange(marked)]), {}).status).toBe("pass");
+    const unmarked = sseObservation([{ at: 5, data: chunkData("a") }], { terminator: false });
+    expect(errorMarker.run(context([exchange(unmarked)]), {}).status).toBe("fail");
+    const http = sseObservation([], {
+      status: 502,
+      headers: [["Content-Type", "application/json"]],
+      body: "{}",
+    });
+    expect(errorMarker.run(context([exchange(http)]), {}).status).toBe("not-applicable");
+  });
+
+  test("no-false-error-marker fails when a complete answer carries the marker", () => {
+    const obs = sseObservation([
+      { at: 5, data: chunkData("a") },
+      { at: 9, data: '{"error":{"message":"Attempted to exit cancel scope"}}' },
+    ]);
+    const outcome = noFalseMarker.run(context([exchange(obs)]), {});
+    expect(outcome.status).toBe("fail");
+    expect(outcome.summary).toContain("cancel scope");
+  });
+
+  test("semantic-completion: missing done, unterminated tail, not applicable without a done signal", () => {
+    const noDone = sseObservation([{ at: 5, data: chunkData("a") }]);
+    expect(semantic.run(context([exchange(noDone)]), {}).status).toBe("fail");
+    const tail = cleanStream();
+    tail.sse.unterminatedTail = "data: [DONE]";
+    expect(semantic.run(context([exchange(tail)]), {}).summary).toContain("blank line");
+    const text = textMarker();
+    expect(semantic.run(context([exchange(cleanStream(), [], text)], {}, text), {}).status).toBe(
+      "not-applicable",
+    );
+  });
+
+  test("answer-intact points at the first differing character", () => {
+    const obs = sseObservation([
+      { at: 5, data: chunkData("Hel") },
+      { at: 6, data: chunkData("lo wor") },
+      { at: 7, data: "[DONE]" },
+    ]);
+    const outcome = answerIntact.run(context([exchange(obs, [journalEntry(paced(1))])]), {});
+    expect(outcome.status).toBe("fail");
+    expect(outcome.summary).toContain("character 9");
+  });
+
+  test("incremental-delivery fails when tokens emitted over 600 ms arrive in one burst at the end", () => {
+    const burst = sseObservation([
+      ...tokens.map((t) => ({ at: 700, data: chunkData(t) })),
+      { at: 701, data: "[DONE]" },
+    ]);
+    const outcome = incremental.run(context([exchange(burst, [journalEntry(paced(200))])]), {});
+    expect(outcome.status).toBe("fail");
+  });
+
+  test("anti-buffering-headers: missing headers fail; nginx hides X-Accel-Buffering so only Cache-Control is judged", () => {
+    const bare = sseObservation([{ at: 5, data: chunkData("a") }], {
+      headers: [["Content-Type", "text/event-stream"]],
+    });
+    expect(antiBuffering.run(context([exchange(bare)]), {}).summary).toContain("X-Accel-Buffering");
+    const behindNginx = sseObservation([{ at: 5, data: chunkData("a") }], {
+      headers: [
+        ["Content-Type", "text/event-stream"],
+        ["Cache-Control", "no-cache"],
+      ],
+    });
+    expect(
+      antiBuffering.run(context([exchange(behindNginx)], { edge: { name: "nginx", profile: "default" } }), {})
+        .status,
+    ).toBe("pass");
+  });
+
+  test("keepalives-during-stall: a 1.5 s silence fails, keepalives every 400 ms pass, text framing is not applicable", () => {
+    const silent = sseObservation([
+      { at: 5, data: chunkData("a") },
+      { at: 1500, data: chunkData("b") },
+      { at: 1510, data: "[DONE]" },
+    ]);
+    expect(keepalives.run(context([exchange(silent)]), {}).status).toBe("fail");
+    const kept = sseObservation(
+      [
+        { at: 5, data: chunkData("a") },
+        { at: 1500, data: chunkData("b") },
+        { at: 1510, data: "[DONE]" },
+      ],
+      { comments: [400, 800, 1200] },
+    );
+    expect(keepalives.run(context([exchange(kept)]), {}).status).toBe("pass");
+    const text = textMarker();
+    expect(keepalives.run(context([exchange(silent, [], text)], {}, text), {}).status).toBe("not-applicable");
+  });
+
+  test("upstream-cancelled: closed during the response in time passes; never closed fails; finished first is not applicable", () => {
+    const obs = sseObservation([{ at: 5, data: chunkData("a") }], {
+      end: "client-disconnect",
+      terminator: false,
+    });
+    obs.disconnect = { reason: "afterEvents 1", t: 1_000_100 };
+    const inTime = journalEntry(paced(200), {
+      outcome: "client-closed",
+      clientClose: { t: 1_000_150, how: "fin", duringResponse: true },
+    });
+    expect(cancelled.run(context([exchange(obs, [inTime])]), {}).status).toBe("pass");
+    const never = journalEntry(paced(200), {
+      outcome: "complete",
+      t: { received: 1, responseEnded: 1_005_000 },
+    });
+    expect(cancelled.run(context([exchange(obs, [never])]), {}).summary).toContain("kept reading");
+    const early = journalEntry(paced(10), {
+      outcome: "complete",
+      t: { received: 1, responseEnded: 1_000_050 },
+    });
+    expect(cancelled.run(context([exchange(obs, [early])]), {}).status).toBe("not-applicable");
+  });
+
+  test("no-stale-tokens finds the first request's words in the second answer", () => {
+    const first = exchange(cleanStream(), [journalEntry([{ at: 1, text: "alpha-01 " }])]);
+    const second = exchange(
+      sseObservation([
+        { at: 5, data: chunkData("bravo-01 alpha-01 ") },
+        { at: 6, data: "[DONE]" },
+      ]),
+    );
+    expect(noStale.run(context([first, second]), {}).status).toBe("fail");
+  });
+
+  test("no-rejected-parameter reads the journal bodies", () => {
+    const entry = journalEntry(paced(1), { body: { stream: true, stream_options: { include_usage: true } } });
+    expect(noRejected.run(context([exchange(cleanStream(), [entry])]), {}).status).toBe("fail");
+    expect(noRejected.run(context([exchange(cleanStream(), [journalEntry(paced(1))])]), {}).status).toBe(
+      "pass",
+    );
+  });
+
+  test("backend-logged-failure and backend-survived", () => {
+    const ctx = context([exchange(cleanStream())]);
+    expect(loggedFailure.run(ctx, {}).status).toBe("fail");
+    expect(
+      loggedFailure.run({ ...ctx, backendLogs: [{ t: 1, line: "ERROR upstream 401", source: "stderr" }] }, {})
+        .status,
+    ).toBe("pass");
+    expect(survived.run({ ...ctx, backendAlive: false }, {}).summary).toContain("exited");
+    expect(survived.run({ ...ctx, followUp: exchange(cleanStream()) }, {}).status).toBe("pass");
+  });
+
+  test("timely-give-up: a probe timeout fails, an answer inside the bound passes", () => {
+    const timedOut = sseObservation([], { end: "timeout", terminator: false });
+    expect(timely.run(context([exchange(timedOut)]), {}).status).toBe("fail");
+    const answered = sseObservation([], {
+      status: 504,
+      headers: [["Content-Type", "application/json"]],
+      body: "{}",
+    });
+    expect(timely.run(context([exchange(answered)]), {}).status).toBe("pass");
+  });
+});

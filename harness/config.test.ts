@@ -1,0 +1,38 @@
+import { describe, expect, test } from "vitest";
+import { resolveConfig } from "./config.ts";
+
+const backend = { name: "sut", command: "node server.js", provider: "openai", contract: "openai-relay" };
+
+describe("config validation names the bad key, the value and what is allowed", () => {
+  test("a minimal config resolves with defaults", () => {
+    const config = resolveConfig({ backends: [backend] }, "test.json", "/srv/app");
+    expect(config.edges).toEqual([{ edge: "direct" }]);
+    expect(config.lanes).toBe(2);
+    expect(config.backends[0]!.contract.name).toBe("openai-relay");
+    expect(config.backends[0]!.healthPath).toBe("/health");
+    expect(config.outDir).toBe("/srv/app/.streamchaos/report");
+  });
+
+  test.each([
+    [{ backends: [] }, /backends: list at least one backend/],
+    [{ backends: [{ ...backend, provider: "bedrock" }] }, /backends\[0\]\.provider/],
+    [{ backends: [{ ...backend, contract: "nope" }] }, /Unknown contract "nope" at backends\[0\]\.contract/],
+    [{ backends: [{ ...backend, command: undefined }] }, /give a `command`/],
+    [{ backends: [backend, backend] }, /"sut" is used twice/],
+    [{ backends: [backend], lanes: 0 }, /lanes/],
+    [{ backends: [backend], runtime: "k8s" }, /runtime/],
+    [{ backends: [backend], edgez: ["nginx"] }, /edgez/],
+    [{ backends: [{ ...backend, healthPath: "health" }] }, /backends\[0\]\.healthPath/],
+  ])("%j is rejected", (raw, message) => {
+    expect(() => resolveConfig(raw, "test.json")).toThrow(message);
+  });
+
+  test("user config edges resolve relative to the config file", () => {
+    const config = resolveConfig(
+      { backends: [backend], edges: [{ edge: "nginx", config: "deploy/nginx.conf" }] },
+      "/srv/app/streamchaos.config.json",
+      "/srv/app",
+    );
+    expect(config.edges[0]).toEqual({ edge: "nginx", config: "/srv/app/deploy/nginx.conf" });
+  });
+});
