@@ -10,4 +10,5 @@ export const commands: Record<string, () => Promise<CliCommand>> = {
   list: async () => (await import("./list.ts")).default,
   toxiproxy: async () => (await import("./toxiproxy.ts")).default,
   fake: async () => (await import("./fake.ts")).default,
+  doctor: async () => (await import("./doctor.ts")).default,
 };
