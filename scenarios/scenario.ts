@@ -85,21 +85,81 @@ export function defineScenario(scenario: Scenario): Scenario {
   return scenario;
 }
 
-/** The pacing the scenario scripts itself: the floor a perfect harness could run it in. */
-export function scriptedWaitMs(scenario: Scenario): number {
-  const scripts = [scenario.script, ...(scenario.matchScripts ?? []).map((m) => m.script)];
-  let longest = 0;
-  for (const script of scripts) {
+/** Faults after which the provider stream stops at their event (the rest of the script never plays). */
+const ENDS_STREAM = new Set(["fin", "rst", "error-event", "malformed-json"]);
+/** Faults that answer before any token. */
+const BEFORE_STREAM = new Set([
+  "http-error",
+  "reset-before-headers",
+  "close-before-headers",
+  "refuse-connection",
+  "reject-param",
+]);
+
+/**
+ * What a scenario inherently waits, the floor a perfect harness could run it in: the script's pacing
+ * up to where the stream really ends (a fault at event 5, the client leaving after 4 events), with
+ * silences cut at the backend's own bound (it gives up on a stall or a hang then).
+ */
+export function scriptedWaitMs(
+  scenario: Scenario,
+  bounds: { upstreamTimeoutMs: number } = { upstreamTimeoutMs: 30_000 },
+): number {
+  const scriptFloor = (script: ScriptJson): number => {
     const pacing = script.pacing ?? {};
-    const tokens = script.content?.tokens?.length ?? script.content?.chunks ?? 0;
-    let total =
-      (pacing.headersDelayMs ?? 0) +
-      (pacing.firstTokenMs ?? 0) +
-      Math.max(0, tokens - 1) * (pacing.intervalMs ?? 0);
+    const interval = pacing.intervalMs ?? 0;
+    let stopAt = script.content?.tokens?.length ?? script.content?.chunks ?? 1;
+    let silence = 0;
     for (const fault of script.faults ?? []) {
-      if (typeof fault.ms === "number" && fault.fault !== "hang-before-headers") total += fault.ms;
+      const at = (fault.at as { event?: number } | undefined)?.event;
+      if (BEFORE_STREAM.has(fault.fault)) stopAt = 0;
+      if (ENDS_STREAM.has(fault.fault) && at !== undefined) stopAt = Math.min(stopAt, at);
+      if (fault.fault === "stall" && typeof fault.ms === "number") {
+        silence += Math.min(fault.ms, bounds.upstreamTimeoutMs);
+        if (fault.ms >= bounds.upstreamTimeoutMs && at !== undefined) stopAt = Math.min(stopAt, at);
+      }
+      if (fault.fault === "hang-before-headers") {
+        silence += Math.min(
+          typeof fault.ms === "number" ? fault.ms : Number.POSITIVE_INFINITY,
+          bounds.upstreamTimeoutMs,
+        );
+        stopAt = 0;
+      }
     }
-    longest = Math.max(longest, total);
+    const firstToken = stopAt > 0 ? (pacing.firstTokenMs ?? 0) : 0;
+    return (pacing.headersDelayMs ?? 0) + firstToken + Math.max(0, stopAt - 1) * interval + silence;
+  };
+  const toxicFloor = (scenario.toxics ?? []).reduce((longest, toxic) => {
+    if (toxic.type === "timeout")
+      return Math.max(
+        longest,
+        Math.min(toxic.attributes?.timeout || Number.POSITIVE_INFINITY, bounds.upstreamTimeoutMs),
+      );
+    return longest;
+  }, 0);
+  const requests = scenario.requests?.length ? scenario.requests : [{}];
+  let total = 0;
+  for (const [i, request] of requests.entries()) {
+    const script =
+      scenario.matchScripts?.find(
+        (m) => typeof m.match.bodyContains === "string" && request.message?.includes(m.match.bodyContains),
+      )?.script ?? scenario.script;
+    let floor = Math.max(scriptFloor(script), toxicFloor);
+    const pacing = script.pacing ?? {};
+    if (request.disconnect?.afterEvents !== undefined) {
+      floor = Math.min(
+        floor,
+        (pacing.firstTokenMs ?? 0) +
+          Math.max(0, request.disconnect.afterEvents - 1) * (pacing.intervalMs ?? 0),
+      );
+    }
+    if (request.disconnect?.afterMs !== undefined) floor = Math.min(floor, request.disconnect.afterMs);
+    const next = requests[i + 1];
+    if (next?.startAfterTokens !== undefined) {
+      // The next request starts while this one still streams and cancels it: only its head counts.
+      floor = (pacing.firstTokenMs ?? 0) + Math.max(0, next.startAfterTokens - 1) * (pacing.intervalMs ?? 0);
+    }
+    total += floor;
   }
-  return longest;
+  return total;
 }
