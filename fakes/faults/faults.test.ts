@@ -429,6 +429,28 @@ describe("client disconnects never crash the server", () => {
     }
   }
 
+  it("while the fake waits for a slow reader to drain a large body", async () => {
+    await fake.setScript({ content: { chunks: 20_000, chunkSize: 200 } });
+    await openai({}, { abortAfterBodyBytes: 20_000, abortWithRst: true, timeoutMs: 10_000 });
+    const entry = await lastEntry("client-closed");
+    expect(entry.clientClose).toMatchObject({ how: "rst", duringResponse: true });
+    // It stopped writing when the client left: far fewer events than planned.
+    await fake.waitFor({ event: "response-ended" }, 5000);
+    expect(fake.journal()[0]!.events.length).toBeLessThan(20_000);
+    await fake.setScript(TOKENS);
+    expect((await openai()).complete).toBe(true);
+  });
+
+  it("before sending its request body", async () => {
+    const socket = connect(fake.port, "127.0.0.1");
+    await new Promise((resolve) => socket.on("connect", resolve));
+    socket.write("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"stream\"");
+    socket.resetAndDestroy();
+    await fake.setScript(TOKENS);
+    expect((await openai()).complete).toBe(true);
+    expect(fake.journal()).toHaveLength(1);
+  });
+
   it("a client that leaves after a complete response is journaled as closing after it", async () => {
     await fake.setScript(TOKENS);
     const r = await openai();
