@@ -1,0 +1,44 @@
+import { describe, expect, test } from "vitest";
+import { resolveConfig, type StreamchaosConfig } from "./config.ts";
+import type { RunResult, ScenarioResult } from "./results.ts";
+import { runSuite } from "./runner.ts";
+
+/**
+ * Runs a streamchaos config inside a user's own vitest suite: one test per scenario × backend × edge,
+ * failing with the checks' summaries and evidence. The whole run happens once (lanes in parallel);
+ * the tests then read their results.
+ *
+ *   // chat.streaming.test.ts
+ *   streamchaosSuite(defineConfig({ backends: [...], scenarios: ["pre-*", "mid-*"] }));
+ */
+export function streamchaosSuite(config: StreamchaosConfig, options: { timeoutMs?: number } = {}): void {
+  const resolved = resolveConfig(config, "streamchaosSuite()");
+  let run: Promise<RunResult> | undefined;
+  const results = () => (run ??= runSuite({ config: resolved, reporters: [] }));
+  describe("streamchaos", () => {
+    for (const backend of resolved.backends) {
+      for (const edge of resolved.edges) {
+        test.concurrent(
+          `${backend.name} via ${edge.edge}`,
+          async () => {
+            const mine = (await results()).results.filter(
+              (r) => r.backend === backend.name && r.edge === edge.edge,
+            );
+            expect(mine.length, "scenarios run").toBeGreaterThan(0);
+            expect(mine.filter(unexpected).map(describeFailure)).toEqual([]);
+          },
+          options.timeoutMs ?? 900_000,
+        );
+      }
+    }
+  });
+}
+
+function unexpected(result: ScenarioResult): boolean {
+  return result.status === "error" || (result.status === "fail" && result.expected !== "fail");
+}
+
+function describeFailure(result: ScenarioResult): string {
+  const checks = result.checks.filter((c) => c.status === "fail").map((c) => `${c.check}: ${c.summary}`);
+  return `${result.scenario.id}: ${result.reason ?? checks.join("; ")}`;
+}
