@@ -128,8 +128,11 @@ export async function startBoxContainer(
       untrack();
       // No grace period: boxes hold no state worth a clean shutdown, and a lane's teardown must stay
       // well under a second. What they logged was followed live.
+      // One forced remove (SIGKILL + remove) instead of testcontainers' stop-then-remove: half the calls.
       try {
-        await container.stop({ timeout: 0, remove: true });
+        await dockerode.remove({ force: true, v: true }).catch((error: { statusCode?: number }) => {
+          if (error.statusCode !== 404 && error.statusCode !== 409) throw error;
+        });
       } finally {
         await logs[Symbol.asyncDispose]();
       }
