@@ -77,7 +77,9 @@ async function oneRun(lane: Runtime, backend: BackendSpec, edge: string): Promis
   figures.up = now() - t0;
   // The lane runtime's own dispose: every box at once, then the network.
   void [fake, toxiproxy, edgeBox];
-  await timed(figures, "down", () => lane[Symbol.asyncDispose]());
+  await timed(figures, "down", async () => {
+    await lane[Symbol.asyncDispose]();
+  });
   return figures;
 }
 
