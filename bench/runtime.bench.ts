@@ -75,9 +75,9 @@ async function oneRun(lane: Runtime, backend: BackendSpec, edge: string): Promis
     lane.startEdge({ edge, upstream: backendBox.address.internal }),
   );
   figures.up = now() - t0;
-  // The lane runtime's own dispose: every box at once, then the network.
-  void [fake, toxiproxy, edgeBox];
+  // Every box at once (nothing depends on another being up while it stops), then the runtime (network).
   await timed(figures, "down", async () => {
+    await Promise.all([edgeBox, backendBox, toxiproxy, fake].map((box) => box[Symbol.asyncDispose]()));
     await lane[Symbol.asyncDispose]();
   });
   return figures;
