@@ -9,6 +9,7 @@
  */
 import { connect } from "node:net";
 import { cpus, loadavg } from "node:os";
+import { Worker } from "node:worker_threads";
 import { startFakeProvider } from "../fakes/index.ts";
 import { now } from "../lib/clock.ts";
 
@@ -42,6 +43,36 @@ function drain(url: string, path: string, body: unknown): Promise<number> {
   });
 }
 
+/** Runs `count` concurrent raw-socket readers on a worker thread; resolves when all bodies ended. */
+function drainInWorker(url: string, count: number): Promise<void> {
+  const source = `
+    const { connect } = require("node:net");
+    const { workerData, parentPort } = require("node:worker_threads");
+    const { port, hostname } = new URL(workerData.url);
+    const payload = JSON.stringify({ model: "gpt-4o", stream: true });
+    const one = () => new Promise((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => socket.write(
+        "POST /v1/chat/completions HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\nContent-Length: " +
+        Buffer.byteLength(payload) + "\\r\\n\\r\\n" + payload));
+      let tail = "";
+      socket.on("data", (chunk) => {
+        tail = (tail + chunk.toString("latin1", Math.max(0, chunk.length - 16))).slice(-16);
+        if (tail.endsWith("\\r\\n0\\r\\n\\r\\n")) { socket.destroy(); resolve(); }
+      });
+      socket.on("error", reject);
+    });
+    Promise.all(Array.from({ length: workerData.count }, one)).then(() => parentPort.postMessage("done"));
+  `;
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(source, { eval: true, workerData: { url, count } });
+    worker.once("message", () => {
+      void worker.terminate();
+      resolve();
+    });
+    worker.once("error", reject);
+  });
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -65,7 +96,8 @@ await fake.setScript({
   content: { chunks: PACED_EVENTS, chunkSize: 8 },
   pacing: { firstTokenMs: INTERVAL_MS, intervalMs: INTERVAL_MS },
 });
-await Promise.all(Array.from({ length: STREAMS }, () => drain(fake.url, "/v1/chat/completions", body)));
+// The readers run on a worker thread so the fake's event loop only serves (as with a real SUT).
+await drainInWorker(fake.url, STREAMS);
 const lateness = fake
   .journal()
   .flatMap((e) => e.events.filter((ev) => ev.due !== undefined).map((ev) => ev.t - ev.due!))

@@ -240,8 +240,10 @@ export class Responder implements StreamControl {
     for (;;) {
       const left = due - now();
       if (left <= 0) return !this.signal.aborted;
-      if (left >= 1) {
-        if (!(await this.sleep(left - 0.5))) return false;
+      // Sleep the whole wait; only a timer that fired early (the loop clock lags) gets a short
+      // setImmediate top-up, so 100 paced streams do not keep the loop spinning.
+      if (left >= 0.25) {
+        if (!(await this.sleep(left))) return false;
       } else {
         await new Promise((r) => setImmediate(r));
         if (this.signal.aborted) return false;

@@ -444,7 +444,7 @@ describe("client disconnects never crash the server", () => {
   it("before sending its request body", async () => {
     const socket = connect(fake.port, "127.0.0.1");
     await new Promise((resolve) => socket.on("connect", resolve));
-    socket.write("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"stream\"");
+    socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"stream"');
     socket.resetAndDestroy();
     await fake.setScript(TOKENS);
     expect((await openai()).complete).toBe(true);

@@ -147,8 +147,11 @@ function open(ctx: RenderContext): ProviderStream {
     },
     content: delta,
     error(options) {
+      const known = Object.values(ERROR_TYPES).find(([type]) => type === options.errorType);
       const [defaultType, defaultMessage] =
-        options.errorType === undefined ? ERROR_TYPES[529]! : [options.errorType, "Overloaded"];
+        options.errorType === undefined
+          ? ERROR_TYPES[529]!
+          : [options.errorType, known?.[1] ?? "Internal server error"];
       // Docs example: Python-style spacing, then the stream ends without message_stop.
       const data = pythonJson({
         type: "error",
@@ -159,7 +162,7 @@ function open(ctx: RenderContext): ProviderStream {
     // Anthropic's own keepalive is the ping event.
     keepalive: () => planned("keepalive", () => ev("ping", pythonJson({ type: "ping" }))),
     malformed: () =>
-      planned("content", () =>
+      planned("malformed", () =>
         ev(
           "content_block_delta",
           truncateJson(

@@ -107,7 +107,7 @@ function open(ctx: RenderContext): ProviderStream {
       return events;
     },
     keepalive: () => (sseMode ? planned("keepalive", () => `: keepalive${CRLF2}`) : undefined),
-    malformed: () => planned("content", () => frame(truncateJson(gjson(chunk("broken", false))))),
+    malformed: () => planned("malformed", () => frame(truncateJson(gjson(chunk("broken", false))))),
     unary() {
       const body = chunk(tokens.join(""), true);
       return {

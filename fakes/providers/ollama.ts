@@ -63,7 +63,7 @@ function open(ctx: RenderContext): ProviderStream {
     error: (options) => [planned("error", () => line({ error: errorMessage(options.message) }))],
     // NDJSON has no comment syntax, and Ollama sends nothing while it thinks.
     keepalive: () => undefined,
-    malformed: () => planned("content", () => `${truncateJson(JSON.stringify(token("broken")))}\n`),
+    malformed: () => planned("malformed", () => `${truncateJson(JSON.stringify(token("broken")))}\n`),
     unary: () => ({
       status: 200,
       headers: { "Content-Type": "application/json; charset=utf-8" },

@@ -154,7 +154,7 @@ function open(ctx: RenderContext): ProviderStream {
     },
     keepalive: () => planned("keepalive", () => ": keepalive\n\n"),
     malformed: () =>
-      planned("content", () => {
+      planned("malformed", () => {
         const json = JSON.stringify({
           type: "response.output_text.delta",
           sequence_number: sequence++,

@@ -141,7 +141,7 @@ function open(ctx: RenderContext): ProviderStream {
     },
     keepalive: () => planned("keepalive", () => ": keepalive\n\n"),
     malformed: () =>
-      planned("content", () => sse(truncateJson(chunk([choice({ content: "broken" }, null)])))),
+      planned("malformed", () => sse(truncateJson(chunk([choice({ content: "broken" }, null)])))),
     unary() {
       const body = {
         id,

@@ -95,7 +95,7 @@ function open(ctx: RenderContext): ProviderStream {
     },
     keepalive: () => planned("keepalive", () => PROCESSING),
     malformed: () =>
-      planned("content", () => sse(truncateJson(chunk([choice({ content: "broken" }, null)])))),
+      planned("malformed", () => sse(truncateJson(chunk([choice({ content: "broken" }, null)])))),
     unary() {
       const body = {
         id,
