@@ -189,7 +189,7 @@ describe("journal", () => {
     expect(entry!.headers["api-key"]).toBe("[redacted]");
     expect(entry!.body).toEqual({ contents: [] });
     expect(entry!.status).toBe(200);
-    expect(entry!.events.map((e) => e.kind)).toEqual(["content", "content", "content"]);
+    expect(entry!.events.map((e) => e.kind)).toEqual(["content", "malformed", "content"]);
     expect(entry!.events.filter((e) => e.text !== undefined).map((e) => e.text)).toEqual(["a", "b"]);
     expect(entry!.faults).toMatchObject([{ fault: "malformed-json", at: "event:1" }]);
     expect(entry!.outcome).toBe("fault");
