@@ -89,6 +89,16 @@ export async function relay(
   // anyone knows whether the provider will answer.
   if (bugs.has("headers-before-first-chunk")) down.commit();
 
+  // The provider accepted the request but its first token is slow (long thinking, a queue): past one
+  // keepalive interval, commit the 200 so keepalives can flow, or a proxy's read timeout (nginx's
+  // proxy_read_timeout, incident 001) cuts the client off before any token. Failures that come
+  // fast (HTTP errors, an immediate in-band error) still become HTTP errors.
+  let slowFirstToken: NodeJS.Timeout | undefined;
+  const commitWhenSlow = () => {
+    if (bugs.has("no-keepalive") || down.committed) return;
+    slowFirstToken = setTimeout(() => down.commit(), config.keepaliveMs);
+  };
+
   const promptText = request.messages.map((m) => m.content).join("\n");
   const call = adapter.buildCall(config.baseUrl, config.apiKey, {
     model,
@@ -111,7 +121,10 @@ export async function relay(
       naiveSplit: bugs.has("naive-sse-split"),
       crashOnMalformed: bugs.has("crash-on-malformed"),
     })) {
-      if (event.type === "token") {
+      if (event.type === "open") {
+        commitWhenSlow();
+      } else if (event.type === "token") {
+        clearTimeout(slowFirstToken);
         answer += event.text;
         deliver(event.text);
       } else if (event.type === "finish") {
@@ -225,6 +238,7 @@ export async function relay(
   }
 
   function finish(): void {
+    clearTimeout(slowFirstToken);
     channel?.leave();
     if (sessionId !== undefined) context.sessions.release(sessionId, self);
   }

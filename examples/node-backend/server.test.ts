@@ -374,6 +374,26 @@ describe("node backend, hardened, openai upstream", () => {
     expect(between.split(": keepalive\n\n").length - 1).toBeGreaterThanOrEqual(2);
   });
 
+  it("H5: a provider that accepted the request but is slow to its first token gets the 200 and keepalives early", async () => {
+    upstream.reset(async (res) => {
+      sseHead(res);
+      await write(res, openai.token(""));
+      await sleep(KEEPALIVE_MS * 5);
+      await write(res, openai.token("slow"));
+      await write(res, openai.finish());
+      res.end(openai.done);
+    });
+    const res = await rawRequest(backend.port, { path: "/chat", body: { message: "hi" } });
+    expect(res.status).toBe(200);
+    expect(res.end).toBe("complete");
+    const firstRead = res.chunks[0]!;
+    const token = res.chunks.find((c) => c.text.includes("slow"))!;
+    expect(token.t - firstRead.t).toBeGreaterThan(KEEPALIVE_MS * 2);
+    const beforeToken = res.body.slice(0, res.body.indexOf("slow"));
+    expect(beforeToken).toContain('{"type":"status","status":"thinking"}');
+    expect(beforeToken.split(": keepalive\n\n").length - 1).toBeGreaterThanOrEqual(2);
+  });
+
   it("H6: cancels the upstream when the client hangs up", async () => {
     upstream.reset(async (res) => {
       sseHead(res);

@@ -111,6 +111,7 @@ export async function* streamUpstream(options: StreamOptions): AsyncGenerator<Up
         Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
       );
     }
+    yield { type: "open" };
     const reader = options.naiveSplit ? sse.naive() : sse.spec();
     chunks = body[Symbol.asyncIterator]();
     for (;;) {

@@ -1,9 +1,10 @@
 /**
  * The neutral stream every provider adapter produces and every downstream contract consumes.
- * `terminator` is the provider's own end-of-stream signal (`[DONE]`, `message_stop`); providers
- * without one (Gemini) end with the finish reason and EOF.
+ * `open` means the provider accepted the request (2xx, body starting); `terminator` is its own
+ * end-of-stream signal (`[DONE]`, `message_stop`; Gemini's finishReason chunk stands in for one).
  */
 export type UpstreamEvent =
+  | { type: "open" }
   | { type: "token"; text: string }
   | { type: "finish"; reason: string }
   | { type: "usage"; inputTokens: number; outputTokens: number }
