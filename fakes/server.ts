@@ -8,7 +8,7 @@ import { hostPort, LOOPBACK } from "../lib/net.ts";
 import { ADMIN_PREFIX, type AdminTarget, handleAdmin } from "./admin.ts";
 import { conditionPredicate, Journal, type JournalPredicate, type WaitCondition } from "./journal.ts";
 import type { JournalEntry, ProviderName } from "./journal-types.ts";
-import { providers, routeRequest } from "./providers/registry.ts";
+import { isProviderName, providers, routeRequest } from "./providers/registry.ts";
 import { redactHeaders, redactQuery } from "./redact.ts";
 import { Responder } from "./responder.ts";
 import { type Script, validateScript } from "./script.ts";
@@ -106,7 +106,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   }
 
   baseUrl(provider: ProviderName): string {
-    const codec = providers[provider];
+    const codec = isProviderName(provider) ? providers[provider] : undefined;
     if (!codec) {
       throw new StreamchaosError("FAKE_UNKNOWN_PROVIDER", {
         what: `Unknown provider "${provider}"`,
@@ -242,7 +242,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
     const { codec, route } = routed;
     let body: unknown = rawBody;
     try {
-      body = rawBody === "" ? {} : JSON.parse(rawBody);
+      if (rawBody !== "") body = JSON.parse(rawBody);
     } catch {
       // Journal the raw text; the codec sees an empty request.
     }
