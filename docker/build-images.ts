@@ -11,7 +11,8 @@
  * rebuilt, so running this twice costs a few hundred milliseconds.
  *
  * Flags: --only a,b (these images and whatever they need), --force (rebuild even when present),
- *        --print-tags (print the tags this checkout wants and exit).
+ *        --print-tags (print the tags this checkout wants and exit), --keep-old (do not remove older
+ *        builds of our images; by default they are removed once this build is tagged).
  * Env:   STREAMCHAOS_DEBIAN_MIRROR (default: debootstrap's own), STREAMCHAOS_ROOTFS_CACHE (a folder where
  *        the base rootfs tarball is kept between runs: CI caches it to skip debootstrap).
  */
@@ -47,6 +48,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     force: { type: "boolean", default: false },
     "print-tags": { type: "boolean", default: false },
+    "keep-old": { type: "boolean", default: false },
   },
   strict: true,
 });
@@ -102,6 +104,23 @@ for (const name of IMAGE_ORDER) {
   else await buildFromDockerfile(name, ref);
   await $`docker tag ${ref} ${imageRef(name, LOCAL_TAG)}`;
   figures.push({ image: ref, ms: now() - t0, action: "built" });
+}
+
+// Older builds of our images (other hashes) only take disk: each source edit leaves one app layer
+// behind. An image a running container still uses is kept (docker refuses; that is fine).
+if (!values["keep-old"]) {
+  const wantedRefs = new Set(
+    IMAGE_ORDER.flatMap((name) => [imageRef(name, tags[name]), imageRef(name, LOCAL_TAG)]),
+  );
+  const repositories = new Set(IMAGE_ORDER.map((name) => IMAGES[name].repository));
+  const listed = await $`docker images --format {{.Repository}}:{{.Tag}}`;
+  const old = listed.stdout
+    .split("\n")
+    .filter((ref) => repositories.has(ref.split(":")[0] ?? "") && !wantedRefs.has(ref));
+  let removed = 0;
+  for (const ref of old) if ((await $`docker rmi ${ref}`.nothrow()).exitCode === 0) removed++;
+  if (removed > 0)
+    console.log(`build-images: removed ${removed} older build(s) of our images (--keep-old keeps them)`);
 }
 
 for (const f of figures)
