@@ -245,10 +245,16 @@ describe.skipIf(!engine.ok)("docker cleanup by label", () => {
     const runtime = await createDockerRuntime({ onWarning: () => {} });
     const { docker } = runtime.session;
     const lane = runtime.forLane(1);
-    await lane.startToxiproxy(1);
-    await runtime.startToxiproxy(1);
+    expect((await lane.startToxiproxy(1)).address.internal.host).toBe("toxiproxy");
+    // Used directly, lanes share one network, so each box gets a numbered alias.
+    const first = await runtime.startToxiproxy(1);
+    const second = await runtime.startToxiproxy(1);
+    expect([first.address.internal.host, second.address.internal.host]).toEqual([
+      "toxiproxy-1",
+      "toxiproxy-2",
+    ]);
     expect(await sessionResources(docker, runtime.session.identity.session)).toEqual({
-      containers: 2,
+      containers: 3,
       networks: 2,
     });
     await runtime[Symbol.asyncDispose]();
