@@ -23,6 +23,8 @@ export class ContainerLogs implements AsyncDisposable {
       timestamps: true,
     })) as unknown as NodeJS.ReadableStream;
     logs.#stream = stream;
+    // Following a box's output must not keep a process alive that forgot to dispose the box.
+    (stream as { socket?: { unref?: () => void } }).socket?.unref?.();
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     container.modem.demuxStream(stream, stdout, stderr);
