@@ -28,6 +28,8 @@ const CLEANUP_AFTER_FINISH = [
   "cleanup-rst-after-finish",
   "cleanup-unterminated-final-event",
 ];
+/** Network faults on hop C that reach the backend as a provider failure before the first token. */
+const PRE_STREAM_NETWORK = ["net-provider-blackholed", "net-reset-provider-hop"];
 const REJECTED_PARAMS = [
   "param-stream-options-groq",
   "param-stream-options-mistral",
@@ -35,24 +37,41 @@ const REJECTED_PARAMS = [
 ];
 
 export const DETECTION_MATRIX: Record<string, string[]> = {
-  "node-headers-before-first-chunk": [...PRE_STREAM, "provider-hangs"],
-  "node-raise-mid-stream": MID_STREAM_FAILURES,
-  "node-cleanup-error-marker": CLEANUP_AFTER_FINISH,
+  "node-headers-before-first-chunk": [...PRE_STREAM, ...PRE_STREAM_NETWORK, "provider-hangs"],
+  "node-raise-mid-stream": [...MID_STREAM_FAILURES, "net-limit-provider-hop"],
+  "node-cleanup-error-marker": [
+    "cleanup-fin-after-finish",
+    "cleanup-missing-terminator",
+    "cleanup-rst-after-finish",
+  ],
   "node-stream-options-always": REJECTED_PARAMS,
   "node-no-anti-buffering-headers": ["happy-path"],
-  "node-no-upstream-cancel": ["disconnect-before-first-token", "disconnect-mid-stream"],
+  "node-no-upstream-cancel": [
+    "disconnect-before-first-token",
+    "disconnect-mid-stream",
+    "net-limit-edge-hop",
+    "net-reset-client-hop",
+  ],
   "node-no-keepalive": ["mid-stall-silent"],
   "node-accounting-failure": ["cleanup-missing-usage"],
   "node-no-session-cancel": ["session-second-request-supersedes"],
-  "node-silent-errors": [...PRE_STREAM, ...MID_STREAM_FAILURES, "provider-hangs"],
-  "node-naive-sse-split": ["large-answer", "mid-split-utf8", "mid-tiny-writes"],
-  "node-no-upstream-timeout": ["mid-idle-timeout", "provider-hangs"],
+  "node-silent-errors": [
+    ...PRE_STREAM,
+    ...PRE_STREAM_NETWORK,
+    ...MID_STREAM_FAILURES,
+    "net-limit-provider-hop",
+    "provider-hangs",
+  ],
+  "node-naive-sse-split": ["large-answer", "mid-split-utf8", "mid-tiny-writes", "net-slicer-provider-hop"],
+  "node-no-upstream-timeout": ["mid-idle-timeout", "net-provider-blackholed", "provider-hangs"],
   "node-crash-on-malformed": ["mid-malformed-json"],
   /** The FastAPI backend as incident 000 found it, before any of its four fixes. */
   "fastapi-naive": [
     ...PRE_STREAM,
+    ...PRE_STREAM_NETWORK,
     "provider-hangs",
     ...MID_STREAM_FAILURES,
+    "net-limit-provider-hop",
     ...CLEANUP_AFTER_FINISH,
     ...REJECTED_PARAMS,
     "happy-path",

@@ -1,13 +1,15 @@
 import { defineScenario } from "../scenario.ts";
-import { MID_STREAM_CHECKS, stream, words } from "./_build.ts";
+import { PRE_STREAM_CHECKS, stream, words } from "./_build.ts";
 
 export default defineScenario({
   id: "net-reset-provider-hop",
-  title: "The network resets the provider connection mid-stream (reset_peer on hop C)",
-  incident: "incident 000 issue 2 (mid-stream failure: SocketError other side closed)",
+  title: "The network swallows the provider's answer, then resets the connection (reset_peer on hop C)",
+  incident: "incident 000 issue 1 (SocketError: other side closed before the first chunk)",
   category: "network",
-  why: "A reset between backend and provider after tokens went out must become the error marker and a clean end.",
+  // Toxiproxy's reset_peer forwards nothing while its timeout runs, then sends RST: to the backend
+  // the provider never answered and then reset the connection.
+  why: "A reset between backend and provider before any byte arrived must become an HTTP error, not a dropped connection.",
   script: stream(words("cut", 30), 60),
   toxics: [{ hop: "C", type: "reset_peer", attributes: { timeout: 500 } }],
-  checks: MID_STREAM_CHECKS,
+  checks: PRE_STREAM_CHECKS,
 });
