@@ -271,6 +271,9 @@ class Superseded(Exception):
     """A newer request on the same session took over (incident 003's StreamRegistry)."""
 
 
+_running: "set[asyncio.Task]" = set()
+
+
 class UpstreamPump:
     """Reads the provider in its own task and queues what it finds. The response generator only
     waits on the queue, so cancelling the provider call never depends on where Starlette happens to
@@ -280,6 +283,9 @@ class UpstreamPump:
         self.state = UpstreamState()
         self._queue: "asyncio.Queue[tuple]" = asyncio.Queue()
         self._task = asyncio.ensure_future(self._run(message))
+        # asyncio keeps only weak references to tasks: hold it until it is done.
+        _running.add(self._task)
+        self._task.add_done_callback(_running.discard)
 
     async def _run(self, message: str) -> None:
         upstream = read_upstream(message, self.state)
