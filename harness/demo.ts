@@ -19,6 +19,8 @@ function nodeBackend(
     cwd: ROOT,
     env: {
       PORT: "{{port}}",
+      // 127.0.0.1 on the local runtime; the docker bridge address when containers must reach it.
+      HOST: "{{host}}",
       PROVIDER: provider,
       PROVIDER_BASE_URL: "{{provider.url}}",
       PROVIDER_API_KEY: "sk-demo-not-a-secret",
@@ -42,7 +44,7 @@ function fastapiBackend(name: string, mode: "hardened" | "naive"): BackendConfig
       "uvicorn",
       "app:app",
       "--host",
-      "127.0.0.1",
+      "{{host}}",
       "--port",
       "{{port}}",
       "--log-level",

@@ -102,7 +102,10 @@ export class Lane implements AsyncDisposable {
   static async start(options: LaneOptions): Promise<Lane> {
     const teardown = new Teardown();
     try {
-      const { runtime, backend, edge } = options;
+      const { backend, edge } = options;
+      const laneRuntime = options.runtime.forLane?.(options.index);
+      if (laneRuntime) teardown.use(laneRuntime);
+      const runtime = laneRuntime ?? options.runtime;
       const lanePrefix = `lane${options.index}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
       const fake = teardown.use(await runtime.startFake());
       const fakeClient = new FakeProviderClient(fake.adminUrl);
@@ -144,7 +147,7 @@ export class Lane implements AsyncDisposable {
       });
       const edgeProfile = edgeBox.name.split(":").slice(1).join(":") || edge.profile || "default";
       return new Lane({
-        options,
+        options: { ...options, runtime },
         teardown: teardown.move(),
         fake,
         fakeClient,

@@ -73,6 +73,11 @@ export interface EdgeSpec {
 
 export interface Runtime extends AsyncDisposable {
   readonly name: "local" | "docker";
+  /**
+   * A view of this runtime for one lane (docker: the lane's own network, where boxes have plain
+   * aliases like `fake:8080`). Disposed with the lane. Runtimes without per-lane state omit it.
+   */
+  forLane?(index: number): Runtime;
   startFake(): Promise<FakeBox>;
   startToxiproxy(slots: number): Promise<ToxiproxyBox>;
   /**
