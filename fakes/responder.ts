@@ -155,6 +155,7 @@ export class Responder implements StreamControl {
     const lastFinish = plan.findLastIndex((e) => e.finish);
     const lastContent = plan.findLastIndex((e) => e.kind === "content");
     const midIndex = firstFinish >= 0 ? firstFinish : lastContent + 1;
+    const contentIndexes = plan.flatMap((e, i) => (e.kind === "content" ? [i] : []));
     const at = new Map<PlannedEvent | typeof END, ResolvedStep[]>();
     const byteSteps: Array<ResolvedStep & { byte: number }> = [];
     const put = (index: number, step: ResolvedStep) => {
@@ -166,6 +167,8 @@ export class Responder implements StreamControl {
       const p = step.placement;
       if ("byte" in p) byteSteps.push({ ...step, byte: p.byte });
       else if ("event" in p) put(p.event, step);
+      // Past the last token, a token placement means "before the finish": the answer was whole.
+      else if ("token" in p) put(contentIndexes[p.token] ?? midIndex, step);
       else if (p.phase === "mid-stream") put(midIndex, step);
       else if (p.phase === "after-finish") put(lastFinish >= 0 ? lastFinish + 1 : plan.length, step);
       else if (p.phase === "after-terminator") put(plan.length, step);

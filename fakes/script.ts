@@ -55,6 +55,7 @@ const ms = z.number().int().nonnegative();
 const placementSchema = z.union([
   z.strictObject({ phase: z.enum(PHASES) }),
   z.strictObject({ event: z.number().int().nonnegative() }),
+  z.strictObject({ token: z.number().int().nonnegative() }),
   z.strictObject({ byte: z.number().int().nonnegative() }),
 ]);
 
@@ -136,12 +137,12 @@ function checkStep(step: Record<string, unknown>, index: number): ScriptIssue[] 
     if (!placement.success) {
       issues.push({
         field: `${where}.at`,
-        message: `must be {"phase": one of ${PHASES.join("|")}}, {"event": n} or {"byte": n} (whole numbers ≥ 0)`,
+        message: `must be {"phase": one of ${PHASES.join("|")}}, {"event": n}, {"token": n} or {"byte": n} (whole numbers ≥ 0)`,
       });
     } else {
       const allowed = [
         ...definition.phases.map((p) => `{"phase":"${describePhase(p)}"}`),
-        ...(definition.positional ? ['{"event":n}', '{"byte":n}'] : []),
+        ...(definition.positional ? ['{"event":n}', '{"token":n}', '{"byte":n}'] : []),
       ].join(", ");
       const p = placement.data;
       const ok = "phase" in p ? definition.phases.includes(p.phase) : definition.positional;
@@ -204,6 +205,7 @@ export function placementOf(step: FaultStep): Placement {
 export function placementLabel(placement: Placement): string {
   if ("phase" in placement) return placement.phase;
   if ("event" in placement) return `event:${placement.event}`;
+  if ("token" in placement) return `token:${placement.token}`;
   return `byte:${placement.byte}`;
 }
 

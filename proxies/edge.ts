@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
 import type { LogLine } from "../harness/runtime/log-lines.ts";
+import { runCommand } from "../harness/runtime/run-command.ts";
 import type { StartedProcess } from "../harness/runtime/started-process.ts";
 import { renderTemplate } from "../harness/runtime/template.ts";
 import { StreamchaosError, UserError } from "../lib/errors.ts";
@@ -214,3 +215,50 @@ export function asEdgeLines(lines: readonly LogLine[], source: EdgeLogSource): E
 }
 
 export const EDGE_READY_TIMEOUT_MS = 15_000;
+
+/**
+ * Asks a proxy binary for its version: the edge is available when it answers with one. A missing
+ * binary is an answer too ("not found on PATH", with the install command), never a crash.
+ */
+export async function probeEdgeBinary(probe: {
+  binary: string;
+  args: string[];
+  env: Record<string, string | undefined>;
+  install: string;
+  version: (output: string) => string | undefined;
+}): Promise<EdgeAvailability> {
+  try {
+    const result = await runCommand(probe.binary, probe.args, {
+      env: probe.env,
+      install: probe.install,
+      timeoutMs: 10_000,
+    });
+    const version = probe.version(result.stderr + result.stdout);
+    if (result.code === 0 && version) return { ok: true, version };
+    return {
+      ok: false,
+      reason: `\`${probe.binary} ${probe.args.join(" ")}\` failed: ${(result.stderr || result.stdout).trim()}`,
+      install: probe.install,
+    };
+  } catch (error) {
+    if (error instanceof UserError && error.code === "BINARY_NOT_FOUND") {
+      return { ok: false, reason: `\`${probe.binary}\` was not found on PATH`, install: probe.install };
+    }
+    throw error;
+  }
+}
+
+/** start() on an edge whose binary is missing: a user error with the install command. */
+export async function requireAvailable(
+  edge: string,
+  available: () => Promise<EdgeAvailability>,
+): Promise<void> {
+  const availability = await available();
+  if (!availability.ok) {
+    throw new UserError("EDGE_UNAVAILABLE", {
+      what: `The ${edge} edge is not available on this machine`,
+      why: availability.reason,
+      fix: `Install it (${availability.install}) or leave ${edge} out of --edge.`,
+    });
+  }
+}

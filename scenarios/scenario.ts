@@ -111,7 +111,9 @@ export function scriptedWaitMs(
     let stopAt = script.content?.tokens?.length ?? script.content?.chunks ?? 1;
     let silence = 0;
     for (const fault of script.faults ?? []) {
-      const at = (fault.at as { event?: number } | undefined)?.event;
+      const at =
+        (fault.at as { token?: number; event?: number } | undefined)?.token ??
+        (fault.at as { event?: number } | undefined)?.event;
       if (BEFORE_STREAM.has(fault.fault)) stopAt = 0;
       if (ENDS_STREAM.has(fault.fault) && at !== undefined) stopAt = Math.min(stopAt, at);
       if (fault.fault === "stall" && typeof fault.ms === "number") {

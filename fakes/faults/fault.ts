@@ -8,8 +8,11 @@ import type { PlannedEvent, ProviderStream, RenderContext, RenderedBody } from "
  */
 export type Phase = "pre-stream" | "mid-stream" | "after-finish" | "after-terminator";
 
-/** Where a step fires: a phase, before the n-th planned event (0-based), or after n body bytes. */
-export type Placement = { phase: Phase } | { event: number } | { byte: number };
+/**
+ * Where a step fires: a phase, before the n-th planned event (0-based), before the n-th content token
+ * (0-based: provider-neutral, whatever preamble events a provider sends first), or after n body bytes.
+ */
+export type Placement = { phase: Phase } | { event: number } | { token: number } | { byte: number };
 
 export interface RequestView {
   method: string;

@@ -1,5 +1,5 @@
 import type { Codec, PlannedEvent, ProviderStream, RenderContext } from "../types.ts";
-import { openaiErrorBody, openaiHeaders } from "./openai.ts";
+import { openaiHeaders, openaiHttpError, openaiUnary } from "./openai.ts";
 import { planned, randomHex, seededAlnum, sse, truncateJson } from "./shared.ts";
 
 /**
@@ -168,17 +168,9 @@ function open(ctx: RenderContext): ProviderStream {
         output: [item("completed", [part(text())])],
         usage: usage(),
       });
-      return {
-        status: 200,
-        headers: { "content-type": "application/json", ...openaiHeaders(requestId) },
-        body: `${JSON.stringify(body, null, 2)}\n`,
-      };
+      return openaiUnary(body, requestId);
     },
-    httpError: (spec) => ({
-      status: spec.status,
-      headers: { "content-type": "application/json; charset=utf-8", "x-request-id": requestId },
-      body: openaiErrorBody(spec),
-    }),
+    httpError: (spec) => openaiHttpError(spec, requestId),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Codec, HttpErrorSpec, ProviderStream, RenderContext } from "../types.ts";
+import type { Codec, HttpErrorSpec, ProviderStream, RenderContext, RenderedBody } from "../types.ts";
 import { planned, pythonJson, randomAlnum, randomHex, seededAlnum, sse, truncateJson } from "./shared.ts";
 
 /**
@@ -48,6 +48,25 @@ export function openaiErrorBody(spec: HttpErrorSpec): string {
 }
 
 /** Ratelimit and organisation headers as captured (newrelic mock of a real response). */
+/** A non-streaming answer as OpenAI's APIs send it (chat and responses alike). */
+export function openaiUnary(body: unknown, requestId: string): RenderedBody {
+  // [I] non-streaming bodies are 2-space pretty-printed like the public API's.
+  return {
+    status: 200,
+    headers: { "content-type": "application/json", ...openaiHeaders(requestId) },
+    body: `${JSON.stringify(body, null, 2)}\n`,
+  };
+}
+
+/** A pre-stream error as OpenAI's APIs send it: pretty-printed JSON with the request id. */
+export function openaiHttpError(spec: HttpErrorSpec, requestId: string): RenderedBody {
+  return {
+    status: spec.status,
+    headers: { "content-type": "application/json; charset=utf-8", "x-request-id": requestId },
+    body: openaiErrorBody(spec),
+  };
+}
+
 export function openaiHeaders(requestId: string): Record<string, string> {
   return {
     "openai-organization": "user-streamchaos0000000000000",
@@ -160,18 +179,9 @@ function open(ctx: RenderContext): ProviderStream {
         service_tier: "default",
         system_fingerprint: null,
       };
-      // [I] non-streaming bodies are 2-space pretty-printed like the public API's.
-      return {
-        status: 200,
-        headers: { "content-type": "application/json", ...openaiHeaders(requestId) },
-        body: `${JSON.stringify(body, null, 2)}\n`,
-      };
+      return openaiUnary(body, requestId);
     },
-    httpError: (spec) => ({
-      status: spec.status,
-      headers: { "content-type": "application/json; charset=utf-8", "x-request-id": requestId },
-      body: openaiErrorBody(spec),
-    }),
+    httpError: (spec) => openaiHttpError(spec, requestId),
   };
 }
 

@@ -4,7 +4,6 @@ import type { LogLine } from "../../harness/runtime/log-lines.ts";
 import { runCommand } from "../../harness/runtime/run-command.ts";
 import { startProcess } from "../../harness/runtime/start-process.ts";
 import { Wait } from "../../harness/runtime/wait/wait.ts";
-import { UserError } from "../../lib/errors.ts";
 import { Teardown } from "../../lib/lifecycle.ts";
 import { LOOPBACK, reservePort } from "../../lib/net.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
@@ -16,8 +15,10 @@ import {
   type EdgeLogLine,
   type EdgeStartOptions,
   edgeFromProcess,
+  probeEdgeBinary,
   type RenderedConfig,
   renderEdgeConfig,
+  requireAvailable,
   type StartedEdge,
   type UserConfigRules,
 } from "../edge.ts";
@@ -40,27 +41,14 @@ export function createCaddyEdge(options: CaddyEdgeOptions = {}): EdgeDefinition 
   const binary = options.binary ?? "caddy";
   const baseEnv = options.env ?? {};
 
-  const available = async (): Promise<EdgeAvailability> => {
-    try {
-      const result = await runCommand(binary, ["version"], {
-        env: baseEnv,
-        install: INSTALL,
-        timeoutMs: 10_000,
-      });
-      const version = /v?(\d+\.\d+\.\d+\S*)/.exec(result.stdout)?.[1];
-      if (result.code === 0 && version) return { ok: true, version };
-      return {
-        ok: false,
-        reason: `\`${binary} version\` failed: ${(result.stderr || result.stdout).trim()}`,
-        install: INSTALL,
-      };
-    } catch (error) {
-      if (error instanceof UserError && error.code === "BINARY_NOT_FOUND") {
-        return { ok: false, reason: `\`${binary}\` was not found on PATH`, install: INSTALL };
-      }
-      throw error;
-    }
-  };
+  const available = (): Promise<EdgeAvailability> =>
+    probeEdgeBinary({
+      binary,
+      args: ["version"],
+      env: baseEnv,
+      install: INSTALL,
+      version: (output) => /v?(\d+\.\d+\.\d+\S*)/.exec(output)?.[1],
+    });
 
   const definition: EdgeDefinition = {
     name: "caddy",
@@ -68,14 +56,7 @@ export function createCaddyEdge(options: CaddyEdgeOptions = {}): EdgeDefinition 
     defaultProfile: "default",
     available,
     async start(startOptions: EdgeStartOptions): Promise<StartedEdge> {
-      const availability = await available();
-      if (!availability.ok) {
-        throw new UserError("EDGE_UNAVAILABLE", {
-          what: "The caddy edge is not available on this machine",
-          why: availability.reason,
-          fix: `Install it (${availability.install}) or leave caddy out of --edge.`,
-        });
-      }
+      await requireAvailable("caddy", available);
       const host = startOptions.host ?? LOOPBACK;
       await using teardown = new Teardown();
       const dir = teardown.use(await makeTempDir("caddy"));

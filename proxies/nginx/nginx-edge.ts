@@ -4,7 +4,7 @@ import { FileTail } from "../../harness/runtime/file-tail.ts";
 import { runCommand } from "../../harness/runtime/run-command.ts";
 import { startProcess } from "../../harness/runtime/start-process.ts";
 import { Wait } from "../../harness/runtime/wait/wait.ts";
-import { StreamchaosError, UserError } from "../../lib/errors.ts";
+import { StreamchaosError } from "../../lib/errors.ts";
 import { Teardown } from "../../lib/lifecycle.ts";
 import { LOOPBACK, reservePort } from "../../lib/net.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
@@ -16,8 +16,10 @@ import {
   type EdgeDefinition,
   type EdgeStartOptions,
   edgeFromProcess,
+  probeEdgeBinary,
   type RenderedConfig,
   renderEdgeConfig,
+  requireAvailable,
   type StartedEdge,
   type UserConfigRules,
 } from "../edge.ts";
@@ -42,23 +44,14 @@ export function createNginxEdge(options: NginxEdgeOptions = {}): EdgeDefinition 
   const binary = options.binary ?? "nginx";
   const env = options.env ?? {};
 
-  const available = async (): Promise<EdgeAvailability> => {
-    try {
-      const result = await runCommand(binary, ["-v"], { env, install: INSTALL, timeoutMs: 10_000 });
-      const version = /nginx\/(\S+)/.exec(result.stderr + result.stdout)?.[1];
-      if (result.code === 0 && version) return { ok: true, version };
-      return {
-        ok: false,
-        reason: `\`${binary} -v\` failed: ${(result.stderr || result.stdout).trim()}`,
-        install: INSTALL,
-      };
-    } catch (error) {
-      if (error instanceof UserError && error.code === "BINARY_NOT_FOUND") {
-        return { ok: false, reason: `\`${binary}\` was not found on PATH`, install: INSTALL };
-      }
-      throw error;
-    }
-  };
+  const available = (): Promise<EdgeAvailability> =>
+    probeEdgeBinary({
+      binary,
+      args: ["-v"],
+      env: env,
+      install: INSTALL,
+      version: (output) => /nginx\/(\S+)/.exec(output)?.[1],
+    });
 
   const definition: EdgeDefinition = {
     name: "nginx",
@@ -66,14 +59,7 @@ export function createNginxEdge(options: NginxEdgeOptions = {}): EdgeDefinition 
     defaultProfile: "default",
     available,
     async start(startOptions: EdgeStartOptions): Promise<StartedEdge> {
-      const availability = await available();
-      if (!availability.ok) {
-        throw new UserError("EDGE_UNAVAILABLE", {
-          what: "The nginx edge is not available on this machine",
-          why: availability.reason,
-          fix: `Install it (${availability.install}) or leave nginx out of --edge.`,
-        });
-      }
+      await requireAvailable("nginx", available);
       const host = startOptions.host ?? LOOPBACK;
       await using teardown = new Teardown();
       const dir = teardown.use(await makeTempDir("nginx"));

@@ -7,6 +7,6 @@ export default defineScenario({
   incident: "incident 000 issue 2 (mid-stream failure cut the chunked encoding)",
   category: "mid-stream",
   why: "The provider connection was reset after tokens went out; the client must get the error marker and a clean end.",
-  script: stream(words("part", 8), 40, { faults: [{ fault: "rst", at: { event: 5 } }] }),
+  script: stream(words("part", 8), 40, { faults: [{ fault: "rst", at: { token: 5 } }] }),
   checks: MID_STREAM_CHECKS,
 });

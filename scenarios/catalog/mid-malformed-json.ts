@@ -7,6 +7,6 @@ export default defineScenario({
   incident: "incident 000 issue 2 (mid-stream failure cut the chunked encoding)",
   category: "mid-stream",
   why: "A broken event must become an error marker, not a crashed process; the client must get the error marker and a clean end.",
-  script: stream(words("part", 8), 40, { faults: [{ fault: "malformed-json", at: { event: 5 } }] }),
+  script: stream(words("part", 8), 40, { faults: [{ fault: "malformed-json", at: { token: 5 } }] }),
   checks: MID_STREAM_CHECKS,
 });

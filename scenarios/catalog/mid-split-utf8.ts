@@ -8,7 +8,7 @@ export default defineScenario({
   category: "mid-stream",
   why: "Decoding each read on its own turns 'é' or '€' into replacement characters.",
   script: stream(["Grüße ", "aus ", "Köln ", "für ", "€5 ", "und ", "naïve ", "Tests "], 40, {
-    faults: [{ fault: "split-utf8", at: { event: 2 }, gapMs: 25 }],
+    faults: [{ fault: "split-utf8", at: { token: 2 }, gapMs: 25 }],
   }),
   checks: COMPLETE_ANSWER_CHECKS,
 });

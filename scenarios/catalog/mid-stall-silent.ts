@@ -8,7 +8,7 @@ export default defineScenario({
   category: "mid-stream",
   why: "While the provider thinks, the backend must keep the client connection alive with keepalives.",
   script: stream(words("think", 6), 50, {
-    faults: [{ fault: "stall", at: { event: 3 }, ms: Math.round(DEMO_UPSTREAM_TIMEOUT_MS * 0.6) }],
+    faults: [{ fault: "stall", at: { token: 3 }, ms: Math.round(DEMO_UPSTREAM_TIMEOUT_MS * 0.6) }],
   }),
   checks: ["keepalives-during-stall", "answer-intact", "semantic-completion", "no-false-error-marker"],
 });

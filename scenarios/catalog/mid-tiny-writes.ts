@@ -8,7 +8,7 @@ export default defineScenario({
   category: "mid-stream",
   why: "An event split across TCP reads must be reassembled, not dropped or garbled.",
   script: stream(words("frag", 8), 40, {
-    faults: [{ fault: "tiny-writes", at: { event: 3 }, size: 7, gapMs: 4 }],
+    faults: [{ fault: "tiny-writes", at: { token: 3 }, size: 7, gapMs: 4 }],
   }),
   checks: COMPLETE_ANSWER_CHECKS,
 });
