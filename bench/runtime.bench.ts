@@ -7,8 +7,8 @@
  * `npx tsx docker/build-images.ts`). The first run includes one-off costs (engine client, image
  * lookups) and is printed but left out of the medians.
  *
- * A runtime is a target in `targets` below: add one (the local runtime) by giving it a name and a
- * function that opens a Runtime and says which backend spec it runs.
+ * A runtime is a target in `targets` below (local processes, docker containers): add one by giving it
+ * a name and a function that opens a Runtime and says which backend spec it runs.
  * Prints figures only; nothing here asserts on time.
  */
 import { parseArgs } from "node:util";
@@ -26,6 +26,30 @@ interface BenchTarget {
 }
 
 const targets: Record<string, BenchTarget> = {
+  local: {
+    name: "local",
+    async open() {
+      const { LocalRuntime } = await import("../harness/lane/local-runtime.ts");
+      const runtime = new LocalRuntime();
+      const root = new URL("..", import.meta.url).pathname;
+      return {
+        lane: () => runtime,
+        // The same reference Node backend as a local process (tsx's loader, no build step).
+        backend: {
+          name: "node-backend",
+          command: {
+            command: process.execPath,
+            args: ["--import", "tsx", "examples/node-backend/server.ts"],
+            cwd: root,
+          },
+          env: { PORT: "{{port}}", PROVIDER_BASE_URL: "http://127.0.0.1:9/v1" },
+          healthPath: "/health",
+          readyTimeoutMs: 30_000,
+        },
+        [Symbol.asyncDispose]: async () => {},
+      };
+    },
+  },
   docker: {
     name: "docker",
     async open() {
