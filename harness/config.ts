@@ -33,6 +33,13 @@ export interface BackendConfig {
   expectFailures?: string[];
   /** Docker runtime: image to run instead of the command. */
   image?: string;
+  /** A backend you started yourself, e.g. "http://127.0.0.1:8000": nothing is started or stopped. */
+  url?: string;
+  /**
+   * With `url`: the port your backend's provider base URL points at (e.g. OPENAI_BASE_URL=
+   * http://127.0.0.1:4010/v1 → 4010). The provider hop listens there; such a backend runs on one lane.
+   */
+  providerPort?: number;
 }
 
 export interface EdgeConfig {
@@ -79,10 +86,23 @@ const backendSchema = z
     upstreamTimeoutMs: z.number().int().positive().optional(),
     expectFailures: z.array(z.string()).optional(),
     image: z.string().optional(),
+    url: z
+      .url({ protocol: /^http$/, error: "must be an http:// URL, e.g. http://127.0.0.1:8000" })
+      .optional(),
+    providerPort: z.number().int().min(1).max(65535).optional(),
   })
   .strict()
-  .refine((b) => b.command !== undefined || b.image !== undefined, {
-    message: "give a `command` (or an `image` for the docker runtime)",
+  .refine((b) => b.command !== undefined || b.image !== undefined || b.url !== undefined, {
+    message:
+      "give a `command` to start it, a `url` where it already runs, or an `image` for the docker runtime",
+  })
+  .refine((b) => b.url === undefined || b.providerPort !== undefined, {
+    message: "a backend given by `url` needs `providerPort`: the port its provider base URL points at",
+    path: ["providerPort"],
+  })
+  .refine((b) => b.url === undefined || b.command === undefined, {
+    message: "give either `url` or `command`, not both",
+    path: ["url"],
   });
 
 const configSchema = z

@@ -49,8 +49,10 @@ export const DETECTION_MATRIX: Record<string, string[]> = {
   "node-no-upstream-cancel": [
     "disconnect-before-first-token",
     "disconnect-mid-stream",
+    "net-limit-client-hop",
     "net-limit-edge-hop",
     "net-reset-client-hop",
+    "net-reset-edge-hop",
   ],
   "node-no-keepalive": ["mid-stall-silent"],
   "node-accounting-failure": ["cleanup-missing-usage"],

@@ -28,6 +28,9 @@ interface Group {
   profile?: string;
   queue: Scenario[];
   skipReason?: string;
+  /** A backend given by URL owns one fixed provider port, so only one lane can serve it. */
+  maxLanes: number;
+  activeLanes: number;
 }
 
 /**
@@ -71,12 +74,16 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
         if (options.signal?.aborted || setupError) return;
         const group = laneGroup?.queue.length
           ? laneGroup
-          : groups.find((g) => g.queue.length > 0 && !g.skipReason);
+          : groups.find((g) => g.queue.length > 0 && !g.skipReason && g.activeLanes < g.maxLanes);
         if (!group) return;
         if (group !== laneGroup) {
-          await lane?.[Symbol.asyncDispose]();
+          // Count this worker on its new group before any await, so no other worker overfills it.
+          group.activeLanes++;
+          if (laneGroup) laneGroup.activeLanes--;
+          const previous = lane;
           lane = undefined;
           laneGroup = group;
+          await previous?.[Symbol.asyncDispose]();
           lane = await Lane.start({
             index: laneIndex,
             runtime,
@@ -198,6 +205,8 @@ async function planGroups(config: ResolvedConfig, scenarios: Scenario[]): Promis
             ...(profile ? { profile } : {}),
             queue: [],
             ...(skipReason ? { skipReason } : {}),
+            maxLanes: backend.url ? 1 : Number.POSITIVE_INFINITY,
+            activeLanes: 0,
           };
           groups.set(key, group);
         }
@@ -219,12 +228,14 @@ function laneBackend(backend: ResolvedBackend): LaneBackend {
     name: backend.name,
     ...(command ? { command: { ...command, ...(backend.cwd ? { cwd: backend.cwd } : {}) } } : {}),
     ...(backend.image ? { image: backend.image } : {}),
+    ...(backend.url ? { url: backend.url } : {}),
     env: backend.env ?? {},
     healthPath: backend.healthPath,
     readyTimeoutMs: backend.readyTimeoutMs,
   };
   return {
     name: backend.name,
+    ...(backend.providerPort === undefined ? {} : { providerPort: backend.providerPort }),
     provider: backend.provider,
     contract: backend.contract,
     spec,

@@ -30,6 +30,8 @@ export interface CheckContext {
   /** Every journal entry the fake recorded during the scenario. */
   journal: JournalEntry[];
   backendLogs: LogLine[];
+  /** False when the backend runs outside streamchaos (a URL) and its output is not captured. */
+  backendLogsCaptured?: boolean;
   edgeLogs: LogLine[];
   backendAlive: boolean;
   /** A plain request made after the scenario, to prove the backend still serves normally. */

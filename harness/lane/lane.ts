@@ -18,6 +18,8 @@ import { buildTimeline } from "./timeline.ts";
 
 export interface LaneBackend {
   name: string;
+  /** For a backend already running: the port its provider base URL points at (hop C listens there). */
+  providerPort?: number;
   provider: ProviderName;
   contract: Contract;
   spec: BackendSpec;
@@ -118,12 +120,14 @@ export class Lane implements AsyncDisposable {
         ToxiproxyBox["hopSlots"][0],
       ];
 
+      // A backend already running was configured with a fixed provider URL: hop C listens there.
+      const fixedPort = backend.providerPort;
       await hops.createHop({
         name: hopName("C"),
-        listen: slotC.listen,
+        listen: fixedPort === undefined ? slotC.listen : hostPort(slotC.address.internal.host, fixedPort),
         upstream: hostPort(fake.address.internal.host, fake.address.internal.port),
       });
-      const providerOrigin = `http://${hostPort(slotC.address.internal.host, slotC.address.internal.port)}`;
+      const providerOrigin = `http://${hostPort(slotC.address.internal.host, fixedPort ?? slotC.address.internal.port)}`;
       const spec = withProviderUrls(backend.spec, backend.provider, providerOrigin);
       const backendBox = teardown.use(await runtime.startBackend(spec));
 
@@ -213,6 +217,7 @@ export class Lane implements AsyncDisposable {
         exchanges,
         journal,
         backendLogs: since(this.#backend.logs(), startedAt),
+        backendLogsCaptured: this.#backend.logsCaptured !== false,
         edgeLogs: since(this.#edge.logs(), startedAt),
         backendAlive,
         ...(followUp ? { followUp } : {}),

@@ -8,6 +8,44 @@ import { renderTemplate } from "../runtime/template.ts";
 import { Wait } from "../runtime/wait/wait.ts";
 import type { BackendSpec, EdgeSpec, FakeBox, Runtime, StartedBox, ToxiproxyBox } from "./runtime.ts";
 
+/**
+ * A backend someone else started: it must already answer its health path. "Alive" means it still
+ * answers; its output is not ours to capture, so log-based checks say not applicable.
+ */
+async function attachRunningBackend(spec: BackendSpec, url: string): Promise<StartedBox> {
+  const parsed = new URL(url);
+  const port = Number(parsed.port || 80);
+  const health = new URL(spec.healthPath, parsed).href;
+  const noLogs = { logs: () => [], logsSince: () => [], tail: () => [], onLine: () => () => {} };
+  try {
+    await Wait.forHttp(health)
+      .withTimeout(spec.readyTimeoutMs)
+      .waitUntilReady({ signal: new AbortController().signal, logs: noLogs });
+  } catch (cause) {
+    throw new UserError("BACKEND_URL_NOT_READY", {
+      what: `Backend "${spec.name}" at ${url} does not answer`,
+      why: cause instanceof Error ? cause.message : String(cause),
+      fix: `Start it first (with its provider base URL pointing at the port given as providerPort), or give a \`command\` so streamchaos starts it.`,
+      cause,
+    });
+  }
+  const address = { host: parsed.hostname, port };
+  return {
+    name: spec.name,
+    address: { internal: address, external: address },
+    logs: () => [],
+    logsCaptured: false,
+    alive: async () => {
+      try {
+        return (await fetch(health, { signal: AbortSignal.timeout(2_000) })).ok;
+      } catch {
+        return false;
+      }
+    },
+    [Symbol.asyncDispose]: async () => {},
+  };
+}
+
 const local = (port: number) => ({ internal: { host: LOOPBACK, port }, external: { host: LOOPBACK, port } });
 
 /** The default runtime: every box is a process or an in-process server on 127.0.0.1. */
@@ -46,6 +84,7 @@ export class LocalRuntime implements Runtime {
   }
 
   async startBackend(spec: BackendSpec): Promise<StartedBox> {
+    if (spec.url) return attachRunningBackend(spec, spec.url);
     if (!spec.command) {
       throw new UserError("BACKEND_NO_COMMAND", {
         what: `Backend "${spec.name}" has no command for the local runtime`,

@@ -30,6 +30,8 @@ export interface StartedBox extends AsyncDisposable {
   address: BoxAddress;
   /** Captured output so far (SUT stdout/stderr, the edge's error log...). */
   logs(): LogLine[];
+  /** False when the box's output is not captured (a backend already running at a URL). */
+  logsCaptured?: boolean;
   /** False once the process or container has exited. */
   alive(): Promise<boolean>;
 }
@@ -55,6 +57,8 @@ export interface BackendSpec {
   command?: { command: string; args: string[]; cwd?: string };
   /** Docker image to run (docker runtime). */
   image?: string;
+  /** A backend already running at this URL: nothing is started, its logs are not captured. */
+  url?: string;
   /** Environment; values already templated by the lane. `{{port}}` is the port the backend must listen on. */
   env: Record<string, string>;
   /** Health path polled until 2xx. */
