@@ -78,10 +78,21 @@ export function trackLive(resource: AsyncDisposable): () => void {
   return () => live.delete(resource);
 }
 
+/**
+ * Disposes every live resource, newest first and one at a time, like unwinding a stack: a lane goes
+ * before the runtime that made its network, a container before the network it is attached to
+ * (disposing them in parallel left networks behind: "has active endpoints").
+ */
 export async function disposeAllLive(): Promise<void> {
   const resources = [...live].reverse();
   live.clear();
-  await Promise.allSettled(resources.map((r) => r[Symbol.asyncDispose]()));
+  for (const resource of resources) {
+    try {
+      await resource[Symbol.asyncDispose]();
+    } catch {
+      // Keep unwinding: one failed cleanup must not leave the others behind.
+    }
+  }
 }
 
 function installSignalHandlers(): void {

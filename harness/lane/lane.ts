@@ -3,7 +3,7 @@ import type { JournalEntry, ProviderName } from "../../fakes/journal-types.ts";
 import { delay, now } from "../../lib/clock.ts";
 import { Teardown, trackLive } from "../../lib/lifecycle.ts";
 import { hostPort } from "../../lib/net.ts";
-import { type HopToxic, ToxiproxyHops } from "../../proxies/toxiproxy/index.ts";
+import { type HopAddress, type HopToxic, ToxiproxyHops } from "../../proxies/toxiproxy/index.ts";
 import type { Hop, Scenario, ScenarioRequest, ScriptJson } from "../../scenarios/scenario.ts";
 import type { CheckContext, Exchange } from "../checks/check.ts";
 import { toResult } from "../checks/check.ts";
@@ -13,7 +13,16 @@ import { runProbe } from "../probe/index.ts";
 import type { ProbeObservation } from "../probe/observation.ts";
 import type { ScenarioResult, TimelineEvent } from "../results.ts";
 import { providerBasePath } from "./provider-urls.ts";
-import type { Address, BackendSpec, FakeBox, LogLine, Runtime, StartedBox, ToxiproxyBox } from "./runtime.ts";
+import type {
+  Address,
+  BackendSpec,
+  BoxAddress,
+  FakeBox,
+  LogLine,
+  Runtime,
+  StartedBox,
+  ToxiproxyBox,
+} from "./runtime.ts";
 import { buildTimeline } from "./timeline.ts";
 
 export interface LaneBackend {
@@ -71,6 +80,7 @@ export class Lane implements AsyncDisposable {
   #entry: Address;
   #untrack: () => void;
   #lanePrefix: string;
+  #providerOriginUrl: string;
 
   private constructor(init: {
     options: LaneOptions;
@@ -84,6 +94,7 @@ export class Lane implements AsyncDisposable {
     entry: Address;
     edgeProfile: string;
     lanePrefix: string;
+    providerOrigin: string;
   }) {
     this.index = init.options.index;
     this.backendInfo = init.options.backend;
@@ -98,6 +109,7 @@ export class Lane implements AsyncDisposable {
     this.#edge = init.edge;
     this.#entry = init.entry;
     this.#lanePrefix = init.lanePrefix;
+    this.#providerOriginUrl = init.providerOrigin;
     this.#untrack = trackLive(this);
   }
 
@@ -122,33 +134,43 @@ export class Lane implements AsyncDisposable {
 
       // A backend already running was configured with a fixed provider URL: hop C listens there.
       const fixedPort = backend.providerPort;
-      await hops.createHop({
-        name: hopName("C"),
-        listen: fixedPort === undefined ? slotC.listen : hostPort(slotC.address.internal.host, fixedPort),
-        upstream: hostPort(fake.address.internal.host, fake.address.internal.port),
-      });
-      const providerOrigin = `http://${hostPort(slotC.address.internal.host, fixedPort ?? slotC.address.internal.port)}`;
+      const hopC = resolveSlot(
+        slotC,
+        await hops.createHop({
+          name: hopName("C"),
+          listen: fixedPort === undefined ? slotC.listen : hostPort(slotC.address.internal.host, fixedPort),
+          upstream: hostPort(fake.address.internal.host, fake.address.internal.port),
+        }),
+        fixedPort,
+      );
+      const providerOrigin = `http://${hostPort(hopC.internal.host, hopC.internal.port)}`;
       const spec = withProviderUrls(backend.spec, backend.provider, providerOrigin);
       const backendBox = teardown.use(await runtime.startBackend(spec));
 
-      await hops.createHop({
-        name: hopName("B"),
-        listen: slotB.listen,
-        upstream: hostPort(backendBox.address.internal.host, backendBox.address.internal.port),
-      });
+      const hopB = resolveSlot(
+        slotB,
+        await hops.createHop({
+          name: hopName("B"),
+          listen: slotB.listen,
+          upstream: hostPort(backendBox.address.internal.host, backendBox.address.internal.port),
+        }),
+      );
       const edgeBox = teardown.use(
         await runtime.startEdge({
           edge: edge.edge,
-          upstream: slotB.address.internal,
+          upstream: hopB.internal,
           ...(edge.profile ? { profile: edge.profile } : {}),
           ...(edge.configFile ? { configFile: edge.configFile } : {}),
         }),
       );
-      await hops.createHop({
-        name: hopName("A"),
-        listen: slotA.listen,
-        upstream: hostPort(edgeBox.address.internal.host, edgeBox.address.internal.port),
-      });
+      const hopA = resolveSlot(
+        slotA,
+        await hops.createHop({
+          name: hopName("A"),
+          listen: slotA.listen,
+          upstream: hostPort(edgeBox.address.internal.host, edgeBox.address.internal.port),
+        }),
+      );
       const edgeProfile = edgeBox.name.split(":").slice(1).join(":") || edge.profile || "default";
       return new Lane({
         options: { ...options, runtime },
@@ -159,7 +181,8 @@ export class Lane implements AsyncDisposable {
         hops,
         backend: backendBox,
         edge: edgeBox,
-        entry: slotA.address.external,
+        entry: hopA.external,
+        providerOrigin,
         edgeProfile,
         lanePrefix,
       });
@@ -381,14 +404,27 @@ export class Lane implements AsyncDisposable {
   }
 
   #providerOrigin(): string {
-    const slot = this.#toxiproxy.hopSlots[2]!;
-    return `http://${hostPort(slot.address.internal.host, slot.address.internal.port)}`;
+    return this.#providerOriginUrl;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     this.#untrack();
     await this.#teardown.dispose();
   }
+}
+
+/**
+ * Where a hop really listens. A slot with port 0 lets Toxiproxy bind a free port itself (no window in
+ * which another socket can take a port reserved for it); the created proxy says which.
+ */
+function resolveSlot(slot: ToxiproxyBox["hopSlots"][0], hop: HopAddress, fixedPort?: number): BoxAddress {
+  if (fixedPort !== undefined) {
+    const address = { host: slot.address.internal.host, port: fixedPort };
+    return { internal: address, external: address };
+  }
+  if (slot.address.internal.port !== 0) return slot.address;
+  const address = { host: hop.host, port: hop.port };
+  return { internal: address, external: address };
 }
 
 function since(lines: LogLine[], t: number): LogLine[] {

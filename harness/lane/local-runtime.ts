@@ -1,5 +1,5 @@
 import { startFakeProvider } from "../../fakes/index.ts";
-import { UserError } from "../../lib/errors.ts";
+import { StreamchaosError, UserError } from "../../lib/errors.ts";
 import { LOOPBACK, reservePort } from "../../lib/net.ts";
 import { getEdge } from "../../proxies/edges.ts";
 import { resolveToxiproxy } from "../../proxies/toxiproxy/index.ts";
@@ -46,6 +46,21 @@ async function attachRunningBackend(spec: BackendSpec, url: string): Promise<Sta
   };
 }
 
+/**
+ * A port reserved with reservePort() is free when reserved, but on a busy machine an outgoing
+ * connection can take it from the same ephemeral range before the child binds it: try a fresh one.
+ */
+async function retryPortRace<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      const portRace = error instanceof StreamchaosError && error.code === "PORT_IN_USE";
+      if (!portRace || attempt >= attempts) throw error;
+    }
+  }
+}
+
 const local = (port: number) => ({ internal: { host: LOOPBACK, port }, external: { host: LOOPBACK, port } });
 
 /** The default runtime: every box is a process or an in-process server on 127.0.0.1. */
@@ -68,8 +83,8 @@ export class LocalRuntime implements Runtime {
     const toxiproxy = await resolveToxiproxy();
     const hopSlots = [];
     for (let i = 0; i < slots; i++) {
-      const port = await reservePort();
-      hopSlots.push({ listen: `${LOOPBACK}:${port}`, address: local(port) });
+      // Port 0: Toxiproxy binds a free port itself and the lane reads it back from the created hop.
+      hopSlots.push({ listen: `${LOOPBACK}:0`, address: local(0) });
     }
     const url = new URL(toxiproxy.url);
     return {
@@ -85,6 +100,13 @@ export class LocalRuntime implements Runtime {
 
   async startBackend(spec: BackendSpec): Promise<StartedBox> {
     if (spec.url) return attachRunningBackend(spec, spec.url);
+    // A port we reserved can be taken before the backend binds it; a port the user fixed cannot be retried.
+    return spec.port === undefined
+      ? retryPortRace(() => this.#startBackendProcess(spec))
+      : this.#startBackendProcess(spec);
+  }
+
+  async #startBackendProcess(spec: BackendSpec): Promise<StartedBox> {
     if (!spec.command) {
       throw new UserError("BACKEND_NO_COMMAND", {
         what: `Backend "${spec.name}" has no command for the local runtime`,
@@ -119,11 +141,13 @@ export class LocalRuntime implements Runtime {
 
   async startEdge(spec: EdgeSpec): Promise<StartedBox> {
     const edge = getEdge(spec.edge);
-    const started = await edge.start({
-      upstream: spec.upstream,
-      ...(spec.profile ? { profile: spec.profile } : {}),
-      ...(spec.configFile ? { configFile: spec.configFile } : {}),
-    });
+    const started = await retryPortRace(() =>
+      edge.start({
+        upstream: spec.upstream,
+        ...(spec.profile ? { profile: spec.profile } : {}),
+        ...(spec.configFile ? { configFile: spec.configFile } : {}),
+      }),
+    );
     return {
       name: `${started.name}:${started.profile}`,
       address: local(started.port),
