@@ -19,7 +19,6 @@ export type { ProbeObservation, ProbeOptions } from "./harness/probe/index.ts";
 export { runProbe } from "./harness/probe/index.ts";
 export type { CheckResult, Evidence, RunResult, ScenarioResult } from "./harness/results.ts";
 export { exitCodeFor, runSuite } from "./harness/runner.ts";
-export { streamchaosSuite } from "./harness/vitest.ts";
 export { startToxiproxyServer, ToxiproxyHops } from "./proxies/toxiproxy/index.ts";
 export { createReporters } from "./reports/index.ts";
 export type { HopToxic, Scenario, ScenarioRequest, ScriptJson } from "./scenarios/index.ts";

@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
-import { isAbsolute, resolve } from "node:path";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import type { ProviderName } from "../fakes/journal-types.ts";
 import { providerNames } from "../fakes/providers/registry.ts";
@@ -239,9 +239,16 @@ export async function loadConfigFile(path: string): Promise<ResolvedConfig> {
         cause,
       });
     }
-    const { tsImport } = await import("tsx/esm/api");
-    const module = (await tsImport(file, import.meta.url)) as { default?: unknown };
-    raw = module.default;
+    try {
+      raw = (await importConfigModule(file)).default;
+    } catch (cause) {
+      throw new UserError("CONFIG_LOAD_FAILED", {
+        what: `Cannot load config ${file}`,
+        why: cause instanceof Error ? cause.message.split("\n")[0] : String(cause),
+        fix: "Fix the error in the config file (run it with `npx tsx` to see the full trace).",
+        cause,
+      });
+    }
     if (raw === undefined) {
       throw new UserError("CONFIG_INVALID", {
         what: `${file} has no default export`,
@@ -250,4 +257,34 @@ export async function loadConfigFile(path: string): Promise<ResolvedConfig> {
     }
   }
   return resolveConfig(raw, file, resolve(file, ".."));
+}
+
+/**
+ * Imports a TypeScript config as ESM. tsx compiles a `.ts` file as CommonJS when its package is not
+ * `"type": "module"` (most apps), and this project is ESM-only; so, like Vite, import a temporary
+ * `.mts` copy beside the original (relative imports still resolve) and remove it afterwards.
+ */
+async function importConfigModule(file: string): Promise<{ default?: unknown }> {
+  const { tsImport } = await import("tsx/esm/api");
+  if (!file.endsWith(".ts") || (await nearestPackageIsModule(dirname(file)))) {
+    return (await tsImport(file, import.meta.url)) as { default?: unknown };
+  }
+  const copy = join(dirname(file), `.${basename(file, ".ts")}.${process.pid}-${Date.now()}.mts`);
+  await writeFile(copy, await readFile(file));
+  try {
+    return (await tsImport(copy, import.meta.url)) as { default?: unknown };
+  } finally {
+    await rm(copy, { force: true });
+  }
+}
+
+async function nearestPackageIsModule(dir: string): Promise<boolean> {
+  for (let current = dir; ; current = dirname(current)) {
+    try {
+      const pkg = JSON.parse(await readFile(join(current, "package.json"), "utf8")) as { type?: string };
+      return pkg.type === "module";
+    } catch {
+      if (dirname(current) === current) return false;
+    }
+  }
 }

@@ -91,7 +91,10 @@ const command: CliCommand = {
       return 0;
     }
     const path =
-      values.config ?? ["streamchaos.config.ts", "streamchaos.config.json"].find((f) => existsSync(f));
+      values.config ??
+      ["streamchaos.config.ts", "streamchaos.config.mts", "streamchaos.config.json"].find((f) =>
+        existsSync(f),
+      );
     if (!path) {
       throw new UserError("CONFIG_NOT_FOUND", {
         what: "No config file",
