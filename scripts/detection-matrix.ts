@@ -11,6 +11,23 @@ import { bugBackends, hardenedBackends, pythonBackendAvailable } from "../harnes
 import { DETECTION_MATRIX } from "../harness/detection-matrix.ts";
 import { runSuite } from "../harness/runner.ts";
 
+/** What the tables show that a reader might miss (edge-specific behaviour, declared limitations). */
+const READING_NOTES = `
+## Reading it
+
+- Behind nginx's \`default\` profile (HTTP/1.0 to the upstream) and behind Debian's Caddy 2.6.2, a backend
+  that crashes mid-stream (\`node-raise-mid-stream\`) passes \`clean-termination\`: the proxy turns the cut
+  into a clean \`0\r\n\r\n\`. Only the contract's error marker (\`error-marker-after-failure\`) shows the
+  answer was truncated. Direct, the same bug also fails \`clean-termination\`.
+- Buffering bugs (\`node-no-anti-buffering-headers\`, \`fastapi-naive\`) also fail \`incremental-delivery\`
+  behind nginx, which buffers an upstream that does not send \`X-Accel-Buffering: no\`.
+- A missing keepalive (\`node-no-keepalive\`) is caught directly by the silence the client sees, and behind
+  a proxy with a short read timeout by the stream the proxy cuts (\`edge-stall-beyond-proxy-timeout\`).
+- \`fastapi-hardened\` on nginx: a \`text/plain\` stream has no keepalive form, so a provider stall longer
+  than the proxy's read timeout cuts it whatever the backend does. It is declared as an expected failure
+  (\`expectFailures: ["edge-stall-beyond-proxy-timeout@nginx"]\`); the fix is the proxy's timeout.
+`;
+
 const edges = (process.argv[2] ?? "direct").split(",");
 const python = pythonBackendAvailable();
 const config = resolveConfig(
@@ -67,6 +84,6 @@ for (const edge of edges) {
     lines.push(`| \`${backend.name}\` | ${incident} | ${cell} | ${checks.join(", ") || "—"} |`);
   }
 }
-lines.push("");
+lines.push(READING_NOTES);
 await writeFile(new URL("../docs/detection-matrix.md", import.meta.url), lines.join("\n"));
 console.log(lines.join("\n"));
