@@ -139,6 +139,13 @@ export function scriptedWaitMs(
       );
     return longest;
   }, 0);
+  // A network cut ends the stream before its script does: reset_peer after its timeout, limit_data as
+  // soon as its bytes went through (counted as the first token, so the floor stays a lower bound).
+  const cutAt = (scenario.toxics ?? []).reduce((earliest, toxic) => {
+    if (toxic.type === "reset_peer") return Math.min(earliest, toxic.attributes?.timeout ?? 0);
+    if (toxic.type === "limit_data") return Math.min(earliest, scenario.script.pacing?.firstTokenMs ?? 0);
+    return earliest;
+  }, Number.POSITIVE_INFINITY);
   const requests = scenario.requests?.length ? scenario.requests : [{}];
   let total = 0;
   for (const [i, request] of requests.entries()) {
@@ -146,7 +153,7 @@ export function scriptedWaitMs(
       scenario.matchScripts?.find(
         (m) => typeof m.match.bodyContains === "string" && request.message?.includes(m.match.bodyContains),
       )?.script ?? scenario.script;
-    let floor = Math.max(scriptFloor(script), toxicFloor);
+    let floor = Math.min(Math.max(scriptFloor(script), toxicFloor), cutAt);
     const pacing = script.pacing ?? {};
     if (request.disconnect?.afterEvents !== undefined) {
       floor = Math.min(
