@@ -1,15 +1,13 @@
 import { UserError } from "../../../lib/errors.ts";
-import { DEFAULT_READINESS_TIMEOUT_MS, type ReadinessContext, type WaitStrategy } from "./wait-strategy.ts";
+import { type ReadinessContext, TimedWaitStrategy, type WaitStrategy } from "./wait-strategy.ts";
 
 /**
  * Ready when every strategy is, checked concurrently under one deadline. A child with its own
  * `withTimeout` keeps it; the others share this one's.
  */
-export class AllWaitStrategy implements WaitStrategy {
-  #timeoutMs = DEFAULT_READINESS_TIMEOUT_MS;
-  #explicit = false;
-
+export class AllWaitStrategy extends TimedWaitStrategy {
   constructor(readonly strategies: WaitStrategy[]) {
+    super();
     if (strategies.length === 0) {
       throw new UserError("READINESS_EMPTY", {
         what: "Wait.forAll was given no strategies",
@@ -18,32 +16,12 @@ export class AllWaitStrategy implements WaitStrategy {
     }
   }
 
-  get timeoutMs(): number {
-    return this.#timeoutMs;
-  }
-
-  get hasExplicitTimeout(): boolean {
-    return this.#explicit;
-  }
-
-  withTimeout(ms: number): this {
-    if (!Number.isFinite(ms) || ms <= 0) {
-      throw new UserError("READINESS_INVALID_TIMEOUT", {
-        what: `Invalid readiness timeout ${ms}`,
-        fix: "Pass a positive number of milliseconds.",
-      });
-    }
-    this.#timeoutMs = ms;
-    this.#explicit = true;
-    return this;
-  }
-
   describe(): string {
     return `all of [${this.strategies.map((s) => s.describe()).join("; ")}]`;
   }
 
   async waitUntilReady(context: ReadinessContext): Promise<void> {
-    const timeoutMs = this.#explicit ? this.#timeoutMs : (context.inheritedTimeoutMs ?? this.#timeoutMs);
+    const timeoutMs = this.deadlineMs(context);
     const stop = new AbortController();
     const signal = AbortSignal.any([context.signal, stop.signal]);
     const deadline = new Error("forAll deadline");

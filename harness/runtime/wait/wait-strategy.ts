@@ -24,15 +24,11 @@ export interface WaitStrategy {
 }
 
 /**
- * Shared deadline handling: a subclass only says how to check once (`attempt`) and what to say when
- * it never succeeded (`timeoutWhy`). Attempts repeat every `pollMs` until the deadline.
+ * A strategy's own deadline: `withTimeout`, or the one inherited from forAll when none was given.
  */
-export abstract class PollingWaitStrategy implements WaitStrategy {
+export abstract class TimedWaitStrategy implements WaitStrategy {
   #timeoutMs = DEFAULT_READINESS_TIMEOUT_MS;
   #explicit = false;
-  protected pollMs = 50;
-  /** The most recent reason an attempt failed, quoted in the timeout error. */
-  protected lastProblem: string | undefined;
 
   get timeoutMs(): number {
     return this.#timeoutMs;
@@ -54,14 +50,31 @@ export abstract class PollingWaitStrategy implements WaitStrategy {
     return this;
   }
 
+  /** The deadline that applies in this context. */
+  protected deadlineMs(context: ReadinessContext): number {
+    return this.#explicit ? this.#timeoutMs : (context.inheritedTimeoutMs ?? this.#timeoutMs);
+  }
+
   abstract describe(): string;
+  abstract waitUntilReady(context: ReadinessContext): Promise<void>;
+}
+
+/**
+ * Shared polling: a subclass only says how to check once (`attempt`) and what to say when it never
+ * succeeded (`timeoutWhy`). Attempts repeat every `pollMs` until the deadline.
+ */
+export abstract class PollingWaitStrategy extends TimedWaitStrategy {
+  protected pollMs = 50;
+  /** The most recent reason an attempt failed, quoted in the timeout error. */
+  protected lastProblem: string | undefined;
+
   protected abstract timeoutWhy(timeoutMs: number): string;
   /** One check: true when ready. May set `lastProblem`. `signal` aborts on deadline or exit. */
   protected abstract attempt(context: ReadinessContext, remainingMs: number): Promise<boolean>;
 
   async waitUntilReady(context: ReadinessContext): Promise<void> {
     const started = performance.now();
-    const timeoutMs = this.#explicit ? this.#timeoutMs : (context.inheritedTimeoutMs ?? this.#timeoutMs);
+    const timeoutMs = this.deadlineMs(context);
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new Error("deadline")), timeoutMs);
     const signal = AbortSignal.any([context.signal, deadline.signal]);
