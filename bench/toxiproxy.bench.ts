@@ -138,8 +138,43 @@ const echo = echoServer();
 const sinkPort = await listen(sink);
 const echoPort = await listen(echo);
 
+/**
+ * The floor any Node proxy sets on this machine right now: socket.pipe both ways in its own process.
+ * Measured side by side because the wake-up latency of an idle machine swings run to run.
+ */
+async function startBareNodeProxy(upstreamPort: number): Promise<{ port: number; child: ChildProcess }> {
+  const source = `const net = require("node:net");
+    const server = net.createServer({ noDelay: true }, (client) => {
+      const upstream = net.connect({ host: "127.0.0.1", port: ${upstreamPort}, noDelay: true });
+      client.pipe(upstream); upstream.pipe(client);
+      client.on("error", () => {}); upstream.on("error", () => {});
+    });
+    server.listen(0, "127.0.0.1", () => console.log(server.address().port));`;
+  const child = spawn(process.execPath, ["-e", source], { stdio: ["ignore", "pipe", "ignore"] });
+  const [line] = await once(child.stdout!, "data");
+  return { port: Number(String(line).trim()), child };
+}
+
 const rows: Array<{ label: string; rate: number; p50: number; p99: number; p50After: number }> = [];
 rows.push(await measure("direct (no proxy)", undefined, sinkPort, echoPort));
+{
+  const bareEcho = await startBareNodeProxy(echoPort);
+  const bareSink = await startBareNodeProxy(sinkPort);
+  try {
+    const rtt = await pingPong(bareEcho.port);
+    const rates: number[] = [];
+    for (let run = 0; run < RUNS; run++) rates.push(await throughput(bareSink.port));
+    const after = await pingPong(bareEcho.port);
+    rows.push({
+      label: "bare Node socket.pipe, own process",
+      rate: best(rates),
+      ...rtt,
+      p50After: after.p50,
+    });
+  } finally {
+    for (const { child } of [bareEcho, bareSink]) child.kill("SIGTERM");
+  }
+}
 const { url, child } = await startChildServer();
 try {
   rows.push(await measure("embedded, own process", url, sinkPort, echoPort));
