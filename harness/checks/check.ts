@@ -8,6 +8,8 @@ import type { CheckResult, CheckStatus, Evidence } from "../results.ts";
 /** One request the probe made in a scenario, read through the backend's contract. */
 export interface Exchange {
   request: ScenarioRequest;
+  /** The unique tag sent in the user message, by which the fake's journal entries are matched to it. */
+  nonce: string;
   observation: ProbeObservation;
   view: ContractView;
   /** The fake's journal entries for the upstream calls this request caused. */

@@ -333,7 +333,8 @@ export class Lane implements AsyncDisposable {
     const observations = await Promise.all(running);
     for (const [i, observation] of observations.entries()) {
       exchanges.push({
-        request: { ...requests[i]!, message: nonces[i]! },
+        request: requests[i]!,
+        nonce: nonces[i]!,
         observation,
         view: this.backendInfo.contract.interpret(observation),
         upstream: [],
@@ -391,7 +392,8 @@ export class Lane implements AsyncDisposable {
     });
     const journal = await this.#fakeClient.journal();
     const exchange: Exchange = {
-      request: { message: nonce },
+      request: {},
+      nonce,
       observation,
       view: this.backendInfo.contract.interpret(observation),
       upstream: [],
@@ -403,13 +405,9 @@ export class Lane implements AsyncDisposable {
   async #restartBackend(): Promise<void> {
     const port = this.#backend.address.internal.port;
     await Promise.resolve(this.#backend[Symbol.asyncDispose]()).catch(() => {});
-    const spec = withProviderUrls(this.backendInfo.spec, this.backendInfo.provider, this.#providerOrigin());
+    const spec = withProviderUrls(this.backendInfo.spec, this.backendInfo.provider, this.#providerOriginUrl);
     this.#backend = await this.#runtime.startBackend({ ...spec, port });
     this.#teardown.use(this.#backend);
-  }
-
-  #providerOrigin(): string {
-    return this.#providerOriginUrl;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -438,8 +436,7 @@ function since(lines: LogLine[], t: number): LogLine[] {
 
 /** The fake's journal entries caused by one probe request: the backend forwards the user message. */
 function upstreamFor(journal: JournalEntry[], exchange: Exchange): JournalEntry[] {
-  const nonce = exchange.request.message ?? "";
-  return journal.filter((entry) => JSON.stringify(entry.body).includes(nonce));
+  return journal.filter((entry) => JSON.stringify(entry.body).includes(exchange.nonce));
 }
 
 /** Fills `{{provider.url}}` and `{{provider.<name>.url}}` in the backend's env with hop C addresses. */

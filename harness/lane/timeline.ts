@@ -7,7 +7,7 @@ const MAX_PER_SOURCE = 80;
 /** One time-ordered story of a scenario across every box, for the HTML timeline and the JSON. */
 export function buildTimeline(context: CheckContext, startedAt: number): TimelineEvent[] {
   const events: TimelineEvent[] = [];
-  const push = (_source: string, list: TimelineEvent[]) => events.push(...list.slice(0, MAX_PER_SOURCE));
+  const push = (list: TimelineEvent[]) => events.push(...list.slice(0, MAX_PER_SOURCE));
   context.exchanges.forEach((exchange, i) => {
     const o = exchange.observation;
     const label = context.exchanges.length > 1 ? `request ${i + 1}: ` : "";
@@ -46,7 +46,7 @@ export function buildTimeline(context: CheckContext, startedAt: number): Timelin
       kind: "end",
       detail: `${label}${o.end.kind}${o.terminatorSeen ? " (0\\r\\n\\r\\n seen)" : ""}${o.end.detail ? `: ${o.end.detail}` : ""}`,
     });
-    push("probe", probe);
+    push(probe);
   });
   for (const entry of context.journal) {
     const fake: TimelineEvent[] = [
@@ -75,15 +75,9 @@ export function buildTimeline(context: CheckContext, startedAt: number): Timelin
         kind: "client-close",
         detail: `backend closed (${entry.clientClose.how}) ${entry.clientClose.duringResponse ? "during" : "after"} the response`,
       });
-    push("fake", fake);
+    push(fake);
   }
-  push(
-    "backend",
-    context.backendLogs.map((l) => ({ t: l.t, source: "backend", kind: "log", detail: l.line })),
-  );
-  push(
-    "edge",
-    context.edgeLogs.map((l) => ({ t: l.t, source: "edge", kind: "log", detail: l.line })),
-  );
+  push(context.backendLogs.map((l) => ({ t: l.t, source: "backend", kind: "log", detail: l.line })));
+  push(context.edgeLogs.map((l) => ({ t: l.t, source: "edge", kind: "log", detail: l.line })));
   return events.filter((e) => e.t >= startedAt - 5).sort((a, b) => a.t - b.t);
 }

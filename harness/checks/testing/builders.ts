@@ -125,5 +125,5 @@ export function exchange(
   upstream: JournalEntry[] = [],
   contract: Contract = openaiRelay(),
 ): Exchange {
-  return { request: { message: "nonce-1" }, observation, view: contract.interpret(observation), upstream };
+  return { request: {}, nonce: "nonce-1", observation, view: contract.interpret(observation), upstream };
 }
