@@ -97,9 +97,9 @@ async function createProxy(api: string, name: string, upstreamPort: number, toxi
   return Number(listen.slice(listen.lastIndexOf(":") + 1));
 }
 
-async function startChildServer(): Promise<{ url: string; child: ChildProcess }> {
+async function startChildServer(extraArgs: string[] = []): Promise<{ url: string; child: ChildProcess }> {
   const cli = fileURLToPath(new URL("../bin/streamchaos.mjs", import.meta.url));
-  const child = spawn(process.execPath, [cli, "toxiproxy", "--port", "0"], {
+  const child = spawn(process.execPath, [cli, "toxiproxy", "--port", "0", ...extraArgs], {
     stdio: ["ignore", "pipe", "ignore"],
   });
   let out = "";
@@ -175,13 +175,20 @@ rows.push(await measure("direct (no proxy)", undefined, sinkPort, echoPort));
     for (const { child } of [bareEcho, bareSink]) child.kill("SIGTERM");
   }
 }
-const { url, child } = await startChildServer();
-try {
-  rows.push(await measure("embedded, own process", url, sinkPort, echoPort));
-  rows.push(await measure("embedded, own process, noop toxic", url, sinkPort, echoPort, { type: "noop" }));
-} finally {
-  child.kill("SIGTERM");
-  await once(child, "exit");
+for (const [label, args] of [
+  ["embedded, own process", []],
+  ["embedded, own process, hot loop off", ["--hot-loop-ms", "0"]],
+] as const) {
+  const { url, child } = await startChildServer([...args]);
+  try {
+    rows.push(await measure(label, url, sinkPort, echoPort));
+    if (args.length === 0) {
+      rows.push(await measure(`${label}, noop toxic`, url, sinkPort, echoPort, { type: "noop" }));
+    }
+  } finally {
+    child.kill("SIGTERM");
+    await once(child, "exit");
+  }
 }
 {
   await using server = await startToxiproxyServer({ port: 0 });
@@ -194,15 +201,22 @@ const direct = rows[0]!;
 console.log(
   `\nToxiproxy bench: ${STREAM_BYTES / 1024 / 1024} MB stream (best of ${RUNS}), ${PINGS} 1-byte ping-pongs`,
 );
+const LABEL_WIDTH = 40;
 console.log(
-  `${"".padEnd(36)}${"MB/s".padStart(8)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"+p50 ms".padStart(9)}${"p50 after bulk".padStart(16)}`,
+  `${"".padEnd(LABEL_WIDTH)}${"MB/s".padStart(8)}${"% direct".padStart(10)}${"p50 ms".padStart(11)}${"p99 ms".padStart(11)}${"+p50 ms".padStart(11)}${"p50 after bulk".padStart(16)}`,
 );
 for (const row of rows) {
   const added = row === direct ? "" : fmt(row.p50 - direct.p50, 3);
+  const share = `${((100 * row.rate) / direct.rate).toFixed(0)}%`;
   console.log(
-    `${row.label.padEnd(36)}${fmt(row.rate)}${fmt(row.p50, 3).padStart(9)}${fmt(row.p99, 3).padStart(9)}${added.padStart(9)}${fmt(row.p50After, 3).padStart(16)}`,
+    `${row.label.padEnd(LABEL_WIDTH)}${fmt(row.rate)}${share.padStart(10)}${fmt(row.p50, 3).padStart(11)}${fmt(row.p99, 3).padStart(11)}${added.padStart(11)}${fmt(row.p50After, 3).padStart(16)}`,
   );
 }
+// The loopback itself swings with the machine's load, so the reference is also given relative to
+// its own direct run: throughput as a share of direct, latency as what the proxy adds to it.
 console.log(
-  "reference, real Toxiproxy 2.12 (own process): ~850 MB/s, p50 0.13-0.15 ms; direct ~1950 MB/s, 0.02 ms\n",
+  `${"reference: real Toxiproxy 2.12".padEnd(LABEL_WIDTH)}${fmt(850)}${"44%".padStart(10)}${"0.13-0.15".padStart(11)}${"".padStart(11)}${"0.11-0.13".padStart(11)}`,
+);
+console.log(
+  `${"reference: its direct".padEnd(LABEL_WIDTH)}${fmt(1950)}${"100%".padStart(10)}${fmt(0.02, 3).padStart(11)}\n`,
 );

@@ -72,4 +72,18 @@ describe("streamchaos toxiproxy", () => {
     expect(code).toBe(2);
     expect(stderr.text()).toContain('Invalid --port "http"');
   });
+
+  it("exits 2 on a --hot-loop-ms that is not a usable window", async () => {
+    for (const bad of ["fast", "-1", "", "5000"]) {
+      const stderr = capture();
+      const code = await main(["toxiproxy", "--port", "0", `--hot-loop-ms=${bad}`], {
+        stdout: capture().stream,
+        stderr: stderr.stream,
+        stopSignal: new AbortController().signal,
+      });
+      expect(code).toBe(2);
+      expect(stderr.text()).toContain(`error[CLI_USAGE]: Invalid --hot-loop-ms "${bad}"`);
+      expect(stderr.text()).toContain("from 0 (never poll after traffic) to 1000");
+    }
+  });
 });

@@ -1,8 +1,9 @@
+import { UserError } from "../../lib/errors.ts";
 import { startToxiproxyServer, TOXIPROXY_VERSION, toxicTypeNames } from "../../proxies/toxiproxy/index.ts";
 import { parseCommandArgs, parseIntegerFlag } from "../args.ts";
 import type { CliCommand } from "../command.ts";
 
-const USAGE = "streamchaos toxiproxy [--port 8474] [--host 127.0.0.1]";
+const USAGE = "streamchaos toxiproxy [--port 8474] [--host 127.0.0.1] [--hot-loop-ms 0.2]";
 
 const command: CliCommand = {
   name: "toxiproxy",
@@ -11,7 +12,12 @@ const command: CliCommand = {
   async run(argv, io) {
     const { values } = parseCommandArgs(
       argv,
-      { port: { type: "string" }, host: { type: "string" }, help: { type: "boolean", short: "h" } },
+      {
+        port: { type: "string" },
+        host: { type: "string" },
+        "hot-loop-ms": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
       USAGE,
     );
     if (values.help) {
@@ -19,7 +25,8 @@ const command: CliCommand = {
       return 0;
     }
     const port = parseIntegerFlag("port", values.port, 8474);
-    await using server = await startToxiproxyServer({ host: values.host ?? "127.0.0.1", port });
+    const hotLoopMs = parseHotLoopFlag(values["hot-loop-ms"]);
+    await using server = await startToxiproxyServer({ host: values.host ?? "127.0.0.1", port, hotLoopMs });
     const hostPort = server.url.replace(/^http:\/\//, "");
     io.stdout.write(
       [
@@ -39,5 +46,19 @@ const command: CliCommand = {
     return 0;
   },
 };
+
+function parseHotLoopFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  // Number("") is 0: an empty value is a slip, not a request to switch polling off.
+  const parsed = value.trim() === "" ? Number.NaN : Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0 || parsed > 1000) {
+    throw new UserError("CLI_USAGE", {
+      what: `Invalid --hot-loop-ms "${value}"`,
+      why: "it must be a number of milliseconds from 0 (never poll after traffic) to 1000",
+      fix: "Leave it out for the default (0.2), or pass e.g. --hot-loop-ms 0 to let the proxy sleep when idle.",
+    });
+  }
+  return parsed;
+}
 
 export default command;

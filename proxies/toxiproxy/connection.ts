@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import type { HotLoop } from "./hot-loop.ts";
 import { ToxicLink } from "./link.ts";
 import type { ToxicCollection } from "./toxic-collection.ts";
 
@@ -12,13 +13,14 @@ export class ProxiedConnection {
     client: Socket,
     upstream: Socket,
     toxics: ToxicCollection,
+    hotLoop: HotLoop,
     onGone: (connection: ProxiedConnection) => void,
   ) {
     this.#client = client;
     this.#upstream = upstream;
     this.#links = [
-      new ToxicLink("upstream", client, upstream, toxics.chain("upstream")),
-      new ToxicLink("downstream", upstream, client, toxics.chain("downstream")),
+      new ToxicLink("upstream", client, upstream, toxics.chain("upstream"), hotLoop),
+      new ToxicLink("downstream", upstream, client, toxics.chain("downstream"), hotLoop),
     ];
     for (const link of this.#links) toxics.attach(link);
     let open = 2;

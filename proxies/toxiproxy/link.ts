@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import { now } from "../../lib/clock.ts";
+import type { HotLoop } from "./hot-loop.ts";
 import { ChunkChannel, isEnd, type StreamEnd } from "./stream/chunk-channel.ts";
 import { ToxicStub } from "./stream/toxic-stub.ts";
 import { passThrough } from "./toxics/noop.ts";
@@ -38,8 +39,16 @@ export class ToxicLink {
   #waitingDrain = false;
   #sourceEnded = false;
   #finished = false;
+  readonly #hotLoop: HotLoop;
 
-  constructor(direction: Direction, source: Socket, dest: Socket, chain: readonly ChainEntry[]) {
+  constructor(
+    direction: Direction,
+    source: Socket,
+    dest: Socket,
+    chain: readonly ChainEntry[],
+    hotLoop: HotLoop,
+  ) {
+    this.#hotLoop = hotLoop;
     this.direction = direction;
     this.#source = source;
     this.#dest = dest;
@@ -138,6 +147,7 @@ export class ToxicLink {
 
   readonly #onData = (data: Buffer): void => {
     if (this.#finished) return;
+    this.#hotLoop.touch();
     if (this.#mode === "direct") {
       if (!this.#dest.write(data)) {
         this.#source.pause();

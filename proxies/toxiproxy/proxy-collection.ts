@@ -5,6 +5,7 @@ import {
   ErrProxyNotFound,
 } from "./api/api-error.ts";
 import { decodeFirstValue, type GoJson, isGoObject, kindOf } from "./api/go-json.ts";
+import type { HotLoop } from "./hot-loop.ts";
 import { type ProxyConfig, ToxiproxyProxy } from "./proxy.ts";
 import { decodeOrThrow } from "./toxic-collection.ts";
 
@@ -17,6 +18,11 @@ const POPULATE_GO_TYPE = '[]struct { toxiproxy.Proxy; Enabled *bool "json:\\"ena
 /** All proxies of a server by name (upstream's ProxyCollection). */
 export class ProxyCollection {
   readonly #proxies = new Map<string, ToxiproxyProxy>();
+  readonly #hotLoop: HotLoop;
+
+  constructor(hotLoop: HotLoop) {
+    this.#hotLoop = hotLoop;
+  }
 
   /** Sorted by name, as Go's encoder sorts map keys. */
   all(): ToxiproxyProxy[] {
@@ -31,7 +37,7 @@ export class ProxyCollection {
 
   async add(config: ProxyConfig): Promise<ToxiproxyProxy> {
     if (this.#proxies.has(config.name)) throw ErrProxyAlreadyExists;
-    const proxy = new ToxiproxyProxy(config.name, config.listen, config.upstream);
+    const proxy = new ToxiproxyProxy(config.name, config.listen, config.upstream, this.#hotLoop);
     this.#proxies.set(config.name, proxy);
     if (config.enabled) {
       try {

@@ -1,6 +1,7 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { AddressError, formatHostPort, isWildcard, resolveListenHost, splitHostPort } from "./address.ts";
 import { ProxiedConnection } from "./connection.ts";
+import type { HotLoop } from "./hot-loop.ts";
 import { ToxicCollection } from "./toxic-collection.ts";
 
 export interface ProxyConfig {
@@ -31,8 +32,10 @@ export class ToxiproxyProxy {
   /** Clients accepted while their upstream connection is still being opened. */
   readonly #pending = new Set<Socket>();
   #queue: Promise<unknown> = Promise.resolve();
+  readonly #hotLoop: HotLoop;
 
-  constructor(name: string, listen: string, upstream: string) {
+  constructor(name: string, listen: string, upstream: string, hotLoop: HotLoop) {
+    this.#hotLoop = hotLoop;
     this.name = name;
     this.listen = listen;
     this.upstream = upstream;
@@ -148,7 +151,7 @@ export class ToxiproxyProxy {
         upstream.destroy();
         return;
       }
-      const connection = new ProxiedConnection(client, upstream, this.toxics, (gone) =>
+      const connection = new ProxiedConnection(client, upstream, this.toxics, this.#hotLoop, (gone) =>
         this.#connections.delete(gone),
       );
       this.#connections.add(connection);
