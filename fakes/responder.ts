@@ -5,6 +5,7 @@ import type { FaultDefinition, FireResult, Placement, RequestView, StreamControl
 import { faults } from "./faults/registry.ts";
 import type { Journal } from "./journal.ts";
 import type { JournalEntry } from "./journal-types.ts";
+import type { PacedWait, Pacer } from "./pacer.ts";
 import { Schedule, seededRandom } from "./pacing.ts";
 import { planned } from "./providers/shared.ts";
 import { type FaultStep, placementLabel, placementOf, type Script, scriptTokens } from "./script.ts";
@@ -37,11 +38,20 @@ export interface ResponderInput {
   journal: Journal;
   /** Aborted when the client leaves or the server closes. */
   signal: AbortSignal;
+  /** The server's clock for paced writes, shared by all its streams. */
+  pacer: Pacer;
   /** Tells the connection tracker that the fake, not the client, is closing this socket. */
   markSelfClosed(): void;
 }
 
 const END = Symbol("end");
+
+/** A pending splitNextWrite(): the next selected event goes out in these pieces. */
+interface SplitWrite {
+  split: (bytes: Buffer) => Buffer[];
+  gapMs: number;
+  select: (event: PlannedEvent) => boolean;
+}
 
 function resolveSteps(script: Script): ResolvedStep[] {
   return (script.faults ?? []).map((step: FaultStep) => {
@@ -68,11 +78,21 @@ export class Responder implements StreamControl {
   #bytes = 0;
   #pendingWrites = 0;
   #flushWaiters: Array<() => void> = [];
-  #split?: { split: (b: Buffer) => Buffer[]; gapMs: number; select: (e: PlannedEvent) => boolean };
+  #split?: SplitWrite;
   #finished = false;
+  /** The paced write this stream is waiting for, cancelled if the client leaves. */
+  #pendingWait: PacedWait | undefined;
 
   constructor(input: ResponderInput) {
     this.#in = input;
+    // One listener for the stream's life rather than one per paced write.
+    input.signal.addEventListener(
+      "abort",
+      () => {
+        if (this.#pendingWait) input.pacer.cancel(this.#pendingWait);
+      },
+      { once: true },
+    );
     this.request = input.request;
     this.signal = input.signal;
     this.#steps = resolveSteps(input.script);
@@ -218,7 +238,12 @@ export class Responder implements StreamControl {
         if ((await this.#fire(step)) === "done") return;
         base += now() - started;
       }
-      if (bytes.length > 0) await this.#writeEvent(event, bytes, text, due);
+      if (bytes.length > 0) {
+        // Usually written synchronously: awaiting only when a write must wait (drain, a split)
+        // keeps a paced stream at one promise per event, which the GC notices at 10^4 events/s.
+        const pending = this.#writeEvent(event, bytes, text, due);
+        if (pending) await pending;
+      }
     }
     for (const step of [...(at.get(END) ?? []), ...byteSteps]) {
       if ((await this.#fire(step)) === "done") return;
@@ -238,50 +263,62 @@ export class Responder implements StreamControl {
     this.#in.journal.changed();
   }
 
-  /** setTimeout wakes on the loop's ms clock, possibly a fraction early: top up with setImmediate. */
   async #waitUntil(due: number): Promise<boolean> {
-    for (;;) {
-      const left = due - now();
-      if (left <= 0) return !this.signal.aborted;
-      // Sleep the whole wait; only a timer that fired early (the loop clock lags) gets a short
-      // setImmediate top-up, so 100 paced streams do not keep the loop spinning.
-      if (left >= 0.25) {
-        if (!(await this.sleep(left))) return false;
-      } else {
-        await new Promise((r) => setImmediate(r));
-        if (this.signal.aborted) return false;
-      }
-    }
+    if (this.signal.aborted) return false;
+    if (due <= now()) return true;
+    this.#pendingWait = this.#in.pacer.waitUntil(due);
+    const onTime = await this.#pendingWait.promise;
+    this.#pendingWait = undefined;
+    return onTime && !this.signal.aborted;
   }
 
-  async #writeEvent(
+  #writeEvent(
     event: PlannedEvent,
     bytes: Buffer,
     text: string | undefined,
     due?: number,
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     const split = this.#split;
-    if (split?.select(event)) {
-      this.#split = undefined;
-      const pieces = split.split(bytes);
-      for (const [i, piece] of pieces.entries()) {
-        if (i > 0) {
-          await this.#flush();
-          if (split.gapMs > 0 && !(await this.sleep(split.gapMs))) return;
-        }
-        await this.#writeBytes(piece, event.kind, i === 0 ? text : undefined, due);
-      }
-      return;
-    }
-    await this.#writeBytes(bytes, event.kind, text, due);
+    if (split?.select(event)) return this.#writeSplit(event, split, bytes, text, due);
+    return this.#writeBytes(bytes, event.kind, text, due);
   }
 
-  async #writeBytes(bytes: Buffer, kind: string, text: string | undefined, due?: number): Promise<void> {
-    if (this.signal.aborted || this.#finished) return;
+  async #writeSplit(
+    event: PlannedEvent,
+    split: SplitWrite,
+    bytes: Buffer,
+    text: string | undefined,
+    due: number | undefined,
+  ): Promise<void> {
+    this.#split = undefined;
+    const pieces = split.split(bytes);
+    for (const [i, piece] of pieces.entries()) {
+      if (i > 0) {
+        await this.#flush();
+        if (split.gapMs > 0 && !(await this.sleep(split.gapMs))) return;
+      }
+      await this.#writeBytes(piece, event.kind, i === 0 ? text : undefined, due);
+    }
+  }
+
+  /** Writes and journals now; returns a promise only when the socket asks to wait for drain. */
+  #writeBytes(
+    bytes: Buffer,
+    kind: string,
+    text: string | undefined,
+    due?: number,
+  ): Promise<void> | undefined {
+    if (this.signal.aborted || this.#finished) return undefined;
     const entry = this.#in.entry;
     const t = now();
     this.#pendingWrites++;
+    const socket = this.#in.socket;
+    const corkedBefore = socket.writableCorked;
     const ok = this.#in.res.write(bytes, this.#onWritten);
+    // http corks the socket for a chunked write and uncorks it on the next tick, so writes made in
+    // one tick share a syscall: right for an unpaced stream, wrong for a paced event, which is due
+    // now and is journaled as written now. Other streams woken in the same tick would go first.
+    if (due !== undefined && corkedBefore === 0 && socket.writableCorked === 1) socket.uncork();
     const index = entry.events.length;
     const journaled: JournalEntry["events"][number] = { index, t, bytes: bytes.length, kind };
     if (text !== undefined) journaled.text = text;
@@ -293,7 +330,7 @@ export class Responder implements StreamControl {
       this.#in.journal.changed();
     }
     this.#bytes += bytes.length;
-    if (!ok) await this.#drain();
+    return ok ? undefined : this.#drain();
   }
 
   #onWritten = () => {
@@ -343,8 +380,8 @@ export class Responder implements StreamControl {
     this.#plan.splice(index < 0 ? this.#cursor : index, 0, event);
   }
 
-  write(event: PlannedEvent): Promise<void> {
-    return this.#writeEvent(event, Buffer.from(event.render(), "utf8"), event.text);
+  async write(event: PlannedEvent): Promise<void> {
+    await this.#writeEvent(event, Buffer.from(event.render(), "utf8"), event.text);
   }
 
   splitNextWrite(

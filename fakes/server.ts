@@ -8,6 +8,7 @@ import { hostPort, LOOPBACK } from "../lib/net.ts";
 import { ADMIN_PREFIX, type AdminTarget, handleAdmin } from "./admin.ts";
 import { conditionPredicate, Journal, type JournalPredicate, type WaitCondition } from "./journal.ts";
 import type { JournalEntry, ProviderName } from "./journal-types.ts";
+import { Pacer } from "./pacer.ts";
 import { isProviderName, providers, routeRequest } from "./providers/registry.ts";
 import { redactHeaders, redactQuery } from "./redact.ts";
 import { Responder } from "./responder.ts";
@@ -65,6 +66,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   readonly #admin: Server;
   readonly #closing = new AbortController();
   readonly #connections = new Map<Socket, Connection>();
+  readonly #pacer = new Pacer();
   #port = 0;
   #adminPort = 0;
   #listening = false;
@@ -220,6 +222,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       await handleAdmin(req, res, url.pathname, rawBody, this);
       return;
     }
+    await this.#pacer.admit();
     const routed = adminOnly ? undefined : routeRequest(req.method ?? "GET", url.pathname, url.searchParams);
     if (!routed) {
       const text = `${JSON.stringify({
@@ -290,6 +293,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       entry,
       journal: this.log,
       signal: controller.signal,
+      pacer: this.#pacer,
       markSelfClosed: () => {
         conn.selfClosed = true;
       },
@@ -311,6 +315,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.#closing.signal.aborted) return;
     this.#closing.abort(new Error("fake provider closing"));
+    this.#pacer.close();
     this.#untrack();
     const closed = [this.#admin, ...(this.#listening ? [this.#provider] : [])].map(
       (server) => new Promise<void>((resolve) => server.close(() => resolve())),

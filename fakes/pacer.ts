@@ -1,0 +1,160 @@
+import { now } from "../lib/clock.ts";
+import { PreciseTimer } from "../lib/precise-timer.ts";
+
+interface Wake extends PacedWait {
+  due: number;
+  /** Tie-break so waits due at the same instant wake in the order they were asked for. */
+  seq: number;
+  resolve: (onTime: boolean) => void;
+  settled: boolean;
+}
+
+/** A pending wait; `Pacer.cancel` ends it early (its stream was aborted) with `false`. */
+export interface PacedWait {
+  readonly promise: Promise<boolean>;
+}
+
+/**
+ * One clock for every paced write of a fake server: a min-heap of due times and one precise timer
+ * armed for the earliest.
+ *
+ * Why not a setTimeout per write: Node's timers have 1 ms granularity against a loop clock that
+ * lags, so a per-write timer lands up to ~1 ms late even on an idle machine, and 100 streams whose
+ * events share a millisecond each pay a timer callback plus the microtask and nextTick round trip
+ * around it before the next one can write. Here everything due is woken in one callback, in due
+ * order, by a timer that keeps sub-millisecond time without spinning (lib/precise-timer.ts).
+ */
+export class Pacer {
+  readonly #heap: Wake[] = [];
+  #seq = 0;
+  readonly #timer = new PreciseTimer(() => this.#onTimer());
+  #closed = false;
+  /** Requests waiting to start, FIFO: let in one per turn of the loop, after what is due. */
+  readonly #admissions: Array<() => void> = [];
+  #admitting = false;
+
+  /** Waits until `due` (a `now()` time). Resolves true then, or false if cancelled or closed first. */
+  waitUntil(due: number): PacedWait {
+    if (this.#closed) return { promise: Promise.resolve(false) };
+    let resolve!: (onTime: boolean) => void;
+    const promise = new Promise<boolean>((r) => {
+      resolve = r;
+    });
+    const wake: Wake = { due, seq: this.#seq++, resolve, settled: false, promise };
+    this.#push(wake);
+    if (due < this.#timer.armedFor) this.#timer.arm(due);
+    return wake;
+  }
+
+  /** Ends a wait now with `false`. Left in the heap and skipped when it comes up: cheaper than removal. */
+  cancel(wait: PacedWait): void {
+    const wake = wait as Wake;
+    if (wake.settled === false) this.#settle(wake, false);
+  }
+
+  /**
+   * Resolves when a new stream may start its setup. A burst of requests (100 clients connecting at
+   * once) would otherwise parse, plan and write headers for all of them back to back, ~0.5 ms each,
+   * while the streams already running miss their schedule by tens of ms. Admitted one per turn of
+   * the loop, after everything due has been woken, the burst costs a running stream at most one
+   * setup of lateness; a newcomer's setup waits instead (its `received`..`headersSent` gap shows
+   * it), and its own schedule starts from its headers. Never starves: one is let in every turn.
+   */
+  admit(): Promise<void> {
+    if (this.#closed || (this.#heap.length === 0 && this.#admissions.length === 0)) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.#admissions.push(resolve);
+      if (!this.#admitting) {
+        this.#admitting = true;
+        setImmediate(this.#admitNext);
+      }
+    });
+  }
+
+  readonly #admitNext = (): void => {
+    this.#wakeDue();
+    this.#rearm();
+    this.#admissions.shift()?.();
+    if (this.#admissions.length > 0) setImmediate(this.#admitNext);
+    else this.#admitting = false;
+  };
+
+  /** How many waits are pending (cancelled ones still in the heap included). */
+  get size(): number {
+    return this.#heap.length;
+  }
+
+  /** Resolves every pending wait with false and stops the timer. */
+  close(): void {
+    this.#closed = true;
+    this.#timer.close();
+    for (const wake of this.#heap.splice(0)) if (!wake.settled) this.#settle(wake, false);
+    // Let waiting requests through: the server answers or drops them as it closes.
+    for (const admit of this.#admissions.splice(0)) admit();
+  }
+
+  #settle(wake: Wake, onTime: boolean): void {
+    wake.settled = true;
+    wake.resolve(onTime);
+  }
+
+  /** Resolves every wait that is due, earliest first; their writes run right after this callback. */
+  #wakeDue(): void {
+    const heap = this.#heap;
+    const t = now();
+    while (heap.length > 0 && heap[0]!.due <= t) {
+      const wake = this.#pop();
+      if (!wake.settled) this.#settle(wake, true);
+    }
+    while (heap.length > 0 && heap[0]!.settled) this.#pop();
+  }
+
+  #onTimer(): void {
+    if (this.#closed) return;
+    this.#wakeDue();
+    this.#rearm();
+  }
+
+  #rearm(): void {
+    const next = this.#heap[0]?.due ?? Number.POSITIVE_INFINITY;
+    if (next !== this.#timer.armedFor) this.#timer.arm(next);
+  }
+
+  #push(wake: Wake): void {
+    const heap = this.#heap;
+    heap.push(wake);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(wake, heap[parent]!)) break;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[i] = wake;
+  }
+
+  #pop(): Wake {
+    const heap = this.#heap;
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length === 0) return top;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child = right < heap.length && before(heap[right]!, heap[left]!) ? right : left;
+      if (!before(heap[child]!, last)) break;
+      heap[i] = heap[child]!;
+      i = child;
+    }
+    heap[i] = last;
+    return top;
+  }
+}
+
+function before(a: Wake, b: Wake): boolean {
+  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+}
