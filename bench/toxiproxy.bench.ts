@@ -1,12 +1,15 @@
 /**
  * npm run bench:toxiproxy — what the embedded Toxiproxy costs on the wire, next to a direct
  * connection, in one run:
- *   - throughput of one TCP stream (client -> proxy -> sink), MB/s;
+ *   - throughput of one TCP stream (client -> proxy -> sink), MB/s, best of BENCH_RUNS (5), the
+ *     runs interleaved over the rows; also as a share of direct, the figure that compares across
+ *     machines and moments (this VM's own loopback moved 0.5-1.7 GB/s between runs);
  *   - added round trip of a 1-byte ping-pong, p50/p99 ms.
  * The server runs in its own process (as the real toxiproxy-server does in the reference figures:
- * ~850 MB/s, p50 0.13-0.15 ms on this class of machine) and, second, inside this process (as the
- * harness embeds it). Client, sink and echo live in this process in every case. Figures only: the
- * machine is shared, nothing here asserts.
+ * ~850 MB/s where direct is ~1,950 MB/s, p50 0.13-0.15 ms, on this class of machine), with and
+ * without its hot loop, and inside this process (as the harness embeds it); a bare Node
+ * socket.pipe proxy shows the floor any Node proxy sets here. Client, sink and echo live in this
+ * process in every case. BENCH_DEBUG=1 prints every run. Figures only: nothing here asserts.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -16,7 +19,7 @@ import { startToxiproxyServer } from "../proxies/toxiproxy/index.ts";
 
 const STREAM_BYTES = Number(process.env.BENCH_MB ?? 512) * 1024 * 1024;
 const PINGS = Number(process.env.BENCH_PINGS ?? 5000);
-const RUNS = 3;
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
 async function listen(server: Server): Promise<number> {
   server.listen(0, "127.0.0.1");
@@ -114,25 +117,6 @@ async function startChildServer(extraArgs: string[] = []): Promise<{ url: string
 const best = (values: number[]) => Math.max(...values);
 const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(8);
 
-async function measure(
-  label: string,
-  api: string | undefined,
-  sinkPort: number,
-  echoPort: number,
-  toxic?: object,
-) {
-  const tag = label.replace(/\W+/g, "_");
-  const streamPort = api ? await createProxy(api, `bench_stream_${tag}`, sinkPort, toxic) : sinkPort;
-  const pingPort = api ? await createProxy(api, `bench_ping_${tag}`, echoPort, toxic) : echoPort;
-  // Latency first, on a fresh proxy process, then again after the bulk streams: the second figure
-  // shows whether the proxy keeps its latency after moving gigabytes (heap, GC, leftover sockets).
-  const rtt = await pingPong(pingPort);
-  const rates: number[] = [];
-  for (let run = 0; run < RUNS; run++) rates.push(await throughput(streamPort));
-  const after = await pingPong(pingPort);
-  return { label, rate: best(rates), ...rtt, p50After: after.p50 };
-}
-
 const sink = sinkServer();
 const echo = echoServer();
 const sinkPort = await listen(sink);
@@ -155,49 +139,74 @@ async function startBareNodeProxy(upstreamPort: number): Promise<{ port: number;
   return { port: Number(String(line).trim()), child };
 }
 
-const rows: Array<{ label: string; rate: number; p50: number; p99: number; p50After: number }> = [];
-rows.push(await measure("direct (no proxy)", undefined, sinkPort, echoPort));
-{
-  const bareEcho = await startBareNodeProxy(echoPort);
+interface Row {
+  label: string;
+  streamPort: number;
+  pingPort: number;
+  rates: number[];
+  p50: number;
+  p99: number;
+  p50After: number;
+}
+
+const children: ChildProcess[] = [];
+const rows: Row[] = [];
+const addRow = (label: string, streamPort: number, pingPort: number) =>
+  rows.push({ label, streamPort, pingPort, rates: [], p50: 0, p99: 0, p50After: 0 });
+
+async function addApiRows(label: string, api: string, withNoop: boolean): Promise<void> {
+  const tag = label.replace(/\W+/g, "_");
+  addRow(
+    label,
+    await createProxy(api, `bench_stream_${tag}`, sinkPort),
+    await createProxy(api, `bench_ping_${tag}`, echoPort),
+  );
+  if (withNoop) {
+    const noop = { type: "noop" };
+    addRow(
+      `${label}, noop toxic`,
+      await createProxy(api, `bench_stream_noop_${tag}`, sinkPort, noop),
+      await createProxy(api, `bench_ping_noop_${tag}`, echoPort, noop),
+    );
+  }
+}
+
+await using inProcess = await startToxiproxyServer({ port: 0 });
+try {
+  addRow("direct (no proxy)", sinkPort, echoPort);
   const bareSink = await startBareNodeProxy(sinkPort);
-  try {
-    const rtt = await pingPong(bareEcho.port);
-    const rates: number[] = [];
-    for (let run = 0; run < RUNS; run++) rates.push(await throughput(bareSink.port));
-    const after = await pingPong(bareEcho.port);
-    rows.push({
-      label: "bare Node socket.pipe, own process",
-      rate: best(rates),
-      ...rtt,
-      p50After: after.p50,
-    });
-  } finally {
-    for (const { child } of [bareEcho, bareSink]) child.kill("SIGTERM");
+  const bareEcho = await startBareNodeProxy(echoPort);
+  children.push(bareSink.child, bareEcho.child);
+  addRow("bare Node socket.pipe, own process", bareSink.port, bareEcho.port);
+  for (const [label, args, withNoop] of [
+    ["embedded, own process", [], true],
+    ["embedded, own process, hot loop off", ["--hot-loop-ms", "0"], false],
+  ] as const) {
+    const { url, child } = await startChildServer([...args]);
+    children.push(child);
+    await addApiRows(label, url, withNoop);
   }
-}
-for (const [label, args] of [
-  ["embedded, own process", []],
-  ["embedded, own process, hot loop off", ["--hot-loop-ms", "0"]],
-] as const) {
-  const { url, child } = await startChildServer([...args]);
-  try {
-    rows.push(await measure(label, url, sinkPort, echoPort));
-    if (args.length === 0) {
-      rows.push(await measure(`${label}, noop toxic`, url, sinkPort, echoPort, { type: "noop" }));
-    }
-  } finally {
-    child.kill("SIGTERM");
-    await once(child, "exit");
+  await addApiRows("embedded, in this process (1 thread)", inProcess.url, false);
+
+  // Latency on fresh proxies first, then the bulk streams round-robin over the rows, so a machine
+  // that speeds up or slows down during the run (direct moved 1.0-1.7 GB/s between runs) shifts
+  // every row alike; then latency again, to show it holds after moving gigabytes.
+  for (const row of rows) Object.assign(row, await pingPong(row.pingPort));
+  for (let run = 0; run < RUNS; run++) {
+    for (const row of rows) row.rates.push(await throughput(row.streamPort));
   }
+  for (const row of rows) row.p50After = (await pingPong(row.pingPort)).p50;
+  if (process.env.BENCH_DEBUG) {
+    for (const row of rows) console.log(`${row.label}: ${row.rates.map((r) => r.toFixed(0)).join(" ")} MB/s`);
+  }
+} finally {
+  for (const child of children) child.kill("SIGTERM");
+  sink.close();
+  echo.close();
 }
-{
-  await using server = await startToxiproxyServer({ port: 0 });
-  rows.push(await measure("embedded, in this process (1 thread)", server.url, sinkPort, echoPort));
-}
-sink.close();
-echo.close();
 
 const direct = rows[0]!;
+const rateOf = (row: Row) => best(row.rates);
 console.log(
   `\nToxiproxy bench: ${STREAM_BYTES / 1024 / 1024} MB stream (best of ${RUNS}), ${PINGS} 1-byte ping-pongs`,
 );
@@ -207,9 +216,9 @@ console.log(
 );
 for (const row of rows) {
   const added = row === direct ? "" : fmt(row.p50 - direct.p50, 3);
-  const share = `${((100 * row.rate) / direct.rate).toFixed(0)}%`;
+  const share = `${((100 * rateOf(row)) / rateOf(direct)).toFixed(0)}%`;
   console.log(
-    `${row.label.padEnd(LABEL_WIDTH)}${fmt(row.rate)}${share.padStart(10)}${fmt(row.p50, 3).padStart(11)}${fmt(row.p99, 3).padStart(11)}${added.padStart(11)}${fmt(row.p50After, 3).padStart(16)}`,
+    `${row.label.padEnd(LABEL_WIDTH)}${fmt(rateOf(row))}${share.padStart(10)}${fmt(row.p50, 3).padStart(11)}${fmt(row.p99, 3).padStart(11)}${added.padStart(11)}${fmt(row.p50After, 3).padStart(16)}`,
   );
 }
 // The loopback itself swings with the machine's load, so the reference is also given relative to
