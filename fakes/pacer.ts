@@ -29,9 +29,6 @@ export class Pacer {
   #seq = 0;
   readonly #timer = new PreciseTimer(() => this.#onTimer());
   #closed = false;
-  /** Requests waiting to start, FIFO: let in one per turn of the loop, after what is due. */
-  readonly #admissions: Array<() => void> = [];
-  #admitting = false;
 
   /** Waits until `due` (a `now()` time). Resolves true then, or false if cancelled or closed first. */
   waitUntil(due: number): PacedWait {
@@ -52,35 +49,6 @@ export class Pacer {
     if (wake.settled === false) this.#settle(wake, false);
   }
 
-  /**
-   * Resolves when a new stream may start its setup. A burst of requests (100 clients connecting at
-   * once) would otherwise parse, plan and write headers for all of them back to back, ~0.5 ms each,
-   * while the streams already running miss their schedule by tens of ms. Admitted one per turn of
-   * the loop, after everything due has been woken, the burst costs a running stream at most one
-   * setup of lateness; a newcomer's setup waits instead (its `received`..`headersSent` gap shows
-   * it), and its own schedule starts from its headers. Never starves: one is let in every turn.
-   */
-  admit(): Promise<void> {
-    if (this.#closed || (this.#heap.length === 0 && this.#admissions.length === 0)) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      this.#admissions.push(resolve);
-      if (!this.#admitting) {
-        this.#admitting = true;
-        setImmediate(this.#admitNext);
-      }
-    });
-  }
-
-  readonly #admitNext = (): void => {
-    this.#wakeDue();
-    this.#rearm();
-    this.#admissions.shift()?.();
-    if (this.#admissions.length > 0) setImmediate(this.#admitNext);
-    else this.#admitting = false;
-  };
-
   /** How many waits are pending (cancelled ones still in the heap included). */
   get size(): number {
     return this.#heap.length;
@@ -91,8 +59,6 @@ export class Pacer {
     this.#closed = true;
     this.#timer.close();
     for (const wake of this.#heap.splice(0)) if (!wake.settled) this.#settle(wake, false);
-    // Let waiting requests through: the server answers or drops them as it closes.
-    for (const admit of this.#admissions.splice(0)) admit();
   }
 
   #settle(wake: Wake, onTime: boolean): void {

@@ -222,7 +222,6 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       await handleAdmin(req, res, url.pathname, rawBody, this);
       return;
     }
-    await this.#pacer.admit();
     const routed = adminOnly ? undefined : routeRequest(req.method ?? "GET", url.pathname, url.searchParams);
     if (!routed) {
       const text = `${JSON.stringify({
