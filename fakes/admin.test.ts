@@ -215,6 +215,43 @@ describe("journal", () => {
     expect(predicate.outcome).toBe("complete");
   });
 
+  it("a journal limit keeps the newest finished requests and says how many it dropped", async () => {
+    await using limited = await startFakeProvider({
+      journalLimit: 2,
+      script: { pacing: { firstTokenMs: 5000 } },
+    });
+    const open = rawRequest(limited.url, {
+      path: "/v1/chat/completions",
+      body: { model: "held", stream: true },
+      abortAfterMs: 60_000,
+    }).catch(() => undefined);
+    await limited.waitFor({ event: "request", count: 1 }, 5000);
+    await limited.setScript({});
+    for (const model of ["m1", "m2", "m3", "m4"]) {
+      await rawRequest(limited.url, { path: "/v1/chat/completions", body: { model, stream: true } });
+    }
+    const response = await fetch(`${limited.adminUrl}/__streamchaos/journal`);
+    const entries = (await response.json()) as Array<{ model?: string; body: { model: string } }>;
+    // The in-progress one is never dropped, even as the oldest; of the finished, the last two stay.
+    expect(entries.map((e) => e.body.model)).toEqual(["held", "m3", "m4"]);
+    expect(response.headers.get("x-streamchaos-journal-dropped")).toBe("2");
+    await limited.reset();
+    const cleared = await fetch(`${limited.adminUrl}/__streamchaos/journal`);
+    expect(cleared.headers.get("x-streamchaos-journal-dropped")).toBe("0");
+    await limited[Symbol.asyncDispose]();
+    await open;
+  });
+
+  it("startFakeProvider rejects a journal limit that keeps nothing, saying what to pass", async () => {
+    for (const journalLimit of [0, -3, 2.5, Number.NaN]) {
+      const error = await startFakeProvider({ journalLimit }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as UserError).code).toBe("FAKE_BAD_JOURNAL_LIMIT");
+      expect((error as UserError).message).toContain(`journalLimit ${journalLimit} is not a number`);
+      expect((error as UserError).message).toContain("leave it out to keep every entry");
+    }
+  });
+
   it("wait times out with 408 / FAKE_WAIT_TIMEOUT", async () => {
     const error = await client
       .waitFor({ event: "request", provider: "ollama" }, 100)

@@ -20,7 +20,14 @@ export interface AdminTarget {
   signal: AbortSignal;
 }
 
-type Handler = (target: AdminTarget, body: unknown, params: string[]) => Promise<[number, unknown]>;
+type Handler = (
+  target: AdminTarget,
+  body: unknown,
+  params: string[],
+) => Promise<[number, unknown] | [number, unknown, Record<string, string>]>;
+
+/** How many finished requests the journal limit dropped: the journal alone cannot say so. */
+const DROPPED_HEADER = "x-streamchaos-journal-dropped";
 
 const waitSchema = z.strictObject({
   condition: z
@@ -117,7 +124,7 @@ const ROUTES: Array<[method: string, pattern: RegExp, handler: Handler]> = [
       return [200, { ok: true }];
     },
   ],
-  ["GET", /^journal$/, async (t) => [200, t.log.entries()]],
+  ["GET", /^journal$/, async (t) => [200, t.log.entries(), { [DROPPED_HEADER]: String(t.log.dropped) }]],
   [
     "DELETE",
     /^journal$/,
@@ -168,9 +175,18 @@ const ROUTES: Array<[method: string, pattern: RegExp, handler: Handler]> = [
   ],
 ];
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.writeHead(status, {
+    ...headers,
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -198,8 +214,8 @@ export async function handleAdmin(
     for (const [m, pattern, handler] of ROUTES) {
       const found = pattern.exec(rest);
       if (!found || m !== method) continue;
-      const [status, out] = await handler(target, body, found.slice(1));
-      send(res, status, out);
+      const [status, out, headers] = await handler(target, body, found.slice(1));
+      send(res, status, out, headers);
       return;
     }
     send(res, 404, {

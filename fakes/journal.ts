@@ -46,6 +46,11 @@ export function conditionPredicate(condition: WaitCondition): JournalPredicate<J
 
 const clone = (entry: JournalEntry): JournalEntry => structuredClone(entry);
 
+/** A whole number of entries from 1, or Infinity for no limit. */
+export function isJournalLimit(value: number): boolean {
+  return value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= 1);
+}
+
 interface Waiter {
   check(): boolean;
 }
@@ -55,6 +60,26 @@ export class Journal {
   #entries: JournalEntry[] = [];
   #nextId = 1;
   #waiters = new Set<Waiter>();
+  readonly #limit: number;
+  #dropped = 0;
+
+  /**
+   * `limit`: keep at most this many finished entries, dropping the oldest finished first (a
+   * `streamchaos fake` left running for a day would otherwise hold every byte it ever wrote).
+   * Entries still in progress are never dropped. Default: keep all, which the harness relies on
+   * between its resets.
+   */
+  constructor(options: { limit?: number } = {}) {
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    if (!isJournalLimit(limit))
+      throw new RangeError(`journal limit must be a whole number >= 1, got ${limit}`);
+    this.#limit = limit;
+  }
+
+  /** How many finished entries the limit has dropped since the last clear. */
+  get dropped(): number {
+    return this.#dropped;
+  }
 
   open(fields: Omit<JournalEntry, "id" | "faults" | "events" | "outcome">): JournalEntry {
     const entry: JournalEntry = {
@@ -69,6 +94,21 @@ export class Journal {
     return entry;
   }
 
+  /** Drops the oldest finished entries beyond the limit; the cheap length check comes first. */
+  #trim(): void {
+    if (this.#entries.length <= this.#limit) return;
+    let excess = this.#entries.filter((entry) => entry.outcome !== "in-progress").length - this.#limit;
+    if (excess <= 0) return;
+    this.#entries = this.#entries.filter((entry) => {
+      if (excess > 0 && entry.outcome !== "in-progress") {
+        excess -= 1;
+        this.#dropped += 1;
+        return false;
+      }
+      return true;
+    });
+  }
+
   /** Copies: callers never see an entry change under them. */
   entries(): JournalEntry[] {
     return this.#entries.map(clone);
@@ -81,11 +121,13 @@ export class Journal {
 
   clear(): void {
     this.#entries = [];
+    this.#dropped = 0;
     this.changed();
   }
 
   /** Wakes the waiters; called by the responder on every state change of an entry. */
   changed(): void {
+    this.#trim();
     for (const waiter of [...this.#waiters]) waiter.check();
   }
 

@@ -6,7 +6,13 @@ import { StreamchaosError, UserError } from "../lib/errors.ts";
 import { trackLive } from "../lib/lifecycle.ts";
 import { hostPort, LOOPBACK } from "../lib/net.ts";
 import { ADMIN_PREFIX, type AdminTarget, handleAdmin } from "./admin.ts";
-import { conditionPredicate, Journal, type JournalPredicate, type WaitCondition } from "./journal.ts";
+import {
+  conditionPredicate,
+  isJournalLimit,
+  Journal,
+  type JournalPredicate,
+  type WaitCondition,
+} from "./journal.ts";
 import type { JournalEntry, ProviderName } from "./journal-types.ts";
 import { Pacer } from "./pacer.ts";
 import { isProviderName, providers, routeRequest } from "./providers/registry.ts";
@@ -24,6 +30,11 @@ export interface FakeProviderOptions {
   adminPort?: number;
   /** The default script (validated); default: a clean stream of the built-in text. */
   script?: unknown;
+  /**
+   * Keep at most this many finished requests in the journal, oldest dropped first (the admin API's
+   * `GET journal` says how many in `x-streamchaos-journal-dropped`). Default: keep all.
+   */
+  journalLimit?: number;
 }
 
 export interface StartedFakeProvider extends AsyncDisposable {
@@ -59,7 +70,7 @@ const MAX_BODY = 32 * 1024 * 1024;
 const hasRefusal = (script: Script) => (script.faults ?? []).some((f) => f.fault === "refuse-connection");
 
 class FakeProvider implements StartedFakeProvider, AdminTarget {
-  readonly log = new Journal();
+  readonly log: Journal;
   readonly book: ScriptBook;
   readonly #host: string;
   readonly #provider: Server;
@@ -72,8 +83,9 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   #listening = false;
   #untrack: () => void = () => {};
 
-  constructor(host: string, initial: Script) {
+  constructor(host: string, initial: Script, journalLimit: number | undefined) {
     this.#host = host;
+    this.log = new Journal({ limit: journalLimit });
     this.book = new ScriptBook(initial);
     // One listener per in-flight request and per long poll: many are normal.
     setMaxListeners(0, this.#closing.signal);
@@ -344,7 +356,14 @@ function readBody(req: IncomingMessage): Promise<string> {
 /** Starts the fake provider: every provider route on one port, plus the separate admin port. */
 export async function startFakeProvider(options: FakeProviderOptions = {}): Promise<StartedFakeProvider> {
   const script = validateScript(options.script ?? {}, "default script");
-  const fake = new FakeProvider(options.host ?? LOOPBACK, script);
+  if (options.journalLimit !== undefined && !isJournalLimit(options.journalLimit)) {
+    throw new UserError("FAKE_BAD_JOURNAL_LIMIT", {
+      what: `journalLimit ${options.journalLimit} is not a number of journal entries to keep`,
+      why: "it must be a whole number of 1 or more (finished requests kept, oldest dropped first)",
+      fix: "Pass e.g. journalLimit: 1000, or leave it out to keep every entry.",
+    });
+  }
+  const fake = new FakeProvider(options.host ?? LOOPBACK, script, options.journalLimit);
   try {
     await fake.start(options.port ?? 0, options.adminPort ?? 0);
   } catch (error) {

@@ -121,6 +121,31 @@ describe("streamchaos fake", () => {
     expect(missing.stderr).toContain("error[FAKE_SCRIPT_UNREADABLE]");
   });
 
+  it("exits 2 on a --journal-limit that keeps nothing or is not a number", async () => {
+    for (const bad of ["0", "-1", "1.5", "lots", ""]) {
+      const r = await runFake([`--journal-limit=${bad}`]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`error[CLI_USAGE]: Invalid --journal-limit "${bad}"`);
+      expect(r.stderr).toContain("--journal-limit 100000");
+    }
+  });
+
+  it("says how many finished requests the journal keeps", async () => {
+    const stdout = capture();
+    const stop = new AbortController();
+    const exit = main(["fake", "--port", "0", "--journal-limit", "7"], {
+      stdout: stdout.stream,
+      stderr: capture().stream,
+      stopSignal: stop.signal,
+    });
+    await until(() => stdout.text().includes("Ctrl-C"));
+    expect(stdout.text()).toMatch(
+      /journal: GET http:\/\/\S+\/__streamchaos\/journal, the last 7 finished requests/,
+    );
+    stop.abort();
+    expect(await exit).toBe(0);
+  });
+
   it("exits 2 on a bad port", async () => {
     const r = await runFake(["--port", "70000"]);
     expect(r.code).toBe(2);

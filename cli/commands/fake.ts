@@ -7,7 +7,23 @@ import type { CliCommand } from "../command.ts";
 const USAGE =
   "streamchaos fake [--provider all|" +
   providerNames.join("|") +
-  "] [--port 0] [--host 127.0.0.1] [--admin-port 0] [--script file.json]";
+  "] [--port 0] [--host 127.0.0.1] [--admin-port 0] [--script file.json] [--journal-limit 1000]";
+
+/** A fake left running for an incident session keeps this many finished requests by default. */
+const DEFAULT_JOURNAL_LIMIT = 1000;
+
+function parseJournalLimit(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_JOURNAL_LIMIT;
+  const parsed = value.trim() === "" ? Number.NaN : Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) {
+    throw new UserError("CLI_USAGE", {
+      what: `Invalid --journal-limit "${value}"`,
+      why: "it is how many finished requests the journal keeps (oldest dropped first): a whole number from 1",
+      fix: `Leave it out for ${DEFAULT_JOURNAL_LIMIT}, or pass e.g. --journal-limit 100000 to keep more.`,
+    });
+  }
+  return parsed;
+}
 
 async function loadScript(path: string): Promise<unknown> {
   let text: string;
@@ -44,6 +60,7 @@ const command: CliCommand = {
         host: { type: "string" },
         "admin-port": { type: "string" },
         script: { type: "string" },
+        "journal-limit": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       USAGE,
@@ -61,11 +78,18 @@ const command: CliCommand = {
     }
     const port = parseIntegerFlag("port", values.port, 0);
     const adminPort = parseIntegerFlag("admin-port", values["admin-port"], 0);
+    const journalLimit = parseJournalLimit(values["journal-limit"]);
     const script =
       values.script === undefined
         ? {}
         : validateScript(await loadScript(values.script), `script file ${values.script}`);
-    await using fake = await startFakeProvider({ host: values.host ?? "127.0.0.1", port, adminPort, script });
+    await using fake = await startFakeProvider({
+      host: values.host ?? "127.0.0.1",
+      port,
+      adminPort,
+      script,
+      journalLimit,
+    });
     // One server speaks every route; --provider only narrows what is printed.
     const shown: ProviderName[] = provider === "all" ? providerNames : [provider as ProviderName];
     io.stdout.write(
@@ -73,6 +97,7 @@ const command: CliCommand = {
         `fake: listening on ${fake.url} (admin API always on ${fake.adminUrl}/__streamchaos/)`,
         ...shown.map((p) => `  ${p.padEnd(17)} base URL ${fake.baseUrl(p)}`),
         `  script: ${values.script ?? "(default clean stream)"}; change it with PUT ${fake.adminUrl}/__streamchaos/script`,
+        `  journal: GET ${fake.adminUrl}/__streamchaos/journal, the last ${journalLimit} finished requests`,
         "  Ctrl-C stops it.",
         "",
       ].join("\n"),
