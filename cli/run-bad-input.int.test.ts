@@ -2,21 +2,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { captureOutput } from "../lib/testing.ts";
 import { main } from "./main.ts";
 
 /** Each kind of bad input `streamchaos run` names: a clear message, exit 2, nothing left running. */
-function capture() {
-  let text = "";
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
 
 let dir: string;
 beforeAll(async () => {
@@ -32,8 +22,8 @@ async function runWith(
 ): Promise<{ code: number; stderr: string; stdout: string }> {
   const file = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
   await writeFile(file, JSON.stringify(config));
-  const stdout = capture();
-  const stderr = capture();
+  const stdout = captureOutput();
+  const stderr = captureOutput();
   const code = await main(
     ["run", "--config", file, "--reporter", "json", "--out", join(dir, "out"), ...extra],
     { stdout: stdout.stream, stderr: stderr.stream },
@@ -116,9 +106,9 @@ describe("streamchaos run: bad input exits 2 with what, why and how to fix", () 
   });
 
   test("a config file that does not exist", async () => {
-    const stderr = capture();
+    const stderr = captureOutput();
     const code = await main(["run", "--config", join(dir, "missing.config.ts")], {
-      stdout: capture().stream,
+      stdout: captureOutput().stream,
       stderr: stderr.stream,
     });
     expect(code).toBe(2);

@@ -1,5 +1,5 @@
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { captureOutput } from "../../lib/testing.ts";
 import { main } from "../main.ts";
 import {
   type DoctorReport,
@@ -12,15 +12,6 @@ import {
   parseNginxVersion,
   readiness,
 } from "./doctor.ts";
-
-function capture() {
-  const stream = new PassThrough();
-  let text = "";
-  stream.on("data", (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  return { stream, text: () => text };
-}
 
 const check = (over: Partial<ProbeResult>): ProbeResult => ({
   id: "x",
@@ -93,8 +84,8 @@ describe("doctor report", () => {
 
 describe("streamchaos doctor", () => {
   it("probes this machine and prints JSON, exiting 0", async () => {
-    const out = capture();
-    const err = capture();
+    const out = captureOutput();
+    const err = captureOutput();
     const code = await main(["doctor", "--json"], { stdout: out.stream, stderr: err.stream });
     expect(code).toBe(0);
     const report = JSON.parse(out.text()) as DoctorReport;
@@ -122,17 +113,19 @@ describe("streamchaos doctor", () => {
   });
 
   it("prints the human report", async () => {
-    const out = capture();
-    const code = await main(["doctor"], { stdout: out.stream, stderr: capture().stream });
+    const out = captureOutput();
+    const code = await main(["doctor"], { stdout: out.stream, stderr: captureOutput().stream });
     expect(code).toBe(0);
     expect(out.text()).toContain("streamchaos doctor");
     expect(out.text()).toMatch(/--runtime local\s+(ready|not ready)/);
   });
 
   it("rejects unknown flags and arguments with exit 2", async () => {
-    const err = capture();
-    expect(await main(["doctor", "--bogus"], { stdout: capture().stream, stderr: err.stream })).toBe(2);
+    const err = captureOutput();
+    expect(await main(["doctor", "--bogus"], { stdout: captureOutput().stream, stderr: err.stream })).toBe(2);
     expect(err.text()).toContain("CLI_USAGE");
-    expect(await main(["doctor", "extra"], { stdout: capture().stream, stderr: capture().stream })).toBe(2);
+    expect(
+      await main(["doctor", "extra"], { stdout: captureOutput().stream, stderr: captureOutput().stream }),
+    ).toBe(2);
   });
 });

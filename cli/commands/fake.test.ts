@@ -1,31 +1,14 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { rawRequest } from "../../fakes/testing/raw-http.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
+import { captureOutput, until } from "../../lib/testing.ts";
 import { main } from "../main.ts";
 
-function capture() {
-  const stream = new PassThrough();
-  let text = "";
-  stream.on("data", (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  return { stream, text: () => text };
-}
-
-async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs}ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 async function runFake(args: string[]) {
-  const stdout = capture();
-  const stderr = capture();
+  const stdout = captureOutput();
+  const stderr = captureOutput();
   const code = await main(["fake", ...args], {
     stdout: stdout.stream,
     stderr: stderr.stream,
@@ -39,11 +22,11 @@ describe("streamchaos fake", () => {
     await using dir = await makeTempDir("fake-cli");
     const file = join(dir.path, "script.json");
     await writeFile(file, JSON.stringify({ content: { text: "from the file" } }));
-    const stdout = capture();
+    const stdout = captureOutput();
     const stop = new AbortController();
     const exit = main(["fake", "--provider", "anthropic", "--port", "0", "--script", file], {
       stdout: stdout.stream,
-      stderr: capture().stream,
+      stderr: captureOutput().stream,
       stopSignal: stop.signal,
     });
     await until(() => stdout.text().includes("Ctrl-C"));
@@ -61,9 +44,13 @@ describe("streamchaos fake", () => {
   });
 
   it("--provider all (default) lists every provider's base URL", async () => {
-    const stdout = capture();
+    const stdout = captureOutput();
     const stop = new AbortController();
-    const exit = main(["fake"], { stdout: stdout.stream, stderr: capture().stream, stopSignal: stop.signal });
+    const exit = main(["fake"], {
+      stdout: stdout.stream,
+      stderr: captureOutput().stream,
+      stopSignal: stop.signal,
+    });
     await until(() => stdout.text().includes("Ctrl-C"));
     for (const p of ["openai", "openai-responses", "anthropic", "gemini", "openrouter", "ollama"]) {
       expect(stdout.text()).toMatch(new RegExp(`  ${p} +base URL http://127\\.0\\.0\\.1:\\d+`));
@@ -131,11 +118,11 @@ describe("streamchaos fake", () => {
   });
 
   it("says how many finished requests the journal keeps", async () => {
-    const stdout = capture();
+    const stdout = captureOutput();
     const stop = new AbortController();
     const exit = main(["fake", "--port", "0", "--journal-limit", "7"], {
       stdout: stdout.stream,
-      stderr: capture().stream,
+      stderr: captureOutput().stream,
       stopSignal: stop.signal,
     });
     await until(() => stdout.text().includes("Ctrl-C"));

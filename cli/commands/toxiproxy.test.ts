@@ -1,29 +1,12 @@
 import { createServer } from "node:net";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { captureOutput, until } from "../../lib/testing.ts";
 import { main } from "../main.ts";
-
-function capture() {
-  const stream = new PassThrough();
-  let text = "";
-  stream.on("data", (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  return { stream, text: () => text };
-}
-
-async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs}ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe("streamchaos toxiproxy", () => {
   it("serves the API where it says until stopped, then closes it", async () => {
-    const stdout = capture();
-    const stderr = capture();
+    const stdout = captureOutput();
+    const stderr = captureOutput();
     const stop = new AbortController();
     const exit = main(["toxiproxy", "--port", "0"], {
       stdout: stdout.stream,
@@ -45,8 +28,8 @@ describe("streamchaos toxiproxy", () => {
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const stdout = capture();
-      const stderr = capture();
+      const stdout = captureOutput();
+      const stderr = captureOutput();
       const code = await main(["toxiproxy", "--port", String(port)], {
         stdout: stdout.stream,
         stderr: stderr.stream,
@@ -63,9 +46,9 @@ describe("streamchaos toxiproxy", () => {
   });
 
   it("exits 2 on a bad --port", async () => {
-    const stderr = capture();
+    const stderr = captureOutput();
     const code = await main(["toxiproxy", "--port", "http"], {
-      stdout: capture().stream,
+      stdout: captureOutput().stream,
       stderr: stderr.stream,
       stopSignal: new AbortController().signal,
     });
@@ -75,9 +58,9 @@ describe("streamchaos toxiproxy", () => {
 
   it("exits 2 on a --hot-loop-ms that is not a usable window", async () => {
     for (const bad of ["fast", "-1", "", "5000"]) {
-      const stderr = capture();
+      const stderr = captureOutput();
       const code = await main(["toxiproxy", "--port", "0", `--hot-loop-ms=${bad}`], {
-        stdout: capture().stream,
+        stdout: captureOutput().stream,
         stderr: stderr.stream,
         stopSignal: new AbortController().signal,
       });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { now } from "../../lib/clock.ts";
 import { StreamchaosError, UserError } from "../../lib/errors.ts";
 import { LOOPBACK, reservePort } from "../../lib/net.ts";
+import { until } from "../../lib/testing.ts";
 import { startProcess } from "./start-process.ts";
 import { Wait } from "./wait/wait.ts";
 
@@ -24,14 +25,6 @@ function isAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function until(condition: () => boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commands } from "../../../cli/commands/index.ts";
 import { isUserError, StreamchaosError } from "../../../lib/errors.ts";
 import { makeTempDir } from "../../../lib/tempdir.ts";
+import { until } from "../../../lib/testing.ts";
 import type { StartedBox } from "../../lane/runtime.ts";
 import { ENGINE_FIX, probeEngine } from "./docker-env.ts";
 import { createDockerRuntime, type DockerRuntime } from "./docker-runtime.ts";
@@ -27,18 +28,6 @@ const url = (box: StartedBox, path: string) =>
 async function getText(target: string): Promise<{ status: number; body: string }> {
   const response = await fetch(target, { signal: AbortSignal.timeout(10_000) });
   return { status: response.status, body: await response.text() };
-}
-
-async function waitFor(
-  predicate: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`${what} not seen after ${timeoutMs}ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 async function sessionResources(docker: Dockerode, session: string) {
@@ -113,7 +102,7 @@ describe.skipIf(!engine.ok)("DockerRuntime (needs a Docker engine and built imag
       readyTimeoutMs: 30_000,
     });
     expect(backend.address.internal).toEqual({ host: "backend", port: 8000 });
-    await waitFor(
+    await until(
       () => backend.logs().some((l) => l.line === "echo listening" && l.source === "stdout"),
       5_000,
       "the backend's stdout line",
@@ -132,7 +121,7 @@ describe.skipIf(!engine.ok)("DockerRuntime (needs a Docker engine and built imag
     expect(edge.logs().some((l) => l.source === "error.log" && /start worker process/.test(l.line))).toBe(
       true,
     );
-    await waitFor(
+    await until(
       () => edge.logs().some((l) => l.source === "access.log" && l.line.includes("GET /through-nginx")),
       5_000,
       "the access log line",
@@ -155,7 +144,7 @@ describe.skipIf(!engine.ok)("DockerRuntime (needs a Docker engine and built imag
       status: 200,
       body: "backend:/through-caddy",
     });
-    await waitFor(
+    await until(
       () => edge.logs().some((l) => l.source === "access.log" && l.line.includes("/through-caddy")),
       5_000,
       "the access log line",
@@ -318,7 +307,7 @@ async function holdLane() {
   child.stderr.on("data", (chunk: Buffer) => {
     err += chunk.toString();
   });
-  await waitFor(() => out.includes("ready\n") || child.exitCode !== null, 60_000, "hold-lane ready").catch(
+  await until(() => out.includes("ready\n") || child.exitCode !== null, 60_000, "hold-lane ready").catch(
     (error: unknown) => {
       child.kill("SIGKILL");
       throw error;

@@ -1,0 +1,27 @@
+import { PassThrough } from "node:stream";
+
+/** A stream that keeps everything written to it: a CLI command's stdout or stderr in a test. */
+export function captureOutput(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  let text = "";
+  stream.on("data", (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  return { stream, text: () => text };
+}
+
+/**
+ * Polls until `condition` holds, for states no event announces (a line in a log, a banner on
+ * stdout). Throws, naming `what`, once `timeoutMs` passed: the bound is a deadline, not a sleep.
+ */
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 5_000,
+  what = "the condition",
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
