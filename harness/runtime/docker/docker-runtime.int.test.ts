@@ -5,11 +5,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commands } from "../../../cli/commands/index.ts";
 import { isUserError, StreamchaosError } from "../../../lib/errors.ts";
 import { makeTempDir } from "../../../lib/tempdir.ts";
 import { until } from "../../../lib/testing.ts";
-import type { StartedBox } from "../../lane/runtime.ts";
+import type { BackendSpec, StartedBox } from "../../lane/runtime.ts";
 import { ENGINE_FIX, probeEngine } from "./docker-env.ts";
 import { createDockerRuntime, type DockerRuntime } from "./docker-runtime.ts";
 import { LABEL_SESSION, sessionLabels } from "./labels.ts";
@@ -24,6 +23,16 @@ if (!engine.ok) {
 const here = fileURLToPath(new URL(".", import.meta.url));
 const url = (box: StartedBox, path: string) =>
   `http://${box.address.external.host}:${box.address.external.port}${path}`;
+
+/** The echo server in the node-backend image, as the edge tests put it behind nginx and Caddy. */
+const ECHO_BACKEND: BackendSpec = {
+  name: "echo",
+  image: "node-backend",
+  command: { command: "node", args: ["-e", ECHO_SERVER] },
+  env: { PORT: "{{port}}" },
+  healthPath: "/health",
+  readyTimeoutMs: 30_000,
+};
 
 async function getText(target: string): Promise<{ status: number; body: string }> {
   const response = await fetch(target, { signal: AbortSignal.timeout(10_000) });
@@ -81,8 +90,7 @@ describe.skipIf(!engine.ok)("DockerRuntime (needs a Docker engine and built imag
     expect(await toxiproxy.alive()).toBe(true);
   });
 
-  // `streamchaos fake` is another part of the project; until it is registered there is nothing to run.
-  it.skipIf(!("fake" in commands))("starts the fake provider whose admin API answers", async () => {
+  it("starts the fake provider whose admin API answers", async () => {
     await using lane = runtime.forLane(2);
     await using fake = await lane.startFake();
     expect(fake.address.internal).toEqual({ host: "fake", port: 8080 });
@@ -93,14 +101,7 @@ describe.skipIf(!engine.ok)("DockerRuntime (needs a Docker engine and built imag
 
   it("runs nginx in front of a backend container, capturing its error and access logs", async () => {
     await using lane = runtime.forLane(3);
-    await using backend = await lane.startBackend({
-      name: "echo",
-      image: "node-backend",
-      command: { command: "node", args: ["-e", ECHO_SERVER] },
-      env: { PORT: "{{port}}" },
-      healthPath: "/health",
-      readyTimeoutMs: 30_000,
-    });
+    await using backend = await lane.startBackend(ECHO_BACKEND);
     expect(backend.address.internal).toEqual({ host: "backend", port: 8000 });
     await until(
       () => backend.logs().some((l) => l.line === "echo listening" && l.source === "stdout"),
@@ -130,14 +131,7 @@ describe.skipIf(!engine.ok)("DockerRuntime (needs a Docker engine and built imag
 
   it("runs caddy in front of a backend container", async () => {
     await using lane = runtime.forLane(4);
-    await using backend = await lane.startBackend({
-      name: "echo",
-      image: "node-backend",
-      command: { command: "node", args: ["-e", ECHO_SERVER] },
-      env: { PORT: "{{port}}" },
-      healthPath: "/health",
-      readyTimeoutMs: 30_000,
-    });
+    await using backend = await lane.startBackend(ECHO_BACKEND);
     await using edge = await lane.startEdge({ edge: "caddy", upstream: backend.address.internal });
     expect(edge.name).toBe("caddy:default");
     expect(await getText(url(edge, "/through-caddy"))).toEqual({
