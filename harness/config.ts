@@ -205,21 +205,21 @@ export function resolveConfig(raw: unknown, source: string, baseDir = process.cw
 /** Loads streamchaos.config.ts (through tsx) or a JSON config. */
 export async function loadConfigFile(path: string): Promise<ResolvedConfig> {
   const file = resolve(path);
+  let source: Buffer;
+  try {
+    source = await readFile(file);
+  } catch (cause) {
+    throw new UserError("CONFIG_NOT_FOUND", {
+      what: `Cannot read config ${file}`,
+      why: (cause as NodeJS.ErrnoException).code ?? String(cause),
+      fix: "Pass --config with the path to streamchaos.config.ts or a .json config.",
+      cause,
+    });
+  }
   let raw: unknown;
   if (file.endsWith(".json")) {
-    let text: string;
     try {
-      text = await readFile(file, "utf8");
-    } catch (cause) {
-      throw new UserError("CONFIG_NOT_FOUND", {
-        what: `Cannot read config ${file}`,
-        why: (cause as NodeJS.ErrnoException).code ?? String(cause),
-        fix: "Pass --config with the path to streamchaos.config.ts or a .json config.",
-        cause,
-      });
-    }
-    try {
-      raw = JSON.parse(text);
+      raw = JSON.parse(source.toString("utf8"));
     } catch (cause) {
       throw new UserError("CONFIG_INVALID", {
         what: `Invalid JSON in ${file}`,
@@ -230,17 +230,7 @@ export async function loadConfigFile(path: string): Promise<ResolvedConfig> {
     }
   } else {
     try {
-      await readFile(file);
-    } catch (cause) {
-      throw new UserError("CONFIG_NOT_FOUND", {
-        what: `Cannot read config ${file}`,
-        why: (cause as NodeJS.ErrnoException).code ?? String(cause),
-        fix: "Pass --config with the path to streamchaos.config.ts or a .json config.",
-        cause,
-      });
-    }
-    try {
-      raw = (await importConfigModule(file)).default;
+      raw = (await importConfigModule(file, source)).default;
     } catch (cause) {
       throw new UserError("CONFIG_LOAD_FAILED", {
         what: `Cannot load config ${file}`,
@@ -264,13 +254,13 @@ export async function loadConfigFile(path: string): Promise<ResolvedConfig> {
  * `"type": "module"` (most apps), and this project is ESM-only; so, like Vite, import a temporary
  * `.mts` copy beside the original (relative imports still resolve) and remove it afterwards.
  */
-async function importConfigModule(file: string): Promise<{ default?: unknown }> {
+async function importConfigModule(file: string, source: Buffer): Promise<{ default?: unknown }> {
   const { tsImport } = await import("tsx/esm/api");
   if (!file.endsWith(".ts") || (await nearestPackageIsModule(dirname(file)))) {
     return (await tsImport(file, import.meta.url)) as { default?: unknown };
   }
   const copy = join(dirname(file), `.${basename(file, ".ts")}.${process.pid}-${Date.now()}.mts`);
-  await writeFile(copy, await readFile(file));
+  await writeFile(copy, source);
   try {
     return (await tsImport(copy, import.meta.url)) as { default?: unknown };
   } finally {
