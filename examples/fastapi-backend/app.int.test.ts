@@ -2,7 +2,14 @@ import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { BackendProcess } from "../test-support/backend.ts";
 import { rawRequest } from "../test-support/raw-client.ts";
-import { openai, ScriptedUpstream, sleep, sseHead, write } from "../test-support/upstream.ts";
+import {
+  openai,
+  ScriptedUpstream,
+  sleep,
+  sseHead,
+  taggedTokenStream,
+  write,
+} from "../test-support/upstream.ts";
 
 const TIMEOUT_MS = 1500;
 const MARKER = /\n\n<!--STREAM_ERROR:(.+?)-->$/;
@@ -217,16 +224,7 @@ describe("fastapi backend, MODE=hardened (incident 000's fixes)", () => {
   });
 
   it("H7: a second request on a session supersedes the first with a marker and closes its provider call", async () => {
-    upstream.reset(async (res, call) => {
-      const tag = (call.json.messages as Array<{ content: string }>)[0]!.content;
-      sseHead(res);
-      for (let i = 0; i < 8; i++) {
-        await write(res, openai.token(`${tag}${i} `));
-        await sleep(100);
-      }
-      await write(res, openai.finish());
-      res.end(openai.done);
-    });
+    upstream.reset(taggedTokenStream(100));
     const request = (tag: string) =>
       rawRequest(backend.port, { path: "/chatbot/chat", body: { message: tag, session_id: "s1" } });
     const first = request("A");

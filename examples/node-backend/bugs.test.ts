@@ -2,7 +2,15 @@ import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BackendProcess } from "../test-support/backend.ts";
 import { rawRequest, sseEvents } from "../test-support/raw-client.ts";
-import { gemini, openai, ScriptedUpstream, sleep, sseHead, write } from "../test-support/upstream.ts";
+import {
+  gemini,
+  openai,
+  ScriptedUpstream,
+  sleep,
+  sseHead,
+  taggedTokenStream,
+  write,
+} from "../test-support/upstream.ts";
 
 const TIMEOUT_MS = 1200;
 const KEEPALIVE_MS = 200;
@@ -161,16 +169,7 @@ describe("node backend bug switches", () => {
 
   it("no-session-cancel: the second request on a session receives the first one's tokens", async () => {
     await using backend = await start("no-session-cancel");
-    upstream.reset(async (res, call) => {
-      const tag = (call.json.messages as Array<{ content: string }>)[0]!.content;
-      sseHead(res);
-      for (let i = 0; i < 8; i++) {
-        await write(res, openai.token(`${tag}${i} `));
-        await sleep(80);
-      }
-      await write(res, openai.finish());
-      res.end(openai.done);
-    });
+    upstream.reset(taggedTokenStream(80));
     const request = (tag: string) =>
       rawRequest(backend.port, {
         path: "/v1/chat/completions",

@@ -8,6 +8,7 @@ import {
   ScriptedUpstream,
   sleep,
   sseHead,
+  taggedTokenStream,
   write,
 } from "../test-support/upstream.ts";
 
@@ -443,16 +444,7 @@ describe("node backend, hardened, openai upstream", () => {
   });
 
   it("H7: a second request on a session supersedes the first; no token crosses over", async () => {
-    upstream.reset(async (res, call) => {
-      const tag = (call.json.messages as Array<{ content: string }>)[0]!.content;
-      sseHead(res);
-      for (let i = 0; i < 8; i++) {
-        await write(res, openai.token(`${tag}${i} `));
-        await sleep(100);
-      }
-      await write(res, openai.finish());
-      res.end(openai.done);
-    });
+    upstream.reset(taggedTokenStream(100));
     const request = (tag: string) =>
       rawRequest(backend.port, {
         path: "/v1/chat/completions",

@@ -167,3 +167,20 @@ export const gemini = {
     `data: {"candidates": [{"content": {"parts": [{"text": ${JSON.stringify(text)}}],"role": "model"},"finishReason": "STOP"}],"usageMetadata": {"promptTokenCount": 10,"candidatesTokenCount": 2,"totalTokenCount": 12}}\r\n\r\n`,
   error: `data: {"error": {"code": 503,"message": "The model is overloaded. Please try again later.","status": "UNAVAILABLE"}}\r\n\r\n`,
 };
+
+/**
+ * An OpenAI stream of 8 tokens `${tag}0 `..`${tag}7 `, `intervalMs` apart, where the tag is the first
+ * message's content: which request a token belongs to shows in the token itself (session reuse, H7).
+ */
+export function taggedTokenStream(intervalMs: number): Script {
+  return async (res, call) => {
+    const tag = (call.json.messages as Array<{ content: string }>)[0]!.content;
+    sseHead(res);
+    for (let i = 0; i < 8; i++) {
+      await write(res, openai.token(`${tag}${i} `));
+      await sleep(intervalMs);
+    }
+    await write(res, openai.finish());
+    res.end(openai.done);
+  };
+}
