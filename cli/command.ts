@@ -16,3 +16,10 @@ export interface CliIO {
   /** Resolves when the user asks the command to stop (Ctrl-C); long-running commands await it. */
   stopSignal: AbortSignal;
 }
+
+/** What a long-running command awaits once it is up: the user's Ctrl-C (or a test's abort). */
+export function untilStopped(io: CliIO): Promise<void> {
+  const signal = io.stopSignal;
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+}

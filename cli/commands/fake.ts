@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { type ProviderName, providerNames, startFakeProvider, validateScript } from "../../fakes/index.ts";
 import { UserError } from "../../lib/errors.ts";
 import { parseCommandArgs, parseIntegerFlag } from "../args.ts";
-import type { CliCommand } from "../command.ts";
+import { type CliCommand, untilStopped } from "../command.ts";
 
 const USAGE =
   "streamchaos fake [--provider all|" +
@@ -102,11 +102,7 @@ const command: CliCommand = {
         "",
       ].join("\n"),
     );
-    if (!io.stopSignal.aborted) {
-      await new Promise<void>((resolve) =>
-        io.stopSignal.addEventListener("abort", () => resolve(), { once: true }),
-      );
-    }
+    await untilStopped(io);
     io.stdout.write("fake: stopped\n");
     return 0;
   },

@@ -1,7 +1,12 @@
 import { UserError } from "../../lib/errors.ts";
-import { startToxiproxyServer, TOXIPROXY_VERSION, toxicTypeNames } from "../../proxies/toxiproxy/index.ts";
+import {
+  isHotLoopWindow,
+  startToxiproxyServer,
+  TOXIPROXY_VERSION,
+  toxicTypeNames,
+} from "../../proxies/toxiproxy/index.ts";
 import { parseCommandArgs, parseIntegerFlag } from "../args.ts";
-import type { CliCommand } from "../command.ts";
+import { type CliCommand, untilStopped } from "../command.ts";
 
 const USAGE = "streamchaos toxiproxy [--port 8474] [--host 127.0.0.1] [--hot-loop-ms 0.2]";
 
@@ -37,11 +42,7 @@ const command: CliCommand = {
         "",
       ].join("\n"),
     );
-    if (!io.stopSignal.aborted) {
-      await new Promise<void>((resolve) =>
-        io.stopSignal.addEventListener("abort", () => resolve(), { once: true }),
-      );
-    }
+    await untilStopped(io);
     io.stdout.write("toxiproxy: stopped\n");
     return 0;
   },
@@ -51,7 +52,7 @@ function parseHotLoopFlag(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   // Number("") is 0: an empty value is a slip, not a request to switch polling off.
   const parsed = value.trim() === "" ? Number.NaN : Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0 || parsed > 1000) {
+  if (!isHotLoopWindow(parsed)) {
     throw new UserError("CLI_USAGE", {
       what: `Invalid --hot-loop-ms "${value}"`,
       why: "it must be a number of milliseconds from 0 (never poll after traffic) to 1000",

@@ -52,3 +52,8 @@ export class HotLoop {
 
 /** The window the server uses unless told otherwise: long enough for a loopback round trip. */
 export const DEFAULT_HOT_LOOP_MS = 0.2;
+
+/** What the server and `--hot-loop-ms` accept: 0 (never poll) to a second. */
+export function isHotLoopWindow(ms: number): boolean {
+  return Number.isFinite(ms) && ms >= 0 && ms <= 1000;
+}

@@ -6,5 +6,6 @@ export {
   resolveToxiproxy,
   ToxiproxyHops,
 } from "./hops.ts";
+export { isHotLoopWindow } from "./hot-loop.ts";
 export { type StartedToxiproxyServer, startToxiproxyServer, type ToxiproxyServerOptions } from "./server.ts";
 export { toxicTypeNames } from "./toxics/index.ts";

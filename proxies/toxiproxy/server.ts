@@ -6,7 +6,7 @@ import { ApiError } from "./api/api-error.ts";
 import { goString } from "./api/go-json.ts";
 import { newRequestId } from "./api/request-id.ts";
 import { matchRoutes } from "./api/routes.ts";
-import { DEFAULT_HOT_LOOP_MS, HotLoop } from "./hot-loop.ts";
+import { DEFAULT_HOT_LOOP_MS, HotLoop, isHotLoopWindow } from "./hot-loop.ts";
 import { ProxyCollection } from "./proxy-collection.ts";
 
 export interface ToxiproxyServerOptions {
@@ -40,7 +40,7 @@ export async function startToxiproxyServer(
   const host = options.host ?? LOOPBACK;
   const requestedPort = options.port ?? 8474;
   const hotLoopMs = options.hotLoopMs ?? DEFAULT_HOT_LOOP_MS;
-  if (!Number.isFinite(hotLoopMs) || hotLoopMs < 0 || hotLoopMs > 1000) {
+  if (!isHotLoopWindow(hotLoopMs)) {
     throw new UserError("TOXIPROXY_BAD_OPTION", {
       what: `hotLoopMs ${hotLoopMs} is not a usable polling window`,
       why: "it must be a number of milliseconds from 0 (never poll) to 1000",
