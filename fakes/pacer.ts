@@ -49,11 +49,6 @@ export class Pacer {
     if (wake.settled === false) this.#settle(wake, false);
   }
 
-  /** How many waits are pending (cancelled ones still in the heap included). */
-  get size(): number {
-    return this.#heap.length;
-  }
-
   /** Resolves every pending wait with false and stops the timer. */
   close(): void {
     this.#closed = true;
