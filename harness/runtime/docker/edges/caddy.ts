@@ -1,11 +1,11 @@
 import { Wait } from "testcontainers";
 import { caddyEdge, classifyCaddyLine } from "../../../../proxies/caddy/caddy-edge.ts";
 import { patchCaddyJson } from "../../../../proxies/caddy/caddy-json.ts";
-import { configErrorAt, renderEdgeConfig, type UserConfigRules } from "../../../../proxies/edge.ts";
+import { configErrorAt, type UserConfigRules } from "../../../../proxies/edge.ts";
 import type { StartedBox } from "../../../lane/runtime.ts";
 import { EDGE_PORT } from "../lane-runtime.ts";
 import { runOneShot } from "../one-shot.ts";
-import type { DockerEdge } from "./docker-edge.ts";
+import { type DockerEdge, renderForContainer } from "./docker-edge.ts";
 
 // The local edge's rules are private to proxies/caddy; inside a container the edge listens on
 // every interface of its own namespace, so a bare `{{port}}` needs no narrowing to loopback here.
@@ -25,16 +25,7 @@ export const caddyDockerEdge: DockerEdge = {
   name: "caddy",
   async start(lane, spec): Promise<StartedBox> {
     const image = await lane.session.image("caddy");
-    const config = await renderEdgeConfig(
-      caddyEdge,
-      {
-        upstream: spec.upstream,
-        ...(spec.profile ? { profile: spec.profile } : {}),
-        ...(spec.configFile ? { configFile: spec.configFile } : {}),
-      },
-      { host: "0.0.0.0", port: EDGE_PORT },
-      userConfigRules,
-    );
+    const config = await renderForContainer(caddyEdge, spec, userConfigRules);
     const adapted = await runOneShot(lane.session, {
       image: image.ref,
       // The Caddyfile travels in the environment: no archive to build for a one-shot container.

@@ -1,5 +1,11 @@
+import {
+  type EdgeDefinition,
+  type RenderedConfig,
+  renderEdgeConfig,
+  type UserConfigRules,
+} from "../../../../proxies/edge.ts";
 import type { EdgeSpec, StartedBox } from "../../../lane/runtime.ts";
-import type { DockerLaneRuntime } from "../lane-runtime.ts";
+import { type DockerLaneRuntime, EDGE_PORT } from "../lane-runtime.ts";
 
 /**
  * How one edge runs as a container. The config itself comes from the edge's own code in proxies/
@@ -8,4 +14,22 @@ import type { DockerLaneRuntime } from "../lane-runtime.ts";
 export interface DockerEdge {
   name: string;
   start(lane: DockerLaneRuntime, spec: EdgeSpec): Promise<StartedBox>;
+}
+
+/** The edge's config as proxies/ renders it for a local process, listening on EDGE_PORT instead. */
+export function renderForContainer(
+  edge: EdgeDefinition,
+  spec: EdgeSpec,
+  rules: UserConfigRules,
+): Promise<RenderedConfig> {
+  return renderEdgeConfig(
+    edge,
+    {
+      upstream: spec.upstream,
+      ...(spec.profile ? { profile: spec.profile } : {}),
+      ...(spec.configFile ? { configFile: spec.configFile } : {}),
+    },
+    { host: "0.0.0.0", port: EDGE_PORT },
+    rules,
+  );
 }

@@ -1,11 +1,11 @@
 import { Wait } from "testcontainers";
 import { isUserError, StreamchaosError, UserError } from "../../../../lib/errors.ts";
-import { configErrorAt, renderEdgeConfig, type UserConfigRules } from "../../../../proxies/edge.ts";
+import { configErrorAt, type RenderedConfig, type UserConfigRules } from "../../../../proxies/edge.ts";
 import { rewriteNginxConf } from "../../../../proxies/nginx/nginx-conf.ts";
 import { nginxEdge } from "../../../../proxies/nginx/nginx-edge.ts";
 import type { StartedBox } from "../../../lane/runtime.ts";
 import { EDGE_PORT } from "../lane-runtime.ts";
-import type { DockerEdge } from "./docker-edge.ts";
+import { type DockerEdge, renderForContainer } from "./docker-edge.ts";
 
 // The local edge's rules are private to proxies/nginx; inside a container the edge listens on
 // every interface of its own namespace, so a bare `{{port}}` needs no narrowing to loopback here.
@@ -21,16 +21,7 @@ export const nginxDockerEdge: DockerEdge = {
   name: "nginx",
   async start(lane, spec): Promise<StartedBox> {
     const image = await lane.session.image("nginx");
-    const config = await renderEdgeConfig(
-      nginxEdge,
-      {
-        upstream: spec.upstream,
-        ...(spec.profile ? { profile: spec.profile } : {}),
-        ...(spec.configFile ? { configFile: spec.configFile } : {}),
-      },
-      { host: "0.0.0.0", port: EDGE_PORT },
-      userConfigRules,
-    );
+    const config = await renderForContainer(nginxEdge, spec, userConfigRules);
     if (config.userFile && /^\s*include\s+(?!\/)/m.test(config.text)) {
       throw new UserError("EDGE_CONFIG_UNSUPPORTED", {
         what: `${config.userFile} includes files by relative path`,
@@ -63,10 +54,7 @@ export const nginxDockerEdge: DockerEdge = {
 };
 
 /** An `[emerg] ... in /etc/streamchaos/nginx/nginx.conf:12` in the failed container's output, mapped back. */
-function located(
-  error: unknown,
-  config: Awaited<ReturnType<typeof renderEdgeConfig>>,
-): StreamchaosError | undefined {
+function located(error: unknown, config: RenderedConfig): StreamchaosError | undefined {
   if (!isUserError(error) && !(error instanceof StreamchaosError)) return undefined;
   const output = error.details.join("\n");
   const match = /\[emerg\] (?:\d+#\d+: )?(.*?) in \/etc\/streamchaos\/nginx\/nginx\.conf:(\d+)/.exec(output);
