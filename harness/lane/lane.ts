@@ -132,29 +132,30 @@ export class Lane implements AsyncDisposable {
         ToxiproxyBox["hopSlots"][0],
       ];
 
+      // Each hop listens in its slot (or on a fixed port) and forwards to the box behind it.
+      const hopInFrontOf = async (
+        hop: Hop,
+        slot: ToxiproxyBox["hopSlots"][0],
+        target: Address,
+        fixedPort?: number,
+      ): Promise<BoxAddress> =>
+        resolveSlot(
+          slot,
+          await hops.createHop({
+            name: hopName(hop),
+            listen: fixedPort === undefined ? slot.listen : hostPort(slot.address.internal.host, fixedPort),
+            upstream: hostPort(target.host, target.port),
+          }),
+          fixedPort,
+        );
+
       // A backend already running was configured with a fixed provider URL: hop C listens there.
-      const fixedPort = backend.providerPort;
-      const hopC = resolveSlot(
-        slotC,
-        await hops.createHop({
-          name: hopName("C"),
-          listen: fixedPort === undefined ? slotC.listen : hostPort(slotC.address.internal.host, fixedPort),
-          upstream: hostPort(fake.address.internal.host, fake.address.internal.port),
-        }),
-        fixedPort,
-      );
+      const hopC = await hopInFrontOf("C", slotC, fake.address.internal, backend.providerPort);
       const providerOrigin = `http://${hostPort(hopC.internal.host, hopC.internal.port)}`;
       const spec = withProviderUrls(backend.spec, backend.provider, providerOrigin);
       const backendBox = teardown.use(await runtime.startBackend(spec));
 
-      const hopB = resolveSlot(
-        slotB,
-        await hops.createHop({
-          name: hopName("B"),
-          listen: slotB.listen,
-          upstream: hostPort(backendBox.address.internal.host, backendBox.address.internal.port),
-        }),
-      );
+      const hopB = await hopInFrontOf("B", slotB, backendBox.address.internal);
       const edgeBox = teardown.use(
         await runtime.startEdge({
           edge: edge.edge,
@@ -163,14 +164,7 @@ export class Lane implements AsyncDisposable {
           ...(edge.configFile ? { configFile: edge.configFile } : {}),
         }),
       );
-      const hopA = resolveSlot(
-        slotA,
-        await hops.createHop({
-          name: hopName("A"),
-          listen: slotA.listen,
-          upstream: hostPort(edgeBox.address.internal.host, edgeBox.address.internal.port),
-        }),
-      );
+      const hopA = await hopInFrontOf("A", slotA, edgeBox.address.internal);
       const edgeProfile = edgeBox.name.split(":").slice(1).join(":") || edge.profile || "default";
       return new Lane({
         options: { ...options, runtime },
