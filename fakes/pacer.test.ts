@@ -41,6 +41,32 @@ describe("Pacer", () => {
     }
   });
 
+  it("catchUp() wakes what is already due from inside other work, and nothing early", async () => {
+    const pacer = new Pacer();
+    try {
+      const due = now() + 2;
+      const soon = pacer.waitUntil(due);
+      const later = pacer.waitUntil(now() + 60_000);
+      let woken = false;
+      void soon.promise.then(() => {
+        woken = true;
+      });
+      pacer.catchUp(); // nothing is due yet
+      await Promise.resolve();
+      expect(woken).toBe(false);
+      // Busy, as when a herd of requests holds the thread: no timer callback can run in here.
+      while (now() < due) {}
+      pacer.catchUp();
+      await Promise.resolve();
+      expect(woken).toBe(true);
+      expect(await soon.promise).toBe(true);
+      pacer.cancel(later);
+      expect(await later.promise).toBe(false);
+    } finally {
+      pacer.close();
+    }
+  });
+
   it("close() ends every pending wait with false, and later waits at once", async () => {
     const pacer = new Pacer();
     const pending = [pacer.waitUntil(now() + 60_000), pacer.waitUntil(now() + 120_000)];

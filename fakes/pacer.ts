@@ -43,6 +43,14 @@ export class Pacer {
     return wake;
   }
 
+  /** Wakes whatever is already due, from inside other work (a herd of requests arriving). */
+  catchUp(): void {
+    const first = this.#heap[0];
+    if (first === undefined || first.due > now() || this.#closed) return;
+    this.#wakeDue();
+    this.#rearm();
+  }
+
   /** Ends a wait now with `false`. Left in the heap and skipped when it comes up: cheaper than removal. */
   cancel(wait: PacedWait): void {
     const wake = wait as Wake;

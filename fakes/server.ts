@@ -190,6 +190,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   }
 
   #track(socket: Socket): void {
+    this.#pacer.catchUp();
     const conn: Connection = { selfClosed: false, gone: false };
     this.#connections.set(socket, conn);
     const gone = (how: "fin" | "rst" | "abort") => {
@@ -221,6 +222,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
     res.on("error", () => {});
     const socket = req.socket;
     const conn = this.#connections.get(socket) ?? { selfClosed: false, gone: false };
+    this.#pacer.catchUp();
     const received = now();
     const url = new URL(req.url ?? "/", "http://fake.invalid");
     let rawBody: string;
@@ -253,6 +255,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       socket.resetAndDestroy();
       return;
     }
+    this.#pacer.catchUp();
     const { codec, route } = routed;
     let body: unknown = rawBody;
     try {
