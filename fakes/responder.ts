@@ -224,7 +224,7 @@ export class Responder implements StreamControl {
           if (!(await this.#waitUntil(due))) return;
         }
       }
-      let bytes = Buffer.from(event.render(), "utf8");
+      let bytes = Buffer.from(event.render(this.stream), "utf8");
       let text = event.text;
       while (byteSteps.length > 0 && byteSteps[0]!.byte < this.#bytes + bytes.length) {
         const step = byteSteps.shift()!;
@@ -381,7 +381,7 @@ export class Responder implements StreamControl {
   }
 
   async write(event: PlannedEvent): Promise<void> {
-    await this.#writeEvent(event, Buffer.from(event.render(), "utf8"), event.text);
+    await this.#writeEvent(event, Buffer.from(event.render(this.stream), "utf8"), event.text);
   }
 
   splitNextWrite(

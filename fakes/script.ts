@@ -212,7 +212,19 @@ export function placementLabel(placement: Placement): string {
 const DEFAULT_TEXT = "Hello from the streamchaos fake provider — every byte arrives on schedule.";
 
 /** The neutral token list of a script. */
-export function scriptTokens(script: Script): string[] {
+/** One tokens array per script, so its streams share their content events (providers/shared.ts). */
+const tokensOfScript = new WeakMap<Script, readonly string[]>();
+
+export function scriptTokens(script: Script): readonly string[] {
+  let tokens = tokensOfScript.get(script);
+  if (!tokens) {
+    tokens = tokensOf(script);
+    tokensOfScript.set(script, tokens);
+  }
+  return tokens;
+}
+
+function tokensOf(script: Script): string[] {
   const content = script.content ?? {};
   if (content.tokens) return content.tokens;
   if (content.chunks !== undefined) {

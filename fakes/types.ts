@@ -19,7 +19,8 @@ export interface PlannedEvent {
   finish?: boolean;
   /** The provider's end-of-stream signal ([DONE], message_stop, response.completed, ...). */
   terminator?: boolean;
-  render(): string;
+  /** The bytes of this event for `stream` (content events are shared by every stream of a script). */
+  render(stream: ProviderStream): string;
 }
 
 /** What one request asked for, and the script's neutral answer. */
@@ -30,7 +31,7 @@ export interface RenderContext {
   request: Record<string, unknown>;
   /** Codec-specific route detail (Gemini: "sse" | "array" | "unary"). */
   variant: string;
-  tokens: string[];
+  tokens: readonly string[];
   finishReason: FinishReason;
   usage: { promptTokens: number; completionTokens: number };
   /** Set by the omit-usage fault: render the answer with no usage block at all. */
@@ -68,6 +69,8 @@ export interface ProviderStream {
   plan(): PlannedEvent[];
   /** One more content event (a fault inserting a token of its own). */
   content(text: string): PlannedEvent;
+  /** A content event's bytes; `finish` when the token also carries the finish (Gemini's last chunk). */
+  renderToken(text: string, finish: boolean): string;
   /** The provider's own in-stream error, after which the stream is closed. */
   error(options: StreamErrorOptions): PlannedEvent[];
   /** The provider's keepalive during silence, or undefined if it has none (NDJSON). */

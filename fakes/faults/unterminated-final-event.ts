@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ProviderStream } from "../types.ts";
 import { defineFault } from "./fault.ts";
 
 /**
@@ -15,8 +16,8 @@ export const unterminatedFinalEvent = defineFault({
   transform(_params, plan) {
     const last = plan.at(-1);
     if (!last) return plan;
-    const render = () => {
-      const text = last.render();
+    const render = (stream: ProviderStream) => {
+      const text = last.render(stream);
       if (text.endsWith("\r\n\r\n")) return text.slice(0, -2);
       if (text.endsWith("\n\n") || text.endsWith("\r\r")) return text.slice(0, -1);
       if (text.endsWith("\n")) return text.slice(0, -1);

@@ -1,5 +1,14 @@
 import type { Codec, FinishReason, ProviderStream, RenderContext } from "../types.ts";
-import { planned, pythonJson, randomAlnum, randomHex, sse, truncateJson } from "./shared.ts";
+import {
+  planned,
+  pythonJson,
+  randomAlnum,
+  randomHex,
+  sse,
+  tokenEvent,
+  tokenEvents,
+  truncateJson,
+} from "./shared.ts";
 
 /**
  * Anthropic Messages (wire-formats.md A3). Two real quirks reproduced on purpose: trailing spaces
@@ -70,18 +79,13 @@ function open(ctx: RenderContext): ProviderStream {
     ratelimit[`anthropic-ratelimit-${kind}-reset`] = reset;
   }
   const ev = (type: string, json: string) => sse(json, type);
-  const delta = (text: string) =>
-    planned(
-      "content",
-      () =>
-        ev(
-          "content_block_delta",
-          pad(
-            JSON.stringify({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text } }),
-            1 + Math.floor(ctx.rng() * 16),
-          ),
-        ),
-      { text },
+  const renderDelta = (text: string) =>
+    ev(
+      "content_block_delta",
+      pad(
+        JSON.stringify({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text } }),
+        1 + Math.floor(ctx.rng() * 16),
+      ),
     );
 
   return {
@@ -120,7 +124,7 @@ function open(ctx: RenderContext): ProviderStream {
           ),
         ),
         planned("keepalive", () => ev("ping", pythonJson({ type: "ping" }))),
-        ...ctx.tokens.map(delta),
+        ...tokenEvents(ctx.tokens),
         planned("meta", () =>
           ev("content_block_stop", pad(JSON.stringify({ type: "content_block_stop", index: 0 }), 13)),
         ),
@@ -145,7 +149,8 @@ function open(ctx: RenderContext): ProviderStream {
         }),
       ];
     },
-    content: delta,
+    content: (text) => tokenEvent(text),
+    renderToken: renderDelta,
     error(options) {
       const known = Object.values(ERROR_TYPES).find(([type]) => type === options.errorType);
       const [defaultType, defaultMessage] =

@@ -1,5 +1,5 @@
 import type { Codec, FinishReason, ProviderStream, RenderContext } from "../types.ts";
-import { planned, randomAlnum, styledJson, truncateJson } from "./shared.ts";
+import { planned, randomAlnum, styledJson, tokenEvent, tokenEvents, truncateJson } from "./shared.ts";
 
 /**
  * Gemini `streamGenerateContent` (wire-formats.md A4). With `alt=sse`: `data:` events ending in
@@ -91,15 +91,15 @@ function open(ctx: RenderContext): ProviderStream {
         : headers("application/json; charset=UTF-8"),
     plan() {
       const last = tokens.length - 1;
-      const events = tokens.map((text, i) =>
-        // The last chunk carries finishReason: it is both content and the finish.
-        planned("content", () => frame(gjson(chunk(text, i === last))), { text, finish: i === last }),
-      );
+      // The last chunk carries finishReason: it is both content and the finish.
+      const events = [...tokenEvents(tokens)];
+      events[last] = tokenEvent(tokens[last]!, true);
       if (!sseMode)
         events.push(planned("terminator", () => (elements === 0 ? "[]" : "]"), { terminator: true }));
       return events;
     },
-    content: (text) => planned("content", () => frame(gjson(chunk(text, false))), { text }),
+    content: (text) => tokenEvent(text),
+    renderToken: (text, finish) => frame(gjson(chunk(text, finish))),
     error(options) {
       const body = errorBody(options.code ?? 503, options.message, options.errorType);
       const events = [planned("error", () => frame(gjson(body)))];

@@ -1,5 +1,5 @@
 import type { Codec, FinishReason, ProviderStream, RenderContext } from "../types.ts";
-import { planned, truncateJson } from "./shared.ts";
+import { planned, tokenEvent, tokenEvents, truncateJson } from "./shared.ts";
 
 /**
  * Ollama `/api/chat` (wire-formats.md A6): NDJSON, one object per `\n`-terminated line, no SSE
@@ -56,10 +56,11 @@ function open(ctx: RenderContext): ProviderStream {
   return {
     headers: () => ({ "Content-Type": "application/x-ndjson" }),
     plan: () => [
-      ...ctx.tokens.map((text) => planned("content", () => line(token(text)), { text })),
+      ...tokenEvents(ctx.tokens),
       planned("finish", () => line(done("")), { finish: true, terminator: true }),
     ],
-    content: (text) => planned("content", () => line(token(text)), { text }),
+    content: (text) => tokenEvent(text),
+    renderToken: (text) => line(token(text)),
     error: (options) => [planned("error", () => line({ error: errorMessage(options.message) }))],
     // NDJSON has no comment syntax, and Ollama sends nothing while it thinks.
     keepalive: () => undefined,

@@ -1,6 +1,6 @@
 import type { Codec, PlannedEvent, ProviderStream, RenderContext } from "../types.ts";
 import { openaiHeaders, openaiHttpError, openaiUnary } from "./openai.ts";
-import { planned, randomHex, seededAlnum, sse, truncateJson } from "./shared.ts";
+import { planned, randomHex, seededAlnum, sse, tokenEvent, tokenEvents, truncateJson } from "./shared.ts";
 
 /**
  * OpenAI Responses API (wire-formats.md A2): every event has an `event:` line equal to `data.type`
@@ -92,18 +92,13 @@ function open(ctx: RenderContext): ProviderStream {
     );
   };
   const where = { item_id: itemId, output_index: 0, content_index: 0 };
-  const delta = (text: string) =>
-    ev(
-      "content",
-      "response.output_text.delta",
-      () => ({
-        ...where,
-        delta: text,
-        logprobs: [],
-        ...(obfuscation ? { obfuscation: seededAlnum(ctx.rng, 16) } : {}),
-      }),
-      { text },
-    );
+  const renderDelta = (text: string) =>
+    event("response.output_text.delta", {
+      ...where,
+      delta: text,
+      logprobs: [],
+      ...(obfuscation ? { obfuscation: seededAlnum(ctx.rng, 16) } : {}),
+    });
 
   return {
     headers: () => ({ "content-type": "text/event-stream; charset=utf-8", ...openaiHeaders(requestId) }),
@@ -112,7 +107,7 @@ function open(ctx: RenderContext): ProviderStream {
       ev("meta", "response.in_progress", () => ({ response: response("in_progress") })),
       ev("meta", "response.output_item.added", () => ({ output_index: 0, item: item("in_progress", []) })),
       ev("meta", "response.content_part.added", () => ({ ...where, part: part("") })),
-      ...ctx.tokens.map(delta),
+      ...tokenEvents(ctx.tokens),
       ev("meta", "response.output_text.done", () => ({ ...where, text: text(), logprobs: [] })),
       ev("meta", "response.content_part.done", () => ({ ...where, part: part(text()) })),
       ev(
@@ -125,7 +120,8 @@ function open(ctx: RenderContext): ProviderStream {
       ),
       terminal(),
     ],
-    content: delta,
+    content: (text) => tokenEvent(text),
+    renderToken: renderDelta,
     error(options) {
       const message =
         options.message ??

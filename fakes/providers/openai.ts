@@ -1,5 +1,15 @@
 import type { Codec, HttpErrorSpec, ProviderStream, RenderContext, RenderedBody } from "../types.ts";
-import { planned, pythonJson, randomAlnum, randomHex, seededAlnum, sse, truncateJson } from "./shared.ts";
+import {
+  planned,
+  pythonJson,
+  randomAlnum,
+  randomHex,
+  seededAlnum,
+  sse,
+  tokenEvent,
+  tokenEvents,
+  truncateJson,
+} from "./shared.ts";
 
 /**
  * OpenAI Chat Completions (wire-formats.md A1): `data:` lines only, LF framing, `data: [DONE]`.
@@ -137,16 +147,15 @@ function open(ctx: RenderContext): ProviderStream {
     plan() {
       const events = [
         planned("role", () => sse(chunk([choice({ role: "assistant", content: "", refusal: null }, null)]))),
-        ...ctx.tokens.map((text) =>
-          planned("content", () => sse(chunk([choice({ content: text }, null)])), { text }),
-        ),
+        ...tokenEvents(ctx.tokens),
         planned("finish", () => sse(chunk([choice({}, ctx.finishReason)])), { finish: true }),
       ];
       if (usageKey) events.push(planned("usage", () => sse(chunk([], usage))));
       events.push(planned("terminator", () => "data: [DONE]\n\n", { terminator: true }));
       return events;
     },
-    content: (text) => planned("content", () => sse(chunk([choice({ content: text }, null)])), { text }),
+    content: (text) => tokenEvent(text),
+    renderToken: (text) => sse(chunk([choice({ content: text }, null)])),
     error(options) {
       const message =
         options.message ?? "The server had an error while processing your request. Sorry about that!";

@@ -1,5 +1,5 @@
 import type { Codec, ProviderStream, RenderContext } from "../types.ts";
-import { planned, randomAlnum, sse, truncateJson } from "./shared.ts";
+import { planned, randomAlnum, sse, tokenEvent, tokenEvents, truncateJson } from "./shared.ts";
 
 /**
  * OpenRouter (wire-formats.md A5): OpenAI-like chunks with a `provider` field, `: OPENROUTER
@@ -60,11 +60,7 @@ function open(ctx: RenderContext): ProviderStream {
     plan() {
       const events = [
         planned("keepalive", () => PROCESSING),
-        ...ctx.tokens.map((text) =>
-          planned("content", () => sse(chunk([choice({ role: "assistant", content: text }, null)])), {
-            text,
-          }),
-        ),
+        ...tokenEvents(ctx.tokens),
         planned("finish", () => sse(chunk([choice({ role: "assistant", content: "" }, ctx.finishReason)])), {
           finish: true,
         }),
@@ -73,8 +69,8 @@ function open(ctx: RenderContext): ProviderStream {
       events.push(planned("terminator", () => "data: [DONE]\n\n", { terminator: true }));
       return events;
     },
-    content: (text) =>
-      planned("content", () => sse(chunk([choice({ role: "assistant", content: text }, null)])), { text }),
+    content: (text) => tokenEvent(text),
+    renderToken: (text) => sse(chunk([choice({ role: "assistant", content: text }, null)])),
     error(options) {
       const error: Record<string, unknown> = {
         code: options.code ?? options.errorType ?? "server_error",

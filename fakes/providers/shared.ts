@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { PlannedEvent } from "../types.ts";
+import type { PlannedEvent, ProviderStream } from "../types.ts";
 
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -30,12 +30,74 @@ export function sse(data: string, event?: string, eol = "\n"): string {
   return (event === undefined ? "" : `event: ${event}${eol}`) + `data: ${data}${eol}${eol}`;
 }
 
-export function planned(
-  kind: string,
-  render: () => string,
-  extra: { text?: string; finish?: boolean; terminator?: boolean } = {},
-): PlannedEvent {
-  return { kind, render, ...extra };
+/** One shape for every planned event (no spread), so the responder's reads stay monomorphic. */
+class PlannedWrite implements PlannedEvent {
+  readonly kind: string;
+  readonly text: string | undefined;
+  readonly finish: boolean | undefined;
+  readonly terminator: boolean | undefined;
+  readonly #render: () => string;
+
+  constructor(kind: string, render: () => string, extra: PlannedExtra) {
+    this.kind = kind;
+    this.#render = render;
+    this.text = extra.text;
+    this.finish = extra.finish;
+    this.terminator = extra.terminator;
+  }
+
+  render(): string {
+    return this.#render();
+  }
+}
+
+interface PlannedExtra {
+  text?: string;
+  finish?: boolean;
+  terminator?: boolean;
+}
+
+export function planned(kind: string, render: () => string, extra: PlannedExtra = {}): PlannedEvent {
+  return new PlannedWrite(kind, render, extra);
+}
+
+/**
+ * A content event: the token only, rendered by the stream that writes it. Why not a closure per
+ * token: a plan holds every token of the answer from the request on, and when 100 streams arrived
+ * at once, their closures and contexts were most of what the scavenger had to copy, in a pause
+ * that made the paced writes already running late. Token events carry no stream, so every stream
+ * of a script shares one list of them (`tokenEvents`).
+ */
+class TokenWrite implements PlannedEvent {
+  readonly kind = "content";
+  readonly text: string;
+  readonly finish: boolean | undefined;
+  readonly terminator = undefined;
+
+  constructor(text: string, finish: boolean | undefined) {
+    this.text = text;
+    this.finish = finish;
+  }
+
+  render(stream: ProviderStream): string {
+    return stream.renderToken(this.text, this.finish === true);
+  }
+}
+
+export function tokenEvent(text: string, finish?: boolean): PlannedEvent {
+  return new TokenWrite(text, finish);
+}
+
+const tokenEventLists = new WeakMap<readonly string[], readonly PlannedEvent[]>();
+
+/** The content events for `tokens`, made once per tokens array (scriptTokens keeps one per script). */
+export function tokenEvents(tokens: readonly string[]): readonly PlannedEvent[] {
+  let events = tokenEventLists.get(tokens);
+  if (!events) {
+    events = tokens.map((text) => tokenEvent(text));
+    tokenEventLists.set(tokens, events);
+  }
+  return events;
 }
 
 /**
