@@ -80,6 +80,8 @@ export class Responder implements StreamControl {
   #flushWaiters: Array<() => void> = [];
   #split?: SplitWrite;
   #finished = false;
+  /** Chunks are framed by #send and written to the socket itself. */
+  #direct = false;
   /** The paced write this stream is waiting for, cancelled if the client leaves. */
   #pendingWait: PacedWait | undefined;
 
@@ -312,13 +314,7 @@ export class Responder implements StreamControl {
     const entry = this.#in.entry;
     const t = now();
     this.#pendingWrites++;
-    const socket = this.#in.socket;
-    const corkedBefore = socket.writableCorked;
-    const ok = this.#in.res.write(bytes, this.#onWritten);
-    // http corks the socket for a chunked write and uncorks it on the next tick, so writes made in
-    // one tick share a syscall: right for an unpaced stream, wrong for a paced event, which is due
-    // now and is journaled as written now. Other streams woken in the same tick would go first.
-    if (due !== undefined && corkedBefore === 0 && socket.writableCorked === 1) socket.uncork();
+    const ok = this.#send(bytes, due !== undefined);
     const index = entry.events.length;
     const journaled: JournalEntry["events"][number] = { index, t, bytes: bytes.length, kind };
     if (text !== undefined) journaled.text = text;
@@ -333,6 +329,34 @@ export class Responder implements StreamControl {
     return ok ? undefined : this.#drain();
   }
 
+  /**
+   * Puts one write on the wire. A chunked body is framed here, as one buffer in one socket write,
+   * not by res.write, which takes a cork, three buffered writes, a writev and a nextTick per event:
+   * ~1.3 KB of garbage each, and at 10^4 paced events/s the scavenger's pauses made them late.
+   * The bytes are the same, `<hex size>\r\n<data>\r\n` (RFC 9112 §7.1).
+   * A paced write leaves now: it is due now and journaled as written now. Unpaced writes made in
+   * one tick share a syscall, as under http's own cork.
+   */
+  #send(bytes: Buffer, paced: boolean): boolean {
+    const { res, socket } = this.#in;
+    // Content-length bodies and HTTP/1.0 are not chunked; an empty chunk would end the body.
+    if (!res.chunkedEncoding || bytes.length === 0) return res.write(bytes, this.#onWritten);
+    this.#direct = true;
+    const size = bytes.length.toString(16);
+    const framed = Buffer.allocUnsafe(size.length + bytes.length + 4);
+    let at = framed.write(size, 0, "latin1");
+    at += framed.write("\r\n", at, "latin1");
+    at += bytes.copy(framed, at);
+    framed.write("\r\n", at, "latin1");
+    if (!paced && socket.writableCorked === 0) {
+      socket.cork();
+      process.nextTick(uncork, socket);
+    }
+    const ok = socket.write(framed, this.#onWritten);
+    if (paced) while (socket.writableCorked > 0) socket.uncork();
+    return ok;
+  }
+
   #onWritten = () => {
     this.#pendingWrites--;
     if (this.#pendingWrites === 0) this.#wakeFlushWaiters();
@@ -340,15 +364,16 @@ export class Responder implements StreamControl {
 
   #drain(): Promise<void> {
     return new Promise((resolve) => {
-      const res = this.#in.res;
+      // Direct writes fill the socket, whose own drain http does not pass on to the response.
+      const writable = this.#direct ? this.#in.socket : this.#in.res;
       const done = () => {
-        res.off("drain", done);
-        res.off("close", done);
+        writable.off("drain", done);
+        writable.off("close", done);
         this.signal.removeEventListener("abort", done);
         resolve();
       };
-      res.on("drain", done);
-      res.on("close", done);
+      writable.on("drain", done);
+      writable.on("close", done);
       this.signal.addEventListener("abort", done, { once: true });
     });
   }
@@ -457,4 +482,8 @@ export class Responder implements StreamControl {
       signal.addEventListener("abort", onAbort, { once: true });
     });
   }
+}
+
+function uncork(socket: Socket): void {
+  socket.uncork();
 }

@@ -1,0 +1,78 @@
+import { connect } from "node:net";
+import { describe, expect, it } from "vitest";
+import { until } from "../lib/testing.ts";
+import { startFakeProvider } from "./index.ts";
+
+/** Splits a chunked body into its chunks' data; throws on framing a client would reject. */
+function dechunk(body: Buffer): { chunks: Buffer[]; terminated: boolean } {
+  const chunks: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = body.indexOf("\r\n", at);
+    if (lineEnd < 0) return { chunks, terminated: false };
+    const sizeText = body.subarray(at, lineEnd).toString("latin1");
+    if (!/^[0-9a-f]+$/.test(sizeText)) throw new Error(`bad chunk size line ${JSON.stringify(sizeText)}`);
+    const size = Number.parseInt(sizeText, 16);
+    if (size === 0)
+      return { chunks, terminated: body.subarray(lineEnd, lineEnd + 4).toString() === "\r\n\r\n" };
+    const data = body.subarray(lineEnd + 2, lineEnd + 2 + size);
+    if (body.subarray(lineEnd + 2 + size, lineEnd + 4 + size).toString() !== "\r\n")
+      throw new Error(`chunk at ${at} is not followed by CRLF`);
+    chunks.push(data);
+    at = lineEnd + 4 + size;
+  }
+}
+
+describe("Responder", () => {
+  it("frames each event as one chunk, waits for a reader that stopped reading, and finishes the body once it reads again", async () => {
+    await using fake = await startFakeProvider();
+    // 20 MB: more than the kernel buffers of a loopback connection hold, so the fake must wait.
+    const tokens = 100_000;
+    await fake.setScript({ content: { chunks: tokens, chunkSize: 200 } });
+    const socket = connect(fake.port, "127.0.0.1");
+    const received: Buffer[] = [];
+    const ended = new Promise<void>((resolve, reject) => {
+      socket.on("data", (bytes: Buffer) => {
+        received.push(bytes);
+        if (bytes.subarray(-5).toString() === "0\r\n\r\n") resolve();
+      });
+      socket.on("error", reject);
+      socket.on("end", resolve);
+    });
+    const payload = JSON.stringify({ model: "gpt-4o", stream: true });
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n${payload}`,
+    );
+    socket.pause();
+    try {
+      const written = () => fake.journal()[0]?.events.length ?? 0;
+      let last = -1;
+      await until(
+        () => {
+          const count = written();
+          const stalled = count > 0 && count === last;
+          last = count;
+          return stalled;
+        },
+        10_000,
+        "the fake stopping for the paused reader",
+      );
+      const planned = tokens + 3; // role, tokens, finish, [DONE]
+      expect(written()).toBeLessThan(planned);
+      socket.resume();
+      await ended;
+      const raw = Buffer.concat(received);
+      const body = raw.subarray(raw.indexOf("\r\n\r\n") + 4);
+      const { chunks, terminated } = dechunk(body);
+      expect(terminated).toBe(true);
+      const [entry] = fake.journal();
+      expect(entry!.outcome).toBe("complete");
+      // One chunk per journaled write, with the journaled sizes, in order.
+      expect(chunks.map((c) => c.length)).toEqual(entry!.events.map((e) => e.bytes));
+      expect(chunks).toHaveLength(planned);
+      expect(chunks.at(-1)!.toString()).toBe("data: [DONE]\n\n");
+    } finally {
+      socket.destroy();
+    }
+  });
+});
