@@ -18,7 +18,8 @@ import { now } from "../lib/clock.ts";
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 200_000);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 100);
-const PACED_EVENTS = Number(process.env.BENCH_PACED_EVENTS ?? 100);
+const PACED_EVENTS = Number(process.env.BENCH_PACED_EVENTS ?? 500);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const INTERVAL_MS = Number(process.env.BENCH_INTERVAL_MS ?? 10);
 
 /** Reads one response over a raw socket until the terminating chunk; returns bytes read. */
@@ -46,34 +47,67 @@ function drain(url: string, path: string, body: unknown): Promise<number> {
   });
 }
 
-/** Runs `count` concurrent raw-socket readers on a worker thread; resolves when all bodies ended. */
-function drainInWorker(url: string, count: number): Promise<void> {
-  const source = `
-    const { connect } = require("node:net");
-    const { workerData, parentPort } = require("node:worker_threads");
-    const { port, hostname } = new URL(workerData.url);
-    const payload = JSON.stringify({ model: "gpt-4o", stream: true });
-    const one = () => new Promise((resolve, reject) => {
-      const socket = connect(Number(port), hostname, () => socket.write(
-        "POST /v1/chat/completions HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\nContent-Length: " +
-        Buffer.byteLength(payload) + "\\r\\n\\r\\n" + payload));
-      let tail = "";
-      socket.on("data", (chunk) => {
-        tail = (tail + chunk.toString("latin1", Math.max(0, chunk.length - 16))).slice(-16);
-        if (tail.endsWith("\\r\\n0\\r\\n\\r\\n")) { socket.destroy(); resolve(); }
-      });
-      socket.on("error", reject);
-    });
-    Promise.all(Array.from({ length: workerData.count }, one)).then(() => parentPort.postMessage("done"));
-  `;
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(source, { eval: true, workerData: { url, count } });
-    worker.once("message", () => {
-      void worker.terminate();
-      resolve();
-    });
-    worker.once("error", reject);
+/**
+ * The paced streams' readers: one worker thread, started and warm before anything is timed (a
+ * thread booting beside the herd took CPU from the fake), reading each socket into one reused
+ * buffer, so the bench's own client costs the shared cores as little as it can.
+ */
+const READER_SOURCE = `
+  const { connect } = require("node:net");
+  const { workerData, parentPort } = require("node:worker_threads");
+  const { port, hostname } = new URL(workerData.url);
+  const payload = JSON.stringify({ model: "gpt-4o", stream: true });
+  const request = "POST /v1/chat/completions HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\n" +
+    "Content-Length: " + Buffer.byteLength(payload) + "\\r\\n\\r\\n" + payload;
+  const END = "\\r\\n0\\r\\n\\r\\n";
+  const buffer = Buffer.alloc(64 * 1024);
+  const one = () => new Promise((resolve, reject) => {
+    let tail = "";
+    const onread = { buffer, callback(n, buf) {
+      tail = n >= END.length ? buf.latin1Slice(n - END.length, n) : (tail + buf.latin1Slice(0, n)).slice(-END.length);
+      if (tail === END) { socket.destroy(); resolve(); }
+    } };
+    const socket = connect({ port: Number(port), host: hostname, onread }, () => socket.write(request));
+    socket.on("error", reject);
+    socket.on("end", () => reject(new Error("connection ended before the body did")));
   });
+  parentPort.on("message", (count) => {
+    Promise.all(Array.from({ length: count }, one)).then(
+      () => parentPort.postMessage({ ok: true }),
+      (error) => parentPort.postMessage({ ok: false, message: String(error) }),
+    );
+  });
+  parentPort.postMessage({ ok: true });
+`;
+
+class Readers {
+  readonly #worker: Worker;
+  readonly ready: Promise<void>;
+
+  constructor(url: string) {
+    this.#worker = new Worker(READER_SOURCE, { eval: true, workerData: { url } });
+    this.ready = this.#next();
+  }
+
+  /** Opens `count` streams at once; resolves when every body has ended. */
+  async drain(count: number): Promise<void> {
+    const done = this.#next();
+    this.#worker.postMessage(count);
+    await done;
+  }
+
+  #next(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#worker.once("message", (m: { ok: boolean; message?: string }) =>
+        m.ok ? resolve() : reject(new Error(m.message)),
+      );
+      this.#worker.once("error", reject);
+    });
+  }
+
+  close(): Promise<number> {
+    return this.#worker.terminate();
+  }
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -97,41 +131,77 @@ await fake.setScript({ content: { chunks: 20, chunkSize: 8 }, pacing: { firstTok
 await drain(fake.url, "/v1/chat/completions", body);
 await fake.reset();
 
-// 1. Pacing accuracy under 100 concurrent streams.
-await fake.setScript({
-  content: { chunks: PACED_EVENTS, chunkSize: 8 },
-  pacing: { firstTokenMs: INTERVAL_MS, intervalMs: INTERVAL_MS },
-});
-// The readers run on a worker thread so the fake's event loop only serves (as with a real SUT).
-const cpuBefore = process.cpuUsage();
-const wallBefore = now();
-await drainInWorker(fake.url, STREAMS);
-const cpu = process.cpuUsage(cpuBefore);
-const wall = now() - wallBefore;
-const streams = fake.journal();
-const paced = streams.flatMap((e) => e.events.filter((ev) => ev.due !== undefined));
-// "All streaming": from the moment the last of the 100 sent its headers to the moment the first
-// ended. Before it, the same thread also accepts, parses and sets up the rest of the herd.
-const allStreamingFrom = Math.max(...streams.map((e) => e.t.headersSent ?? Number.POSITIVE_INFINITY));
-const allStreamingTo = Math.min(...streams.map((e) => e.t.responseEnded ?? Number.POSITIVE_INFINITY));
-const lateOf = (events: typeof paced) => events.map((ev) => ev.t - ev.due!).sort((a, b) => a - b);
-const lateness = lateOf(paced);
-const steady = lateOf(paced.filter((ev) => ev.t >= allStreamingFrom && ev.t <= allStreamingTo));
-const setupMs = streams.map((e) => (e.t.headersSent ?? Number.NaN) - e.t.received).sort((a, b) => a - b);
+// 1. Pacing accuracy under 100 concurrent streams, in rounds (one round's p99 moves with what
+// else the VM does in those seconds; the pooled figure and the spread say more).
+interface PacingRound {
+  /** Lateness of every scheduled write, ms, sorted. */
+  every: number[];
+  /** Writes due while the herd was still being accepted and set up. */
+  rampUp: number[];
+  rampUpMs: number;
+  /** Writes due once every stream was streaming. */
+  steady: number[];
+  /** Request parsed -> headers sent, ms, sorted. */
+  setup: number[];
+  cpuPercent: number;
+}
+
+async function pacingRound(readers: Readers): Promise<PacingRound> {
+  await fake.reset();
+  await fake.setScript({
+    content: { chunks: PACED_EVENTS, chunkSize: 8 },
+    pacing: { firstTokenMs: INTERVAL_MS, intervalMs: INTERVAL_MS },
+  });
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = now();
+  await readers.drain(STREAMS);
+  const cpu = process.cpuUsage(cpuBefore);
+  const wall = now() - wallBefore;
+  const streams = fake.journal();
+  const paced = streams.flatMap((e) => e.events.filter((ev) => ev.due !== undefined));
+  // The ramp-up: until the last of the herd had sent its headers and its first token was due.
+  // Until then the same thread also accepts, parses and sets up the rest of the herd.
+  const firstRequest = Math.min(...streams.map((e) => e.t.received));
+  const rampUpEnd =
+    Math.max(...streams.map((e) => e.t.headersSent ?? Number.POSITIVE_INFINITY)) + INTERVAL_MS;
+  const lateOf = (events: typeof paced) => events.map((ev) => ev.t - ev.due!).sort((a, b) => a - b);
+  return {
+    every: lateOf(paced),
+    rampUp: lateOf(paced.filter((ev) => ev.due! <= rampUpEnd)),
+    rampUpMs: rampUpEnd - firstRequest,
+    steady: lateOf(paced.filter((ev) => ev.due! > rampUpEnd)),
+    setup: streams.map((e) => (e.t.headersSent ?? Number.NaN) - e.t.received).sort((a, b) => a - b),
+    cpuPercent: ((cpu.user + cpu.system) / 1000 / wall) * 100,
+  };
+}
+
+const ms = (value: number) => `${value.toFixed(2)} ms`;
 const figures = (values: number[]) =>
-  `p50 ${percentile(values, 50).toFixed(3)} ms   p99 ${percentile(values, 99).toFixed(3)} ms   max ${values.at(-1)!.toFixed(3)} ms`;
+  `p50 ${ms(percentile(values, 50))}  p99 ${ms(percentile(values, 99))}  max ${ms(values.at(-1)!)}`;
 console.log(
-  `pacing: ${STREAMS} concurrent streams x ${PACED_EVENTS + 3} scheduled events every ${INTERVAL_MS} ms (${lateness.length.toLocaleString("en")} writes), all ${STREAMS} clients connecting at once`,
+  `pacing: ${STREAMS} concurrent streams x ${PACED_EVENTS + 3} scheduled writes every ${INTERVAL_MS} ms, all ${STREAMS} clients connecting at once, ${ROUNDS} rounds`,
 );
-console.log(`  lateness, every write          ${figures(lateness)}   min ${lateness[0]!.toFixed(3)} ms`);
+// The readers run on a worker thread so the fake's event loop only serves (as with a real SUT).
+const readers = new Readers(fake.url);
+await readers.ready;
+const rounds: PacingRound[] = [];
+for (let i = 1; i <= ROUNDS; i++) {
+  const round = await pacingRound(readers);
+  rounds.push(round);
+  console.log(
+    `  round ${i}   every write p99 ${ms(percentile(round.every, 99))}   ramp-up (${round.rampUpMs.toFixed(0)} ms) p99 ${ms(percentile(round.rampUp, 99))}   after it p99 ${ms(percentile(round.steady, 99))}   headers p99 ${ms(percentile(round.setup, 99))}   CPU ${round.cpuPercent.toFixed(0)}% of a core`,
+  );
+}
+await readers.close();
+const pooled = (pick: (round: PacingRound) => number[]) => rounds.flatMap(pick).sort((a, b) => a - b);
+const every = pooled((r) => r.every);
 console.log(
-  `  lateness, all ${STREAMS} streaming     ${figures(steady)}   (${steady.length.toLocaleString("en")} writes, ${(allStreamingTo - allStreamingFrom).toFixed(0)} ms)`,
+  `  lateness, every write          ${figures(every)}   (${every.length.toLocaleString("en")} writes)`,
 );
-console.log(`  request parsed -> headers sent  ${figures(setupMs)}`);
-console.log(
-  `  process CPU                    ${(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(0)}% of one core over ${wall.toFixed(0)} ms (fake + reader thread)`,
-);
-console.log("  target                         p99 < 2 ms");
+console.log(`  lateness, ramp-up              ${figures(pooled((r) => r.rampUp))}`);
+console.log(`  lateness, after the ramp-up    ${figures(pooled((r) => r.steady))}`);
+console.log(`  request parsed -> headers sent  ${figures(pooled((r) => r.setup))}`);
+console.log("  target                         p99 < 2 ms (every write)");
 
 // 2. Throughput (after the pacing run, so its 200k-event journal cannot put GC pauses into it).
 await fake.reset();
