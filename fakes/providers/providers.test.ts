@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type StartedFakeProvider, startFakeProvider } from "../index.ts";
+import { seededRandom } from "../pacing.ts";
 import { rawRequest } from "../testing/raw-http.ts";
+import { openai } from "./openai.ts";
 
 /**
  * Golden tests: the bytes each provider route puts on the wire, read with a raw socket and held
@@ -87,6 +89,53 @@ describe("openai chat completions (A1)", () => {
     for (const chunk of chunks) {
       expect(chunk).not.toHaveProperty("usage");
       expect(chunk).not.toHaveProperty("obfuscation");
+    }
+  });
+
+  it("renders a content chunk from its fixed parts as the canonical JSON of the chunk", () => {
+    const tricky = [
+      "Hi",
+      "",
+      ' "quoted" \\ back',
+      "line\nbreak\t",
+      "é 中文 🙂",
+      "\u0000\u001f",
+      "\ud800 lone",
+      "</script>",
+    ];
+    for (const streamOptions of [
+      {},
+      { include_usage: true },
+      { include_obfuscation: false },
+      { include_usage: true, include_obfuscation: false },
+    ]) {
+      const stream = openai.open({
+        provider: "openai",
+        model: 'gpt-4o "quoted"',
+        request: { stream: true, stream_options: streamOptions },
+        variant: "",
+        tokens: tricky,
+        finishReason: "stop",
+        usage: { promptTokens: 1, completionTokens: 1 },
+        omitUsage: false,
+        rng: seededRandom(7),
+      });
+      for (const text of tricky) {
+        const rendered = stream.renderToken(text, false);
+        expect(rendered.startsWith("data: ") && rendered.endsWith("}\n\n")).toBe(true);
+        const chunk = JSON.parse(rendered.slice(6, -2));
+        // Re-serializing the parsed chunk gives back the same bytes: key order, escapes, spacing.
+        expect(rendered).toBe(`data: ${JSON.stringify(chunk)}\n\n`);
+        expect(chunk).toMatchObject({
+          object: "chat.completion.chunk",
+          model: 'gpt-4o "quoted"',
+          choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }],
+        });
+        const keys = ["id", "object", "created", "model", "service_tier", "system_fingerprint", "choices"];
+        if ("include_usage" in streamOptions) keys.push("usage");
+        if (!("include_obfuscation" in streamOptions)) keys.push("obfuscation");
+        expect(Object.keys(chunk)).toEqual(keys);
+      }
     }
   });
 
