@@ -44,7 +44,8 @@ describe("Pacer", () => {
   it("catchUp() wakes what is already due from inside other work, and nothing early", async () => {
     const pacer = new Pacer();
     try {
-      const due = now() + 2;
+      await pacer.waitUntil(now() + 1).promise; // the timer's helper thread takes ms to start
+      const due = now() + 20;
       const soon = pacer.waitUntil(due);
       const later = pacer.waitUntil(now() + 60_000);
       let woken = false;

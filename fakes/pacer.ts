@@ -1,5 +1,5 @@
 import { now } from "../lib/clock.ts";
-import { PreciseTimer } from "../lib/precise-timer.ts";
+import { LOOKAHEAD, PreciseTimer } from "../lib/precise-timer.ts";
 
 interface Wake extends PacedWait {
   due: number;
@@ -39,7 +39,8 @@ export class Pacer {
     });
     const wake: Wake = { due, seq: this.#seq++, resolve, settled: false, promise };
     this.#push(wake);
-    if (due < this.#timer.armedFor) this.#timer.arm(due);
+    // Among the times the timer knows: it must hear of it (earlier than the last it was given).
+    if (due < this.#timer.horizon) this.#rearm();
     return wake;
   }
 
@@ -86,9 +87,19 @@ export class Pacer {
     this.#rearm();
   }
 
+  /**
+   * Arms for the earliest wait and tells the timer the few after it, so it goes on to them without
+   * being re-armed. The k-th smallest of a heap is within its first k levels; looking at those only,
+   * cancelled waits deeper down can hide a live one, which then costs a re-arm, not a late write.
+   */
   #rearm(): void {
-    const next = this.#heap[0]?.due ?? Number.POSITIVE_INFINITY;
-    if (next !== this.#timer.armedFor) this.#timer.arm(next);
+    const heap = this.#heap;
+    const next = heap[0]?.due ?? Number.POSITIVE_INFINITY;
+    const following: number[] = [];
+    const levels = Math.min(heap.length, 2 ** (LOOKAHEAD + 1) - 1);
+    for (let i = 1; i < levels; i++) if (!heap[i]!.settled) following.push(heap[i]!.due);
+    following.sort((a, b) => a - b);
+    this.#timer.arm(next, following);
   }
 
   #push(wake: Wake): void {

@@ -59,6 +59,57 @@ describe("PreciseTimer", () => {
     }
   });
 
+  it("goes on to the times it was told come next, each at or after its time, none skipped", async () => {
+    const start = now();
+    const times = [3, 3.2, 3.4, 6, 9, 9.1].map((offset) => start + offset);
+    const firedAt: number[] = [];
+    let resolveDone: (() => void) | undefined;
+    const done = new Promise<void>((resolve) => {
+      resolveDone = resolve;
+    });
+    // No setTimeout fallback: a time the helper did not go on to would never fire.
+    const timer: PreciseTimer = new PreciseTimer(
+      () => {
+        firedAt.push(now());
+        // As the pacer does: re-arm for the earliest left, naming the ones after it.
+        const left = times.slice(firedAt.length);
+        if (left.length === 0) resolveDone?.();
+        else timer.arm(left[0]!, left.slice(1));
+      },
+      { fallback: false },
+    );
+    try {
+      timer.arm(times[0]!, times.slice(1));
+      await done;
+      expect(firedAt).toHaveLength(times.length);
+      for (const [i, t] of firedAt.entries()) expect(t).toBeGreaterThanOrEqual(times[i]!);
+    } finally {
+      timer.close();
+    }
+  });
+
+  it("re-armed for earlier than the time its helper sleeps towards, it wakes the helper", async () => {
+    // No setTimeout fallback: only the helper, woken for the earlier time, can fire it.
+    const { timer, next } = fired((onFire) => new PreciseTimer(onFire, { fallback: false }));
+    try {
+      // Start the helper and let it settle into a long sleep.
+      const warm = next();
+      timer.arm(now() + 1);
+      await warm;
+      timer.arm(now() + 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const at = now() + 3;
+      const firing = next();
+      timer.arm(at);
+      const firedAt = await firing;
+      expect(firedAt).toBeGreaterThanOrEqual(at);
+      // Far sooner than the 10 s the helper had been sleeping towards.
+      expect(firedAt - at).toBeLessThan(1_000);
+    } finally {
+      timer.close();
+    }
+  });
+
   it("never fires after close() or when disarmed with Infinity", async () => {
     let count = 0;
     const timer = new PreciseTimer(() => {

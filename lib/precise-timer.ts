@@ -1,26 +1,51 @@
 import { Worker } from "node:worker_threads";
 import { now } from "./clock.ts";
 
+/** How many times after the armed one the helper is given (`arm`'s `following`). */
+export const LOOKAHEAD = 3;
+const SLOTS = LOOKAHEAD + 1;
+
 /**
- * The helper thread: sleeps on a futex until the armed time, posts once, then sleeps until re-armed.
+ * The helper thread: sleeps on a futex until the armed time, posts it, then goes straight on to the
+ * times expected after it, and sleeps until re-armed when none is left.
  * Plain CommonJS so it runs as an eval'd worker without the TypeScript loader.
- * state[0] is the arming generation, state[1] is 1 once closed; due[0] is the armed time.
+ * state[0] is the arming generation, state[1] is 1 once closed; due[0] is the armed time and
+ * due[1..] the ones expected after it, ascending, all on the helper's clock (process.hrtime, ms);
+ * sleepsUntil[0] is the time the helper sleeps until (Infinity: until notified), which tells the
+ * main thread whether a new arming needs to wake it.
+ * It posts a hair after the time (MARGIN) so the main thread, reading the same clock another way,
+ * never finds itself early.
  */
 const HELPER_SOURCE = `
 const { workerData, parentPort } = require("node:worker_threads");
 const state = new Int32Array(workerData.buffer, 0, 2);
-const due = new Float64Array(workerData.buffer, 8, 1);
+const due = new Float64Array(workerData.buffer, 8, ${SLOTS});
+const sleepsUntil = new Float64Array(workerData.buffer, 8 + 8 * ${SLOTS}, 1);
+const MARGIN = 0.002;
 const hrMs = () => Number(process.hrtime.bigint()) / 1e6;
+let posted = -Infinity;
 for (;;) {
   const generation = Atomics.load(state, 0);
   if (Atomics.load(state, 1) === 1) break;
-  const left = due[0] - hrMs();
+  let target = Infinity;
+  for (let i = 0; i < due.length; i++) {
+    if (due[i] > posted) {
+      target = due[i];
+      break;
+    }
+  }
+  sleepsUntil[0] = target;
+  if (target === Infinity) {
+    Atomics.wait(state, 0, generation);
+    continue;
+  }
+  const left = target + MARGIN - hrMs();
   if (left > 0) {
     Atomics.wait(state, 0, generation, left);
     continue;
   }
-  parentPort.postMessage(generation);
-  Atomics.wait(state, 0, generation);
+  posted = target;
+  parentPort.postMessage(target);
 }
 `;
 
@@ -33,21 +58,30 @@ for (;;) {
  * timeout and posts a message at the due time, which wakes the loop like any I/O. A plain
  * setTimeout is armed alongside as a fallback (the helper starts in ~20 ms, and a thread can be
  * descheduled), so the timer is never later than setTimeout would be.
+ *
+ * `arm(at, following)`: `following` are the times the caller expects to arm for next. The helper
+ * goes on to them by itself after firing, so re-arming for one of them costs no futex wake: with
+ * 100 paced streams the wake syscall had been a tenth of the fake's busy time.
  */
 export class PreciseTimer {
   readonly #onFire: () => void;
+  readonly #useFallback: boolean;
   #worker: Worker | undefined;
   #state: Int32Array | undefined;
   #due: Float64Array | undefined;
+  #sleepsUntil: Float64Array | undefined;
   #fallback: NodeJS.Timeout | undefined;
   #armedFor = Number.POSITIVE_INFINITY;
+  /** The published times after #armedFor, ascending, each later than it. */
+  #following: number[] = [];
   /** process.hrtime in ms minus now(): the helper thread has its own performance.now() origin. */
   #hrOffset = 0;
-  #generation = 0;
   #closed = false;
 
-  constructor(onFire: () => void) {
+  /** `fallback: false` leaves the helper thread alone in charge (tests of the helper itself). */
+  constructor(onFire: () => void, options: { fallback?: boolean } = {}) {
     this.#onFire = onFire;
+    this.#useFallback = options.fallback ?? true;
   }
 
   /** The `now()` time it is armed for; Infinity when disarmed. */
@@ -55,19 +89,29 @@ export class PreciseTimer {
     return this.#armedFor;
   }
 
-  /** Arms for `at` (a `now()` time), replacing any earlier arming. Infinity disarms. */
-  arm(at: number): void {
+  /** The latest time the helper was given; Infinity while it has slots to spare. */
+  get horizon(): number {
+    return this.#following.length === SLOTS - 1 ? this.#following[SLOTS - 2]! : Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Arms for `at` (a `now()` time), replacing any earlier arming; Infinity disarms. `following`,
+   * ascending, are the next times the caller expects to arm for (the first SLOTS - 1 are kept).
+   */
+  arm(at: number, following: readonly number[] = []): void {
     if (this.#closed) return;
+    const moved = at !== this.#armedFor;
     this.#armedFor = at;
-    clearTimeout(this.#fallback);
-    this.#fallback = undefined;
-    if (at === Number.POSITIVE_INFINITY) {
-      this.#publish(at);
-      return;
+    this.#following = following.filter((t) => t > at).slice(0, SLOTS - 1);
+    if (moved) {
+      clearTimeout(this.#fallback);
+      this.#fallback =
+        at === Number.POSITIVE_INFINITY || !this.#useFallback
+          ? undefined
+          : setTimeout(this.#onFallback, Math.max(0, at - now()));
     }
-    this.#ensureHelper();
-    this.#publish(at + this.#hrOffset);
-    this.#fallback = setTimeout(this.#onFallback, Math.max(0, at - now()));
+    if (at !== Number.POSITIVE_INFINITY) this.#ensureHelper();
+    this.#publish();
   }
 
   close(): void {
@@ -75,6 +119,7 @@ export class PreciseTimer {
     this.#closed = true;
     clearTimeout(this.#fallback);
     this.#armedFor = Number.POSITIVE_INFINITY;
+    this.#following = [];
     if (this.#state) {
       Atomics.store(this.#state, 1, 1);
       Atomics.add(this.#state, 0, 1);
@@ -84,12 +129,11 @@ export class PreciseTimer {
     this.#worker = undefined;
   }
 
-  /** The helper posts the generation it slept for: one from before the last arm() is stale. */
-  readonly #onHelper = (generation: number): void => {
-    if (generation !== this.#generation) return;
-    // The two clocks are the same one read two ways, but a rounding can land a hair early.
-    if (now() < this.#armedFor) this.#publish(this.#armedFor + this.#hrOffset);
-    else this.#fire();
+  /** The helper posts each time it was given as it comes (its own clock; not needed here). */
+  readonly #onHelper = (): void => {
+    // A post for an older arming (re-armed since) is not this one's time.
+    if (now() < this.#armedFor) return;
+    this.#fire();
   };
 
   /** setTimeout may fire a little early against now(): the loop's ms clock lags. */
@@ -108,19 +152,30 @@ export class PreciseTimer {
     this.#onFire();
   }
 
-  #publish(hrAt: number): void {
-    if (!this.#state || !this.#due) return;
-    this.#due[0] = hrAt;
-    this.#generation = Atomics.add(this.#state, 0, 1) + 1;
+  /** Shares the times with the helper; wakes it only if it would otherwise sleep past `at`. */
+  #publish(): void {
+    if (!this.#state || !this.#due || !this.#sleepsUntil) return;
+    const at = this.#armedFor;
+    this.#due[0] = at + this.#hrOffset;
+    for (let i = 1; i < SLOTS; i++) {
+      this.#due[i] = (this.#following[i - 1] ?? Number.POSITIVE_INFINITY) + this.#hrOffset;
+    }
+    Atomics.add(this.#state, 0, 1);
+    if (at === Number.POSITIVE_INFINITY) return;
+    // Waking by itself no later than `at`, the helper reads the new times then (a helper between
+    // reading them and sleeping sees the generation moved and does not sleep).
+    if (this.#sleepsUntil[0]! <= at + this.#hrOffset) return;
     Atomics.notify(this.#state, 0);
   }
 
   #ensureHelper(): void {
     if (this.#worker) return;
-    const buffer = new SharedArrayBuffer(16);
+    const buffer = new SharedArrayBuffer(8 + 8 * SLOTS + 8);
     this.#state = new Int32Array(buffer, 0, 2);
-    this.#due = new Float64Array(buffer, 8, 1);
-    this.#due[0] = Number.POSITIVE_INFINITY;
+    this.#due = new Float64Array(buffer, 8, SLOTS);
+    this.#sleepsUntil = new Float64Array(buffer, 8 + 8 * SLOTS, 1);
+    this.#sleepsUntil[0] = Number.POSITIVE_INFINITY;
+    this.#due.fill(Number.POSITIVE_INFINITY);
     this.#hrOffset = Number(process.hrtime.bigint()) / 1e6 - now();
     const worker = new Worker(HELPER_SOURCE, { eval: true, workerData: { buffer } });
     // Never what keeps a process alive: whatever waits on the timer holds its own handles.
