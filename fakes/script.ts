@@ -211,10 +211,10 @@ export function placementLabel(placement: Placement): string {
 
 const DEFAULT_TEXT = "Hello from the streamchaos fake provider — every byte arrives on schedule.";
 
-/** The neutral token list of a script. */
 /** One tokens array per script, so its streams share their content events (providers/shared.ts). */
 const tokensOfScript = new WeakMap<Script, readonly string[]>();
 
+/** The neutral token list of a script. */
 export function scriptTokens(script: Script): readonly string[] {
   let tokens = tokensOfScript.get(script);
   if (!tokens) {

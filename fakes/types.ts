@@ -67,8 +67,6 @@ export interface ProviderStream {
   headers(): HeaderMap;
   /** The complete clean answer, event by event, terminator included. */
   plan(): PlannedEvent[];
-  /** One more content event (a fault inserting a token of its own). */
-  content(text: string): PlannedEvent;
   /** A content event's bytes; `finish` when the token also carries the finish (Gemini's last chunk). */
   renderToken(text: string, finish: boolean): string;
   /** The provider's own in-stream error, after which the stream is closed. */

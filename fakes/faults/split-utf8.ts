@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { tokenEvent } from "../providers/shared.ts";
 import type { PlannedEvent } from "../types.ts";
 import { defineFault, STREAM_PHASES } from "./fault.ts";
 
@@ -27,7 +28,7 @@ export const splitUtf8 = defineFault({
     let target: PlannedEvent;
     if (candidate && multibyte(candidate.text)) target = candidate;
     else {
-      target = control.stream.content(params.char ?? "é");
+      target = tokenEvent(params.char ?? "é");
       control.insertBefore(candidate, target);
     }
     control.splitNextWrite(splitInsideCharacter, params.gapMs ?? 2, (e) => e === target);

@@ -1,14 +1,5 @@
 import type { Codec, FinishReason, ProviderStream, RenderContext } from "../types.ts";
-import {
-  planned,
-  pythonJson,
-  randomAlnum,
-  randomHex,
-  sse,
-  tokenEvent,
-  tokenEvents,
-  truncateJson,
-} from "./shared.ts";
+import { planned, pythonJson, randomAlnum, randomHex, sse, tokenEvents, truncateJson } from "./shared.ts";
 
 /**
  * Anthropic Messages (wire-formats.md A3). Two real quirks reproduced on purpose: trailing spaces
@@ -149,7 +140,6 @@ function open(ctx: RenderContext): ProviderStream {
         }),
       ];
     },
-    content: (text) => tokenEvent(text),
     renderToken: renderDelta,
     error(options) {
       const known = Object.values(ERROR_TYPES).find(([type]) => type === options.errorType);

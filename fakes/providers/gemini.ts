@@ -98,7 +98,6 @@ function open(ctx: RenderContext): ProviderStream {
         events.push(planned("terminator", () => (elements === 0 ? "[]" : "]"), { terminator: true }));
       return events;
     },
-    content: (text) => tokenEvent(text),
     renderToken: (text, finish) => frame(gjson(chunk(text, finish))),
     error(options) {
       const body = errorBody(options.code ?? 503, options.message, options.errorType);

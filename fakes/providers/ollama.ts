@@ -1,5 +1,5 @@
 import type { Codec, FinishReason, ProviderStream, RenderContext } from "../types.ts";
-import { planned, tokenEvent, tokenEvents, truncateJson } from "./shared.ts";
+import { planned, tokenEvents, truncateJson } from "./shared.ts";
 
 /**
  * Ollama `/api/chat` (wire-formats.md A6): NDJSON, one object per `\n`-terminated line, no SSE
@@ -59,7 +59,6 @@ function open(ctx: RenderContext): ProviderStream {
       ...tokenEvents(ctx.tokens),
       planned("finish", () => line(done("")), { finish: true, terminator: true }),
     ],
-    content: (text) => tokenEvent(text),
     renderToken: (text) => line(token(text)),
     error: (options) => [planned("error", () => line({ error: errorMessage(options.message) }))],
     // NDJSON has no comment syntax, and Ollama sends nothing while it thinks.

@@ -1,6 +1,6 @@
 import type { Codec, PlannedEvent, ProviderStream, RenderContext } from "../types.ts";
 import { openaiHeaders, openaiHttpError, openaiUnary } from "./openai.ts";
-import { planned, randomHex, seededAlnum, sse, tokenEvent, tokenEvents, truncateJson } from "./shared.ts";
+import { planned, randomHex, seededAlnum, sse, tokenEvents, truncateJson } from "./shared.ts";
 
 /**
  * OpenAI Responses API (wire-formats.md A2): every event has an `event:` line equal to `data.type`
@@ -120,7 +120,6 @@ function open(ctx: RenderContext): ProviderStream {
       ),
       terminal(),
     ],
-    content: (text) => tokenEvent(text),
     renderToken: renderDelta,
     error(options) {
       const message =

@@ -6,7 +6,6 @@ import {
   randomHex,
   seededAlnum,
   sse,
-  tokenEvent,
   tokenEvents,
   truncateJson,
 } from "./shared.ts";
@@ -163,7 +162,6 @@ function open(ctx: RenderContext): ProviderStream {
       events.push(planned("terminator", () => "data: [DONE]\n\n", { terminator: true }));
       return events;
     },
-    content: (text) => tokenEvent(text),
     renderToken,
     error(options) {
       const message =

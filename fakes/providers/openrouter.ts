@@ -1,5 +1,5 @@
 import type { Codec, ProviderStream, RenderContext } from "../types.ts";
-import { planned, randomAlnum, sse, tokenEvent, tokenEvents, truncateJson } from "./shared.ts";
+import { planned, randomAlnum, sse, tokenEvents, truncateJson } from "./shared.ts";
 
 /**
  * OpenRouter (wire-formats.md A5): OpenAI-like chunks with a `provider` field, `: OPENROUTER
@@ -69,7 +69,6 @@ function open(ctx: RenderContext): ProviderStream {
       events.push(planned("terminator", () => "data: [DONE]\n\n", { terminator: true }));
       return events;
     },
-    content: (text) => tokenEvent(text),
     renderToken: (text) => sse(chunk([choice({ role: "assistant", content: text }, null)])),
     error(options) {
       const error: Record<string, unknown> = {
