@@ -67,9 +67,8 @@ export class PreciseTimer {
   readonly #onFire: () => void;
   readonly #useFallback: boolean;
   #worker: Worker | undefined;
-  #state: Int32Array | undefined;
-  #due: Float64Array | undefined;
-  #sleepsUntil: Float64Array | undefined;
+  /** The memory shared with the helper, once it runs (layout: HELPER_SOURCE). */
+  #shared: { state: Int32Array; due: Float64Array; sleepsUntil: Float64Array } | undefined;
   #fallback: NodeJS.Timeout | undefined;
   #armedFor = Number.POSITIVE_INFINITY;
   /** The published times after #armedFor, ascending, each later than it. */
@@ -120,10 +119,11 @@ export class PreciseTimer {
     clearTimeout(this.#fallback);
     this.#armedFor = Number.POSITIVE_INFINITY;
     this.#following = [];
-    if (this.#state) {
-      Atomics.store(this.#state, 1, 1);
-      Atomics.add(this.#state, 0, 1);
-      Atomics.notify(this.#state, 0);
+    if (this.#shared) {
+      const { state } = this.#shared;
+      Atomics.store(state, 1, 1);
+      Atomics.add(state, 0, 1);
+      Atomics.notify(state, 0);
     }
     void this.#worker?.terminate();
     this.#worker = undefined;
@@ -154,28 +154,29 @@ export class PreciseTimer {
 
   /** Shares the times with the helper; wakes it only if it would otherwise sleep past `at`. */
   #publish(): void {
-    if (!this.#state || !this.#due || !this.#sleepsUntil) return;
+    if (!this.#shared) return;
+    const { state, due, sleepsUntil } = this.#shared;
     const at = this.#armedFor;
-    this.#due[0] = at + this.#hrOffset;
+    due[0] = at + this.#hrOffset;
     for (let i = 1; i < SLOTS; i++) {
-      this.#due[i] = (this.#following[i - 1] ?? Number.POSITIVE_INFINITY) + this.#hrOffset;
+      due[i] = (this.#following[i - 1] ?? Number.POSITIVE_INFINITY) + this.#hrOffset;
     }
-    Atomics.add(this.#state, 0, 1);
+    Atomics.add(state, 0, 1);
     if (at === Number.POSITIVE_INFINITY) return;
     // Waking by itself no later than `at`, the helper reads the new times then (a helper between
     // reading them and sleeping sees the generation moved and does not sleep).
-    if (this.#sleepsUntil[0]! <= at + this.#hrOffset) return;
-    Atomics.notify(this.#state, 0);
+    if (sleepsUntil[0]! <= at + this.#hrOffset) return;
+    Atomics.notify(state, 0);
   }
 
   #ensureHelper(): void {
     if (this.#worker) return;
     const buffer = new SharedArrayBuffer(8 + 8 * SLOTS + 8);
-    this.#state = new Int32Array(buffer, 0, 2);
-    this.#due = new Float64Array(buffer, 8, SLOTS);
-    this.#sleepsUntil = new Float64Array(buffer, 8 + 8 * SLOTS, 1);
-    this.#sleepsUntil[0] = Number.POSITIVE_INFINITY;
-    this.#due.fill(Number.POSITIVE_INFINITY);
+    this.#shared = {
+      state: new Int32Array(buffer, 0, 2),
+      due: new Float64Array(buffer, 8, SLOTS).fill(Number.POSITIVE_INFINITY),
+      sleepsUntil: new Float64Array(buffer, 8 + 8 * SLOTS, 1).fill(Number.POSITIVE_INFINITY),
+    };
     this.#hrOffset = Number(process.hrtime.bigint()) / 1e6 - now();
     const worker = new Worker(HELPER_SOURCE, { eval: true, workerData: { buffer } });
     // Never what keeps a process alive: whatever waits on the timer holds its own handles.
