@@ -47,9 +47,7 @@ export class Pacer {
   /** Wakes whatever is already due, from inside other work (a herd of requests arriving). */
   catchUp(): void {
     const first = this.#heap[0];
-    if (first === undefined || first.due > now() || this.#closed) return;
-    this.#wakeDue();
-    this.#rearm();
+    if (first !== undefined && first.due <= now()) this.#onTimer();
   }
 
   /** Ends a wait now with `false`. Left in the heap and skipped when it comes up: cheaper than removal. */
