@@ -82,8 +82,6 @@ export class Responder implements StreamControl {
   #flushWaiters: Array<() => void> = [];
   #split?: SplitWrite;
   #finished = false;
-  /** Chunks are framed by #send and written to the socket itself. */
-  #direct = false;
   /** The paced write this stream is waiting for, cancelled if the client leaves. */
   #pendingWait: PacedWait | undefined;
 
@@ -347,7 +345,6 @@ export class Responder implements StreamControl {
     const { res, socket } = this.#in;
     // Content-length bodies and HTTP/1.0 are not chunked; an empty chunk would end the body.
     if (!res.chunkedEncoding || bytes.length === 0) return res.write(bytes, this.#onWritten);
-    this.#direct = true;
     const size = bytes.length.toString(16);
     const framed = Buffer.allocUnsafe(size.length + bytes.length + 4);
     let at = framed.write(size, 0, "latin1");
@@ -370,8 +367,9 @@ export class Responder implements StreamControl {
 
   #drain(): Promise<void> {
     return new Promise((resolve) => {
-      // Direct writes fill the socket, whose own drain http does not pass on to the response.
-      const writable = this.#direct ? this.#in.socket : this.#in.res;
+      // #send writes a chunked body to the socket itself, whose drain http does not pass on to
+      // the response (socket drain also covers http's own writes on it).
+      const writable = this.#in.res.chunkedEncoding ? this.#in.socket : this.#in.res;
       const done = () => {
         writable.off("drain", done);
         writable.off("close", done);
