@@ -1,5 +1,14 @@
 import { StreamchaosError } from "../lib/errors.ts";
+import { EventLog } from "./event-log.ts";
 import type { JournalEntry, ProviderName } from "./journal-types.ts";
+
+/**
+ * An entry as the journal holds it: `events` reads its `log` afresh on each access (so predicates,
+ * copies and the admin API see plain events), and the responder appends to `log`.
+ */
+export interface LiveEntry extends JournalEntry {
+  readonly log: EventLog;
+}
 
 /** What a waiter can wait for, as plain JSON (so it also travels over the admin API). */
 export interface WaitCondition {
@@ -57,7 +66,7 @@ interface Waiter {
 
 /** Every request the fake served, with long-poll waiters woken on each change. */
 export class Journal {
-  #entries: JournalEntry[] = [];
+  #entries: LiveEntry[] = [];
   #nextId = 1;
   #waiters = new Set<Waiter>();
   readonly #limit: number;
@@ -81,14 +90,20 @@ export class Journal {
     return this.#dropped;
   }
 
-  open(fields: Omit<JournalEntry, "id" | "faults" | "events" | "outcome">): JournalEntry {
-    const entry: JournalEntry = {
+  open(fields: Omit<JournalEntry, "id" | "faults" | "events" | "outcome">): LiveEntry {
+    const log = new EventLog();
+    const entry = {
       id: this.#nextId++,
       faults: [],
-      events: [],
+      // An own enumerable accessor: structuredClone and JSON read it like data.
+      get events() {
+        return log.toEvents();
+      },
       outcome: "in-progress",
       ...fields,
-    };
+    } as JournalEntry as LiveEntry;
+    // Not enumerable: copies and JSON carry the events, not the columns.
+    Object.defineProperty(entry, "log", { value: log });
     this.#entries.push(entry);
     this.changed();
     return entry;

@@ -3,8 +3,7 @@ import type { Socket } from "node:net";
 import { now } from "../lib/clock.ts";
 import type { FaultDefinition, FireResult, Placement, RequestView, StreamControl } from "./faults/fault.ts";
 import { faults } from "./faults/registry.ts";
-import type { Journal } from "./journal.ts";
-import type { JournalEntry } from "./journal-types.ts";
+import type { Journal, LiveEntry } from "./journal.ts";
 import type { PacedWait, Pacer } from "./pacer.ts";
 import { Schedule, seededRandom } from "./pacing.ts";
 import { planned } from "./providers/shared.ts";
@@ -34,7 +33,7 @@ export interface ResponderInput {
   model: string;
   request: RequestView;
   script: Script;
-  entry: JournalEntry;
+  entry: LiveEntry;
   journal: Journal;
   /** Aborted when the client leaves or the server closes. */
   signal: AbortSignal;
@@ -319,11 +318,7 @@ export class Responder implements StreamControl {
     const t = now();
     this.#pendingWrites++;
     const ok = this.#send(bytes, due !== undefined);
-    const index = entry.events.length;
-    const journaled: JournalEntry["events"][number] = { index, t, bytes: bytes.length, kind };
-    if (text !== undefined) journaled.text = text;
-    if (due !== undefined) journaled.due = due;
-    entry.events.push(journaled);
+    entry.log.push(t, bytes.length, kind, text, due);
     entry.t.lastByte = t;
     if (kind === "content" && entry.t.firstContent === undefined) {
       entry.t.firstContent = t;

@@ -11,6 +11,7 @@ import {
   isJournalLimit,
   Journal,
   type JournalPredicate,
+  type LiveEntry,
   type WaitCondition,
 } from "./journal.ts";
 import type { JournalEntry, ProviderName } from "./journal-types.ts";
@@ -60,7 +61,7 @@ export interface StartedFakeProvider extends AsyncDisposable {
 }
 
 interface Connection {
-  entry?: JournalEntry;
+  entry?: LiveEntry;
   controller?: AbortController;
   selfClosed: boolean;
   gone: boolean;

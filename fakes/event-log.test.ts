@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { EventLog } from "./event-log.ts";
+import { Journal } from "./journal.ts";
+import type { JournalEvent } from "./journal-types.ts";
+
+describe("EventLog", () => {
+  it("gives back every write as the journal event it always was, past its first capacity", () => {
+    const log = new EventLog();
+    const expected: JournalEvent[] = [];
+    for (let index = 0; index < 1000; index++) {
+      const paced = index % 3 === 0;
+      const kind = index === 0 ? "role" : index % 2 === 0 ? "content" : `kind-${index % 5}`;
+      const text = kind === "content" ? `token ${index} €` : undefined;
+      const t = 1_700_000_000_000 + index * 10.123456;
+      log.push(t, index * 7, kind, text, paced ? t - 0.25 : undefined);
+      const event: JournalEvent = { index, t, bytes: index * 7, kind };
+      if (text !== undefined) event.text = text;
+      if (paced) event.due = t - 0.25;
+      expected.push(event);
+    }
+    expect(log.length).toBe(1000);
+    const events = log.toEvents();
+    expect(events).toEqual(expected);
+    // Key order and absent fields, as the admin API's JSON shows them.
+    expect(JSON.stringify(events)).toBe(JSON.stringify(expected));
+  });
+
+  it("keeps a zero due and an empty text, which are values, apart from none", () => {
+    const log = new EventLog();
+    log.push(5, 0, "content", "", 0);
+    log.push(6, 3, "terminator", undefined, undefined);
+    expect(log.toEvents()).toEqual([
+      { index: 0, t: 5, bytes: 0, kind: "content", text: "", due: 0 },
+      { index: 1, t: 6, bytes: 3, kind: "terminator" },
+    ]);
+  });
+
+  it("hands out new objects each time, so a reader cannot change the log", () => {
+    const log = new EventLog();
+    log.push(1, 2, "content", "a", undefined);
+    const first = log.toEvents();
+    first[0]!.text = "changed";
+    first.push({ index: 1, t: 0, bytes: 0, kind: "x" });
+    expect(log.toEvents()).toEqual([{ index: 0, t: 1, bytes: 2, kind: "content", text: "a" }]);
+  });
+});
+
+describe("Journal entries backed by an EventLog", () => {
+  const open = (journal: Journal) =>
+    journal.open({
+      provider: "openai",
+      method: "POST",
+      path: "/v1/chat/completions",
+      query: "",
+      headers: {},
+      body: {},
+      script: "default",
+      t: { received: 1 },
+    });
+
+  it("copies, JSON and predicates see the events as a plain array, and never the columns", async () => {
+    const journal = new Journal();
+    const entry = open(journal);
+    entry.log.push(2, 10, "content", "hi", 1.5);
+    const [copy] = journal.entries();
+    expect(copy!.events).toEqual([{ index: 0, t: 2, bytes: 10, kind: "content", text: "hi", due: 1.5 }]);
+    expect(Object.keys(copy!)).not.toContain("log");
+    const json = JSON.parse(JSON.stringify(entry)) as Record<string, unknown>;
+    expect(json.events).toEqual(copy!.events);
+    expect(json).not.toHaveProperty("log");
+    expect(Object.keys(json).slice(0, 4)).toEqual(["id", "faults", "events", "outcome"]);
+
+    const seen = journal.waitFor((entries) => entries[0]?.events.length === 2 && entries[0].events[1], 1000);
+    entry.log.push(3, 5, "terminator", undefined, undefined);
+    journal.changed();
+    expect(await seen).toEqual({ index: 1, t: 3, bytes: 5, kind: "terminator" });
+  });
+
+  it("a copy taken earlier does not grow with the log", () => {
+    const journal = new Journal();
+    const entry = open(journal);
+    entry.log.push(2, 10, "content", "a", undefined);
+    const before = journal.entry(entry.id)!;
+    entry.log.push(3, 10, "content", "b", undefined);
+    expect(before.events).toHaveLength(1);
+    expect(journal.entry(entry.id)!.events).toHaveLength(2);
+  });
+});
