@@ -8,7 +8,9 @@
  *    from parsed to headers sent. Each round is printed, then all pooled.
  * 2. One unpaced OpenAI stream of many tokens: events/s (target ≥ 50,000 on one core; the reader
  *    runs in the same process, so both share that core).
- * Timing figures depend on machine load: run it on a quiet machine.
+ * Timing figures depend on machine load: run it on a quiet machine. Before the rounds it measures
+ * the machine's own floor (bench/machine-stalls.ts): how often a busy thread is stopped by the OS or
+ * the host when every core is busy, as in the rounds. Writes due in such a stop are late by it.
  * Prints figures only; nothing here asserts on time.
  */
 import { connect } from "node:net";
@@ -16,6 +18,7 @@ import { cpus, loadavg } from "node:os";
 import { Worker } from "node:worker_threads";
 import { startFakeProvider } from "../fakes/index.ts";
 import { now } from "../lib/clock.ts";
+import { describeStallFloor, measureStallFloor } from "./machine-stalls.ts";
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 200_000);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 100);
@@ -131,6 +134,7 @@ for (let i = 0; i < 5; i++) await drain(fake.url, "/v1/chat/completions", body);
 await fake.setScript({ content: { chunks: 20, chunkSize: 8 }, pacing: { firstTokenMs: 2, intervalMs: 2 } });
 await drain(fake.url, "/v1/chat/completions", body);
 await fake.reset();
+console.log(`machine floor: ${describeStallFloor(await measureStallFloor())}`);
 
 // 1. Pacing accuracy under 100 concurrent streams, in rounds (one round's p99 moves with what
 // else the VM does in those seconds; the pooled figure and the spread say more).
