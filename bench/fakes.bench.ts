@@ -8,9 +8,11 @@
  *    from parsed to headers sent. Each round is printed, then all pooled.
  * 2. One unpaced OpenAI stream of many tokens: events/s (target ≥ 50,000 on one core; the reader
  *    runs in the same process, so both share that core).
- * Timing figures depend on machine load: run it on a quiet machine. Before the rounds it measures
- * the machine's own floor (bench/machine-stalls.ts): how often a busy thread is stopped by the OS or
- * the host when every core is busy, as in the rounds. Writes due in such a stop are late by it.
+ * Timing figures depend on machine load: run it on a quiet machine. Two floors are printed beside
+ * the rounds: how often the machine stops a busy thread when every core is busy, as in the rounds
+ * (bench/machine-stalls.ts; writes due in such a stop are late by it), and the lateness of the same
+ * herd served by a bare node:net server on the same Pacer just before each round
+ * (bench/pacing-floor.ts; what is left when the fake's http, codec and journal layers are gone).
  * Prints figures only; nothing here asserts on time.
  */
 import { connect } from "node:net";
@@ -19,6 +21,7 @@ import { Worker } from "node:worker_threads";
 import { startFakeProvider } from "../fakes/index.ts";
 import { now } from "../lib/clock.ts";
 import { describeStallFloor, measureStallFloor } from "./machine-stalls.ts";
+import { startPacingFloor } from "./pacing-floor.ts";
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 200_000);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 100);
@@ -151,6 +154,11 @@ interface PacingRound {
   cpuPercent: number;
 }
 
+/** The process's CPU time over a wall-clock span, as a share of one core. */
+function cpuPercent(cpu: NodeJS.CpuUsage, wallMs: number): number {
+  return ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
+}
+
 async function pacingRound(readers: Readers, events = PACED_EVENTS): Promise<PacingRound> {
   await fake.reset();
   await fake.setScript({
@@ -176,7 +184,7 @@ async function pacingRound(readers: Readers, events = PACED_EVENTS): Promise<Pac
     rampUpMs: rampUpEnd - firstRequest,
     steady: lateOf(paced.filter((ev) => ev.due! > rampUpEnd)),
     setup: streams.map((e) => (e.t.headersSent ?? Number.NaN) - e.t.received).sort((a, b) => a - b),
-    cpuPercent: ((cpu.user + cpu.system) / 1000 / wall) * 100,
+    cpuPercent: cpuPercent(cpu, wall),
   };
 }
 
@@ -196,15 +204,33 @@ const warm = await pacingRound(readers, 100);
 console.log(
   `  warm-up   every write p99 ${ms(percentile(warm.every, 99))}   (100 writes a stream, while V8 compiles; not pooled)`,
 );
+// The floor (bench/pacing-floor.ts) runs the same herd just before each round, so both see the
+// machine in the same minute.
+const floor = await startPacingFloor({ intervalMs: INTERVAL_MS, firstTokenMs: INTERVAL_MS });
+const floorReaders = new Readers(floor.url);
+await floorReaders.ready;
+floor.events = 100;
+await floorReaders.drain(STREAMS);
+floor.takeLateness();
+floor.events = PACED_EVENTS + 3;
 const rounds: PacingRound[] = [];
+const floorRounds: number[][] = [];
 for (let i = 1; i <= ROUNDS; i++) {
+  const floorCpu = process.cpuUsage();
+  const floorStarted = now();
+  await floorReaders.drain(STREAMS);
+  const floorCpuPercent = cpuPercent(process.cpuUsage(floorCpu), now() - floorStarted);
+  const floorRound = floor.takeLateness();
+  floorRounds.push(floorRound);
   const round = await pacingRound(readers);
   rounds.push(round);
   console.log(
-    `  round ${i}   every write p99 ${ms(percentile(round.every, 99))}   ramp-up (${round.rampUpMs.toFixed(0)} ms) p99 ${ms(percentile(round.rampUp, 99))}   after it p99 ${ms(percentile(round.steady, 99))}   headers p99 ${ms(percentile(round.setup, 99))}   CPU ${round.cpuPercent.toFixed(0)}% of a core`,
+    `  round ${i}   every write p99 ${ms(percentile(round.every, 99))}   ramp-up (${round.rampUpMs.toFixed(0)} ms) p99 ${ms(percentile(round.rampUp, 99))}   after it p99 ${ms(percentile(round.steady, 99))}   headers p99 ${ms(percentile(round.setup, 99))}   CPU ${round.cpuPercent.toFixed(0)}% of a core   | floor p99 ${ms(percentile(floorRound, 99))}, CPU ${floorCpuPercent.toFixed(0)}%`,
   );
 }
 await readers.close();
+await floorReaders.close();
+await floor.close();
 const pooled = (pick: (round: PacingRound) => number[]) => rounds.flatMap(pick).sort((a, b) => a - b);
 const every = pooled((r) => r.every);
 console.log(
@@ -213,6 +239,9 @@ console.log(
 console.log(`  lateness, ramp-up              ${figures(pooled((r) => r.rampUp))}`);
 console.log(`  lateness, after the ramp-up    ${figures(pooled((r) => r.steady))}`);
 console.log(`  request parsed -> headers sent  ${figures(pooled((r) => r.setup))}`);
+console.log(
+  `  floor: bare server, same pacer  ${figures(floorRounds.flat().sort((a, b) => a - b))}   (the same herds from node:net, no http, codec or journal)`,
+);
 console.log("  target                         p99 < 2 ms (every write)");
 
 // 2. Throughput (after the pacing run, so its 200k-event journal cannot put GC pauses into it).
