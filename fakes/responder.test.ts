@@ -2,6 +2,7 @@ import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { until } from "../lib/testing.ts";
 import { startFakeProvider } from "./index.ts";
+import { rawRequest } from "./testing/raw-http.ts";
 
 /** Splits a chunked body into its chunks' data; throws on framing a client would reject. */
 function dechunk(body: Buffer): { chunks: Buffer[]; terminated: boolean } {
@@ -74,5 +75,25 @@ describe("Responder", () => {
     } finally {
       socket.destroy();
     }
+  });
+
+  it("sizes each chunk in UTF-8 bytes, not string length, for tokens beyond ASCII", async () => {
+    await using fake = await startFakeProvider();
+    // Two- to four-byte characters, one astral, and a lone surrogate (JSON escapes it).
+    const tokens = ["é", "€ ", "日本語", "😀", "a\u0000b", "\ud800x"];
+    await fake.setScript({ content: { tokens } });
+    const response = await rawRequest(fake.url, {
+      path: "/v1/chat/completions",
+      body: { model: "gpt-4o", stream: true },
+    });
+    expect(response.complete).toBe(true);
+    const [entry] = fake.journal();
+    expect(response.chunks.map((c) => c.length)).toEqual(entry!.events.map((e) => e.bytes));
+    const content = response.chunks
+      .map((c) => c.toString("utf8"))
+      .filter((c) => c.startsWith("data: {"))
+      .map((c) => JSON.parse(c.slice("data: ".length)).choices[0]?.delta?.content)
+      .filter((c) => c !== undefined && c !== "");
+    expect(content).toEqual(tokens);
   });
 });

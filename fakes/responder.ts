@@ -81,15 +81,22 @@ export class Responder implements StreamControl {
   #flushWaiters: Array<() => void> = [];
   #split?: SplitWrite;
   #finished = false;
+  /**
+   * `signal.aborted`, kept by the one abort listener: the getter validates its receiver on each
+   * call, and the write path asks several times per event.
+   */
+  #aborted: boolean;
   /** The paced write this stream is waiting for, cancelled if the client leaves. */
   #pendingWait: PacedWait | undefined;
 
   constructor(input: ResponderInput) {
     this.#in = input;
+    this.#aborted = input.signal.aborted;
     // One listener for the stream's life rather than one per paced write.
     input.signal.addEventListener(
       "abort",
       () => {
+        this.#aborted = true;
         if (this.#pendingWait) input.pacer.cancel(this.#pendingWait);
       },
       { once: true },
@@ -216,17 +223,26 @@ export class Responder implements StreamControl {
       at.delete(event);
       if (this.#plan[this.#cursor] !== event) continue; // a step inserted an event before this one
       this.#cursor++;
-      if (this.signal.aborted) return;
+      if (this.#aborted) return;
       let due: number | undefined;
       if (slot >= 0 || event.kind === "content") {
         slot++;
         if (this.#schedule.paced) {
           due = base + this.#schedule.offset(slot);
           const onTime = this.#waitUntil(due);
-          if (!(typeof onTime === "boolean" ? onTime : await onTime) || this.signal.aborted) return;
+          if (!(typeof onTime === "boolean" ? onTime : await onTime) || this.#aborted) return;
         }
       }
-      let bytes = Buffer.from(event.render(this.stream), "utf8");
+      const rendered = event.render(this.stream);
+      if (byteSteps.length === 0 && this.#split === undefined) {
+        // The usual event: encoded once, straight into its chunk (#send).
+        if (rendered.length > 0) {
+          const pending = this.#writeBytes(rendered, event.kind, event.text, due);
+          if (pending) await pending;
+        }
+        continue;
+      }
+      let bytes = Buffer.from(rendered, "utf8");
       let text = event.text;
       while (byteSteps.length > 0 && byteSteps[0]!.byte < this.#bytes + bytes.length) {
         const step = byteSteps.shift()!;
@@ -270,7 +286,7 @@ export class Responder implements StreamControl {
    * false if the client leaves first. Not an async function: one fewer promise per paced event.
    */
   #waitUntil(due: number): boolean | Promise<boolean> {
-    if (this.signal.aborted) return false;
+    if (this.#aborted) return false;
     if (due <= now()) return true;
     // Left in place once settled: cancelling a settled wait does nothing.
     this.#pendingWait = this.#in.pacer.waitUntil(due);
@@ -306,25 +322,29 @@ export class Responder implements StreamControl {
     }
   }
 
-  /** Writes and journals now; returns a promise only when the socket asks to wait for drain. */
+  /**
+   * Writes and journals now; returns a promise only when the socket asks to wait for drain.
+   * `data` is body bytes, or a string to go out as UTF-8.
+   */
   #writeBytes(
-    bytes: Buffer,
+    data: Buffer | string,
     kind: string,
     text: string | undefined,
     due?: number,
   ): Promise<void> | undefined {
-    if (this.signal.aborted || this.#finished) return undefined;
+    if (this.#aborted || this.#finished) return undefined;
     const entry = this.#in.entry;
+    const length = typeof data === "string" ? Buffer.byteLength(data) : data.length;
     const t = now();
     this.#pendingWrites++;
-    const ok = this.#send(bytes, due !== undefined);
-    entry.log.push(t, bytes.length, kind, text, due);
+    const ok = this.#send(data, length, due !== undefined);
+    entry.log.push(t, length, kind, text, due);
     entry.t.lastByte = t;
     if (kind === "content" && entry.t.firstContent === undefined) {
       entry.t.firstContent = t;
       this.#in.journal.changed();
     }
-    this.#bytes += bytes.length;
+    this.#bytes += length;
     return ok ? undefined : this.#drain();
   }
 
@@ -336,15 +356,15 @@ export class Responder implements StreamControl {
    * A paced write leaves now: it is due now and journaled as written now. Unpaced writes made in
    * one tick share a syscall, as under http's own cork.
    */
-  #send(bytes: Buffer, paced: boolean): boolean {
+  #send(data: Buffer | string, length: number, paced: boolean): boolean {
     const { res, socket } = this.#in;
     // Content-length bodies and HTTP/1.0 are not chunked; an empty chunk would end the body.
-    if (!res.chunkedEncoding || bytes.length === 0) return res.write(bytes, this.#onWritten);
-    const size = bytes.length.toString(16);
-    const framed = Buffer.allocUnsafe(size.length + bytes.length + 4);
+    if (!res.chunkedEncoding || length === 0) return res.write(data, this.#onWritten);
+    const size = length.toString(16);
+    const framed = Buffer.allocUnsafe(size.length + length + 4);
     let at = framed.write(size, 0, "latin1");
     at += framed.write("\r\n", at, "latin1");
-    at += bytes.copy(framed, at);
+    at += typeof data === "string" ? framed.write(data, at, "utf8") : data.copy(framed, at);
     framed.write("\r\n", at, "latin1");
     if (!paced && socket.writableCorked === 0) {
       socket.cork();
