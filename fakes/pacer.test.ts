@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { now } from "../lib/clock.ts";
-import { Pacer } from "./pacer.ts";
+import { followingDues, Pacer } from "./pacer.ts";
 
 describe("Pacer", () => {
   it("wakes each wait at or after its due time, in due order across callers", async () => {
@@ -74,5 +74,51 @@ describe("Pacer", () => {
     pacer.close();
     expect(await Promise.all(pending.map((w) => w.promise))).toEqual([false, false]);
     expect(await pacer.waitUntil(now() + 1).promise).toBe(false);
+  });
+});
+
+describe("followingDues", () => {
+  /** A min-heap by due, built the way the pacer builds its own (sift up on push). */
+  function heapOf(dues: number[], settledEvery = 0) {
+    const heap: { due: number; settled: boolean }[] = [];
+    dues.forEach((due, n) => {
+      let i = heap.length;
+      heap.push({ due, settled: settledEvery > 0 && n % settledEvery === 0 });
+      const item = heap[i]!;
+      while (i > 0 && heap[(i - 1) >> 1]!.due > item.due) {
+        heap[i] = heap[(i - 1) >> 1]!;
+        i = (i - 1) >> 1;
+      }
+      heap[i] = item;
+    });
+    return heap;
+  }
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
+
+  it("gives the next few due times after the top, ascending, from any heap of live waits", () => {
+    for (const size of [0, 1, 2, 3, 5, 8, 15, 16, 17, 100, 300]) {
+      for (let trial = 0; trial < 20; trial++) {
+        const heap = heapOf(Array.from({ length: size }, () => Math.round(random() * 1000) / 10));
+        for (const count of [1, 3, 7]) {
+          const expected = heap
+            .slice(1)
+            .map((w) => w.due)
+            .sort((a, b) => a - b)
+            .slice(0, count);
+          expect(followingDues(heap, count)).toEqual(expected);
+        }
+      }
+    }
+  });
+
+  it("skips settled waits, and asks for nothing when asked for none", () => {
+    const heap = heapOf([5, 1, 9, 3, 7, 2, 8], 2);
+    const live = heap.slice(1).filter((w) => !w.settled);
+    expect(followingDues(heap, 7)).toEqual(live.map((w) => w.due).sort((a, b) => a - b));
+    expect(followingDues(heap, 0)).toEqual([]);
   });
 });

@@ -93,11 +93,7 @@ export class Pacer {
   #rearm(): void {
     const heap = this.#heap;
     const next = heap[0]?.due ?? Number.POSITIVE_INFINITY;
-    const following: number[] = [];
-    const levels = Math.min(heap.length, 2 ** (LOOKAHEAD + 1) - 1);
-    for (let i = 1; i < levels; i++) if (!heap[i]!.settled) following.push(heap[i]!.due);
-    following.sort((a, b) => a - b);
-    this.#timer.arm(next, following);
+    this.#timer.arm(next, followingDues(heap, LOOKAHEAD));
   }
 
   #push(wake: Wake): void {
@@ -131,6 +127,33 @@ export class Pacer {
     heap[i] = last;
     return top;
   }
+}
+
+/**
+ * The `count` earliest due times of live waits after the heap's top, ascending. The k-th smallest
+ * of a heap is within its first k levels, so only those are looked at; kept in place by insertion
+ * (no sort, no second array): this runs on every wake-up.
+ */
+export function followingDues(
+  heap: readonly { readonly due: number; readonly settled: boolean }[],
+  count: number,
+): number[] {
+  const following: number[] = [];
+  if (count < 1) return following;
+  const levels = Math.min(heap.length, 2 ** (count + 1) - 1);
+  for (let i = 1; i < levels; i++) {
+    const wake = heap[i]!;
+    if (wake.settled) continue;
+    const full = following.length === count;
+    if (full && wake.due >= following[count - 1]!) continue;
+    let j = full ? count - 1 : following.length;
+    while (j > 0 && following[j - 1]! > wake.due) {
+      following[j] = following[j - 1]!;
+      j--;
+    }
+    following[j] = wake.due;
+  }
+  return following;
 }
 
 function before(a: Wake, b: Wake): boolean {

@@ -1,8 +1,13 @@
 import { Worker } from "node:worker_threads";
 import { now } from "./clock.ts";
 
-/** How many times after the armed one the helper is given (`arm`'s `following`). */
-export const LOOKAHEAD = 3;
+/**
+ * How many times after the armed one the helper is given (`arm`'s `following`). With 3, a helper
+ * that ran out of times while the main thread was busy (100 streams put a due time every ~0.1 ms)
+ * had to be woken by a futex notify on about one re-arm in ten, ~50 us of the main thread's time
+ * each; with 7, one in a hundred.
+ */
+export const LOOKAHEAD = 7;
 const SLOTS = LOOKAHEAD + 1;
 
 /**
