@@ -233,33 +233,31 @@ export class Responder implements StreamControl {
           if (!(typeof onTime === "boolean" ? onTime : await onTime) || this.#aborted) return;
         }
       }
-      const rendered = event.render(this.stream);
-      if (byteSteps.length === 0 && this.#split === undefined) {
-        // The usual event: encoded once, straight into its chunk (#send).
-        if (rendered.length > 0) {
-          const pending = this.#writeBytes(rendered, event.kind, event.text, due);
-          if (pending) await pending;
-        }
-        continue;
-      }
-      let bytes = Buffer.from(rendered, "utf8");
+      // Left a string, the usual event is encoded once, straight into its chunk (#send); byte
+      // steps need its bytes to cut them.
+      let data: Buffer | string = event.render(this.stream);
       let text = event.text;
-      while (byteSteps.length > 0 && byteSteps[0]!.byte < this.#bytes + bytes.length) {
-        const step = byteSteps.shift()!;
-        const cut = Math.max(0, step.byte - this.#bytes);
-        if (cut > 0) {
-          await this.#writeBytes(bytes.subarray(0, cut), event.kind, text, due);
-          text = undefined;
+      if (byteSteps.length > 0) {
+        let bytes = Buffer.from(data, "utf8");
+        while (byteSteps.length > 0 && byteSteps[0]!.byte < this.#bytes + bytes.length) {
+          const step = byteSteps.shift()!;
+          const cut = Math.max(0, step.byte - this.#bytes);
+          if (cut > 0) {
+            await this.#writeBytes(bytes.subarray(0, cut), event.kind, text, due);
+            text = undefined;
+          }
+          bytes = bytes.subarray(cut);
+          const started = now();
+          if ((await this.#fire(step)) === "done") return;
+          base += now() - started;
         }
-        bytes = bytes.subarray(cut);
-        const started = now();
-        if ((await this.#fire(step)) === "done") return;
-        base += now() - started;
+        data = bytes;
       }
-      if (bytes.length > 0) {
+      // A string's length is 0 exactly when its UTF-8 bytes are.
+      if (data.length > 0) {
         // Usually written synchronously: awaiting only when a write must wait (drain, a split)
         // keeps a paced stream at one promise per event, which the GC notices at 10^4 events/s.
-        const pending = this.#writeEvent(event, bytes, text, due);
+        const pending = this.#writeEvent(event, data, text, due);
         if (pending) await pending;
       }
     }
@@ -295,13 +293,16 @@ export class Responder implements StreamControl {
 
   #writeEvent(
     event: PlannedEvent,
-    bytes: Buffer,
+    data: Buffer | string,
     text: string | undefined,
     due?: number,
   ): Promise<void> | undefined {
     const split = this.#split;
-    if (split?.select(event)) return this.#writeSplit(event, split, bytes, text, due);
-    return this.#writeBytes(bytes, event.kind, text, due);
+    if (split?.select(event)) {
+      const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+      return this.#writeSplit(event, split, bytes, text, due);
+    }
+    return this.#writeBytes(data, event.kind, text, due);
   }
 
   async #writeSplit(
@@ -425,7 +426,7 @@ export class Responder implements StreamControl {
   }
 
   async write(event: PlannedEvent): Promise<void> {
-    await this.#writeEvent(event, Buffer.from(event.render(this.stream), "utf8"), event.text);
+    await this.#writeEvent(event, event.render(this.stream), event.text);
   }
 
   splitNextWrite(
