@@ -86,9 +86,8 @@ export class Pacer {
   }
 
   /**
-   * Arms for the earliest wait and tells the timer the few after it, so it goes on to them without
-   * being re-armed. The k-th smallest of a heap is within its first k levels; looking at those only,
-   * cancelled waits deeper down can hide a live one, which then costs a re-arm, not a late write.
+   * Arms for the earliest wait and tells the timer the few after it (followingDues), so it goes on
+   * to them without being re-armed.
    */
   #rearm(): void {
     const heap = this.#heap;
@@ -131,8 +130,9 @@ export class Pacer {
 
 /**
  * The `count` earliest due times of live waits after the heap's top, ascending. The k-th smallest
- * of a heap is within its first k levels, so only those are looked at; kept in place by insertion
- * (no sort, no second array): this runs on every wake-up.
+ * of a heap is within its first k levels, so only those are looked at: a cancelled wait there can
+ * hide a live one deeper down, which then costs a re-arm, not a late write. Kept in place by
+ * insertion (no sort, no second array): this runs on every wake-up.
  */
 export function followingDues(
   heap: readonly { readonly due: number; readonly settled: boolean }[],

@@ -93,7 +93,7 @@ function open(ctx: RenderContext): ProviderStream {
       const last = tokens.length - 1;
       // The last chunk carries finishReason: it is both content and the finish.
       const events = [...tokenEvents(tokens)];
-      events[last] = tokenEvent(tokens[last]!, true);
+      if (last >= 0) events[last] = tokenEvent(tokens[last]!, true);
       if (!sseMode)
         events.push(planned("terminator", () => (elements === 0 ? "[]" : "]"), { terminator: true }));
       return events;
