@@ -1,11 +1,12 @@
 /**
  * npm run bench:fakes — how fast the fake provider writes, and how closely it keeps a schedule.
  * 1. 100 concurrent paced streams of 500 tokens every 10 ms (a common answer at 100 tokens/s), all
- *    clients connecting at once, in 3 rounds after a shorter warm-up round: lateness of each scheduled write vs its due time, from
- *    the journal (`t - due`), p50 / p99 (target p99 < 2 ms) over every write, and apart for the
- *    ramp-up (until the last stream's first token was due: accepting, parsing and setting up the herd
- *    shares the thread with the streams already running) and after it; and how long a request took
- *    from parsed to headers sent. Each round is printed, then all pooled.
+ *    clients connecting at once, in 3 rounds after a shorter warm-up round: lateness of each
+ *    scheduled write vs its due time, from the journal (`t - due`), p50 / p99 (target p99 < 2 ms)
+ *    over every write, and apart for the ramp-up (until the last stream's first token was due:
+ *    accepting, parsing and setting up the herd shares the thread with the streams already
+ *    running) and after it; and how long a request took from parsed to headers sent. Each round is
+ *    printed, then all pooled.
  * 2. One unpaced OpenAI stream of many tokens: events/s (target ≥ 50,000 on one core; the reader
  *    runs in the same process, so both share that core).
  * Timing figures depend on machine load: run it on a quiet machine. Two floors are printed beside
@@ -154,9 +155,13 @@ interface PacingRound {
   cpuPercent: number;
 }
 
-/** The process's CPU time over a wall-clock span, as a share of one core. */
-function cpuPercent(cpu: NodeJS.CpuUsage, wallMs: number): number {
-  return ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
+/** Runs one herd through `readers`; returns the process's CPU meanwhile, as a share of one core. */
+async function drainMeasured(readers: Readers): Promise<number> {
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = now();
+  await readers.drain(STREAMS);
+  const cpu = process.cpuUsage(cpuBefore);
+  return ((cpu.user + cpu.system) / 1000 / (now() - wallBefore)) * 100;
 }
 
 async function pacingRound(readers: Readers, events = PACED_EVENTS): Promise<PacingRound> {
@@ -165,11 +170,7 @@ async function pacingRound(readers: Readers, events = PACED_EVENTS): Promise<Pac
     content: { chunks: events, chunkSize: 8 },
     pacing: { firstTokenMs: INTERVAL_MS, intervalMs: INTERVAL_MS },
   });
-  const cpuBefore = process.cpuUsage();
-  const wallBefore = now();
-  await readers.drain(STREAMS);
-  const cpu = process.cpuUsage(cpuBefore);
-  const wall = now() - wallBefore;
+  const cpuPercent = await drainMeasured(readers);
   const streams = fake.journal();
   const paced = streams.flatMap((e) => e.events.filter((ev) => ev.due !== undefined));
   // The ramp-up: until the last of the herd had sent its headers and its first token was due.
@@ -184,7 +185,7 @@ async function pacingRound(readers: Readers, events = PACED_EVENTS): Promise<Pac
     rampUpMs: rampUpEnd - firstRequest,
     steady: lateOf(paced.filter((ev) => ev.due! > rampUpEnd)),
     setup: streams.map((e) => (e.t.headersSent ?? Number.NaN) - e.t.received).sort((a, b) => a - b),
-    cpuPercent: cpuPercent(cpu, wall),
+    cpuPercent,
   };
 }
 
@@ -216,10 +217,7 @@ floor.events = PACED_EVENTS + 3;
 const rounds: PacingRound[] = [];
 const floorRounds: number[][] = [];
 for (let i = 1; i <= ROUNDS; i++) {
-  const floorCpu = process.cpuUsage();
-  const floorStarted = now();
-  await floorReaders.drain(STREAMS);
-  const floorCpuPercent = cpuPercent(process.cpuUsage(floorCpu), now() - floorStarted);
+  const floorCpuPercent = await drainMeasured(floorReaders);
   const floorRound = floor.takeLateness();
   floorRounds.push(floorRound);
   const round = await pacingRound(readers);
