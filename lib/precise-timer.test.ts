@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import { type AddressInfo, connect, createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { now } from "./clock.ts";
 import { PreciseTimer } from "./precise-timer.ts";
@@ -76,7 +78,8 @@ describe("PreciseTimer", () => {
         if (left.length === 0) resolveDone?.();
         else timer.arm(left[0]!, left.slice(1));
       },
-      { fallback: false },
+      // Nothing waited out on the main thread either (NEAR_MS): this is about the helper.
+      { fallback: false, nearMs: 0 },
     );
     try {
       timer.arm(times[0]!, times.slice(1));
@@ -90,7 +93,7 @@ describe("PreciseTimer", () => {
 
   it("re-armed for earlier than the time its helper sleeps towards, it wakes the helper", async () => {
     // No setTimeout fallback: only the helper, woken for the earlier time, can fire it.
-    const { timer, next } = fired((onFire) => new PreciseTimer(onFire, { fallback: false }));
+    const { timer, next } = fired((onFire) => new PreciseTimer(onFire, { fallback: false, nearMs: 0 }));
     try {
       // Start the helper and let it settle into a long sleep.
       const warm = next();
@@ -107,6 +110,72 @@ describe("PreciseTimer", () => {
       expect(firedAt - at).toBeLessThan(1_000);
     } finally {
       timer.close();
+    }
+  });
+
+  it("waits out near times on the main thread, then hands a far one back to the parked helper", async () => {
+    const firedAt: number[] = [];
+    let times: number[] = [];
+    let resolveDone: (() => void) | undefined;
+    // No setTimeout fallback: after the near times only the helper, woken from its park, can fire.
+    const timer: PreciseTimer = new PreciseTimer(
+      () => {
+        firedAt.push(now());
+        const left = times.slice(firedAt.length);
+        if (left.length === 0) resolveDone?.();
+        else timer.arm(left[0]!, left.slice(1));
+      },
+      { fallback: false },
+    );
+    try {
+      // The helper runs first, so the near times below park it.
+      const started = new Promise<void>((resolve) => {
+        resolveDone = resolve;
+      });
+      times = [now() + 1];
+      timer.arm(times[0]!);
+      await started;
+      firedAt.length = 0;
+      const done = new Promise<void>((resolve) => {
+        resolveDone = resolve;
+      });
+      const start = now();
+      times = [0.05, 0.1, 0.15, 0.2, 0.25, 4].map((offset) => start + offset);
+      timer.arm(times[0]!, times.slice(1));
+      await done;
+      expect(firedAt).toHaveLength(times.length);
+      for (const [i, t] of firedAt.entries()) expect(t).toBeGreaterThanOrEqual(times[i]!);
+    } finally {
+      timer.close();
+    }
+  });
+
+  it("lets the loop poll I/O between near waits, even when every time is near", async () => {
+    const echo = createServer((socket) => socket.pipe(socket));
+    await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
+    const { port } = echo.address() as AddressInfo;
+    let fires = 0;
+    let stop = false;
+    const timer: PreciseTimer = new PreciseTimer(() => {
+      fires += 1;
+      if (!stop) timer.arm(now() + 0.1);
+    });
+    const client = connect(port, "127.0.0.1");
+    try {
+      await once(client, "connect");
+      timer.arm(now() + 0.1);
+      // A wait loop that never returned to the event loop would never see these answers.
+      const firesAtStart = fires;
+      for (let i = 0; i < 20; i++) {
+        client.write("ping");
+        await once(client, "data");
+      }
+      expect(fires).toBeGreaterThan(firesAtStart);
+    } finally {
+      stop = true;
+      timer.close();
+      client.destroy();
+      echo.close();
     }
   });
 
