@@ -106,10 +106,18 @@ class Readers {
 
   #next(): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#worker.once("message", (m: { ok: boolean; message?: string }) =>
-        m.ok ? resolve() : reject(new Error(m.message)),
-      );
-      this.#worker.once("error", reject);
+      // Each listener removes the other: one left per herd warned past 10 rounds.
+      const onError = (error: Error) => {
+        this.#worker.off("message", onMessage);
+        reject(error);
+      };
+      const onMessage = (m: { ok: boolean; message?: string }) => {
+        this.#worker.off("error", onError);
+        if (m.ok) resolve();
+        else reject(new Error(m.message));
+      };
+      this.#worker.once("message", onMessage);
+      this.#worker.once("error", onError);
     });
   }
 
