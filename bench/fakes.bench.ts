@@ -10,10 +10,11 @@
  * 2. One unpaced OpenAI stream of many tokens: events/s (target ≥ 50,000 on one core; the reader
  *    runs in the same process, so both share that core).
  * Timing figures depend on machine load: run it on a quiet machine. Two floors are printed beside
- * the rounds: how often the machine stops a busy thread when every core is busy, as in the rounds
- * (bench/machine-stalls.ts; writes due in such a stop are late by it), and the lateness of the same
- * herd served by a bare node:net server on the same Pacer just before each round
- * (bench/pacing-floor.ts; what is left when the fake's http, codec and journal layers are gone).
+ * the rounds: how often the machine stops a busy thread while the other core is partly busy and
+ * while every core is busy, the loads of the rounds (bench/machine-stalls.ts; writes due in such a
+ * stop are late by it), and the lateness of the same herd served by a bare node:net server on the
+ * same Pacer just before each round (bench/pacing-floor.ts; what is left when the fake's http,
+ * codec and journal layers are gone).
  * Prints figures only; nothing here asserts on time.
  */
 import { connect } from "node:net";
@@ -146,7 +147,10 @@ for (let i = 0; i < 5; i++) await drain(fake.url, "/v1/chat/completions", body);
 await fake.setScript({ content: { chunks: 20, chunkSize: 8 }, pacing: { firstTokenMs: 2, intervalMs: 2 } });
 await drain(fake.url, "/v1/chat/completions", body);
 await fake.reset();
-console.log(`machine floor: ${describeStallFloor(await measureStallFloor())}`);
+// Both loads of the rounds: the fake's thread near-busy beside a reader (~25% of the other core),
+// and every core busy (the helper threads, GC and JIT on top).
+console.log(`machine floor: ${describeStallFloor(await measureStallFloor(2000, 0.25))}`);
+console.log(`               ${describeStallFloor(await measureStallFloor(2000, 1))}`);
 
 // 1. Pacing accuracy under 100 concurrent streams, in rounds (one round's p99 moves with what
 // else the VM does in those seconds; the pooled figure and the spread say more).
