@@ -19,6 +19,43 @@ function fired(timer: (onFire: () => void) => PreciseTimer): {
   };
 }
 
+/** A timer re-armed as the pacer re-arms it: for the earliest time left, naming the ones after it. */
+function scheduled(options: { fallback?: boolean; nearMs?: number }): {
+  timer: PreciseTimer;
+  /** Goes through `offsets` (ms from now, ascending); resolves once the last has fired. */
+  run: (offsets: number[]) => Promise<{ times: number[]; firedAt: number[] }>;
+} {
+  let times: number[] = [];
+  let firedAt: number[] = [];
+  let resolveDone: (() => void) | undefined;
+  const timer: PreciseTimer = new PreciseTimer(() => {
+    firedAt.push(now());
+    const left = times.slice(firedAt.length);
+    if (left.length === 0) resolveDone?.();
+    else timer.arm(left[0]!, left.slice(1));
+  }, options);
+  return {
+    timer,
+    run: async (offsets) => {
+      const start = now();
+      times = offsets.map((offset) => start + offset);
+      firedAt = [];
+      const done = new Promise<void>((resolve) => {
+        resolveDone = resolve;
+      });
+      timer.arm(times[0]!, times.slice(1));
+      await done;
+      return { times, firedAt };
+    },
+  };
+}
+
+/** Every time fired once, none skipped, none early. */
+function expectEachOnTime({ times, firedAt }: { times: number[]; firedAt: number[] }): void {
+  expect(firedAt).toHaveLength(times.length);
+  for (const [i, t] of firedAt.entries()) expect(t).toBeGreaterThanOrEqual(times[i]!);
+}
+
 describe("PreciseTimer", () => {
   it("fires once, not before the time it was armed for", async () => {
     const { timer, next } = fired((onFire) => new PreciseTimer(onFire));
@@ -62,30 +99,11 @@ describe("PreciseTimer", () => {
   });
 
   it("goes on to the times it was told come next, each at or after its time, none skipped", async () => {
-    const start = now();
-    const times = [3, 3.2, 3.4, 6, 9, 9.1].map((offset) => start + offset);
-    const firedAt: number[] = [];
-    let resolveDone: (() => void) | undefined;
-    const done = new Promise<void>((resolve) => {
-      resolveDone = resolve;
-    });
-    // No setTimeout fallback: a time the helper did not go on to would never fire.
-    const timer: PreciseTimer = new PreciseTimer(
-      () => {
-        firedAt.push(now());
-        // As the pacer does: re-arm for the earliest left, naming the ones after it.
-        const left = times.slice(firedAt.length);
-        if (left.length === 0) resolveDone?.();
-        else timer.arm(left[0]!, left.slice(1));
-      },
-      // Nothing waited out on the main thread either (NEAR_MS): this is about the helper.
-      { fallback: false, nearMs: 0 },
-    );
+    // No setTimeout fallback: a time the helper did not go on to would never fire. Nothing waited
+    // out on the main thread either (NEAR_MS): this is about the helper.
+    const { timer, run } = scheduled({ fallback: false, nearMs: 0 });
     try {
-      timer.arm(times[0]!, times.slice(1));
-      await done;
-      expect(firedAt).toHaveLength(times.length);
-      for (const [i, t] of firedAt.entries()) expect(t).toBeGreaterThanOrEqual(times[i]!);
+      expectEachOnTime(await run([3, 3.2, 3.4, 6, 9, 9.1]));
     } finally {
       timer.close();
     }
@@ -114,37 +132,12 @@ describe("PreciseTimer", () => {
   });
 
   it("waits out near times on the main thread, then hands a far one back to the parked helper", async () => {
-    const firedAt: number[] = [];
-    let times: number[] = [];
-    let resolveDone: (() => void) | undefined;
     // No setTimeout fallback: after the near times only the helper, woken from its park, can fire.
-    const timer: PreciseTimer = new PreciseTimer(
-      () => {
-        firedAt.push(now());
-        const left = times.slice(firedAt.length);
-        if (left.length === 0) resolveDone?.();
-        else timer.arm(left[0]!, left.slice(1));
-      },
-      { fallback: false },
-    );
+    const { timer, run } = scheduled({ fallback: false });
     try {
       // The helper runs first, so the near times below park it.
-      const started = new Promise<void>((resolve) => {
-        resolveDone = resolve;
-      });
-      times = [now() + 1];
-      timer.arm(times[0]!);
-      await started;
-      firedAt.length = 0;
-      const done = new Promise<void>((resolve) => {
-        resolveDone = resolve;
-      });
-      const start = now();
-      times = [0.05, 0.1, 0.15, 0.2, 0.25, 4].map((offset) => start + offset);
-      timer.arm(times[0]!, times.slice(1));
-      await done;
-      expect(firedAt).toHaveLength(times.length);
-      for (const [i, t] of firedAt.entries()) expect(t).toBeGreaterThanOrEqual(times[i]!);
+      await run([1]);
+      expectEachOnTime(await run([0.05, 0.1, 0.15, 0.2, 0.25, 4]));
     } finally {
       timer.close();
     }
