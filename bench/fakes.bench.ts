@@ -24,6 +24,7 @@ import { startFakeProvider } from "../fakes/index.ts";
 import { now } from "../lib/clock.ts";
 import { describeStallFloor, measureStallFloor } from "./machine-stalls.ts";
 import { startPacingFloor } from "./pacing-floor.ts";
+import { mainThreadCpuMs } from "./thread-cpu.ts";
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 200_000);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 100);
@@ -165,16 +166,32 @@ interface PacingRound {
   /** Request parsed -> headers sent, ms, sorted. */
   setup: number[];
   cpuPercent: number;
+  /** Main-thread CPU over the herd, ms (undefined off Linux). */
+  mainCpuMs: number | undefined;
 }
 
-/** Runs one herd through `readers`; returns the process's CPU meanwhile, as a share of one core. */
-async function drainMeasured(readers: Readers): Promise<number> {
+/**
+ * Runs one herd through `readers`; returns the process's CPU meanwhile as a share of one core,
+ * and the main thread's own CPU in ms.
+ */
+async function drainMeasured(
+  readers: Readers,
+): Promise<{ cpuPercent: number; mainCpuMs: number | undefined }> {
   const cpuBefore = process.cpuUsage();
+  const mainBefore = mainThreadCpuMs();
   const wallBefore = now();
   await readers.drain(STREAMS);
   const cpu = process.cpuUsage(cpuBefore);
-  return ((cpu.user + cpu.system) / 1000 / (now() - wallBefore)) * 100;
+  const mainAfter = mainThreadCpuMs();
+  return {
+    cpuPercent: ((cpu.user + cpu.system) / 1000 / (now() - wallBefore)) * 100,
+    mainCpuMs: mainBefore === undefined || mainAfter === undefined ? undefined : mainAfter - mainBefore,
+  };
 }
+
+/** Main-thread CPU per write, µs, as text. */
+const perWrite = (mainCpuMs: number | undefined, writes: number) =>
+  mainCpuMs === undefined ? "n/a" : `${((mainCpuMs * 1000) / writes).toFixed(0)} µs`;
 
 async function pacingRound(readers: Readers, events = PACED_EVENTS): Promise<PacingRound> {
   await fake.reset();
@@ -182,7 +199,7 @@ async function pacingRound(readers: Readers, events = PACED_EVENTS): Promise<Pac
     content: { chunks: events, chunkSize: 8 },
     pacing: { firstTokenMs: INTERVAL_MS, intervalMs: INTERVAL_MS },
   });
-  const cpuPercent = await drainMeasured(readers);
+  const { cpuPercent, mainCpuMs } = await drainMeasured(readers);
   const streams = fake.journal();
   const paced = streams.flatMap((e) => e.events.filter((ev) => ev.due !== undefined));
   // The ramp-up: until the last of the herd had sent its headers and its first token was due.
@@ -198,6 +215,7 @@ async function pacingRound(readers: Readers, events = PACED_EVENTS): Promise<Pac
     steady: lateOf(paced.filter((ev) => ev.due! > rampUpEnd)),
     setup: streams.map((e) => (e.t.headersSent ?? Number.NaN) - e.t.received).sort((a, b) => a - b),
     cpuPercent,
+    mainCpuMs,
   };
 }
 
@@ -229,13 +247,13 @@ floor.events = PACED_EVENTS + 3;
 const rounds: PacingRound[] = [];
 const floorRounds: number[][] = [];
 for (let i = 1; i <= ROUNDS; i++) {
-  const floorCpuPercent = await drainMeasured(floorReaders);
+  const floorCpu = await drainMeasured(floorReaders);
   const floorRound = floor.takeLateness();
   floorRounds.push(floorRound);
   const round = await pacingRound(readers);
   rounds.push(round);
   console.log(
-    `  round ${i}   every write p99 ${ms(percentile(round.every, 99))}   ramp-up (${round.rampUpMs.toFixed(0)} ms) p99 ${ms(percentile(round.rampUp, 99))}   after it p99 ${ms(percentile(round.steady, 99))}   headers p99 ${ms(percentile(round.setup, 99))}   CPU ${round.cpuPercent.toFixed(0)}% of a core   | floor p99 ${ms(percentile(floorRound, 99))}, CPU ${floorCpuPercent.toFixed(0)}%`,
+    `  round ${i}   every write p99 ${ms(percentile(round.every, 99))}   ramp-up (${round.rampUpMs.toFixed(0)} ms) p99 ${ms(percentile(round.rampUp, 99))}   after it p99 ${ms(percentile(round.steady, 99))}   headers p99 ${ms(percentile(round.setup, 99))}   CPU ${round.cpuPercent.toFixed(0)}% of a core, main thread ${perWrite(round.mainCpuMs, round.every.length)} a write   | floor p99 ${ms(percentile(floorRound, 99))}, CPU ${floorCpu.cpuPercent.toFixed(0)}%, main ${perWrite(floorCpu.mainCpuMs, floorRound.length)} a write`,
   );
 }
 await readers.close();
