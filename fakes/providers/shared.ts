@@ -17,12 +17,19 @@ export function randomHex(length: number): string {
     .slice(0, length);
 }
 
-/** Seeded random string of 1..max letters (OpenAI's `obfuscation` pads chunk sizes to hide token lengths). */
+const ALNUM_BYTES = Buffer.from(ALNUM, "latin1");
+let alnumScratch = Buffer.allocUnsafe(64);
+
+/**
+ * Seeded random string of 1..max letters (OpenAI's `obfuscation` pads chunk sizes to hide token
+ * lengths). Spelled into a reused buffer and read out once: appending letter by letter made a
+ * string per letter, on every content chunk of every paced stream.
+ */
 export function seededAlnum(rng: () => number, max: number): string {
   const length = 1 + Math.floor(rng() * max);
-  let out = "";
-  for (let i = 0; i < length; i++) out += ALNUM[Math.floor(rng() * ALNUM.length)];
-  return out;
+  if (length > alnumScratch.length) alnumScratch = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) alnumScratch[i] = ALNUM_BYTES[Math.floor(rng() * ALNUM.length)]!;
+  return alnumScratch.toString("latin1", 0, length);
 }
 
 /** An SSE event: optional `event:` line, one `data:` line, blank line, with the provider's line ending. */
