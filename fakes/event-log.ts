@@ -34,6 +34,8 @@ export class EventLog {
   #bytes = new Float64Array(INITIAL_CAPACITY);
   #kind = new Uint16Array(INITIAL_CAPACITY);
   #text: (string | undefined)[] = [];
+  #lastKind: string | undefined;
+  #lastCode = 0;
 
   get length(): number {
     return this.#length;
@@ -45,7 +47,12 @@ export class EventLog {
     this.#t[i] = t;
     this.#due[i] = due ?? Number.NaN;
     this.#bytes[i] = bytes;
-    this.#kind[i] = kindCode(kind);
+    // A stream writes runs of one kind (content, content, ...): the last code saves a map lookup.
+    if (kind !== this.#lastKind) {
+      this.#lastKind = kind;
+      this.#lastCode = kindCode(kind);
+    }
+    this.#kind[i] = this.#lastCode;
     this.#text.push(text);
     this.#length = i + 1;
   }
