@@ -72,9 +72,38 @@ describe("Responder", () => {
       expect(chunks.map((c) => c.length)).toEqual(entry!.events.map((e) => e.bytes));
       expect(chunks).toHaveLength(planned);
       expect(chunks.at(-1)!.toString()).toBe("data: [DONE]\n\n");
+      // Every byte intact, not only every size: frames held by the full socket share the
+      // fake's framing scratch with the frames written after them.
+      const contents = chunks.slice(1, -2).map((c) => {
+        const text = c.toString("utf8");
+        expect(text.startsWith("data: {") && text.endsWith("}\n\n")).toBe(true);
+        return JSON.parse(text.slice("data: ".length)).choices[0].delta.content as string;
+      });
+      expect(contents).toHaveLength(tokens);
+      expect(contents.every((c) => c.length === 200)).toBe(true);
     } finally {
       socket.destroy();
     }
+  });
+
+  it("frames an event larger than its framing scratch whole, between ordinary ones", async () => {
+    await using fake = await startFakeProvider();
+    // 100k three-byte characters: 300 KB of UTF-8 in one event, past the 64 KB scratch.
+    const tokens = ["before", "€".repeat(100_000), "after"];
+    await fake.setScript({ content: { tokens }, pacing: { intervalMs: 1 } });
+    const response = await rawRequest(fake.url, {
+      path: "/v1/chat/completions",
+      body: { model: "gpt-4o", stream: true },
+    });
+    expect(response.complete).toBe(true);
+    const [entry] = fake.journal();
+    expect(response.chunks.map((c) => c.length)).toEqual(entry!.events.map((e) => e.bytes));
+    const content = response.chunks
+      .map((c) => c.toString("utf8"))
+      .filter((c) => c.startsWith("data: {"))
+      .map((c) => JSON.parse(c.slice("data: ".length)).choices[0]?.delta?.content)
+      .filter((c) => c !== undefined && c !== "");
+    expect(content).toEqual(tokens);
   });
 
   it("sizes each chunk in UTF-8 bytes, not string length, for tokens beyond ASCII", async () => {
