@@ -121,4 +121,13 @@ describe("followingDues", () => {
     expect(followingDues(heap, 7)).toEqual(live.map((w) => w.due).sort((a, b) => a - b));
     expect(followingDues(heap, 0)).toEqual([]);
   });
+
+  it("answers in the array it is given, emptied first, as the pacer reuses one", () => {
+    const into = [99, 98, 97, 96, 95, 94, 93, 92];
+    const heap = heapOf([4, 8, 6, 2]);
+    expect(followingDues(heap, 7, into)).toBe(into);
+    expect(into).toEqual([4, 6, 8]);
+    expect(followingDues(heapOf([1]), 7, into)).toEqual([]);
+    expect(followingDues(heap, 0, [5])).toEqual([]);
+  });
 });

@@ -28,6 +28,8 @@ export class Pacer {
   readonly #heap: Wake[] = [];
   #seq = 0;
   readonly #timer = new PreciseTimer(() => this.#onTimer());
+  /** followingDues' answer, reused: the timer copies what it keeps. */
+  readonly #following: number[] = [];
   #closed = false;
 
   /** Waits until `due` (a `now()` time). Resolves true then, or false if cancelled or closed first. */
@@ -92,7 +94,7 @@ export class Pacer {
   #rearm(): void {
     const heap = this.#heap;
     const next = heap[0]?.due ?? Number.POSITIVE_INFINITY;
-    this.#timer.arm(next, followingDues(heap, LOOKAHEAD));
+    this.#timer.arm(next, followingDues(heap, LOOKAHEAD, this.#following));
   }
 
   #push(wake: Wake): void {
@@ -132,13 +134,16 @@ export class Pacer {
  * The `count` earliest due times of live waits after the heap's top, ascending. The k-th smallest
  * of a heap is within its first k levels, so only those are looked at: a cancelled wait there can
  * hide a live one deeper down, which then costs a re-arm, not a late write. Kept in place by
- * insertion (no sort, no second array): this runs on every wake-up.
+ * insertion (no sort, no second array), in `into` when given (emptied first): this runs on every
+ * wake-up.
  */
 export function followingDues(
   heap: readonly { readonly due: number; readonly settled: boolean }[],
   count: number,
+  into: number[] = [],
 ): number[] {
-  const following: number[] = [];
+  const following = into;
+  following.length = 0;
   if (count < 1) return following;
   const levels = Math.min(heap.length, 2 ** (count + 1) - 1);
   for (let i = 1; i < levels; i++) {

@@ -127,6 +127,8 @@ export class Responder implements StreamControl {
   }
 
   #wakeFlushWaiters = () => {
+    // Called after every write: most have nobody waiting, and splice makes an array each time.
+    if (this.#flushWaiters.length === 0) return;
     for (const wake of this.#flushWaiters.splice(0)) wake();
   };
 

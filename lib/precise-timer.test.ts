@@ -20,7 +20,7 @@ function fired(timer: (onFire: () => void) => PreciseTimer): {
 }
 
 /** A timer re-armed as the pacer re-arms it: for the earliest time left, naming the ones after it. */
-function scheduled(options: { fallback?: boolean; nearMs?: number }): {
+function scheduled(options: { fallback?: boolean; helper?: boolean; nearMs?: number }): {
   timer: PreciseTimer;
   /** Goes through `offsets` (ms from now, ascending); resolves once the last has fired. */
   run: (offsets: number[]) => Promise<{ times: number[]; firedAt: number[] }>;
@@ -169,6 +169,44 @@ describe("PreciseTimer", () => {
       timer.close();
       client.destroy();
       echo.close();
+    }
+  });
+
+  it("keeps a schedule on its setTimeout fallback alone, each time once and none early", async () => {
+    // No helper thread: the fallback, left set across armings, must serve each one.
+    const { timer, run } = scheduled({ helper: false, nearMs: 0 });
+    try {
+      expectEachOnTime(await run([1, 1.5, 2, 4, 4.2, 9, 9.1, 15]));
+    } finally {
+      timer.close();
+    }
+  });
+
+  it("serves a later arming with the fallback set for an earlier one, firing once", async () => {
+    let count = 0;
+    let firedAt = 0;
+    let resolveFired: (() => void) | undefined;
+    const timer = new PreciseTimer(
+      () => {
+        count += 1;
+        firedAt = now();
+        resolveFired?.();
+      },
+      { helper: false, nearMs: 0 },
+    );
+    try {
+      const firing = new Promise<void>((resolve) => {
+        resolveFired = resolve;
+      });
+      timer.arm(now() + 3);
+      const later = now() + 12;
+      timer.arm(later);
+      await firing;
+      expect(firedAt).toBeGreaterThanOrEqual(later);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(count).toBe(1);
+    } finally {
+      timer.close();
     }
   });
 

@@ -22,6 +22,14 @@ const SLOTS = LOOKAHEAD + 1;
 export const NEAR_MS = 0.2;
 
 /**
+ * A fallback already set for no later than this (ms) after a new arming is left to serve it: it
+ * fires, finds the time not yet come and sets itself again. Clearing and setting a setTimeout on
+ * each arming churned Node's timer lists on every wake-up, several per ms with 100 paced streams,
+ * for a net that setTimeout's own 1 ms granularity makes this coarse anyway.
+ */
+const FALLBACK_SLACK_MS = 1;
+
+/**
  * The helper thread: sleeps on a futex until the armed time, posts it, then goes straight on to the
  * times expected after it, and sleeps until re-armed when none is left.
  * Plain CommonJS so it runs as an eval'd worker without the TypeScript loader.
@@ -73,7 +81,8 @@ for (;;) {
  * core and allocates an Immediate per turn. Here a helper thread sleeps on a futex with the exact
  * timeout and posts a message at the due time, which wakes the loop like any I/O. A plain
  * setTimeout is armed alongside as a fallback (the helper starts in ~20 ms, and a thread can be
- * descheduled), so the timer is never later than setTimeout would be.
+ * descheduled), so the timer is never later than a setTimeout set up to FALLBACK_SLACK_MS after
+ * the time would be.
  *
  * A time closer than NEAR_MS when armed is waited out on the main thread itself instead, in a
  * setImmediate, so the loop polls I/O between two such waits.
@@ -89,6 +98,8 @@ export class PreciseTimer {
   /** The memory shared with the helper, once it runs (layout: HELPER_SOURCE). */
   #shared: { state: Int32Array; due: Float64Array; sleepsUntil: Float64Array } | undefined;
   #fallback: NodeJS.Timeout | undefined;
+  /** The `now()` time the fallback is set for; Infinity when none is. */
+  #fallbackAt = Number.POSITIVE_INFINITY;
   #armedFor = Number.POSITIVE_INFINITY;
   /** The published times after #armedFor, ascending, each later than it. */
   #following: number[] = [];
@@ -103,13 +114,16 @@ export class PreciseTimer {
   /** Never notified: Atomics.wait on it is a sleep with a sub-millisecond timeout. */
   readonly #sleeper = new Int32Array(new SharedArrayBuffer(4));
 
+  readonly #useHelper: boolean;
+
   /**
-   * `fallback: false` leaves the helper thread alone in charge (tests of the helper itself);
-   * `nearMs` replaces NEAR_MS (0: the helper handles every time).
+   * `fallback: false` leaves the helper thread alone in charge, `helper: false` the fallback
+   * (tests of each); `nearMs` replaces NEAR_MS (0: the helper handles every time).
    */
-  constructor(onFire: () => void, options: { fallback?: boolean; nearMs?: number } = {}) {
+  constructor(onFire: () => void, options: { fallback?: boolean; helper?: boolean; nearMs?: number } = {}) {
     this.#onFire = onFire;
     this.#useFallback = options.fallback ?? true;
+    this.#useHelper = options.helper ?? true;
     this.#nearMs = options.nearMs ?? NEAR_MS;
   }
 
@@ -129,28 +143,29 @@ export class PreciseTimer {
    */
   arm(at: number, following: readonly number[] = []): void {
     if (this.#closed) return;
-    const moved = at !== this.#armedFor;
     this.#armedFor = at;
-    this.#following = following.filter((t) => t > at).slice(0, SLOTS - 1);
+    // Kept in place: this runs on every wake-up.
+    const kept = this.#following;
+    kept.length = 0;
+    for (const t of following) {
+      if (t <= at) continue;
+      kept.push(t);
+      if (kept.length === SLOTS - 1) break;
+    }
+    if (at === Number.POSITIVE_INFINITY) this.#clearFallback();
+    else if (this.#useFallback) this.#armFallback(at);
     if (at - now() <= this.#nearMs) {
       this.#armNear();
       return;
     }
-    if (moved || this.#fallback === undefined) {
-      clearTimeout(this.#fallback);
-      this.#fallback =
-        at === Number.POSITIVE_INFINITY || !this.#useFallback
-          ? undefined
-          : setTimeout(this.#onFallback, Math.max(0, at - now()));
-    }
-    if (at !== Number.POSITIVE_INFINITY) this.#ensureHelper();
+    if (at !== Number.POSITIVE_INFINITY && this.#useHelper) this.#ensureHelper();
     this.#publish();
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#fallback);
+    this.#clearFallback();
     this.#armedFor = Number.POSITIVE_INFINITY;
     this.#following = [];
     if (this.#shared) {
@@ -168,8 +183,6 @@ export class PreciseTimer {
    * helper so it does not wake for it too: it sleeps until notified once its current sleep ends.
    */
   #armNear(): void {
-    clearTimeout(this.#fallback);
-    this.#fallback = undefined;
     if (!this.#nearPending) {
       this.#nearPending = true;
       setImmediate(this.#onNear);
@@ -202,19 +215,38 @@ export class PreciseTimer {
     this.#fire();
   };
 
-  /** setTimeout may fire a little early against now(): the loop's ms clock lags. */
+  /** Sets the fallback for `at`, unless one already set will come no later than it needs to. */
+  #armFallback(at: number): void {
+    if (this.#fallback !== undefined && this.#fallbackAt <= at + FALLBACK_SLACK_MS) return;
+    clearTimeout(this.#fallback);
+    this.#fallbackAt = at;
+    this.#fallback = setTimeout(this.#onFallback, Math.max(0, at - now()));
+  }
+
+  #clearFallback(): void {
+    clearTimeout(this.#fallback);
+    this.#fallback = undefined;
+    this.#fallbackAt = Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Fires a time nothing else fired yet. Set for an earlier arming, or early against now() (the
+   * loop's ms clock lags), it sets itself again for what is armed now.
+   */
   readonly #onFallback = (): void => {
-    const left = this.#armedFor - now();
-    if (left > 0) this.#fallback = setTimeout(this.#onFallback, left);
+    this.#fallback = undefined;
+    this.#fallbackAt = Number.POSITIVE_INFINITY;
+    if (this.#closed || this.#armedFor === Number.POSITIVE_INFINITY) return;
+    if (this.#armedFor > now()) this.#armFallback(this.#armedFor);
     else this.#fire();
   };
 
   #fire(): void {
-    // The helper and the fallback race: whichever comes second finds the timer disarmed.
+    // The helper, a near wait and the fallback race: whichever comes second finds the timer
+    // disarmed. The fallback is left set: it finds the timer disarmed or re-armed, and re-arming
+    // for a time the pacer already knows (nearly always) costs no new setTimeout.
     if (this.#closed || this.#armedFor === Number.POSITIVE_INFINITY) return;
     this.#armedFor = Number.POSITIVE_INFINITY;
-    clearTimeout(this.#fallback);
-    this.#fallback = undefined;
     this.#onFire();
   }
 
