@@ -15,10 +15,14 @@
  * stop are late by it), and the lateness of the same herd served by a bare node:net server on the
  * same Pacer just before each round (bench/pacing-floor.ts; what is left when the fake's http,
  * codec and journal layers are gone).
+ * Between rounds the heap is collected in full (node --expose-gc, as `npm run bench:fakes` runs it):
+ * reading a round's 50k writes out of the journal copies them twice over, and without it the
+ * next round's herd paid for that in collector pauses of 5–18 ms, early in its first second.
  * Prints figures only; nothing here asserts on time.
  */
 import { connect } from "node:net";
 import { cpus, loadavg } from "node:os";
+import { PerformanceObserver } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { startFakeProvider } from "../fakes/index.ts";
 import { now } from "../lib/clock.ts";
@@ -128,6 +132,39 @@ class Readers {
   }
 }
 
+/**
+ * A full collection now, so the bench's own garbage (journal copies, sorted figures) is not
+ * collected during the next herd. A no-op, with a note, when run without --expose-gc.
+ */
+const collect = (globalThis as { gc?: () => void }).gc;
+function settleHeap(): void {
+  collect?.();
+}
+if (!collect)
+  console.log("note: run with node --expose-gc (npm run bench:fakes does) to keep each round's GC to itself");
+
+/** Collector pauses on this (the fake's) thread, as the perf_hooks observer reports them. */
+const gcPauses: Array<{ start: number; ms: number }> = [];
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcPauses.push({ start: entry.startTime, ms: entry.duration });
+});
+gcObserver.observe({ entryTypes: ["gc"] });
+
+interface GcFigures {
+  count: number;
+  longestMs: number;
+  over2Ms: number;
+}
+
+function gcBetween(start: number, end: number): GcFigures {
+  const pauses = gcPauses.filter((p) => p.start >= start && p.start <= end);
+  return {
+    count: pauses.length,
+    longestMs: Math.max(0, ...pauses.map((p) => p.ms)),
+    over2Ms: pauses.filter((p) => p.ms > 2).length,
+  };
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -168,6 +205,7 @@ interface PacingRound {
   cpuPercent: number;
   /** Main-thread CPU over the herd, ms (undefined off Linux). */
   mainCpuMs: number | undefined;
+  gc: GcFigures;
 }
 
 /**
@@ -176,16 +214,21 @@ interface PacingRound {
  */
 async function drainMeasured(
   readers: Readers,
-): Promise<{ cpuPercent: number; mainCpuMs: number | undefined }> {
+): Promise<{ cpuPercent: number; mainCpuMs: number | undefined; gc: GcFigures }> {
   const cpuBefore = process.cpuUsage();
   const mainBefore = mainThreadCpuMs();
   const wallBefore = now();
+  const gcFrom = performance.now();
   await readers.drain(STREAMS);
+  const gcTo = performance.now();
   const cpu = process.cpuUsage(cpuBefore);
   const mainAfter = mainThreadCpuMs();
+  // The observer reports on a later turn of the loop.
+  await new Promise((resolve) => setImmediate(resolve));
   return {
     cpuPercent: ((cpu.user + cpu.system) / 1000 / (now() - wallBefore)) * 100,
     mainCpuMs: mainBefore === undefined || mainAfter === undefined ? undefined : mainAfter - mainBefore,
+    gc: gcBetween(gcFrom, gcTo),
   };
 }
 
@@ -199,7 +242,7 @@ async function pacingRound(readers: Readers, events = PACED_EVENTS): Promise<Pac
     content: { chunks: events, chunkSize: 8 },
     pacing: { firstTokenMs: INTERVAL_MS, intervalMs: INTERVAL_MS },
   });
-  const { cpuPercent, mainCpuMs } = await drainMeasured(readers);
+  const { cpuPercent, mainCpuMs, gc } = await drainMeasured(readers);
   const streams = fake.journal();
   const paced = streams.flatMap((e) => e.events.filter((ev) => ev.due !== undefined));
   // The ramp-up: until the last of the herd had sent its headers and its first token was due.
@@ -216,6 +259,7 @@ async function pacingRound(readers: Readers, events = PACED_EVENTS): Promise<Pac
     setup: streams.map((e) => (e.t.headersSent ?? Number.NaN) - e.t.received).sort((a, b) => a - b),
     cpuPercent,
     mainCpuMs,
+    gc,
   };
 }
 
@@ -247,15 +291,18 @@ floor.events = PACED_EVENTS + 3;
 const rounds: PacingRound[] = [];
 const floorRounds: number[][] = [];
 for (let i = 1; i <= ROUNDS; i++) {
+  settleHeap();
   const floorCpu = await drainMeasured(floorReaders);
   const floorRound = floor.takeLateness();
   floorRounds.push(floorRound);
+  settleHeap();
   const round = await pacingRound(readers);
   rounds.push(round);
   console.log(
-    `  round ${i}   every write p99 ${ms(percentile(round.every, 99))}   ramp-up (${round.rampUpMs.toFixed(0)} ms) p99 ${ms(percentile(round.rampUp, 99))}   after it p99 ${ms(percentile(round.steady, 99))}   headers p99 ${ms(percentile(round.setup, 99))}   CPU ${round.cpuPercent.toFixed(0)}% of a core, main thread ${perWrite(round.mainCpuMs, round.every.length)} a write   | floor p99 ${ms(percentile(floorRound, 99))}, CPU ${floorCpu.cpuPercent.toFixed(0)}%, main ${perWrite(floorCpu.mainCpuMs, floorRound.length)} a write`,
+    `  round ${i}   every write p99 ${ms(percentile(round.every, 99))}   ramp-up (${round.rampUpMs.toFixed(0)} ms) p99 ${ms(percentile(round.rampUp, 99))}   after it p99 ${ms(percentile(round.steady, 99))}   headers p99 ${ms(percentile(round.setup, 99))}   CPU ${round.cpuPercent.toFixed(0)}% of a core, main thread ${perWrite(round.mainCpuMs, round.every.length)} a write, GC ${round.gc.count} pauses (longest ${ms(round.gc.longestMs)}, ${round.gc.over2Ms} > 2 ms)   | floor p99 ${ms(percentile(floorRound, 99))}, CPU ${floorCpu.cpuPercent.toFixed(0)}%, main ${perWrite(floorCpu.mainCpuMs, floorRound.length)} a write`,
   );
 }
+gcObserver.disconnect();
 await readers.close();
 await floorReaders.close();
 await floor.close();
