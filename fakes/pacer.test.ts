@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { now } from "../lib/clock.ts";
-import { followingDues, Pacer } from "./pacer.ts";
+import { followingDues, PacedAlarm, Pacer } from "./pacer.ts";
 
 describe("Pacer", () => {
   it("wakes each wait at or after its due time, in due order across callers", async () => {
@@ -74,6 +74,135 @@ describe("Pacer", () => {
     pacer.close();
     expect(await Promise.all(pending.map((w) => w.promise))).toEqual([false, false]);
     expect(await pacer.waitUntil(now() + 1).promise).toBe(false);
+  });
+});
+
+describe("PacedAlarm", () => {
+  /** An alarm that records each wake-up and resolves `woken` on the next one. */
+  function recorder() {
+    const wakes: Array<{ onTime: boolean; at: number }> = [];
+    let next: (() => void) | undefined;
+    let onWake = (onTime: boolean) => {
+      wakes.push({ onTime, at: now() });
+      next?.();
+    };
+    const alarm = new PacedAlarm((onTime) => onWake(onTime));
+    return {
+      alarm,
+      wakes,
+      woken: () =>
+        new Promise<void>((resolve) => {
+          next = resolve;
+        }),
+      onEach(handler: (onTime: boolean) => void) {
+        const record = onWake;
+        onWake = (onTime) => {
+          record(onTime);
+          handler(onTime);
+        };
+      },
+    };
+  }
+
+  it("wakes at or after each due time, set again from inside its own wake-up", async () => {
+    const pacer = new Pacer();
+    const { alarm, wakes, woken, onEach } = recorder();
+    try {
+      const start = now();
+      const dues = [2, 4, 4.5, 9, 15].map((offset) => start + offset);
+      let k = 0;
+      const done = new Promise<void>((resolve) => {
+        onEach(() => {
+          k += 1;
+          if (k < dues.length) pacer.setAlarm(alarm, dues[k]!);
+          else resolve();
+        });
+      });
+      void woken();
+      pacer.setAlarm(alarm, dues[0]!);
+      expect(alarm.pending).toBe(true);
+      await done;
+      expect(wakes.map((w) => w.onTime)).toEqual([true, true, true, true, true]);
+      for (const [i, wake] of wakes.entries()) expect(wake.at).toBeGreaterThanOrEqual(dues[i]!);
+      expect(alarm.pending).toBe(false);
+    } finally {
+      pacer.close();
+    }
+  });
+
+  it("wakes alarms in due order, with promise waits in the same heap", async () => {
+    const pacer = new Pacer();
+    try {
+      const start = now();
+      const order: string[] = [];
+      const alarm = (name: string) =>
+        new PacedAlarm(() => {
+          order.push(name);
+        });
+      pacer.setAlarm(alarm("c"), start + 6);
+      const wait = pacer.waitUntil(start + 3).promise;
+      pacer.setAlarm(alarm("a"), start + 1);
+      pacer.setAlarm(alarm("b"), start + 3);
+      expect(await wait).toBe(true);
+      expect(now()).toBeGreaterThanOrEqual(start + 3);
+      expect(await pacer.waitUntil(start + 7).promise).toBe(true);
+      // Woken in one callback or several, alarms keep their due order (same time: first set first).
+      expect(order).toEqual(["a", "b", "c"]);
+    } finally {
+      pacer.close();
+    }
+  });
+
+  it("cancelled, it wakes at once with false and cannot be set again", async () => {
+    const pacer = new Pacer();
+    const { alarm, wakes } = recorder();
+    try {
+      pacer.setAlarm(alarm, now() + 60_000);
+      expect(() => pacer.setAlarm(alarm, now() + 1)).toThrow(/pending/);
+      pacer.cancel(alarm);
+      expect(wakes.map((w) => w.onTime)).toEqual([false]);
+      expect(alarm.pending).toBe(false);
+      expect(() => pacer.setAlarm(alarm, now() + 1)).toThrow(/after cancel/);
+      pacer.cancel(alarm); // a no-op
+      expect(wakes).toHaveLength(1);
+      // Its cancelled entry, still in the heap, does not hold up the waits behind it.
+      expect(await pacer.waitUntil(now() + 2).promise).toBe(true);
+    } finally {
+      pacer.close();
+    }
+  });
+
+  it("close() wakes a pending alarm with false; on a closed pacer one wakes with false at once", () => {
+    const pacer = new Pacer();
+    const pending = recorder();
+    pacer.setAlarm(pending.alarm, now() + 60_000);
+    pacer.close();
+    expect(pending.wakes.map((w) => w.onTime)).toEqual([false]);
+    const late = recorder();
+    pacer.setAlarm(late.alarm, now() + 1);
+    expect(late.wakes.map((w) => w.onTime)).toEqual([false]);
+  });
+
+  it("an alarm that throws does not leave the wake-ups after it unserved", async () => {
+    const pacer = new Pacer();
+    const thrown: unknown[] = [];
+    const onUncaught = (error: unknown) => thrown.push(error);
+    process.prependListener("uncaughtException", onUncaught);
+    try {
+      const start = now();
+      pacer.setAlarm(
+        new PacedAlarm(() => {
+          throw new Error("broken alarm");
+        }),
+        start + 1,
+      );
+      expect(await pacer.waitUntil(start + 1).promise).toBe(true);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(thrown).toEqual([expect.objectContaining({ message: "broken alarm" })]);
+    } finally {
+      process.off("uncaughtException", onUncaught);
+      pacer.close();
+    }
   });
 });
 

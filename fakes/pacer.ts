@@ -1,17 +1,47 @@
 import { now } from "../lib/clock.ts";
 import { LOOKAHEAD, PreciseTimer } from "../lib/precise-timer.ts";
 
-interface Wake extends PacedWait {
+/** How long (ms) one wake-up goes on waking what came due while it ran. */
+const CATCH_UP_MS = 1;
+
+/** One entry of the heap: a promise's wait, or an alarm between two of its settings. */
+interface Wake {
   due: number;
   /** Tie-break so waits due at the same instant wake in the order they were asked for. */
   seq: number;
   resolve: (onTime: boolean) => void;
+  /** Not in the heap, or left in it to be skipped (cancelled). */
   settled: boolean;
 }
 
 /** A pending wait; `Pacer.cancel` ends it early (its stream was aborted) with `false`. */
 export interface PacedWait {
   readonly promise: Promise<boolean>;
+}
+
+/**
+ * A stream's own wake-up, set again and again (`Pacer.setAlarm`): the pacer calls `onWake(true)`
+ * at the due time, from inside its timer callback, or `onWake(false)` if cancelled or closed
+ * first. Why not a promise per wait: 100 paced streams wait 10^4 times a second, and each wait
+ * was a promise, its resolvers, an await and a resumed async function, ~0.5 KB of garbage and a
+ * microtask round trip per write. `onWake` must not throw.
+ */
+export class PacedAlarm implements Wake {
+  due = 0;
+  seq = 0;
+  settled = true;
+  /** Cancelled: never set again (a cancelled entry may still sit in the heap). */
+  spent = false;
+  readonly resolve: (onTime: boolean) => void;
+
+  constructor(onWake: (onTime: boolean) => void) {
+    this.resolve = onWake;
+  }
+
+  /** Set and not yet woken. */
+  get pending(): boolean {
+    return !this.settled;
+  }
 }
 
 /**
@@ -31,6 +61,8 @@ export class Pacer {
   /** followingDues' answer, reused: the timer copies what it keeps. */
   readonly #following: number[] = [];
   #closed = false;
+  /** Inside #wakeDue: what is set meanwhile is armed for once it returns. */
+  #waking = false;
 
   /** Waits until `due` (a `now()` time). Resolves true then, or false if cancelled or closed first. */
   waitUntil(due: number): PacedWait {
@@ -39,11 +71,32 @@ export class Pacer {
     const promise = new Promise<boolean>((r) => {
       resolve = r;
     });
-    const wake: Wake = { due, seq: this.#seq++, resolve, settled: false, promise };
+    const wake: Wake & PacedWait = { due, seq: this.#seq++, resolve, settled: false, promise };
+    this.#enqueue(wake);
+    return wake;
+  }
+
+  /**
+   * Sets `alarm` for `due` (a `now()` time). It must not be pending (one wait at a time, so the
+   * heap holds it at most once) nor cancelled. On a closed pacer it wakes at once with false.
+   */
+  setAlarm(alarm: PacedAlarm, due: number): void {
+    if (alarm.pending || alarm.spent) throw new Error("a paced alarm was set while pending or after cancel");
+    if (this.#closed) {
+      alarm.spent = true;
+      alarm.resolve(false);
+      return;
+    }
+    alarm.due = due;
+    alarm.seq = this.#seq++;
+    alarm.settled = false;
+    this.#enqueue(alarm);
+  }
+
+  #enqueue(wake: Wake): void {
     this.#push(wake);
     // Among the times the timer knows: it must hear of it (earlier than the last it was given).
-    if (due < this.#timer.horizon) this.#rearm();
-    return wake;
+    if (!this.#waking && wake.due < this.#timer.horizon) this.#rearm();
   }
 
   /** Wakes whatever is already due, from inside other work (a herd of requests arriving). */
@@ -52,9 +105,13 @@ export class Pacer {
     if (first !== undefined && first.due <= now()) this.#onTimer();
   }
 
-  /** Ends a wait now with `false`. Left in the heap and skipped when it comes up: cheaper than removal. */
-  cancel(wait: PacedWait): void {
+  /**
+   * Ends a wait or a pending alarm now with `false`. Left in the heap and skipped when it comes
+   * up: cheaper than removal. A cancelled alarm is spent.
+   */
+  cancel(wait: PacedWait | PacedAlarm): void {
     const wake = wait as Wake;
+    if (wait instanceof PacedAlarm) wait.spent = true;
     if (wake.settled === false) this.#settle(wake, false);
   }
 
@@ -67,18 +124,42 @@ export class Pacer {
 
   #settle(wake: Wake, onTime: boolean): void {
     wake.settled = true;
-    wake.resolve(onTime);
+    try {
+      wake.resolve(onTime);
+    } catch (error) {
+      // An alarm's onWake broke its promise not to throw: surface it as a throwing timer callback
+      // would, without leaving the other streams' wake-ups unserved.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
   }
 
-  /** Resolves every wait that is due, earliest first; their writes run right after this callback. */
+  /**
+   * Wakes every wait that is due, earliest first: alarms write from in here, promises' writes run
+   * right after this callback. What came due while those ran is woken too (the clock is read
+   * again once the due ones are done), rather than after a round trip through the timer; for up
+   * to CATCH_UP_MS, so a backlog does not keep the loop from polling I/O.
+   */
   #wakeDue(): void {
     const heap = this.#heap;
-    const t = now();
-    while (heap.length > 0 && heap[0]!.due <= t) {
-      const wake = this.#pop();
-      if (!wake.settled) this.#settle(wake, true);
+    let t = now();
+    const until = t + CATCH_UP_MS;
+    this.#waking = true;
+    try {
+      while (heap.length > 0) {
+        if (heap[0]!.due > t) {
+          if (t >= until) break;
+          t = now();
+          if (heap[0]!.due > t) break;
+        }
+        const wake = this.#pop();
+        if (!wake.settled) this.#settle(wake, true);
+      }
+      while (heap.length > 0 && heap[0]!.settled) this.#pop();
+    } finally {
+      this.#waking = false;
     }
-    while (heap.length > 0 && heap[0]!.settled) this.#pop();
   }
 
   #onTimer(): void {

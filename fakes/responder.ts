@@ -4,7 +4,7 @@ import { now } from "../lib/clock.ts";
 import type { FaultDefinition, FireResult, Placement, RequestView, StreamControl } from "./faults/fault.ts";
 import { faults } from "./faults/registry.ts";
 import type { Journal, LiveEntry } from "./journal.ts";
-import type { PacedWait, Pacer } from "./pacer.ts";
+import { PacedAlarm, type PacedWait, type Pacer } from "./pacer.ts";
 import { Schedule, seededRandom } from "./pacing.ts";
 import { planned } from "./providers/shared.ts";
 import { type FaultStep, placementLabel, placementOf, type Script, scriptTokens } from "./script.ts";
@@ -47,6 +47,22 @@ const END = Symbol("end");
 /** Most events have no step before them: one shared empty list, not a new one per event. */
 const NO_STEPS: readonly ResolvedStep[] = [];
 
+/** Why a plain run (Responder#runPlain) stopped. */
+type PlainStop = "done" | "steps" | "drain" | "abort";
+
+/** A plain run in progress: the loop's state it carries, and how it hands back. */
+interface PlainRun {
+  at: ReadonlyMap<PlannedEvent | typeof END, ResolvedStep[]>;
+  base: number;
+  slot: number;
+  /** The event taken from the plan and waiting for its due time, if any. */
+  event: PlannedEvent | undefined;
+  due: number | undefined;
+  drain: Promise<void> | undefined;
+  resolve: (stop: PlainStop) => void;
+  reject: (error: unknown) => void;
+}
+
 /** A pending splitNextWrite(): the next selected event goes out in these pieces. */
 interface SplitWrite {
   split: (bytes: Buffer) => Buffer[];
@@ -88,6 +104,9 @@ export class Responder implements StreamControl {
   #aborted: boolean;
   /** The paced write this stream is waiting for, cancelled if the client leaves. */
   #pendingWait: PacedWait | undefined;
+  /** This stream's wake-up for plain runs, made on first use and set for each paced write. */
+  #alarm: PacedAlarm | undefined;
+  #plain: PlainRun | undefined;
   /** What the last socket write returned: false asks to wait for drain. */
   #lastWriteOk = true;
 
@@ -100,6 +119,7 @@ export class Responder implements StreamControl {
       () => {
         this.#aborted = true;
         if (this.#pendingWait) input.pacer.cancel(this.#pendingWait);
+        if (this.#alarm?.pending) input.pacer.cancel(this.#alarm);
       },
       { once: true },
     );
@@ -187,7 +207,12 @@ export class Responder implements StreamControl {
     const lastFinish = plan.findLastIndex((e) => e.finish);
     const lastContent = plan.findLastIndex((e) => e.kind === "content");
     const midIndex = firstFinish >= 0 ? firstFinish : lastContent + 1;
-    const contentIndexes = plan.flatMap((e, i) => (e.kind === "content" ? [i] : []));
+    // Only for token placements: it lives as long as this call, a slot per token of the answer.
+    let contentIndexes: number[] | undefined;
+    const contentIndex = (token: number): number | undefined => {
+      contentIndexes ??= plan.flatMap((e, i) => (e.kind === "content" ? [i] : []));
+      return contentIndexes[token];
+    };
     const at = new Map<PlannedEvent | typeof END, ResolvedStep[]>();
     const byteSteps: Array<ResolvedStep & { byte: number }> = [];
     const put = (index: number, step: ResolvedStep) => {
@@ -200,12 +225,13 @@ export class Responder implements StreamControl {
       if ("byte" in p) byteSteps.push({ ...step, byte: p.byte });
       else if ("event" in p) put(p.event, step);
       // Past the last token, a token placement means "before the finish": the answer was whole.
-      else if ("token" in p) put(contentIndexes[p.token] ?? midIndex, step);
+      else if ("token" in p) put(contentIndex(p.token) ?? midIndex, step);
       else if (p.phase === "mid-stream") put(midIndex, step);
       else if (p.phase === "after-finish") put(lastFinish >= 0 ? lastFinish + 1 : plan.length, step);
       else if (p.phase === "after-terminator") put(plan.length, step);
     }
     byteSteps.sort((a, b) => a.byte - b.byte);
+    contentIndexes = undefined;
 
     this.#in.res.writeHead(head.status, head.headers);
     this.#in.res.flushHeaders();
@@ -218,6 +244,15 @@ export class Responder implements StreamControl {
     this.#plan = plan;
     this.#cursor = 0;
     while (this.#cursor < this.#plan.length) {
+      if (this.#schedule.paced && byteSteps.length === 0 && this.#split === undefined) {
+        const stop = await this.#runPlain(at, base, slot);
+        slot = this.#plain!.slot;
+        const drain = this.#plain!.drain;
+        this.#plain = undefined;
+        if (stop === "abort") return;
+        if (stop === "drain") await drain;
+        if (stop !== "steps") continue;
+      }
       const event = this.#plan[this.#cursor]!;
       // Most streams have no step left to place: no map lookups for them, on every event.
       if (at.size > 0) {
@@ -273,6 +308,76 @@ export class Responder implements StreamControl {
     }
     await this.#end(this.#in.entry.faults.length > 0 ? "fault" : "complete");
   }
+
+  /**
+   * Writes the plan on from the cursor, each event at its due time, up to the first event a step
+   * is placed before ("steps"), the end ("done"), a write that must wait for drain ("drain") or
+   * the client leaving ("abort"). The same writes as the loop in #run makes event by event, but
+   * paced by this stream's alarm, from inside the pacer's timer callback: one promise for the run,
+   * not one per write. Only taken for a paced stream with no byte step and no split pending
+   * (which only steps set); an unpaced one writes without waiting in the loop of #run.
+   */
+  #runPlain(at: PlainRun["at"], base: number, slot: number): Promise<PlainStop> {
+    return new Promise<PlainStop>((resolve, reject) => {
+      this.#plain = { at, base, slot, event: undefined, due: undefined, drain: undefined, resolve, reject };
+      this.#plainOn();
+    });
+  }
+
+  /** Goes on with the plain run until it must wait for a due time or stops. */
+  #plainOn(): void {
+    const run = this.#plain!;
+    let stop: PlainStop | undefined;
+    try {
+      stop = this.#plainWrites(run);
+    } catch (error) {
+      run.reject(error);
+      return;
+    }
+    if (stop !== undefined) run.resolve(stop);
+  }
+
+  /** Writes what is due; returns why the run stops, or undefined once the alarm is set. */
+  #plainWrites(run: PlainRun): PlainStop | undefined {
+    for (;;) {
+      let event = run.event;
+      if (event === undefined) {
+        if (this.#cursor >= this.#plan.length) return "done";
+        event = this.#plan[this.#cursor]!;
+        if (run.at.size > 0 && run.at.has(event)) return "steps";
+        this.#cursor++;
+        if (this.#aborted) return "abort";
+        run.due = undefined;
+        if (run.slot >= 0 || event.kind === "content") {
+          run.slot++;
+          const due = run.base + this.#schedule.offset(run.slot);
+          run.due = due;
+          if (due > now()) {
+            run.event = event;
+            this.#alarm ??= new PacedAlarm(this.#onAlarm);
+            this.#in.pacer.setAlarm(this.#alarm, due);
+            return undefined;
+          }
+        }
+      }
+      run.event = undefined;
+      const data = event.render(this.stream);
+      // A string's length is 0 exactly when its UTF-8 bytes are.
+      if (data.length === 0) continue;
+      const drain = this.#writeEvent(event, data, event.text, run.due);
+      if (drain) {
+        run.drain = drain;
+        return "drain";
+      }
+    }
+  }
+
+  readonly #onAlarm = (onTime: boolean): void => {
+    const run = this.#plain;
+    if (!run) return;
+    if (!onTime || this.#aborted) run.resolve("abort");
+    else this.#plainOn();
+  };
 
   async #fire(step: ResolvedStep): Promise<FireResult> {
     if (this.signal.aborted) return "done";
