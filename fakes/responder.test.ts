@@ -24,6 +24,25 @@ function dechunk(body: Buffer): { chunks: Buffer[]; terminated: boolean } {
   }
 }
 
+/**
+ * Streams one OpenAI answer from `fake` and returns its tokens, having checked that the body ended
+ * cleanly and that every chunk is as long as the journal says it wrote.
+ */
+async function streamedTokens(fake: Awaited<ReturnType<typeof startFakeProvider>>): Promise<string[]> {
+  const response = await rawRequest(fake.url, {
+    path: "/v1/chat/completions",
+    body: { model: "gpt-4o", stream: true },
+  });
+  expect(response.complete).toBe(true);
+  const [entry] = fake.journal();
+  expect(response.chunks.map((c) => c.length)).toEqual(entry!.events.map((e) => e.bytes));
+  return response.chunks
+    .map((c) => c.toString("utf8"))
+    .filter((c) => c.startsWith("data: {"))
+    .map((c) => JSON.parse(c.slice("data: ".length)).choices[0]?.delta?.content)
+    .filter((c) => c !== undefined && c !== "");
+}
+
 describe("Responder", () => {
   it("frames each event as one chunk, waits for a reader that stopped reading, and finishes the body once it reads again", async () => {
     await using fake = await startFakeProvider();
@@ -91,19 +110,7 @@ describe("Responder", () => {
     // 100k three-byte characters: 300 KB of UTF-8 in one event, past the 64 KB scratch.
     const tokens = ["before", "€".repeat(100_000), "after"];
     await fake.setScript({ content: { tokens }, pacing: { intervalMs: 1 } });
-    const response = await rawRequest(fake.url, {
-      path: "/v1/chat/completions",
-      body: { model: "gpt-4o", stream: true },
-    });
-    expect(response.complete).toBe(true);
-    const [entry] = fake.journal();
-    expect(response.chunks.map((c) => c.length)).toEqual(entry!.events.map((e) => e.bytes));
-    const content = response.chunks
-      .map((c) => c.toString("utf8"))
-      .filter((c) => c.startsWith("data: {"))
-      .map((c) => JSON.parse(c.slice("data: ".length)).choices[0]?.delta?.content)
-      .filter((c) => c !== undefined && c !== "");
-    expect(content).toEqual(tokens);
+    expect(await streamedTokens(fake)).toEqual(tokens);
   });
 
   it("sizes each chunk in UTF-8 bytes, not string length, for tokens beyond ASCII", async () => {
@@ -111,18 +118,6 @@ describe("Responder", () => {
     // Two- to four-byte characters, one astral, and a lone surrogate (JSON escapes it).
     const tokens = ["é", "€ ", "日本語", "😀", "a\u0000b", "\ud800x"];
     await fake.setScript({ content: { tokens } });
-    const response = await rawRequest(fake.url, {
-      path: "/v1/chat/completions",
-      body: { model: "gpt-4o", stream: true },
-    });
-    expect(response.complete).toBe(true);
-    const [entry] = fake.journal();
-    expect(response.chunks.map((c) => c.length)).toEqual(entry!.events.map((e) => e.bytes));
-    const content = response.chunks
-      .map((c) => c.toString("utf8"))
-      .filter((c) => c.startsWith("data: {"))
-      .map((c) => JSON.parse(c.slice("data: ".length)).choices[0]?.delta?.content)
-      .filter((c) => c !== undefined && c !== "");
-    expect(content).toEqual(tokens);
+    expect(await streamedTokens(fake)).toEqual(tokens);
   });
 });
