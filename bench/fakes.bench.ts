@@ -210,7 +210,7 @@ interface PacingRound {
 
 /**
  * Runs one herd through `readers`; returns the process's CPU meanwhile as a share of one core,
- * and the main thread's own CPU in ms.
+ * the main thread's own CPU in ms, and the collector's pauses on it during the herd.
  */
 async function drainMeasured(
   readers: Readers,

@@ -234,8 +234,7 @@ export class PreciseTimer {
    * loop's ms clock lags), it sets itself again for what is armed now.
    */
   readonly #onFallback = (): void => {
-    this.#fallback = undefined;
-    this.#fallbackAt = Number.POSITIVE_INFINITY;
+    this.#clearFallback();
     if (this.#closed || this.#armedFor === Number.POSITIVE_INFINITY) return;
     if (this.#armedFor > now()) this.#armFallback(this.#armedFor);
     else this.#fire();
