@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{lib,fakes,harness,proxies,scenarios,reports,cli,examples}/**/*.test.ts"],
+          include: ["{lib,runtime,fakes,harness,proxies,scenarios,reports,cli,examples}/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "**/node_modules/**"],
           testTimeout: 20_000,
         },
@@ -16,7 +16,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["{lib,fakes,harness,proxies,scenarios,reports,cli,examples,tests}/**/*.int.test.ts"],
+          include: ["{lib,runtime,fakes,harness,proxies,scenarios,reports,cli,examples,tests}/**/*.int.test.ts"],
           exclude: ["**/node_modules/**"],
           testTimeout: 120_000,
           hookTimeout: 120_000,

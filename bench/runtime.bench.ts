@@ -12,7 +12,7 @@
  * Prints figures only; nothing here asserts on time.
  */
 import { parseArgs } from "node:util";
-import type { BackendSpec, Runtime } from "../harness/lane/runtime.ts";
+import type { BackendSpec, Runtime } from "../harness/boxes/runtime.ts";
 import { now } from "../lib/clock.ts";
 
 interface BenchTarget {
@@ -29,7 +29,7 @@ const targets: Record<string, BenchTarget> = {
   local: {
     name: "local",
     async open() {
-      const { LocalRuntime } = await import("../harness/lane/local-runtime.ts");
+      const { LocalRuntime } = await import("../harness/boxes/local-runtime.ts");
       const runtime = new LocalRuntime();
       const root = new URL("..", import.meta.url).pathname;
       return {
@@ -53,7 +53,7 @@ const targets: Record<string, BenchTarget> = {
   docker: {
     name: "docker",
     async open() {
-      const { createDockerRuntime } = await import("../harness/runtime/docker/index.ts");
+      const { createDockerRuntime } = await import("../harness/boxes/docker/index.ts");
       const runtime = await createDockerRuntime({ onWarning: (m) => process.stderr.write(`  (${m})\n`) });
       return {
         lane: (run) => runtime.forLane(run),

@@ -7,7 +7,7 @@
  *   nginx, caddy, fastapi-backend FROM base; toxiproxy, fake, node-backend FROM app
  *
  * Every image is tagged `<repository>:<hash12>` (a hash of its inputs, see
- * harness/runtime/docker/images.ts) and `<repository>:local`. An image whose hash tag exists is not
+ * runtime/docker/images.ts) and `<repository>:local`. An image whose hash tag exists is not
  * rebuilt, so running this twice costs a few hundred milliseconds.
  *
  * Flags: --only a,b (these images and whatever they need), --force (rebuild even when present),
@@ -37,7 +37,7 @@ import {
   missingInputs,
   productionPackages,
   REPO_ROOT,
-} from "../harness/runtime/docker/images.ts";
+} from "../runtime/docker/images.ts";
 import { now } from "../lib/clock.ts";
 
 $.verbose = false;

@@ -7,8 +7,8 @@ import { loadCatalog, matchesPattern, selectScenarios } from "../scenarios/index
 import type { Scenario } from "../scenarios/scenario.ts";
 import type { EdgeConfig, ResolvedBackend, ResolvedConfig } from "./config.ts";
 import { Lane, type LaneBackend } from "./lane/lane.ts";
-import { LocalRuntime } from "./lane/local-runtime.ts";
-import type { BackendSpec, Runtime } from "./lane/runtime.ts";
+import { LocalRuntime } from "./boxes/local-runtime.ts";
+import type { BackendSpec, Runtime } from "./boxes/runtime.ts";
 import { type RunResult, type ScenarioResult, summarize } from "./results.ts";
 
 export interface RunSuiteOptions {
@@ -273,7 +273,7 @@ function skipped(
 
 async function createRuntime(name: "local" | "docker"): Promise<Runtime> {
   if (name === "local") return new LocalRuntime();
-  const { createDockerRuntime } = await import("./runtime/docker/index.ts");
+  const { createDockerRuntime } = await import("./boxes/docker/index.ts");
   return createDockerRuntime();
 }
 

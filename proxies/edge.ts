@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
-import type { LogLine } from "../harness/runtime/log-lines.ts";
-import { runCommand } from "../harness/runtime/run-command.ts";
-import type { StartedProcess } from "../harness/runtime/started-process.ts";
-import { renderTemplate } from "../harness/runtime/template.ts";
+import type { LogLine } from "../runtime/logs/log-lines.ts";
+import { runCommand } from "../runtime/process/run-command.ts";
+import type { StartedProcess } from "../runtime/process/started-process.ts";
+import { renderTemplate } from "../runtime/template.ts";
 import { StreamchaosError, UserError } from "../lib/errors.ts";
 import { trackLive } from "../lib/lifecycle.ts";
 import { hostPort } from "../lib/net.ts";

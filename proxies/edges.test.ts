@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { rawGet } from "../harness/runtime/testing/raw-get.ts";
-import { startSseUpstream } from "../harness/runtime/testing/sse-upstream.ts";
+import { rawGet } from "./testing/raw-get.ts";
+import { startSseUpstream } from "./testing/sse-upstream.ts";
 import type { StreamchaosError } from "../lib/errors.ts";
 import { resolveProfile } from "./edge.ts";
 import { edges, getEdge } from "./edges.ts";

@@ -4,7 +4,7 @@ import { bugBackends, hardenedBackends } from "../harness/demo.ts";
 import { DETECTION_MATRIX } from "../harness/detection-matrix.ts";
 import type { RunResult } from "../harness/results.ts";
 import { runSuite } from "../harness/runner.ts";
-import { probeEngine } from "../harness/runtime/docker/index.ts";
+import { probeEngine } from "../harness/boxes/docker/index.ts";
 
 /**
  * `--runtime docker` must give the same matrix as `--runtime local`: same verdict and same failing

@@ -22,7 +22,7 @@ import type {
   Runtime,
   StartedBox,
   ToxiproxyBox,
-} from "./runtime.ts";
+} from "../boxes/runtime.ts";
 import { buildTimeline } from "./timeline.ts";
 
 export interface LaneBackend {
