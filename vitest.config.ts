@@ -16,7 +16,9 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["{lib,runtime,fakes,harness,proxies,scenarios,reports,cli,examples,tests}/**/*.int.test.ts"],
+          include: [
+            "{lib,runtime,fakes,harness,proxies,scenarios,reports,cli,examples,tests}/**/*.int.test.ts",
+          ],
           exclude: ["**/node_modules/**"],
           testTimeout: 120_000,
           hookTimeout: 120_000,

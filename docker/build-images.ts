@@ -22,6 +22,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { $ } from "zx";
+import { now } from "../lib/clock.ts";
 import {
   allInputFiles,
   BASE_PACKAGES,
@@ -38,7 +39,6 @@ import {
   productionPackages,
   REPO_ROOT,
 } from "../runtime/docker/images.ts";
-import { now } from "../lib/clock.ts";
 
 $.verbose = false;
 $.quiet = true;

@@ -1,12 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
+import { StreamchaosError, UserError } from "../lib/errors.ts";
+import { trackLive } from "../lib/lifecycle.ts";
+import { hostPort } from "../lib/net.ts";
 import type { LogLine } from "../runtime/logs/log-lines.ts";
 import { runCommand } from "../runtime/process/run-command.ts";
 import type { StartedProcess } from "../runtime/process/started-process.ts";
 import { renderTemplate } from "../runtime/template.ts";
-import { StreamchaosError, UserError } from "../lib/errors.ts";
-import { trackLive } from "../lib/lifecycle.ts";
-import { hostPort } from "../lib/net.ts";
 
 /**
  * An edge is what stands between the probe and the SUT: nothing (`direct`), or a real reverse proxy

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { rawGet } from "./testing/raw-get.ts";
-import { startSseUpstream } from "./testing/sse-upstream.ts";
 import type { StreamchaosError } from "../lib/errors.ts";
 import { resolveProfile } from "./edge.ts";
 import { edges, getEdge } from "./edges.ts";
+import { rawGet } from "./testing/raw-get.ts";
+import { startSseUpstream } from "./testing/sse-upstream.ts";
 
 describe("edge registry", () => {
   it("has direct, nginx and caddy, each with a registered default profile", () => {

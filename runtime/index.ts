@@ -1,7 +1,7 @@
 export { FileTail } from "./logs/file-tail.ts";
-export { installHintFor } from "./process/install-hints.ts";
 export type { LogLine, LogListener, LogSource, LogStream } from "./logs/log-lines.ts";
 export { formatLogTail, LineLog } from "./logs/log-lines.ts";
+export { installHintFor } from "./process/install-hints.ts";
 export type { CommandResult, RunCommandOptions } from "./process/run-command.ts";
 export { runCommand } from "./process/run-command.ts";
 export type { ProcessOptions } from "./process/start-process.ts";

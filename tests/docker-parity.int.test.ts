@@ -1,10 +1,10 @@
 import { describe, expect, test } from "vitest";
+import { probeEngine } from "../harness/boxes/docker/index.ts";
 import { resolveConfig } from "../harness/config.ts";
 import { bugBackends, hardenedBackends } from "../harness/demo.ts";
 import { DETECTION_MATRIX } from "../harness/detection-matrix.ts";
 import type { RunResult } from "../harness/results.ts";
 import { runSuite } from "../harness/runner.ts";
-import { probeEngine } from "../harness/boxes/docker/index.ts";
 
 /**
  * `--runtime docker` must give the same matrix as `--runtime local`: same verdict and same failing

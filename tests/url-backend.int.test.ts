@@ -2,9 +2,9 @@ import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
 import { resolveConfig } from "../harness/config.ts";
 import { runSuite } from "../harness/runner.ts";
+import { reservePort } from "../lib/net.ts";
 import { startProcess } from "../runtime/process/start-process.ts";
 import { Wait } from "../runtime/wait/wait.ts";
-import { reservePort } from "../lib/net.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 

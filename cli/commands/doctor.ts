@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
+import { UserError } from "../../lib/errors.ts";
 import { ENGINE_FIX, probeEngine } from "../../runtime/docker/docker-env.ts";
 import { cachedDeps, resolveImage } from "../../runtime/docker/image-resolver.ts";
 import { BOX_IMAGE_ROLES, type BoxImageRole } from "../../runtime/docker/images.ts";
-import { UserError } from "../../lib/errors.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { CliCommand } from "../command.ts";
 

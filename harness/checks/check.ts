@@ -1,7 +1,7 @@
 import type { JournalEntry } from "../../fakes/journal-types.ts";
 import type { Scenario, ScenarioRequest } from "../../scenarios/scenario.ts";
-import type { Contract, ContractView } from "../contracts/contract.ts";
 import type { LogLine } from "../boxes/runtime.ts";
+import type { Contract, ContractView } from "../contracts/contract.ts";
 import type { ProbeObservation } from "../probe/observation.ts";
 import type { CheckResult, CheckStatus, Evidence } from "../results.ts";
 

@@ -5,14 +5,6 @@ import { Teardown, trackLive } from "../../lib/lifecycle.ts";
 import { hostPort } from "../../lib/net.ts";
 import { type HopAddress, type HopToxic, ToxiproxyHops } from "../../proxies/toxiproxy/index.ts";
 import type { Hop, Scenario, ScenarioRequest, ScriptJson } from "../../scenarios/scenario.ts";
-import type { CheckContext, Exchange } from "../checks/check.ts";
-import { toResult } from "../checks/check.ts";
-import { getCheck } from "../checks/index.ts";
-import type { Contract } from "../contracts/contract.ts";
-import { runProbe } from "../probe/index.ts";
-import type { ProbeObservation } from "../probe/observation.ts";
-import type { ScenarioResult, TimelineEvent } from "../results.ts";
-import { providerBasePath } from "./provider-urls.ts";
 import type {
   Address,
   BackendSpec,
@@ -23,6 +15,14 @@ import type {
   StartedBox,
   ToxiproxyBox,
 } from "../boxes/runtime.ts";
+import type { CheckContext, Exchange } from "../checks/check.ts";
+import { toResult } from "../checks/check.ts";
+import { getCheck } from "../checks/index.ts";
+import type { Contract } from "../contracts/contract.ts";
+import { runProbe } from "../probe/index.ts";
+import type { ProbeObservation } from "../probe/observation.ts";
+import type { ScenarioResult, TimelineEvent } from "../results.ts";
+import { providerBasePath } from "./provider-urls.ts";
 import { buildTimeline } from "./timeline.ts";
 
 export interface LaneBackend {

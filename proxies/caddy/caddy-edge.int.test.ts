@@ -2,11 +2,11 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { StreamchaosError, UserError } from "../../lib/errors.ts";
+import { makeTempDir } from "../../lib/tempdir.ts";
 import { pidAlive, waitForEdgeLog } from "../testing/edge-waits.ts";
 import { rawGet } from "../testing/raw-get.ts";
 import { startSseUpstream } from "../testing/sse-upstream.ts";
-import { StreamchaosError, UserError } from "../../lib/errors.ts";
-import { makeTempDir } from "../../lib/tempdir.ts";
 import { caddyEdge, createCaddyEdge } from "./caddy-edge.ts";
 
 // Upstream: 6 events 300 ms apart, the last one ~1.5 s after the request (see the nginx suite for margins).

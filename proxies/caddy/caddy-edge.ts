@@ -1,12 +1,12 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { Teardown } from "../../lib/lifecycle.ts";
+import { LOOPBACK, reservePort } from "../../lib/net.ts";
+import { makeTempDir } from "../../lib/tempdir.ts";
 import type { LogLine } from "../../runtime/logs/log-lines.ts";
 import { runCommand } from "../../runtime/process/run-command.ts";
 import { startProcess } from "../../runtime/process/start-process.ts";
 import { Wait } from "../../runtime/wait/wait.ts";
-import { Teardown } from "../../lib/lifecycle.ts";
-import { LOOPBACK, reservePort } from "../../lib/net.ts";
-import { makeTempDir } from "../../lib/tempdir.ts";
 import {
   configErrorAt,
   EDGE_READY_TIMEOUT_MS,

@@ -3,12 +3,12 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { pidAlive, waitForEdgeLog } from "../testing/edge-waits.ts";
-import { rawGet } from "../testing/raw-get.ts";
-import { startSseUpstream } from "../testing/sse-upstream.ts";
 import { StreamchaosError, UserError } from "../../lib/errors.ts";
 import { disposeAllLive } from "../../lib/lifecycle.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
+import { pidAlive, waitForEdgeLog } from "../testing/edge-waits.ts";
+import { rawGet } from "../testing/raw-get.ts";
+import { startSseUpstream } from "../testing/sse-upstream.ts";
 import { createNginxEdge, nginxEdge } from "./nginx-edge.ts";
 
 // Upstream: 6 events 300 ms apart, so the last one leaves ~1.5 s after the request. "Long before the end" and

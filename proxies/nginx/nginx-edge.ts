@@ -1,13 +1,13 @@
 import { chmod, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { FileTail } from "../../runtime/logs/file-tail.ts";
-import { runCommand } from "../../runtime/process/run-command.ts";
-import { startProcess } from "../../runtime/process/start-process.ts";
-import { Wait } from "../../runtime/wait/wait.ts";
 import { StreamchaosError } from "../../lib/errors.ts";
 import { Teardown } from "../../lib/lifecycle.ts";
 import { LOOPBACK, reservePort } from "../../lib/net.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
+import { FileTail } from "../../runtime/logs/file-tail.ts";
+import { runCommand } from "../../runtime/process/run-command.ts";
+import { startProcess } from "../../runtime/process/start-process.ts";
+import { Wait } from "../../runtime/wait/wait.ts";
 import {
   asEdgeLines,
   configErrorAt,

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { rewriteAddresses } from "../../harness/boxes/docker/lane-runtime.ts";
 import { now } from "../../lib/clock.ts";
 import { isUserError } from "../../lib/errors.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
@@ -18,7 +19,6 @@ import {
   productionPackages,
 } from "./images.ts";
 import { identityFromLabels, isOrphaned, newSession, processIsDead, sessionLabels } from "./labels.ts";
-import { rewriteAddresses } from "../../harness/boxes/docker/lane-runtime.ts";
 
 describe("labels", () => {
   it("round-trips a session through its labels and carries the testcontainers label", () => {

@@ -4,8 +4,8 @@ import { now } from "../../lib/clock.ts";
 import { StreamchaosError, UserError } from "../../lib/errors.ts";
 import { LOOPBACK, reservePort } from "../../lib/net.ts";
 import { until } from "../../lib/testing.ts";
-import { startProcess } from "./start-process.ts";
 import { Wait } from "../wait/wait.ts";
+import { startProcess } from "./start-process.ts";
 
 const node = process.execPath;
 

@@ -5,10 +5,10 @@ import { delay, now } from "../../lib/clock.ts";
 import { StreamchaosError, UserError } from "../../lib/errors.ts";
 import { trackLive } from "../../lib/lifecycle.ts";
 import { hostPort } from "../../lib/net.ts";
-import { installHintFor } from "./install-hints.ts";
 import { formatLogTail, LineLog } from "../logs/log-lines.ts";
-import type { ProcessExit, StartedProcess } from "./started-process.ts";
 import type { WaitStrategy } from "../wait/wait-strategy.ts";
+import { installHintFor } from "./install-hints.ts";
+import type { ProcessExit, StartedProcess } from "./started-process.ts";
 
 export interface ProcessOptions {
   /** Shown in every message, e.g. `nginx (sse-tuned)` or `backend "node-hardened"`. */

@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isUserError, StreamchaosError } from "../../../lib/errors.ts";
 import { makeTempDir } from "../../../lib/tempdir.ts";
 import { until } from "../../../lib/testing.ts";
-import type { BackendSpec, StartedBox } from "../runtime.ts";
 import { ENGINE_FIX, probeEngine } from "../../../runtime/docker/docker-env.ts";
-import { createDockerRuntime, type DockerRuntime } from "./docker-runtime.ts";
 import { LABEL_SESSION, sessionLabels } from "../../../runtime/docker/labels.ts";
 import { sweepOrphans } from "../../../runtime/docker/sweep.ts";
+import type { BackendSpec, StartedBox } from "../runtime.ts";
+import { createDockerRuntime, type DockerRuntime } from "./docker-runtime.ts";
 import { ECHO_SERVER } from "./testing/echo-server.ts";
 
 const engine = await probeEngine();

@@ -1,14 +1,7 @@
 import { trackLive } from "../../../lib/lifecycle.ts";
-import type {
-  BackendSpec,
-  EdgeSpec,
-  FakeBox,
-  Runtime,
-  StartedBox,
-  ToxiproxyBox,
-} from "../runtime.ts";
-import { DockerLaneRuntime } from "./lane-runtime.ts";
 import { DockerSession, type DockerSessionOptions } from "../../../runtime/docker/session.ts";
+import type { BackendSpec, EdgeSpec, FakeBox, Runtime, StartedBox, ToxiproxyBox } from "../runtime.ts";
+import { DockerLaneRuntime } from "./lane-runtime.ts";
 
 export interface DockerRuntimeOptions extends DockerSessionOptions {
   /** Readiness deadline for fake, toxiproxy and edge containers (default 30 s). */

@@ -1,9 +1,16 @@
 export type { BoxContainerSpec, ContainerBox } from "../../../runtime/docker/box-container.ts";
 export { HOST_GATEWAY_NAME } from "../../../runtime/docker/box-container.ts";
-export { applyTestcontainersDefaults, type EngineStatus, probeEngine } from "../../../runtime/docker/docker-env.ts";
-export { createDockerRuntime, DockerRuntime, type DockerRuntimeOptions } from "./docker-runtime.ts";
-export { dockerEdges, getDockerEdge } from "./edges/registry.ts";
-export { envOverrideName, type ImageOverrides, type ResolvedImage, resolveImage } from "../../../runtime/docker/image-resolver.ts";
+export {
+  applyTestcontainersDefaults,
+  type EngineStatus,
+  probeEngine,
+} from "../../../runtime/docker/docker-env.ts";
+export {
+  envOverrideName,
+  type ImageOverrides,
+  type ResolvedImage,
+  resolveImage,
+} from "../../../runtime/docker/image-resolver.ts";
 export {
   BOX_IMAGE_ROLES,
   type BoxImageRole,
@@ -15,6 +22,8 @@ export {
   OFFICIAL_TOXIPROXY_IMAGE,
 } from "../../../runtime/docker/images.ts";
 export { LABEL_SESSION, LABEL_STREAMCHAOS } from "../../../runtime/docker/labels.ts";
-export { type DockerLaneOptions, DockerLaneRuntime } from "./lane-runtime.ts";
 export { DockerSession } from "../../../runtime/docker/session.ts";
 export { removeByLabel, type SweepResult, sweepOrphans } from "../../../runtime/docker/sweep.ts";
+export { createDockerRuntime, DockerRuntime, type DockerRuntimeOptions } from "./docker-runtime.ts";
+export { dockerEdges, getDockerEdge } from "./edges/registry.ts";
+export { type DockerLaneOptions, DockerLaneRuntime } from "./lane-runtime.ts";

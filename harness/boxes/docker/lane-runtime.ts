@@ -3,6 +3,17 @@ import { Wait } from "testcontainers";
 import { UserError } from "../../../lib/errors.ts";
 import { trackLive } from "../../../lib/lifecycle.ts";
 import { hostPort, reservePort } from "../../../lib/net.ts";
+import {
+  type BoxContainerSpec,
+  type ContainerBox,
+  HOST_GATEWAY_NAME,
+  startBoxContainer,
+} from "../../../runtime/docker/box-container.ts";
+import { isBoxImageRole } from "../../../runtime/docker/image-resolver.ts";
+import type { DockerSession } from "../../../runtime/docker/session.ts";
+import { startProcess } from "../../../runtime/process/start-process.ts";
+import { renderTemplate } from "../../../runtime/template.ts";
+import { Wait as LocalWait } from "../../../runtime/wait/wait.ts";
 import type {
   Address,
   BackendSpec,
@@ -13,18 +24,7 @@ import type {
   StartedBox,
   ToxiproxyBox,
 } from "../runtime.ts";
-import { startProcess } from "../../../runtime/process/start-process.ts";
-import { renderTemplate } from "../../../runtime/template.ts";
-import { Wait as LocalWait } from "../../../runtime/wait/wait.ts";
-import {
-  type BoxContainerSpec,
-  type ContainerBox,
-  HOST_GATEWAY_NAME,
-  startBoxContainer,
-} from "../../../runtime/docker/box-container.ts";
 import { getDockerEdge } from "./edges/registry.ts";
-import { isBoxImageRole } from "../../../runtime/docker/image-resolver.ts";
-import type { DockerSession } from "../../../runtime/docker/session.ts";
 
 /** Ports inside the boxes: fixed, since every box has its own network namespace. */
 export const FAKE_PORT = 8080;
