@@ -2,39 +2,11 @@
  * How a lane's boxes are started. `local` runs processes on loopback; `docker` runs containers on a
  * network of their own. The lane only ever talks to this interface, so scenarios and checks do not
  * know which runtime they run on, and verdicts must be equal on both.
- *
- * Addresses: every box has an `internal` address (how the NEXT box in the topology reaches it: on
- * docker a network alias like `fake:8080`, on local 127.0.0.1:port) and an `external` address (how
- * the harness process on the host reaches it: on docker a mapped port on localhost).
  */
 
-export interface Address {
-  host: string;
-  port: number;
-}
+import type { Address, BoxAddress, StartedBox } from "../../runtime/box.ts";
 
-export interface BoxAddress {
-  internal: Address;
-  external: Address;
-}
-
-export interface LogLine {
-  t: number;
-  line: string;
-  /** "stdout" | "stderr" | "error.log" | ... */
-  source: string;
-}
-
-export interface StartedBox extends AsyncDisposable {
-  name: string;
-  address: BoxAddress;
-  /** Captured output so far (SUT stdout/stderr, the edge's error log...). */
-  logs(): LogLine[];
-  /** False when the box's output is not captured (a backend already running at a URL). */
-  logsCaptured?: boolean;
-  /** False once the process or container has exited. */
-  alive(): Promise<boolean>;
-}
+export type { Address, BoxAddress, LogLine, StartedBox } from "../../runtime/box.ts";
 
 export interface FakeBox extends StartedBox {
   /** Admin URL reachable from the harness (host side). */

@@ -6,9 +6,9 @@ import {
   type StartedTestContainer,
   type WaitStrategy,
 } from "testcontainers";
-import type { Address, BoxAddress, LogLine, StartedBox } from "../../harness/boxes/runtime.ts";
 import { UserError } from "../../lib/errors.ts";
 import { trackLive } from "../../lib/lifecycle.ts";
+import type { Address, BoxAddress, LogLine, StartedBox } from "../box.ts";
 import type { LogLine as RawLogLine } from "../logs/log-lines.ts";
 import { ContainerLogs } from "./container-logs.ts";
 

@@ -4,7 +4,7 @@ import { patchCaddyJson } from "../../../../proxies/caddy/caddy-json.ts";
 import { configErrorAt, type UserConfigRules } from "../../../../proxies/edge.ts";
 import { runOneShot } from "../../../../runtime/docker/one-shot.ts";
 import type { StartedBox } from "../../runtime.ts";
-import { EDGE_PORT } from "../lane-runtime.ts";
+import { EDGE_PORT } from "../ports.ts";
 import { type DockerEdge, renderForContainer } from "./docker-edge.ts";
 
 // The local edge's rules are private to proxies/caddy; inside a container the edge listens on

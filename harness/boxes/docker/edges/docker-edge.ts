@@ -5,7 +5,8 @@ import {
   type UserConfigRules,
 } from "../../../../proxies/edge.ts";
 import type { EdgeSpec, StartedBox } from "../../runtime.ts";
-import { type DockerLaneRuntime, EDGE_PORT } from "../lane-runtime.ts";
+import type { DockerLaneNetwork } from "../lane-network.ts";
+import { EDGE_PORT } from "../ports.ts";
 
 /**
  * How one edge runs as a container. The config itself comes from the edge's own code in proxies/
@@ -13,7 +14,7 @@ import { type DockerLaneRuntime, EDGE_PORT } from "../lane-runtime.ts";
  */
 export interface DockerEdge {
   name: string;
-  start(lane: DockerLaneRuntime, spec: EdgeSpec): Promise<StartedBox>;
+  start(lane: DockerLaneNetwork, spec: EdgeSpec): Promise<StartedBox>;
 }
 
 /** The edge's config as proxies/ renders it for a local process, listening on EDGE_PORT instead. */

@@ -4,7 +4,7 @@ import { configErrorAt, type RenderedConfig, type UserConfigRules } from "../../
 import { rewriteNginxConf } from "../../../../proxies/nginx/nginx-conf.ts";
 import { nginxEdge } from "../../../../proxies/nginx/nginx-edge.ts";
 import type { StartedBox } from "../../runtime.ts";
-import { EDGE_PORT } from "../lane-runtime.ts";
+import { EDGE_PORT } from "../ports.ts";
 import { type DockerEdge, renderForContainer } from "./docker-edge.ts";
 
 // The local edge's rules are private to proxies/nginx; inside a container the edge listens on
