@@ -2,13 +2,13 @@ import { cpus, platform } from "node:os";
 import { now } from "../lib/clock.ts";
 import { UserError } from "../lib/errors.ts";
 import { getEdge } from "../proxies/edges.ts";
-import type { Reporter } from "../reports/reporter.ts";
 import { loadCatalog, matchesPattern, selectScenarios } from "../scenarios/index.ts";
 import type { Scenario } from "../scenarios/scenario.ts";
 import { LocalRuntime } from "./boxes/local-runtime.ts";
 import type { BackendSpec, Runtime } from "./boxes/runtime.ts";
 import type { EdgeConfig, ResolvedBackend, ResolvedConfig } from "./config.ts";
 import { Lane, type LaneBackend } from "./lane/lane.ts";
+import type { Reporter } from "./reporter.ts";
 import { type RunResult, type ScenarioResult, summarize } from "./results.ts";
 
 export interface RunSuiteOptions {
