@@ -11,6 +11,17 @@ describe("runCommand", () => {
     expect(r).toMatchObject({ code: 4, stdout: "out\n", stderr: "err\n" });
   });
 
+  it("hands the arguments to the binary as they are: no shell in between", async () => {
+    const args = ["a b", "$HOME", "'q'", "*", "; exit 9"];
+    const r = await runCommand(process.execPath, [
+      "-e",
+      "console.log(JSON.stringify(process.argv.slice(1)))",
+      ...args,
+    ]);
+    expect(JSON.parse(r.stdout)).toEqual(args);
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+  });
+
   it("turns a missing binary into BINARY_NOT_FOUND with the install hint", async () => {
     const error = await runCommand("caddy", ["version"], { env: { PATH: "/nonexistent" } }).catch((e) => e);
     expect(error).toBeInstanceOf(UserError);

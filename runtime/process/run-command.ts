@@ -20,6 +20,13 @@ export interface RunCommandOptions {
 /**
  * Runs a short command to completion (`nginx -t`, `caddy adapt`, `nginx -v`). A missing binary is a
  * UserError BINARY_NOT_FOUND; a non-zero exit is returned, not thrown: the caller knows what it means.
+ *
+ * Plain `spawn`, not zx's `$` (checked against zx 8.8): zx always runs a command line through a shell
+ * (`shell: false` throws "No shell is available"). A missing binary then is bash's exit 127, not ENOENT;
+ * and Debian's bash, given a socket for stdin (Node's pipes are) and no SHLVL (a CI runner, a
+ * container), runs ~/.bashrc first, whose noise would land in the stderr we parse. zx's timeout kill
+ * walks the tree with `ps`; without procps (Debian slim and minbase images) it throws from an event
+ * handler and takes the process down.
  */
 export function runCommand(
   command: string,

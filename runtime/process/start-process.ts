@@ -40,6 +40,12 @@ const ADDRESS_IN_USE = /EADDRINUSE|address already in use/i;
  * Spawns a process in its own process group (so stopping it also stops what it forked: nginx
  * workers, uvicorn reloaders, shells), captures its output as timestamped lines, and waits for
  * readiness while watching for an early exit.
+ *
+ * Plain `spawn`, not zx (checked against zx 8.8): zx would put a shell in front (see run-command.ts).
+ * Its promise settles on `close`, once every grandchild holding the pipes is gone, where readiness must
+ * see the leader's `exit` at once. Its kill signals the `ps` tree, then the group: after the leader died
+ * its orphans are out of that tree and only the group signal reaches them, which is all stopGroup
+ * sends, with no `ps` to depend on. Timestamped lines and readiness waits zx has not.
  */
 export async function startProcess(options: ProcessOptions): Promise<StartedProcess> {
   const tailLines = options.tailLines ?? 20;
