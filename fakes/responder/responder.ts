@@ -1,13 +1,13 @@
 import { type ServerResponse, STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
-import { now } from "../lib/clock.ts";
-import type { FaultDefinition, FireResult, Placement, RequestView, StreamControl } from "./faults/fault.ts";
-import { faults } from "./faults/registry.ts";
-import type { Journal, LiveEntry } from "./journal.ts";
-import { PacedAlarm, type PacedWait, type Pacer } from "./pacer.ts";
-import { Schedule, seededRandom } from "./pacing.ts";
-import { planned } from "./providers/shared.ts";
-import { type FaultStep, placementLabel, placementOf, type Script, scriptTokens } from "./script.ts";
+import { now } from "../../lib/clock.ts";
+import type { FaultDefinition, FireResult, Placement, RequestView, StreamControl } from "../faults/fault.ts";
+import { faults } from "../faults/registry.ts";
+import type { Journal, LiveEntry } from "../journal.ts";
+import { PacedAlarm, type PacedWait, type Pacer } from "../pacer.ts";
+import { Schedule, seededRandom } from "../pacing.ts";
+import { planned } from "../providers/shared.ts";
+import { type FaultStep, placementLabel, placementOf, type Script, scriptTokens } from "../script.ts";
 import type {
   Codec,
   PlannedEvent,
@@ -15,7 +15,7 @@ import type {
   RenderContext,
   RenderedBody,
   RouteMatch,
-} from "./types.ts";
+} from "../types.ts";
 
 /** A step resolved against its definition, with its own parameters parsed (defaults applied). */
 interface ResolvedStep {
