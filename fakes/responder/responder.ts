@@ -1,13 +1,12 @@
 import { type ServerResponse, STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import { now } from "../../lib/clock.ts";
-import type { FaultDefinition, FireResult, Placement, RequestView, StreamControl } from "../faults/fault.ts";
-import { faults } from "../faults/registry.ts";
+import type { RequestView, StreamControl } from "../faults/fault.ts";
 import type { Journal, LiveEntry } from "../journal.ts";
 import { PacedAlarm, type PacedWait, type Pacer } from "../pacer.ts";
 import { Schedule, seededRandom } from "../pacing.ts";
 import { planned } from "../providers/shared.ts";
-import { type FaultStep, placementLabel, placementOf, type Script, scriptTokens } from "../script.ts";
+import { type Script, scriptTokens } from "../script.ts";
 import type {
   Codec,
   PlannedEvent,
@@ -17,14 +16,7 @@ import type {
   RouteMatch,
 } from "../types.ts";
 import { frameChunk } from "./chunk-frame.ts";
-
-/** A step resolved against its definition, with its own parameters parsed (defaults applied). */
-interface ResolvedStep {
-  definition: FaultDefinition;
-  params: object;
-  placement: Placement;
-  label: string;
-}
+import { END, FaultSteps, NO_STEPS, type ResolvedStep } from "./fault-steps.ts";
 
 export interface ResponderInput {
   res: ServerResponse;
@@ -43,10 +35,6 @@ export interface ResponderInput {
   /** Tells the connection tracker that the fake, not the client, is closing this socket. */
   markSelfClosed(): void;
 }
-
-const END = Symbol("end");
-/** Most events have no step before them: one shared empty list, not a new one per event. */
-const NO_STEPS: readonly ResolvedStep[] = [];
 
 /** Why a plain run (Responder#runPlain) stopped. */
 type PlainStop = "done" | "steps" | "drain" | "abort";
@@ -71,15 +59,6 @@ interface SplitWrite {
   select: (event: PlannedEvent) => boolean;
 }
 
-function resolveSteps(script: Script): ResolvedStep[] {
-  return (script.faults ?? []).map((step: FaultStep) => {
-    const definition = faults[step.fault]!;
-    const { fault: _f, at: _a, ...raw } = step;
-    const placement = placementOf(step);
-    return { definition, params: definition.params.parse(raw), placement, label: placementLabel(placement) };
-  });
-}
-
 /** Runs one script against one request: pacing, the codec's bytes, the faults at their places. */
 export class Responder implements StreamControl {
   readonly ctx: RenderContext;
@@ -91,7 +70,7 @@ export class Responder implements StreamControl {
   #cursor = 0;
 
   readonly #in: ResponderInput;
-  readonly #steps: ResolvedStep[];
+  readonly #faults: FaultSteps;
   readonly #schedule: Schedule;
   #bytes = 0;
   #pendingWrites = 0;
@@ -126,7 +105,7 @@ export class Responder implements StreamControl {
     );
     this.request = input.request;
     this.signal = input.signal;
-    this.#steps = resolveSteps(input.script);
+    this.#faults = new FaultSteps(input.script, input.entry, input.journal);
     this.#schedule = new Schedule(input.script.pacing);
     const tokens = scriptTokens(input.script);
     this.ctx = {
@@ -143,7 +122,7 @@ export class Responder implements StreamControl {
       omitUsage: false,
       rng: seededRandom(input.script.pacing?.seed ?? 1),
     };
-    for (const step of this.#steps) step.definition.configure?.(step.params, this.ctx);
+    this.#faults.configure(this.ctx);
     this.stream = input.codec.open(this.ctx);
   }
 
@@ -182,57 +161,18 @@ export class Responder implements StreamControl {
       plan = [planned("content", () => unary.body, { text, finish: true, terminator: true })];
       head = { status: unary.status, headers: unary.headers };
       // A known length unless a step may cut or extend the body.
-      if (
-        this.#steps.every(
-          (s) => !s.definition.fire || ("phase" in s.placement && s.placement.phase === "pre-stream"),
-        )
-      ) {
+      if (this.#faults.keepsBodyLength()) {
         head.headers = { ...head.headers, "content-length": String(Buffer.byteLength(unary.body)) };
       }
     }
-    for (const step of this.#steps) {
-      if (!step.definition.transform) continue;
-      plan = step.definition.transform(step.params, plan, this.stream);
-      this.#fired(step);
-    }
+    plan = this.#faults.transform(plan, this.stream);
 
     if (this.#schedule.headersDelayMs > 0 && !(await this.sleep(this.#schedule.headersDelayMs))) return;
-    for (const step of this.#steps) {
-      if (!("phase" in step.placement) || step.placement.phase !== "pre-stream") continue;
-      if ((await this.#fire(step)) === "done") return;
+    for (const step of this.#faults.preStream()) {
+      if ((await this.#faults.fire(step, this)) === "done") return;
     }
 
-    // Where each positional step fires: before a given planned event (by identity, so events a step
-    // inserts do not shift the others), or at the end.
-    const firstFinish = plan.findIndex((e) => e.finish);
-    const lastFinish = plan.findLastIndex((e) => e.finish);
-    const lastContent = plan.findLastIndex((e) => e.kind === "content");
-    const midIndex = firstFinish >= 0 ? firstFinish : lastContent + 1;
-    // Only for token placements: it lives as long as this call, a slot per token of the answer.
-    let contentIndexes: number[] | undefined;
-    const contentIndex = (token: number): number | undefined => {
-      contentIndexes ??= plan.flatMap((e, i) => (e.kind === "content" ? [i] : []));
-      return contentIndexes[token];
-    };
-    const at = new Map<PlannedEvent | typeof END, ResolvedStep[]>();
-    const byteSteps: Array<ResolvedStep & { byte: number }> = [];
-    const put = (index: number, step: ResolvedStep) => {
-      const key = index >= plan.length ? END : plan[index]!;
-      at.set(key, [...(at.get(key) ?? []), step]);
-    };
-    for (const step of this.#steps) {
-      if (!step.definition.fire) continue;
-      const p = step.placement;
-      if ("byte" in p) byteSteps.push({ ...step, byte: p.byte });
-      else if ("event" in p) put(p.event, step);
-      // Past the last token, a token placement means "before the finish": the answer was whole.
-      else if ("token" in p) put(contentIndex(p.token) ?? midIndex, step);
-      else if (p.phase === "mid-stream") put(midIndex, step);
-      else if (p.phase === "after-finish") put(lastFinish >= 0 ? lastFinish + 1 : plan.length, step);
-      else if (p.phase === "after-terminator") put(plan.length, step);
-    }
-    byteSteps.sort((a, b) => a.byte - b.byte);
-    contentIndexes = undefined;
+    const { at, byteSteps } = this.#faults.place(plan);
 
     this.#in.res.writeHead(head.status, head.headers);
     this.#in.res.flushHeaders();
@@ -259,7 +199,7 @@ export class Responder implements StreamControl {
       if (at.size > 0) {
         for (const step of at.get(event) ?? NO_STEPS) {
           const started = now();
-          if ((await this.#fire(step)) === "done") return;
+          if ((await this.#faults.fire(step, this)) === "done") return;
           base += now() - started;
         }
         at.delete(event);
@@ -291,7 +231,7 @@ export class Responder implements StreamControl {
           }
           bytes = bytes.subarray(cut);
           const started = now();
-          if ((await this.#fire(step)) === "done") return;
+          if ((await this.#faults.fire(step, this)) === "done") return;
           base += now() - started;
         }
         data = bytes;
@@ -305,7 +245,7 @@ export class Responder implements StreamControl {
       }
     }
     for (const step of [...(at.get(END) ?? []), ...byteSteps]) {
-      if ((await this.#fire(step)) === "done") return;
+      if ((await this.#faults.fire(step, this)) === "done") return;
     }
     await this.#end(this.#in.entry.faults.length > 0 ? "fault" : "complete");
   }
@@ -379,18 +319,6 @@ export class Responder implements StreamControl {
     if (!onTime || this.#aborted) run.resolve("abort");
     else this.#plainOn();
   };
-
-  async #fire(step: ResolvedStep): Promise<FireResult> {
-    if (this.signal.aborted) return "done";
-    const result = await step.definition.fire!(step.params, this);
-    if (result !== "skipped") this.#fired(step);
-    return this.signal.aborted ? "done" : result;
-  }
-
-  #fired(step: ResolvedStep): void {
-    this.#in.entry.faults.push({ fault: step.definition.name, at: step.label, t: now() });
-    this.#in.journal.changed();
-  }
 
   /**
    * Whether to write now: true at once when `due` has passed, else the pacer's wait, which ends
