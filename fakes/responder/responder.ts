@@ -15,6 +15,7 @@ import type {
   RenderedBody,
   RouteMatch,
 } from "../types.ts";
+import { sleepUnlessAborted, untilDrained } from "./abortable-waits.ts";
 import { frameChunk } from "./chunk-frame.ts";
 import { END, FaultSteps, NO_STEPS, type ResolvedStep } from "./fault-steps.ts";
 
@@ -387,7 +388,7 @@ export class Responder implements StreamControl {
       this.#in.journal.changed();
     }
     this.#bytes += length;
-    return ok ? undefined : this.#drain();
+    return ok ? undefined : untilDrained(this.#in.res, this.#in.socket, this.signal);
   }
 
   /**
@@ -422,23 +423,6 @@ export class Responder implements StreamControl {
     this.#pendingWrites--;
     if (this.#pendingWrites === 0) this.#wakeFlushWaiters();
   };
-
-  #drain(): Promise<void> {
-    return new Promise((resolve) => {
-      // #send writes a chunked body to the socket itself, whose drain http does not pass on to
-      // the response (socket drain also covers http's own writes on it).
-      const writable = this.#in.res.chunkedEncoding ? this.#in.socket : this.#in.res;
-      const done = () => {
-        writable.off("drain", done);
-        writable.off("close", done);
-        this.signal.removeEventListener("abort", done);
-        resolve();
-      };
-      writable.on("drain", done);
-      writable.on("close", done);
-      this.signal.addEventListener("abort", done, { once: true });
-    });
-  }
 
   /** Resolves once every write so far was handed to the kernel. */
   #flush(): Promise<void> {
@@ -531,18 +515,7 @@ export class Responder implements StreamControl {
   }
 
   sleep(ms: number): Promise<boolean> {
-    const signal = this.signal;
-    if (signal.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const timer = Number.isFinite(ms) ? setTimeout(() => done(true), Math.max(0, ms)) : undefined;
-      const done = (value: boolean) => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      };
-      const onAbort = () => done(false);
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
+    return sleepUnlessAborted(this.signal, ms);
   }
 }
 
