@@ -18,6 +18,7 @@ import type {
 import { sleepUnlessAborted, untilDrained } from "./abortable-waits.ts";
 import { frameChunk } from "./chunk-frame.ts";
 import { END, FaultSteps, NO_STEPS, type ResolvedStep } from "./fault-steps.ts";
+import { SplitWrite } from "./split-write.ts";
 
 export interface ResponderInput {
   res: ServerResponse;
@@ -51,13 +52,6 @@ interface PlainRun {
   drain: Promise<void> | undefined;
   resolve: (stop: PlainStop) => void;
   reject: (error: unknown) => void;
-}
-
-/** A pending splitNextWrite(): the next selected event goes out in these pieces. */
-interface SplitWrite {
-  split: (bytes: Buffer) => Buffer[];
-  gapMs: number;
-  select: (event: PlannedEvent) => boolean;
 }
 
 /** Runs one script against one request: pacing, the codec's bytes, the faults at their places. */
@@ -347,7 +341,7 @@ export class Responder implements StreamControl {
     return this.#writeBytes(data, event.kind, text, due);
   }
 
-  async #writeSplit(
+  #writeSplit(
     event: PlannedEvent,
     split: SplitWrite,
     bytes: Buffer,
@@ -355,14 +349,11 @@ export class Responder implements StreamControl {
     due: number | undefined,
   ): Promise<void> {
     this.#split = undefined;
-    const pieces = split.split(bytes);
-    for (const [i, piece] of pieces.entries()) {
-      if (i > 0) {
-        await this.#flush();
-        if (split.gapMs > 0 && !(await this.sleep(split.gapMs))) return;
-      }
-      await this.#writeBytes(piece, event.kind, i === 0 ? text : undefined, due);
-    }
+    return split.write(bytes, {
+      write: (piece, first) => this.#writeBytes(piece, event.kind, first ? text : undefined, due),
+      flush: () => this.#flush(),
+      sleep: (ms) => this.sleep(ms),
+    });
   }
 
   /**
@@ -460,7 +451,7 @@ export class Responder implements StreamControl {
     gapMs: number,
     select?: (event: PlannedEvent) => boolean,
   ): void {
-    this.#split = { split, gapMs, select: select ?? (() => true) };
+    this.#split = new SplitWrite(split, gapMs, select);
   }
 
   async respond(body: RenderedBody, extraHeaders: Record<string, string> = {}): Promise<void> {
