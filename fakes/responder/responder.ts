@@ -17,7 +17,8 @@ import type {
 } from "../types.ts";
 import { sleepUnlessAborted, untilDrained } from "./abortable-waits.ts";
 import { frameChunk } from "./chunk-frame.ts";
-import { END, FaultSteps, NO_STEPS, type ResolvedStep } from "./fault-steps.ts";
+import { END, FaultSteps, NO_STEPS } from "./fault-steps.ts";
+import { PlainRun, type PlainStop } from "./plain-run.ts";
 import { SplitWrite } from "./split-write.ts";
 
 export interface ResponderInput {
@@ -36,22 +37,6 @@ export interface ResponderInput {
   pacer: Pacer;
   /** Tells the connection tracker that the fake, not the client, is closing this socket. */
   markSelfClosed(): void;
-}
-
-/** Why a plain run (Responder#runPlain) stopped. */
-type PlainStop = "done" | "steps" | "drain" | "abort";
-
-/** A plain run in progress: the loop's state it carries, and how it hands back. */
-interface PlainRun {
-  at: ReadonlyMap<PlannedEvent | typeof END, ResolvedStep[]>;
-  base: number;
-  slot: number;
-  /** The event taken from the plan and waiting for its due time, if any. */
-  event: PlannedEvent | undefined;
-  due: number | undefined;
-  drain: Promise<void> | undefined;
-  resolve: (stop: PlainStop) => void;
-  reject: (error: unknown) => void;
 }
 
 /** Runs one script against one request: pacing, the codec's bytes, the faults at their places. */
@@ -181,12 +166,12 @@ export class Responder implements StreamControl {
     this.#cursor = 0;
     while (this.#cursor < this.#plan.length) {
       if (this.#schedule.paced && byteSteps.length === 0 && this.#split === undefined) {
-        const stop = await this.#runPlain(at, base, slot);
-        slot = this.#plain!.slot;
-        const drain = this.#plain!.drain;
+        const run = this.#runPlain(at, base, slot);
+        const stop = await run.stopped;
+        slot = run.slot;
         this.#plain = undefined;
         if (stop === "abort") return;
-        if (stop === "drain") await drain;
+        if (stop === "drain") await run.drain;
         if (stop !== "steps") continue;
       }
       const event = this.#plan[this.#cursor]!;
@@ -253,11 +238,11 @@ export class Responder implements StreamControl {
    * not one per write. Only taken for a paced stream with no byte step and no split pending
    * (which only steps set); an unpaced one writes without waiting in the loop of #run.
    */
-  #runPlain(at: PlainRun["at"], base: number, slot: number): Promise<PlainStop> {
-    return new Promise<PlainStop>((resolve, reject) => {
-      this.#plain = { at, base, slot, event: undefined, due: undefined, drain: undefined, resolve, reject };
-      this.#plainOn();
-    });
+  #runPlain(at: PlainRun["at"], base: number, slot: number): PlainRun {
+    const run = new PlainRun(at, base, slot);
+    this.#plain = run;
+    this.#plainOn();
+    return run;
   }
 
   /** Goes on with the plain run until it must wait for a due time or stops. */
