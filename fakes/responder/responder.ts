@@ -4,9 +4,8 @@ import { now } from "../../lib/clock.ts";
 import type { RequestView, StreamControl } from "../faults/fault.ts";
 import type { Journal, LiveEntry } from "../journal.ts";
 import { PacedAlarm, type PacedWait, type Pacer } from "../pacer.ts";
-import { Schedule, seededRandom } from "../pacing.ts";
-import { planned } from "../providers/shared.ts";
-import { type Script, scriptTokens } from "../script.ts";
+import { Schedule } from "../pacing.ts";
+import type { Script } from "../script.ts";
 import type {
   Codec,
   PlannedEvent,
@@ -19,6 +18,7 @@ import { sleepUnlessAborted, untilDrained } from "./abortable-waits.ts";
 import { frameChunk } from "./chunk-frame.ts";
 import { END, FaultSteps, NO_STEPS } from "./fault-steps.ts";
 import { PlainRun, type PlainStop } from "./plain-run.ts";
+import { planResponse, renderContext } from "./response-plan.ts";
 import { SplitWrite } from "./split-write.ts";
 
 export interface ResponderInput {
@@ -87,21 +87,7 @@ export class Responder implements StreamControl {
     this.signal = input.signal;
     this.#faults = new FaultSteps(input.script, input.entry, input.journal);
     this.#schedule = new Schedule(input.script.pacing);
-    const tokens = scriptTokens(input.script);
-    this.ctx = {
-      provider: input.codec.name,
-      model: input.model,
-      request: input.request.body,
-      variant: input.route.variant,
-      tokens,
-      finishReason: input.script.finishReason ?? "stop",
-      usage: {
-        promptTokens: input.script.usage?.promptTokens ?? 10,
-        completionTokens: input.script.usage?.completionTokens ?? Math.max(1, tokens.length),
-      },
-      omitUsage: false,
-      rng: seededRandom(input.script.pacing?.seed ?? 1),
-    };
+    this.ctx = renderContext(input);
     this.#faults.configure(this.ctx);
     this.stream = input.codec.open(this.ctx);
   }
@@ -130,22 +116,8 @@ export class Responder implements StreamControl {
   async #run(): Promise<void> {
     const { codec, route, entry } = this.#in;
     const streaming = codec.wantsStream(this.request.body, route);
-    let plan: PlannedEvent[];
-    let head: { status: number; headers: RenderedBody["headers"] };
-    if (streaming) {
-      plan = this.stream.plan();
-      head = { status: 200, headers: this.stream.headers() };
-    } else {
-      const unary = this.stream.unary();
-      const text = this.ctx.tokens.join("");
-      plan = [planned("content", () => unary.body, { text, finish: true, terminator: true })];
-      head = { status: unary.status, headers: unary.headers };
-      // A known length unless a step may cut or extend the body.
-      if (this.#faults.keepsBodyLength()) {
-        head.headers = { ...head.headers, "content-length": String(Buffer.byteLength(unary.body)) };
-      }
-    }
-    plan = this.#faults.transform(plan, this.stream);
+    const { plan: answer, head } = planResponse(this.stream, streaming, this.ctx, this.#faults);
+    const plan = this.#faults.transform(answer, this.stream);
 
     if (this.#schedule.headersDelayMs > 0 && !(await this.sleep(this.#schedule.headersDelayMs))) return;
     for (const step of this.#faults.preStream()) {
