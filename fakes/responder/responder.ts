@@ -92,12 +92,6 @@ export class Responder implements StreamControl {
     this.stream = input.codec.open(this.ctx);
   }
 
-  #wakeFlushWaiters = () => {
-    // Called after every write: most have nobody waiting, and splice makes an array each time.
-    if (this.#flushWaiters.length === 0) return;
-    for (const wake of this.#flushWaiters.splice(0)) wake();
-  };
-
   async run(): Promise<void> {
     this.#in.socket.on("close", this.#wakeFlushWaiters);
     try {
@@ -202,6 +196,8 @@ export class Responder implements StreamControl {
     await this.#end(this.#in.entry.faults.length > 0 ? "fault" : "complete");
   }
 
+  // ---- Pacing hand-off: a plain run between steps --------------------------------------------
+
   /**
    * Writes the plan on from the cursor, each event at its due time, up to the first event a step
    * is placed before ("steps"), the end ("done"), a write that must wait for drain ("drain") or
@@ -283,6 +279,8 @@ export class Responder implements StreamControl {
     this.#pendingWait = this.#in.pacer.waitUntil(due);
     return this.#pendingWait.promise;
   }
+
+  // ---- Writing to the socket: per write, so on this object's own fields ----------------------
 
   #writeEvent(
     event: PlannedEvent,
@@ -370,6 +368,12 @@ export class Responder implements StreamControl {
   #onWritten = () => {
     this.#pendingWrites--;
     if (this.#pendingWrites === 0) this.#wakeFlushWaiters();
+  };
+
+  #wakeFlushWaiters = () => {
+    // Called after every write: most have nobody waiting, and splice makes an array each time.
+    if (this.#flushWaiters.length === 0) return;
+    for (const wake of this.#flushWaiters.splice(0)) wake();
   };
 
   /** Resolves once every write so far was handed to the kernel. */
