@@ -18,7 +18,7 @@ import type { JournalEntry, ProviderName } from "./journal-types.ts";
 import { Pacer } from "./pacer.ts";
 import { isProviderName, providers, routeRequest } from "./providers/registry.ts";
 import { redactHeaders, redactQuery } from "./redact.ts";
-import { Responder } from "./responder.ts";
+import { Responder } from "./responder/responder.ts";
 import { type Script, validateScript } from "./script.ts";
 import { ScriptBook, type ScriptMatch } from "./script-book.ts";
 

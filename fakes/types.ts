@@ -1,7 +1,7 @@
 /**
  * The contracts between the three parts of the fake provider: a provider codec renders a
  * provider-neutral answer into wire bytes, a fault step bends how those bytes go out, and the
- * responder (fakes/responder.ts) walks the plan, paces it and fires the faults at their places.
+ * responder (fakes/responder/) walks the plan, paces it and fires the faults at their places.
  */
 import type { ProviderName } from "./journal-types.ts";
 

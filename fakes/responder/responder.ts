@@ -1,13 +1,11 @@
 import { type ServerResponse, STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
-import { now } from "../lib/clock.ts";
-import type { FaultDefinition, FireResult, Placement, RequestView, StreamControl } from "./faults/fault.ts";
-import { faults } from "./faults/registry.ts";
-import type { Journal, LiveEntry } from "./journal.ts";
-import { PacedAlarm, type PacedWait, type Pacer } from "./pacer.ts";
-import { Schedule, seededRandom } from "./pacing.ts";
-import { planned } from "./providers/shared.ts";
-import { type FaultStep, placementLabel, placementOf, type Script, scriptTokens } from "./script.ts";
+import { now } from "../../lib/clock.ts";
+import type { RequestView, StreamControl } from "../faults/fault.ts";
+import type { Journal, LiveEntry } from "../journal.ts";
+import { PacedAlarm, type PacedWait, type Pacer } from "../pacer.ts";
+import { Schedule } from "../pacing.ts";
+import type { Script } from "../script.ts";
 import type {
   Codec,
   PlannedEvent,
@@ -15,15 +13,13 @@ import type {
   RenderContext,
   RenderedBody,
   RouteMatch,
-} from "./types.ts";
-
-/** A step resolved against its definition, with its own parameters parsed (defaults applied). */
-interface ResolvedStep {
-  definition: FaultDefinition;
-  params: object;
-  placement: Placement;
-  label: string;
-}
+} from "../types.ts";
+import { sleepUnlessAborted, untilDrained } from "./abortable-waits.ts";
+import { frameChunk } from "./chunk-frame.ts";
+import { END, FaultSteps, NO_STEPS } from "./fault-steps.ts";
+import { PlainRun, type PlainStop } from "./plain-run.ts";
+import { planResponse, renderContext } from "./response-plan.ts";
+import { SplitWrite } from "./split-write.ts";
 
 export interface ResponderInput {
   res: ServerResponse;
@@ -43,42 +39,6 @@ export interface ResponderInput {
   markSelfClosed(): void;
 }
 
-const END = Symbol("end");
-/** Most events have no step before them: one shared empty list, not a new one per event. */
-const NO_STEPS: readonly ResolvedStep[] = [];
-
-/** Why a plain run (Responder#runPlain) stopped. */
-type PlainStop = "done" | "steps" | "drain" | "abort";
-
-/** A plain run in progress: the loop's state it carries, and how it hands back. */
-interface PlainRun {
-  at: ReadonlyMap<PlannedEvent | typeof END, ResolvedStep[]>;
-  base: number;
-  slot: number;
-  /** The event taken from the plan and waiting for its due time, if any. */
-  event: PlannedEvent | undefined;
-  due: number | undefined;
-  drain: Promise<void> | undefined;
-  resolve: (stop: PlainStop) => void;
-  reject: (error: unknown) => void;
-}
-
-/** A pending splitNextWrite(): the next selected event goes out in these pieces. */
-interface SplitWrite {
-  split: (bytes: Buffer) => Buffer[];
-  gapMs: number;
-  select: (event: PlannedEvent) => boolean;
-}
-
-function resolveSteps(script: Script): ResolvedStep[] {
-  return (script.faults ?? []).map((step: FaultStep) => {
-    const definition = faults[step.fault]!;
-    const { fault: _f, at: _a, ...raw } = step;
-    const placement = placementOf(step);
-    return { definition, params: definition.params.parse(raw), placement, label: placementLabel(placement) };
-  });
-}
-
 /** Runs one script against one request: pacing, the codec's bytes, the faults at their places. */
 export class Responder implements StreamControl {
   readonly ctx: RenderContext;
@@ -90,7 +50,7 @@ export class Responder implements StreamControl {
   #cursor = 0;
 
   readonly #in: ResponderInput;
-  readonly #steps: ResolvedStep[];
+  readonly #faults: FaultSteps;
   readonly #schedule: Schedule;
   #bytes = 0;
   #pendingWrites = 0;
@@ -125,32 +85,12 @@ export class Responder implements StreamControl {
     );
     this.request = input.request;
     this.signal = input.signal;
-    this.#steps = resolveSteps(input.script);
+    this.#faults = new FaultSteps(input.script, input.entry, input.journal);
     this.#schedule = new Schedule(input.script.pacing);
-    const tokens = scriptTokens(input.script);
-    this.ctx = {
-      provider: input.codec.name,
-      model: input.model,
-      request: input.request.body,
-      variant: input.route.variant,
-      tokens,
-      finishReason: input.script.finishReason ?? "stop",
-      usage: {
-        promptTokens: input.script.usage?.promptTokens ?? 10,
-        completionTokens: input.script.usage?.completionTokens ?? Math.max(1, tokens.length),
-      },
-      omitUsage: false,
-      rng: seededRandom(input.script.pacing?.seed ?? 1),
-    };
-    for (const step of this.#steps) step.definition.configure?.(step.params, this.ctx);
+    this.ctx = renderContext(input);
+    this.#faults.configure(this.ctx);
     this.stream = input.codec.open(this.ctx);
   }
-
-  #wakeFlushWaiters = () => {
-    // Called after every write: most have nobody waiting, and splice makes an array each time.
-    if (this.#flushWaiters.length === 0) return;
-    for (const wake of this.#flushWaiters.splice(0)) wake();
-  };
 
   async run(): Promise<void> {
     this.#in.socket.on("close", this.#wakeFlushWaiters);
@@ -170,68 +110,15 @@ export class Responder implements StreamControl {
   async #run(): Promise<void> {
     const { codec, route, entry } = this.#in;
     const streaming = codec.wantsStream(this.request.body, route);
-    let plan: PlannedEvent[];
-    let head: { status: number; headers: RenderedBody["headers"] };
-    if (streaming) {
-      plan = this.stream.plan();
-      head = { status: 200, headers: this.stream.headers() };
-    } else {
-      const unary = this.stream.unary();
-      const text = this.ctx.tokens.join("");
-      plan = [planned("content", () => unary.body, { text, finish: true, terminator: true })];
-      head = { status: unary.status, headers: unary.headers };
-      // A known length unless a step may cut or extend the body.
-      if (
-        this.#steps.every(
-          (s) => !s.definition.fire || ("phase" in s.placement && s.placement.phase === "pre-stream"),
-        )
-      ) {
-        head.headers = { ...head.headers, "content-length": String(Buffer.byteLength(unary.body)) };
-      }
-    }
-    for (const step of this.#steps) {
-      if (!step.definition.transform) continue;
-      plan = step.definition.transform(step.params, plan, this.stream);
-      this.#fired(step);
-    }
+    const { plan: answer, head } = planResponse(this.stream, streaming, this.ctx, this.#faults);
+    const plan = this.#faults.transform(answer, this.stream);
 
     if (this.#schedule.headersDelayMs > 0 && !(await this.sleep(this.#schedule.headersDelayMs))) return;
-    for (const step of this.#steps) {
-      if (!("phase" in step.placement) || step.placement.phase !== "pre-stream") continue;
-      if ((await this.#fire(step)) === "done") return;
+    for (const step of this.#faults.preStream()) {
+      if ((await this.#faults.fire(step, this)) === "done") return;
     }
 
-    // Where each positional step fires: before a given planned event (by identity, so events a step
-    // inserts do not shift the others), or at the end.
-    const firstFinish = plan.findIndex((e) => e.finish);
-    const lastFinish = plan.findLastIndex((e) => e.finish);
-    const lastContent = plan.findLastIndex((e) => e.kind === "content");
-    const midIndex = firstFinish >= 0 ? firstFinish : lastContent + 1;
-    // Only for token placements: it lives as long as this call, a slot per token of the answer.
-    let contentIndexes: number[] | undefined;
-    const contentIndex = (token: number): number | undefined => {
-      contentIndexes ??= plan.flatMap((e, i) => (e.kind === "content" ? [i] : []));
-      return contentIndexes[token];
-    };
-    const at = new Map<PlannedEvent | typeof END, ResolvedStep[]>();
-    const byteSteps: Array<ResolvedStep & { byte: number }> = [];
-    const put = (index: number, step: ResolvedStep) => {
-      const key = index >= plan.length ? END : plan[index]!;
-      at.set(key, [...(at.get(key) ?? []), step]);
-    };
-    for (const step of this.#steps) {
-      if (!step.definition.fire) continue;
-      const p = step.placement;
-      if ("byte" in p) byteSteps.push({ ...step, byte: p.byte });
-      else if ("event" in p) put(p.event, step);
-      // Past the last token, a token placement means "before the finish": the answer was whole.
-      else if ("token" in p) put(contentIndex(p.token) ?? midIndex, step);
-      else if (p.phase === "mid-stream") put(midIndex, step);
-      else if (p.phase === "after-finish") put(lastFinish >= 0 ? lastFinish + 1 : plan.length, step);
-      else if (p.phase === "after-terminator") put(plan.length, step);
-    }
-    byteSteps.sort((a, b) => a.byte - b.byte);
-    contentIndexes = undefined;
+    const { at, byteSteps } = this.#faults.place(plan);
 
     this.#in.res.writeHead(head.status, head.headers);
     this.#in.res.flushHeaders();
@@ -245,12 +132,12 @@ export class Responder implements StreamControl {
     this.#cursor = 0;
     while (this.#cursor < this.#plan.length) {
       if (this.#schedule.paced && byteSteps.length === 0 && this.#split === undefined) {
-        const stop = await this.#runPlain(at, base, slot);
-        slot = this.#plain!.slot;
-        const drain = this.#plain!.drain;
+        const run = this.#runPlain(at, base, slot);
+        const stop = await run.stopped;
+        slot = run.slot;
         this.#plain = undefined;
         if (stop === "abort") return;
-        if (stop === "drain") await drain;
+        if (stop === "drain") await run.drain;
         if (stop !== "steps") continue;
       }
       const event = this.#plan[this.#cursor]!;
@@ -258,7 +145,7 @@ export class Responder implements StreamControl {
       if (at.size > 0) {
         for (const step of at.get(event) ?? NO_STEPS) {
           const started = now();
-          if ((await this.#fire(step)) === "done") return;
+          if ((await this.#faults.fire(step, this)) === "done") return;
           base += now() - started;
         }
         at.delete(event);
@@ -290,7 +177,7 @@ export class Responder implements StreamControl {
           }
           bytes = bytes.subarray(cut);
           const started = now();
-          if ((await this.#fire(step)) === "done") return;
+          if ((await this.#faults.fire(step, this)) === "done") return;
           base += now() - started;
         }
         data = bytes;
@@ -304,10 +191,12 @@ export class Responder implements StreamControl {
       }
     }
     for (const step of [...(at.get(END) ?? []), ...byteSteps]) {
-      if ((await this.#fire(step)) === "done") return;
+      if ((await this.#faults.fire(step, this)) === "done") return;
     }
     await this.#end(this.#in.entry.faults.length > 0 ? "fault" : "complete");
   }
+
+  // ---- Pacing hand-off: a plain run between steps --------------------------------------------
 
   /**
    * Writes the plan on from the cursor, each event at its due time, up to the first event a step
@@ -317,11 +206,11 @@ export class Responder implements StreamControl {
    * not one per write. Only taken for a paced stream with no byte step and no split pending
    * (which only steps set); an unpaced one writes without waiting in the loop of #run.
    */
-  #runPlain(at: PlainRun["at"], base: number, slot: number): Promise<PlainStop> {
-    return new Promise<PlainStop>((resolve, reject) => {
-      this.#plain = { at, base, slot, event: undefined, due: undefined, drain: undefined, resolve, reject };
-      this.#plainOn();
-    });
+  #runPlain(at: PlainRun["at"], base: number, slot: number): PlainRun {
+    const run = new PlainRun(at, base, slot);
+    this.#plain = run;
+    this.#plainOn();
+    return run;
   }
 
   /** Goes on with the plain run until it must wait for a due time or stops. */
@@ -379,18 +268,6 @@ export class Responder implements StreamControl {
     else this.#plainOn();
   };
 
-  async #fire(step: ResolvedStep): Promise<FireResult> {
-    if (this.signal.aborted) return "done";
-    const result = await step.definition.fire!(step.params, this);
-    if (result !== "skipped") this.#fired(step);
-    return this.signal.aborted ? "done" : result;
-  }
-
-  #fired(step: ResolvedStep): void {
-    this.#in.entry.faults.push({ fault: step.definition.name, at: step.label, t: now() });
-    this.#in.journal.changed();
-  }
-
   /**
    * Whether to write now: true at once when `due` has passed, else the pacer's wait, which ends
    * false if the client leaves first. Not an async function: one fewer promise per paced event.
@@ -402,6 +279,8 @@ export class Responder implements StreamControl {
     this.#pendingWait = this.#in.pacer.waitUntil(due);
     return this.#pendingWait.promise;
   }
+
+  // ---- Writing to the socket: per write, so on this object's own fields ----------------------
 
   #writeEvent(
     event: PlannedEvent,
@@ -417,7 +296,7 @@ export class Responder implements StreamControl {
     return this.#writeBytes(data, event.kind, text, due);
   }
 
-  async #writeSplit(
+  #writeSplit(
     event: PlannedEvent,
     split: SplitWrite,
     bytes: Buffer,
@@ -425,14 +304,11 @@ export class Responder implements StreamControl {
     due: number | undefined,
   ): Promise<void> {
     this.#split = undefined;
-    const pieces = split.split(bytes);
-    for (const [i, piece] of pieces.entries()) {
-      if (i > 0) {
-        await this.#flush();
-        if (split.gapMs > 0 && !(await this.sleep(split.gapMs))) return;
-      }
-      await this.#writeBytes(piece, event.kind, i === 0 ? text : undefined, due);
-    }
+    return split.write(bytes, {
+      write: (piece, first) => this.#writeBytes(piece, event.kind, first ? text : undefined, due),
+      flush: () => this.#flush(),
+      sleep: (ms) => this.sleep(ms),
+    });
   }
 
   /**
@@ -458,7 +334,7 @@ export class Responder implements StreamControl {
       this.#in.journal.changed();
     }
     this.#bytes += length;
-    return ok ? undefined : this.#drain();
+    return ok ? undefined : untilDrained(this.#in.res, this.#in.socket, this.signal);
   }
 
   /**
@@ -494,22 +370,11 @@ export class Responder implements StreamControl {
     if (this.#pendingWrites === 0) this.#wakeFlushWaiters();
   };
 
-  #drain(): Promise<void> {
-    return new Promise((resolve) => {
-      // #send writes a chunked body to the socket itself, whose drain http does not pass on to
-      // the response (socket drain also covers http's own writes on it).
-      const writable = this.#in.res.chunkedEncoding ? this.#in.socket : this.#in.res;
-      const done = () => {
-        writable.off("drain", done);
-        writable.off("close", done);
-        this.signal.removeEventListener("abort", done);
-        resolve();
-      };
-      writable.on("drain", done);
-      writable.on("close", done);
-      this.signal.addEventListener("abort", done, { once: true });
-    });
-  }
+  #wakeFlushWaiters = () => {
+    // Called after every write: most have nobody waiting, and splice makes an array each time.
+    if (this.#flushWaiters.length === 0) return;
+    for (const wake of this.#flushWaiters.splice(0)) wake();
+  };
 
   /** Resolves once every write so far was handed to the kernel. */
   #flush(): Promise<void> {
@@ -547,7 +412,7 @@ export class Responder implements StreamControl {
     gapMs: number,
     select?: (event: PlannedEvent) => boolean,
   ): void {
-    this.#split = { split, gapMs, select: select ?? (() => true) };
+    this.#split = new SplitWrite(split, gapMs, select);
   }
 
   async respond(body: RenderedBody, extraHeaders: Record<string, string> = {}): Promise<void> {
@@ -602,95 +467,9 @@ export class Responder implements StreamControl {
   }
 
   sleep(ms: number): Promise<boolean> {
-    const signal = this.signal;
-    if (signal.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const timer = Number.isFinite(ms) ? setTimeout(() => done(true), Math.max(0, ms)) : undefined;
-      const done = (value: boolean) => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      };
-      const onAbort = () => done(false);
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
+    return sleepUnlessAborted(this.signal, ms);
   }
 }
-
-/** Room before the data for its chunk-size line: 8 hex digits (a 4 GiB chunk) and CRLF. */
-const SIZE_LINE_ROOM = 10;
-const SCRATCH_BYTES = 64 * 1024;
-const HEX_DIGITS = Buffer.from("0123456789abcdef", "latin1");
-/** Framing space shared by every stream of the process (one thread writes them all). */
-let scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
-/** Where the next frame may start: every byte before it may still be held by a pending write. */
-let scratchFree = 0;
-
-interface FramedChunk {
-  /** The whole chunk: size line, data, CRLF. */
-  bytes: Buffer;
-  dataLength: number;
-  /** Marks the chunk's bytes as held by a pending write, so later frames go after them. */
-  keep(): void;
-}
-
-const framed: FramedChunk & { end: number } = {
-  bytes: scratch,
-  dataLength: 0,
-  end: 0,
-  keep() {
-    scratchFree = this.end;
-  },
-};
-
-/**
- * Frames `data` as one HTTP/1.1 chunk. Why a shared scratch and not a buffer per event: a string
- * is encoded once, straight into place, and its UTF-8 length comes out of that write, where a
- * fresh buffer took a byteLength pass, an allocation and four small writes, at 10^4 events/s.
- * A frame is written at `scratchFree`: bytes a socket wrote at once are free again for the next
- * frame, and only ones it still holds push the start on (`keep`). A full scratch is replaced, and
- * the old one lives as long as a pending write holds part of it.
- */
-function frameChunk(data: Buffer | string): FramedChunk {
-  // UTF-8 takes at most 3 bytes per UTF-16 unit.
-  const most = typeof data === "string" ? data.length * 3 : data.length;
-  const room = SIZE_LINE_ROOM + most + 2;
-  if (room > SCRATCH_BYTES) return frameAlone(data);
-  if (room > SCRATCH_BYTES - scratchFree) {
-    scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
-    scratchFree = 0;
-  }
-  const dataAt = scratchFree + SIZE_LINE_ROOM;
-  const length = typeof data === "string" ? scratch.write(data, dataAt, "utf8") : data.copy(scratch, dataAt);
-  let start = dataAt - 2;
-  scratch[start] = 0x0d;
-  scratch[start + 1] = 0x0a;
-  let size = length;
-  do {
-    scratch[--start] = HEX_DIGITS[size & 15]!;
-    size >>>= 4;
-  } while (size > 0);
-  const end = dataAt + length;
-  scratch[end] = 0x0d;
-  scratch[end + 1] = 0x0a;
-  framed.bytes = scratch.subarray(start, end + 2);
-  framed.dataLength = length;
-  framed.end = end + 2;
-  return framed;
-}
-
-/** A chunk too big for the scratch, in a buffer of its own (nothing to keep). */
-function frameAlone(data: Buffer | string): FramedChunk {
-  const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-  const head = Buffer.from(`${bytes.length.toString(16)}\r\n`, "latin1");
-  return {
-    bytes: Buffer.concat([head, bytes, CRLF]),
-    dataLength: bytes.length,
-    keep() {},
-  };
-}
-
-const CRLF = Buffer.from("\r\n", "latin1");
 
 function uncork(socket: Socket): void {
   socket.uncork();

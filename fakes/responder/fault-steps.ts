@@ -1,0 +1,130 @@
+import { now } from "../../lib/clock.ts";
+import type { FaultDefinition, FireResult, Placement, StreamControl } from "../faults/fault.ts";
+import { faults } from "../faults/registry.ts";
+import type { Journal, LiveEntry } from "../journal.ts";
+import { type FaultStep, placementLabel, placementOf, type Script } from "../script.ts";
+import type { PlannedEvent, ProviderStream, RenderContext } from "../types.ts";
+
+/** A step resolved against its definition, with its own parameters parsed (defaults applied). */
+export interface ResolvedStep {
+  definition: FaultDefinition;
+  params: object;
+  placement: Placement;
+  label: string;
+}
+
+/** A step placed after `byte` body bytes: the event that crosses it is cut there. */
+export type ByteStep = ResolvedStep & { byte: number };
+
+/** Where steps placed after the last planned event are kept. */
+export const END = Symbol("end");
+/** Most events have no step before them: one shared empty list, not a new one per event. */
+export const NO_STEPS: readonly ResolvedStep[] = [];
+
+/** The steps a stream fires once its headers are out, by where they fire. */
+export interface StepPlaces {
+  /** Before a planned event (the event itself is the key), or at the END. */
+  at: Map<PlannedEvent | typeof END, ResolvedStep[]>;
+  /** In byte order. */
+  byteSteps: ByteStep[];
+}
+
+function resolveStep(step: FaultStep): ResolvedStep {
+  const definition = faults[step.fault]!;
+  const { fault: _f, at: _a, ...raw } = step;
+  const placement = placementOf(step);
+  return { definition, params: definition.params.parse(raw), placement, label: placementLabel(placement) };
+}
+
+function isPreStream(placement: Placement): boolean {
+  return "phase" in placement && placement.phase === "pre-stream";
+}
+
+/**
+ * The fault steps of one response: resolved once from its script, each given its say over the
+ * render context and the plan, placed on the plan, and journaled as it fires.
+ */
+export class FaultSteps {
+  readonly #steps: ResolvedStep[];
+  readonly #entry: LiveEntry;
+  readonly #journal: Journal;
+
+  constructor(script: Script, entry: LiveEntry, journal: Journal) {
+    this.#steps = (script.faults ?? []).map(resolveStep);
+    this.#entry = entry;
+    this.#journal = journal;
+  }
+
+  /** Lets each step reshape the answer before the codec opens its stream. */
+  configure(ctx: RenderContext): void {
+    for (const step of this.#steps) step.definition.configure?.(step.params, ctx);
+  }
+
+  /** Whether no step may cut or extend the body: only pre-stream ones fire. */
+  keepsBodyLength(): boolean {
+    return this.#steps.every((s) => !s.definition.fire || isPreStream(s.placement));
+  }
+
+  /** Lets each step with a transform edit the plan, and journals it as fired. */
+  transform(plan: PlannedEvent[], stream: ProviderStream): PlannedEvent[] {
+    for (const step of this.#steps) {
+      if (!step.definition.transform) continue;
+      plan = step.definition.transform(step.params, plan, stream);
+      this.#fired(step);
+    }
+    return plan;
+  }
+
+  /** The steps that fire before the headers, in script order. */
+  preStream(): ResolvedStep[] {
+    return this.#steps.filter((step) => isPreStream(step.placement));
+  }
+
+  /** Where each step that fires once the headers are out goes on `plan`. */
+  place(plan: PlannedEvent[]): StepPlaces {
+    // Where each positional step fires: before a given planned event (by identity, so events a step
+    // inserts do not shift the others), or at the end.
+    const firstFinish = plan.findIndex((e) => e.finish);
+    const lastFinish = plan.findLastIndex((e) => e.finish);
+    const lastContent = plan.findLastIndex((e) => e.kind === "content");
+    const midIndex = firstFinish >= 0 ? firstFinish : lastContent + 1;
+    // Only for token placements: it lives as long as this call, a slot per token of the answer.
+    let contentIndexes: number[] | undefined;
+    const contentIndex = (token: number): number | undefined => {
+      contentIndexes ??= plan.flatMap((e, i) => (e.kind === "content" ? [i] : []));
+      return contentIndexes[token];
+    };
+    const at = new Map<PlannedEvent | typeof END, ResolvedStep[]>();
+    const byteSteps: ByteStep[] = [];
+    const put = (index: number, step: ResolvedStep) => {
+      const key = index >= plan.length ? END : plan[index]!;
+      at.set(key, [...(at.get(key) ?? []), step]);
+    };
+    for (const step of this.#steps) {
+      if (!step.definition.fire) continue;
+      const p = step.placement;
+      if ("byte" in p) byteSteps.push({ ...step, byte: p.byte });
+      else if ("event" in p) put(p.event, step);
+      // Past the last token, a token placement means "before the finish": the answer was whole.
+      else if ("token" in p) put(contentIndex(p.token) ?? midIndex, step);
+      else if (p.phase === "mid-stream") put(midIndex, step);
+      else if (p.phase === "after-finish") put(lastFinish >= 0 ? lastFinish + 1 : plan.length, step);
+      else if (p.phase === "after-terminator") put(plan.length, step);
+    }
+    byteSteps.sort((a, b) => a.byte - b.byte);
+    return { at, byteSteps };
+  }
+
+  /** Fires `step` on the live response; "done" as well once the client has left. */
+  async fire(step: ResolvedStep, control: StreamControl): Promise<FireResult> {
+    if (control.signal.aborted) return "done";
+    const result = await step.definition.fire!(step.params, control);
+    if (result !== "skipped") this.#fired(step);
+    return control.signal.aborted ? "done" : result;
+  }
+
+  #fired(step: ResolvedStep): void {
+    this.#entry.faults.push({ fault: step.definition.name, at: step.label, t: now() });
+    this.#journal.changed();
+  }
+}

@@ -1,0 +1,56 @@
+import { seededRandom } from "../pacing.ts";
+import { planned } from "../providers/shared.ts";
+import { scriptTokens } from "../script.ts";
+import type { HeaderMap, PlannedEvent, ProviderStream, RenderContext } from "../types.ts";
+import type { FaultSteps } from "./fault-steps.ts";
+import type { ResponderInput } from "./responder.ts";
+
+/** The status and headers a response starts with. */
+export interface ResponseHead {
+  status: number;
+  headers: HeaderMap;
+}
+
+/** What the codec renders this request's answer from: the script, with its defaults filled in. */
+export function renderContext({
+  codec,
+  model,
+  request,
+  route,
+  script,
+}: Pick<ResponderInput, "codec" | "model" | "request" | "route" | "script">): RenderContext {
+  const tokens = scriptTokens(script);
+  return {
+    provider: codec.name,
+    model,
+    request: request.body,
+    variant: route.variant,
+    tokens,
+    finishReason: script.finishReason ?? "stop",
+    usage: {
+      promptTokens: script.usage?.promptTokens ?? 10,
+      completionTokens: script.usage?.completionTokens ?? Math.max(1, tokens.length),
+    },
+    omitUsage: false,
+    rng: seededRandom(script.pacing?.seed ?? 1),
+  };
+}
+
+/** The answer as planned events, and its head: a stream's events, or a unary body as one event. */
+export function planResponse(
+  stream: ProviderStream,
+  streaming: boolean,
+  ctx: RenderContext,
+  faults: FaultSteps,
+): { plan: PlannedEvent[]; head: ResponseHead } {
+  if (streaming) return { plan: stream.plan(), head: { status: 200, headers: stream.headers() } };
+  const unary = stream.unary();
+  const text = ctx.tokens.join("");
+  const plan = [planned("content", () => unary.body, { text, finish: true, terminator: true })];
+  const head = { status: unary.status, headers: unary.headers };
+  // A known length unless a step may cut or extend the body.
+  if (faults.keepsBodyLength()) {
+    head.headers = { ...head.headers, "content-length": String(Buffer.byteLength(unary.body)) };
+  }
+  return { plan, head };
+}
