@@ -1,9 +1,9 @@
+import type { RequestView } from "../faults/fault.ts";
 import { seededRandom } from "../pacing.ts";
 import { planned } from "../providers/shared.ts";
-import { scriptTokens } from "../script.ts";
-import type { HeaderMap, PlannedEvent, ProviderStream, RenderContext } from "../types.ts";
+import { type Script, scriptTokens } from "../script.ts";
+import type { Codec, HeaderMap, PlannedEvent, ProviderStream, RenderContext, RouteMatch } from "../types.ts";
 import type { FaultSteps } from "./fault-steps.ts";
-import type { ResponderInput } from "./responder.ts";
 
 /** The status and headers a response starts with. */
 export interface ResponseHead {
@@ -18,7 +18,13 @@ export function renderContext({
   request,
   route,
   script,
-}: Pick<ResponderInput, "codec" | "model" | "request" | "route" | "script">): RenderContext {
+}: {
+  codec: Codec;
+  model: string;
+  request: RequestView;
+  route: RouteMatch;
+  script: Script;
+}): RenderContext {
   const tokens = scriptTokens(script);
   return {
     provider: codec.name,
