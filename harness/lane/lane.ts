@@ -22,7 +22,7 @@ import type { Contract } from "../contracts/contract.ts";
 import { runProbe } from "../probe/index.ts";
 import type { ProbeObservation } from "../probe/observation.ts";
 import type { ScenarioResult, TimelineEvent } from "../results.ts";
-import { providerBasePath } from "./provider-urls.ts";
+import { withProviderUrls } from "./provider-urls.ts";
 import { buildTimeline } from "./timeline.ts";
 
 export interface LaneBackend {
@@ -431,24 +431,4 @@ function since(lines: LogLine[], t: number): LogLine[] {
 /** The fake's journal entries caused by one probe request: the backend forwards the user message. */
 function upstreamFor(journal: JournalEntry[], exchange: Exchange): JournalEntry[] {
   return journal.filter((entry) => JSON.stringify(entry.body).includes(exchange.nonce));
-}
-
-/** Fills `{{provider.url}}` and `{{provider.<name>.url}}` in the backend's env with hop C addresses. */
-function withProviderUrls(spec: BackendSpec, provider: ProviderName, origin: string): BackendSpec {
-  const vars: Record<string, string> = {
-    "provider.url": `${origin}${providerBasePath(provider)}`,
-    "provider.origin": origin,
-    "provider.name": provider,
-  };
-  for (const name of ["openai", "openai-responses", "anthropic", "gemini", "openrouter", "ollama"] as const) {
-    vars[`provider.${name}.url`] = `${origin}${providerBasePath(name)}`;
-  }
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(spec.env)) {
-    env[key] = value.replace(
-      /\{\{\s*(provider(?:\.[\w-]+)*)\s*\}\}/g,
-      (whole, name: string) => vars[name] ?? whole,
-    );
-  }
-  return { ...spec, env };
 }
