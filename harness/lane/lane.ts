@@ -1,5 +1,5 @@
 import { FakeProviderClient } from "../../fakes/index.ts";
-import type { JournalEntry, ProviderName } from "../../fakes/journal-types.ts";
+import type { JournalEntry } from "../../fakes/journal-types.ts";
 import { delay, now } from "../../lib/clock.ts";
 import { Teardown, trackLive } from "../../lib/lifecycle.ts";
 import { hostPort } from "../../lib/net.ts";
@@ -7,7 +7,6 @@ import { type HopAddress, type HopToxic, ToxiproxyHops } from "../../proxies/tox
 import type { Hop, Scenario, ScenarioRequest, ScriptJson } from "../../scenarios/scenario.ts";
 import type {
   Address,
-  BackendSpec,
   BoxAddress,
   FakeBox,
   LogLine,
@@ -18,36 +17,12 @@ import type {
 import type { CheckContext, Exchange } from "../checks/check.ts";
 import { toResult } from "../checks/check.ts";
 import { getCheck } from "../checks/index.ts";
-import type { Contract } from "../contracts/contract.ts";
 import { runProbe } from "../probe/index.ts";
 import type { ProbeObservation } from "../probe/observation.ts";
 import type { ScenarioResult, TimelineEvent } from "../results.ts";
+import type { LaneBackend, LaneEdge, LaneOptions } from "./lane-options.ts";
 import { withProviderUrls } from "./provider-urls.ts";
 import { buildTimeline } from "./timeline.ts";
-
-export interface LaneBackend {
-  name: string;
-  /** For a backend already running: the port its provider base URL points at (hop C listens there). */
-  providerPort?: number;
-  provider: ProviderName;
-  contract: Contract;
-  spec: BackendSpec;
-  keepaliveMs?: number;
-  upstreamTimeoutMs?: number;
-}
-
-export interface LaneEdge {
-  edge: string;
-  profile?: string;
-  configFile?: string;
-}
-
-export interface LaneOptions {
-  index: number;
-  runtime: Runtime;
-  backend: LaneBackend;
-  edge: LaneEdge;
-}
 
 const HOP_NAMES: Record<Hop, string> = {
   A: "hopA-client-edge",
