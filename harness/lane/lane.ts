@@ -1,10 +1,9 @@
 import { FakeProviderClient } from "../../fakes/index.ts";
-import type { JournalEntry } from "../../fakes/journal-types.ts";
-import { delay, now } from "../../lib/clock.ts";
+import { now } from "../../lib/clock.ts";
 import { Teardown, trackLive } from "../../lib/lifecycle.ts";
 import { hostPort } from "../../lib/net.ts";
 import { type HopAddress, type HopToxic, ToxiproxyHops } from "../../proxies/toxiproxy/index.ts";
-import type { Hop, Scenario, ScenarioRequest, ScriptJson } from "../../scenarios/scenario.ts";
+import type { Hop, Scenario } from "../../scenarios/scenario.ts";
 import type {
   Address,
   BoxAddress,
@@ -14,12 +13,13 @@ import type {
   StartedBox,
   ToxiproxyBox,
 } from "../boxes/runtime.ts";
-import type { CheckContext, Exchange } from "../checks/check.ts";
+import type { CheckContext } from "../checks/check.ts";
 import { toResult } from "../checks/check.ts";
 import { getCheck } from "../checks/index.ts";
-import { runProbe } from "../probe/index.ts";
-import type { ProbeObservation } from "../probe/observation.ts";
 import type { ScenarioResult, TimelineEvent } from "../results.ts";
+import { type ProbeTarget, runExchanges } from "./exchanges.ts";
+import { settledJournal, upstreamFor } from "./fake-journal.ts";
+import { runFollowUp } from "./follow-up.ts";
 import type { LaneBackend, LaneEdge, LaneOptions } from "./lane-options.ts";
 import { withProviderUrls } from "./provider-urls.ts";
 import { buildTimeline } from "./timeline.ts";
@@ -29,13 +29,6 @@ const HOP_NAMES: Record<Hop, string> = {
   B: "hopB-edge-backend",
   C: "hopC-backend-provider",
 };
-/** A quick clean answer for the follow-up request that proves the backend still serves. */
-const FOLLOW_UP_SCRIPT: ScriptJson = {
-  name: "follow-up",
-  content: { tokens: ["still ", "alive "] },
-  finishReason: "stop",
-};
-
 /**
  * One full copy of the topology: probe →[A]→ edge →[B]→ backend →[C]→ fake. Scenarios run on it one
  * after another; between them the fake is re-scripted and every toxic removed.
@@ -56,6 +49,7 @@ export class Lane implements AsyncDisposable {
   #untrack: () => void;
   #lanePrefix: string;
   #providerOriginUrl: string;
+  #probeTarget: ProbeTarget;
 
   private constructor(init: {
     options: LaneOptions;
@@ -85,6 +79,12 @@ export class Lane implements AsyncDisposable {
     this.#entry = init.entry;
     this.#lanePrefix = init.lanePrefix;
     this.#providerOriginUrl = init.providerOrigin;
+    this.#probeTarget = {
+      entryUrl: this.entryUrl,
+      contract: this.backendInfo.contract,
+      fake: this.#fakeClient,
+      lanePrefix: this.#lanePrefix,
+    };
     this.#untrack = trackLive(this);
   }
 
@@ -183,20 +183,21 @@ export class Lane implements AsyncDisposable {
     };
     try {
       await this.#prepare(scenario);
-      const exchanges = await this.#runRequests(scenario);
+      const exchanges = await runExchanges(this.#probeTarget, scenario);
       // Writes are journaled before they reach the probe, so a snapshot holds every event the probe saw;
       // only a cancellation check needs to wait for the backend to close its provider call.
       const needsSettle = scenario.checks.some(
         (c) => (typeof c === "string" ? c : c.check) === "upstream-cancelled",
       );
-      const journal = needsSettle ? await this.#settle() : await this.#fakeClient.journal();
+      const journal = needsSettle ? await settledJournal(this.#fakeClient) : await this.#fakeClient.journal();
       await this.#hops.clearAll();
       for (const exchange of exchanges) exchange.upstream = upstreamFor(journal, exchange);
       const backendAlive = await this.#backend.alive();
       const wantsFollowUp = scenario.checks.some(
         (c) => (typeof c === "string" ? c : c.check) === "backend-survived",
       );
-      const followUp = wantsFollowUp && backendAlive ? await this.#followUp(scenario) : undefined;
+      const followUp =
+        wantsFollowUp && backendAlive ? await runFollowUp(this.#probeTarget, scenario) : undefined;
       if (!backendAlive) await this.#restartBackend();
       const context: CheckContext = {
         scenario,
@@ -265,110 +266,8 @@ export class Lane implements AsyncDisposable {
     }
   }
 
-  async #runRequests(scenario: Scenario): Promise<Exchange[]> {
-    const requests: ScenarioRequest[] = scenario.requests?.length ? scenario.requests : [{}];
-    const exchanges: Exchange[] = [];
-    const running: Array<Promise<ProbeObservation>> = [];
-    const nonces: string[] = [];
-    for (const [i, request] of requests.entries()) {
-      if (i > 0) {
-        const previousNonce = nonces[i - 1]!;
-        if (request.startAfterTokens !== undefined) {
-          const tokens = request.startAfterTokens;
-          await this.#waitForContent(previousNonce, tokens, 10_000);
-        } else {
-          await running[i - 1];
-        }
-      }
-      const nonce = `${this.#lanePrefix}-${scenario.id}-r${i + 1}-${Math.random().toString(36).slice(2, 8)}`;
-      nonces.push(nonce);
-      const message = `${request.message ?? "Say hello"} [${nonce}]`;
-      const contractRequest = this.backendInfo.contract.request({
-        message,
-        ...(request.sessionId ? { sessionId: `${this.#lanePrefix}-${request.sessionId}` } : {}),
-      });
-      running.push(
-        runProbe({
-          url: `${this.entryUrl}${contractRequest.path}`,
-          method: contractRequest.method,
-          headers: contractRequest.headers,
-          ...(contractRequest.body === undefined ? {} : { body: contractRequest.body as object }),
-          timeoutMs: request.timeoutMs ?? 10_000,
-          idleTimeoutMs: request.idleTimeoutMs ?? 8_000,
-          ...(request.disconnect ? { disconnect: request.disconnect } : {}),
-        }),
-      );
-    }
-    const observations = await Promise.all(running);
-    for (const [i, observation] of observations.entries()) {
-      exchanges.push({
-        request: requests[i]!,
-        nonce: nonces[i]!,
-        observation,
-        view: this.backendInfo.contract.interpret(observation),
-        upstream: [],
-      });
-    }
-    return exchanges;
-  }
-
-  /**
-   * Starts a later request once the earlier one's provider call has emitted `tokens` content events.
-   * The journal has no "N events" condition, so this polls it (bounded, 15 ms steps).
-   */
-  async #waitForContent(nonce: string, tokens: number, timeoutMs: number): Promise<void> {
-    const deadline = now() + timeoutMs;
-    while (now() < deadline) {
-      const entry = (await this.#fakeClient.journal()).find((e) => JSON.stringify(e.body).includes(nonce));
-      if (
-        entry &&
-        (entry.events.filter((e) => e.kind === "content").length >= tokens || entry.outcome !== "in-progress")
-      )
-        return;
-      await delay(15);
-    }
-  }
-
-  /**
-   * The probe is done, but the backend may still be closing its provider call: wait (bounded) until
-   * every journal entry of this scenario has ended, so cancellation checks see the final truth.
-   * The journal was reset when the scenario began, so it holds this scenario's entries only.
-   */
-  async #settle(): Promise<JournalEntry[]> {
-    const journal = await this.#fakeClient.journal();
-    if (journal.every((e) => e.outcome !== "in-progress")) return journal;
-    await this.#fakeClient.waitFor({ event: "response-ended", count: journal.length }, 3_000).catch(() => {});
-    return this.#fakeClient.journal();
-  }
-
   #hopName(hop: Hop): string {
     return `${this.#lanePrefix}-${HOP_NAMES[hop]}`;
-  }
-
-  async #followUp(scenario: Scenario): Promise<Exchange> {
-    await this.#fakeClient.reset();
-    await this.#fakeClient.setScript(FOLLOW_UP_SCRIPT);
-    const nonce = `${this.#lanePrefix}-${scenario.id}-followup`;
-    const request = this.backendInfo.contract.request({ message: `Are you still there? [${nonce}]` });
-    const observation = await runProbe({
-      url: `${this.entryUrl}${request.path}`,
-      method: request.method,
-      headers: request.headers,
-      ...(request.body === undefined ? {} : { body: request.body as object }),
-      timeoutMs: 8_000,
-      idleTimeoutMs: 6_000,
-      fetchView: false,
-    });
-    const journal = await this.#fakeClient.journal();
-    const exchange: Exchange = {
-      request: {},
-      nonce,
-      observation,
-      view: this.backendInfo.contract.interpret(observation),
-      upstream: [],
-    };
-    exchange.upstream = upstreamFor(journal, exchange);
-    return exchange;
   }
 
   async #restartBackend(): Promise<void> {
@@ -401,9 +300,4 @@ function resolveSlot(slot: ToxiproxyBox["hopSlots"][0], hop: HopAddress, fixedPo
 
 function since(lines: LogLine[], t: number): LogLine[] {
   return lines.filter((line) => line.t >= t - 1);
-}
-
-/** The fake's journal entries caused by one probe request: the backend forwards the user message. */
-function upstreamFor(journal: JournalEntry[], exchange: Exchange): JournalEntry[] {
-  return journal.filter((entry) => JSON.stringify(entry.body).includes(exchange.nonce));
 }
