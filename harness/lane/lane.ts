@@ -4,19 +4,9 @@ import { Teardown, trackLive } from "../../lib/lifecycle.ts";
 import { hostPort } from "../../lib/net.ts";
 import { type HopAddress, type HopToxic, ToxiproxyHops } from "../../proxies/toxiproxy/index.ts";
 import type { Hop, Scenario } from "../../scenarios/scenario.ts";
-import type {
-  Address,
-  BoxAddress,
-  FakeBox,
-  LogLine,
-  Runtime,
-  StartedBox,
-  ToxiproxyBox,
-} from "../boxes/runtime.ts";
-import type { CheckContext } from "../checks/check.ts";
-import { toResult } from "../checks/check.ts";
-import { getCheck } from "../checks/index.ts";
+import type { Address, BoxAddress, FakeBox, Runtime, StartedBox, ToxiproxyBox } from "../boxes/runtime.ts";
 import type { ScenarioResult, TimelineEvent } from "../results.ts";
+import { asksForCheck, checkContext, runChecks } from "./check-evaluation.ts";
 import { type ProbeTarget, runExchanges } from "./exchanges.ts";
 import { settledJournal, upstreamFor } from "./fake-journal.ts";
 import { runFollowUp } from "./follow-up.ts";
@@ -186,48 +176,35 @@ export class Lane implements AsyncDisposable {
       const exchanges = await runExchanges(this.#probeTarget, scenario);
       // Writes are journaled before they reach the probe, so a snapshot holds every event the probe saw;
       // only a cancellation check needs to wait for the backend to close its provider call.
-      const needsSettle = scenario.checks.some(
-        (c) => (typeof c === "string" ? c : c.check) === "upstream-cancelled",
-      );
-      const journal = needsSettle ? await settledJournal(this.#fakeClient) : await this.#fakeClient.journal();
+      const journal = asksForCheck(scenario, "upstream-cancelled")
+        ? await settledJournal(this.#fakeClient)
+        : await this.#fakeClient.journal();
       await this.#hops.clearAll();
       for (const exchange of exchanges) exchange.upstream = upstreamFor(journal, exchange);
       const backendAlive = await this.#backend.alive();
-      const wantsFollowUp = scenario.checks.some(
-        (c) => (typeof c === "string" ? c : c.check) === "backend-survived",
-      );
       const followUp =
-        wantsFollowUp && backendAlive ? await runFollowUp(this.#probeTarget, scenario) : undefined;
+        asksForCheck(scenario, "backend-survived") && backendAlive
+          ? await runFollowUp(this.#probeTarget, scenario)
+          : undefined;
       if (!backendAlive) await this.#restartBackend();
-      const context: CheckContext = {
+      const context = checkContext(
         scenario,
-        contract: this.backendInfo.contract,
-        edge: { name: this.edgeInfo.edge, profile: this.edgeInfo.profile },
-        backend: {
-          name: this.backendInfo.name,
-          ...(this.backendInfo.keepaliveMs === undefined
-            ? {}
-            : { keepaliveMs: this.backendInfo.keepaliveMs }),
-          ...(this.backendInfo.upstreamTimeoutMs === undefined
-            ? {}
-            : { upstreamTimeoutMs: this.backendInfo.upstreamTimeoutMs }),
+        {
+          backend: this.backendInfo,
+          edge: { name: this.edgeInfo.edge, profile: this.edgeInfo.profile },
         },
-        exchanges,
-        journal,
-        backendLogs: since(this.#backend.logs(), startedAt),
-        backendLogsCaptured: this.#backend.logsCaptured !== false,
-        edgeLogs: since(this.#edge.logs(), startedAt),
-        backendAlive,
-        ...(followUp ? { followUp } : {}),
-      };
-      const checks = [];
-      for (const ref of scenario.checks) {
-        const name = typeof ref === "string" ? ref : ref.check;
-        const options = typeof ref === "string" ? {} : (ref.options ?? {});
-        const check = await getCheck(name, `scenario "${scenario.id}"`);
-        checks.push(toResult(name, check.run(context, options)));
-      }
-      const status = checks.some((c) => c.status === "fail") ? "fail" : "pass";
+        {
+          exchanges,
+          journal,
+          backendAlive,
+          followUp,
+          backendLogs: this.#backend.logs(),
+          backendLogsCaptured: this.#backend.logsCaptured !== false,
+          edgeLogs: this.#edge.logs(),
+        },
+        startedAt,
+      );
+      const { status, checks } = await runChecks(scenario, context);
       const timeline: TimelineEvent[] = buildTimeline(context, startedAt);
       return { ...base, status, durationMs: now() - startedAt, checks, timeline };
     } catch (error) {
@@ -296,8 +273,4 @@ function resolveSlot(slot: ToxiproxyBox["hopSlots"][0], hop: HopAddress, fixedPo
   if (slot.address.internal.port !== 0) return slot.address;
   const address = { host: hop.host, port: hop.port };
   return { internal: address, external: address };
-}
-
-function since(lines: LogLine[], t: number): LogLine[] {
-  return lines.filter((line) => line.t >= t - 1);
 }
