@@ -11,7 +11,7 @@ import { type ProbeTarget, runExchanges } from "./exchanges.ts";
 import { settledJournal, upstreamFor } from "./fake-journal.ts";
 import { runFollowUp } from "./follow-up.ts";
 import type { LaneBackend, LaneEdge, LaneOptions } from "./lane-options.ts";
-import { withProviderUrls } from "./provider-urls.ts";
+import { RunningBackend } from "./running-backend.ts";
 import { buildTimeline } from "./timeline.ts";
 
 const HOP_NAMES: Record<Hop, string> = {
@@ -33,12 +33,11 @@ export class Lane implements AsyncDisposable {
   #fakeClient: FakeProviderClient;
   #toxiproxy: ToxiproxyBox;
   #hops: ToxiproxyHops;
-  #backend: StartedBox;
+  #backend: RunningBackend;
   #edge: StartedBox;
   #entry: Address;
   #untrack: () => void;
   #lanePrefix: string;
-  #providerOriginUrl: string;
   #probeTarget: ProbeTarget;
 
   private constructor(init: {
@@ -48,12 +47,11 @@ export class Lane implements AsyncDisposable {
     fakeClient: FakeProviderClient;
     toxiproxy: ToxiproxyBox;
     hops: ToxiproxyHops;
-    backend: StartedBox;
+    backend: RunningBackend;
     edge: StartedBox;
     entry: Address;
     edgeProfile: string;
     lanePrefix: string;
-    providerOrigin: string;
   }) {
     this.index = init.options.index;
     this.backendInfo = init.options.backend;
@@ -68,7 +66,6 @@ export class Lane implements AsyncDisposable {
     this.#edge = init.edge;
     this.#entry = init.entry;
     this.#lanePrefix = init.lanePrefix;
-    this.#providerOriginUrl = init.providerOrigin;
     this.#probeTarget = {
       entryUrl: this.entryUrl,
       contract: this.backendInfo.contract,
@@ -117,8 +114,7 @@ export class Lane implements AsyncDisposable {
       // A backend already running was configured with a fixed provider URL: hop C listens there.
       const hopC = await hopInFrontOf("C", slotC, fake.address.internal, backend.providerPort);
       const providerOrigin = `http://${hostPort(hopC.internal.host, hopC.internal.port)}`;
-      const spec = withProviderUrls(backend.spec, backend.provider, providerOrigin);
-      const backendBox = teardown.use(await runtime.startBackend(spec));
+      const backendBox = teardown.use(await RunningBackend.start(runtime, backend, providerOrigin));
 
       const hopB = await hopInFrontOf("B", slotB, backendBox.address.internal);
       const edgeBox = teardown.use(
@@ -141,7 +137,6 @@ export class Lane implements AsyncDisposable {
         backend: backendBox,
         edge: edgeBox,
         entry: hopA.external,
-        providerOrigin,
         edgeProfile,
         lanePrefix,
       });
@@ -186,7 +181,7 @@ export class Lane implements AsyncDisposable {
         asksForCheck(scenario, "backend-survived") && backendAlive
           ? await runFollowUp(this.#probeTarget, scenario)
           : undefined;
-      if (!backendAlive) await this.#restartBackend();
+      if (!backendAlive) await this.#backend.restart();
       const context = checkContext(
         scenario,
         {
@@ -199,7 +194,7 @@ export class Lane implements AsyncDisposable {
           backendAlive,
           followUp,
           backendLogs: this.#backend.logs(),
-          backendLogsCaptured: this.#backend.logsCaptured !== false,
+          backendLogsCaptured: this.#backend.logsCaptured,
           edgeLogs: this.#edge.logs(),
         },
         startedAt,
@@ -245,14 +240,6 @@ export class Lane implements AsyncDisposable {
 
   #hopName(hop: Hop): string {
     return `${this.#lanePrefix}-${HOP_NAMES[hop]}`;
-  }
-
-  async #restartBackend(): Promise<void> {
-    const port = this.#backend.address.internal.port;
-    await Promise.resolve(this.#backend[Symbol.asyncDispose]()).catch(() => {});
-    const spec = withProviderUrls(this.backendInfo.spec, this.backendInfo.provider, this.#providerOriginUrl);
-    this.#backend = await this.#runtime.startBackend({ ...spec, port });
-    this.#teardown.use(this.#backend);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
