@@ -17,7 +17,7 @@ export interface ProbeTarget {
 
 type ProbeLimits = Omit<ProbeOptions, "url" | "method" | "headers" | "body">;
 
-/** Sends the scenario's requests through the probe, each tagged with a nonce to find its upstream calls by. */
+/** Sends the scenario's requests through the probe, each tagged with a nonce to match its upstream calls. */
 export async function runExchanges(target: ProbeTarget, scenario: Scenario): Promise<Exchange[]> {
   const requests: ScenarioRequest[] = scenario.requests?.length ? scenario.requests : [{}];
   const running: Array<Promise<ProbeObservation>> = [];
@@ -40,7 +40,7 @@ export async function runExchanges(target: ProbeTarget, scenario: Scenario): Pro
       ...(request.sessionId ? { sessionId: `${target.lanePrefix}-${request.sessionId}` } : {}),
     });
     running.push(
-      probe(target, contractRequest, {
+      sendThroughProbe(target, contractRequest, {
         timeoutMs: request.timeoutMs ?? 10_000,
         idleTimeoutMs: request.idleTimeoutMs ?? 8_000,
         ...(request.disconnect ? { disconnect: request.disconnect } : {}),
@@ -54,7 +54,7 @@ export async function runExchanges(target: ProbeTarget, scenario: Scenario): Pro
 }
 
 /** Sends one contract request to the lane's entry (hop A) and records everything that comes back. */
-export function probe(
+export function sendThroughProbe(
   target: ProbeTarget,
   request: ContractRequest,
   limits: ProbeLimits,
@@ -68,7 +68,7 @@ export function probe(
   });
 }
 
-/** An observation read through the backend's contract; its upstream calls are matched once the journal settles. */
+/** An observation read through the contract; its upstream calls are matched once the journal has settled. */
 export function toExchange(
   contract: Contract,
   request: ScenarioRequest,

@@ -2,7 +2,7 @@ import type { FakeProviderClient } from "../../fakes/index.ts";
 import type { JournalEntry } from "../../fakes/journal-types.ts";
 import type { Exchange } from "../checks/check.ts";
 
-/** Whether the fake journaled this entry for the probe request tagged `nonce`: the backend forwards the user message. */
+/** Whether the probe request tagged `nonce` caused this entry: the backend forwards the user message. */
 export function carriesNonce(entry: JournalEntry, nonce: string): boolean {
   return JSON.stringify(entry.body).includes(nonce);
 }

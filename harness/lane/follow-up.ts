@@ -1,6 +1,6 @@
 import type { Scenario, ScriptJson } from "../../scenarios/scenario.ts";
 import type { Exchange } from "../checks/check.ts";
-import { type ProbeTarget, probe, toExchange } from "./exchanges.ts";
+import { type ProbeTarget, sendThroughProbe, toExchange } from "./exchanges.ts";
 import { upstreamFor } from "./fake-journal.ts";
 
 /** A quick clean answer for the follow-up request that proves the backend still serves. */
@@ -16,7 +16,7 @@ export async function runFollowUp(target: ProbeTarget, scenario: Scenario): Prom
   await target.fake.setScript(FOLLOW_UP_SCRIPT);
   const nonce = `${target.lanePrefix}-${scenario.id}-followup`;
   const request = target.contract.request({ message: `Are you still there? [${nonce}]` });
-  const observation = await probe(target, request, {
+  const observation = await sendThroughProbe(target, request, {
     timeoutMs: 8_000,
     idleTimeoutMs: 6_000,
     fetchView: false,

@@ -21,7 +21,7 @@ export interface LaneTopology {
   runtime: Runtime;
   fake: FakeProviderClient;
   hops: ToxiproxyHops;
-  /** Lanes and runs may share one Toxiproxy (TOXIPROXY_URL), so a hop's proxy name carries the lane prefix. */
+  /** Lanes and runs may share one Toxiproxy (TOXIPROXY_URL): a hop's proxy name carries the lane prefix. */
   hopName(hop: Hop): string;
   backend: RunningBackend;
   edge: StartedBox;
