@@ -7,7 +7,8 @@ import type { Scenario } from "../scenarios/scenario.ts";
 import { LocalRuntime } from "./boxes/local-runtime.ts";
 import type { BackendSpec, Runtime } from "./boxes/runtime.ts";
 import type { EdgeConfig, ResolvedBackend, ResolvedConfig } from "./config.ts";
-import { Lane, type LaneBackend } from "./lane/lane.ts";
+import { Lane } from "./lane/lane.ts";
+import type { LaneBackend } from "./lane/lane-options.ts";
 import type { Reporter } from "./reporter.ts";
 import { type RunResult, type ScenarioResult, summarize } from "./results.ts";
 

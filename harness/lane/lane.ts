@@ -1,65 +1,15 @@
-import { FakeProviderClient } from "../../fakes/index.ts";
-import type { JournalEntry, ProviderName } from "../../fakes/journal-types.ts";
-import { delay, now } from "../../lib/clock.ts";
+import { now } from "../../lib/clock.ts";
 import { Teardown, trackLive } from "../../lib/lifecycle.ts";
-import { hostPort } from "../../lib/net.ts";
-import { type HopAddress, type HopToxic, ToxiproxyHops } from "../../proxies/toxiproxy/index.ts";
-import type { Hop, Scenario, ScenarioRequest, ScriptJson } from "../../scenarios/scenario.ts";
-import type {
-  Address,
-  BackendSpec,
-  BoxAddress,
-  FakeBox,
-  LogLine,
-  Runtime,
-  StartedBox,
-  ToxiproxyBox,
-} from "../boxes/runtime.ts";
-import type { CheckContext, Exchange } from "../checks/check.ts";
-import { toResult } from "../checks/check.ts";
-import { getCheck } from "../checks/index.ts";
-import type { Contract } from "../contracts/contract.ts";
-import { runProbe } from "../probe/index.ts";
-import type { ProbeObservation } from "../probe/observation.ts";
+import type { Scenario } from "../../scenarios/scenario.ts";
 import type { ScenarioResult, TimelineEvent } from "../results.ts";
-import { providerBasePath } from "./provider-urls.ts";
+import { asksForCheck, checkContext, runChecks } from "./check-evaluation.ts";
+import { type ProbeTarget, runExchanges } from "./exchanges.ts";
+import { settledJournal, upstreamFor } from "./fake-journal.ts";
+import { runFollowUp } from "./follow-up.ts";
+import type { LaneBackend, LaneEdge, LaneOptions } from "./lane-options.ts";
+import { setUpScenario } from "./scenario-setup.ts";
 import { buildTimeline } from "./timeline.ts";
-
-export interface LaneBackend {
-  name: string;
-  /** For a backend already running: the port its provider base URL points at (hop C listens there). */
-  providerPort?: number;
-  provider: ProviderName;
-  contract: Contract;
-  spec: BackendSpec;
-  keepaliveMs?: number;
-  upstreamTimeoutMs?: number;
-}
-
-export interface LaneEdge {
-  edge: string;
-  profile?: string;
-  configFile?: string;
-}
-
-export interface LaneOptions {
-  index: number;
-  runtime: Runtime;
-  backend: LaneBackend;
-  edge: LaneEdge;
-}
-
-const HOP_NAMES: Record<Hop, string> = {
-  A: "hopA-client-edge",
-  B: "hopB-edge-backend",
-  C: "hopC-backend-provider",
-};
-/** A quick clean answer for the follow-up request that proves the backend still serves. */
-const FOLLOW_UP_SCRIPT: ScriptJson = {
-  name: "follow-up",
-  content: { tokens: ["still ", "alive "] },
-  finishReason: "stop",
-};
+import { assembleTopology, type LaneTopology } from "./topology.ts";
 
 /**
  * One full copy of the topology: probe →[A]→ edge →[B]→ backend →[C]→ fake. Scenarios run on it one
@@ -69,117 +19,31 @@ export class Lane implements AsyncDisposable {
   readonly index: number;
   readonly backendInfo: LaneBackend;
   readonly edgeInfo: LaneEdge & { profile: string };
+  #topology: LaneTopology;
+  #probeTarget: ProbeTarget;
   #teardown: Teardown;
-  #runtime: Runtime;
-  #fake: FakeBox;
-  #fakeClient: FakeProviderClient;
-  #toxiproxy: ToxiproxyBox;
-  #hops: ToxiproxyHops;
-  #backend: StartedBox;
-  #edge: StartedBox;
-  #entry: Address;
   #untrack: () => void;
-  #lanePrefix: string;
-  #providerOriginUrl: string;
 
-  private constructor(init: {
-    options: LaneOptions;
-    teardown: Teardown;
-    fake: FakeBox;
-    fakeClient: FakeProviderClient;
-    toxiproxy: ToxiproxyBox;
-    hops: ToxiproxyHops;
-    backend: StartedBox;
-    edge: StartedBox;
-    entry: Address;
-    edgeProfile: string;
-    lanePrefix: string;
-    providerOrigin: string;
-  }) {
-    this.index = init.options.index;
-    this.backendInfo = init.options.backend;
-    this.edgeInfo = { ...init.options.edge, profile: init.edgeProfile };
-    this.#runtime = init.options.runtime;
-    this.#teardown = init.teardown;
-    this.#fake = init.fake;
-    this.#fakeClient = init.fakeClient;
-    this.#toxiproxy = init.toxiproxy;
-    this.#hops = init.hops;
-    this.#backend = init.backend;
-    this.#edge = init.edge;
-    this.#entry = init.entry;
-    this.#lanePrefix = init.lanePrefix;
-    this.#providerOriginUrl = init.providerOrigin;
+  private constructor(options: LaneOptions, topology: LaneTopology, teardown: Teardown) {
+    this.index = options.index;
+    this.backendInfo = options.backend;
+    this.edgeInfo = { ...options.edge, profile: topology.edgeProfile };
+    this.#topology = topology;
+    this.#probeTarget = {
+      entryUrl: topology.entryUrl,
+      contract: options.backend.contract,
+      fake: topology.fake,
+      lanePrefix: topology.lanePrefix,
+    };
+    this.#teardown = teardown;
     this.#untrack = trackLive(this);
   }
 
   static async start(options: LaneOptions): Promise<Lane> {
     const teardown = new Teardown();
     try {
-      const { backend, edge } = options;
-      const laneRuntime = options.runtime.forLane?.(options.index);
-      if (laneRuntime) teardown.use(laneRuntime);
-      const runtime = laneRuntime ?? options.runtime;
-      const lanePrefix = `lane${options.index}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
-      const fake = teardown.use(await runtime.startFake());
-      const fakeClient = new FakeProviderClient(fake.adminUrl);
-      const toxiproxy = teardown.use(await runtime.startToxiproxy(3));
-      const hops = teardown.use(new ToxiproxyHops(toxiproxy.apiUrl));
-      const hopName = (hop: Hop) => `${lanePrefix}-${HOP_NAMES[hop]}`;
-      const [slotA, slotB, slotC] = toxiproxy.hopSlots as [
-        ToxiproxyBox["hopSlots"][0],
-        ToxiproxyBox["hopSlots"][0],
-        ToxiproxyBox["hopSlots"][0],
-      ];
-
-      // Each hop listens in its slot (or on a fixed port) and forwards to the box behind it.
-      const hopInFrontOf = async (
-        hop: Hop,
-        slot: ToxiproxyBox["hopSlots"][0],
-        target: Address,
-        fixedPort?: number,
-      ): Promise<BoxAddress> =>
-        resolveSlot(
-          slot,
-          await hops.createHop({
-            name: hopName(hop),
-            listen: fixedPort === undefined ? slot.listen : hostPort(slot.address.internal.host, fixedPort),
-            upstream: hostPort(target.host, target.port),
-          }),
-          fixedPort,
-        );
-
-      // A backend already running was configured with a fixed provider URL: hop C listens there.
-      const hopC = await hopInFrontOf("C", slotC, fake.address.internal, backend.providerPort);
-      const providerOrigin = `http://${hostPort(hopC.internal.host, hopC.internal.port)}`;
-      const spec = withProviderUrls(backend.spec, backend.provider, providerOrigin);
-      const backendBox = teardown.use(await runtime.startBackend(spec));
-
-      const hopB = await hopInFrontOf("B", slotB, backendBox.address.internal);
-      const edgeBox = teardown.use(
-        await runtime.startEdge({
-          edge: edge.edge,
-          upstream: hopB.internal,
-          ...(edge.profile ? { profile: edge.profile } : {}),
-          ...(edge.configFile ? { configFile: edge.configFile } : {}),
-        }),
-      );
-      const hopA = await hopInFrontOf("A", slotA, edgeBox.address.internal);
-      const edgeProfile = edgeBox.name.split(":").slice(1).join(":") || edge.profile || "default";
-      return new Lane({
-        options: { ...options, runtime },
-        teardown: teardown.move(),
-        fake,
-        fakeClient,
-        toxiproxy,
-        hops,
-        backend: backendBox,
-        edge: edgeBox,
-        entry: hopA.external,
-        providerOrigin,
-        edgeProfile,
-        lanePrefix,
-      });
+      const topology = await assembleTopology(options, teardown);
+      return new Lane(options, topology, teardown.move());
     } catch (error) {
       await teardown.dispose().catch(() => {});
       throw error;
@@ -187,10 +51,11 @@ export class Lane implements AsyncDisposable {
   }
 
   get entryUrl(): string {
-    return `http://${hostPort(this.#entry.host, this.#entry.port)}`;
+    return this.#topology.entryUrl;
   }
 
   async runScenario(scenario: Scenario): Promise<ScenarioResult> {
+    const { fake, hops, backend, edge } = this.#topology;
     const startedAt = now();
     const base: Omit<ScenarioResult, "status" | "durationMs" | "checks" | "timeline"> = {
       scenario: {
@@ -202,60 +67,45 @@ export class Lane implements AsyncDisposable {
       backend: this.backendInfo.name,
       edge: this.edgeInfo.edge,
       profile: this.edgeInfo.profile,
-      runtime: this.#runtime.name,
+      runtime: this.#topology.runtime.name,
       lane: this.index,
       startedAt,
     };
     try {
-      await this.#prepare(scenario);
-      const exchanges = await this.#runRequests(scenario);
+      await setUpScenario(this.#topology, scenario);
+      const exchanges = await runExchanges(this.#probeTarget, scenario);
       // Writes are journaled before they reach the probe, so a snapshot holds every event the probe saw;
       // only a cancellation check needs to wait for the backend to close its provider call.
-      const needsSettle = scenario.checks.some(
-        (c) => (typeof c === "string" ? c : c.check) === "upstream-cancelled",
-      );
-      const journal = needsSettle ? await this.#settle() : await this.#fakeClient.journal();
-      await this.#hops.clearAll();
+      const journal = asksForCheck(scenario, "upstream-cancelled")
+        ? await settledJournal(fake)
+        : await fake.journal();
+      await hops.clearAll();
       for (const exchange of exchanges) exchange.upstream = upstreamFor(journal, exchange);
-      const backendAlive = await this.#backend.alive();
-      const wantsFollowUp = scenario.checks.some(
-        (c) => (typeof c === "string" ? c : c.check) === "backend-survived",
-      );
-      const followUp = wantsFollowUp && backendAlive ? await this.#followUp(scenario) : undefined;
-      if (!backendAlive) await this.#restartBackend();
-      const context: CheckContext = {
+      const backendAlive = await backend.alive();
+      const followUp =
+        asksForCheck(scenario, "backend-survived") && backendAlive
+          ? await runFollowUp(this.#probeTarget, scenario)
+          : undefined;
+      if (!backendAlive) await backend.restart();
+      const context = checkContext(
         scenario,
-        contract: this.backendInfo.contract,
-        edge: { name: this.edgeInfo.edge, profile: this.edgeInfo.profile },
-        backend: {
-          name: this.backendInfo.name,
-          ...(this.backendInfo.keepaliveMs === undefined
-            ? {}
-            : { keepaliveMs: this.backendInfo.keepaliveMs }),
-          ...(this.backendInfo.upstreamTimeoutMs === undefined
-            ? {}
-            : { upstreamTimeoutMs: this.backendInfo.upstreamTimeoutMs }),
+        { backend: this.backendInfo, edge: { name: this.edgeInfo.edge, profile: this.edgeInfo.profile } },
+        {
+          exchanges,
+          journal,
+          backendAlive,
+          followUp,
+          backendLogs: backend.logs(),
+          backendLogsCaptured: backend.logsCaptured,
+          edgeLogs: edge.logs(),
         },
-        exchanges,
-        journal,
-        backendLogs: since(this.#backend.logs(), startedAt),
-        backendLogsCaptured: this.#backend.logsCaptured !== false,
-        edgeLogs: since(this.#edge.logs(), startedAt),
-        backendAlive,
-        ...(followUp ? { followUp } : {}),
-      };
-      const checks = [];
-      for (const ref of scenario.checks) {
-        const name = typeof ref === "string" ? ref : ref.check;
-        const options = typeof ref === "string" ? {} : (ref.options ?? {});
-        const check = await getCheck(name, `scenario "${scenario.id}"`);
-        checks.push(toResult(name, check.run(context, options)));
-      }
-      const status = checks.some((c) => c.status === "fail") ? "fail" : "pass";
+        startedAt,
+      );
+      const { status, checks } = await runChecks(scenario, context);
       const timeline: TimelineEvent[] = buildTimeline(context, startedAt);
       return { ...base, status, durationMs: now() - startedAt, checks, timeline };
     } catch (error) {
-      await this.#hops.clearAll().catch(() => {});
+      await hops.clearAll().catch(() => {});
       return {
         ...base,
         status: "error",
@@ -267,188 +117,8 @@ export class Lane implements AsyncDisposable {
     }
   }
 
-  async #prepare(scenario: Scenario): Promise<void> {
-    await this.#fakeClient.reset();
-    await this.#fakeClient.setScript({ name: scenario.id, ...scenario.script });
-    for (const [i, { match, script }] of (scenario.matchScripts ?? []).entries()) {
-      await this.#fakeClient.addScript({ name: `${scenario.id}#${i + 1}`, ...script }, match);
-    }
-    for (const hop of scenario.down ?? []) await this.#hops.setEnabled(this.#hopName(hop), false);
-    const byHop = new Map<Hop, NonNullable<Scenario["toxics"]>>();
-    for (const toxic of scenario.toxics ?? []) byHop.set(toxic.hop, [...(byHop.get(toxic.hop) ?? []), toxic]);
-    for (const [hop, toxics] of byHop) {
-      await this.#hops.setToxics(
-        this.#hopName(hop),
-        toxics.map((t, i) => ({
-          name: `${t.type}_${t.stream ?? "downstream"}_${i}`,
-          type: t.type as HopToxic["type"],
-          stream: t.stream ?? "downstream",
-          toxicity: t.toxicity ?? 1,
-          attributes: t.attributes ?? {},
-        })),
-      );
-    }
-  }
-
-  async #runRequests(scenario: Scenario): Promise<Exchange[]> {
-    const requests: ScenarioRequest[] = scenario.requests?.length ? scenario.requests : [{}];
-    const exchanges: Exchange[] = [];
-    const running: Array<Promise<ProbeObservation>> = [];
-    const nonces: string[] = [];
-    for (const [i, request] of requests.entries()) {
-      if (i > 0) {
-        const previousNonce = nonces[i - 1]!;
-        if (request.startAfterTokens !== undefined) {
-          const tokens = request.startAfterTokens;
-          await this.#waitForContent(previousNonce, tokens, 10_000);
-        } else {
-          await running[i - 1];
-        }
-      }
-      const nonce = `${this.#lanePrefix}-${scenario.id}-r${i + 1}-${Math.random().toString(36).slice(2, 8)}`;
-      nonces.push(nonce);
-      const message = `${request.message ?? "Say hello"} [${nonce}]`;
-      const contractRequest = this.backendInfo.contract.request({
-        message,
-        ...(request.sessionId ? { sessionId: `${this.#lanePrefix}-${request.sessionId}` } : {}),
-      });
-      running.push(
-        runProbe({
-          url: `${this.entryUrl}${contractRequest.path}`,
-          method: contractRequest.method,
-          headers: contractRequest.headers,
-          ...(contractRequest.body === undefined ? {} : { body: contractRequest.body as object }),
-          timeoutMs: request.timeoutMs ?? 10_000,
-          idleTimeoutMs: request.idleTimeoutMs ?? 8_000,
-          ...(request.disconnect ? { disconnect: request.disconnect } : {}),
-        }),
-      );
-    }
-    const observations = await Promise.all(running);
-    for (const [i, observation] of observations.entries()) {
-      exchanges.push({
-        request: requests[i]!,
-        nonce: nonces[i]!,
-        observation,
-        view: this.backendInfo.contract.interpret(observation),
-        upstream: [],
-      });
-    }
-    return exchanges;
-  }
-
-  /**
-   * Starts a later request once the earlier one's provider call has emitted `tokens` content events.
-   * The journal has no "N events" condition, so this polls it (bounded, 15 ms steps).
-   */
-  async #waitForContent(nonce: string, tokens: number, timeoutMs: number): Promise<void> {
-    const deadline = now() + timeoutMs;
-    while (now() < deadline) {
-      const entry = (await this.#fakeClient.journal()).find((e) => JSON.stringify(e.body).includes(nonce));
-      if (
-        entry &&
-        (entry.events.filter((e) => e.kind === "content").length >= tokens || entry.outcome !== "in-progress")
-      )
-        return;
-      await delay(15);
-    }
-  }
-
-  /**
-   * The probe is done, but the backend may still be closing its provider call: wait (bounded) until
-   * every journal entry of this scenario has ended, so cancellation checks see the final truth.
-   * The journal was reset when the scenario began, so it holds this scenario's entries only.
-   */
-  async #settle(): Promise<JournalEntry[]> {
-    const journal = await this.#fakeClient.journal();
-    if (journal.every((e) => e.outcome !== "in-progress")) return journal;
-    await this.#fakeClient.waitFor({ event: "response-ended", count: journal.length }, 3_000).catch(() => {});
-    return this.#fakeClient.journal();
-  }
-
-  #hopName(hop: Hop): string {
-    return `${this.#lanePrefix}-${HOP_NAMES[hop]}`;
-  }
-
-  async #followUp(scenario: Scenario): Promise<Exchange> {
-    await this.#fakeClient.reset();
-    await this.#fakeClient.setScript(FOLLOW_UP_SCRIPT);
-    const nonce = `${this.#lanePrefix}-${scenario.id}-followup`;
-    const request = this.backendInfo.contract.request({ message: `Are you still there? [${nonce}]` });
-    const observation = await runProbe({
-      url: `${this.entryUrl}${request.path}`,
-      method: request.method,
-      headers: request.headers,
-      ...(request.body === undefined ? {} : { body: request.body as object }),
-      timeoutMs: 8_000,
-      idleTimeoutMs: 6_000,
-      fetchView: false,
-    });
-    const journal = await this.#fakeClient.journal();
-    const exchange: Exchange = {
-      request: {},
-      nonce,
-      observation,
-      view: this.backendInfo.contract.interpret(observation),
-      upstream: [],
-    };
-    exchange.upstream = upstreamFor(journal, exchange);
-    return exchange;
-  }
-
-  async #restartBackend(): Promise<void> {
-    const port = this.#backend.address.internal.port;
-    await Promise.resolve(this.#backend[Symbol.asyncDispose]()).catch(() => {});
-    const spec = withProviderUrls(this.backendInfo.spec, this.backendInfo.provider, this.#providerOriginUrl);
-    this.#backend = await this.#runtime.startBackend({ ...spec, port });
-    this.#teardown.use(this.#backend);
-  }
-
   async [Symbol.asyncDispose](): Promise<void> {
     this.#untrack();
     await this.#teardown.dispose();
   }
-}
-
-/**
- * Where a hop really listens. A slot with port 0 lets Toxiproxy bind a free port itself (no window in
- * which another socket can take a port reserved for it); the created proxy says which.
- */
-function resolveSlot(slot: ToxiproxyBox["hopSlots"][0], hop: HopAddress, fixedPort?: number): BoxAddress {
-  if (fixedPort !== undefined) {
-    const address = { host: slot.address.internal.host, port: fixedPort };
-    return { internal: address, external: address };
-  }
-  if (slot.address.internal.port !== 0) return slot.address;
-  const address = { host: hop.host, port: hop.port };
-  return { internal: address, external: address };
-}
-
-function since(lines: LogLine[], t: number): LogLine[] {
-  return lines.filter((line) => line.t >= t - 1);
-}
-
-/** The fake's journal entries caused by one probe request: the backend forwards the user message. */
-function upstreamFor(journal: JournalEntry[], exchange: Exchange): JournalEntry[] {
-  return journal.filter((entry) => JSON.stringify(entry.body).includes(exchange.nonce));
-}
-
-/** Fills `{{provider.url}}` and `{{provider.<name>.url}}` in the backend's env with hop C addresses. */
-function withProviderUrls(spec: BackendSpec, provider: ProviderName, origin: string): BackendSpec {
-  const vars: Record<string, string> = {
-    "provider.url": `${origin}${providerBasePath(provider)}`,
-    "provider.origin": origin,
-    "provider.name": provider,
-  };
-  for (const name of ["openai", "openai-responses", "anthropic", "gemini", "openrouter", "ollama"] as const) {
-    vars[`provider.${name}.url`] = `${origin}${providerBasePath(name)}`;
-  }
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(spec.env)) {
-    env[key] = value.replace(
-      /\{\{\s*(provider(?:\.[\w-]+)*)\s*\}\}/g,
-      (whole, name: string) => vars[name] ?? whole,
-    );
-  }
-  return { ...spec, env };
 }

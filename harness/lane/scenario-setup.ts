@@ -1,0 +1,31 @@
+import type { HopToxic } from "../../proxies/toxiproxy/index.ts";
+import type { Hop, Scenario } from "../../scenarios/scenario.ts";
+import type { LaneTopology } from "./topology.ts";
+
+/**
+ * Re-scripts the fake (which also empties its journal, so it will hold this scenario's entries only),
+ * then takes down and poisons the hops the scenario names.
+ */
+export async function setUpScenario(topology: LaneTopology, scenario: Scenario): Promise<void> {
+  const { fake, hops, hopName } = topology;
+  await fake.reset();
+  await fake.setScript({ name: scenario.id, ...scenario.script });
+  for (const [i, { match, script }] of (scenario.matchScripts ?? []).entries()) {
+    await fake.addScript({ name: `${scenario.id}#${i + 1}`, ...script }, match);
+  }
+  for (const hop of scenario.down ?? []) await hops.setEnabled(hopName(hop), false);
+  const byHop = new Map<Hop, NonNullable<Scenario["toxics"]>>();
+  for (const toxic of scenario.toxics ?? []) byHop.set(toxic.hop, [...(byHop.get(toxic.hop) ?? []), toxic]);
+  for (const [hop, toxics] of byHop) {
+    await hops.setToxics(
+      hopName(hop),
+      toxics.map((t, i) => ({
+        name: `${t.type}_${t.stream ?? "downstream"}_${i}`,
+        type: t.type as HopToxic["type"],
+        stream: t.stream ?? "downstream",
+        toxicity: t.toxicity ?? 1,
+        attributes: t.attributes ?? {},
+      })),
+    );
+  }
+}

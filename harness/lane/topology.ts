@@ -1,0 +1,109 @@
+import { FakeProviderClient } from "../../fakes/index.ts";
+import type { Teardown } from "../../lib/lifecycle.ts";
+import { hostPort } from "../../lib/net.ts";
+import { type HopAddress, ToxiproxyHops } from "../../proxies/toxiproxy/index.ts";
+import type { Hop } from "../../scenarios/scenario.ts";
+import type { Address, BoxAddress, Runtime, StartedBox, ToxiproxyBox } from "../boxes/runtime.ts";
+import type { LaneOptions } from "./lane-options.ts";
+import { RunningBackend } from "./running-backend.ts";
+
+const HOP_NAMES: Record<Hop, string> = {
+  A: "hopA-client-edge",
+  B: "hopB-edge-backend",
+  C: "hopC-backend-provider",
+};
+
+type HopSlot = ToxiproxyBox["hopSlots"][0];
+
+/** A lane's boxes, started and wired: probe →[A]→ edge →[B]→ backend →[C]→ fake. */
+export interface LaneTopology {
+  /** The runtime's per-lane view where it has one (docker: the lane's network), else the runtime. */
+  runtime: Runtime;
+  fake: FakeProviderClient;
+  hops: ToxiproxyHops;
+  /** Lanes and runs may share one Toxiproxy (TOXIPROXY_URL): a hop's proxy name carries the lane prefix. */
+  hopName(hop: Hop): string;
+  backend: RunningBackend;
+  edge: StartedBox;
+  /** Where the probe connects: hop A. */
+  entryUrl: string;
+  /** The profile the edge really runs, its default when none was asked for. */
+  edgeProfile: string;
+  lanePrefix: string;
+}
+
+/**
+ * Starts the boxes from the provider end, since each box is configured with the address of the one
+ * behind it. Every box goes into `teardown`, also when a later one fails to start.
+ */
+export async function assembleTopology(options: LaneOptions, teardown: Teardown): Promise<LaneTopology> {
+  const { backend, edge } = options;
+  const laneRuntime = options.runtime.forLane?.(options.index);
+  if (laneRuntime) teardown.use(laneRuntime);
+  const runtime = laneRuntime ?? options.runtime;
+  const lanePrefix = `lane${options.index}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+  const fake = teardown.use(await runtime.startFake());
+  const fakeClient = new FakeProviderClient(fake.adminUrl);
+  const toxiproxy = teardown.use(await runtime.startToxiproxy(3));
+  const hops = teardown.use(new ToxiproxyHops(toxiproxy.apiUrl));
+  const hopName = (hop: Hop) => `${lanePrefix}-${HOP_NAMES[hop]}`;
+  const [slotA, slotB, slotC] = toxiproxy.hopSlots as [HopSlot, HopSlot, HopSlot];
+
+  // Each hop listens in its slot (or on a fixed port) and forwards to the box behind it.
+  const hopInFrontOf = async (
+    hop: Hop,
+    slot: HopSlot,
+    target: Address,
+    fixedPort?: number,
+  ): Promise<BoxAddress> =>
+    resolveSlot(
+      slot,
+      await hops.createHop({
+        name: hopName(hop),
+        listen: fixedPort === undefined ? slot.listen : hostPort(slot.address.internal.host, fixedPort),
+        upstream: hostPort(target.host, target.port),
+      }),
+      fixedPort,
+    );
+
+  // A backend already running was configured with a fixed provider URL: hop C listens there.
+  const hopC = await hopInFrontOf("C", slotC, fake.address.internal, backend.providerPort);
+  const providerOrigin = `http://${hostPort(hopC.internal.host, hopC.internal.port)}`;
+  const backendBox = teardown.use(await RunningBackend.start(runtime, backend, providerOrigin));
+
+  const hopB = await hopInFrontOf("B", slotB, backendBox.address.internal);
+  const edgeBox = teardown.use(
+    await runtime.startEdge({
+      edge: edge.edge,
+      upstream: hopB.internal,
+      ...(edge.profile ? { profile: edge.profile } : {}),
+      ...(edge.configFile ? { configFile: edge.configFile } : {}),
+    }),
+  );
+  const hopA = await hopInFrontOf("A", slotA, edgeBox.address.internal);
+  return {
+    runtime,
+    fake: fakeClient,
+    hops,
+    hopName,
+    backend: backendBox,
+    edge: edgeBox,
+    entryUrl: `http://${hostPort(hopA.external.host, hopA.external.port)}`,
+    edgeProfile: edgeBox.name.split(":").slice(1).join(":") || edge.profile || "default",
+    lanePrefix,
+  };
+}
+
+/**
+ * Where a hop really listens. A slot with port 0 lets Toxiproxy bind a free port itself (no window in
+ * which another socket can take a port reserved for it); the created proxy says which.
+ */
+function resolveSlot(slot: HopSlot, hop: HopAddress, fixedPort?: number): BoxAddress {
+  if (fixedPort !== undefined) {
+    const address = { host: slot.address.internal.host, port: fixedPort };
+    return { internal: address, external: address };
+  }
+  if (slot.address.internal.port !== 0) return slot.address;
+  const address = { host: hop.host, port: hop.port };
+  return { internal: address, external: address };
+}
