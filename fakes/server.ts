@@ -17,7 +17,7 @@ import {
 import type { JournalEntry, ProviderName } from "./journal-types.ts";
 import { Pacer } from "./pacer.ts";
 import { isProviderName, providers, routeRequest } from "./providers/registry.ts";
-import { redactHeaders, redactQuery } from "./redact.ts";
+import { headerRecord, redactBody, redactHeaders, redactQuery } from "./redact.ts";
 import { Responder } from "./responder.ts";
 import { type Script, validateScript } from "./script.ts";
 import { ScriptBook, type ScriptMatch } from "./script-book.ts";
@@ -273,12 +273,13 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       (typeof bodyObject.model === "string" && bodyObject.model !== ""
         ? bodyObject.model
         : codec.defaultModel);
-    const headers = redactHeaders(req.headers);
+    const sent = headerRecord(req.headers);
+    const headers = redactHeaders(sent);
     const { script, name } = this.book.pick({
       path: url.pathname,
       provider: codec.name,
       model,
-      headers,
+      headers: sent,
       rawBody,
     });
     const entry = this.log.open({
@@ -287,7 +288,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       path: url.pathname,
       query: redactQuery(url.search),
       headers,
-      body,
+      body: redactBody(body),
       script: name,
       t: { received },
     });
