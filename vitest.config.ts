@@ -8,7 +8,10 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["*.test.ts", "{lib,runtime,fakes,harness,proxies,scenarios,reports,cli,examples}/**/*.test.ts"],
+          include: [
+            "*.test.ts",
+            "{lib,runtime,fakes,harness,proxies,scenarios,reports,cli,examples}/**/*.test.ts",
+          ],
           exclude: ["**/*.int.test.ts", "**/node_modules/**"],
           testTimeout: 20_000,
         },
