@@ -199,6 +199,53 @@ describe("journal", () => {
     expect(await client.entry(entry!.id)).toEqual(entry);
   });
 
+  it("redacts by structure: cookies, custom token headers, nested body fields, key shapes", async () => {
+    const secrets = [
+      "sid=c00k1e-s3ss10n",
+      "itok-7c1e5b2a9d",
+      "body-key-0f3e9a7c21",
+      "pw-0f3e9a7c21",
+      "gsk_4sVq9YtR2wPn7LmKd3Hx8ZcB1fJg6TaE0uWo5iQy",
+      "xai-Rk2Lm9Pq4Ws7Xv1Zb6Nc3Hd8Jf5Gt0YuEo",
+      "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTQyIn0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+    ];
+    // A script keyed on a secret header still matches: scripts see the request, the journal does not.
+    await client.addScript({ content: { text: "matched" } }, { header: { "X-Internal-Token": secrets[1]! } });
+    const response = await rawRequest(fake.url, {
+      path: "/v1/chat/completions",
+      body: {
+        model: "m",
+        stream: true,
+        max_tokens: 256,
+        messages: [{ role: "user", content: `my groq key is ${secrets[4]}` }],
+        metadata: { tokens: 12, user: { api_key: secrets[2], Password: secrets[3] } },
+      },
+      headers: {
+        Cookie: secrets[0]!,
+        "X-Internal-Token": secrets[1]!,
+        "X-Forwarded-Authorization": `Bearer ${secrets[6]}`,
+        "X-Upstream": `key ${secrets[5]}`,
+      },
+    });
+    expect(response.body.toString()).toContain("matched");
+    const [entry] = await client.waitFor({ event: "response-ended" }, 5000);
+    const text = JSON.stringify(entry);
+    expect(secrets.filter((secret) => text.includes(secret))).toEqual([]);
+    expect(entry!.headers).toMatchObject({
+      cookie: "[redacted]",
+      "x-internal-token": "[redacted]",
+      "x-forwarded-authorization": "[redacted]",
+      "x-upstream": "key [redacted]",
+    });
+    expect(entry!.body).toEqual({
+      model: "m",
+      stream: true,
+      max_tokens: 256,
+      messages: [{ role: "user", content: "my groq key is [redacted]" }],
+      metadata: { tokens: 12, user: { api_key: "[redacted]", Password: "[redacted]" } },
+    });
+  });
+
   it("wait long-polls for a request, the end of a response, and the client closing", async () => {
     await fake.setScript({ pacing: { firstTokenMs: 300 } });
     const arrived = client.waitFor({ event: "request", provider: "openai" }, 5000);

@@ -43,9 +43,9 @@ export interface JournalEntry {
   path: string;
   /** Query string without the leading "?", or "". */
   query: string;
-  /** Lower-cased header names; secrets (authorization, x-api-key, x-goog-api-key, api-key) redacted. */
+  /** Lower-cased header names; secret-named ones (authorization, cookie, x-*-token, *-key) and key shapes redacted. */
   headers: Record<string, string>;
-  /** Parsed JSON body when it was JSON, otherwise the raw text. */
+  /** Parsed JSON body when it was JSON, otherwise the raw text; secret-named fields and key shapes redacted. */
   body: unknown;
   /** Name of the script that ran ("default" when no named script matched). */
   script: string;

@@ -1,21 +1,29 @@
-/** Secrets never reach the journal (DESIGN: secrets in journals and reports are redacted). */
-const SECRET_HEADERS = new Set([
-  "authorization",
-  "x-api-key",
-  "x-goog-api-key",
-  "api-key",
-  "proxy-authorization",
-]);
-const SECRET_QUERY = new Set(["key", "api_key", "api-key"]);
+/**
+ * Secrets never reach the journal (DESIGN: secrets in journals and reports are redacted): the SUT
+ * sends its real keys, cookies and tokens to the fake, and the journal is served over the admin API
+ * and quoted in reports. The rules are lib/redact.ts's (names, shapes); this runs once per request
+ * when the entry is opened, never per write.
+ */
+import { isSecretName, REDACTED, redactText } from "../lib/redact.ts";
 
-export const REDACTED = "[redacted]";
+/** A parsed JSON body (or raw text): secret-named fields replaced at any depth, strings masked by shape. */
+export { redactDeep as redactBody } from "../lib/redact.ts";
 
-export function redactHeaders(raw: NodeJS.Dict<string | string[]>): Record<string, string> {
+/** Lower-cased names, repeated headers joined: what the scripts match on. Secrets still in. */
+export function headerRecord(raw: NodeJS.Dict<string | string[]>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
     if (value === undefined) continue;
-    const lower = name.toLowerCase();
-    out[lower] = SECRET_HEADERS.has(lower) ? REDACTED : Array.isArray(value) ? value.join(", ") : value;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}
+
+/** Secret-named headers (authorization, cookie, x-*-token, *-key, ...) replaced, the rest masked by shape. */
+export function redactHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] = isSecretName(name) ? REDACTED : redactText(value);
   }
   return out;
 }
@@ -27,10 +35,18 @@ export function redactQuery(search: string): string {
     .split("&")
     .map((pair) => {
       const eq = pair.indexOf("=");
-      const name = decodeURIComponent(eq < 0 ? pair : pair.slice(0, eq));
-      return SECRET_QUERY.has(name.toLowerCase())
+      const name = safeDecode(eq < 0 ? pair : pair.slice(0, eq));
+      return isSecretName(name)
         ? `${pair.slice(0, eq < 0 ? pair.length : eq)}=${REDACTED}`
-        : pair;
+        : redactText(pair);
     })
     .join("&");
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

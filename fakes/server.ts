@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { now } from "../lib/clock.ts";
 import { StreamchaosError, UserError } from "../lib/errors.ts";
 import { trackLive } from "../lib/lifecycle.ts";
-import { hostPort, LOOPBACK } from "../lib/net.ts";
+import { hostPort, isLoopback, LOOPBACK } from "../lib/net.ts";
 import { ADMIN_PREFIX, type AdminTarget, handleAdmin } from "./admin.ts";
 import {
   conditionPredicate,
@@ -17,14 +17,19 @@ import {
 import type { JournalEntry, ProviderName } from "./journal-types.ts";
 import { Pacer } from "./pacer.ts";
 import { isProviderName, providers, routeRequest } from "./providers/registry.ts";
-import { redactHeaders, redactQuery } from "./redact.ts";
+import { headerRecord, redactBody, redactHeaders, redactQuery } from "./redact.ts";
 import { Responder } from "./responder/responder.ts";
 import { type Script, validateScript } from "./script.ts";
 import { ScriptBook, type ScriptMatch } from "./script-book.ts";
 
 export interface FakeProviderOptions {
-  /** Default 127.0.0.1. */
+  /** Where the provider routes listen; default 127.0.0.1. */
   host?: string;
+  /**
+   * Where the admin API listens; default 127.0.0.1 whatever `host` is. It has no authentication and
+   * changes scripts and serves the journal (request bodies), so exposing it is its own decision.
+   */
+  adminHost?: string;
   /** Provider port; 0 (default) lets the system pick. */
   port?: number;
   /** The always-on admin port (stays up while refuse-connection closes the provider port); default 0. */
@@ -74,6 +79,9 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   readonly log: Journal;
   readonly book: ScriptBook;
   readonly #host: string;
+  readonly #adminHost: string;
+  /** The provider port also serves /__streamchaos/ only when that exposes no more than the admin port. */
+  readonly #adminOnProviderPort: boolean;
   readonly #provider: Server;
   readonly #admin: Server;
   readonly #closing = new AbortController();
@@ -84,8 +92,10 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   #listening = false;
   #untrack: () => void = () => {};
 
-  constructor(host: string, initial: Script, journalLimit: number | undefined) {
+  constructor(host: string, adminHost: string, initial: Script, journalLimit: number | undefined) {
     this.#host = host;
+    this.#adminHost = adminHost;
+    this.#adminOnProviderPort = host === adminHost || isLoopback(host);
     this.log = new Journal({ limit: journalLimit });
     this.book = new ScriptBook(initial);
     // One listener per in-flight request and per long poll: many are normal.
@@ -117,7 +127,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
     return `http://${hostPort(this.#host, this.#port)}`;
   }
   get adminUrl(): string {
-    return `http://${hostPort(this.#host, this.#adminPort)}`;
+    return `http://${hostPort(this.#adminHost, this.#adminPort)}`;
   }
 
   baseUrl(provider: ProviderName): string {
@@ -132,18 +142,18 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   }
 
   async start(port: number, adminPort: number): Promise<void> {
-    this.#port = await this.#listen(this.#provider, port);
+    this.#port = await this.#listen(this.#provider, this.#host, port);
     this.#listening = true;
-    this.#adminPort = await this.#listen(this.#admin, adminPort);
+    this.#adminPort = await this.#listen(this.#admin, this.#adminHost, adminPort);
     this.#untrack = trackLive(this);
     await this.#applyRefusal();
   }
 
-  #listen(server: Server, port: number): Promise<number> {
+  #listen(server: Server, host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(error);
       server.once("error", onError);
-      server.listen(port, this.#host, () => {
+      server.listen(port, host, () => {
         server.off("error", onError);
         resolve((server.address() as AddressInfo).port);
       });
@@ -158,7 +168,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       this.#provider.close();
       this.#provider.closeIdleConnections();
     } else if (!refuse && !this.#listening && !this.#closing.signal.aborted) {
-      await this.#listen(this.#provider, this.#port);
+      await this.#listen(this.#provider, this.#host, this.#port);
       this.#listening = true;
     }
   }
@@ -233,15 +243,19 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       if (!res.headersSent) socket.destroy();
       return;
     }
-    if (url.pathname.startsWith(ADMIN_PREFIX)) {
+    const adminPath = url.pathname.startsWith(ADMIN_PREFIX);
+    if (adminPath && (adminOnly || this.#adminOnProviderPort)) {
       await handleAdmin(req, res, url.pathname, rawBody, this);
       return;
     }
-    const routed = adminOnly ? undefined : routeRequest(req.method ?? "GET", url.pathname, url.searchParams);
+    const routed =
+      adminOnly || adminPath ? undefined : routeRequest(req.method ?? "GET", url.pathname, url.searchParams);
     if (!routed) {
       const text = `${JSON.stringify({
         error: {
-          message: `streamchaos fake: no route for ${req.method} ${url.pathname}${adminOnly ? " on the admin port" : ""}`,
+          message: adminPath
+            ? `streamchaos fake: the admin API is not served on the provider port, which listens beyond loopback; use ${this.adminUrl}${ADMIN_PREFIX} from this machine, or start the fake with --admin-host (adminHost) to expose it`
+            : `streamchaos fake: no route for ${req.method} ${url.pathname}${adminOnly ? " on the admin port" : ""}`,
           type: "invalid_request_error",
           routes: Object.values(providers).map((c) => c.name),
         },
@@ -273,12 +287,13 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       (typeof bodyObject.model === "string" && bodyObject.model !== ""
         ? bodyObject.model
         : codec.defaultModel);
-    const headers = redactHeaders(req.headers);
+    const sent = headerRecord(req.headers);
+    const headers = redactHeaders(sent);
     const { script, name } = this.book.pick({
       path: url.pathname,
       provider: codec.name,
       model,
-      headers,
+      headers: sent,
       rawBody,
     });
     const entry = this.log.open({
@@ -287,7 +302,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       path: url.pathname,
       query: redactQuery(url.search),
       headers,
-      body,
+      body: redactBody(body),
       script: name,
       t: { received },
     });
@@ -367,7 +382,12 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       fix: "Pass e.g. journalLimit: 1000, or leave it out to keep every entry.",
     });
   }
-  const fake = new FakeProvider(options.host ?? LOOPBACK, script, options.journalLimit);
+  const fake = new FakeProvider(
+    options.host ?? LOOPBACK,
+    options.adminHost ?? LOOPBACK,
+    script,
+    options.journalLimit,
+  );
   try {
     await fake.start(options.port ?? 0, options.adminPort ?? 0);
   } catch (error) {
@@ -375,7 +395,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     const code = (error as NodeJS.ErrnoException).code;
     // A port in use is the caller's to fix (CLI exit 2).
     throw new UserError("FAKE_LISTEN_FAILED", {
-      what: `The fake provider could not listen on ${options.host ?? LOOPBACK} (port ${options.port ?? 0}, admin port ${options.adminPort ?? 0})`,
+      what: `The fake provider could not listen on ${options.host ?? LOOPBACK} port ${options.port ?? 0} (admin API on ${options.adminHost ?? LOOPBACK} port ${options.adminPort ?? 0})`,
       why: `${code ?? ""} ${error instanceof Error ? error.message : String(error)}`.trim(),
       fix: "Pick another --port / --admin-port, or 0 to let the system choose.",
       cause: error,

@@ -1,6 +1,7 @@
 import { cpus, platform } from "node:os";
 import { now } from "../lib/clock.ts";
 import { UserError } from "../lib/errors.ts";
+import { createRedactor, redactError, secretEnvValues } from "../lib/redact.ts";
 import { getEdge } from "../proxies/edges.ts";
 import { loadCatalog, matchesPattern, selectScenarios } from "../scenarios/index.ts";
 import type { Scenario } from "../scenarios/scenario.ts";
@@ -57,7 +58,12 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     });
   }
   const results: ScenarioResult[] = [];
-  const record = (result: ScenarioResult) => {
+  // Results and setup errors quote logs, headers and bytes: every one leaves the harness masked, by
+  // shape and by the values of every backend's secret-looking env vars (a secret of one backend
+  // logged by another is still a secret).
+  const redactor = createRedactor({ values: config.backends.flatMap((b) => secretEnvValues(b.env)) });
+  const record = (raw: ScenarioResult) => {
+    const result = redactor.deep(raw);
     results.push(result);
     for (const reporter of reporters) reporter.onResult?.(result);
   };
@@ -119,7 +125,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
         record(result);
       }
     } catch (error) {
-      setupError ??= error;
+      setupError ??= redactError(error, redactor);
     } finally {
       await Promise.resolve(lane?.[Symbol.asyncDispose]()).catch(() => {});
     }

@@ -24,6 +24,12 @@ export async function reservePort(host = LOOPBACK): Promise<number> {
   });
 }
 
+/** 127.0.0.0/8, ::1 (also IPv4-mapped) and localhost: a listener there is reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return bare === "localhost" || bare === "::1" || /^(?:::ffff:)?127(?:\.\d{1,3}){3}$/.test(bare);
+}
+
 export function hostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }

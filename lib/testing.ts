@@ -1,3 +1,4 @@
+import { networkInterfaces } from "node:os";
 import { PassThrough } from "node:stream";
 
 /** A stream that keeps everything written to it: a CLI command's stdout or stderr in a test. */
@@ -24,4 +25,11 @@ export async function until(
     if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** An IPv4 address of this machine that is not loopback: where "exposed beyond loopback" is seen. */
+export function exposedAddress(): string | undefined {
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((address) => address?.family === "IPv4" && !address.internal)?.address;
 }

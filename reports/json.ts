@@ -1,6 +1,6 @@
 import type { RunResult } from "../harness/results.ts";
+import { redactDeep } from "../lib/redact.ts";
 import { writeReportFile } from "./internal/output.ts";
-import { redactDeep } from "./internal/redact.ts";
 import type { FinishOptions, FinishOutput, Reporter } from "./reporter.ts";
 
 export const JSON_FILE = "results.json";

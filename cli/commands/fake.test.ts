@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { rawRequest } from "../../fakes/testing/raw-http.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
-import { captureOutput, until } from "../../lib/testing.ts";
+import { captureOutput, exposedAddress, until } from "../../lib/testing.ts";
+import { tryConnect } from "../../proxies/toxiproxy/test-support.ts";
 import { main } from "../main.ts";
 
 async function runFake(args: string[]) {
@@ -131,6 +132,75 @@ describe("streamchaos fake", () => {
     );
     stop.abort();
     expect(await exit).toBe(0);
+  });
+
+  describe("loopback by default", () => {
+    async function startFake(args: string[]) {
+      const stdout = captureOutput();
+      const stderr = captureOutput();
+      const stop = new AbortController();
+      const exit = main(["fake", ...args], {
+        stdout: stdout.stream,
+        stderr: stderr.stream,
+        stopSignal: stop.signal,
+      });
+      await until(() => stdout.text().includes("Ctrl-C"));
+      const url = /listening on (http:\/\/\S+)/.exec(stdout.text())![1]!;
+      const admin = /admin API (?:\S+ )*on (http:\/\/\S+)\/__streamchaos\//.exec(stdout.text())![1]!;
+      const port = (origin: string) => Number(new URL(origin).port);
+      return {
+        stdout,
+        stderr,
+        port: port(url),
+        adminPort: port(admin),
+        admin,
+        [Symbol.asyncDispose]: async () => {
+          stop.abort();
+          expect(await exit).toBe(0);
+        },
+      };
+    }
+    const address = exposedAddress();
+
+    it("--host 0.0.0.0 exposes the provider routes, not the admin API", async () => {
+      await using fake = await startFake(["--host", "0.0.0.0"]);
+      expect(new URL(fake.admin).hostname).toBe("127.0.0.1");
+      expect((await fetch(`${fake.admin}/__streamchaos/health`)).status).toBe(200);
+      expect(fake.stdout.text()).toContain("--admin-host");
+      expect(fake.stderr.text()).toBe("");
+      if (!address) return; // no non-loopback interface here: the bound address above says it all
+      expect(await tryConnect(fake.adminPort, address)).toBe("ECONNREFUSED");
+      const origin = `http://${address}:${fake.port}`;
+      const chat = await rawRequest(origin, { path: "/v1/chat/completions", body: { stream: true } });
+      expect(chat.status).toBe(200);
+      // The provider port answers admin paths only when it is no more exposed than the admin port.
+      for (const path of ["/__streamchaos/journal", "/__streamchaos/script"]) {
+        const answer = await rawRequest(origin, { method: "GET", path });
+        expect(answer.status).toBe(404);
+        expect(answer.body.toString()).toContain("--admin-host");
+      }
+    });
+
+    it("--admin-host 0.0.0.0 exposes the admin API and warns on stderr what that exposes", async () => {
+      await using fake = await startFake(["--host", "0.0.0.0", "--admin-host", "0.0.0.0"]);
+      expect(fake.stderr.text()).toMatch(/warning: .*admin API.*0\.0\.0\.0:\d+.*no authentication/);
+      expect(fake.stderr.text()).toMatch(/change the script .*read the journal \(request headers and bodies/);
+      if (!address) return;
+      expect(await tryConnect(fake.adminPort, address)).toBe("connected");
+      const health = await rawRequest(`http://${address}:${fake.adminPort}`, {
+        method: "GET",
+        path: "/__streamchaos/health",
+      });
+      expect(health.status).toBe(200);
+    });
+
+    it("the default stays on loopback for both ports, without a warning", async () => {
+      await using fake = await startFake([]);
+      expect(fake.stderr.text()).toBe("");
+      if (!address) return;
+      expect(await tryConnect(fake.port, address)).toBe("ECONNREFUSED");
+      expect(await tryConnect(fake.adminPort, address)).toBe("ECONNREFUSED");
+    });
   });
 
   it("exits 2 on a bad port", async () => {

@@ -1,13 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { type ProviderName, providerNames, startFakeProvider, validateScript } from "../../fakes/index.ts";
 import { UserError } from "../../lib/errors.ts";
+import { isLoopback, LOOPBACK } from "../../lib/net.ts";
 import { parseCommandArgs, parseIntegerFlag } from "../args.ts";
 import { type CliCommand, untilStopped } from "../command.ts";
 
 const USAGE =
   "streamchaos fake [--provider all|" +
   providerNames.join("|") +
-  "] [--port 0] [--host 127.0.0.1] [--admin-port 0] [--script file.json] [--journal-limit 1000]";
+  "] [--port 0] [--host 127.0.0.1] [--admin-port 0] [--admin-host 127.0.0.1] [--script file.json] [--journal-limit 1000]";
 
 /** A fake left running for an incident session keeps this many finished requests by default. */
 const DEFAULT_JOURNAL_LIMIT = 1000;
@@ -59,6 +60,7 @@ const command: CliCommand = {
         port: { type: "string" },
         host: { type: "string" },
         "admin-port": { type: "string" },
+        "admin-host": { type: "string" },
         script: { type: "string" },
         "journal-limit": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -83,8 +85,12 @@ const command: CliCommand = {
       values.script === undefined
         ? {}
         : validateScript(await loadScript(values.script), `script file ${values.script}`);
+    const host = values.host ?? LOOPBACK;
+    // --host exposes the provider routes only: the admin API goes beyond loopback on its own flag.
+    const adminHost = values["admin-host"] ?? LOOPBACK;
     await using fake = await startFakeProvider({
-      host: values.host ?? "127.0.0.1",
+      host,
+      adminHost,
       port,
       adminPort,
       script,
@@ -92,9 +98,16 @@ const command: CliCommand = {
     });
     // One server speaks every route; --provider only narrows what is printed.
     const shown: ProviderName[] = provider === "all" ? providerNames : [provider as ProviderName];
+    if (!isLoopback(adminHost)) {
+      io.stderr.write(
+        `fake: warning: the admin API on ${fake.adminUrl.replace(/^http:\/\//, "")} has no authentication and listens beyond loopback: anyone who can reach it can change the script (what every request is answered with) and read the journal (request headers and bodies, secrets masked). Leave out --admin-host to keep it on ${LOOPBACK}.\n`,
+      );
+    }
+    const adminNote =
+      isLoopback(adminHost) && !isLoopback(host) ? `; on ${LOOPBACK} only, --admin-host exposes it` : "";
     io.stdout.write(
       [
-        `fake: listening on ${fake.url} (admin API always on ${fake.adminUrl}/__streamchaos/)`,
+        `fake: listening on ${fake.url} (admin API always on ${fake.adminUrl}/__streamchaos/${adminNote})`,
         ...shown.map((p) => `  ${p.padEnd(17)} base URL ${fake.baseUrl(p)}`),
         `  script: ${values.script ?? "(default clean stream)"}; change it with PUT ${fake.adminUrl}/__streamchaos/script`,
         `  journal: GET ${fake.adminUrl}/__streamchaos/journal, the last ${journalLimit} finished requests`,

@@ -1,6 +1,6 @@
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import { captureOutput, until } from "../../lib/testing.ts";
+import { captureOutput, exposedAddress, until } from "../../lib/testing.ts";
 import { main } from "../main.ts";
 
 describe("streamchaos toxiproxy", () => {
@@ -22,6 +22,42 @@ describe("streamchaos toxiproxy", () => {
     expect(stdout.text()).toContain("toxiproxy: stopped");
     await expect(fetch(`${url}/version`)).rejects.toThrow();
   });
+
+  it.each([
+    [["--host", "0.0.0.0"], true],
+    [[], false],
+  ])(
+    "%j: a warning on stderr when the unauthenticated API listens beyond loopback (%s)",
+    async (args, warns) => {
+      const stdout = captureOutput();
+      const stderr = captureOutput();
+      const stop = new AbortController();
+      const exit = main(["toxiproxy", "--port", "0", ...args], {
+        stdout: stdout.stream,
+        stderr: stderr.stream,
+        stopSignal: stop.signal,
+      });
+      await until(() => stdout.text().includes("Ctrl-C"));
+      const port = Number(/listening on http:\/\/\S+:(\d+)/.exec(stdout.text())![1]);
+      if (warns) {
+        expect(stderr.text()).toMatch(/warning: the Toxiproxy API on 0\.0\.0\.0:\d+ has no authentication/);
+        expect(stderr.text()).toMatch(/create proxies .*forward .* cut, slow or reset/);
+      } else {
+        expect(stderr.text()).toBe("");
+      }
+      // The API is the product here: --host is what exposes it, and nothing else listens on its own.
+      const address = exposedAddress();
+      if (address) {
+        const reached = await fetch(`http://${address}:${port}/version`).then(
+          (r) => r.status,
+          () => "refused",
+        );
+        expect(reached).toBe(warns ? 200 : "refused");
+      }
+      stop.abort();
+      expect(await exit).toBe(0);
+    },
+  );
 
   it("exits 2 with a clear message when the port is in use", async () => {
     const blocker = createServer();

@@ -1,4 +1,5 @@
 import { UserError } from "../../lib/errors.ts";
+import { isLoopback, LOOPBACK } from "../../lib/net.ts";
 import {
   isHotLoopWindow,
   startToxiproxyServer,
@@ -31,8 +32,15 @@ const command: CliCommand = {
     }
     const port = parseIntegerFlag("port", values.port, 8474);
     const hotLoopMs = parseHotLoopFlag(values["hot-loop-ms"]);
-    await using server = await startToxiproxyServer({ host: values.host ?? "127.0.0.1", port, hotLoopMs });
+    const host = values.host ?? LOOPBACK;
+    await using server = await startToxiproxyServer({ host, port, hotLoopMs });
     const hostPort = server.url.replace(/^http:\/\//, "");
+    // The API is the product, so --host is the decision to expose it; say what that hands out.
+    if (!isLoopback(host)) {
+      io.stderr.write(
+        `toxiproxy: warning: the Toxiproxy API on ${hostPort} has no authentication and listens beyond loopback: anyone who can reach it can create proxies (open ports on this machine that forward anywhere) and cut, slow or reset every connection through them. Leave out --host to keep it on ${LOOPBACK}.\n`,
+      );
+    }
     io.stdout.write(
       [
         `toxiproxy: Toxiproxy ${TOXIPROXY_VERSION}-compatible API listening on ${server.url}`,

@@ -281,26 +281,29 @@ describe("toxics", () => {
     );
   });
 
+  /** Each type's attributes in the order upstream's struct declares them: the order it echoes. */
+  const ATTRIBUTES: Record<string, string[]> = {
+    latency: ["latency", "jitter"],
+    bandwidth: ["rate"],
+    slow_close: ["delay"],
+    timeout: ["timeout"],
+    reset_peer: ["timeout"],
+    slicer: ["average_size", "size_variation", "delay"],
+    limit_data: ["bytes"],
+  };
+  const attributesJson = (keys: string[], value: (i: number) => number) =>
+    `{${keys.map((key, i) => `"${key}":${value(i)}`).join(",")}}`;
+
   it("echoes each type's attributes in upstream's key order, with defaults for missing ones", async () => {
     await using proxy = await createProxy(base, upstream.port);
-    const expected: Record<string, string> = {
-      latency: '{"latency":5,"jitter":0}',
-      bandwidth: '{"rate":5}',
-      slow_close: '{"delay":5}',
-      timeout: '{"timeout":5}',
-      reset_peer: '{"timeout":5}',
-      slicer: '{"average_size":5,"size_variation":0,"delay":0}',
-      limit_data: '{"bytes":5}',
-    };
-    for (const [type, attributes] of Object.entries(expected)) {
-      const key = Object.keys(JSON.parse(attributes))[0]!;
+    for (const [type, keys] of Object.entries(ATTRIBUTES)) {
       const answer = await api(base, "POST", `/proxies/${proxy.name}/toxics`, {
         type,
         stream: "upstream",
-        attributes: { [key]: 5 },
+        attributes: { [keys[0]!]: 5 },
       });
       expect(answer.text).toBe(
-        `{"attributes":${attributes},"name":"${type}_upstream","type":"${type}","stream":"upstream","toxicity":1}`,
+        `{"attributes":${attributesJson(keys, (i) => (i === 0 ? 5 : 0))},"name":"${type}_upstream","type":"${type}","stream":"upstream","toxicity":1}`,
       );
     }
   });
@@ -388,6 +391,141 @@ describe("toxics", () => {
       "bad request body: json: cannot unmarshal string into Go struct field LatencyToxic.attributes.latency of type int64",
     );
     expect((await api(base, "GET", path)).text).toBe("[]");
+  });
+
+  // Toxiproxy 2.12 validates a toxic in AddToxicJson only: body, stream, type, duplicate name, then
+  // the attributes decoded into the toxic's struct. Every attribute is a signed Go int64/int, so a
+  // negative number decodes fine and is kept; toxicity is a float32 with no range check (only
+  // toxiproxy-cli refuses values outside 0..1, before it sends anything).
+  it("accepts and echoes negative attributes of every type: all are signed Go integers", async () => {
+    await using proxy = await createProxy(base, upstream.port);
+    for (const [type, keys] of Object.entries(ATTRIBUTES)) {
+      const negative = Object.fromEntries(keys.map((key) => [key, -5]));
+      const answer = await api(base, "POST", `/proxies/${proxy.name}/toxics`, { type, attributes: negative });
+      expect(answer.status).toBe(200);
+      expect(answer.text).toBe(
+        `{"attributes":${attributesJson(keys, () => -5)},"name":"${type}_downstream","type":"${type}","stream":"downstream","toxicity":1}`,
+      );
+    }
+    const path = `/proxies/${proxy.name}/toxics/latency_downstream`;
+    const updated = await api(base, "POST", path, { toxicity: 7, attributes: { latency: -1 } });
+    expect(updated.json()).toMatchObject({ toxicity: 7, attributes: { latency: -1, jitter: -5 } });
+  });
+
+  it("rejects each bad toxic the way upstream does: status and message", async () => {
+    await using proxy = await createProxy(base, upstream.port);
+    const path = `/proxies/${proxy.name}/toxics`;
+    await api(base, "POST", path, { name: "taken", type: "latency", stream: "upstream" });
+    const cases: Array<[string, unknown, number, string]> = [
+      ["empty body", "", 400, "bad request body: EOF"],
+      [
+        "a list",
+        "[]",
+        400,
+        "bad request body: json: cannot unmarshal array into Go value of type toxics.ToxicWrapper",
+      ],
+      [
+        "a name that is a number",
+        { name: 1, type: "latency" },
+        400,
+        "bad request body: json: cannot unmarshal number into Go struct field ToxicWrapper.name of type string",
+      ],
+      [
+        "toxicity as text",
+        { type: "latency", toxicity: "high" },
+        400,
+        "bad request body: json: cannot unmarshal string into Go struct field ToxicWrapper.toxicity of type float32",
+      ],
+      [
+        "toxicity beyond float32",
+        { type: "latency", toxicity: 1e39 },
+        400,
+        "bad request body: json: cannot unmarshal number 1e+39 into Go struct field ToxicWrapper.toxicity of type float32",
+      ],
+      // Before the type is known the attributes decode into upstream's placeholder NoopToxic.
+      [
+        "attributes that are a number",
+        { type: "latency", attributes: 5 },
+        400,
+        "bad request body: json: cannot unmarshal number into Go struct field ToxicWrapper.attributes of type toxics.NoopToxic",
+      ],
+      [
+        "attributes that are a list",
+        { type: "latency", attributes: [1] },
+        400,
+        "bad request body: json: cannot unmarshal array into Go struct field ToxicWrapper.attributes of type toxics.NoopToxic",
+      ],
+      [
+        "an empty stream",
+        { type: "latency", stream: "" },
+        400,
+        "stream was invalid, can be either upstream or downstream",
+      ],
+      [
+        "a stream that is not a direction",
+        { type: "latency", stream: "both" },
+        400,
+        "stream was invalid, can be either upstream or downstream",
+      ],
+      ["a type in the wrong case", { type: "Latency" }, 400, "invalid toxic type"],
+      ["a name used in the other direction", { name: "taken", type: "latency" }, 409, "toxic already exists"],
+      [
+        "a fractional attribute",
+        { type: "latency", attributes: { latency: 1.5 } },
+        400,
+        "bad request body: json: cannot unmarshal number 1.5 into Go struct field LatencyToxic.attributes.latency of type int64",
+      ],
+      [
+        "an attribute beyond int64",
+        '{"type":"bandwidth","attributes":{"rate":9223372036854775808}}',
+        400,
+        "bad request body: json: cannot unmarshal number 9223372036854775808 into Go struct field BandwidthToxic.attributes.rate of type int64",
+      ],
+      [
+        "an exponent for an int",
+        '{"type":"slicer","attributes":{"delay":1e3}}',
+        400,
+        "bad request body: json: cannot unmarshal number 1e3 into Go struct field SlicerToxic.attributes.delay of type int",
+      ],
+    ];
+    for (const [what, body, status, message] of cases) {
+      const text = typeof body === "string" ? body : JSON.stringify(body);
+      const answer = await api(base, "POST", path, text);
+      expect(`${what}: ${answer.status} ${answer.json<{ error: string }>().error}`).toBe(
+        `${what}: ${status} ${message}`,
+      );
+      expectApiError(answer, status, message);
+    }
+    const names = (await api(base, "GET", path)).json<Array<{ name: string }>>().map((t) => t.name);
+    expect(names).toEqual(["taken"]);
+  });
+
+  it("keeps a stream's spelling, also in the default name, and knows upstream's noop type", async () => {
+    await using proxy = await createProxy(base, upstream.port);
+    const path = `/proxies/${proxy.name}/toxics`;
+    const shouted = await api(base, "POST", path, { type: "latency", stream: "UPSTREAM" });
+    expect(shouted.json()).toMatchObject({ name: "latency_UPSTREAM", stream: "UPSTREAM" });
+    const noop = await api(base, "POST", path, { type: "noop" });
+    expect(noop.text).toBe(
+      '{"attributes":{},"name":"noop_downstream","type":"noop","stream":"downstream","toxicity":1}',
+    );
+  });
+
+  it("rejects a bad update with status and message, naming the toxic's own struct", async () => {
+    await using proxy = await createProxy(base, upstream.port);
+    const path = `/proxies/${proxy.name}/toxics`;
+    await api(base, "POST", path, { name: "t", type: "latency" });
+    expectApiError(
+      await api(base, "POST", `${path}/t`, { toxicity: "high" }),
+      400,
+      "bad request body: json: cannot unmarshal string into Go struct field .toxicity of type float32",
+    );
+    expectApiError(
+      await api(base, "POST", `${path}/t`, { attributes: 5 }),
+      400,
+      "bad request body: json: cannot unmarshal number into Go struct field .attributes of type toxics.LatencyToxic",
+    );
+    expectApiError(await api(base, "POST", `${path}/t`, ""), 400, "bad request body: EOF");
   });
 
   it("shows, updates (merging attributes, ignoring type) and deletes a toxic", async () => {

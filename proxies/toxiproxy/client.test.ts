@@ -123,4 +123,37 @@ describe("toxiproxy-node-client against the server", () => {
     expect((error as Error).message).toBe("Request failed with status code 409");
     await proxy.remove();
   });
+
+  it("surfaces a rejected toxic by its status, and takes negative attributes and any toxicity as upstream does", async () => {
+    const proxy = await toxiproxy.createProxy({
+      name: uniqueName("toxic-errors"),
+      listen: "127.0.0.1:0",
+      upstream: `127.0.0.1:${upstream.port}`,
+    });
+    const toxic = {
+      name: "t",
+      type: "latency",
+      stream: "downstream",
+      toxicity: 1,
+      attributes: { latency: 0 },
+    };
+    // Bodies the client's types would refuse: the server is what must say no.
+    const status = (body: Record<string, unknown>) =>
+      proxy.addToxic(body as unknown as Parameters<typeof proxy.addToxic>[0]).then(
+        () => "added",
+        (error: unknown) => (error instanceof ToxiproxyError ? error.message : String(error)),
+      );
+    expect(await status({ ...toxic, type: "explode" })).toBe("Request failed with status code 400");
+    expect(await status({ ...toxic, stream: "sideways" })).toBe("Request failed with status code 400");
+    expect(await status({ ...toxic, attributes: { latency: 1.5 } })).toBe(
+      "Request failed with status code 400",
+    );
+    expect(await status({ ...toxic, toxicity: 7, attributes: { latency: -100, jitter: -1 } })).toBe("added");
+    expect((await proxy.getToxic("t")).toJson()).toMatchObject({
+      toxicity: 7,
+      attributes: { latency: -100, jitter: -1 },
+    });
+    expect(await status(toxic)).toBe("Request failed with status code 409");
+    await proxy.remove();
+  });
 });

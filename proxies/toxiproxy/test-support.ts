@@ -201,9 +201,9 @@ export class RecordingClient implements AsyncDisposable {
 }
 
 /** Resolves with how connecting ended: `connected` or the error code (ECONNREFUSED when down). */
-export function tryConnect(port: number): Promise<string> {
+export function tryConnect(port: number, host = LOOPBACK): Promise<string> {
   return new Promise((resolve) => {
-    const socket = connect({ host: LOOPBACK, port });
+    const socket = connect({ host, port });
     socket.once("connect", () => {
       socket.destroy();
       resolve("connected");

@@ -145,9 +145,11 @@ export class ToxicCollection {
       const field = fieldFor(key, WRAPPER_FIELDS);
       if (field === undefined) continue;
       if (field === "attributes") {
+        // Upstream's first pass decodes into a wrapper whose toxic is still a NoopToxic placeholder
+        // (the type is not known yet): Go's decoder names that concrete struct, not the interface.
         if (value !== null && !isGoObject(value)) {
           throw ErrBadRequestBody.join(
-            `json: cannot unmarshal ${kindOf(value)} into Go struct field ToxicWrapper.attributes of type toxics.Toxic`,
+            `json: cannot unmarshal ${kindOf(value)} into Go struct field ToxicWrapper.attributes of type toxics.NoopToxic`,
           );
         }
         rawAttributes = value;

@@ -1,11 +1,12 @@
-import { redactSecrets } from "./redact.ts";
+import { redactText } from "../../lib/redact.ts";
 
 /**
  * Text that came off the wire (evidence, timeline details) or from users (titles) goes through
  * `printable` before any reporter shows it: raw provider bytes carry \r, NUL and ESC, and an ESC
  * reaching a terminal is a control sequence, not a character. Checks are asked to JSON-escape bytes
  * already, so backslashes are left alone: `\r\n` written by a check and a raw CRLF end up looking
- * the same, which is the point. Secrets are masked on the way (internal/redact.ts).
+ * the same, which is the point. Secrets are masked on the way (lib/redact.ts): the
+ * harness masked them in the results already, this is the last line for a RunResult from elsewhere.
  */
 // C0 and C1 controls, DEL, line/paragraph separators, bidi overrides (they reorder what a reader
 // sees: "Trojan Source"), the BOM, and lone surrogates (not encodable as UTF-8 or XML).
@@ -15,7 +16,7 @@ const UNPRINTABLE =
 const NAMED: Record<string, string> = { "\r": "\\r", "\n": "\\n", "\t": "\\t", "\0": "\\0" };
 
 export function printable(text: string): string {
-  return redactSecrets(text).replace(UNPRINTABLE, (ch) => {
+  return redactText(text).replace(UNPRINTABLE, (ch) => {
     const named = NAMED[ch];
     if (named) return named;
     const code = ch.charCodeAt(0);
