@@ -231,7 +231,8 @@ describe("record: how an exchange ended is kept", () => {
     });
     const recorder = await startRecorder({ target: fake.url, out: out.path });
     const response = rawRequest(recorder.url, { path: "/v1/chat/completions", body: { stream: true } });
-    await fake.waitFor((entries) => (entries[0]?.events.length ?? 0) >= 3, 5_000);
+    // The journal wakes waiters at the headers, the first token and the end, not per write: poll.
+    await until(() => (fake.journal()[0]?.events.length ?? 0) >= 3, 5_000, "3 upstream writes");
     await until(() => recorder.inFlight() === 1);
     await recorder[Symbol.asyncDispose]();
     expect(recorder.saved()).toHaveLength(1);
