@@ -190,6 +190,9 @@ describe("streamchaos cassette: bad input exits 2 with what, why and the fix", (
     expect((await cassette(["import", page, "--out", out.path, "--format", "xml"])).stderr).toContain(
       'Invalid --format "xml"',
     );
+    expect((await cassette(["import", page, "--out", out.path, "--provider", "bard"])).stderr).toContain(
+      'error[CLI_UNKNOWN_PROVIDER]: Unknown provider "bard"',
+    );
     const unknown = await cassette(["play", page]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('Unknown subcommand "play"');

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
-import { loadCassette, type ProviderName, providerNames } from "../../fakes/index.ts";
+import { loadCassette, providerNames } from "../../fakes/index.ts";
 import { UserError } from "../../lib/errors.ts";
-import { parseCommandArgs } from "../args.ts";
+import { parseCommandArgs, parseProviderFlag, requiredFlag } from "../args.ts";
 import { type ImportFormat, importCassettes } from "../cassette/import.ts";
 import { showJson, showText } from "../cassette/show.ts";
 import type { CliCommand, CliIO } from "../command.ts";
@@ -95,12 +95,7 @@ async function runImport(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   const file = positional(positionals, IMPORT_USAGE);
-  if (!values.out) {
-    throw new UserError("CLI_USAGE", {
-      what: "Missing --out",
-      fix: `Pass e.g. --out ./cassettes. Usage: ${IMPORT_USAGE}`,
-    });
-  }
+  const out = resolve(requiredFlag("out", values.out, "--out ./cassettes", IMPORT_USAGE));
   const format = (values.format ?? "auto") as ImportFormat;
   if (!FORMATS.includes(format)) {
     throw new UserError("CLI_USAGE", {
@@ -108,18 +103,8 @@ async function runImport(argv: string[], io: CliIO): Promise<number> {
       fix: `Use one of: ${FORMATS.join(", ")}.`,
     });
   }
-  const provider = values.provider;
-  if (provider !== undefined && !(providerNames as string[]).includes(provider)) {
-    throw new UserError("IMPORT_UNKNOWN_PROVIDER", {
-      what: `Unknown provider "${provider}"`,
-      fix: `Use one of: ${providerNames.join(", ")}, or leave --provider out to recognise it.`,
-    });
-  }
-  const lines = await importCassettes(file, {
-    out: resolve(values.out),
-    format,
-    provider: provider as ProviderName | undefined,
-  });
+  const provider = parseProviderFlag(values.provider, "to recognise it");
+  const lines = await importCassettes(file, { out, format, provider });
   io.stdout.write(`cassette import: ${file}\n${lines.join("\n")}\n`);
   return 0;
 }

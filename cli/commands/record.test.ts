@@ -135,7 +135,7 @@ describe("streamchaos record: bad input exits 2 with what, why and the fix", () 
     expect(url.code).toBe(2);
     expect(url.stderr).toContain('error[RECORD_BAD_TARGET]: Invalid target "api.openai.com"');
     const provider = await runRecord(["--target", "http://127.0.0.1:1", "--out", "x", "--provider", "bard"]);
-    expect(provider.stderr).toContain('error[RECORD_UNKNOWN_PROVIDER]: Unknown provider "bard"');
+    expect(provider.stderr).toContain('error[CLI_UNKNOWN_PROVIDER]: Unknown provider "bard"');
     const port = await runRecord(["--target", "http://127.0.0.1:1", "--out", "x", "--port", "99999"]);
     expect(port.stderr).toContain('Invalid --port "99999"');
   });

@@ -7,8 +7,8 @@ import {
   type SavedCassette,
   startRecorder,
 } from "../../fakes/index.ts";
-import { renderUserError, StreamchaosError, UserError } from "../../lib/errors.ts";
-import { parseCommandArgs, parseIntegerFlag } from "../args.ts";
+import { renderUserError, StreamchaosError } from "../../lib/errors.ts";
+import { parseCommandArgs, parseIntegerFlag, parseProviderFlag, requiredFlag } from "../args.ts";
 import { type CliCommand, untilStopped } from "../command.ts";
 import { renderHelp } from "../help.ts";
 
@@ -51,14 +51,6 @@ const HELP = renderHelp(
     { flag: "-h, --help", meaning: "this text", default: "off", example: "streamchaos record --help" },
   ],
 );
-
-function required(name: string, value: string | undefined, example: string): string {
-  if (value !== undefined && value !== "") return value;
-  throw new UserError("CLI_USAGE", {
-    what: `Missing --${name}`,
-    fix: `Pass e.g. ${example}. Usage: ${USAGE}`,
-  });
-}
 
 /** `OPENAI_BASE_URL=http://127.0.0.1:4010/v1   openai, openai-responses`: one line per distinct setting. */
 function baseUrlLines(
@@ -112,16 +104,10 @@ const command: CliCommand = {
       io.stdout.write(HELP);
       return 0;
     }
-    const target = required("target", values.target, "--target https://api.openai.com");
-    const out = resolve(required("out", values.out, "--out ./cassettes"));
+    const target = requiredFlag("target", values.target, "--target https://api.openai.com", USAGE);
+    const out = resolve(requiredFlag("out", values.out, "--out ./cassettes", USAGE));
     const port = parseIntegerFlag("port", values.port, 0);
-    const provider = values.provider;
-    if (provider !== undefined && !(providerNames as string[]).includes(provider)) {
-      throw new UserError("RECORD_UNKNOWN_PROVIDER", {
-        what: `Unknown provider "${provider}"`,
-        fix: `Use one of: ${providerNames.join(", ")}, or leave --provider out to see them all.`,
-      });
-    }
+    const provider = parseProviderFlag(values.provider, "to see them all");
     await using recorder = await startRecorder({
       target,
       out,
@@ -140,7 +126,7 @@ const command: CliCommand = {
         io.stderr.write(`${renderUserError(info)}\n`);
       },
     });
-    const shown = provider === undefined ? providerNames : [provider as ProviderName];
+    const shown = provider === undefined ? providerNames : [provider];
     const lines = baseUrlLines((p) => recorder.baseUrl(p), shown);
     io.stdout.write(
       [
