@@ -69,6 +69,13 @@ describe("cassettesFromHar (a Chrome DevTools export)", () => {
     expect(() => cassettesFromHar({ log: { version: "1.2" } }, "x.har")).toThrow(
       expect.objectContaining({ code: "IMPORT_BAD_HAR", why: expect.stringMatching(/^log\.entries: /) }),
     );
+    const badDate = (await fixture("chrome-export.har")) as {
+      log: { entries: Array<{ startedDateTime: string }> };
+    };
+    badDate.log.entries[2]!.startedDateTime = "yesterday";
+    expect(() => cassettesFromHar(badDate, "x.har")).toThrow(
+      expect.objectContaining({ why: "log.entries.2.startedDateTime: not an ISO 8601 date" }),
+    );
     const none = await fixture("chrome-export-no-stream.har");
     expect(() => cassettesFromHar(none, "none.har")).toThrow(
       expect.objectContaining({

@@ -13,10 +13,10 @@ import type { ImportedCassette } from "./imported-cassette.ts";
 /** The parts of HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/) an import reads; the rest is let through. */
 const harHeader = z.looseObject({ name: z.string(), value: z.string() });
 const harEntry = z.looseObject({
-  startedDateTime: z.string(),
+  startedDateTime: z.string().refine((text) => !Number.isNaN(Date.parse(text)), "not an ISO 8601 date"),
   request: z.looseObject({
     method: z.string(),
-    url: z.string(),
+    url: z.url(),
     headers: z.array(harHeader),
     postData: z.looseObject({ text: z.string().optional() }).optional(),
   }),

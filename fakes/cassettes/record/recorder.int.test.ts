@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { makeTempDir } from "../../../lib/tempdir.ts";
 import { until } from "../../../lib/testing.ts";
@@ -143,6 +144,37 @@ describe("record: what the client gets is what the upstream wrote, and the casse
     expect(cassette.provider).toBe("anthropic");
     expect(cassetteBody(cassette).bytes.equals(r.body)).toBe(true);
     expect(cassetteEvents(cassette).events.at(-1)!.type).toBe("message_stop");
+  });
+});
+
+describe("record: what is forwarded", () => {
+  it("the request as sent, Host aside (added for an HTTP/1.0 client that sent none), hop-by-hop headers dropped", async () => {
+    await using out = await makeTempDir("record");
+    await using upstream = await startScriptedUpstream({
+      headers: { "content-type": "application/json" },
+      writes: [{ bytes: "{}" }],
+    });
+    await using recorder = await startRecorder({ target: upstream.url, out: out.path });
+    const { port } = new URL(recorder.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    socket.end(
+      "POST /v1/chat/completions HTTP/1.0\r\nX-Trace: abc\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\nContent-Length: 2\r\n\r\n{}",
+    );
+    await savedCassette(recorder);
+    socket.destroy();
+    const post = upstream.requests.find((request) => request.method === "POST")!;
+    expect(post.rawHeaders).toEqual([
+      "Host",
+      new URL(upstream.url).host,
+      "X-Trace",
+      "abc",
+      "Content-Length",
+      "2",
+      // The recorder's own upstream connection, kept alive: its header, not the client's.
+      "Connection",
+      "keep-alive",
+    ]);
+    expect(post.body.toString()).toBe("{}");
   });
 });
 

@@ -81,11 +81,15 @@ function forwardable(raw: readonly string[], replaceHost?: string): string[] {
     }
   }
   const out: string[] = [];
+  let host = false;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const lower = raw[i]!.toLowerCase();
     if (HOP_BY_HOP.has(lower) || named.has(lower)) continue;
+    host ||= lower === "host";
     out.push(raw[i]!, replaceHost !== undefined && lower === "host" ? replaceHost : raw[i + 1]!);
   }
+  // An HTTP/1.0 client may send none; the target still needs to know which host it is asked for.
+  if (replaceHost !== undefined && !host) out.unshift("Host", replaceHost);
   return out;
 }
 
@@ -166,6 +170,11 @@ class Recorder implements StartedRecorder {
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    // A request on a kept-alive connection while stopping: not recorded, not forwarded.
+    if (this.#disposing) {
+      res.writeHead(503, { connection: "close", "content-length": 0 }).end();
+      return;
+    }
     const incoming = new URL(req.url ?? "/", "http://recorder.invalid");
     const path = `${this.#prefix}${incoming.pathname}`;
     const headers = forwardable(req.rawHeaders, this.target.host);
@@ -179,7 +188,6 @@ class Recorder implements StartedRecorder {
     const upstream = (this.target.protocol === "https:" ? httpsRequest : httpRequest)({
       host: targetHost(this.target),
       port: targetPort(this.target),
-      servername: targetHost(this.target),
       method: req.method,
       path: `${path}${incoming.search}`,
       headers,
