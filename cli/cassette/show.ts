@@ -62,7 +62,7 @@ export function showText(file: string, cassette: Cassette): string {
     return lines.join("\n");
   }
   lines.push(
-    `  ${body.bytes.length} body bytes in ${body.writes.length} writes (${response.timing} times), ${events.length} ${framing} events; headers at ${ms(response.t)} ms, ${ended}`,
+    `  ${body.bytes.length} body bytes in ${body.writes.length} writes (times: ${response.timing}), ${events.length} ${framing} events; headers at ${ms(response.t)} ms, ${ended}`,
   );
   if (encoding) lines.push(`  the body is ${encoding}-encoded: its events are not split`);
   lines.push("  t = ms after the response headers, when the event's last byte arrived", "");
