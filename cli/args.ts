@@ -1,4 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { ProviderName } from "../fakes/journal-types.ts";
+import { isProviderName, providerNames } from "../fakes/providers/registry.ts";
 import { UserError } from "../lib/errors.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -27,4 +29,27 @@ export function parseIntegerFlag(name: string, value: string | undefined, fallba
     });
   }
   return parsed;
+}
+
+/** A flag the command cannot run without: its value, or a usage error with an example. */
+export function requiredFlag(
+  name: string,
+  value: string | undefined,
+  example: string,
+  usage: string,
+): string {
+  if (value !== undefined && value !== "") return value;
+  throw new UserError("CLI_USAGE", {
+    what: `Missing --${name}`,
+    fix: `Pass e.g. ${example}. Usage: ${usage}`,
+  });
+}
+
+/** `--provider NAME`: one of the fake's providers, or undefined when left out. */
+export function parseProviderFlag(value: string | undefined, leftOut: string): ProviderName | undefined {
+  if (value === undefined || isProviderName(value)) return value;
+  throw new UserError("CLI_UNKNOWN_PROVIDER", {
+    what: `Unknown provider "${value}"`,
+    fix: `Use one of: ${providerNames.join(", ")}, or leave --provider out ${leftOut}.`,
+  });
 }

@@ -2,6 +2,7 @@
  * The fake LLM providers: one HTTP server speaking OpenAI (chat and responses), Anthropic, Gemini,
  * OpenRouter and Ollama byte for byte, driven by provider-neutral scripts with fault steps.
  */
+export * from "./cassettes/index.ts";
 export { FakeProviderClient } from "./client.ts";
 export type { FaultDefinition, Phase, Placement } from "./faults/fault.ts";
 export { faultNames, faults } from "./faults/registry.ts";

@@ -87,11 +87,37 @@ export interface RouteMatch {
   variant: string;
 }
 
+/** One event of a captured stream, as recognition sees it (fakes/providers/recognize.ts). */
+export interface EventSample {
+  /** The SSE `event:` name, if the event had one. */
+  event?: string;
+  /** The SSE data (lines joined), the NDJSON line, or the comment text of a comment-only SSE block. */
+  data: string;
+  /** `data` parsed, when it is JSON. */
+  json?: unknown;
+  /** A comment-only SSE block (a keepalive). */
+  comment?: boolean;
+}
+
+/**
+ * How a captured exchange is recognised as this provider's when its route says nothing (a gateway's
+ * path, a raw `curl -N` capture, a browser's HAR of the user's own backend).
+ */
+export interface ProviderSignature {
+  /** Lower-case header names, or name prefixes ending in "-", that only this provider's traffic carries. */
+  headers: readonly string[];
+  /** Whether one event is this provider's own (no other provider's event may pass). */
+  event(sample: EventSample): boolean;
+}
+
 export interface Codec {
   name: ProviderName;
   defaultModel: string;
   /** What a client puts in its base-URL setting, relative to the server's origin ("" or "/v1"...). */
   baseUrlPath: string;
+  /** The environment variable the provider's own SDKs read that base URL from (printed by `record`). */
+  baseUrlEnv: string;
+  signature: ProviderSignature;
   route(method: string, pathname: string, query: URLSearchParams): RouteMatch | undefined;
   /** Whether this request asks for a stream (Ollama streams unless `stream:false`). */
   wantsStream(request: Record<string, unknown>, route: RouteMatch): boolean;

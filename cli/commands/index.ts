@@ -11,4 +11,6 @@ export const commands: Record<string, () => Promise<CliCommand>> = {
   toxiproxy: async () => (await import("./toxiproxy.ts")).default,
   fake: async () => (await import("./fake.ts")).default,
   doctor: async () => (await import("./doctor.ts")).default,
+  record: async () => (await import("./record.ts")).default,
+  cassette: async () => (await import("./cassette.ts")).default,
 };

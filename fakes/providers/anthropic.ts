@@ -1,5 +1,14 @@
 import type { Codec, FinishReason, ProviderStream, RenderContext } from "../types.ts";
-import { planned, pythonJson, randomAlnum, randomHex, sse, tokenEvents, truncateJson } from "./shared.ts";
+import {
+  planned,
+  pythonJson,
+  randomAlnum,
+  randomHex,
+  sampleObject,
+  sse,
+  tokenEvents,
+  truncateJson,
+} from "./shared.ts";
 
 /**
  * Anthropic Messages (wire-formats.md A3). Two real quirks reproduced on purpose: trailing spaces
@@ -32,6 +41,16 @@ export function anthropicErrorType(status: number): [string, string] {
     (status >= 500 ? ["api_error", "Internal server error"] : ["invalid_request_error", "Invalid request."])
   );
 }
+
+/** The Messages stream's own event names (A3); `ping` and `error` are too generic to tell by. */
+const MESSAGE_EVENTS = new Set([
+  "message_start",
+  "content_block_start",
+  "content_block_delta",
+  "content_block_stop",
+  "message_delta",
+  "message_stop",
+]);
 
 const pad = (json: string, spaces: number) => `${json.slice(0, -1)}${" ".repeat(spaces)}}`;
 
@@ -201,6 +220,14 @@ export const anthropic: Codec = {
   name: "anthropic",
   defaultModel: "claude-sonnet-4-20250514",
   baseUrlPath: "",
+  baseUrlEnv: "ANTHROPIC_BASE_URL",
+  signature: {
+    headers: ["anthropic-"],
+    event: ({ event, json }) => {
+      const type = sampleObject(json)?.type;
+      return MESSAGE_EVENTS.has(event ?? "") || (typeof type === "string" && MESSAGE_EVENTS.has(type));
+    },
+  },
   route: (method, pathname) =>
     method === "POST" && pathname === "/v1/messages" ? { variant: "messages" } : undefined,
   wantsStream: (request) => request.stream === true,

@@ -1,5 +1,13 @@
 import type { Codec, FinishReason, ProviderStream, RenderContext } from "../types.ts";
-import { planned, randomAlnum, styledJson, tokenEvent, tokenEvents, truncateJson } from "./shared.ts";
+import {
+  planned,
+  randomAlnum,
+  sampleObject,
+  styledJson,
+  tokenEvent,
+  tokenEvents,
+  truncateJson,
+} from "./shared.ts";
 
 /**
  * Gemini `streamGenerateContent` (wire-formats.md A4). With `alt=sse`: `data:` events ending in
@@ -130,6 +138,16 @@ export const gemini: Codec = {
   name: "gemini",
   defaultModel: "gemini-2.0-flash",
   baseUrlPath: "",
+  // google-genai and gemini-cli read it.
+  baseUrlEnv: "GOOGLE_GEMINI_BASE_URL",
+  signature: {
+    // x-goog-api-key and x-goog-api-client on the request.
+    headers: ["x-goog-"],
+    event: ({ json }) => {
+      const o = sampleObject(json);
+      return o !== undefined && (Array.isArray(o.candidates) || typeof o.usageMetadata === "object");
+    },
+  },
   route(method, pathname, query) {
     const m = method === "POST" ? ROUTE.exec(pathname) : null;
     if (!m) return undefined;

@@ -1,5 +1,5 @@
 import type { Codec, FinishReason, ProviderStream, RenderContext } from "../types.ts";
-import { planned, tokenEvents, truncateJson } from "./shared.ts";
+import { planned, sampleObject, tokenEvents, truncateJson } from "./shared.ts";
 
 /**
  * Ollama `/api/chat` (wire-formats.md A6): NDJSON, one object per `\n`-terminated line, no SSE
@@ -81,6 +81,15 @@ export const ollama: Codec = {
   name: "ollama",
   defaultModel: "gemma2:2b",
   baseUrlPath: "",
+  // The ollama CLI and its Python and JS clients read it.
+  baseUrlEnv: "OLLAMA_HOST",
+  signature: {
+    headers: [],
+    event: ({ json }) => {
+      const o = sampleObject(json);
+      return o !== undefined && typeof o.done === "boolean" && typeof o.created_at === "string";
+    },
+  },
   route: (method, pathname) =>
     method === "POST" && pathname === "/api/chat" ? { variant: "chat" } : undefined,
   // Ollama streams by default: only an explicit `stream:false` asks for one JSON object.

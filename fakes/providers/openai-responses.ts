@@ -1,6 +1,6 @@
 import type { Codec, PlannedEvent, ProviderStream, RenderContext } from "../types.ts";
 import { openaiHeaders, openaiHttpError, openaiUnary } from "./openai.ts";
-import { planned, randomHex, seededAlnum, sse, tokenEvents, truncateJson } from "./shared.ts";
+import { planned, randomHex, sampleObject, seededAlnum, sse, tokenEvents, truncateJson } from "./shared.ts";
 
 /**
  * OpenAI Responses API (wire-formats.md A2): every event has an `event:` line equal to `data.type`
@@ -173,6 +173,15 @@ export const openaiResponses: Codec = {
   name: "openai-responses",
   defaultModel: "gpt-4o-mini-2024-07-18",
   baseUrlPath: "/v1",
+  baseUrlEnv: "OPENAI_BASE_URL",
+  signature: {
+    // Its headers are Chat Completions' (openai-*): only the events or the route tell the two apart.
+    headers: [],
+    event: ({ event, json }) => {
+      const type = sampleObject(json)?.type;
+      return (event ?? (typeof type === "string" ? type : "")).startsWith("response.");
+    },
+  },
   route: (method, pathname) =>
     method === "POST" && pathname === "/v1/responses" ? { variant: "responses" } : undefined,
   wantsStream: (request) => request.stream === true,

@@ -4,6 +4,7 @@ import {
   pythonJson,
   randomAlnum,
   randomHex,
+  sampleObject,
   seededAlnum,
   sse,
   tokenEvents,
@@ -205,6 +206,15 @@ export const openai: Codec = {
   name: "openai",
   defaultModel: "gpt-4o-mini-2024-07-18",
   baseUrlPath: "/v1",
+  baseUrlEnv: "OPENAI_BASE_URL",
+  signature: {
+    headers: ["openai-"],
+    // OpenRouter's chunks have the same object name, plus a `provider` field (its signature).
+    event: ({ json }) => {
+      const o = sampleObject(json);
+      return o?.object === "chat.completion.chunk" && !("provider" in o);
+    },
+  },
   route: (method, pathname) =>
     method === "POST" && pathname === "/v1/chat/completions" ? { variant: "chat" } : undefined,
   wantsStream: (request) => request.stream === true,

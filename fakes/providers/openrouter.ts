@@ -1,5 +1,5 @@
 import type { Codec, ProviderStream, RenderContext } from "../types.ts";
-import { planned, randomAlnum, sse, tokenEvents, truncateJson } from "./shared.ts";
+import { planned, randomAlnum, sampleObject, sse, tokenEvents, truncateJson } from "./shared.ts";
 
 /**
  * OpenRouter (wire-formats.md A5): OpenAI-like chunks with a `provider` field, `: OPENROUTER
@@ -137,6 +137,17 @@ export const openrouter: Codec = {
   name: "openrouter",
   defaultModel: "openai/gpt-4o-mini",
   baseUrlPath: "/api/v1",
+  // No SDK of its own: clients reach OpenRouter through the OpenAI SDK's base URL.
+  baseUrlEnv: "OPENAI_BASE_URL",
+  signature: {
+    // x-title and http-referer are OpenRouter's app attribution headers (sic: "HTTP-Referer").
+    headers: ["x-generation-id", "x-title", "http-referer"],
+    event: ({ json, data, comment }) => {
+      if (comment) return data.trim() === "OPENROUTER PROCESSING";
+      const o = sampleObject(json);
+      return o?.object === "chat.completion.chunk" && "provider" in o;
+    },
+  },
   route: (method, pathname) =>
     method === "POST" && pathname === "/api/v1/chat/completions" ? { variant: "chat" } : undefined,
   wantsStream: (request) => request.stream === true,

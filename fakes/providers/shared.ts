@@ -132,3 +132,10 @@ export function truncateJson(json: string): string {
 export function requestedModel(request: Record<string, unknown>, fallback: string): string {
   return typeof request.model === "string" && request.model !== "" ? request.model : fallback;
 }
+
+/** A sample's JSON when it is an object (signatures read fields off it), else undefined. */
+export function sampleObject(json: unknown): Record<string, unknown> | undefined {
+  return typeof json === "object" && json !== null && !Array.isArray(json)
+    ? (json as Record<string, unknown>)
+    : undefined;
+}
