@@ -1,20 +1,12 @@
-import { REDACTED, redactHeaders } from "../redact.ts";
+import { isSecretName, REDACTED, redactText } from "../../lib/redact.ts";
 import type { CassetteHeader } from "./cassette.ts";
 
-/** Cookies are session secrets too; the journal's list (fakes/redact.ts) has no need of them. */
-const COOKIES = new Set(["cookie", "set-cookie"]);
-
 /**
- * A cassette's headers with the secrets replaced, pairs and case kept. fakes/redact.ts owns the list
- * of secret headers; it is asked, not copied, so a name added there is redacted here too.
+ * A cassette's headers with the secrets replaced, pairs and case kept: the same rules as the
+ * journal's (lib/redact.ts: secret-looking names, credential shapes in any value).
  */
 export function redactHeaderPairs(headers: readonly CassetteHeader[]): CassetteHeader[] {
-  return headers.map(([name, value]) => [name, isSecretHeader(name) ? REDACTED : value]);
-}
-
-function isSecretHeader(name: string): boolean {
-  const lower = name.toLowerCase();
-  return COOKIES.has(lower) || redactHeaders({ [lower]: "" })[lower] === REDACTED;
+  return headers.map(([name, value]) => [name, isSecretName(name) ? REDACTED : redactText(value)]);
 }
 
 /** Node's flat `rawHeaders` ([name, value, name, value...]) as pairs. */
