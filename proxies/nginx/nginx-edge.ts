@@ -30,8 +30,10 @@ const INSTALL = "apt-get install -y nginx";
 
 const userConfigRules: UserConfigRules = {
   placeholderExample: "`listen {{host}}:{{port}};` and `proxy_pass http://{{upstream}};`",
+  tlsPlaceholderExample:
+    "in the same server block: `listen {{tls.port}} ssl http2;`, `ssl_certificate {{tls.cert}};` and `ssl_certificate_key {{tls.key}};`",
   // `listen {{port}}` would bind every interface; streamchaos listens on loopback only.
-  adjust: (raw) => raw.replace(/(\blisten\s+)\{\{\s*port\s*\}\}/g, "$1{{host}}:{{port}}"),
+  adjust: (raw) => raw.replace(/(\blisten\s+)\{\{\s*(port|tls\.port)\s*\}\}/g, "$1{{host}}:{{$2}}"),
 };
 
 export interface NginxEdgeOptions {
@@ -67,7 +69,18 @@ export function createNginxEdge(options: NginxEdgeOptions = {}): EdgeDefinition 
       // it creates (owned by nobody) inside our 0700 dir; traverse-only is enough.
       await chmod(dir.path, 0o711);
       const port = startOptions.port ?? (await reservePort(host));
-      const config = await renderEdgeConfig(definition, startOptions, { host, port }, userConfigRules);
+      const tls = startOptions.tls && {
+        port: startOptions.tls.port ?? (await reservePort(host)),
+        cert: startOptions.tls.certPath,
+        key: startOptions.tls.keyPath,
+      };
+      const config = await renderEdgeConfig(
+        definition,
+        startOptions,
+        { host, port, ...(tls ? { tls } : {}) },
+        userConfigRules,
+      );
+      const ports = tls ? [port, tls.port] : [port];
       const conf = join(dir.path, "nginx.conf");
       const text = rewriteNginxConf(config.text, {
         dir: dir.path,
@@ -85,12 +98,12 @@ export function createNginxEdge(options: NginxEdgeOptions = {}): EdgeDefinition 
           args,
           env,
           install: INSTALL,
-          ports: [{ host, port }],
+          ports: ports.map((p) => ({ host, port: p })),
           stopTimeoutMs: 3_000,
           // The master logs "start worker processes" after binding every listen socket.
           readiness: Wait.forAll([
             Wait.forLogLine(/start worker process/),
-            Wait.forPort(host, port),
+            ...ports.map((p) => Wait.forPort(host, p)),
           ]).withTimeout(startOptions.readyTimeoutMs ?? EDGE_READY_TIMEOUT_MS),
         }),
       );
@@ -103,6 +116,7 @@ export function createNginxEdge(options: NginxEdgeOptions = {}): EdgeDefinition 
         port,
         process: proc,
         configPath: conf,
+        ...(tls ? { tlsPort: tls.port } : {}),
         collect: () => {
           access.poll();
           // stderr is the error log (`error_log stderr`: nginx writes to its inherited fd 2).

@@ -6,7 +6,8 @@ import { LOOPBACK } from "../../lib/net.ts";
  * A tiny upstream for edge tests, steered by the query string:
  * `/sse?events=8&interval=300&type=text/event-stream&length=1&accel=no&crashAfter=2&stallAfter=2`
  * - length=1: send Content-Length (the body is known up front, so events are pre-rendered)
- * - crashAfter=N: destroy the socket after N events (no terminator, no FIN-clean end)
+ * - crashAfter=N: destroy the socket after N events (no terminator; the edge sees a FIN)
+ * - resetAfter=N: reset the socket after N events (no terminator; the edge sees an RST)
  * - stallAfter=N: stop writing after N events and keep the connection open
  * - before=crash|stall: destroy the socket / never answer, before any header
  */
@@ -36,6 +37,7 @@ export async function startSseUpstream(): Promise<SseUpstream> {
     const events = Number(q.get("events") ?? 8);
     const interval = Number(q.get("interval") ?? 300);
     const crashAfter = q.has("crashAfter") ? Number(q.get("crashAfter")) : undefined;
+    const resetAfter = q.has("resetAfter") ? Number(q.get("resetAfter")) : undefined;
     const stallAfter = q.has("stallAfter") ? Number(q.get("stallAfter")) : undefined;
     const headers: Record<string, string> = {
       "content-type": q.get("type") ?? "text/event-stream",
@@ -53,6 +55,10 @@ export async function startSseUpstream(): Promise<SseUpstream> {
     const tick = () => {
       if (crashAfter !== undefined && sent >= crashAfter) {
         req.socket.destroy();
+        return;
+      }
+      if (resetAfter !== undefined && sent >= resetAfter) {
+        req.socket.resetAndDestroy();
         return;
       }
       if (stallAfter !== undefined && sent >= stallAfter) return;
