@@ -4,8 +4,20 @@
  * decoded, how the connection ended, and three views on the same bytes (SSE via eventsource-parser,
  * UTF-8 text, and what an undici fetch() consumer would have seen). `runH2Probe()` does the same over
  * HTTP/2 on TLS, reading the frames itself (END_STREAM, RST_STREAM and its code, GOAWAY). Checks read
- * observations through the small pure helpers below instead of re-parsing bytes.
+ * observations through the small pure helpers below instead of re-parsing bytes. The browser client
+ * (`launchBrowserClient`, one headless Chromium per run) runs the request in a real page with fetch()
+ * or EventSource and returns the same shape, with what the page saw and caught in `browser`.
  */
+export type { BrowserRequestOptions } from "./browser/browser-request.ts";
+export {
+  type BrowserClientOptions,
+  type BrowserLaunch,
+  CHROMIUM_INSTALL,
+  type ChromiumAvailability,
+  chromiumAvailable,
+  launchBrowserClient,
+  type StartedBrowser,
+} from "./browser/chromium.ts";
 export { describeError, type ReplayInput, replayThroughFetch } from "./fetch-view.ts";
 export {
   bodyReadGaps,
@@ -19,6 +31,7 @@ export {
 export { unterminatedTail } from "./internal/body-views.ts";
 export { describeFrame } from "./internal/h2-frames.ts";
 export type {
+  BrowserEvidence,
   H2Evidence,
   H2Frame,
   H2StreamEnd,

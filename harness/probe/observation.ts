@@ -198,4 +198,34 @@ export interface ProbeObservation {
   };
   /** h2 probe only: ALPN, the frame log, the server's GOAWAY. */
   h2?: H2Evidence;
+  /** Browser client only: what the page saw and caught. */
+  browser?: BrowserEvidence;
+}
+
+/**
+ * What a user's page saw: headless Chromium ran the request with `fetch()` and a stream reader, or
+ * with `EventSource`. The observation's `text`, `bodyReads` and `sse` are what reached the page (so
+ * a contract's `interpret()` says whether the error marker reached it); this is the rest.
+ */
+export interface BrowserEvidence {
+  api: "fetch" | "eventsource";
+  /** Chromium's version, e.g. "156.0.8078.114". */
+  chromium: string;
+  /** How the page's code came out of it. */
+  outcome: "complete" | "error" | "aborted" | "timeout" | "closed-by-page";
+  /** The error the page's code caught (`TypeError: network error`...), and where. */
+  error?: { name: string; message: string; t: number; phase: "fetch" | "read" };
+  /** The protocol Chromium used for the request ("h2", "http/1.1"), from Resource Timing. */
+  nextHopProtocol?: string;
+  /** EventSource only: its life as the page saw it. */
+  eventSource?: {
+    opens: number[];
+    errors: Array<{ t: number; readyState: number }>;
+    /** Times the browser opened the stream again by itself, re-sending the request. */
+    reconnects: number;
+    /** Why the page stopped listening: its done signal, a permanent failure, after a reconnect, ... */
+    closedBecause: "done-signal" | "failed" | "reconnected" | "no-reconnect" | "timeout" | "disconnect";
+  };
+  /** Page clock to ours: page time minus `offsetMs` is lib/clock.ts time, give or take `uncertaintyMs`. */
+  clock: { offsetMs: number; uncertaintyMs: number };
 }
