@@ -9,7 +9,10 @@ import { LOOPBACK } from "../../lib/net.ts";
  * - crashAfter=N: destroy the socket after N events (no terminator; the edge sees a FIN)
  * - resetAfter=N: reset the socket after N events (no terminator; the edge sees an RST)
  * - stallAfter=N: stop writing after N events and keep the connection open
+ * - done=1: end a complete stream with `data: [DONE]` (the done signal a semantic check looks for)
+ * - retry=MS: start with `retry: MS` (how soon an EventSource reconnects)
  * - before=crash|stall: destroy the socket / never answer, before any header
+ * (done and retry add bytes that length=1 does not count: do not combine them.)
  */
 export interface SseUpstream extends AsyncDisposable {
   host: string;
@@ -51,6 +54,7 @@ export async function startSseUpstream(): Promise<SseUpstream> {
     }
     res.writeHead(200, headers);
     res.flushHeaders();
+    if (q.has("retry")) res.write(`retry: ${Number(q.get("retry"))}\n\n`);
     let sent = 0;
     const tick = () => {
       if (crashAfter !== undefined && sent >= crashAfter) {
@@ -66,7 +70,7 @@ export async function startSseUpstream(): Promise<SseUpstream> {
       // End with the last event, not one interval later: a keep-alive upstream connection is only
       // free for the proxy's next request once this response has ended.
       if (sent >= events) {
-        res.end();
+        res.end(q.get("done") === "1" ? "data: [DONE]\n\n" : undefined);
         return;
       }
       const timer = setTimeout(() => {
