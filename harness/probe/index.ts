@@ -18,6 +18,7 @@ export {
   launchBrowserClient,
   type StartedBrowser,
 } from "./browser/chromium.ts";
+export { CLIENTS, type ClientInfo, clientsNeedTls, DEFAULT_CLIENTS, resolveClients } from "./clients.ts";
 export { describeError, type ReplayInput, replayThroughFetch } from "./fetch-view.ts";
 export {
   bodyReadGaps,
