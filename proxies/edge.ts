@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
 import { StreamchaosError, UserError } from "../lib/errors.ts";
 import { trackLive } from "../lib/lifecycle.ts";
-import { hostPort } from "../lib/net.ts";
+import { hostPort, reservePort } from "../lib/net.ts";
 import type { LogLine } from "../runtime/logs/log-lines.ts";
 import { runCommand } from "../runtime/process/run-command.ts";
 import type { StartedProcess } from "../runtime/process/started-process.ts";
@@ -148,18 +148,39 @@ export interface TlsVars {
   key: string;
 }
 
+/** Where a process-backed edge listens: its cleartext port, and its TLS port and files when asked. */
+export interface EdgeListeners {
+  port: number;
+  tls?: TlsVars;
+  /** Every port the proxy binds, for the free-port check and readiness. */
+  ports: number[];
+}
+
+/** Picks the edge's ports (a free one unless given) and, with `tls`, its TLS listener's. */
+export async function edgeListeners(options: EdgeStartOptions, host: string): Promise<EdgeListeners> {
+  const port = options.port ?? (await reservePort(host));
+  if (!options.tls) return { port, ports: [port] };
+  const tls = {
+    port: options.tls.port ?? (await reservePort(host)),
+    cert: options.tls.certPath,
+    key: options.tls.keyPath,
+  };
+  return { port, tls, ports: [port, tls.port] };
+}
+
 /** Placeholders a config must use to serve TLS (the names as written in a file). */
 export const TLS_PLACEHOLDERS = ["tls.port", "tls.cert", "tls.key"] as const;
 
 export async function renderEdgeConfig(
   edge: EdgeDefinition,
   options: EdgeStartOptions,
-  vars: { host: string; port: number; tls?: TlsVars },
+  vars: { host: string; port: number; tls?: TlsVars | undefined },
   rules: UserConfigRules,
 ): Promise<RenderedConfig> {
-  const { tls, ...plain } = vars;
+  const { host, port, tls } = vars;
   const templateVars = {
-    ...plain,
+    host,
+    port,
     upstream: hostPort(options.upstream.host, options.upstream.port),
     ...(tls ? { tls: { port: tls.port, cert: tls.cert, key: tls.key } } : {}),
   };

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Teardown } from "../../lib/lifecycle.ts";
-import { LOOPBACK, reservePort } from "../../lib/net.ts";
+import { LOOPBACK } from "../../lib/net.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
 import type { LogLine } from "../../runtime/logs/log-lines.ts";
 import { runCommand } from "../../runtime/process/run-command.ts";
@@ -15,6 +15,7 @@ import {
   type EdgeLogLine,
   type EdgeStartOptions,
   edgeFromProcess,
+  edgeListeners,
   probeEdgeBinary,
   type RenderedConfig,
   renderEdgeConfig,
@@ -64,19 +65,8 @@ export function createCaddyEdge(options: CaddyEdgeOptions = {}): EdgeDefinition 
       const dir = teardown.use(await makeTempDir("caddy"));
       // Caddy keeps certificates, locks and autosave.json under HOME / XDG dirs: keep them private.
       const env = { ...baseEnv, HOME: dir.path, XDG_DATA_HOME: dir.path, XDG_CONFIG_HOME: dir.path };
-      const port = startOptions.port ?? (await reservePort(host));
-      const tls = startOptions.tls && {
-        port: startOptions.tls.port ?? (await reservePort(host)),
-        cert: startOptions.tls.certPath,
-        key: startOptions.tls.keyPath,
-      };
-      const config = await renderEdgeConfig(
-        definition,
-        startOptions,
-        { host, port, ...(tls ? { tls } : {}) },
-        userConfigRules,
-      );
-      const ports = tls ? [port, tls.port] : [port];
+      const { port, tls, ports } = await edgeListeners(startOptions, host);
+      const config = await renderEdgeConfig(definition, startOptions, { host, port, tls }, userConfigRules);
       const caddyfile = join(dir.path, "Caddyfile");
       await writeFile(caddyfile, config.text);
 

@@ -2,7 +2,7 @@ import { chmod, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { StreamchaosError } from "../../lib/errors.ts";
 import { Teardown } from "../../lib/lifecycle.ts";
-import { LOOPBACK, reservePort } from "../../lib/net.ts";
+import { LOOPBACK } from "../../lib/net.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
 import { FileTail } from "../../runtime/logs/file-tail.ts";
 import { runCommand } from "../../runtime/process/run-command.ts";
@@ -16,6 +16,7 @@ import {
   type EdgeDefinition,
   type EdgeStartOptions,
   edgeFromProcess,
+  edgeListeners,
   probeEdgeBinary,
   type RenderedConfig,
   renderEdgeConfig,
@@ -68,19 +69,8 @@ export function createNginxEdge(options: NginxEdgeOptions = {}): EdgeDefinition 
       // nginx running as root hands its workers to `nobody`, which must be able to reach the temp dirs
       // it creates (owned by nobody) inside our 0700 dir; traverse-only is enough.
       await chmod(dir.path, 0o711);
-      const port = startOptions.port ?? (await reservePort(host));
-      const tls = startOptions.tls && {
-        port: startOptions.tls.port ?? (await reservePort(host)),
-        cert: startOptions.tls.certPath,
-        key: startOptions.tls.keyPath,
-      };
-      const config = await renderEdgeConfig(
-        definition,
-        startOptions,
-        { host, port, ...(tls ? { tls } : {}) },
-        userConfigRules,
-      );
-      const ports = tls ? [port, tls.port] : [port];
+      const { port, tls, ports } = await edgeListeners(startOptions, host);
+      const config = await renderEdgeConfig(definition, startOptions, { host, port, tls }, userConfigRules);
       const conf = join(dir.path, "nginx.conf");
       const text = rewriteNginxConf(config.text, {
         dir: dir.path,
