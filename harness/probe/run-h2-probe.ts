@@ -12,6 +12,7 @@ import { trackLive } from "../../lib/lifecycle.ts";
 import { BodyText, isEventStream, SseRecorder } from "./internal/body-views.ts";
 import { FrameTap } from "./internal/frame-tap.ts";
 import { errorCodeName, H2FrameReader } from "./internal/h2-frames.ts";
+import { ProbeTimers } from "./internal/timers.ts";
 import type {
   H2Evidence,
   H2Frame,
@@ -207,24 +208,11 @@ export async function runH2Probe(options: H2ProbeOptions): Promise<ProbeObservat
       tcp.destroy();
     },
   });
-  const timers = new Set<NodeJS.Timeout>();
-  const timer = (ms: number, fn: () => void) => {
-    const handle = setTimeout(() => {
-      timers.delete(handle);
-      fn();
-    }, ms);
-    timers.add(handle);
-    return handle;
-  };
-  let idleTimer: NodeJS.Timeout | undefined;
+  const timers = new ProbeTimers();
   const armIdle = () => {
     if (o.idleTimeoutMs === undefined || end) return;
-    if (idleTimer) {
-      clearTimeout(idleTimer);
-      timers.delete(idleTimer);
-    }
     const ms = o.idleTimeoutMs;
-    idleTimer = timer(ms, () =>
+    timers.idle(ms, () =>
       finish("timeout", now(), withWhere(`idle: no byte for ${ms}ms`), { how: "none", by: "client" }),
     );
   };
@@ -249,10 +237,10 @@ export async function runH2Probe(options: H2ProbeOptions): Promise<ProbeObservat
       }
       const close = () => {
         session?.close();
-        timer(CLOSE_GRACE_MS, () => socket.destroy());
+        timers.after(CLOSE_GRACE_MS, () => socket.destroy());
       };
       // After a cancel, keep reading a little: DATA still arriving says the server kept streaming.
-      if (how === "linger") timer(Math.max(o.lingerMs, 50), close);
+      if (how === "linger") timers.after(Math.max(o.lingerMs, 50), close);
       else close();
     });
   };
@@ -262,7 +250,6 @@ export async function runH2Probe(options: H2ProbeOptions): Promise<ProbeObservat
     end = { kind, t, h2 };
     if (detail !== undefined) end.detail = detail;
     if (kind !== "connect-failed") closedBy ??= "probe";
-    for (const h of timers) clearTimeout(h);
     timers.clear();
     if (kind === "clean") closeConnection("graceful");
     else if (kind === "client-disconnect")
@@ -295,13 +282,13 @@ export async function runH2Probe(options: H2ProbeOptions): Promise<ProbeObservat
     if (disconnectOpt?.beforeFirstByte && firstBodyByteAt === undefined && response === undefined)
       hangUp("before the first response byte");
     if (disconnectOpt?.afterMs !== undefined) {
-      timer(disconnectOpt.afterMs, () => hangUp(`${disconnectOpt.afterMs}ms after the request`));
+      timers.after(disconnectOpt.afterMs, () => hangUp(`${disconnectOpt.afterMs}ms after the request`));
     }
   };
 
   const done = new Promise<number>((resolve) => socket.once("close", () => resolve(now())));
 
-  timer(o.timeoutMs, () =>
+  timers.after(o.timeoutMs, () =>
     finish(
       "timeout",
       now(),
@@ -431,7 +418,7 @@ export async function runH2Probe(options: H2ProbeOptions): Promise<ProbeObservat
 
   const closedAt = await done;
   o.signal?.removeEventListener("abort", onAbort);
-  for (const h of timers) clearTimeout(h);
+  timers.clear();
   untrack();
   session?.destroy();
   if (!end) {

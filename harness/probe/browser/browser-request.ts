@@ -2,6 +2,7 @@ import type { Browser, Page } from "playwright-core";
 import { now } from "../../../lib/clock.ts";
 import { StreamchaosError, UserError } from "../../../lib/errors.ts";
 import { BodyText, isEventStream, SseRecorder } from "../internal/body-views.ts";
+import { ProbeTimers } from "../internal/timers.ts";
 import type {
   BrowserEvidence,
   ProbeEndKind,
@@ -119,15 +120,7 @@ export async function runBrowserRequest(
     let events = 0;
     let hungUp: { reason: string; t: number } | undefined;
     let timedOut: string | undefined;
-    const timers = new Set<NodeJS.Timeout>();
-    const timer = (ms: number, fn: () => void) => {
-      const handle = setTimeout(() => {
-        timers.delete(handle);
-        fn();
-      }, ms);
-      timers.add(handle);
-      return handle;
-    };
+    const timers = new ProbeTimers();
     const abort = (reason: "timeout" | "disconnect") => {
       page.evaluate(`window.${ABORT_FUNCTION}?.(${JSON.stringify(reason)})`).catch(() => {});
     };
@@ -141,15 +134,10 @@ export async function runBrowserRequest(
       timedOut = why;
       abort("timeout");
     };
-    let idle: NodeJS.Timeout | undefined;
     const armIdle = () => {
       if (o.idleTimeoutMs === undefined) return;
-      if (idle) {
-        clearTimeout(idle);
-        timers.delete(idle);
-      }
       const ms = o.idleTimeoutMs;
-      idle = timer(ms, () => giveUp(`idle: nothing reached the page for ${ms}ms`));
+      timers.idle(ms, () => giveUp(`idle: nothing reached the page for ${ms}ms`));
     };
     const sseCounter = new SseRecorder((count) => {
       events = count;
@@ -159,7 +147,8 @@ export async function runBrowserRequest(
       if (report.kind === "fetch-called") {
         armIdle();
         if (d?.beforeFirstByte) hangUp("before the first response byte");
-        if (d?.afterMs !== undefined) timer(d.afterMs, () => hangUp(`${d.afterMs}ms after the request`));
+        if (d?.afterMs !== undefined)
+          timers.after(d.afterMs, () => hangUp(`${d.afterMs}ms after the request`));
       } else if (report.kind === "response") {
         if (d?.afterBytes === 0 || d?.afterEvents === 0) hangUp("after the headers");
       } else if (report.kind === "chunk") {
@@ -175,7 +164,7 @@ export async function runBrowserRequest(
         if (d?.afterEvents !== undefined && events >= d.afterEvents) hangUp(`after ${events} SSE events`);
       }
     }
-    timer(o.timeoutMs, () => giveUp(`total timeout ${o.timeoutMs}ms`));
+    timers.after(o.timeoutMs, () => giveUp(`total timeout ${o.timeoutMs}ms`));
 
     const args: PageScriptArgs = {
       api,
@@ -211,7 +200,7 @@ export async function runBrowserRequest(
         cause,
       });
     } finally {
-      for (const h of timers) clearTimeout(h);
+      timers.clear();
     }
     reports.sort((a, b) => a.seq - b.seq);
     return buildObservation({
