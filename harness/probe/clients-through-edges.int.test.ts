@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { caddyEdge } from "../../proxies/caddy/caddy-edge.ts";
 import type { EdgeDefinition, StartedEdge } from "../../proxies/edge.ts";
 import { nginxEdge } from "../../proxies/nginx/nginx-edge.ts";
+import { useRunCa } from "../../proxies/testing/run-ca-fixture.ts";
 import { type SseUpstream, startSseUpstream } from "../../proxies/testing/sse-upstream.ts";
-import { createRunCa, type RunCa } from "../../runtime/tls/run-ca.ts";
+import type { RunCa } from "../../runtime/tls/run-ca.ts";
 import { chromiumAvailable, launchBrowserClient, type StartedBrowser } from "./browser/chromium.ts";
 import type { ProbeObservation } from "./observation.ts";
 import { runH2Probe } from "./run-h2-probe.ts";
@@ -43,11 +44,12 @@ describe("docs/clients.md", () => {
 });
 
 describe.skipIf(!chromium.ok)("h1, h2 and browser clients through real edges", () => {
+  const run = useRunCa();
   let ca: RunCa;
   let browser: StartedBrowser;
   let upstream: SseUpstream;
   beforeAll(async () => {
-    ca = await createRunCa();
+    ca = run.ca();
     upstream = await startSseUpstream();
     const launch = await launchBrowserClient({ trustSpki: [ca.leafSpkiSha256] });
     if (!launch.ok) throw new Error(launch.skip.reason);
@@ -56,11 +58,10 @@ describe.skipIf(!chromium.ok)("h1, h2 and browser clients through real edges", (
   afterAll(async () => {
     await browser?.[Symbol.asyncDispose]();
     await upstream?.[Symbol.asyncDispose]();
-    await ca?.[Symbol.asyncDispose]();
   });
 
   const startEdge = (edge: EdgeFinding["edge"], profile: string) =>
-    definitions[edge].start({ upstream, profile, tls: { certPath: ca.certPath, keyPath: ca.keyPath } });
+    definitions[edge].start({ upstream, profile, tls: run.tls() });
 
   async function allClients(edge: StartedEdge, query: string) {
     const h1 = await runProbe({ url: `${edge.url}/sse?${query}`, timeoutMs: 10_000 });

@@ -1,9 +1,10 @@
 import { constants } from "node:http2";
 import { createServer as createHttpsServer } from "node:https";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { StreamchaosError } from "../../lib/errors.ts";
 import { LOOPBACK } from "../../lib/net.ts";
-import { createRunCa, type RunCa } from "../../runtime/tls/run-ca.ts";
+import { useRunCa } from "../../proxies/testing/run-ca-fixture.ts";
+import type { RunCa } from "../../runtime/tls/run-ca.ts";
 import { runH2Probe } from "./run-h2-probe.ts";
 import { startH2Server, writePaced } from "./testing/h2-server.ts";
 
@@ -12,12 +13,10 @@ const EARLY_MS = 15;
 const SSE = { ":status": 200, "content-type": "text/event-stream", "cache-control": "no-cache" };
 const EVENTS = ["data: a\n\n", "data: b\n\n", "data: c\n\n"];
 
+const run = useRunCa();
 let ca: RunCa;
-beforeAll(async () => {
-  ca = await createRunCa();
-});
-afterAll(async () => {
-  await ca?.[Symbol.asyncDispose]();
+beforeAll(() => {
+  ca = run.ca();
 });
 
 const probe = (url: string, extra: Partial<Parameters<typeof runH2Probe>[0]> = {}) =>

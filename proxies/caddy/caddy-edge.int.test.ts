@@ -1,13 +1,13 @@
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { StreamchaosError, UserError } from "../../lib/errors.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
-import { createRunCa, type RunCa } from "../../runtime/tls/run-ca.ts";
 import { pidAlive, waitForEdgeLog } from "../testing/edge-waits.ts";
 import { h2Get } from "../testing/h2-get.ts";
 import { rawGet } from "../testing/raw-get.ts";
+import { useRunCa } from "../testing/run-ca-fixture.ts";
 import { startSseUpstream } from "../testing/sse-upstream.ts";
 import { caddyEdge, createCaddyEdge } from "./caddy-edge.ts";
 
@@ -172,20 +172,13 @@ describe.skipIf(!availability.ok)("caddy edge", () => {
 });
 
 describe.skipIf(!availability.ok)("caddy edge over TLS + HTTP/2", () => {
-  let ca: RunCa;
-  beforeAll(async () => {
-    ca = await createRunCa();
-  });
-  afterAll(async () => {
-    await ca?.[Symbol.asyncDispose]();
-  });
-  const tls = () => ({ certPath: ca.certPath, keyPath: ca.keyPath });
+  const { ca, tls } = useRunCa();
 
   it("serves the profile over TLS with h2 chosen by ALPN, beside the cleartext listener, h3 off", async () => {
     await using upstream = await startSseUpstream();
     await using edge = await caddyEdge.start({ upstream, profile: "default", tls: tls() });
     expect(edge.tls?.url).toBe(`https://127.0.0.1:${edge.tls?.port}`);
-    const h2 = await h2Get(edge.tls!.url, STREAM, ca.caCertPem);
+    const h2 = await h2Get(edge.tls!.url, STREAM, ca().caCertPem);
     expect(h2).toMatchObject({ alpn: "h2", status: 200, end: "end-stream" });
     expect(h2.body.match(/^data:/gm)?.length).toBe(6);
     // No HTTP/3 advertised: nothing here speaks QUIC.
@@ -213,7 +206,7 @@ describe.skipIf(!availability.ok)("caddy edge over TLS + HTTP/2", () => {
       ].join("\n"),
     );
     await using edge = await caddyEdge.start({ upstream, configFile: file, tls: tls() });
-    const h2 = await h2Get(edge.tls!.url, STREAM, ca.caCertPem);
+    const h2 = await h2Get(edge.tls!.url, STREAM, ca().caCertPem);
     expect(h2).toMatchObject({ alpn: "h2", status: 200, end: "end-stream" });
     const json = JSON.parse(await readFile(edge.configPath!, "utf8"));
     expect(JSON.stringify(json.apps.http.servers)).toContain(`"127.0.0.1:${edge.tls!.port}"`);

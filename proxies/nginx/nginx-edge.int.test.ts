@@ -2,14 +2,14 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { StreamchaosError, UserError } from "../../lib/errors.ts";
 import { disposeAllLive } from "../../lib/lifecycle.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
-import { createRunCa, type RunCa } from "../../runtime/tls/run-ca.ts";
 import { pidAlive, waitForEdgeLog } from "../testing/edge-waits.ts";
 import { h2Get } from "../testing/h2-get.ts";
 import { rawGet } from "../testing/raw-get.ts";
+import { useRunCa } from "../testing/run-ca-fixture.ts";
 import { startSseUpstream } from "../testing/sse-upstream.ts";
 import { createNginxEdge, nginxEdge } from "./nginx-edge.ts";
 
@@ -256,21 +256,14 @@ describe.skipIf(!availability.ok)("nginx edge", () => {
 });
 
 describe.skipIf(!availability.ok)("nginx edge over TLS + HTTP/2", () => {
-  let ca: RunCa;
-  beforeAll(async () => {
-    ca = await createRunCa();
-  });
-  afterAll(async () => {
-    await ca?.[Symbol.asyncDispose]();
-  });
-  const tls = () => ({ certPath: ca.certPath, keyPath: ca.keyPath });
+  const { ca, tls } = useRunCa();
 
   it("serves the profile over TLS with h2 chosen by ALPN, beside the cleartext listener", async () => {
     await using upstream = await startSseUpstream();
     await using edge = await nginxEdge.start({ upstream, profile: "sse-tuned", tls: tls() });
     expect(edge.tls?.url).toBe(`https://127.0.0.1:${edge.tls?.port}`);
     expect(edge.tls?.port).not.toBe(edge.port);
-    const h2 = await h2Get(edge.tls!.url, STREAM, ca.caCertPem);
+    const h2 = await h2Get(edge.tls!.url, STREAM, ca().caCertPem);
     expect(h2).toMatchObject({ alpn: "h2", status: 200, end: "end-stream" });
     expect(h2.body.match(/^data:/gm)?.length).toBe(6);
     const h1 = await rawGet(edge.url, STREAM);
@@ -302,7 +295,7 @@ describe.skipIf(!availability.ok)("nginx edge over TLS + HTTP/2", () => {
     expect(await readFile(edge.configPath!, "utf8")).toContain(
       `listen 127.0.0.1:${edge.tls!.port} ssl http2;`,
     );
-    const h2 = await h2Get(edge.tls!.url, STREAM, ca.caCertPem);
+    const h2 = await h2Get(edge.tls!.url, STREAM, ca().caCertPem);
     expect(h2).toMatchObject({ alpn: "h2", status: 200, end: "end-stream" });
   });
 

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { constants, type ServerHttp2Stream } from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useRunCa } from "../../../proxies/testing/run-ca-fixture.ts";
 import { createRunCa, type RunCa } from "../../../runtime/tls/run-ca.ts";
 import { startH2Server, writePaced } from "../testing/h2-server.ts";
 import {
@@ -22,17 +23,17 @@ const SSE = { ":status": 200, "content-type": "text/event-stream", "cache-contro
 const EVENTS = ["id: 1\ndata: a\n\n", "id: 2\ndata: b\n\n", "id: 3\ndata: c\n\n"];
 
 describe.skipIf(!availability.ok)("browser client (headless Chromium)", () => {
+  const run = useRunCa();
   let ca: RunCa;
   let browser: StartedBrowser;
   beforeAll(async () => {
-    ca = await createRunCa();
+    ca = run.ca();
     const launch = await launchBrowserClient({ trustSpki: [ca.leafSpkiSha256] });
     if (!launch.ok) throw new Error(launch.skip.reason);
     browser = launch.browser;
   });
   afterAll(async () => {
     await browser?.[Symbol.asyncDispose]();
-    await ca?.[Symbol.asyncDispose]();
   });
 
   it("reads a clean stream with fetch(): chunk times that follow the pacing, over h2, the SSE view", async () => {
