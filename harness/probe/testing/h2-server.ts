@@ -8,6 +8,7 @@ import {
 } from "node:http2";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
+import { now } from "../../../lib/clock.ts";
 import { LOOPBACK } from "../../../lib/net.ts";
 import type { RunCa } from "../../../runtime/tls/run-ca.ts";
 
@@ -95,11 +96,21 @@ export async function startH2Server(
   };
 }
 
-/** Writes each piece `gapMs` apart (the first at once), resolving after the last. */
-export async function writePaced(stream: ServerHttp2Stream, pieces: string[], gapMs: number): Promise<void> {
+/**
+ * Writes each piece `gapMs` apart (the first at once), resolving after the last with the time each
+ * was handed to the stream: nothing can reach a client before its write.
+ */
+export async function writePaced(
+  stream: ServerHttp2Stream,
+  pieces: string[],
+  gapMs: number,
+): Promise<number[]> {
+  const writtenAt: number[] = [];
   for (const [i, piece] of pieces.entries()) {
     if (i > 0) await new Promise((r) => setTimeout(r, gapMs));
-    if (stream.destroyed || stream.closed) return;
+    if (stream.destroyed || stream.closed) break;
+    writtenAt.push(now());
     stream.write(piece);
   }
+  return writtenAt;
 }
