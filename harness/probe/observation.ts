@@ -169,7 +169,10 @@ export interface ProbeObservation {
   /** When the socket was gone, and who closed it (after a clean end the probe waits briefly for the peer's FIN). */
   closedAt?: number;
   closedBy?: "peer-fin" | "peer-rst" | "probe";
-  /** Bytes that still arrived after the probe hung up or timed out (drained, not in `reads`): a server still streaming. */
+  /**
+   * Bytes that still arrived after the probe hung up or timed out (drained, not in `reads`): a server
+   * still streaming. On h2, DATA payload on the probe's stream after its RST_STREAM(CANCEL).
+   */
   bytesAfterEnd?: number;
   /** Set when the scenario asked the probe to hang up. */
   disconnect?: { reason: string; t: number };

@@ -32,14 +32,15 @@ export interface ProbeOptions {
   idleTimeoutMs?: number;
   disconnect?: ProbeDisconnect;
   signal?: AbortSignal;
-  /** Replay the bytes through undici fetch() (default true). */
+  /** Replay the bytes through undici fetch() (default true; h1 only: the h2 probe has no replay). */
   fetchView?: boolean;
   /** SSE view: `auto` when the response is text/event-stream (default), `always`, or `never`. */
   sse?: "auto" | "always" | "never";
   /**
    * After a complete body, how long to wait for the peer's FIN when we asked for `Connection: close`.
    * Only bytes sent after the terminator are learned this way (an error marker written after the
-   * answer was complete). Default 250 ms; it never changes the end kind.
+   * answer was complete). Default 250 ms; it never changes the end kind. On h2 (nothing can follow
+   * END_STREAM) it is how long, after a hang-up, DATA still arriving on the stream is counted.
    */
   lingerMs?: number;
 }
