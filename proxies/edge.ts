@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
 import { StreamchaosError, UserError } from "../lib/errors.ts";
 import { trackLive } from "../lib/lifecycle.ts";
-import { hostPort } from "../lib/net.ts";
+import { hostPort, reservePort } from "../lib/net.ts";
 import type { LogLine } from "../runtime/logs/log-lines.ts";
 import { runCommand } from "../runtime/process/run-command.ts";
 import type { StartedProcess } from "../runtime/process/started-process.ts";
@@ -22,6 +22,12 @@ export interface EdgeProfile {
    * placeholders, in the edge's own format. It goes through the same rewriting as a user's file.
    */
   template: string;
+  /**
+   * The same profile with a TLS + HTTP/2 listener on `{{tls.port}}` (certificate `{{tls.cert}}`, key
+   * `{{tls.key}}`) beside the cleartext one on `{{port}}`, used when the run has h2 or browser clients.
+   * Absent: the profile cannot serve TLS.
+   */
+  tlsTemplate?: string;
 }
 
 export type EdgeAvailability = { ok: true; version: string } | { ok: false; reason: string; install: string };
@@ -38,6 +44,27 @@ export interface EdgeStartOptions {
   port?: number;
   /** Readiness deadline (default 15 s). */
   readyTimeoutMs?: number;
+  /**
+   * Also serve TLS with HTTP/2 (ALPN h2, http/1.1) with this certificate, on a second port, for the
+   * h2 and browser clients. The cleartext listener stays for the h1 probe. See runtime/tls/run-ca.ts.
+   */
+  tls?: EdgeTlsOptions;
+}
+
+export interface EdgeTlsOptions {
+  /** PEM certificate (chain) and key files the proxy reads. */
+  certPath: string;
+  keyPath: string;
+  /** TLS listen port (default: a free one). */
+  port?: number;
+}
+
+/** Where a started edge serves TLS + HTTP/2. */
+export interface EdgeTlsEndpoint {
+  /** `https://127.0.0.1:port`: the origin the h2 probe and the browser use. */
+  url: string;
+  host: string;
+  port: number;
 }
 
 /** `error.log`: the proxy's error/diagnostic log; `access.log`: one line per request. */
@@ -65,6 +92,8 @@ export interface StartedEdge extends AsyncDisposable {
   pid?: number;
   /** The config the proxy actually runs (inside its private temp dir, gone after dispose). */
   configPath?: string;
+  /** Present when started with `tls`: the TLS + HTTP/2 listener. */
+  tls?: EdgeTlsEndpoint;
 }
 
 export interface EdgeDefinition {
@@ -106,21 +135,67 @@ export interface RenderedConfig {
 export interface UserConfigRules {
   /** How the placeholders look in this edge's format, quoted in the error for a file without them. */
   placeholderExample: string;
+  /** How the TLS placeholders look and where they go, quoted when a run needs TLS and the file has none. */
+  tlsPlaceholderExample: string;
   /** Edge-specific fix-ups of the raw file before templating (line count must not change). */
   adjust?: (raw: string) => string;
 }
 
+/** Values of `{{tls.port}}`, `{{tls.cert}}` and `{{tls.key}}`, as the proxy will see them. */
+export interface TlsVars {
+  port: number;
+  cert: string;
+  key: string;
+}
+
+/** Where a process-backed edge listens: its cleartext port, and its TLS port and files when asked. */
+export interface EdgeListeners {
+  port: number;
+  tls?: TlsVars;
+  /** Every port the proxy binds, for the free-port check and readiness. */
+  ports: number[];
+}
+
+/** Picks the edge's ports (a free one unless given) and, with `tls`, its TLS listener's. */
+export async function edgeListeners(options: EdgeStartOptions, host: string): Promise<EdgeListeners> {
+  const port = options.port ?? (await reservePort(host));
+  if (!options.tls) return { port, ports: [port] };
+  const tls = {
+    port: options.tls.port ?? (await reservePort(host)),
+    cert: options.tls.certPath,
+    key: options.tls.keyPath,
+  };
+  return { port, tls, ports: [port, tls.port] };
+}
+
+/** Placeholders a config must use to serve TLS (the names as written in a file). */
+export const TLS_PLACEHOLDERS = ["tls.port", "tls.cert", "tls.key"] as const;
+
 export async function renderEdgeConfig(
   edge: EdgeDefinition,
   options: EdgeStartOptions,
-  vars: { host: string; port: number },
+  vars: { host: string; port: number; tls?: TlsVars | undefined },
   rules: UserConfigRules,
 ): Promise<RenderedConfig> {
-  const templateVars = { ...vars, upstream: hostPort(options.upstream.host, options.upstream.port) };
+  const { host, port, tls } = vars;
+  const templateVars = {
+    host,
+    port,
+    upstream: hostPort(options.upstream.host, options.upstream.port),
+    ...(tls ? { tls: { port: tls.port, cert: tls.cert, key: tls.key } } : {}),
+  };
   if (options.configFile === undefined) {
     const profile = resolveProfile(edge, options.profile);
+    const template = tls ? profile.tlsTemplate : profile.template;
+    if (template === undefined) {
+      throw new UserError("EDGE_PROFILE_NO_TLS", {
+        what: `The ${edge.name} profile "${profile.name}" cannot serve TLS`,
+        why: "the h2 and browser clients reach the edge over TLS with HTTP/2",
+        fix: `Use a profile with a TLS variant (${tlsProfiles(edge).join(", ") || "none"}) or only the h1 client.`,
+      });
+    }
     return {
-      text: renderTemplate(profile.template, templateVars, `${edge.name} profile ${profile.name}`),
+      text: renderTemplate(template, templateVars, `${edge.name} profile ${profile.name}`),
       label: profile.name,
     };
   }
@@ -136,7 +211,7 @@ export async function renderEdgeConfig(
       cause,
     });
   }
-  const missing = ["port", "upstream"].filter((k) => !new RegExp(`\\{\\{\\s*${k}\\s*\\}\\}`).test(raw));
+  const missing = ["port", "upstream"].filter((k) => !usesPlaceholder(raw, k));
   if (missing.length > 0) {
     throw new UserError("EDGE_CONFIG_PLACEHOLDER_MISSING", {
       what: `${userFile} does not use ${missing.map((k) => `{{${k}}}`).join(" and ")}`,
@@ -144,8 +219,34 @@ export async function renderEdgeConfig(
       fix: `Write the listen address with {{port}} and the backend as {{upstream}} (e.g. ${rules.placeholderExample}).`,
     });
   }
+  const usesTls = TLS_PLACEHOLDERS.filter((k) => usesPlaceholder(raw, k));
+  if (tls && usesTls.length < TLS_PLACEHOLDERS.length) {
+    const absent = TLS_PLACEHOLDERS.filter((k) => !usesTls.includes(k));
+    throw new UserError("EDGE_CONFIG_TLS_PLACEHOLDER_MISSING", {
+      what: `${userFile} does not use ${absent.map((k) => `{{${k}}}`).join(", ")}`,
+      why: "the h2 and browser clients reach the edge over TLS with HTTP/2, with a certificate from a CA made for the run, on a port streamchaos picks",
+      fix: `Add a TLS listener with all of ${TLS_PLACEHOLDERS.map((k) => `{{${k}}}`).join(", ")} beside the {{port}} one (${rules.tlsPlaceholderExample}), or run only the h1 client.`,
+    });
+  }
+  if (!tls && usesTls.length > 0) {
+    throw new UserError("EDGE_CONFIG_TLS_NOT_PROVIDED", {
+      what: `${userFile} uses ${usesTls.map((k) => `{{${k}}}`).join(", ")} but this edge was started without TLS`,
+      why: "the TLS placeholders are only filled in when the run has an h2 or browser client",
+      fix: "Add h2 or browser to the run's clients, or remove the TLS listener from the file.",
+    });
+  }
   const adjusted = rules.adjust ? rules.adjust(raw) : raw;
   return { text: renderTemplate(adjusted, templateVars, userFile), userFile, label: `custom:${userFile}` };
+}
+
+function usesPlaceholder(text: string, key: string): boolean {
+  return new RegExp(`\\{\\{\\s*${key.replace(".", "\\.")}\\s*\\}\\}`).test(text);
+}
+
+function tlsProfiles(edge: EdgeDefinition): string[] {
+  return Object.values(edge.profiles)
+    .filter((p) => p.tlsTemplate !== undefined)
+    .map((p) => p.name);
 }
 
 /** Maps a "file:line" complaint about the generated config back to the user's file and quotes the line. */
@@ -181,6 +282,8 @@ export function edgeFromProcess(args: {
   port: number;
   process: StartedProcess;
   configPath: string;
+  /** The TLS + HTTP/2 listener, when the edge serves one. */
+  tlsPort?: number;
   collect: () => EdgeLogLine[];
   dispose: () => Promise<void>;
 }): StartedEdge {
@@ -197,6 +300,15 @@ export function edgeFromProcess(args: {
     alive: () => args.process.alive(),
     pid: args.process.pid,
     configPath: args.configPath,
+    ...(args.tlsPort === undefined
+      ? {}
+      : {
+          tls: {
+            url: `https://${hostPort(args.host, args.tlsPort)}`,
+            host: args.host,
+            port: args.tlsPort,
+          },
+        }),
     async [Symbol.asyncDispose]() {
       try {
         await args.dispose();

@@ -9,6 +9,8 @@ export { startProcess } from "./process/start-process.ts";
 export type { ProcessExit, StartedProcess } from "./process/started-process.ts";
 export type { TemplateVars } from "./template.ts";
 export { renderTemplate, templatePlaceholders } from "./template.ts";
+export type { RunCa, RunCaOptions } from "./tls/run-ca.ts";
+export { createRunCa } from "./tls/run-ca.ts";
 export { AllWaitStrategy } from "./wait/all-wait.ts";
 export type { HttpWaitOptions } from "./wait/http-wait.ts";
 export { HttpWaitStrategy } from "./wait/http-wait.ts";

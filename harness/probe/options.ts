@@ -10,7 +10,11 @@ export interface ProbeDisconnect {
   afterMs?: number;
   /** Right after the request was written, before any response byte. */
   beforeFirstByte?: boolean;
-  /** `fin`: a normal close (what a browser tab does); `rst`: SO_LINGER 0 reset (a crashed client, a killed proxy). */
+  /**
+   * `fin`: a normal close (what a browser tab does); `rst`: SO_LINGER 0 reset (a crashed client, a
+   * killed proxy). On h2, `fin` cancels the stream with RST_STREAM(CANCEL), as a browser does when a
+   * fetch is aborted, and the connection stays up; `rst` resets the whole TCP connection.
+   */
   mode?: "fin" | "rst";
 }
 
@@ -28,14 +32,15 @@ export interface ProbeOptions {
   idleTimeoutMs?: number;
   disconnect?: ProbeDisconnect;
   signal?: AbortSignal;
-  /** Replay the bytes through undici fetch() (default true). */
+  /** Replay the bytes through undici fetch() (default true; h1 only: the h2 probe has no replay). */
   fetchView?: boolean;
   /** SSE view: `auto` when the response is text/event-stream (default), `always`, or `never`. */
   sse?: "auto" | "always" | "never";
   /**
    * After a complete body, how long to wait for the peer's FIN when we asked for `Connection: close`.
    * Only bytes sent after the terminator are learned this way (an error marker written after the
-   * answer was complete). Default 250 ms; it never changes the end kind.
+   * answer was complete). Default 250 ms; it never changes the end kind. On h2 (nothing can follow
+   * END_STREAM) it is how long, after a hang-up, DATA still arriving on the stream is counted.
    */
   lingerMs?: number;
 }
@@ -69,7 +74,8 @@ function checkMs(name: string, value: number | undefined, allowZero = false): vo
   }
 }
 
-export function resolveProbeOptions(options: ProbeOptions): ResolvedProbeOptions {
+/** `h1` speaks plain HTTP/1.1 (http:), `h2` HTTP/2 over TLS (https:). */
+export function resolveProbeOptions(options: ProbeOptions, client: "h1" | "h2" = "h1"): ResolvedProbeOptions {
   let url: URL;
   try {
     url = new URL(options.url);
@@ -80,11 +86,18 @@ export function resolveProbeOptions(options: ProbeOptions): ResolvedProbeOptions
       cause,
     });
   }
-  if (url.protocol !== "http:") {
+  if (client === "h1" && url.protocol !== "http:") {
     throw new UserError("PROBE_BAD_URL", {
       what: `Probe URL ${options.url} uses ${url.protocol}`,
-      why: "the probe writes plain HTTP/1.1 on a raw socket so that it sees chunk framing",
-      fix: "Point it at the plain-HTTP listener (put TLS in front of the edge, not between probe and edge).",
+      why: "the h1 probe writes plain HTTP/1.1 on a raw socket so that it sees chunk framing",
+      fix: "Point it at the plain-HTTP listener, or use the h2 client for the TLS one.",
+    });
+  }
+  if (client === "h2" && url.protocol !== "https:") {
+    throw new UserError("PROBE_BAD_URL", {
+      what: `h2 probe URL ${options.url} uses ${url.protocol}`,
+      why: "the h2 probe speaks HTTP/2 over TLS (ALPN h2), as browsers reach an edge",
+      fix: "Point it at the edge's TLS listener (https://...), started with `tls`.",
     });
   }
   const method = options.method ?? (options.body === undefined ? "GET" : "POST");
@@ -133,7 +146,7 @@ export function resolveProbeOptions(options: ProbeOptions): ResolvedProbeOptions
   return {
     url,
     host: url.hostname.replace(/^\[|\]$/g, ""),
-    port: url.port ? Number(url.port) : 80,
+    port: url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80,
     method,
     headers,
     body,

@@ -5,6 +5,7 @@ import { replayThroughFetch } from "./fetch-view.ts";
 import { describeBytes } from "./helpers.ts";
 import { BodyText, isEventStream, SseRecorder } from "./internal/body-views.ts";
 import { HttpResponseDecoder } from "./internal/http-decoder.ts";
+import { ProbeTimers } from "./internal/timers.ts";
 import type { ProbeEndKind, ProbeObservation, ProbeRead } from "./observation.ts";
 import { buildRequest, type ProbeOptions, resolveProbeOptions } from "./options.ts";
 
@@ -63,24 +64,11 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeObservation>
 
   const socket = createConnection({ host: o.host, port: o.port });
   const untrack = trackLive({ [Symbol.asyncDispose]: async () => void socket.destroy() });
-  const timers = new Set<NodeJS.Timeout>();
-  const timer = (ms: number, fn: () => void) => {
-    const handle = setTimeout(() => {
-      timers.delete(handle);
-      fn();
-    }, ms);
-    timers.add(handle);
-    return handle;
-  };
-  let idleTimer: NodeJS.Timeout | undefined;
+  const timers = new ProbeTimers();
   const armIdle = () => {
     if (o.idleTimeoutMs === undefined || end || decoder.complete) return;
-    if (idleTimer) {
-      clearTimeout(idleTimer);
-      timers.delete(idleTimer);
-    }
     const ms = o.idleTimeoutMs;
-    idleTimer = timer(ms, () => finish("timeout", now(), withWhere(`idle: no byte for ${ms}ms`)));
+    timers.idle(ms, () => finish("timeout", now(), withWhere(`idle: no byte for ${ms}ms`)));
   };
 
   const withWhere = (what: string) => {
@@ -97,7 +85,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeObservation>
       socket.resetAndDestroy();
     } else if (how === "fin" && !peerFin) {
       socket.end();
-      timer(Math.max(o.lingerMs, 50), () => socket.destroy());
+      timers.after(Math.max(o.lingerMs, 50), () => socket.destroy());
     } else {
       socket.destroy();
     }
@@ -113,7 +101,6 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeObservation>
     end = detail === undefined ? { kind, t } : { kind, t, detail };
     // The end/error handlers name the peer first; anything else is us closing.
     if (kind !== "connect-failed") closedBy ??= "probe";
-    for (const h of timers) clearTimeout(h);
     timers.clear();
     closeSocket(how);
   };
@@ -140,15 +127,15 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeObservation>
       return;
     }
     // Wait a little for the peer's FIN: it tells us whether anything was written after the terminator.
-    if (idleTimer) clearTimeout(idleTimer);
-    timer(o.lingerMs, () =>
+    timers.cancelIdle();
+    timers.after(o.lingerMs, () =>
       finish("clean", t, `peer kept the connection open ${o.lingerMs}ms after the complete body`),
     );
   };
 
   const done = new Promise<number>((resolve) => socket.once("close", () => resolve(now())));
 
-  timer(o.timeoutMs, () => {
+  timers.after(o.timeoutMs, () => {
     if (decoder.complete)
       finish("clean", decoder.completedAt ?? now(), `total timeout ${o.timeoutMs}ms while lingering`);
     else
@@ -169,7 +156,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeObservation>
       if (disconnectOpt?.beforeFirstByte && firstByteAt === undefined)
         hangUp("before the first response byte");
       if (disconnectOpt?.afterMs !== undefined) {
-        timer(disconnectOpt.afterMs, () => hangUp(`${disconnectOpt.afterMs}ms after the request`));
+        timers.after(disconnectOpt.afterMs, () => hangUp(`${disconnectOpt.afterMs}ms after the request`));
       }
     });
   });
@@ -214,7 +201,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeObservation>
 
   const closedAt = await done;
   o.signal?.removeEventListener("abort", onAbort);
-  for (const h of timers) clearTimeout(h);
+  timers.clear();
   untrack();
   if (!end) {
     // 'close' without 'end' or 'error': treat like a FIN so the observation is never missing an end.

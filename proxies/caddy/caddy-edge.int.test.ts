@@ -5,7 +5,9 @@ import { describe, expect, it } from "vitest";
 import { StreamchaosError, UserError } from "../../lib/errors.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
 import { pidAlive, waitForEdgeLog } from "../testing/edge-waits.ts";
+import { h2Get } from "../testing/h2-get.ts";
 import { rawGet } from "../testing/raw-get.ts";
+import { useRunCa } from "../testing/run-ca-fixture.ts";
 import { startSseUpstream } from "../testing/sse-upstream.ts";
 import { caddyEdge, createCaddyEdge } from "./caddy-edge.ts";
 
@@ -166,6 +168,60 @@ describe.skipIf(!availability.ok)("caddy edge", () => {
     expect(existsSync(edge.configPath!)).toBe(false);
     const r = await pending;
     expect(r.end).not.toBe("timeout");
+  });
+});
+
+describe.skipIf(!availability.ok)("caddy edge over TLS + HTTP/2", () => {
+  const { ca, tls } = useRunCa();
+
+  it("serves the profile over TLS with h2 chosen by ALPN, beside the cleartext listener, h3 off", async () => {
+    await using upstream = await startSseUpstream();
+    await using edge = await caddyEdge.start({ upstream, profile: "default", tls: tls() });
+    expect(edge.tls?.url).toBe(`https://127.0.0.1:${edge.tls?.port}`);
+    const h2 = await h2Get(edge.tls!.url, STREAM, ca().caCertPem);
+    expect(h2).toMatchObject({ alpn: "h2", status: 200, end: "end-stream" });
+    expect(h2.body.match(/^data:/gm)?.length).toBe(6);
+    // No HTTP/3 advertised: nothing here speaks QUIC.
+    expect(h2.headers["alt-svc"]).toBeUndefined();
+    const h1 = await rawGet(edge.url, STREAM);
+    expect(h1.terminatorSeen).toBe(true);
+    await waitForEdgeLog(edge, /"proto":"HTTP\/2\.0"/);
+  });
+
+  it("runs a user's Caddyfile with the TLS placeholders in a second site", async () => {
+    await using upstream = await startSseUpstream();
+    await using dir = await makeTempDir("caddy-user");
+    const file = join(dir.path, "Caddyfile");
+    await writeFile(
+      file,
+      [
+        "http://:{{port}} {",
+        "\treverse_proxy {{upstream}}",
+        "}",
+        "https://:{{tls.port}} {",
+        "\ttls {{tls.cert}} {{tls.key}}",
+        "\treverse_proxy {{upstream}}",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    await using edge = await caddyEdge.start({ upstream, configFile: file, tls: tls() });
+    const h2 = await h2Get(edge.tls!.url, STREAM, ca().caCertPem);
+    expect(h2).toMatchObject({ alpn: "h2", status: 200, end: "end-stream" });
+    const json = JSON.parse(await readFile(edge.configPath!, "utf8"));
+    expect(JSON.stringify(json.apps.http.servers)).toContain(`"127.0.0.1:${edge.tls!.port}"`);
+  });
+
+  it("a user Caddyfile without the TLS placeholders, run with TLS, is a UserError naming them", async () => {
+    await using upstream = await startSseUpstream();
+    await using dir = await makeTempDir("caddy-user");
+    const file = join(dir.path, "Caddyfile");
+    await writeFile(file, "http://:{{port}} {\n\treverse_proxy {{upstream}}\n}\n");
+    const error = await caught(caddyEdge.start({ upstream, configFile: file, tls: tls() }));
+    expect(error).toBeInstanceOf(UserError);
+    expect(error.code).toBe("EDGE_CONFIG_TLS_PLACEHOLDER_MISSING");
+    expect(error.message).toContain("{{tls.port}}, {{tls.cert}}, {{tls.key}}");
+    expect(error.message).toContain("`tls {{tls.cert}} {{tls.key}}`");
   });
 });
 

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Teardown } from "../../lib/lifecycle.ts";
-import { LOOPBACK, reservePort } from "../../lib/net.ts";
+import { LOOPBACK } from "../../lib/net.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
 import type { LogLine } from "../../runtime/logs/log-lines.ts";
 import { runCommand } from "../../runtime/process/run-command.ts";
@@ -15,6 +15,7 @@ import {
   type EdgeLogLine,
   type EdgeStartOptions,
   edgeFromProcess,
+  edgeListeners,
   probeEdgeBinary,
   type RenderedConfig,
   renderEdgeConfig,
@@ -30,6 +31,8 @@ const INSTALL = "apt-get install -y caddy";
 // Listeners are narrowed to the edge's host in the JSON patch, so a bare `:{{port}}` is fine here.
 const userConfigRules: UserConfigRules = {
   placeholderExample: "`http://:{{port}} {` and `reverse_proxy {{upstream}}`",
+  tlsPlaceholderExample:
+    "a second site `https://:{{tls.port}} {` with `tls {{tls.cert}} {{tls.key}}` and the same `reverse_proxy {{upstream}}`",
 };
 
 export interface CaddyEdgeOptions {
@@ -62,8 +65,8 @@ export function createCaddyEdge(options: CaddyEdgeOptions = {}): EdgeDefinition 
       const dir = teardown.use(await makeTempDir("caddy"));
       // Caddy keeps certificates, locks and autosave.json under HOME / XDG dirs: keep them private.
       const env = { ...baseEnv, HOME: dir.path, XDG_DATA_HOME: dir.path, XDG_CONFIG_HOME: dir.path };
-      const port = startOptions.port ?? (await reservePort(host));
-      const config = await renderEdgeConfig(definition, startOptions, { host, port }, userConfigRules);
+      const { port, tls, ports } = await edgeListeners(startOptions, host);
+      const config = await renderEdgeConfig(definition, startOptions, { host, port, tls }, userConfigRules);
       const caddyfile = join(dir.path, "Caddyfile");
       await writeFile(caddyfile, config.text);
 
@@ -89,11 +92,11 @@ export function createCaddyEdge(options: CaddyEdgeOptions = {}): EdgeDefinition 
           args: ["run", "--config", jsonFile],
           env,
           install: INSTALL,
-          ports: [{ host, port }],
+          ports: ports.map((p) => ({ host, port: p })),
           stopTimeoutMs: 3_000,
           readiness: Wait.forAll([
             Wait.forLogLine(/serving initial configuration/),
-            Wait.forPort(host, port),
+            ...ports.map((p) => Wait.forPort(host, p)),
           ]).withTimeout(startOptions.readyTimeoutMs ?? EDGE_READY_TIMEOUT_MS),
         }),
       );
@@ -105,6 +108,7 @@ export function createCaddyEdge(options: CaddyEdgeOptions = {}): EdgeDefinition 
         port,
         process: proc,
         configPath: jsonFile,
+        ...(tls ? { tlsPort: tls.port } : {}),
         collect: () => proc.logs().map(classifyCaddyLine),
         dispose: () => owned.dispose(),
       });

@@ -30,6 +30,28 @@ describe("patchCaddyJson", () => {
     expect(out.apps.http.servers.srv1!.logs).toEqual({ logger_names: { x: "log0" } });
   });
 
+  it("keeps a TLS server to h1 and h2 unless the config chose its protocols", () => {
+    const policies = [{ certificate_selection: { any_tag: ["cert0"] } }];
+    const out = patchCaddyJson(
+      {
+        apps: {
+          http: {
+            servers: {
+              srv0: { listen: [":8080"] },
+              srv1: { listen: [":8443"], tls_connection_policies: policies },
+              srv2: { listen: [":9443"], tls_connection_policies: policies, protocols: ["h1", "h2", "h3"] },
+            },
+          },
+        },
+      },
+      { host: "127.0.0.1" },
+    ) as { apps: { http: { servers: Record<string, Record<string, unknown>> } } };
+    const servers = out.apps.http.servers;
+    expect(servers.srv0!.protocols).toBeUndefined();
+    expect(servers.srv1!.protocols).toEqual(["h1", "h2"]);
+    expect(servers.srv2!.protocols).toEqual(["h1", "h2", "h3"]);
+  });
+
   it("creates the http app when the config has none", () => {
     const out = patchCaddyJson({}, { host: "127.0.0.1" });
     expect(out.apps).toEqual({ http: { grace_period: 500_000_000, servers: {} } });

@@ -38,6 +38,9 @@ export function patchCaddyJson(config: Json, options: CaddyPatchOptions): Json {
       typeof address === "string" && address.startsWith(":") ? `${options.host}${address}` : address,
     );
     s.automatic_https = { disable: true };
+    // HTTP/3 would add a UDP listener on the TLS port (not reserved, not reachable: no client here
+    // speaks QUIC, Chromium runs with --disable-quic) and an Alt-Svc header to every response.
+    if (Array.isArray(s.tls_connection_policies) && s.protocols === undefined) s.protocols = ["h1", "h2"];
     // An empty `logs` object turns on access logging into the default logger.
     if (s.logs === undefined) s.logs = {};
   }

@@ -1,3 +1,4 @@
+import { UserError } from "../../lib/errors.ts";
 import { hostPort } from "../../lib/net.ts";
 import type { EdgeDefinition, EdgeProfile, StartedEdge } from "../edge.ts";
 
@@ -13,7 +14,14 @@ export const directEdge: EdgeDefinition = {
   profiles: { [none.name]: none },
   defaultProfile: none.name,
   available: async () => ({ ok: true, version: "n/a" }),
-  async start({ upstream }): Promise<StartedEdge> {
+  async start({ upstream, tls }): Promise<StartedEdge> {
+    if (tls) {
+      throw new UserError("EDGE_NO_TLS", {
+        what: "The direct edge cannot serve TLS",
+        why: "direct is the backend itself, and the h2 and browser clients reach an edge over TLS with HTTP/2",
+        fix: "Run the h2 and browser clients through nginx or caddy; direct keeps the h1 client.",
+      });
+    }
     return {
       name: "direct",
       profile: none.name,

@@ -7,7 +7,9 @@ import { StreamchaosError, UserError } from "../../lib/errors.ts";
 import { disposeAllLive } from "../../lib/lifecycle.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
 import { pidAlive, waitForEdgeLog } from "../testing/edge-waits.ts";
+import { h2Get } from "../testing/h2-get.ts";
 import { rawGet } from "../testing/raw-get.ts";
+import { useRunCa } from "../testing/run-ca-fixture.ts";
 import { startSseUpstream } from "../testing/sse-upstream.ts";
 import { createNginxEdge, nginxEdge } from "./nginx-edge.ts";
 
@@ -250,6 +252,66 @@ describe.skipIf(!availability.ok)("nginx edge", () => {
     expect(pidAlive(edge.pid!)).toBe(false);
     for (const worker of workers) expect(pidAlive(worker)).toBe(false);
     expect(existsSync(edge.configPath!)).toBe(false);
+  });
+});
+
+describe.skipIf(!availability.ok)("nginx edge over TLS + HTTP/2", () => {
+  const { ca, tls } = useRunCa();
+
+  it("serves the profile over TLS with h2 chosen by ALPN, beside the cleartext listener", async () => {
+    await using upstream = await startSseUpstream();
+    await using edge = await nginxEdge.start({ upstream, profile: "sse-tuned", tls: tls() });
+    expect(edge.tls?.url).toBe(`https://127.0.0.1:${edge.tls?.port}`);
+    expect(edge.tls?.port).not.toBe(edge.port);
+    const h2 = await h2Get(edge.tls!.url, STREAM, ca().caCertPem);
+    expect(h2).toMatchObject({ alpn: "h2", status: 200, end: "end-stream" });
+    expect(h2.body.match(/^data:/gm)?.length).toBe(6);
+    const h1 = await rawGet(edge.url, STREAM);
+    expect(h1.terminatorSeen).toBe(true);
+    await waitForEdgeLog(edge, /"GET \/sse\?events=6\S* HTTP\/2\.0" status=200/);
+  });
+
+  it("runs a user's config with the TLS placeholders, narrowing a bare {{tls.port}} to loopback", async () => {
+    await using upstream = await startSseUpstream();
+    await using dir = await makeTempDir("nginx-user");
+    const file = join(dir.path, "nginx.conf");
+    await writeFile(
+      file,
+      [
+        "events {}",
+        "http {",
+        "    server {",
+        "        listen {{port}};",
+        "        listen {{tls.port}} ssl http2;",
+        "        ssl_certificate {{tls.cert}};",
+        "        ssl_certificate_key {{tls.key}};",
+        "        location / { proxy_pass http://{{upstream}}; proxy_buffering off; proxy_http_version 1.1; }",
+        "    }",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    await using edge = await nginxEdge.start({ upstream, configFile: file, tls: tls() });
+    expect(await readFile(edge.configPath!, "utf8")).toContain(
+      `listen 127.0.0.1:${edge.tls!.port} ssl http2;`,
+    );
+    const h2 = await h2Get(edge.tls!.url, STREAM, ca().caCertPem);
+    expect(h2).toMatchObject({ alpn: "h2", status: 200, end: "end-stream" });
+  });
+
+  it("a user config without the TLS placeholders, run with TLS, is a UserError naming them", async () => {
+    await using upstream = await startSseUpstream();
+    await using dir = await makeTempDir("nginx-user");
+    const file = join(dir.path, "nginx.conf");
+    await writeFile(
+      file,
+      "events {}\nhttp { server { listen {{port}}; location / { proxy_pass http://{{upstream}}; } } }\n",
+    );
+    const error = await caught(nginxEdge.start({ upstream, configFile: file, tls: tls() }));
+    expect(error).toBeInstanceOf(UserError);
+    expect(error.code).toBe("EDGE_CONFIG_TLS_PLACEHOLDER_MISSING");
+    expect(error.message).toContain("{{tls.port}}, {{tls.cert}}, {{tls.key}}");
+    expect(error.message).toContain("`ssl_certificate_key {{tls.key}};`");
   });
 });
 

@@ -2,7 +2,7 @@ import { chmod, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { StreamchaosError } from "../../lib/errors.ts";
 import { Teardown } from "../../lib/lifecycle.ts";
-import { LOOPBACK, reservePort } from "../../lib/net.ts";
+import { LOOPBACK } from "../../lib/net.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
 import { FileTail } from "../../runtime/logs/file-tail.ts";
 import { runCommand } from "../../runtime/process/run-command.ts";
@@ -16,6 +16,7 @@ import {
   type EdgeDefinition,
   type EdgeStartOptions,
   edgeFromProcess,
+  edgeListeners,
   probeEdgeBinary,
   type RenderedConfig,
   renderEdgeConfig,
@@ -30,8 +31,10 @@ const INSTALL = "apt-get install -y nginx";
 
 const userConfigRules: UserConfigRules = {
   placeholderExample: "`listen {{host}}:{{port}};` and `proxy_pass http://{{upstream}};`",
+  tlsPlaceholderExample:
+    "in the same server block: `listen {{tls.port}} ssl http2;`, `ssl_certificate {{tls.cert}};` and `ssl_certificate_key {{tls.key}};`",
   // `listen {{port}}` would bind every interface; streamchaos listens on loopback only.
-  adjust: (raw) => raw.replace(/(\blisten\s+)\{\{\s*port\s*\}\}/g, "$1{{host}}:{{port}}"),
+  adjust: (raw) => raw.replace(/(\blisten\s+)\{\{\s*(port|tls\.port)\s*\}\}/g, "$1{{host}}:{{$2}}"),
 };
 
 export interface NginxEdgeOptions {
@@ -66,8 +69,8 @@ export function createNginxEdge(options: NginxEdgeOptions = {}): EdgeDefinition 
       // nginx running as root hands its workers to `nobody`, which must be able to reach the temp dirs
       // it creates (owned by nobody) inside our 0700 dir; traverse-only is enough.
       await chmod(dir.path, 0o711);
-      const port = startOptions.port ?? (await reservePort(host));
-      const config = await renderEdgeConfig(definition, startOptions, { host, port }, userConfigRules);
+      const { port, tls, ports } = await edgeListeners(startOptions, host);
+      const config = await renderEdgeConfig(definition, startOptions, { host, port, tls }, userConfigRules);
       const conf = join(dir.path, "nginx.conf");
       const text = rewriteNginxConf(config.text, {
         dir: dir.path,
@@ -85,12 +88,12 @@ export function createNginxEdge(options: NginxEdgeOptions = {}): EdgeDefinition 
           args,
           env,
           install: INSTALL,
-          ports: [{ host, port }],
+          ports: ports.map((p) => ({ host, port: p })),
           stopTimeoutMs: 3_000,
           // The master logs "start worker processes" after binding every listen socket.
           readiness: Wait.forAll([
             Wait.forLogLine(/start worker process/),
-            Wait.forPort(host, port),
+            ...ports.map((p) => Wait.forPort(host, p)),
           ]).withTimeout(startOptions.readyTimeoutMs ?? EDGE_READY_TIMEOUT_MS),
         }),
       );
@@ -103,6 +106,7 @@ export function createNginxEdge(options: NginxEdgeOptions = {}): EdgeDefinition 
         port,
         process: proc,
         configPath: conf,
+        ...(tls ? { tlsPort: tls.port } : {}),
         collect: () => {
           access.poll();
           // stderr is the error log (`error_log stderr`: nginx writes to its inherited fd 2).

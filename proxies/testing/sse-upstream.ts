@@ -6,9 +6,13 @@ import { LOOPBACK } from "../../lib/net.ts";
  * A tiny upstream for edge tests, steered by the query string:
  * `/sse?events=8&interval=300&type=text/event-stream&length=1&accel=no&crashAfter=2&stallAfter=2`
  * - length=1: send Content-Length (the body is known up front, so events are pre-rendered)
- * - crashAfter=N: destroy the socket after N events (no terminator, no FIN-clean end)
+ * - crashAfter=N: destroy the socket after N events (no terminator; the edge sees a FIN)
+ * - resetAfter=N: reset the socket after N events (no terminator; the edge sees an RST)
  * - stallAfter=N: stop writing after N events and keep the connection open
+ * - done=1: end a complete stream with `data: [DONE]` (the done signal a semantic check looks for)
+ * - retry=MS: start with `retry: MS` (how soon an EventSource reconnects)
  * - before=crash|stall: destroy the socket / never answer, before any header
+ * (done and retry add bytes that length=1 does not count: do not combine them.)
  */
 export interface SseUpstream extends AsyncDisposable {
   host: string;
@@ -36,6 +40,7 @@ export async function startSseUpstream(): Promise<SseUpstream> {
     const events = Number(q.get("events") ?? 8);
     const interval = Number(q.get("interval") ?? 300);
     const crashAfter = q.has("crashAfter") ? Number(q.get("crashAfter")) : undefined;
+    const resetAfter = q.has("resetAfter") ? Number(q.get("resetAfter")) : undefined;
     const stallAfter = q.has("stallAfter") ? Number(q.get("stallAfter")) : undefined;
     const headers: Record<string, string> = {
       "content-type": q.get("type") ?? "text/event-stream",
@@ -49,10 +54,15 @@ export async function startSseUpstream(): Promise<SseUpstream> {
     }
     res.writeHead(200, headers);
     res.flushHeaders();
+    if (q.has("retry")) res.write(`retry: ${Number(q.get("retry"))}\n\n`);
     let sent = 0;
     const tick = () => {
       if (crashAfter !== undefined && sent >= crashAfter) {
         req.socket.destroy();
+        return;
+      }
+      if (resetAfter !== undefined && sent >= resetAfter) {
+        req.socket.resetAndDestroy();
         return;
       }
       if (stallAfter !== undefined && sent >= stallAfter) return;
@@ -60,7 +70,7 @@ export async function startSseUpstream(): Promise<SseUpstream> {
       // End with the last event, not one interval later: a keep-alive upstream connection is only
       // free for the proxy's next request once this response has ended.
       if (sent >= events) {
-        res.end();
+        res.end(q.get("done") === "1" ? "data: [DONE]\n\n" : undefined);
         return;
       }
       const timer = setTimeout(() => {

@@ -1,13 +1,12 @@
-import type { EdgeProfile } from "../../edge.ts";
-import { nginxConf } from "./skeleton.ts";
+import { nginxProfile } from "./skeleton.ts";
 
 /**
  * The half-fix: HTTP/1.1 to the upstream but buffering left on. A chunked upstream still streams
  * (nginx passes each chunk on), an upstream with Content-Length is held to the end, and an upstream
  * crash becomes a truncated body instead of a clean end (environment.md table).
  */
-export const nginxHttp11Buffered: EdgeProfile = {
-  name: "http11-buffered",
-  description: 'proxy_http_version 1.1 and Connection "" but proxy_buffering on',
-  template: nginxConf(["proxy_http_version 1.1;", 'proxy_set_header Connection "";']),
-};
+export const nginxHttp11Buffered = nginxProfile(
+  "http11-buffered",
+  'proxy_http_version 1.1 and Connection "" but proxy_buffering on',
+  ["proxy_http_version 1.1;", 'proxy_set_header Connection "";'],
+);

@@ -1,5 +1,4 @@
-import type { EdgeProfile } from "../../edge.ts";
-import { nginxConf } from "./skeleton.ts";
+import { nginxProfile } from "./skeleton.ts";
 import { sseTunedDirectives } from "./sse-tuned.ts";
 
 /**
@@ -7,13 +6,8 @@ import { sseTunedDirectives } from "./sse-tuned.ts";
  * timeout runs between two reads, so a stream quiet for 2 s is cut (504 before headers, a truncated
  * chunked body after).
  */
-export const nginxShortTimeouts: EdgeProfile = {
-  name: "short-timeouts",
-  description: "sse-tuned with proxy_read_timeout/proxy_send_timeout/proxy_connect_timeout 2s",
-  template: nginxConf([
-    ...sseTunedDirectives,
-    "proxy_read_timeout 2s;",
-    "proxy_send_timeout 2s;",
-    "proxy_connect_timeout 2s;",
-  ]),
-};
+export const nginxShortTimeouts = nginxProfile(
+  "short-timeouts",
+  "sse-tuned with proxy_read_timeout/proxy_send_timeout/proxy_connect_timeout 2s",
+  [...sseTunedDirectives, "proxy_read_timeout 2s;", "proxy_send_timeout 2s;", "proxy_connect_timeout 2s;"],
+);

@@ -11,6 +11,8 @@ import { type DockerEdge, renderForContainer } from "./docker-edge.ts";
 // every interface of its own namespace, so a bare `{{port}}` needs no narrowing to loopback here.
 const userConfigRules: UserConfigRules = {
   placeholderExample: "`http://:{{port}} {` and `reverse_proxy {{upstream}}`",
+  tlsPlaceholderExample:
+    "a second site `https://:{{tls.port}} {` with `tls {{tls.cert}} {{tls.key}}` and the same `reverse_proxy {{upstream}}`",
 };
 
 const CADDYFILE = "/tmp/Caddyfile";

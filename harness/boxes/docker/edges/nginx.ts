@@ -11,6 +11,8 @@ import { type DockerEdge, renderForContainer } from "./docker-edge.ts";
 // every interface of its own namespace, so a bare `{{port}}` needs no narrowing to loopback here.
 const userConfigRules: UserConfigRules = {
   placeholderExample: "`listen {{port}};` and `proxy_pass http://{{upstream}};`",
+  tlsPlaceholderExample:
+    "in the same server block: `listen {{tls.port}} ssl http2;`, `ssl_certificate {{tls.cert}};` and `ssl_certificate_key {{tls.key}};`",
 };
 
 /** Paths baked into docker/nginx.Dockerfile (its ENTRYPOINT reads the config from CONF). */
