@@ -219,11 +219,14 @@ async function planGroups(config: ResolvedConfig, scenarios: Scenario[]): Promis
 }
 
 function laneBackend(backend: ResolvedBackend): LaneBackend {
+  // A string runs as written, like a line typed into a shell. No `exec` in front: it broke `cd app &&
+  // ...` (exec cd) and ran only the first of `a; b; exit 3`. The shell stays the group's leader and
+  // the group stop reaches everything it started.
   const command =
     backend.command === undefined
       ? undefined
       : typeof backend.command === "string"
-        ? { command: "/bin/sh", args: ["-c", `exec ${backend.command}`] }
+        ? { command: "/bin/sh", args: ["-c", backend.command] }
         : { command: backend.command[0]!, args: backend.command.slice(1) };
   const spec: BackendSpec = {
     name: backend.name,
