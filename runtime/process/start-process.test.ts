@@ -146,6 +146,11 @@ describe("startProcess", () => {
       );
       expect(error.code).toBe("PORT_IN_USE");
       expect(error.message).toContain(`${LOOPBACK}:${port} is already in use`);
+      // The squatter is this test process: /proc names it, and the fix says how to get out.
+      expect(error.why).toContain(`held by pid ${process.pid} (`);
+      expect(error.fix).toBe(
+        `Free it (stop pid ${process.pid}), or pick another port (0 lets the system choose a free one).`,
+      );
     } finally {
       await new Promise((r) => squatter.close(r));
     }

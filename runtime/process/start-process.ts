@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { stat } from "node:fs/promises";
-import { createServer } from "node:net";
 import { delay, now } from "../../lib/clock.ts";
 import { StreamchaosError, UserError } from "../../lib/errors.ts";
 import { trackLive } from "../../lib/lifecycle.ts";
-import { hostPort } from "../../lib/net.ts";
+import { checkPortFree } from "../../lib/net.ts";
 import { formatLogTail, LineLog } from "../logs/log-lines.ts";
 import type { WaitStrategy } from "../wait/wait-strategy.ts";
 import { installHintFor } from "./install-hints.ts";
@@ -50,7 +49,9 @@ const ADDRESS_IN_USE = /EADDRINUSE|address already in use/i;
 export async function startProcess(options: ProcessOptions): Promise<StartedProcess> {
   const tailLines = options.tailLines ?? 20;
   if (options.cwd !== undefined) await checkCwd(options);
-  for (const { host, port } of options.ports ?? []) await checkPortFree(options.name, host, port);
+  for (const { host, port } of options.ports ?? []) {
+    await checkPortFree({ subject: `Cannot start ${options.name}`, host, port });
+  }
 
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries({ ...(options.cleanEnv ? {} : process.env), ...options.env })) {
@@ -250,23 +251,6 @@ async function checkCwd(options: ProcessOptions): Promise<void> {
       fix: "Fix the cwd in the configuration (relative paths are resolved against the config file).",
     });
   }
-}
-
-function checkPortFree(name: string, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", (error: NodeJS.ErrnoException) => {
-      reject(
-        new UserError("PORT_IN_USE", {
-          what: `Cannot start ${name}: ${hostPort(host, port)} is already in use`,
-          why: error.code ?? error.message,
-          fix: "Another process holds the port; stop it or let streamchaos pick a free port (port 0).",
-          cause: error,
-        }),
-      );
-    });
-    server.listen(port, host, () => server.close(() => resolve()));
-  });
 }
 
 function commandLine(options: ProcessOptions): string {
