@@ -1,6 +1,7 @@
 import { cpus, platform } from "node:os";
 import { now } from "../lib/clock.ts";
 import { UserError } from "../lib/errors.ts";
+import { checkPortFree, LOOPBACK } from "../lib/net.ts";
 import { getEdge } from "../proxies/edges.ts";
 import { loadCatalog, matchesPattern, selectScenarios } from "../scenarios/index.ts";
 import type { Scenario } from "../scenarios/scenario.ts";
@@ -43,6 +44,7 @@ interface Group {
 export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
   const { config, reporters } = options;
   const startedAt = now();
+  if ((options.runtime?.name ?? config.runtime) === "local") await checkProviderPorts(config.backends);
   const catalog = await loadCatalog();
   const selected = selectScenarios(catalog, config.scenarios);
   const runtime = options.runtime ?? (await createRuntime(config.runtime));
@@ -168,6 +170,22 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     });
   }
   return run;
+}
+
+/**
+ * A backend given by URL calls its provider on the fixed port where hop C has to listen. When that
+ * port is taken the run cannot start: say so up front, naming the key and who holds the port.
+ */
+async function checkProviderPorts(backends: ResolvedBackend[]): Promise<void> {
+  for (const backend of backends) {
+    if (backend.providerPort === undefined) continue;
+    await checkPortFree({
+      subject: `Cannot listen on the providerPort of backend "${backend.name}"`,
+      host: LOOPBACK,
+      port: backend.providerPort,
+      instead: "point the backend's provider base URL at a free port and set providerPort to that port",
+    });
+  }
 }
 
 /** Exit code: 1 when a result is worse than expected (a failure or error not listed in expectFailures). */
