@@ -131,3 +131,50 @@ export function listeningHolder(port: number): PortHolder | undefined {
   }
   return undefined;
 }
+
+/** Sends `signal` to every process in group `pgid`; a group that is already gone is not an error. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+}
+
+/**
+ * True when no live process is left in group `pgid`. kill(-pgid, 0) answers cheaply for most
+ * groups; a group of zombies (dead, waiting for init to collect them) still answers it, so then
+ * /proc decides.
+ */
+export function groupGone(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ESRCH";
+  }
+  return procAvailable() && groupMembers(pgid).length === 0;
+}
+
+/**
+ * The live members of group `pgid` while it is still the group whose leader started at
+ * `leaderStart`. The leader alive with another start time: the pid was reused, not that group. The
+ * leader gone: members that started before it cannot have come from it. (A group id is only reused
+ * once the group is empty, so what remains started after that leader; the one case this cannot
+ * tell apart, a new group under the same id whose own leader died too, needs the pid to come round
+ * again in between.)
+ */
+export function groupMembersSince(pgid: number, leaderStart: number): ProcStat[] {
+  const leader = readStat(pgid);
+  if (leader && leader.state !== "Z" && leader.start !== leaderStart) return [];
+  return groupMembers(pgid).filter((m) => m.start >= leaderStart);
+}
+
+/** Resolves true once group `pgid` has no live process, false if some remain after `withinMs`. */
+export async function waitGroupGone(pgid: number, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    if (groupGone(pgid)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -4,6 +4,7 @@ import { delay, now } from "../../lib/clock.ts";
 import { StreamchaosError, UserError } from "../../lib/errors.ts";
 import { trackLive } from "../../lib/lifecycle.ts";
 import { checkPortFree } from "../../lib/net.ts";
+import { groupGone, groupMembersSince, processStart, signalGroup, waitGroupGone } from "../../lib/proc.ts";
 import { formatLogTail, LineLog } from "../logs/log-lines.ts";
 import type { WaitStrategy } from "../wait/wait-strategy.ts";
 import { installHintFor } from "./install-hints.ts";
@@ -65,6 +66,8 @@ export async function startProcess(options: ProcessOptions): Promise<StartedProc
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // The leader's start time tells our group from a later one under the same id (pids are reused).
+  const start = child.pid === undefined ? undefined : processStart(child.pid);
   const outputDone = Promise.all([log.attach(child.stdout!, "stdout"), log.attach(child.stderr!, "stderr")]);
   let exit: ProcessExit | undefined;
   const exited = new Promise<ProcessExit>((resolve) => {
@@ -79,7 +82,7 @@ export async function startProcess(options: ProcessOptions): Promise<StartedProc
 
   let stopping: Promise<ProcessExit> | undefined;
   const stop = (): Promise<ProcessExit> => {
-    stopping ??= stopGroup(pid, exited, () => exit !== undefined, options);
+    stopping ??= stopGroup({ pid, start }, exited, () => exit !== undefined, options);
     return stopping;
   };
   let untrack: () => void = () => {};
@@ -203,20 +206,32 @@ function spawned(child: ChildProcess, options: ProcessOptions): Promise<void> {
 }
 
 async function stopGroup(
-  pid: number,
+  group: { pid: number; start: number | undefined },
   exited: Promise<ProcessExit>,
   hasExited: () => boolean,
   options: ProcessOptions,
 ): Promise<ProcessExit> {
+  const { pid, start } = group;
   if (!hasExited()) {
     signalGroup(pid, options.stopSignal ?? "SIGTERM");
     const exitedInTime = await settleWithin(exited, options.stopTimeoutMs ?? 5_000);
     if (!exitedInTime) signalGroup(pid, "SIGKILL");
   }
   const result = await exited;
-  // The leader is gone; anything it forked that ignored the stop signal is still in the group.
-  signalGroup(pid, "SIGKILL");
+  // The leader is gone; anything it forked that ignored the stop signal is still in the group. Once
+  // the group id is free it can be someone else's: signal it only while it is still ours.
+  if (ourGroupAlive(pid, start)) {
+    signalGroup(pid, "SIGKILL");
+    // kill() returns before the processes are gone; "stopped" means their ports are free.
+    await waitGroupGone(pid, 2_000);
+  }
   return result;
+}
+
+/** Whether group `pid` still has processes of ours; without /proc (no start time) any will do. */
+function ourGroupAlive(pid: number, start: number | undefined): boolean {
+  if (groupGone(pid)) return false;
+  return start === undefined || groupMembersSince(pid, start).length > 0;
 }
 
 /** True if `promise` settled within `ms`; the timer is cleared either way so it never holds the process open. */
@@ -232,14 +247,6 @@ async function settleWithin(promise: Promise<unknown>, ms: number): Promise<bool
     ]);
   } finally {
     timer.abort();
-  }
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
   }
 }
 
