@@ -56,7 +56,7 @@ export function portInUseError(info: PortInUseInfo): UserError {
     what: `${info.subject}: ${where} is already in use`,
     why: holder
       ? `held by pid ${holder.pid}${holder.command ? ` (${holder.command})` : ""}`
-      : "another process listens there (/proc does not say which)",
+      : "another socket is bound to it (/proc names no process listening there)",
     fix: holder ? `Free it (stop pid ${holder.pid}), or ${instead}.` : `Free it, or ${instead}.`,
     ...(info.cause === undefined ? {} : { cause: info.cause }),
   });
