@@ -5,6 +5,7 @@ import { StreamchaosError, UserError } from "../../lib/errors.ts";
 import { trackLive } from "../../lib/lifecycle.ts";
 import { checkPortFree } from "../../lib/net.ts";
 import { groupGone, groupMembersSince, processStart, signalGroup, waitGroupGone } from "../../lib/proc.ts";
+import { runRecord } from "../../lib/runs/record.ts";
 import { formatLogTail, LineLog } from "../logs/log-lines.ts";
 import type { WaitStrategy } from "../wait/wait-strategy.ts";
 import { installHintFor } from "./install-hints.ts";
@@ -68,6 +69,16 @@ export async function startProcess(options: ProcessOptions): Promise<StartedProc
   });
   // The leader's start time tells our group from a later one under the same id (pids are reused).
   const start = child.pid === undefined ? undefined : processStart(child.pid);
+  // Recorded at once, synchronously: a SIGKILL from here on leaves the group to the run's watchdog.
+  const forget =
+    child.pid === undefined
+      ? () => {}
+      : runRecord().addGroup({
+          pgid: child.pid,
+          start,
+          name: options.name,
+          ports: (options.ports ?? []).map((p) => p.port),
+        });
   const outputDone = Promise.all([log.attach(child.stdout!, "stdout"), log.attach(child.stderr!, "stderr")]);
   let exit: ProcessExit | undefined;
   const exited = new Promise<ProcessExit>((resolve) => {
@@ -82,7 +93,10 @@ export async function startProcess(options: ProcessOptions): Promise<StartedProc
 
   let stopping: Promise<ProcessExit> | undefined;
   const stop = (): Promise<ProcessExit> => {
-    stopping ??= stopGroup({ pid, start }, exited, () => exit !== undefined, options);
+    stopping ??= stopGroup({ pid, start }, exited, () => exit !== undefined, options).finally(() => {
+      // Kept in the record while any of it lives: the watchdog or the next sweep still has to act.
+      if (!ourGroupAlive(pid, start)) forget();
+    });
     return stopping;
   };
   let untrack: () => void = () => {};
