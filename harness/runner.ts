@@ -2,6 +2,7 @@ import { cpus, platform } from "node:os";
 import { now } from "../lib/clock.ts";
 import { UserError } from "../lib/errors.ts";
 import { checkPortFree, LOOPBACK } from "../lib/net.ts";
+import { sweepDeadRuns, sweepReport } from "../lib/runs/sweep.ts";
 import { getEdge } from "../proxies/edges.ts";
 import { loadCatalog, matchesPattern, selectScenarios } from "../scenarios/index.ts";
 import type { Scenario } from "../scenarios/scenario.ts";
@@ -44,6 +45,8 @@ interface Group {
 export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
   const { config, reporters } = options;
   const startedAt = now();
+  // What runs killed with SIGKILL left (their watchdog killed too) goes first: it may hold our ports.
+  for (const line of sweepReport(await sweepDeadRuns())) process.stderr.write(`${line}\n`);
   if ((options.runtime?.name ?? config.runtime) === "local") await checkProviderPorts(config.backends);
   const catalog = await loadCatalog();
   const selected = selectScenarios(catalog, config.scenarios);
