@@ -14,7 +14,8 @@ export interface SweepOptions extends ReapOptions {
  * What every run does first: reap the records of runs whose owner is dead and whose watchdog did not
  * (or not yet) clean up after them, as the docker runtime sweeps containers by label. A live owner's
  * record is never touched, whoever it is (another lane's process, another engineer's run); a record
- * from another host sharing the temp dir neither.
+ * from another host sharing the temp dir neither. Two runs starting at once may both reap one
+ * record: signals and removals are idempotent, and both say so.
  */
 export async function sweepDeadRuns(options: SweepOptions = {}): Promise<Reaped[]> {
   const dir = options.dir ?? runsDir();
