@@ -219,9 +219,10 @@ function renderEventTable(result: ScenarioResult): string {
 export function createHtmlReporter(): Reporter {
   return {
     name: "html",
+    writesFiles: true,
     async onFinish(run: RunResult, options: FinishOptions): Promise<FinishOutput> {
       const text = renderHtml(run, options.previous ? { previous: options.previous } : {});
-      return { files: [await writeReportFile("html", options.outDir, HTML_FILE, text)] };
+      return { files: [await writeReportFile("html", options.outDir, HTML_FILE, text, options)] };
     },
   };
 }

@@ -175,8 +175,11 @@ function isoTime(epochMs: number): string {
 export function createJunitReporter(): Reporter {
   return {
     name: "junit",
+    writesFiles: true,
     async onFinish(run: RunResult, options: FinishOptions): Promise<FinishOutput> {
-      return { files: [await writeReportFile("junit", options.outDir, JUNIT_FILE, renderJunit(run))] };
+      return {
+        files: [await writeReportFile("junit", options.outDir, JUNIT_FILE, renderJunit(run), options)],
+      };
     },
   };
 }

@@ -208,9 +208,10 @@ function html(text: string): string {
 export function createMarkdownReporter(): Reporter {
   return {
     name: "markdown",
+    writesFiles: true,
     async onFinish(run: RunResult, options: FinishOptions): Promise<FinishOutput> {
       const text = renderMarkdown(run, options.previous ? { previous: options.previous } : {});
-      return { files: [await writeReportFile("markdown", options.outDir, MARKDOWN_FILE, text)] };
+      return { files: [await writeReportFile("markdown", options.outDir, MARKDOWN_FILE, text, options)] };
     },
   };
 }

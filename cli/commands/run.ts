@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { loadConfigFile, type ResolvedConfig } from "../../harness/config.ts";
 import { exitCodeFor, runSuite } from "../../harness/runner.ts";
 import { UserError } from "../../lib/errors.ts";
-import { createReporters, readRunResult } from "../../reports/index.ts";
+import { checkOutputDir, createReporters, readRunResult } from "../../reports/index.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { CliCommand, CliIO } from "../command.ts";
 
@@ -76,6 +76,8 @@ function parseEdgeFlag(value: string) {
 export async function executeRun(config: ResolvedConfig, values: RunValues, io: CliIO): Promise<number> {
   const reporters = createReporters(config.reporters, { stream: io.stdout, isTTY: Boolean(io.stdout.isTTY) });
   const previous = values.previous ? await readRunResult(resolve(values.previous)) : undefined;
+  // A report folder that cannot take the files fails now, not after the whole run.
+  if (reporters.some((reporter) => reporter.writesFiles)) await checkOutputDir(config.outDir);
   const run = await runSuite({ config, reporters, signal: io.stopSignal, ...(previous ? { previous } : {}) });
   return exitCodeFor(run);
 }
