@@ -5,7 +5,8 @@
  */
 
 export type CheckStatus = "pass" | "fail" | "not-applicable";
-export type ScenarioStatus = "pass" | "fail" | "error" | "skipped";
+/** `interrupted`: cut short by the user (Ctrl-C); says nothing about the backend. */
+export type ScenarioStatus = "pass" | "fail" | "error" | "skipped" | "interrupted";
 
 /** One piece of evidence a check looked at: quoted bytes, a timing, a log line, a header, a journal entry. */
 export interface Evidence {
@@ -52,7 +53,7 @@ export interface ScenarioResult {
   runtime: "local" | "docker";
   lane: number;
   status: ScenarioStatus;
-  /** Set on "error" and "skipped": why the scenario could not give a verdict. */
+  /** Set on "error", "skipped" and "interrupted": why the scenario could not give a verdict. */
   reason?: string;
   /** Expected status when the scenario is known to fail on this backend (bug matrix). */
   expected?: ScenarioStatus;
@@ -68,6 +69,7 @@ export interface RunSummary {
   failed: number;
   errored: number;
   skipped: number;
+  interrupted: number;
 }
 
 export interface RunResult {
@@ -80,14 +82,27 @@ export interface RunResult {
   environment: Record<string, string | number>;
   results: ScenarioResult[];
   summary: RunSummary;
+  /**
+   * Set when the user stopped the run (Ctrl-C): `results` hold what finished, the ones cut short are
+   * `interrupted`, and `notStarted` scenario runs never began. Its exit code is 130.
+   */
+  interrupted?: { reason: string; planned: number; notStarted: number };
 }
 
 export function summarize(results: ScenarioResult[]): RunSummary {
-  const summary: RunSummary = { total: results.length, passed: 0, failed: 0, errored: 0, skipped: 0 };
+  const summary: RunSummary = {
+    total: results.length,
+    passed: 0,
+    failed: 0,
+    errored: 0,
+    skipped: 0,
+    interrupted: 0,
+  };
   for (const result of results) {
     if (result.status === "pass") summary.passed++;
     else if (result.status === "fail") summary.failed++;
     else if (result.status === "error") summary.errored++;
+    else if (result.status === "interrupted") summary.interrupted++;
     else summary.skipped++;
   }
   return summary;

@@ -32,14 +32,14 @@ interface Glyphs {
 }
 
 const UNICODE: Glyphs = {
-  marks: { pass: "✓", fail: "✗", error: "!", skipped: "-", none: "·" },
+  marks: { pass: "✓", fail: "✗", error: "!", skipped: "-", interrupted: "⊘", none: "·" },
   sep: " · ",
   dash: "—",
   arrow: "→",
   ellipsis: "…",
 };
 const ASCII: Glyphs = {
-  marks: { pass: "+", fail: "x", error: "!", skipped: "-", none: "." },
+  marks: { pass: "+", fail: "x", error: "!", skipped: "-", interrupted: "~", none: "." },
   sep: " | ",
   dash: "-",
   arrow: "->",
@@ -64,6 +64,7 @@ const SGR: Record<Mark | "dim" | "bold", [number, number]> = {
   fail: [31, 39],
   error: [33, 39],
   skipped: [2, 22],
+  interrupted: [2, 22],
   none: [2, 22],
   dim: [2, 22],
   bold: [1, 22],

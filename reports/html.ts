@@ -16,7 +16,13 @@ export const HTML_FILE = "report.html";
 const MAX_EVENT_ROWS = 2000;
 const MAX_EVENT_ROWS_PASSING = 200;
 
-const MARK: Record<ScenarioStatus, string> = { pass: "✓", fail: "✗", error: "!", skipped: "-" };
+const MARK: Record<ScenarioStatus, string> = {
+  pass: "✓",
+  fail: "✗",
+  error: "!",
+  skipped: "-",
+  interrupted: "⊘",
+};
 
 // No script at all, and a CSP that would refuse one anyway: the report is opened from CI
 // artifacts and mail attachments, and it quotes bytes an attacker-controlled provider could send.

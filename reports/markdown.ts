@@ -11,7 +11,13 @@ export const MARKDOWN_FILE = "summary.md";
 export const GITHUB_COMMENT_LIMIT = 65_536;
 const BUDGET = GITHUB_COMMENT_LIMIT - 1_536;
 
-const ICON: Record<ScenarioStatus, string> = { pass: "✅", fail: "❌", error: "⚠️", skipped: "⏭️" };
+const ICON: Record<ScenarioStatus, string> = {
+  pass: "✅",
+  fail: "❌",
+  error: "⚠️",
+  skipped: "⏭️",
+  interrupted: "⏹️",
+};
 
 /** Evidence caps tried in turn until every failure fits the budget. */
 const EVIDENCE_CAPS = [600, 240, 100] as const;

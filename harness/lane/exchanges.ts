@@ -17,8 +17,15 @@ export interface ProbeTarget {
 
 type ProbeLimits = Omit<ProbeOptions, "url" | "method" | "headers" | "body">;
 
-/** Sends the scenario's requests through the probe, each tagged with a nonce to match its upstream calls. */
-export async function runExchanges(target: ProbeTarget, scenario: Scenario): Promise<Exchange[]> {
+/**
+ * Sends the scenario's requests through the probe, each tagged with a nonce to match its upstream calls.
+ * `signal` (a Ctrl-C) hangs every probe up at once.
+ */
+export async function runExchanges(
+  target: ProbeTarget,
+  scenario: Scenario,
+  signal?: AbortSignal,
+): Promise<Exchange[]> {
   const requests: ScenarioRequest[] = scenario.requests?.length ? scenario.requests : [{}];
   const running: Array<Promise<ProbeObservation>> = [];
   const nonces: string[] = [];
@@ -27,7 +34,7 @@ export async function runExchanges(target: ProbeTarget, scenario: Scenario): Pro
       const previousNonce = nonces[i - 1]!;
       if (request.startAfterTokens !== undefined) {
         const tokens = request.startAfterTokens;
-        await waitForContent(target.fake, previousNonce, tokens, 10_000);
+        await waitForContent(target.fake, previousNonce, tokens, 10_000, signal);
       } else {
         await running[i - 1];
       }
@@ -44,6 +51,7 @@ export async function runExchanges(target: ProbeTarget, scenario: Scenario): Pro
         timeoutMs: request.timeoutMs ?? 10_000,
         idleTimeoutMs: request.idleTimeoutMs ?? 8_000,
         ...(request.disconnect ? { disconnect: request.disconnect } : {}),
+        ...(signal ? { signal } : {}),
       }),
     );
   }
@@ -87,9 +95,10 @@ async function waitForContent(
   nonce: string,
   tokens: number,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<void> {
   const deadline = now() + timeoutMs;
-  while (now() < deadline) {
+  while (now() < deadline && !signal?.aborted) {
     const entry = (await fake.journal()).find((e) => carriesNonce(e, nonce));
     if (
       entry &&

@@ -11,7 +11,11 @@ const FOLLOW_UP_SCRIPT: ScriptJson = {
 };
 
 /** After the scenario, one plain request with a clean script: does the backend still answer normally? */
-export async function runFollowUp(target: ProbeTarget, scenario: Scenario): Promise<Exchange> {
+export async function runFollowUp(
+  target: ProbeTarget,
+  scenario: Scenario,
+  signal?: AbortSignal,
+): Promise<Exchange> {
   await target.fake.reset();
   await target.fake.setScript(FOLLOW_UP_SCRIPT);
   const nonce = `${target.lanePrefix}-${scenario.id}-followup`;
@@ -20,6 +24,7 @@ export async function runFollowUp(target: ProbeTarget, scenario: Scenario): Prom
     timeoutMs: 8_000,
     idleTimeoutMs: 6_000,
     fetchView: false,
+    ...(signal ? { signal } : {}),
   });
   const journal = await target.fake.journal();
   const exchange = toExchange(target.contract, {}, nonce, observation);

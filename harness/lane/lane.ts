@@ -1,3 +1,4 @@
+import { abortReason } from "../../lib/abort.ts";
 import { now } from "../../lib/clock.ts";
 import { Teardown, trackLive } from "../../lib/lifecycle.ts";
 import type { Scenario } from "../../scenarios/scenario.ts";
@@ -54,7 +55,12 @@ export class Lane implements AsyncDisposable {
     return this.#topology.entryUrl;
   }
 
-  async runScenario(scenario: Scenario): Promise<ScenarioResult> {
+  /**
+   * Runs one scenario and judges it. Aborting `options.signal` (a Ctrl-C) hangs the probe up; the
+   * result is then `interrupted`, whatever the checks would have said of a request cut short by us.
+   */
+  async runScenario(scenario: Scenario, options: { signal?: AbortSignal } = {}): Promise<ScenarioResult> {
+    const { signal } = options;
     const { fake, hops, backend, edge } = this.#topology;
     const startedAt = now();
     const base: Omit<ScenarioResult, "status" | "durationMs" | "checks" | "timeline"> = {
@@ -71,9 +77,21 @@ export class Lane implements AsyncDisposable {
       lane: this.index,
       startedAt,
     };
+    const interrupted = (): ScenarioResult => ({
+      ...base,
+      status: "interrupted",
+      reason: `cut short by the user (${abortReason(signal)})`,
+      durationMs: now() - startedAt,
+      checks: [],
+      timeline: [],
+    });
     try {
       await setUpScenario(this.#topology, scenario);
-      const exchanges = await runExchanges(this.#probeTarget, scenario);
+      const exchanges = await runExchanges(this.#probeTarget, scenario, signal);
+      if (signal?.aborted) {
+        await hops.clearAll().catch(() => {});
+        return interrupted();
+      }
       // Writes are journaled before they reach the probe, so a snapshot holds every event the probe saw;
       // only a cancellation check needs to wait for the backend to close its provider call.
       const journal = asksForCheck(scenario, "upstream-cancelled")
@@ -84,8 +102,9 @@ export class Lane implements AsyncDisposable {
       const backendAlive = await backend.alive();
       const followUp =
         asksForCheck(scenario, "backend-survived") && backendAlive
-          ? await runFollowUp(this.#probeTarget, scenario)
+          ? await runFollowUp(this.#probeTarget, scenario, signal)
           : undefined;
+      if (signal?.aborted) return interrupted();
       if (!backendAlive) await backend.restart();
       const context = checkContext(
         scenario,
@@ -106,6 +125,7 @@ export class Lane implements AsyncDisposable {
       return { ...base, status, durationMs: now() - startedAt, checks, timeline };
     } catch (error) {
       await hops.clearAll().catch(() => {});
+      if (signal?.aborted) return interrupted();
       return {
         ...base,
         status: "error",
