@@ -70,6 +70,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
   }
 
   let setupError: unknown;
+  // Once per backend per run, on the first lane built for it, before any of its scenarios on any lane.
+  const smokeExchanges = new Map<string, Promise<void>>();
   const worker = async (laneIndex: number) => {
     let lane: Lane | undefined;
     let laneGroup: Group | undefined;
@@ -102,6 +104,12 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
             options.signal,
           );
           if (!lane) return;
+          let smoke = smokeExchanges.get(group.backend.name);
+          if (!smoke) {
+            smoke = lane.smokeExchange(options.signal);
+            smokeExchanges.set(group.backend.name, smoke);
+          }
+          await smoke;
         }
         const scenario = group.queue.shift();
         if (!scenario) continue;

@@ -9,6 +9,7 @@ import { settledJournal, upstreamFor } from "./fake-journal.ts";
 import { runFollowUp } from "./follow-up.ts";
 import type { LaneBackend, LaneEdge, LaneOptions } from "./lane-options.ts";
 import { setUpScenario } from "./scenario-setup.ts";
+import { runSmokeExchange } from "./smoke-exchange.ts";
 import { buildTimeline } from "./timeline.ts";
 import { assembleTopology, type LaneTopology } from "./topology.ts";
 
@@ -53,6 +54,14 @@ export class Lane implements AsyncDisposable {
 
   get entryUrl(): string {
     return this.#topology.entryUrl;
+  }
+
+  /**
+   * One clean exchange that must show the scenario's message reaching the fake provider; throws a
+   * setup error (UserError) when it does not. The runner calls it once per backend per run.
+   */
+  smokeExchange(signal?: AbortSignal): Promise<void> {
+    return runSmokeExchange(this.#probeTarget, this.backendInfo.name, signal);
   }
 
   /**
