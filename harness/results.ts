@@ -38,6 +38,24 @@ export interface TimelineEvent {
   detail: string;
 }
 
+/**
+ * The backend died and was started again. Its death is evidence of the scenario it is attached to:
+ * the one in whose window it died (the window ends a moment after the scenario's last request), or,
+ * found dead before a scenario started, the next one (which then ran on the fresh backend).
+ */
+export interface BackendRestart {
+  /** How it ended: exit code or signal; null where that is unknown (a backend given by URL). */
+  exit: { code: number | null; signal: string | null } | null;
+  /** When it ended (epoch ms), or when it was found dead if that is unknown. */
+  t: number;
+  /** Its last output lines up to its death, oldest first, as `[stderr] line`. */
+  lastLines: string[];
+  /** "in-window": it died during this scenario; "before-start": it was found dead as this one was about to start. */
+  noticed: "in-window" | "before-start";
+  /** False when the fresh backend did not come up: the rest of this backend's scenarios did not run (exit 2). */
+  restarted: boolean;
+}
+
 export interface ScenarioResult {
   scenario: {
     id: string;
@@ -61,6 +79,8 @@ export interface ScenarioResult {
   durationMs: number;
   checks: CheckResult[];
   timeline: TimelineEvent[];
+  /** Set when the backend died in this scenario's window (or was found dead before it) and was restarted. */
+  backendRestart?: BackendRestart;
 }
 
 export interface RunSummary {

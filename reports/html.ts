@@ -3,6 +3,7 @@ import { type ComparedResult, compareRuns } from "./compare.ts";
 import { esc } from "./internal/html-escape.ts";
 import { buildMatrix, isExpected, isFailing } from "./internal/matrix.ts";
 import { writeReportFile } from "./internal/output.ts";
+import { describeRestart, restartLines } from "./internal/restart.ts";
 import { formatDuration, plural } from "./internal/text.ts";
 import { MAX_DRAWN_EVENTS, offset, renderTimelineSvg } from "./internal/timeline-svg.ts";
 import type { FinishOptions, FinishOutput, Reporter } from "./reporter.ts";
@@ -170,6 +171,13 @@ function renderResult(result: ScenarioResult, i: number): string {
       .join(" · ")}${esc(expected)}</p>`,
   ];
   if (result.reason) parts.push(`<p class="reason"><b>${esc(result.status)}:</b> ${esc(result.reason)}</p>`);
+  const restart = describeRestart(result);
+  if (restart) {
+    parts.push(
+      `<p class="reason"><b>backend restart:</b> ${esc(restart)}</p>`,
+      `<pre>${esc(restartLines(result, 20).join("\n"))}</pre>`,
+    );
+  }
   parts.push("<h3>Timeline</h3>");
   if (result.timeline.length === 0 && !result.checks.some((c) => c.evidence.some((e) => e.t !== undefined))) {
     parts.push('<p class="muted">No timeline events were recorded.</p>');

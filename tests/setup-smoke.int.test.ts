@@ -5,56 +5,13 @@ import type { Reporter } from "../harness/reporter.ts";
 import type { ScenarioResult } from "../harness/results.ts";
 import { runSuite } from "../harness/runner.ts";
 import { renderUserError, type StreamchaosError } from "../lib/errors.ts";
+import { smallTextBackend } from "./testing/small-backend.ts";
 
 /**
  * The smoke exchange before the catalog: a backend whose requests never carry the scenario's message
  * to the provider stops the run with exit 2 (a UserError) before any scenario, showing what was sent,
  * what the fake received and how to fix the contract. Never a green run.
  */
-
-/**
- * A small backend for the text-marker contract (POST /chatbot/chat {message}, text/plain), its
- * handler given as source: `body` is the parsed request, `relay(content)` streams the provider's
- * answer for `content` back as text.
- */
-function smallBackend(name: string, handler: string): BackendConfig {
-  const script = `
-const http = require("http");
-async function relay(res, content) {
-  const upstream = await fetch(process.env.PROVIDER_URL + "/chat/completions", {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: "Bearer sk-test-key" },
-    body: JSON.stringify({ model: "gpt-4o-mini", stream: true, messages: [{ role: "user", content }] }),
-  });
-  res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
-  const decoder = new TextDecoder();
-  for await (const chunk of upstream.body) {
-    for (const line of decoder.decode(chunk, { stream: true }).split("\\n")) {
-      const data = line.startsWith("data: ") ? line.slice(6) : "";
-      if (!data || data === "[DONE]") continue;
-      const text = JSON.parse(data).choices?.[0]?.delta?.content;
-      if (text) res.write(text);
-    }
-  }
-  res.end();
-}
-http.createServer(async (req, res) => {
-  if (req.url === "/health") return res.end("ok");
-  let raw = "";
-  for await (const chunk of req) raw += chunk;
-  const body = raw ? JSON.parse(raw) : {};
-  ${handler}
-}).listen(Number(process.env.PORT), "127.0.0.1");
-`;
-  return {
-    name,
-    command: [process.execPath, "-e", script],
-    env: { PORT: "{{port}}", PROVIDER_URL: "{{provider.url}}" },
-    provider: "openai",
-    contract: "text-marker",
-    readyTimeoutMs: 10_000,
-  };
-}
 
 async function smokeFailure(backend: BackendConfig): Promise<{ error: StreamchaosError; results: number }> {
   let results = 0;
@@ -78,7 +35,7 @@ async function smokeFailure(backend: BackendConfig): Promise<{ error: Streamchao
 describe("the smoke exchange stops a run whose setup would make every check degrade", () => {
   test("a backend that reads {prompt} while the contract sends {message}: the message never arrives", async () => {
     const { error, results } = await smokeFailure(
-      smallBackend("reads-prompt", `await relay(res, body.prompt ?? "Tell me a joke");`),
+      smallTextBackend("reads-prompt", `await relay(res, body.prompt ?? "Tell me a joke");`),
     );
     expect(results).toBe(0);
     expect(error).toMatchObject({ name: "UserError", code: "SETUP_SMOKE_MESSAGE_NOT_FORWARDED" });
@@ -96,7 +53,7 @@ describe("the smoke exchange stops a run whose setup would make every check degr
 
   test("a backend that never calls the provider: is its base URL templated from {{provider.url}}?", async () => {
     const { error, results } = await smokeFailure(
-      smallBackend("canned", `res.writeHead(200, { "content-type": "text/plain" }); res.end("Hello!");`),
+      smallTextBackend("canned", `res.writeHead(200, { "content-type": "text/plain" }); res.end("Hello!");`),
     );
     expect(results).toBe(0);
     expect(error).toMatchObject({ code: "SETUP_SMOKE_NO_PROVIDER_CALL" });
@@ -108,7 +65,7 @@ describe("the smoke exchange stops a run whose setup would make every check degr
 
   test("a backend that answers 404 on the contract's path", async () => {
     const { error, results } = await smokeFailure(
-      smallBackend(
+      smallTextBackend(
         "other-path",
         `if (req.url !== "/api/chat") { res.writeHead(404, { "content-type": "application/json" }); return res.end('{"detail":"Not Found"}'); }
         await relay(res, body.message);`,
@@ -124,7 +81,7 @@ describe("the smoke exchange stops a run whose setup would make every check degr
   }, 60_000);
 
   test("a backend that forwards the message passes and its scenarios run", async () => {
-    const backend = smallBackend("forwards", `await relay(res, body.message);`);
+    const backend = smallTextBackend("forwards", `await relay(res, body.message);`);
     const config = resolveConfig({ backends: [backend], scenarios: ["pre-500-server-error"] }, "test");
     const run = await runSuite({ config, reporters: [] });
     expect(run.results.map((r: ScenarioResult) => r.scenario.id)).toEqual(["pre-500-server-error"]);

@@ -2,12 +2,14 @@ import { abortReason } from "../../lib/abort.ts";
 import { now } from "../../lib/clock.ts";
 import { Teardown, trackLive } from "../../lib/lifecycle.ts";
 import type { Scenario } from "../../scenarios/scenario.ts";
-import type { ScenarioResult, TimelineEvent } from "../results.ts";
+import type { BackendRestart, ScenarioResult, TimelineEvent } from "../results.ts";
+import { CRASH_WINDOW_MS, restartRecord } from "./backend-restart.ts";
 import { asksForCheck, checkContext, runChecks } from "./check-evaluation.ts";
 import { type ProbeTarget, runExchanges } from "./exchanges.ts";
 import { settledJournal, upstreamFor } from "./fake-journal.ts";
 import { runFollowUp } from "./follow-up.ts";
 import type { LaneBackend, LaneEdge, LaneOptions } from "./lane-options.ts";
+import type { BackendDeath } from "./running-backend.ts";
 import { setUpScenario } from "./scenario-setup.ts";
 import { runSmokeExchange } from "./smoke-exchange.ts";
 import { buildTimeline } from "./timeline.ts";
@@ -25,6 +27,8 @@ export class Lane implements AsyncDisposable {
   #probeTarget: ProbeTarget;
   #teardown: Teardown;
   #untrack: () => void;
+  /** Set when the backend died and could not be started again: every later scenario throws it. */
+  #unrecoverable: unknown;
 
   private constructor(options: LaneOptions, topology: LaneTopology, teardown: Teardown) {
     this.index = options.index;
@@ -71,6 +75,10 @@ export class Lane implements AsyncDisposable {
   async runScenario(scenario: Scenario, options: { signal?: AbortSignal } = {}): Promise<ScenarioResult> {
     const { signal } = options;
     const { fake, hops, backend, edge } = this.#topology;
+    // Never a scenario against a dead backend; one that cannot be brought back is a setup error (exit 2).
+    if (this.#unrecoverable) throw this.#unrecoverable;
+    const foundDead = await backend.death();
+    if (foundDead) await backend.restart(foundDead);
     const startedAt = now();
     const base: Omit<ScenarioResult, "status" | "durationMs" | "checks" | "timeline"> = {
       scenario: {
@@ -108,22 +116,25 @@ export class Lane implements AsyncDisposable {
         : await fake.journal();
       await hops.clearAll();
       for (const exchange of exchanges) exchange.upstream = upstreamFor(journal, exchange);
-      const backendAlive = await backend.alive();
       const followUp =
-        asksForCheck(scenario, "backend-survived") && backendAlive
+        asksForCheck(scenario, "backend-survived") && (await backend.alive())
           ? await runFollowUp(this.#probeTarget, scenario, signal)
           : undefined;
       if (signal?.aborted) return interrupted();
-      if (!backendAlive) await backend.restart();
+      // A backend that dies a moment after the client left or the stream broke (an unhandled 'error' on
+      // its next write, a cleanup timer) dies of this scenario: the window stays open a little longer.
+      await backend.settle(now() + CRASH_WINDOW_MS);
+      const death = await backend.death();
       const context = checkContext(
         scenario,
         { backend: this.backendInfo, edge: { name: this.edgeInfo.edge, profile: this.edgeInfo.profile } },
         {
           exchanges,
           journal,
-          backendAlive,
+          backendAlive: death === undefined,
           followUp,
-          backendLogs: backend.logs(),
+          // The dead process's own lines, up to its death: the fresh one's start-up is not evidence.
+          backendLogs: death ? death.logs : backend.logs(),
           backendLogsCaptured: backend.logsCaptured,
           edgeLogs: edge.logs(),
         },
@@ -131,7 +142,10 @@ export class Lane implements AsyncDisposable {
       );
       const { status, checks } = await runChecks(scenario, context);
       const timeline: TimelineEvent[] = buildTimeline(context, startedAt);
-      return { ...base, status, durationMs: now() - startedAt, checks, timeline };
+      const result: ScenarioResult = { ...base, status, durationMs: now() - startedAt, checks, timeline };
+      if (death) result.backendRestart = await this.#restartAfter(death);
+      else if (foundDead) result.backendRestart = restartRecord(foundDead, "before-start", true);
+      return result;
     } catch (error) {
       await hops.clearAll().catch(() => {});
       if (signal?.aborted) return interrupted();
@@ -143,6 +157,17 @@ export class Lane implements AsyncDisposable {
         checks: [],
         timeline: [],
       };
+    }
+  }
+
+  /** Brings the backend back after a death in a scenario's window; if it does not come back, the next scenario throws. */
+  async #restartAfter(death: BackendDeath): Promise<BackendRestart> {
+    try {
+      await this.#topology.backend.restart(death);
+      return restartRecord(death, "in-window", true);
+    } catch (error) {
+      this.#unrecoverable = error;
+      return restartRecord(death, "in-window", false);
     }
   }
 
