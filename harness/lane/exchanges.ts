@@ -1,6 +1,7 @@
 import type { FakeProviderClient } from "../../fakes/index.ts";
+import type { JournalEntry } from "../../fakes/journal-types.ts";
 import { delay, now } from "../../lib/clock.ts";
-import type { Scenario, ScenarioRequest } from "../../scenarios/scenario.ts";
+import type { Scenario, ScenarioRequest, ScriptJson } from "../../scenarios/scenario.ts";
 import type { Exchange } from "../checks/check.ts";
 import type { Contract, ContractRequest } from "../contracts/contract.ts";
 import { type ProbeOptions, runProbe } from "../probe/index.ts";
@@ -74,6 +75,23 @@ export function sendThroughProbe(
     ...(request.body === undefined ? {} : { body: request.body as object }),
     ...limits,
   });
+}
+
+/**
+ * One request answered by a clean script (no fault), with the fake's journal after it: the
+ * follow-up that proves the backend still serves, and the smoke exchange before the catalog.
+ */
+export async function runCleanExchange(
+  target: ProbeTarget,
+  script: ScriptJson,
+  message: string,
+  limits: ProbeLimits,
+): Promise<{ request: ContractRequest; observation: ProbeObservation; journal: JournalEntry[] }> {
+  await target.fake.reset();
+  await target.fake.setScript(script);
+  const request = target.contract.request({ message });
+  const observation = await sendThroughProbe(target, request, { fetchView: false, ...limits });
+  return { request, observation, journal: await target.fake.journal() };
 }
 
 /** An observation read through the contract; its upstream calls are matched once the journal has settled. */

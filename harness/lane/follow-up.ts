@@ -1,6 +1,6 @@
 import type { Scenario, ScriptJson } from "../../scenarios/scenario.ts";
 import type { Exchange } from "../checks/check.ts";
-import { type ProbeTarget, sendThroughProbe, toExchange } from "./exchanges.ts";
+import { type ProbeTarget, runCleanExchange, toExchange } from "./exchanges.ts";
 import { upstreamFor } from "./fake-journal.ts";
 
 /** A quick clean answer for the follow-up request that proves the backend still serves. */
@@ -16,17 +16,13 @@ export async function runFollowUp(
   scenario: Scenario,
   signal?: AbortSignal,
 ): Promise<Exchange> {
-  await target.fake.reset();
-  await target.fake.setScript(FOLLOW_UP_SCRIPT);
   const nonce = `${target.lanePrefix}-${scenario.id}-followup`;
-  const request = target.contract.request({ message: `Are you still there? [${nonce}]` });
-  const observation = await sendThroughProbe(target, request, {
-    timeoutMs: 8_000,
-    idleTimeoutMs: 6_000,
-    fetchView: false,
-    ...(signal ? { signal } : {}),
-  });
-  const journal = await target.fake.journal();
+  const { observation, journal } = await runCleanExchange(
+    target,
+    FOLLOW_UP_SCRIPT,
+    `Are you still there? [${nonce}]`,
+    { timeoutMs: 8_000, idleTimeoutMs: 6_000, ...(signal ? { signal } : {}) },
+  );
   const exchange = toExchange(target.contract, {}, nonce, observation);
   exchange.upstream = upstreamFor(journal, exchange);
   return exchange;

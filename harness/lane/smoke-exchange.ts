@@ -4,7 +4,7 @@ import type { ScriptJson } from "../../scenarios/scenario.ts";
 import type { ContractRequest } from "../contracts/contract.ts";
 import { contractPresets } from "../contracts/index.ts";
 import type { ProbeObservation } from "../probe/observation.ts";
-import { type ProbeTarget, sendThroughProbe } from "./exchanges.ts";
+import { type ProbeTarget, runCleanExchange } from "./exchanges.ts";
 import { carriesNonce } from "./fake-journal.ts";
 
 /** A clean answer: whatever goes wrong in the smoke exchange is the setup's, not a fault's. */
@@ -41,18 +41,15 @@ export async function runSmokeExchange(
   backend: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  await target.fake.reset();
-  await target.fake.setScript(SMOKE_SCRIPT);
   const nonce = `${target.lanePrefix}-smoke`;
-  const request = target.contract.request({ message: `Say hello [${nonce}]` });
-  const observation = await sendThroughProbe(target, request, {
+  const clean = await runCleanExchange(target, SMOKE_SCRIPT, `Say hello [${nonce}]`, {
     timeoutMs: 10_000,
     idleTimeoutMs: 8_000,
-    fetchView: false,
     ...(signal ? { signal } : {}),
   });
   if (signal?.aborted) return;
-  let journal = await target.fake.journal();
+  const { request, observation } = clean;
+  let journal = clean.journal;
   if (journal.length === 0 && isSuccess(observation)) {
     journal = await target.fake.waitFor({ event: "request" }, LATE_CALL_MS).catch(() => journal);
   }
