@@ -6,7 +6,7 @@
  *   npx tsx scripts/repeat-catalog.ts [--runs 20] [--backend node-openai] [--edges direct,nginx]
  *                                     [--lanes 2] [--scenario GLOB,...] [--load-run N]
  *
- * Exit 0 when every verdict was the same in every run, 1 otherwise.
+ * Exit 0 when every verdict was the same in every run, 1 otherwise, 2 on a setup error.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { cpus } from "node:os";
@@ -15,6 +15,7 @@ import { resolveConfig } from "../harness/config.ts";
 import { hardenedBackends, pythonBackendAvailable } from "../harness/demo.ts";
 import type { ScenarioResult } from "../harness/results.ts";
 import { runSuite } from "../harness/runner.ts";
+import { renderUserError, StreamchaosError } from "../lib/errors.ts";
 
 const { values } = parseArgs({
   options: {
@@ -82,7 +83,14 @@ for (let i = 1; i <= runs; i++) {
   let run: Awaited<ReturnType<typeof runSuite>>;
   {
     await using _load = loaded ? loadEveryCore() : undefined;
-    run = await runSuite({ config, reporters: [] });
+    try {
+      run = await runSuite({ config, reporters: [] });
+    } catch (error) {
+      // A setup error is no verdict: say so and stop (exit 2, as `streamchaos run` would).
+      if (!(error instanceof StreamchaosError)) throw error;
+      console.log(`run ${String(i).padStart(2)}: setup error\n${renderUserError(error)}`);
+      process.exit(2);
+    }
   }
   const seconds = (performance.now() - started) / 1000;
   for (const result of run.results) {
