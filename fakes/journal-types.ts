@@ -13,7 +13,7 @@ export interface JournalEvent {
   t: number;
   /** Body bytes in this write (after any codec framing). */
   bytes: number;
-  /** "content" (a token), "role", "finish", "usage", "terminator", "keepalive", "error", "padding", "meta". */
+  /** "content" (a token), "role", "tool-call", "thinking", "finish", "usage", "terminator", "keepalive", "error", "padding", "meta". */
   kind: string;
   /** Text of the token for content events (so a check can match what reached the probe). */
   text?: string;

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { UserError } from "../lib/errors.ts";
 import type { Phase, Placement } from "./faults/fault.ts";
 import { faults } from "./faults/registry.ts";
-import type { FinishReason } from "./types.ts";
+import { splitWords } from "./providers/shared.ts";
+import type { FinishReason, ToolCall } from "./types.ts";
 
 /**
  * A script: one fake response, provider-neutral, plain JSON. The same script renders in every
@@ -15,6 +16,10 @@ export interface ScriptContent {
   /** Synthesize `chunks` tokens of `chunkSize` bytes each (large bodies, e.g. 90 KB). */
   chunks?: number;
   chunkSize?: number;
+  /** Function calls after the text (openai `tool_calls`, anthropic `tool_use`); finishReason defaults to tool_calls. */
+  toolCalls?: ToolCall[];
+  /** Reasoning before the text (anthropic's thinking block). */
+  thinking?: string;
 }
 
 export interface ScriptPacing {
@@ -59,6 +64,18 @@ const placementSchema = z.union([
   z.strictObject({ byte: z.number().int().nonnegative() }),
 ]);
 
+const jsonText = z.string().refine(
+  (text) => {
+    try {
+      JSON.parse(text);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be JSON text, e.g. "{"city": "Paris"}"' },
+);
+
 const scriptSchema = z.strictObject({
   name: z.string().min(1).optional(),
   content: z
@@ -67,6 +84,12 @@ const scriptSchema = z.strictObject({
       tokens: z.array(z.string()).optional(),
       chunks: z.number().int().nonnegative().max(10_000_000).optional(),
       chunkSize: z.number().int().positive().max(1_000_000).optional(),
+      toolCalls: z
+        .array(
+          z.strictObject({ name: z.string().min(1), arguments: jsonText, id: z.string().min(1).optional() }),
+        )
+        .optional(),
+      thinking: z.string().optional(),
     })
     .optional(),
   pacing: z
@@ -227,16 +250,14 @@ export function scriptTokens(script: Script): readonly string[] {
 function tokensOf(script: Script): string[] {
   const content = script.content ?? {};
   if (content.tokens) return content.tokens;
+  // Calls alone are an answer with no text (the model went straight to the tool).
+  if (content.toolCalls?.length && content.text === undefined && content.chunks === undefined) return [];
   if (content.chunks !== undefined) {
     const size = content.chunkSize ?? 16;
     const unit = "lorem ipsum dolor sit amet ";
     const token = unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
     return Array.from({ length: content.chunks }, () => token);
   }
-  return splitText(content.text ?? DEFAULT_TEXT);
-}
-
-/** Words keep their leading whitespace, like real tokenizers' pieces ("Hello", " world"). */
-export function splitText(text: string): string[] {
-  return text.match(/\s*\S+|\s+$/g) ?? (text === "" ? [] : [text]);
+  // Words keep their leading whitespace, like real tokenizers' pieces ("Hello", " world").
+  return splitWords(content.text ?? DEFAULT_TEXT);
 }

@@ -167,7 +167,7 @@ export class Responder implements StreamControl {
       let data: Buffer | string = event.render(this.stream);
       let text = event.text;
       if (byteSteps.length > 0) {
-        let bytes = Buffer.from(data, "utf8");
+        let bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
         while (byteSteps.length > 0 && byteSteps[0]!.byte < this.#bytes + bytes.length) {
           const step = byteSteps.shift()!;
           const cut = Math.max(0, step.byte - this.#bytes);

@@ -1,6 +1,6 @@
 import type { RequestView } from "../faults/fault.ts";
 import { seededRandom } from "../pacing.ts";
-import { planned } from "../providers/shared.ts";
+import { argumentPieces, planned, splitWords } from "../providers/shared.ts";
 import { type Script, scriptTokens } from "../script.ts";
 import type { Codec, HeaderMap, PlannedEvent, ProviderStream, RenderContext, RouteMatch } from "../types.ts";
 import type { FaultSteps } from "./fault-steps.ts";
@@ -26,16 +26,24 @@ export function renderContext({
   script: Script;
 }): RenderContext {
   const tokens = scriptTokens(script);
+  const toolCalls = script.content?.toolCalls ?? [];
+  // Thinking and call arguments are output tokens too, roughly a word or a fragment each.
+  const produced =
+    tokens.length +
+    toolCalls.reduce((n, call) => n + argumentPieces(call.arguments).length, 0) +
+    splitWords(script.content?.thinking ?? "").length;
   return {
     provider: codec.name,
     model,
     request: request.body,
     variant: route.variant,
     tokens,
-    finishReason: script.finishReason ?? "stop",
+    ...(toolCalls.length > 0 ? { toolCalls } : {}),
+    ...(script.content?.thinking === undefined ? {} : { thinking: script.content.thinking }),
+    finishReason: script.finishReason ?? (toolCalls.length > 0 ? "tool_calls" : "stop"),
     usage: {
       promptTokens: script.usage?.promptTokens ?? 10,
-      completionTokens: script.usage?.completionTokens ?? Math.max(1, tokens.length),
+      completionTokens: script.usage?.completionTokens ?? Math.max(1, produced),
     },
     omitUsage: false,
     rng: seededRandom(script.pacing?.seed ?? 1),
