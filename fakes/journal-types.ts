@@ -63,5 +63,7 @@ export interface JournalEntry {
   };
   /** How the response ended on the fake's side. */
   outcome: "in-progress" | "complete" | "fault" | "client-closed";
+  /** Why the fake could not play the script (e.g. a cassette of another provider than the route's). */
+  error?: string;
   clientClose?: ClientClose;
 }

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { UserError } from "../lib/errors.ts";
+import type { Cassette } from "./cassettes/cassette.ts";
+import { checkReplay, readScriptCassette } from "./cassettes/replay-check.ts";
 import type { Phase, Placement } from "./faults/fault.ts";
 import { faults } from "./faults/registry.ts";
 import { splitWords } from "./providers/shared.ts";
@@ -20,6 +22,12 @@ export interface ScriptContent {
   toolCalls?: ToolCall[];
   /** Reasoning before the text (anthropic's thinking block). */
   thinking?: string;
+  /**
+   * Replay a recorded exchange instead (fakes/cassettes/): the cassette's path, resolved against
+   * the directory the script was read from (a script file's, a scenario file's, the fake's working
+   * directory for the admin API), or the cassette itself. Validated scripts hold the cassette.
+   */
+  cassette?: string | Cassette;
 }
 
 export interface ScriptPacing {
@@ -62,6 +70,7 @@ const placementSchema = z.union([
   z.strictObject({ event: z.number().int().nonnegative() }),
   z.strictObject({ token: z.number().int().nonnegative() }),
   z.strictObject({ byte: z.number().int().nonnegative() }),
+  z.strictObject({ ms: z.number().nonnegative() }),
 ]);
 
 const jsonText = z.string().refine(
@@ -90,6 +99,7 @@ const scriptSchema = z.strictObject({
         )
         .optional(),
       thinking: z.string().optional(),
+      cassette: z.unknown().optional(),
     })
     .optional(),
   pacing: z
@@ -140,8 +150,8 @@ function describePhase(phase: Phase): string {
   return phase;
 }
 
-/** Checks one fault step against its registered definition. */
-function checkStep(step: Record<string, unknown>, index: number): ScriptIssue[] {
+/** Checks one fault step against its registered definition (`replay`: the script replays a cassette). */
+function checkStep(step: Record<string, unknown>, index: number, replay: boolean): ScriptIssue[] {
   const where = `faults[${index}]`;
   const name = step.fault as string;
   const definition = Object.hasOwn(faults, name) ? faults[name] : undefined;
@@ -160,16 +170,22 @@ function checkStep(step: Record<string, unknown>, index: number): ScriptIssue[] 
     if (!placement.success) {
       issues.push({
         field: `${where}.at`,
-        message: `must be {"phase": one of ${PHASES.join("|")}}, {"event": n}, {"token": n} or {"byte": n} (whole numbers ≥ 0)`,
+        message: `must be {"phase": one of ${PHASES.join("|")}}, {"event": n}, {"token": n}, {"byte": n} (whole numbers ≥ 0) or, replaying a cassette, {"ms": t}`,
       });
     } else {
+      const positions = ['{"event":n}', '{"token":n}', '{"byte":n}', ...(replay ? ['{"ms":t}'] : [])];
       const allowed = [
         ...definition.phases.map((p) => `{"phase":"${describePhase(p)}"}`),
-        ...(definition.positional ? ['{"event":n}', '{"token":n}', '{"byte":n}'] : []),
+        ...(definition.positional ? positions : []),
       ].join(", ");
       const p = placement.data;
       const ok = "phase" in p ? definition.phases.includes(p.phase) : definition.positional;
-      if (!ok) {
+      if ("ms" in p && !replay) {
+        issues.push({
+          field: `${where}.at`,
+          message: `{"ms": t} is a time in a recording: only a script that replays a cassette has one; place ${name} at an event, token or byte`,
+        });
+      } else if (!ok) {
         issues.push({
           field: `${where}.at`,
           message: `${name} cannot be placed at ${JSON.stringify(p)}; allowed: ${allowed}`,
@@ -182,7 +198,17 @@ function checkStep(step: Record<string, unknown>, index: number): ScriptIssue[] 
   return issues;
 }
 
-export function checkScript(json: unknown): ScriptCheck {
+export interface CheckScriptOptions {
+  /** Where a relative `content.cassette` path is read from; default the working directory. */
+  baseDir?: string;
+}
+
+/**
+ * Checks a script and names every bad field. A script that replays a cassette gets it read (from
+ * its path) and validated, and its fault steps checked against the recording: the script returned
+ * holds the cassette itself.
+ */
+export function checkScript(json: unknown, options: CheckScriptOptions = {}): ScriptCheck {
   const parsed = scriptSchema.safeParse(json);
   if (!parsed.success) {
     const issues = zodIssues(parsed.error);
@@ -191,8 +217,17 @@ export function checkScript(json: unknown): ScriptCheck {
     }
     return { ok: false, issues };
   }
-  const issues = (parsed.data.faults ?? []).flatMap((step, i) => checkStep(step, i));
   const content = parsed.data.content;
+  const replay = content?.cassette !== undefined;
+  const issues = (parsed.data.faults ?? []).flatMap((step, i) => checkStep(step, i, replay));
+  if (replay) {
+    const read = readScriptCassette(content!.cassette, options.baseDir ?? process.cwd());
+    if ("issue" in read) return { ok: false, issues: [read.issue, ...issues] };
+    content!.cassette = read.cassette;
+    if (issues.length === 0) issues.push(...checkReplay(parsed.data, read.cassette));
+    if (issues.length > 0) return { ok: false, issues };
+    return { ok: true, script: parsed.data as Script };
+  }
   if (content && [content.text, content.tokens, content.chunks].filter((v) => v !== undefined).length > 1) {
     issues.push({ field: "content", message: "give only one of text, tokens or chunks" });
   }
@@ -207,14 +242,20 @@ export function checkScript(json: unknown): ScriptCheck {
 }
 
 /** Validates a script (plain JSON) or throws a UserError naming each bad field and what is allowed. */
-export function validateScript(json: unknown, source = "script"): Script {
-  const result = checkScript(json);
+export function validateScript(json: unknown, source = "script", options: CheckScriptOptions = {}): Script {
+  const result = checkScript(json, options);
   if (result.ok) return result.script;
   const first = result.issues[0]!;
-  throw new UserError("FAKE_INVALID_SCRIPT", {
+  const cassette = first.field === "content.cassette";
+  const beyond = /is beyond the recording/.test(first.message);
+  throw new UserError(cassette ? "FAKE_INVALID_CASSETTE" : "FAKE_INVALID_SCRIPT", {
     what: `Invalid ${source}`,
     why: `${first.field}: ${first.message}`,
-    fix: "Fix the field named above; the script format is documented in fakes/script.ts.",
+    fix: cassette
+      ? "Fix or replace the cassette named above (`streamchaos cassette show FILE` reads one), or the script's content.cassette path."
+      : beyond
+        ? "Place the step inside the recording: `streamchaos cassette show FILE` lists its events with their byte offsets and times."
+        : "Fix the field named above; the script format is documented in fakes/script.ts and fakes/README.md.",
     details: result.issues.slice(1).map((i) => `${i.field}: ${i.message}`),
   });
 }
@@ -229,6 +270,7 @@ export function placementLabel(placement: Placement): string {
   if ("phase" in placement) return placement.phase;
   if ("event" in placement) return `event:${placement.event}`;
   if ("token" in placement) return `token:${placement.token}`;
+  if ("ms" in placement) return `ms:${placement.ms}`;
   return `byte:${placement.byte}`;
 }
 
