@@ -12,6 +12,7 @@ import { Lane } from "./lane/lane.ts";
 import type { LaneBackend } from "./lane/lane-options.ts";
 import type { Reporter } from "./reporter.ts";
 import { type RunResult, type ScenarioResult, summarize } from "./results.ts";
+import { checkReplays } from "./scenario-cassettes.ts";
 
 export interface RunSuiteOptions {
   config: ResolvedConfig;
@@ -46,8 +47,10 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
   const startedAt = now();
   const catalog = await loadCatalog();
   const selected = selectScenarios(catalog, config.scenarios);
+  // A cassette that cannot be replayed is the user's to fix before anything starts.
+  const replayed = checkReplays(selected);
   const runtime = options.runtime ?? (await createRuntime(config.runtime));
-  const groups = await planGroups(config, selected);
+  const groups = await planGroups(config, selected, replayed);
   const total = groups.reduce((n, g) => n + g.queue.length, 0);
   for (const reporter of reporters) {
     reporter.onStart?.({
@@ -184,7 +187,12 @@ export function exitCodeFor(run: RunResult): number {
   return unexpected.length ? 1 : 0;
 }
 
-async function planGroups(config: ResolvedConfig, scenarios: Scenario[]): Promise<Group[]> {
+/** `replayed`: the provider each scenario that replays a cassette was recorded from. */
+async function planGroups(
+  config: ResolvedConfig,
+  scenarios: Scenario[],
+  replayed: ReadonlyMap<string, string>,
+): Promise<Group[]> {
   const groups = new Map<string, Group>();
   const availability = new Map<string, string | undefined>();
   for (const edgeConfig of config.edges) {
@@ -200,6 +208,8 @@ async function planGroups(config: ResolvedConfig, scenarios: Scenario[]): Promis
     for (const edge of config.edges) {
       for (const scenario of scenarios) {
         if (scenario.edges && !scenario.edges.includes(edge.edge)) continue;
+        // A recording is in its provider's wire format: only a backend of that provider can read it.
+        if (replayed.has(scenario.id) && replayed.get(scenario.id) !== backend.provider) continue;
         const profile = edge.config ? undefined : (edge.profile ?? scenario.profiles?.[edge.edge]);
         const key = `${backend.name}|${edge.edge}|${profile ?? ""}|${edge.config ?? ""}`;
         let group = groups.get(key);
