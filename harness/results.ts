@@ -4,6 +4,8 @@
  * removing one is a schema version bump.
  */
 
+import type { Scenario } from "../scenarios/scenario.ts";
+
 export type CheckStatus = "pass" | "fail" | "not-applicable";
 export type ScenarioStatus = "pass" | "fail" | "error" | "skipped";
 
@@ -70,6 +72,40 @@ export interface RunSummary {
   skipped: number;
 }
 
+/** A backend as the run was configured with it, as data (its contract by name; secrets masked). */
+export interface BackendSetup {
+  name: string;
+  command?: string | string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  provider: string;
+  /** A preset name, a preset with options, or `{custom: name}` for a contract object of your own. */
+  contract: string | { preset: string; path?: string; model?: string } | { custom: string };
+  healthPath: string;
+  readyTimeoutMs: number;
+  keepaliveMs?: number;
+  upstreamTimeoutMs?: number;
+  expectFailures?: string[];
+  image?: string;
+  url?: string;
+  providerPort?: number;
+}
+
+/** What a run was set up with: enough for `streamchaos repro` to re-run any one of its results. */
+export interface RunSetup {
+  /** The config file, when the run had one. */
+  configFile?: string;
+  /** Where the run was started. */
+  cwd: string;
+  backends: BackendSetup[];
+  /** Edges as configured; a config file of your own by its absolute path. */
+  edges: Array<{ edge: string; profile?: string; config?: string }>;
+  /** Every scenario that ran, as data, by id (a cassette by its absolute path). */
+  scenarios: Record<string, Scenario>;
+  /** The sha256 of each cassette a scenario replayed, by path: a repro can tell it changed since. */
+  cassettes: Record<string, string>;
+}
+
 export interface RunResult {
   schemaVersion: 1;
   tool: { name: "streamchaos"; version: string };
@@ -80,6 +116,8 @@ export interface RunResult {
   environment: Record<string, string | number>;
   results: ScenarioResult[];
   summary: RunSummary;
+  /** The setup it ran with (added in 0.2; absent in older results). */
+  setup?: RunSetup;
 }
 
 export function summarize(results: ScenarioResult[]): RunSummary {

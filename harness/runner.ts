@@ -12,7 +12,9 @@ import { Lane } from "./lane/lane.ts";
 import type { LaneBackend } from "./lane/lane-options.ts";
 import type { Reporter } from "./reporter.ts";
 import { type RunResult, type ScenarioResult, summarize } from "./results.ts";
+import { describeSetup } from "./run-setup.ts";
 import { checkReplays } from "./scenario-cassettes.ts";
+import { loadScenarioFiles, withIncluded } from "./scenario-files.ts";
 
 export interface RunSuiteOptions {
   config: ResolvedConfig;
@@ -45,7 +47,7 @@ interface Group {
 export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
   const { config, reporters } = options;
   const startedAt = now();
-  const catalog = await loadCatalog();
+  const catalog = withIncluded(await loadCatalog(), await loadScenarioFiles(config.include ?? []));
   const selected = selectScenarios(catalog, config.scenarios);
   // A cassette that cannot be replayed is the user's to fix before anything starts.
   const replayed = checkReplays(selected);
@@ -169,6 +171,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     },
     results,
     summary: summarize(results),
+    // What `streamchaos repro` needs to re-run any one result, masked like the results.
+    setup: redactor.deep(await describeSetup(config, selected)),
   };
   for (const reporter of reporters) {
     await reporter.onFinish(run, {
