@@ -5,6 +5,7 @@
  */
 
 import type { Scenario } from "../scenarios/scenario.ts";
+import type { BackendConfig } from "./config.ts";
 
 export type CheckStatus = "pass" | "fail" | "not-applicable";
 export type ScenarioStatus = "pass" | "fail" | "error" | "skipped";
@@ -73,23 +74,12 @@ export interface RunSummary {
 }
 
 /** A backend as the run was configured with it, as data (its contract by name; secrets masked). */
-export interface BackendSetup {
-  name: string;
-  command?: string | string[];
-  cwd?: string;
-  env?: Record<string, string>;
-  provider: string;
+export type BackendSetup = Omit<BackendConfig, "contract" | "healthPath" | "readyTimeoutMs"> & {
   /** A preset name, a preset with options, or `{custom: name}` for a contract object of your own. */
   contract: string | { preset: string; path?: string; model?: string } | { custom: string };
   healthPath: string;
   readyTimeoutMs: number;
-  keepaliveMs?: number;
-  upstreamTimeoutMs?: number;
-  expectFailures?: string[];
-  image?: string;
-  url?: string;
-  providerPort?: number;
-}
+};
 
 /** What a run was set up with: enough for `streamchaos repro` to re-run any one of its results. */
 export interface RunSetup {
