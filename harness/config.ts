@@ -56,6 +56,12 @@ export interface StreamchaosConfig {
   backends: BackendConfig[];
   edges?: Array<string | EdgeConfig>;
   scenarios?: string[];
+  /**
+   * Scenario files of your own, relative to the config file: `.json` (a scenario or a list) or a
+   * module default-exporting `defineScenario({...})` (or a list). They join the catalog; one with a
+   * catalog id replaces that scenario. Exact paths: globs are not read yet.
+   */
+  include?: string[];
   lanes?: number;
   runtime?: "local" | "docker";
   reporters?: string[];
@@ -123,6 +129,7 @@ const configSchema = z
       .min(1)
       .optional(),
     scenarios: z.array(z.string()).optional(),
+    include: z.array(z.string().min(1)).optional(),
     lanes: z.number().int().min(1).max(16).optional(),
     runtime: z.enum(["local", "docker"]).optional(),
     reporters: z.array(z.string()).optional(),
@@ -132,6 +139,8 @@ const configSchema = z
 
 export interface ResolvedBackend extends Omit<BackendConfig, "contract"> {
   contract: Contract;
+  /** The contract as configured (a preset name, a preset with options, or your own object). */
+  contractRef: ContractRef;
   healthPath: string;
   readyTimeoutMs: number;
 }
@@ -141,6 +150,8 @@ export interface ResolvedConfig {
   backends: ResolvedBackend[];
   edges: EdgeConfig[];
   scenarios?: string[];
+  /** Absolute paths of the scenario files the config includes. */
+  include?: string[];
   lanes: number;
   runtime: "local" | "docker";
   reporters: string[];
@@ -185,6 +196,7 @@ export function resolveConfig(raw: unknown, source: string, baseDir = process.cw
       ...backend,
       ...(backend.cwd ? { cwd: isAbsolute(backend.cwd) ? backend.cwd : resolve(baseDir, backend.cwd) } : {}),
       contract: resolveContract(backend.contract as ContractRef, `backends[${i}].contract`),
+      contractRef: backend.contract as ContractRef,
       healthPath: backend.healthPath ?? "/health",
       readyTimeoutMs: backend.readyTimeoutMs ?? 20_000,
     } as ResolvedBackend;
@@ -198,6 +210,7 @@ export function resolveConfig(raw: unknown, source: string, baseDir = process.cw
     backends,
     edges,
     ...(config.scenarios ? { scenarios: config.scenarios } : {}),
+    ...(config.include ? { include: config.include.map((file) => resolve(baseDir, file)) } : {}),
     lanes: config.lanes ?? 2,
     runtime: config.runtime ?? "local",
     reporters: config.reporters ?? ["console"],
@@ -257,7 +270,7 @@ export async function loadConfigFile(path: string): Promise<ResolvedConfig> {
  * `"type": "module"` (most apps), and this project is ESM-only; so, like Vite, import a temporary
  * `.mts` copy beside the original (relative imports still resolve) and remove it afterwards.
  */
-async function importConfigModule(file: string, source: Buffer): Promise<{ default?: unknown }> {
+export async function importConfigModule(file: string, source: Buffer): Promise<{ default?: unknown }> {
   const { tsImport } = await import("tsx/esm/api");
   if (!file.endsWith(".ts") || (await nearestPackageIsModule(dirname(file)))) {
     return (await tsImport(file, import.meta.url)) as { default?: unknown };

@@ -4,6 +4,9 @@
  * removing one is a schema version bump.
  */
 
+import type { Scenario } from "../scenarios/scenario.ts";
+import type { BackendConfig } from "./config.ts";
+
 export type CheckStatus = "pass" | "fail" | "not-applicable";
 /** `interrupted`: cut short by the user (Ctrl-C); says nothing about the backend. */
 export type ScenarioStatus = "pass" | "fail" | "error" | "skipped" | "interrupted";
@@ -92,6 +95,29 @@ export interface RunSummary {
   interrupted: number;
 }
 
+/** A backend as the run was configured with it, as data (its contract by name; secrets masked). */
+export type BackendSetup = Omit<BackendConfig, "contract" | "healthPath" | "readyTimeoutMs"> & {
+  /** A preset name, a preset with options, or `{custom: name}` for a contract object of your own. */
+  contract: string | { preset: string; path?: string; model?: string } | { custom: string };
+  healthPath: string;
+  readyTimeoutMs: number;
+};
+
+/** What a run was set up with: enough for `streamchaos repro` to re-run any one of its results. */
+export interface RunSetup {
+  /** The config file, when the run had one. */
+  configFile?: string;
+  /** Where the run was started. */
+  cwd: string;
+  backends: BackendSetup[];
+  /** Edges as configured; a config file of your own by its absolute path. */
+  edges: Array<{ edge: string; profile?: string; config?: string }>;
+  /** Every scenario that ran, as data, by id (a cassette by its absolute path). */
+  scenarios: Record<string, Scenario>;
+  /** The sha256 of each cassette a scenario replayed, by path: a repro can tell it changed since. */
+  cassettes: Record<string, string>;
+}
+
 export interface RunResult {
   schemaVersion: 1;
   tool: { name: "streamchaos"; version: string };
@@ -107,6 +133,8 @@ export interface RunResult {
    * `interrupted`, and `notStarted` scenario runs never began. Its exit code is 130.
    */
   interrupted?: { reason: string; planned: number; notStarted: number };
+  /** The setup it ran with (added in 0.2; absent in older results). */
+  setup?: RunSetup;
 }
 
 export function summarize(results: ScenarioResult[]): RunSummary {

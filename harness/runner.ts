@@ -15,6 +15,9 @@ import { Lane } from "./lane/lane.ts";
 import type { LaneBackend } from "./lane/lane-options.ts";
 import type { Reporter } from "./reporter.ts";
 import { type RunResult, type ScenarioResult, summarize } from "./results.ts";
+import { describeSetup } from "./run-setup.ts";
+import { checkReplays } from "./scenario-cassettes.ts";
+import { loadScenarioFiles, withIncluded } from "./scenario-files.ts";
 
 export interface RunSuiteOptions {
   config: ResolvedConfig;
@@ -52,10 +55,12 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
   // What runs killed with SIGKILL left (their watchdog killed too) goes first: it may hold our ports.
   for (const line of sweepReport(await sweepDeadRuns())) process.stderr.write(`${line}\n`);
   if ((options.runtime?.name ?? config.runtime) === "local") await checkProviderPorts(config.backends);
-  const catalog = await loadCatalog();
+  const catalog = withIncluded(await loadCatalog(), await loadScenarioFiles(config.include ?? []));
   const selected = selectScenarios(catalog, config.scenarios);
+  // A cassette that cannot be replayed is the user's to fix before anything starts.
+  const replayed = checkReplays(selected);
   const runtime = options.runtime ?? (await createRuntime(config.runtime));
-  const groups = await planGroups(config, selected);
+  const groups = await planGroups(config, selected, replayed);
   const total = groups.reduce((n, g) => n + g.queue.length, 0);
   for (const reporter of reporters) {
     reporter.onStart?.({
@@ -180,6 +185,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     },
     results,
     summary: summarize(results),
+    // What `streamchaos repro` needs to re-run any one result, masked like the results.
+    setup: redactor.deep(await describeSetup(config, selected)),
   };
   const cutShort = run.summary.interrupted > 0 || results.length < total;
   if (options.signal?.aborted && cutShort) run.interrupted = interruption(options.signal, total, results);
@@ -238,7 +245,12 @@ export function exitCodeFor(run: RunResult): number {
   return unexpected.length ? 1 : 0;
 }
 
-async function planGroups(config: ResolvedConfig, scenarios: Scenario[]): Promise<Group[]> {
+/** `replayed`: the provider each scenario that replays a cassette was recorded from. */
+async function planGroups(
+  config: ResolvedConfig,
+  scenarios: Scenario[],
+  replayed: ReadonlyMap<string, string>,
+): Promise<Group[]> {
   const groups = new Map<string, Group>();
   const availability = new Map<string, string | undefined>();
   for (const edgeConfig of config.edges) {
@@ -254,6 +266,8 @@ async function planGroups(config: ResolvedConfig, scenarios: Scenario[]): Promis
     for (const edge of config.edges) {
       for (const scenario of scenarios) {
         if (scenario.edges && !scenario.edges.includes(edge.edge)) continue;
+        // A recording is in its provider's wire format: only a backend of that provider can read it.
+        if (replayed.has(scenario.id) && replayed.get(scenario.id) !== backend.provider) continue;
         const profile = edge.config ? undefined : (edge.profile ?? scenario.profiles?.[edge.edge]);
         const key = `${backend.name}|${edge.edge}|${profile ?? ""}|${edge.config ?? ""}`;
         let group = groups.get(key);

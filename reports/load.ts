@@ -22,15 +22,18 @@ const runShape = z.object({
   ),
 });
 
-/** Reads a results.json written by the json reporter, e.g. the last run for "changes since last run". */
-export async function readRunResult(path: string): Promise<RunResult> {
+/**
+ * Reads a results.json written by the json reporter, e.g. the last run for "changes since last run";
+ * `what` names it in errors ("previous run", "run to reproduce").
+ */
+export async function readRunResult(path: string, what = "previous run"): Promise<RunResult> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "unknown";
     throw new UserError("REPORT_PREVIOUS_UNREADABLE", {
-      what: `Cannot read the previous run ${path}`,
+      what: `Cannot read the ${what} ${path}`,
       why: `${code}: ${error instanceof Error ? error.message : String(error)}`,
       fix: "Point it at a results.json written by the json reporter of an earlier run.",
       cause: error,
@@ -41,7 +44,7 @@ export async function readRunResult(path: string): Promise<RunResult> {
     data = JSON.parse(text);
   } catch (error) {
     throw new UserError("REPORT_PREVIOUS_INVALID", {
-      what: `The previous run ${path} is not JSON`,
+      what: `The ${what} ${path} is not JSON`,
       why: error instanceof Error ? error.message : String(error),
       fix: "Point it at a results.json written by the json reporter of an earlier run.",
       cause: error,
@@ -52,7 +55,7 @@ export async function readRunResult(path: string): Promise<RunResult> {
     const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
     const wrongVersion = version !== undefined && version !== 1;
     throw new UserError("REPORT_PREVIOUS_INVALID", {
-      what: `The previous run ${path} is not a streamchaos RunResult`,
+      what: `The ${what} ${path} is not a streamchaos RunResult`,
       why: wrongVersion
         ? `its schemaVersion is ${JSON.stringify(version)}, this version reads 1`
         : parsed.error.issues

@@ -1,3 +1,5 @@
+import { fileURLToPath } from "node:url";
+
 /**
  * A scenario is data: what the fake provider does, what the network does, what the client does,
  * and which checks must pass. It never names a provider: the fake renders the script in the
@@ -7,7 +9,21 @@
 /** A provider-neutral fake response (validated by fakes/; see fakes/script). */
 export type ScriptJson = Record<string, unknown> & {
   name?: string;
-  content?: { text?: string; tokens?: string[]; chunks?: number; chunkSize?: number };
+  content?: {
+    text?: string;
+    tokens?: string[];
+    chunks?: number;
+    chunkSize?: number;
+    toolCalls?: Array<{ name: string; arguments: string; id?: string }>;
+    thinking?: string;
+    /**
+     * Replay a recorded exchange (fakes/README.md, "Replaying a cassette"). Give it relative to the
+     * defining module, `new URL("./x.cassette.json", import.meta.url)`: defineScenario keeps it as
+     * that file's path. A relative string is read against the scenario file by whatever loads it.
+     * (The harness sends the fake the cassette itself, as a JSON object.)
+     */
+    cassette?: string | URL | Record<string, unknown>;
+  };
   pacing?: {
     headersDelayMs?: number;
     firstTokenMs?: number;
@@ -81,8 +97,21 @@ export interface Scenario {
   profiles?: Record<string, string>;
 }
 
+/** A scenario as data: a cassette given as a URL becomes its file's path, so the scenario stays plain JSON. */
 export function defineScenario(scenario: Scenario): Scenario {
-  return scenario;
+  const withPath = (script: ScriptJson): ScriptJson => {
+    const cassette = script.content?.cassette;
+    return cassette instanceof URL
+      ? { ...script, content: { ...script.content, cassette: fileURLToPath(cassette) } }
+      : script;
+  };
+  return {
+    ...scenario,
+    script: withPath(scenario.script),
+    ...(scenario.matchScripts
+      ? { matchScripts: scenario.matchScripts.map((m) => ({ ...m, script: withPath(m.script) })) }
+      : {}),
+  };
 }
 
 /** Faults after which the provider stream stops at their event (the rest of the script never plays). */
