@@ -57,6 +57,11 @@ export interface StreamchaosConfig {
   runtime?: "local" | "docker";
   reporters?: string[];
   outDir?: string;
+  /**
+   * Inconclusive results (the scenario ran, none of its deciding checks could apply) fail the run
+   * unless this is true (`--allow-inconclusive`). They are reported apart either way.
+   */
+  allowInconclusive?: boolean;
 }
 
 export function defineConfig(config: StreamchaosConfig): StreamchaosConfig {
@@ -124,6 +129,7 @@ const configSchema = z
     runtime: z.enum(["local", "docker"]).optional(),
     reporters: z.array(z.string()).optional(),
     outDir: z.string().optional(),
+    allowInconclusive: z.boolean().optional(),
   })
   .strict();
 
@@ -142,6 +148,7 @@ export interface ResolvedConfig {
   runtime: "local" | "docker";
   reporters: string[];
   outDir: string;
+  allowInconclusive: boolean;
 }
 
 /** Validates a config object; `source` names where it came from in messages. */
@@ -199,6 +206,7 @@ export function resolveConfig(raw: unknown, source: string, baseDir = process.cw
     runtime: config.runtime ?? "local",
     reporters: config.reporters ?? ["console"],
     outDir: resolve(baseDir, config.outDir ?? ".streamchaos/report"),
+    allowInconclusive: config.allowInconclusive ?? false,
   };
 }
 

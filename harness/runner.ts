@@ -10,7 +10,7 @@ import type { EdgeConfig, ResolvedBackend, ResolvedConfig } from "./config.ts";
 import { Lane } from "./lane/lane.ts";
 import type { LaneBackend } from "./lane/lane-options.ts";
 import type { Reporter } from "./reporter.ts";
-import { type RunResult, type ScenarioResult, summarize } from "./results.ts";
+import { failsRun, type RunResult, SCHEMA_VERSION, type ScenarioResult, summarize } from "./results.ts";
 
 export interface RunSuiteOptions {
   config: ResolvedConfig;
@@ -146,7 +146,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
       a.scenario.id.localeCompare(b.scenario.id),
   );
   const run: RunResult = {
-    schemaVersion: 1,
+    schemaVersion: SCHEMA_VERSION,
     tool: { name: "streamchaos", version: await toolVersion() },
     startedAt,
     finishedAt,
@@ -160,6 +160,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     },
     results,
     summary: summarize(results),
+    ...(config.allowInconclusive ? { allowInconclusive: true } : {}),
   };
   for (const reporter of reporters) {
     await reporter.onFinish(run, {
@@ -170,12 +171,12 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
   return run;
 }
 
-/** Exit code: 1 when a result is worse than expected (a failure or error not listed in expectFailures). */
+/**
+ * Exit code: 1 when a result is worse than expected (a failure or error not listed in expectFailures,
+ * an inconclusive result unless the run allows them, an interrupted scenario).
+ */
 export function exitCodeFor(run: RunResult): number {
-  const unexpected = run.results.filter(
-    (r) => (r.status === "fail" || r.status === "error") && !(r.status === "fail" && r.expected === "fail"),
-  );
-  return unexpected.length ? 1 : 0;
+  return run.results.some((result) => failsRun(result, run)) ? 1 : 0;
 }
 
 async function planGroups(config: ResolvedConfig, scenarios: Scenario[]): Promise<Group[]> {

@@ -71,3 +71,22 @@ export function isUnexpectedFailure(result: ScenarioResult): boolean {
 export function failingChecks(result: ScenarioResult) {
   return result.checks.filter((check) => check.status === "fail");
 }
+
+/**
+ * The checks that explain a verdict: the failing ones of a failure, the deciding checks (none of
+ * which could apply) of an inconclusive result. Results from before `deciding` was recorded fall
+ * back to every check that could not apply.
+ */
+export function verdictChecks(result: ScenarioResult) {
+  if (result.status !== "inconclusive") return failingChecks(result);
+  const deciding = result.checks.filter((check) => check.deciding);
+  return deciding.length > 0 ? deciding : result.checks.filter((check) => check.status === "not-applicable");
+}
+
+/**
+ * Results a reader must look at, each with its reason and checks: failures, errors and
+ * inconclusive results (which are no verdict, never a pass).
+ */
+export function needsAttention(status: ScenarioStatus): boolean {
+  return isFailing(status) || status === "inconclusive";
+}
