@@ -3,7 +3,7 @@ import { checkScript } from "../fakes/script.ts";
 import { getCheck } from "../harness/checks/index.ts";
 import { edges } from "../proxies/edges.ts";
 import { toxicTypeNames } from "../proxies/toxiproxy/index.ts";
-import { loadCatalog, selectScenarios } from "./index.ts";
+import { checkName, loadCatalog, selectScenarios } from "./index.ts";
 
 const catalog = await loadCatalog();
 
@@ -40,6 +40,18 @@ describe("the scenario catalog", () => {
       for (const edge of scenario.edges ?? []) expect(Object.keys(edges)).toContain(edge);
       for (const [edge, profile] of Object.entries(scenario.profiles ?? {}))
         expect(Object.keys(edges[edge]!.profiles)).toContain(profile);
+    },
+  );
+
+  test.each(catalog.map((s) => [s.id, s] as const))(
+    "%s names the checks that decide it, among its own checks",
+    (_id, scenario) => {
+      // Explicit in the catalog: the default (every check decides) would let a check that always
+      // applies, like clean-termination, turn a scenario that tested nothing into a pass.
+      expect(scenario.decidedBy?.length, "decidedBy is set").toBeGreaterThan(0);
+      const names = scenario.checks.map(checkName);
+      for (const name of scenario.decidedBy ?? [])
+        expect(names, `${name} is one of its checks`).toContain(name);
     },
   );
 

@@ -11,7 +11,7 @@ export type {
   ScenarioRequest,
   ScriptJson,
 } from "./scenario.ts";
-export { defineScenario, scriptedWaitMs } from "./scenario.ts";
+export { checkName, decidingChecks, defineScenario, scriptedWaitMs } from "./scenario.ts";
 
 /** Every file in catalog/ not starting with "_" default-exports one scenario: adding a scenario is adding a file. */
 export async function loadCatalog(): Promise<Scenario[]> {

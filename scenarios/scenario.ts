@@ -75,6 +75,13 @@ export interface Scenario {
   /** Requests the probe sends; default one request. */
   requests?: ScenarioRequest[];
   checks: Array<string | CheckRef>;
+  /**
+   * The checks (by name, among `checks`) whose verdict answers the scenario's question, e.g.
+   * `["upstream-cancelled"]` for a client disconnect. When every one of them is not applicable the
+   * scenario is inconclusive, never a pass: the other checks passing proves nothing about what the
+   * scenario set out to test. Default: every check decides (inconclusive only when none applied).
+   */
+  decidedBy?: string[];
   /** Only run on these edges (e.g. a proxy-timeout scenario needs a proxy). */
   edges?: string[];
   /** Edge profile this scenario needs, per edge (e.g. nginx "short-timeouts"). */
@@ -83,6 +90,15 @@ export interface Scenario {
 
 export function defineScenario(scenario: Scenario): Scenario {
   return scenario;
+}
+
+export function checkName(ref: string | CheckRef): string {
+  return typeof ref === "string" ? ref : ref.check;
+}
+
+/** The names of the checks that decide the scenario (decidedBy, else all of its checks). */
+export function decidingChecks(scenario: Scenario): string[] {
+  return scenario.decidedBy ?? scenario.checks.map(checkName);
 }
 
 /** Faults after which the provider stream stops at their event (the rest of the script never plays). */

@@ -101,9 +101,16 @@ export class Lane implements AsyncDisposable {
         },
         startedAt,
       );
-      const { status, checks } = await runChecks(scenario, context);
+      const { status, checks, reason } = await runChecks(scenario, context);
       const timeline: TimelineEvent[] = buildTimeline(context, startedAt);
-      return { ...base, status, durationMs: now() - startedAt, checks, timeline };
+      return {
+        ...base,
+        status,
+        ...(reason ? { reason } : {}),
+        durationMs: now() - startedAt,
+        checks,
+        timeline,
+      };
     } catch (error) {
       await hops.clearAll().catch(() => {});
       return {

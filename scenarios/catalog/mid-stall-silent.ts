@@ -11,4 +11,5 @@ export default defineScenario({
     faults: [{ fault: "stall", at: { token: 3 }, ms: Math.round(DEMO_UPSTREAM_TIMEOUT_MS * 0.6) }],
   }),
   checks: ["keepalives-during-stall", "answer-intact", "semantic-completion", "no-false-error-marker"],
+  decidedBy: ["keepalives-during-stall"],
 });

@@ -23,4 +23,5 @@ export default defineScenario({
     { check: "semantic-completion", options: { request: 1 } },
     { check: "answer-intact", options: { request: 1 } },
   ],
+  decidedBy: ["no-stale-tokens", "upstream-cancelled"],
 });
