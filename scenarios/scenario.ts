@@ -34,7 +34,10 @@ export interface ScenarioRequest {
   sessionId?: string;
   /** Start after the previous request has received this many content tokens. */
   startAfterTokens?: number;
-  /** The client hangs up on purpose. */
+  /**
+   * The client hangs up on purpose: after this many of the contract's content pieces (`afterEvents`:
+   * SSE events, text reads, NDJSON lines), body bytes, or ms after the request.
+   */
   disconnect?: { afterEvents?: number; afterBytes?: number; afterMs?: number; beforeFirstByte?: boolean };
   timeoutMs?: number;
   idleTimeoutMs?: number;

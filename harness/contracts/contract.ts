@@ -1,4 +1,5 @@
 import type { ProbeObservation } from "../probe/observation.ts";
+import type { PieceCounter } from "../probe/options.ts";
 
 /**
  * A contract says how one backend endpoint speaks: what to send it, and how to read what comes back
@@ -42,6 +43,12 @@ export interface Contract {
   supportsKeepalives: boolean;
   request(input: ContractRequestInput): ContractRequest;
   interpret(observation: ProbeObservation): ContractView;
+  /**
+   * Counts this contract's content pieces as the body arrives, so a scenario's "leave after N
+   * events" works on it. Optional: text counts reads and NDJSON lines (harness/contracts/pieces.ts),
+   * SSE counts events; give one when your framing's pieces are something else.
+   */
+  pieceCounter?(): PieceCounter;
 }
 
 export function emptyView(): ContractView {

@@ -24,5 +24,5 @@ export type {
   ProbeRead,
   SseEventView,
 } from "./observation.ts";
-export type { ProbeDisconnect, ProbeOptions } from "./options.ts";
+export type { PieceCounter, ProbeDisconnect, ProbeOptions } from "./options.ts";
 export { runProbe } from "./run-probe.ts";
