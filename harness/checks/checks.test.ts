@@ -95,7 +95,7 @@ describe("checks", () => {
       { at: 5, data: chunkData("a") },
       { at: 9, data: '{"error":{"message":"Attempted to exit cancel scope"}}' },
     ]);
-    const outcome = noFalseMarker.run(context([exchange(obs)]), {});
+    const outcome = noFalseMarker.run(context([exchange(obs, [journalEntry(paced(1))])]), {});
     expect(outcome.status).toBe("fail");
     expect(outcome.summary).toContain("cancel scope");
   });
@@ -231,5 +231,90 @@ describe("checks", () => {
       body: "{}",
     });
     expect(timely.run(context([exchange(answered)]), {}).status).toBe("pass");
+  });
+
+  describe("no pass for a check that judged nothing", () => {
+    // Each of these passed before: a check that looked at nothing said "pass", and the scenario
+    // could be green for it.
+    test("no-false-error-marker: no response, no matched provider call, a provider that refused", () => {
+      const none = { ...cleanStream(), response: undefined, end: { kind: "connect-failed" as const, t: 1 } };
+      expect(noFalseMarker.run(context([exchange(none, [journalEntry(paced(1))])]), {})).toMatchObject({
+        status: "not-applicable",
+        summary: "no response reached the client (connect-failed), so there was no answer to mark",
+      });
+      expect(noFalseMarker.run(context([exchange(cleanStream(), [])]), {}).summary).toContain(
+        "no provider call was matched to this request",
+      );
+      const rejected = journalEntry([], { status: 400, outcome: "complete" });
+      const marked = sseObservation([{ at: 5, data: '{"error":{"message":"stream_options rejected"}}' }]);
+      expect(noFalseMarker.run(context([exchange(marked, [rejected])]), {})).toMatchObject({
+        status: "not-applicable",
+        summary: "the provider did not answer this request (400), so an error marker would not be false",
+      });
+      expect(noFalseMarker.run(context([exchange(cleanStream(), [journalEntry(paced(1))])]), {}).status).toBe(
+        "pass",
+      );
+    });
+
+    test("no-rejected-parameter: no provider call at all is not applicable", () => {
+      const outcome = noRejected.run(context([exchange(cleanStream(), [])]), {});
+      expect(outcome).toMatchObject({
+        status: "not-applicable",
+        summary: 'the backend made no provider call, so none could carry "stream_options"',
+      });
+    });
+
+    test("no-stale-tokens: a second request that received no text is not applicable", () => {
+      const first = exchange(cleanStream(), [journalEntry([{ at: 1, text: "alpha-01 " }])]);
+      const empty = exchange(sseObservation([], { status: 409, body: '{"detail":"superseded"}' }));
+      expect(noStale.run(context([first, empty]), {}).summary).toBe(
+        "request 2 received no answer text, so no token could leak into it",
+      );
+    });
+  });
+
+  test("upstream-cancelled says what ended the client's interest: it left, it was cut, it was superseded", () => {
+    const streaming = journalEntry(paced(200), {
+      outcome: "client-closed",
+      clientClose: { t: 1_000_150, how: "fin", duringResponse: true },
+    });
+    const left = sseObservation([{ at: 5, data: chunkData("a") }], {
+      end: "client-disconnect",
+      terminator: false,
+    });
+    left.disconnect = { reason: "after 4 text reads", t: 1_000_100 };
+    expect(cancelled.run(context([exchange(left, [streaming])]), {}).summary).toBe(
+      "the provider call was cancelled 50 ms after the client left (after 4 text reads) (bound 1500 ms)",
+    );
+    // A session's second request: nobody left, the first request was superseded.
+    const first = exchange(sseObservation([{ at: 5, data: chunkData("a") }]), [
+      journalEntry(paced(200), { outcome: "complete", t: { received: 1, responseEnded: 1_005_000 } }),
+    ]);
+    const second = exchange(cleanStream());
+    second.observation.startedAt = 1_000_100;
+    expect(cancelled.run(context([first, second]), { after: "next-request" }).summary).toBe(
+      "the backend kept reading the provider after the next request on the same session superseded it (fake outcome: complete)",
+    );
+    expect(cancelled.run(context([first]), { after: "next-request" }).summary).toBe(
+      "no later request on the same session was made, so nothing superseded this one",
+    );
+    const cut = sseObservation([{ at: 5, data: chunkData("a") }], { end: "rst", terminator: false });
+    expect(cancelled.run(context([exchange(cut, [streaming])]), { after: "probe-end" }).summary).toContain(
+      "after the client's connection was cut (rst)",
+    );
+    expect(cancelled.run(context([exchange(cleanStream(), [streaming])]), {}).summary).toBe(
+      "the client never left: the response ended (complete) before its disconnect trigger",
+    );
+  });
+
+  test("error-marker-after-failure names the provider's failure it did not mark", () => {
+    const unmarked = sseObservation([{ at: 5, data: chunkData("a") }], { terminator: false });
+    const failed = journalEntry(paced(1), {
+      outcome: "fault",
+      faults: [{ fault: "fin", at: "event:5", t: 1 }],
+    });
+    expect(errorMarker.run(context([exchange(unmarked, [failed])]), {}).summary).toContain(
+      "the provider failed mid-stream (fin at event:5) but the response carried no openai-relay error marker",
+    );
   });
 });
