@@ -4,7 +4,13 @@ import { z } from "zod";
 import type { ProviderName } from "../fakes/journal-types.ts";
 import { providerNames } from "../fakes/providers/registry.ts";
 import { UserError } from "../lib/errors.ts";
-import { type Contract, type ContractRef, contractPresets, resolveContract } from "./contracts/index.ts";
+import {
+  type Contract,
+  type ContractDefinition,
+  type ContractRef,
+  contractPresets,
+  resolveContract,
+} from "./contracts/index.ts";
 
 /**
  * The config people write (streamchaos.config.ts through defineConfig, or JSON). Validated with
@@ -22,7 +28,10 @@ export interface BackendConfig {
   contract: ContractRef;
   healthPath?: string;
   readyTimeoutMs?: number;
-  /** The backend's keepalive interval, if it sends any (keepalive checks allow 2x this). */
+  /**
+   * The backend's keepalive interval, if it sends any. Keepalive scenarios need it: their stall is
+   * sized from it and the client's silence judged against it (not applicable without it).
+   */
   keepaliveMs?: number;
   /** The backend's own bound on a silent provider (timeout checks allow this + 2 s). */
   upstreamTimeoutMs?: number;
@@ -68,10 +77,26 @@ export function defineConfig(config: StreamchaosConfig): StreamchaosConfig {
   return config;
 }
 
+const capabilitiesSchema = z
+  .object({
+    sessions: z.boolean().optional(),
+    keepalives: z.boolean().optional(),
+    doneSignal: z.boolean().optional(),
+    errorMarker: z.boolean().optional(),
+  })
+  .strict();
+
 const contractSchema = z.union([
   z.string(),
-  z.object({ preset: z.string(), path: z.string().optional(), model: z.string().optional() }).strict(),
-  z.custom<Contract>(
+  z
+    .object({
+      preset: z.string(),
+      path: z.string().optional(),
+      model: z.string().optional(),
+      capabilities: capabilitiesSchema.optional(),
+    })
+    .strict(),
+  z.custom<ContractDefinition>(
     (v) => typeof v === "object" && v !== null && "interpret" in v && "request" in v,
     "a Contract object with request() and interpret()",
   ),

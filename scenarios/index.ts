@@ -3,6 +3,7 @@ import { UserError } from "../lib/errors.ts";
 import type { Scenario } from "./scenario.ts";
 
 export type {
+  Capability,
   CheckRef,
   Hop,
   HopToxic,

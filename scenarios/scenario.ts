@@ -43,6 +43,14 @@ export interface ScenarioRequest {
   idleTimeoutMs?: number;
 }
 
+/**
+ * What a backend's contract may support, and a scenario may require: `sessions` (a session id in
+ * the request, and a newer request on a session supersedes the running one), `keepalives` (its
+ * framing carries keepalives the client sees), `doneSignal` (an explicit end of a complete answer),
+ * `errorMarker` (an in-stream marker for an answer that broke).
+ */
+export type Capability = "sessions" | "keepalives" | "doneSignal" | "errorMarker";
+
 export interface CheckRef {
   check: string;
   options?: Record<string, unknown>;
@@ -85,6 +93,12 @@ export interface Scenario {
    * scenario set out to test. Default: every check decides (inconclusive only when none applied).
    */
   decidedBy?: string[];
+  /**
+   * Capabilities the backend's contract must declare for this scenario to mean anything (e.g. a
+   * second request on the same session needs sessions). Without one it is not applicable, with the
+   * reason, and does not run.
+   */
+  requires?: Capability[];
   /** Only run on these edges (e.g. a proxy-timeout scenario needs a proxy). */
   edges?: string[];
   /** Edge profile this scenario needs, per edge (e.g. nginx "short-timeouts"). */

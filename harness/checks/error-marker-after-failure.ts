@@ -19,6 +19,12 @@ export default defineCheck({
     ];
     if (!observation.response)
       return fail("no HTTP response: the connection ended before a status line", evidence);
+    if (!context.contract.capabilities.errorMarker) {
+      return notApplicable(
+        `the ${context.contract.name} contract declares no error marker (capabilities.errorMarker), so a broken answer cannot be told apart from a whole one in the stream`,
+        evidence,
+      );
+    }
     if (observation.response.statusCode >= 400) {
       return notApplicable(
         `the backend answered HTTP ${observation.response.statusCode} before streaming, so there is no stream to mark`,

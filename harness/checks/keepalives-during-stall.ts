@@ -13,9 +13,9 @@ export default defineCheck({
   run(context, options) {
     const exchange = exchangeAt(context, options);
     if (!exchange) return fail("the probe made no request");
-    if (!context.contract.supportsKeepalives) {
+    if (!context.contract.capabilities.keepalives) {
       return notApplicable(
-        `the ${context.contract.framing} framing of ${context.contract.name} has no keepalive form`,
+        `the ${context.contract.name} contract declares no keepalives (capabilities.keepalives; its ${context.contract.framing} framing)`,
       );
     }
     const { observation } = exchange;

@@ -2,6 +2,7 @@ import { now } from "../../lib/clock.ts";
 import { Teardown, trackLive } from "../../lib/lifecycle.ts";
 import type { Scenario } from "../../scenarios/scenario.ts";
 import type { ScenarioResult, TimelineEvent } from "../results.ts";
+import { unmetRequirement } from "./applicability.ts";
 import { asksForCheck, checkContext, runChecks } from "./check-evaluation.ts";
 import { type ProbeTarget, runExchanges } from "./exchanges.ts";
 import { settledJournal, upstreamFor } from "./fake-journal.ts";
@@ -71,6 +72,10 @@ export class Lane implements AsyncDisposable {
       lane: this.index,
       startedAt,
     };
+    const unmet = unmetRequirement(scenario, this.backendInfo);
+    if (unmet !== undefined) {
+      return { ...base, status: "not-applicable", reason: unmet, durationMs: 0, checks: [], timeline: [] };
+    }
     try {
       await setUpScenario(this.#topology, scenario);
       const exchanges = await runExchanges(this.#probeTarget, scenario);

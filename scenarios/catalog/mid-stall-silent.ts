@@ -10,6 +10,7 @@ export default defineScenario({
   script: stream(words("think", 6), 50, {
     faults: [{ fault: "stall", at: { token: 3 }, ms: Math.round(DEMO_UPSTREAM_TIMEOUT_MS * 0.6) }],
   }),
+  requires: ["keepalives"],
   checks: ["keepalives-during-stall", "answer-intact", "semantic-completion", "no-false-error-marker"],
   decidedBy: ["keepalives-during-stall"],
 });

@@ -17,6 +17,7 @@ export default defineScenario({
     { message: "alpha-question", sessionId: "session-1" },
     { message: "bravo-question", sessionId: "session-1", startAfterTokens: 3 },
   ],
+  requires: ["sessions"],
   checks: [
     { check: "no-stale-tokens", options: { request: 1, foreign: 0 } },
     { check: "upstream-cancelled", options: { request: 0, after: "next-request" } },

@@ -7,7 +7,7 @@ import { LOOPBACK, reservePort } from "../../lib/net.ts";
 
 /**
  * A streaming relay of the kind a team writes in an afternoon, small enough to read in a test:
- * it takes `{message, session_id}`, asks an OpenAI-compatible provider at
+ * it takes `{message}` or OpenAI's `{messages}` (a session_id is ignored: it has no sessions), asks an OpenAI-compatible provider at
  * http://127.0.0.1:{providerPort}/v1 (where the lane puts hop C) and relays the tokens in one of
  * three framings. Each option reproduces one behaviour the verdicts must get right.
  */
@@ -39,7 +39,7 @@ export async function startTinyRelay(options: TinyRelayOptions): Promise<TinyRel
     let raw = "";
     for await (const piece of req) raw += String(piece);
     const body = parseJson(raw);
-    const message = isRecord(body) && typeof body.message === "string" ? body.message : "";
+    const message = userMessage(body);
     const upstreamAbort = new AbortController();
     res.on("close", () => {
       if (!res.writableFinished && options.cancelOnDisconnect !== false) upstreamAbort.abort();
@@ -74,6 +74,13 @@ export async function startTinyRelay(options: TinyRelayOptions): Promise<TinyRel
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function userMessage(body: unknown): string {
+  if (!isRecord(body)) return "";
+  if (typeof body.message === "string") return body.message;
+  const last = Array.isArray(body.messages) ? body.messages.at(-1) : undefined;
+  return isRecord(last) && typeof last.content === "string" ? last.content : "";
 }
 
 async function relay(
@@ -162,8 +169,6 @@ export const ndjsonContract = defineContract({
   name: "tiny-ndjson",
   description: 'NDJSON lines {"type":"delta"|"done"|"error"}',
   framing: "ndjson",
-  hasDoneSignal: true,
-  supportsKeepalives: false,
   request: ({ message, sessionId }) => ({
     method: "POST",
     path: "/chat",
