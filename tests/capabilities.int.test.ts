@@ -44,7 +44,10 @@ test("a session-less backend: the session scenario is not applicable, with the r
   // Declared (wrongly) as having sessions, it runs, and the failure says what happened: superseded.
   const claimed = await run({ preset: "openai-relay", path: "/chat", capabilities: { sessions: true } });
   const cancelled = claimed.results[0]?.checks.find((c) => c.check === "upstream-cancelled");
-  expect(claimed.results[0]?.status, JSON.stringify(claimed.results[0]?.checks.map((c) => [c.check, c.status, c.summary]))).toBe("fail");
+  expect(
+    claimed.results[0]?.status,
+    JSON.stringify(claimed.results[0]?.checks.map((c) => [c.check, c.status, c.summary])),
+  ).toBe("fail");
   expect(cancelled?.summary).toBe(
     "the backend kept reading the provider after the next request on the same session superseded it (fake outcome: complete)",
   );
