@@ -1,8 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { checkScript } from "../fakes/script.ts";
 import { getCheck } from "../harness/checks/index.ts";
+import { sizeForBackend } from "../harness/lane/backend-sizing.ts";
 import { edges } from "../proxies/edges.ts";
 import { toxicTypeNames } from "../proxies/toxiproxy/index.ts";
+import { DEMO_KEEPALIVE_MS, DEMO_UPSTREAM_TIMEOUT_MS } from "./catalog/_build.ts";
 import { checkName, loadCatalog, selectScenarios } from "./index.ts";
 
 const catalog = await loadCatalog();
@@ -30,7 +32,15 @@ describe("the scenario catalog", () => {
     async (_id, scenario) => {
       expect(scenario.id).toMatch(/^[a-z0-9-]+$/);
       expect(scenario.incident).toMatch(/incident 00\d|failure class/);
-      for (const script of [scenario.script, ...(scenario.matchScripts ?? []).map((m) => m.script)]) {
+      // As a lane scripts the fake: sized from a backend (here the demo backends' bounds) first.
+      const sized = sizeForBackend(scenario, {
+        name: "demo",
+        keepaliveMs: DEMO_KEEPALIVE_MS,
+        upstreamTimeoutMs: DEMO_UPSTREAM_TIMEOUT_MS,
+      });
+      if (sized !== scenario)
+        expect(scenario.requires, "sized by keepalive intervals").toContain("keepalives");
+      for (const script of [sized.script, ...(sized.matchScripts ?? []).map((m) => m.script)]) {
         const result = checkScript(script);
         expect(result.ok ? [] : result.issues, "the fake accepts the script").toEqual([]);
       }

@@ -15,6 +15,11 @@ export type ScriptJson = Record<string, unknown> & {
     jitterMs?: number;
     seed?: number;
   };
+  /**
+   * Fault steps. A parameter may be sized from the backend instead of fixed: `{ keepaliveIntervals: n }`
+   * (e.g. a stall's `ms`) is resolved by the lane from the backend's keepaliveMs before the fake is
+   * scripted (harness/lane/backend-sizing.ts); such a scenario requires "keepalives".
+   */
   faults?: Array<Record<string, unknown> & { fault: string }>;
 };
 

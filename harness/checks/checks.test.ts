@@ -149,24 +149,85 @@ describe("checks", () => {
     ).toBe("pass");
   });
 
-  test("keepalives-during-stall: a 1.5 s silence fails, keepalives every 400 ms pass, text framing is not applicable", () => {
-    const silent = sseObservation([
-      { at: 5, data: chunkData("a") },
-      { at: 1500, data: chunkData("b") },
-      { at: 1510, data: "[DONE]" },
-    ]);
-    expect(keepalives.run(context([exchange(silent)]), {}).status).toBe("fail");
-    const kept = sseObservation(
+  describe("keepalives-during-stall: silence across the stall, as the client saw it", () => {
+    // The provider stalls 4000 ms after its second token (t0+100 .. t0+4100); keepaliveMs 1000,
+    // so the client may see at most 2400 ms of silence.
+    const stalled = journalEntry(
       [
-        { at: 5, data: chunkData("a") },
-        { at: 1500, data: chunkData("b") },
-        { at: 1510, data: "[DONE]" },
+        { at: 50, text: "a" },
+        { at: 4150, text: "b" },
       ],
-      { comments: [400, 800, 1200] },
+      { faults: [{ fault: "stall", at: "event:2", t: 1_000_100 }] },
     );
-    expect(keepalives.run(context([exchange(kept)]), {}).status).toBe("pass");
-    const text = textMarker();
-    expect(keepalives.run(context([exchange(silent, [], text)], {}, text), {}).status).toBe("not-applicable");
+    const scenario = {
+      ...context([]).scenario,
+      script: { faults: [{ fault: "stall", at: { token: 2 }, ms: 4000 }] },
+    };
+    const judge = (observation: ReturnType<typeof sseObservation>, extra = {}) =>
+      keepalives.run(
+        context([exchange(observation, [stalled])], {
+          scenario,
+          backend: { name: "b", keepaliveMs: 1000, upstreamTimeoutMs: 30_000 },
+          ...extra,
+        }),
+        {},
+      );
+    const tokens = [
+      { at: 52, data: chunkData("a") },
+      { at: 4152, data: chunkData("b") },
+      { at: 4160, data: "[DONE]" },
+    ];
+
+    test("no keepalive through a 4 s stall fails (the old fixed 1.8 s stall, bound 2 s, passed it)", () => {
+      const outcome = judge(sseObservation(tokens));
+      expect(outcome.status).toBe("fail");
+      expect(outcome.summary).toBe(
+        "the client got nothing for 4100 ms during the provider stall (allowed 2400 ms): proxies and clients will time out",
+      );
+    });
+
+    test("keepalives every second pass", () => {
+      const outcome = judge(sseObservation(tokens, { comments: [1050, 2050, 3050, 4050] }));
+      expect(outcome).toMatchObject({
+        status: "pass",
+        summary: "longest silence 1000 ms during the 4000 ms provider stall (allowed 2400 ms), 4 keepalives",
+      });
+    });
+
+    test("a stream a proxy cut after its read timeout is silence up to the cut, then nothing", () => {
+      // Before: only gaps between reads counted, so this passed with "longest silence 51 ms".
+      const cut = sseObservation([{ at: 52, data: chunkData("a") }], { terminator: false });
+      cut.end = { kind: "fin-mid-body", t: 1_002_052 };
+      const outcome = judge(cut, {
+        edge: { name: "nginx", profile: "short-timeouts" },
+        edgeLogs: [
+          { t: 1_002_050, line: "upstream timed out (110: Connection timed out)", source: "error.log" },
+        ],
+      });
+      expect(outcome.status).toBe("fail");
+      expect(outcome.summary).toBe(
+        "the proxy (nginx:short-timeouts) cut the stream after 2000 ms of silence during the provider stall; the client got nothing for the remaining 2048 ms of it (allowed silence 2400 ms)",
+      );
+    });
+
+    test("not applicable: no stall fired, no declared interval, a text framing", () => {
+      expect(
+        keepalives.run(context([exchange(sseObservation(tokens), [journalEntry(paced(10))])]), {}).summary,
+      ).toBe(
+        "the provider never stalled for this request (no stall fault fired), so there was nothing to keep alive",
+      );
+      const undeclared = keepalives.run(
+        context([exchange(sseObservation(tokens), [stalled])], { scenario, backend: { name: "b" } }),
+        {},
+      );
+      expect(undeclared.summary).toBe(
+        'backend "b" declares no keepaliveMs, so there is no interval to hold its keepalives to',
+      );
+      const text = textMarker();
+      expect(keepalives.run(context([exchange(sseObservation(tokens), [], text)], {}, text), {}).status).toBe(
+        "not-applicable",
+      );
+    });
   });
 
   test("upstream-cancelled: closed during the response in time passes; never closed fails; finished first is not applicable", () => {

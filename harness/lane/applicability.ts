@@ -1,4 +1,5 @@
 import type { Capability, Scenario } from "../../scenarios/scenario.ts";
+import { sizingProblem } from "./backend-sizing.ts";
 import type { LaneBackend } from "./lane-options.ts";
 
 /** Why a missing capability makes a scenario meaningless, and what to declare if the backend has it. */
@@ -37,5 +38,5 @@ export function unmetRequirement(scenario: Scenario, backend: LaneBackend): stri
   if (scenario.requires?.includes("keepalives") && backend.keepaliveMs === undefined) {
     return `backend "${backend.name}" declares no keepaliveMs, so there is no interval to hold its keepalives to (nor to size the stall by); set keepaliveMs to the interval it sends them at`;
   }
-  return undefined;
+  return sizingProblem(scenario, backend);
 }

@@ -3,6 +3,7 @@ import { Teardown, trackLive } from "../../lib/lifecycle.ts";
 import type { Scenario } from "../../scenarios/scenario.ts";
 import type { ScenarioResult, TimelineEvent } from "../results.ts";
 import { unmetRequirement } from "./applicability.ts";
+import { sizeForBackend } from "./backend-sizing.ts";
 import { asksForCheck, checkContext, runChecks } from "./check-evaluation.ts";
 import { type ProbeTarget, runExchanges } from "./exchanges.ts";
 import { settledJournal, upstreamFor } from "./fake-journal.ts";
@@ -55,15 +56,15 @@ export class Lane implements AsyncDisposable {
     return this.#topology.entryUrl;
   }
 
-  async runScenario(scenario: Scenario): Promise<ScenarioResult> {
+  async runScenario(declared: Scenario): Promise<ScenarioResult> {
     const { fake, hops, backend, edge } = this.#topology;
     const startedAt = now();
     const base: Omit<ScenarioResult, "status" | "durationMs" | "checks" | "timeline"> = {
       scenario: {
-        id: scenario.id,
-        title: scenario.title,
-        incident: scenario.incident,
-        category: scenario.category,
+        id: declared.id,
+        title: declared.title,
+        incident: declared.incident,
+        category: declared.category,
       },
       backend: this.backendInfo.name,
       edge: this.edgeInfo.edge,
@@ -72,11 +73,14 @@ export class Lane implements AsyncDisposable {
       lane: this.index,
       startedAt,
     };
-    const unmet = unmetRequirement(scenario, this.backendInfo);
+    const unmet = unmetRequirement(declared, this.backendInfo);
     if (unmet !== undefined) {
       return { ...base, status: "not-applicable", reason: unmet, durationMs: 0, checks: [], timeline: [] };
     }
     try {
+      // Lengths the scenario sizes from the backend (a stall of n keepalive intervals) are resolved
+      // before the fake is scripted; the checks see the scenario as it ran.
+      const scenario = sizeForBackend(declared, this.backendInfo);
       await setUpScenario(this.#topology, scenario);
       const exchanges = await runExchanges(this.#probeTarget, scenario);
       // Writes are journaled before they reach the probe, so a snapshot holds every event the probe saw;
