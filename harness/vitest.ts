@@ -24,14 +24,24 @@ export function streamchaosSuite(config: StreamchaosConfig, options: { timeoutMs
             const run = await results();
             const mine = run.results.filter((r) => r.backend === backend.name && r.edge === edge.edge);
             expect(mine.length, "scenarios run").toBeGreaterThan(0);
-            // An inconclusive result is no verdict: it fails the test unless the config allows it.
-            expect(mine.filter((r) => failsRun(r, run)).map(describeFailure)).toEqual([]);
+            expect(unexpectedResults(mine, run)).toEqual([]);
           },
           options.timeoutMs ?? 900_000,
         );
       }
     }
   });
+}
+
+/**
+ * What fails a backend × edge test, one line each: the results that fail the run (failsRun). An
+ * inconclusive result is no verdict, so it fails the test too, unless the config allows it.
+ */
+export function unexpectedResults(
+  results: readonly ScenarioResult[],
+  run: Pick<RunResult, "allowInconclusive">,
+): string[] {
+  return results.filter((result) => failsRun(result, run)).map(describeFailure);
 }
 
 function describeFailure(result: ScenarioResult): string {
