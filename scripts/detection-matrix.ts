@@ -56,12 +56,12 @@ for (const edge of edges) {
     "",
     `## ${edge}`,
     "",
-    "| backend | incident it reintroduces | scenarios failed | checks that caught it |",
-    "|---|---|---|---|",
+    "| backend | incident it reintroduces | scenarios failed | checks that caught it | not judged |",
+    "|---|---|---|---|---|",
   );
   for (const backend of config.backends) {
     const results = run.results.filter((r) => r.backend === backend.name && r.edge === edge);
-    const failed = results.filter((r) => r.status !== "pass");
+    const failed = results.filter((r) => r.status === "fail" || r.status === "error");
     const scenarios = [
       ...new Set(
         failed.map(
@@ -73,15 +73,23 @@ for (const edge of edges) {
     const checks = [
       ...new Set(failed.flatMap((r) => r.checks.filter((c) => c.status === "fail").map((c) => c.check))),
     ].sort();
+    // Results that are no verdict, each with its status: never counted as passing or failing.
+    const unjudged = results
+      .filter((r) => r.status !== "pass" && r.status !== "fail" && r.status !== "error")
+      .map((r) => `\`${r.scenario.id}\` (${r.status.replace("-", " ")})`)
+      .sort();
     const bug = backend.name.replace(/^node-/, "") as keyof typeof bugSwitches;
     const incident =
       backend.name === "fastapi-naive"
         ? "000 (all four issues: the code before its fixes)"
         : (bugSwitches[bug]?.incident ?? "— (hardened)");
+    const passed = results.filter((r) => r.status === "pass").length;
     const cell = scenarios.length
       ? scenarios.map((id) => `\`${id}\``).join(", ")
-      : `none (${results.length}/${results.length} pass)`;
-    lines.push(`| \`${backend.name}\` | ${incident} | ${cell} | ${checks.join(", ") || "—"} |`);
+      : `none (${passed}/${results.length} pass)`;
+    lines.push(
+      `| \`${backend.name}\` | ${incident} | ${cell} | ${checks.join(", ") || "—"} | ${unjudged.join(", ") || "—"} |`,
+    );
   }
 }
 lines.push(READING_NOTES);

@@ -361,7 +361,7 @@ describe("checks", () => {
     );
     const cut = sseObservation([{ at: 5, data: chunkData("a") }], { end: "rst", terminator: false });
     expect(cancelled.run(context([exchange(cut, [streaming])]), { after: "probe-end" }).summary).toContain(
-      "after the client's connection was cut (rst)",
+      "after the network cut the stream (the client saw it end: rst)",
     );
     expect(cancelled.run(context([exchange(cleanStream(), [streaming])]), {}).summary).toBe(
       "the client never left: the response ended (complete) before its disconnect trigger",

@@ -64,8 +64,8 @@ export default defineCheck({
 });
 
 /**
- * `after`: "next-request" (superseded by the session's next request), "probe-end" (the client's
- * connection was cut by the network, a toxic on hop A or B: the moment the probe saw it end), or by
+ * `after`: "next-request" (superseded by the session's next request), "probe-end" (the network cut
+ * the stream, a toxic on hop A or B: the moment the probe saw it end), or by
  * default the probe hanging up on purpose. A string says why there is no trigger.
  */
 function triggerOf(
@@ -85,13 +85,13 @@ function triggerOf(
     };
   }
   if (options.after === "probe-end") {
-    if (observation.end.kind === "clean") {
-      return "the response ended cleanly: the network never cut the client's connection";
-    }
+    // A cut between proxy and backend (hop B) may reach the client as a clean end: nginx's HTTP/1.0
+    // upstream and Caddy close the chunked body properly. The moment the client saw the stream end
+    // is the trigger whatever its kind; a provider that had finished by then is not applicable below.
     return {
       t: observation.end.t,
-      event: `the client's connection was cut (${describeEnd(observation)})`,
-      label: "connection cut",
+      event: `the network cut the stream (the client saw it end: ${describeEnd(observation)})`,
+      label: "stream cut",
     };
   }
   if (!observation.disconnect) {
