@@ -11,6 +11,8 @@ import {
   isFailing,
   type Matrix,
   needsAttention,
+  notApplicableGroups,
+  STATUS_MARK,
   verdictChecks,
 } from "./internal/matrix.ts";
 import {
@@ -43,21 +45,9 @@ interface Glyphs {
   ellipsis: string;
 }
 
-/**
- * One mark per status, distinct in both sets: `?` inconclusive (it ran, nothing could be judged),
- * `∅`/`/` not applicable (the contract lacks what the scenario needs), `^` interrupted (Ctrl-C).
- */
+/** One mark per status, distinct in both sets (see STATUS_MARK for the Unicode one). */
 const UNICODE: Glyphs = {
-  marks: {
-    pass: "✓",
-    fail: "✗",
-    error: "!",
-    inconclusive: "?",
-    "not-applicable": "∅",
-    skipped: "-",
-    interrupted: "^",
-    none: "·",
-  },
+  marks: { ...STATUS_MARK, none: "·" },
   sep: " · ",
   dash: "—",
   arrow: "→",
@@ -342,16 +332,8 @@ function renderNotApplicable(
   glyphs: Glyphs,
   paint: Paint,
 ): string[] {
-  const groups = new Map<string, { id: string; reason: string; where: string[] }>();
-  for (const result of results) {
-    const reason = result.reason ?? "no reason given";
-    const key = `${result.scenario.id}\u0000${reason}`;
-    const group = groups.get(key) ?? { id: result.scenario.id, reason, where: [] };
-    group.where.push(whereOf(result));
-    groups.set(key, group);
-  }
   const out: string[] = [];
-  for (const { id, reason, where } of groups.values()) {
+  for (const { id, reason, where } of notApplicableGroups(results)) {
     const text = `${glyphs.marks["not-applicable"]} ${printable(id)} ${glyphs.dash} ${printable(reason)} (${where.map(printable).join(", ")})`;
     for (const [i, line] of wordWrap(text, columns - 4, SUMMARY_LINES, glyphs.ellipsis).entries()) {
       out.push(paint.dim(i === 0 ? line : `    ${line}`));

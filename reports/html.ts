@@ -1,7 +1,7 @@
-import type { CheckResult, RunResult, ScenarioResult, ScenarioStatus } from "../harness/results.ts";
+import type { CheckResult, RunResult, ScenarioResult } from "../harness/results.ts";
 import { type ComparedResult, compareRuns } from "./compare.ts";
 import { esc } from "./internal/html-escape.ts";
-import { buildMatrix, isExpected, isFailing, needsAttention } from "./internal/matrix.ts";
+import { buildMatrix, isExpected, isFailing, needsAttention, STATUS_MARK } from "./internal/matrix.ts";
 import { writeReportFile } from "./internal/output.ts";
 import { formatDuration, plural } from "./internal/text.ts";
 import { MAX_DRAWN_EVENTS, offset, renderTimelineSvg } from "./internal/timeline-svg.ts";
@@ -15,16 +15,6 @@ export const HTML_FILE = "report.html";
  */
 const MAX_EVENT_ROWS = 2000;
 const MAX_EVENT_ROWS_PASSING = 200;
-
-const MARK: Record<ScenarioStatus, string> = {
-  pass: "✓",
-  fail: "✗",
-  error: "!",
-  inconclusive: "?",
-  "not-applicable": "∅",
-  skipped: "-",
-  interrupted: "^",
-};
 
 // No script at all, and a CSP that would refuse one anyway: the report is opened from CI
 // artifacts and mail attachments, and it quotes bytes an attacker-controlled provider could send.
@@ -108,7 +98,7 @@ function renderMatrix(run: RunResult): string {
       if (!result) return '<td class="c muted" title="not run">·</td>';
       const expected = isFailing(result.status) && isExpected(result) ? "*" : "";
       const tip = `${result.status}${expected ? " (expected on this backend)" : ""}`;
-      return `<td class="c ${result.status}" title="${esc(tip)}"><a href="#r-${index.get(result)}">${MARK[result.status]}${expected}</a></td>`;
+      return `<td class="c ${result.status}" title="${esc(tip)}"><a href="#r-${index.get(result)}">${STATUS_MARK[result.status]}${expected}</a></td>`;
     });
     return `<tr><td><code>${esc(row.id)}</code><div class="title" title="${esc(row.title)}">${esc(row.title)}</div></td>${cells.join("")}</tr>`;
   });

@@ -1,6 +1,13 @@
 import { failsRun, type RunResult, type ScenarioResult, type ScenarioStatus } from "../harness/results.ts";
 import { type ComparedResult, compareRuns } from "./compare.ts";
-import { buildMatrix, isExpected, isFailing, needsAttention, verdictChecks } from "./internal/matrix.ts";
+import {
+  buildMatrix,
+  isExpected,
+  isFailing,
+  needsAttention,
+  notApplicableGroups,
+  verdictChecks,
+} from "./internal/matrix.ts";
 import { writeReportFile } from "./internal/output.ts";
 import { formatDuration, plural, printable, sliceUnits } from "./internal/text.ts";
 import type { FinishOptions, FinishOutput, Reporter } from "./reporter.ts";
@@ -140,20 +147,13 @@ function renderTable(run: RunResult): string[] {
 
 /** Why scenarios did not run on a backend: one line per scenario and reason, not a block per result. */
 function renderNotApplicable(run: RunResult): string[] {
-  const groups = new Map<string, { id: string; reason: string; where: string[] }>();
-  for (const result of run.results.filter((r) => r.status === "not-applicable")) {
-    const reason = result.reason ?? "no reason given";
-    const key = `${result.scenario.id}\u0000${reason}`;
-    const group = groups.get(key) ?? { id: result.scenario.id, reason, where: [] };
-    group.where.push(`${result.backend}/${result.edge}`);
-    groups.set(key, group);
-  }
-  if (groups.size === 0) return [];
-  const out = [`<details><summary>➖ Not applicable (${groups.size}): did not run</summary>`, ""];
-  for (const { id, reason, where } of [...groups.values()].slice(0, LIST_MAX)) {
+  const groups = notApplicableGroups(run.results);
+  if (groups.length === 0) return [];
+  const out = [`<details><summary>➖ Not applicable (${groups.length}): did not run</summary>`, ""];
+  for (const { id, reason, where } of groups.slice(0, LIST_MAX)) {
     out.push(`- ${inline(id)} on ${where.map(inline).join(", ")}: ${cell(reason)}`);
   }
-  if (groups.size > LIST_MAX) out.push(`- … and ${groups.size - LIST_MAX} more`);
+  if (groups.length > LIST_MAX) out.push(`- … and ${groups.length - LIST_MAX} more`);
   out.push("", "</details>");
   return out;
 }
