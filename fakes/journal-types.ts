@@ -25,6 +25,7 @@ export interface FiredFault {
   fault: string;
   /** Where it fired: "pre-stream", "event:3", "byte:90000", "after-finish", "after-terminator", "request". */
   at: string;
+  /** When it began to fire (a stall's silence starts here; it ends at the next event). */
   t: number;
 }
 

@@ -4,7 +4,13 @@ import { z } from "zod";
 import type { ProviderName } from "../fakes/journal-types.ts";
 import { providerNames } from "../fakes/providers/registry.ts";
 import { UserError } from "../lib/errors.ts";
-import { type Contract, type ContractRef, contractPresets, resolveContract } from "./contracts/index.ts";
+import {
+  type Contract,
+  type ContractDefinition,
+  type ContractRef,
+  contractPresets,
+  resolveContract,
+} from "./contracts/index.ts";
 
 /**
  * The config people write (streamchaos.config.ts through defineConfig, or JSON). Validated with
@@ -25,7 +31,10 @@ export interface BackendConfig {
   contract: ContractRef;
   healthPath?: string;
   readyTimeoutMs?: number;
-  /** The backend's keepalive interval, if it sends any (keepalive checks allow 2x this). */
+  /**
+   * The backend's keepalive interval, if it sends any. Keepalive scenarios need it: their stall is
+   * sized from it and the client's silence judged against it (not applicable without it).
+   */
   keepaliveMs?: number;
   /** The backend's own bound on a silent provider (timeout checks allow this + 2 s). */
   upstreamTimeoutMs?: number;
@@ -66,16 +75,37 @@ export interface StreamchaosConfig {
   runtime?: "local" | "docker";
   reporters?: string[];
   outDir?: string;
+  /**
+   * Inconclusive results (the scenario ran, none of its deciding checks could apply) fail the run
+   * unless this is true (`--allow-inconclusive`). They are reported apart either way.
+   */
+  allowInconclusive?: boolean;
 }
 
 export function defineConfig(config: StreamchaosConfig): StreamchaosConfig {
   return config;
 }
 
+const capabilitiesSchema = z
+  .object({
+    sessions: z.boolean().optional(),
+    keepalives: z.boolean().optional(),
+    doneSignal: z.boolean().optional(),
+    errorMarker: z.boolean().optional(),
+  })
+  .strict();
+
 const contractSchema = z.union([
   z.string(),
-  z.object({ preset: z.string(), path: z.string().optional(), model: z.string().optional() }).strict(),
-  z.custom<Contract>(
+  z
+    .object({
+      preset: z.string(),
+      path: z.string().optional(),
+      model: z.string().optional(),
+      capabilities: capabilitiesSchema.optional(),
+    })
+    .strict(),
+  z.custom<ContractDefinition>(
     (v) => typeof v === "object" && v !== null && "interpret" in v && "request" in v,
     "a Contract object with request() and interpret()",
   ),
@@ -134,6 +164,7 @@ const configSchema = z
     runtime: z.enum(["local", "docker"]).optional(),
     reporters: z.array(z.string()).optional(),
     outDir: z.string().optional(),
+    allowInconclusive: z.boolean().optional(),
   })
   .strict();
 
@@ -156,6 +187,7 @@ export interface ResolvedConfig {
   runtime: "local" | "docker";
   reporters: string[];
   outDir: string;
+  allowInconclusive: boolean;
 }
 
 /** Validates a config object; `source` names where it came from in messages. */
@@ -215,6 +247,7 @@ export function resolveConfig(raw: unknown, source: string, baseDir = process.cw
     runtime: config.runtime ?? "local",
     reporters: config.reporters ?? ["console"],
     outDir: resolve(baseDir, config.outDir ?? ".streamchaos/report"),
+    allowInconclusive: config.allowInconclusive ?? false,
   };
 }
 

@@ -14,7 +14,7 @@ import type { EdgeConfig, ResolvedBackend, ResolvedConfig } from "./config.ts";
 import { Lane } from "./lane/lane.ts";
 import type { LaneBackend } from "./lane/lane-options.ts";
 import type { Reporter } from "./reporter.ts";
-import { type RunResult, type ScenarioResult, summarize } from "./results.ts";
+import { failsRun, type RunResult, SCHEMA_VERSION, type ScenarioResult, summarize } from "./results.ts";
 import { describeSetup } from "./run-setup.ts";
 import { checkReplays } from "./scenario-cassettes.ts";
 import { loadScenarioFiles, withIncluded } from "./scenario-files.ts";
@@ -171,7 +171,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
       a.scenario.id.localeCompare(b.scenario.id),
   );
   const run: RunResult = {
-    schemaVersion: 1,
+    schemaVersion: SCHEMA_VERSION,
     tool: { name: "streamchaos", version: await toolVersion() },
     startedAt,
     finishedAt,
@@ -187,6 +187,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     summary: summarize(results),
     // What `streamchaos repro` needs to re-run any one result, masked like the results.
     setup: redactor.deep(await describeSetup(config, selected)),
+    ...(config.allowInconclusive ? { allowInconclusive: true } : {}),
   };
   const cutShort = run.summary.interrupted > 0 || results.length < total;
   if (options.signal?.aborted && cutShort) run.interrupted = interruption(options.signal, total, results);
@@ -235,14 +236,12 @@ function interruption(
 
 /**
  * Exit code: 130 when the user stopped the run (as a shell reports Ctrl-C, whichever signal it was),
- * else 1 when a result is worse than expected (a failure or error not listed in expectFailures).
+ * else 1 when a result is worse than expected (a failure or error not listed in expectFailures,
+ * an inconclusive result unless the run allows them, an interrupted scenario).
  */
 export function exitCodeFor(run: RunResult): number {
   if (run.interrupted) return 130;
-  const unexpected = run.results.filter(
-    (r) => (r.status === "fail" || r.status === "error") && !(r.status === "fail" && r.expected === "fail"),
-  );
-  return unexpected.length ? 1 : 0;
+  return run.results.some((result) => failsRun(result, run)) ? 1 : 0;
 }
 
 /** `replayed`: the provider each scenario that replays a cassette was recorded from. */

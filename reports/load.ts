@@ -1,14 +1,22 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import type { RunResult } from "../harness/results.ts";
+import {
+  type RunResult,
+  SCENARIO_STATUSES,
+  SCHEMA_VERSION,
+  type ScenarioStatus,
+  summarize,
+} from "../harness/results.ts";
 import { UserError } from "../lib/errors.ts";
 
-const status = z.enum(["pass", "fail", "error", "skipped"]);
+const status = z.enum(SCENARIO_STATUSES as [ScenarioStatus, ...ScenarioStatus[]]);
+/** Version 1 is version 2 without the inconclusive, not-applicable and interrupted statuses. */
+const READABLE_VERSIONS = [1, SCHEMA_VERSION] as const;
 
 // Only what compare and the reporters rely on is checked; extra fields (added later, schema rule
 // in harness/results.ts) are kept as they are.
 const runShape = z.object({
-  schemaVersion: z.literal(1),
+  schemaVersion: z.union(READABLE_VERSIONS.map((v) => z.literal(v))),
   startedAt: z.number(),
   results: z.array(
     z.object({
@@ -53,11 +61,11 @@ export async function readRunResult(path: string, what = "previous run"): Promis
   const parsed = runShape.safeParse(data);
   if (!parsed.success) {
     const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
-    const wrongVersion = version !== undefined && version !== 1;
+    const wrongVersion = version !== undefined && !READABLE_VERSIONS.some((readable) => readable === version);
     throw new UserError("REPORT_PREVIOUS_INVALID", {
       what: `The ${what} ${path} is not a streamchaos RunResult`,
       why: wrongVersion
-        ? `its schemaVersion is ${JSON.stringify(version)}, this version reads 1`
+        ? `its schemaVersion is ${JSON.stringify(version)}, this version reads ${READABLE_VERSIONS.join(" and ")}`
         : parsed.error.issues
             .slice(0, 3)
             .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
@@ -67,5 +75,10 @@ export async function readRunResult(path: string, what = "previous run"): Promis
         : "Point it at a results.json written by the json reporter of an earlier run.",
     });
   }
-  return data as RunResult;
+  const run = data as RunResult;
+  // A version 1 file counts no inconclusive, not-applicable or interrupted results: recount it in
+  // the current shape, so a reporter reading its summary finds every count.
+  if ((run.schemaVersion as number) === 1)
+    return { ...run, schemaVersion: SCHEMA_VERSION, summary: summarize(run.results) };
+  return run;
 }

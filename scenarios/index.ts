@@ -3,6 +3,7 @@ import { UserError } from "../lib/errors.ts";
 import type { Scenario } from "./scenario.ts";
 
 export type {
+  Capability,
   CheckRef,
   Hop,
   HopToxic,
@@ -11,7 +12,7 @@ export type {
   ScenarioRequest,
   ScriptJson,
 } from "./scenario.ts";
-export { defineScenario, scriptedWaitMs } from "./scenario.ts";
+export { checkName, decidingChecks, defineScenario, scriptedWaitMs } from "./scenario.ts";
 
 /** Every file in catalog/ not starting with "_" default-exports one scenario: adding a scenario is adding a file. */
 export async function loadCatalog(): Promise<Scenario[]> {

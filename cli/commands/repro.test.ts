@@ -30,14 +30,23 @@ const result = (edge: string, profile: string): ScenarioResult => ({
 /** A run of scenario mid-x on backend api via nginx (your config) and caddy (sse-tuned). */
 function runWith(dir: string, changes: Partial<NonNullable<RunResult["setup"]>> = {}): RunResult {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     tool: { name: "streamchaos", version: "0.1.0" },
     startedAt: Date.UTC(2026, 0, 2),
     finishedAt: 2,
     durationMs: 1,
     environment: { node: "v22.0.0" },
     results: [result("nginx", "default"), result("caddy", "sse-tuned")],
-    summary: { total: 2, passed: 0, failed: 2, errored: 0, skipped: 0, interrupted: 0 },
+    summary: {
+      total: 2,
+      passed: 0,
+      failed: 2,
+      errored: 0,
+      inconclusive: 0,
+      notApplicable: 0,
+      skipped: 0,
+      interrupted: 0,
+    },
     setup: {
       cwd: dir,
       backends: [

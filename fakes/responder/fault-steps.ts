@@ -75,7 +75,7 @@ export class FaultSteps {
     for (const step of this.#steps) {
       if (!step.definition.transform) continue;
       plan = step.definition.transform(step.params, plan, stream);
-      this.#fired(step);
+      this.#fired(step, now());
     }
     return plan;
   }
@@ -130,13 +130,16 @@ export class FaultSteps {
   /** Fires `step` on the live response; "done" as well once the client has left. */
   async fire(step: ResolvedStep, control: StreamControl): Promise<FireResult> {
     if (control.signal.aborted) return "done";
+    // Journaled once it fired (a skipped step never did), but stamped when it began: a stall's
+    // silence starts here, not when the provider resumes.
+    const began = now();
     const result = await step.definition.fire!(step.params, control);
-    if (result !== "skipped") this.#fired(step);
+    if (result !== "skipped") this.#fired(step, began);
     return control.signal.aborted ? "done" : result;
   }
 
-  #fired(step: ResolvedStep): void {
-    this.#entry.faults.push({ fault: step.definition.name, at: step.label, t: now() });
+  #fired(step: ResolvedStep, t: number): void {
+    this.#entry.faults.push({ fault: step.definition.name, at: step.label, t });
     this.#journal.changed();
   }
 }

@@ -1,5 +1,5 @@
 import { defineScenario } from "../scenario.ts";
-import { COMPLETE_ANSWER_CHECKS } from "./_build.ts";
+import { COMPLETE_ANSWER_CHECKS, COMPLETE_ANSWER_DECIDED_BY } from "./_build.ts";
 
 export default defineScenario({
   id: "replay-anthropic-thinking-tool-use",
@@ -12,4 +12,5 @@ export default defineScenario({
     content: { cassette: new URL("./cassettes/anthropic-thinking-tool-use.cassette.json", import.meta.url) },
   },
   checks: [...COMPLETE_ANSWER_CHECKS, "incremental-delivery"],
+  decidedBy: [...COMPLETE_ANSWER_DECIDED_BY, "incremental-delivery"],
 });

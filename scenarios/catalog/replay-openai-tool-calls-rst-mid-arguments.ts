@@ -1,5 +1,5 @@
 import { defineScenario } from "../scenario.ts";
-import { MID_STREAM_CHECKS } from "./_build.ts";
+import { MID_STREAM_CHECKS, MID_STREAM_DECIDED_BY } from "./_build.ts";
 
 export default defineScenario({
   id: "replay-openai-tool-calls-rst-mid-arguments",
@@ -14,4 +14,5 @@ export default defineScenario({
     faults: [{ fault: "rst", at: { byte: 7000 } }],
   },
   checks: MID_STREAM_CHECKS,
+  decidedBy: MID_STREAM_DECIDED_BY,
 });
