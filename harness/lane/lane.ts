@@ -24,7 +24,7 @@ import { assembleTopology, type LaneTopology } from "./topology.ts";
 export class Lane implements AsyncDisposable {
   readonly index: number;
   readonly backendInfo: LaneBackend;
-  readonly edgeInfo: LaneEdge & { profile: string };
+  #edgeInfo: LaneEdge & { profile: string };
   #topology: LaneTopology;
   #probeTarget: ProbeTarget;
   #teardown: Teardown;
@@ -35,7 +35,7 @@ export class Lane implements AsyncDisposable {
   private constructor(options: LaneOptions, topology: LaneTopology, teardown: Teardown) {
     this.index = options.index;
     this.backendInfo = options.backend;
-    this.edgeInfo = { ...options.edge, profile: topology.edgeProfile };
+    this.#edgeInfo = { ...options.edge, profile: topology.edgeProfile };
     this.#topology = topology;
     this.#probeTarget = {
       entryUrl: topology.entryUrl,
@@ -62,6 +62,21 @@ export class Lane implements AsyncDisposable {
     return this.#topology.entryUrl;
   }
 
+  /** The edge the lane runs now, with the profile it really runs. */
+  get edgeInfo(): Readonly<LaneEdge & { profile: string }> {
+    return this.#edgeInfo;
+  }
+
+  /**
+   * Moves the lane to another edge in front of the same backend (the backend keeps running, as it
+   * does between any two scenarios). A failure to start the edge is a setup error, as in start().
+   */
+  async switchEdge(edge: LaneEdge): Promise<void> {
+    await this.#topology.replaceEdge(edge);
+    this.#edgeInfo = { ...edge, profile: this.#topology.edgeProfile };
+    this.#probeTarget = { ...this.#probeTarget, entryUrl: this.#topology.entryUrl };
+  }
+
   /**
    * One clean exchange that must show the scenario's message reaching the fake provider; throws a
    * setup error (UserError) when it does not. The runner calls it once per backend per run.
@@ -86,8 +101,8 @@ export class Lane implements AsyncDisposable {
         category: declared.category,
       },
       backend: this.backendInfo.name,
-      edge: this.edgeInfo.edge,
-      profile: this.edgeInfo.profile,
+      edge: this.#edgeInfo.edge,
+      profile: this.#edgeInfo.profile,
       runtime: this.#topology.runtime.name,
       lane: this.index,
       startedAt,
@@ -136,7 +151,7 @@ export class Lane implements AsyncDisposable {
       const death = await backend.death();
       const context = checkContext(
         scenario,
-        { backend: this.backendInfo, edge: { name: this.edgeInfo.edge, profile: this.edgeInfo.profile } },
+        { backend: this.backendInfo, edge: { name: this.#edgeInfo.edge, profile: this.#edgeInfo.profile } },
         {
           exchanges,
           journal,
