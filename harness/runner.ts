@@ -10,9 +10,10 @@ import { loadCatalog, matchesPattern, selectScenarios } from "../scenarios/index
 import type { Scenario } from "../scenarios/scenario.ts";
 import { LocalRuntime } from "./boxes/local-runtime.ts";
 import type { BackendSpec, Runtime } from "./boxes/runtime.ts";
-import type { EdgeConfig, ResolvedBackend, ResolvedConfig } from "./config.ts";
+import type { ResolvedBackend, ResolvedConfig } from "./config.ts";
 import { Lane } from "./lane/lane.ts";
-import type { LaneBackend } from "./lane/lane-options.ts";
+import type { LaneBackend, LaneEdge } from "./lane/lane-options.ts";
+import { type Group, LaneSchedule } from "./lane-schedule.ts";
 import type { Reporter } from "./reporter.ts";
 import { failsRun, type RunResult, SCHEMA_VERSION, type ScenarioResult, summarize } from "./results.ts";
 import { describeSetup } from "./run-setup.ts";
@@ -29,22 +30,11 @@ export interface RunSuiteOptions {
   previous?: RunResult;
 }
 
-interface Group {
-  key: string;
-  backend: ResolvedBackend;
-  edge: EdgeConfig;
-  profile?: string;
-  queue: Scenario[];
-  skipReason?: string;
-  /** A backend given by URL owns one fixed provider port, so only one lane can serve it. */
-  maxLanes: number;
-  activeLanes: number;
-}
-
 /**
  * Runs every selected scenario on every backend × edge. A pool of `lanes` workers each holds one
- * topology (a lane) and pulls scenarios of its group; when a group runs dry a worker moves to
- * another group and builds a new lane for it. Setup failures (a backend that never starts) abort
+ * topology (a lane) and takes scenarios of its group from the schedule (lane-schedule.ts); when a
+ * group runs dry the lane moves to another edge of its backend, or is replaced by a new lane for
+ * another backend. Setup failures (a backend that never starts) abort
  * the run as a UserError (exit 2); scenario failures are results. Aborting `signal` (Ctrl-C) stops
  * the run: scenarios cut short are `interrupted`, a lane still starting is abandoned (a backend that
  * the interrupt stopped is not blamed), and the run resolves with `interrupted` set, its reports written.
@@ -88,47 +78,46 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
   let setupError: unknown;
   // Once per backend per run, on the first lane built for it, before any of its scenarios on any lane.
   const smokeExchanges = new Map<string, Promise<void>>();
+  const schedule = new LaneSchedule(groups);
   const worker = async (laneIndex: number) => {
     let lane: Lane | undefined;
     let laneGroup: Group | undefined;
+    let stopping: Promise<{ error: unknown } | undefined> | undefined;
     try {
       for (;;) {
         if (options.signal?.aborted || setupError) return;
-        const group = laneGroup?.queue.length
-          ? laneGroup
-          : groups.find((g) => g.queue.length > 0 && !g.skipReason && g.activeLanes < g.maxLanes);
-        if (!group) return;
+        const next = schedule.next(laneGroup);
+        if (!next) return;
+        const { group, scenario } = next;
         if (group !== laneGroup) {
-          // Count this worker on its new group before any await, so no other worker overfills it.
-          group.activeLanes++;
-          if (laneGroup) laneGroup.activeLanes--;
-          const previous = lane;
-          lane = undefined;
+          const sameBackend = laneGroup?.backend === group.backend;
           laneGroup = group;
-          await previous?.[Symbol.asyncDispose]();
-          lane = await unlessAborted(
-            Lane.start({
-              index: laneIndex,
-              runtime,
-              backend: laneBackend(group.backend),
-              edge: {
-                edge: group.edge.edge,
-                ...(group.profile ? { profile: group.profile } : {}),
-                ...(group.edge.config ? { configFile: group.edge.config } : {}),
-              },
-            }),
-            options.signal,
-          );
-          if (!lane) return;
-          let smoke = smokeExchanges.get(group.backend.name);
-          if (!smoke) {
-            smoke = lane.smokeExchange(options.signal);
-            smokeExchanges.set(group.backend.name, smoke);
+          if (lane && sameBackend) {
+            await lane.switchEdge(laneEdge(group));
+          } else {
+            // The old lane stops while the new one starts: nothing of one is used by the other.
+            stopping = stopQuietly(lane);
+            lane = undefined;
+            lane = await unlessAborted(
+              Lane.start({
+                index: laneIndex,
+                runtime,
+                backend: laneBackend(group.backend),
+                edge: laneEdge(group),
+              }),
+              options.signal,
+            );
+            const stopFailure = await stopping;
+            if (stopFailure) throw stopFailure.error;
+            if (!lane) return;
+            let smoke = smokeExchanges.get(group.backend.name);
+            if (!smoke) {
+              smoke = lane.smokeExchange(options.signal);
+              smokeExchanges.set(group.backend.name, smoke);
+            }
+            await smoke;
           }
-          await smoke;
         }
-        const scenario = group.queue.shift();
-        if (!scenario) continue;
         for (const reporter of reporters) {
           reporter.onScenarioStart?.({
             id: scenario.id,
@@ -153,7 +142,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
       // After a Ctrl-C, a box that fails is one the interrupt stopped: the interrupt is the story.
       if (!options.signal?.aborted) setupError ??= redactError(error, redactor);
     } finally {
-      await Promise.resolve(lane?.[Symbol.asyncDispose]()).catch(() => {});
+      schedule.leave(laneGroup);
+      await Promise.all([stopping, stopQuietly(lane)]);
     }
   };
   try {
@@ -279,7 +269,6 @@ async function planGroups(
             ...(profile ? { profile } : {}),
             queue: [],
             ...(skipReason ? { skipReason } : {}),
-            maxLanes: backend.url ? 1 : Number.POSITIVE_INFINITY,
             activeLanes: 0,
           };
           groups.set(key, group);
@@ -289,6 +278,22 @@ async function planGroups(
     }
   }
   return [...groups.values()];
+}
+
+/** Disposes a lane, resolving with its failure (if any) rather than rejecting: nothing is left unawaited. */
+function stopQuietly(lane: Lane | undefined): Promise<{ error: unknown } | undefined> {
+  return Promise.resolve(lane?.[Symbol.asyncDispose]()).then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
+}
+
+function laneEdge(group: Group): LaneEdge {
+  return {
+    edge: group.edge.edge,
+    ...(group.profile ? { profile: group.profile } : {}),
+    ...(group.edge.config ? { configFile: group.edge.config } : {}),
+  };
 }
 
 function laneBackend(backend: ResolvedBackend): LaneBackend {

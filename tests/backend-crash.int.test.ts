@@ -141,7 +141,8 @@ test("a backend that dies and does not start again stops the run with exit 2 and
     const config = resolveConfig(
       {
         backends: [crashingAfter(50, { startOnce: join(dir, "lock") })],
-        scenarios: ["mid-connection-rst", "mid-tiny-writes", "pre-500-server-error"],
+        // A lane runs its longest scenarios first: the killer (200 ms of scripted pacing) before the others.
+        scenarios: ["mid-connection-rst", "pre-503-unavailable", "pre-500-server-error"],
         lanes: 1,
       },
       "test",
