@@ -1,6 +1,7 @@
 import type { Scenario } from "../scenarios/scenario.ts";
 import { scriptedWaitMs } from "../scenarios/scenario.ts";
 import type { EdgeConfig, ResolvedBackend } from "./config.ts";
+import { sizeForBackend } from "./lane/backend-sizing.ts";
 
 /** The scenarios of one backend behind one edge (and profile or config file): one kind of lane. */
 export interface Group {
@@ -25,7 +26,16 @@ export const COST_MS = { scenario: 300, edgeSwitch: 300, laneStart: 2_000 } as c
 /** What a scenario costs a lane, for ordering and for deciding where a free lane helps most. */
 export function estimateMs(scenario: Scenario, backend: ResolvedBackend): number {
   const bound = { upstreamTimeoutMs: backend.upstreamTimeoutMs ?? 30_000 };
-  return scriptedWaitMs(scenario, bound) + COST_MS.scenario;
+  return scriptedWaitMs(sizedOrAsDeclared(scenario, backend), bound) + COST_MS.scenario;
+}
+
+/** Sized for the backend as its lane will size it; as declared where it cannot be (the lane says why). */
+function sizedOrAsDeclared(scenario: Scenario, backend: ResolvedBackend): Scenario {
+  try {
+    return sizeForBackend(scenario, backend);
+  } catch {
+    return scenario;
+  }
 }
 
 /**
