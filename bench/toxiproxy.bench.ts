@@ -4,7 +4,8 @@
  *   - throughput of one TCP stream (client -> proxy -> sink), MB/s, best of BENCH_RUNS (5), the
  *     runs interleaved over the rows; also as a share of direct, the figure that compares across
  *     machines and moments (this VM's own loopback moved 0.5-1.7 GB/s between runs);
- *   - added round trip of a 1-byte ping-pong, p50/p99 ms.
+ *   - added round trip of a 1-byte ping-pong, p50/p99 ms;
+ *   - the same with taps on (`--taps`): each connection's bytes recorded, what taps cost.
  * The server runs in its own process (as the real toxiproxy-server does in the reference figures:
  * ~850 MB/s where direct is ~1,950 MB/s, p50 0.13-0.15 ms, on this class of machine), with and
  * without its hot loop, and inside this process (as the harness embeds it); a bare Node
@@ -181,6 +182,8 @@ try {
   for (const [label, args, withNoop] of [
     ["embedded, own process", [], true],
     ["embedded, own process, hot loop off", ["--hot-loop-ms", "0"], false],
+    // Taps keep what a connection moved up to their budget (4 MiB), then only count and time it.
+    ["embedded, own process, taps on", ["--taps"], true],
   ] as const) {
     const { url, child } = await startChildServer([...args]);
     children.push(child);

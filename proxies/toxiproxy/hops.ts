@@ -227,7 +227,8 @@ export async function resolveToxiproxy(
       })`;
     }
   }
-  const server: StartedToxiproxyServer = await startToxiproxyServer({ host: LOOPBACK, port: 0 });
+  // The harness reads every hop's bytes: its own server records them (bounded, see taps/).
+  const server: StartedToxiproxyServer = await startToxiproxyServer({ host: LOOPBACK, port: 0, taps: true });
   return {
     url: server.url,
     source: "embedded",

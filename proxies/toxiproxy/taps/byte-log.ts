@@ -1,0 +1,78 @@
+import type { TapBytes, TapSegment } from "./tap-types.ts";
+
+/** Bytes kept after a truncation, so that a reader still sees how the stream ended. */
+const TAIL_BYTES = 1024;
+
+/** Asks whether `bytes` more may be kept (and charges them when so). */
+export type Budget = (bytes: number) => boolean;
+
+/**
+ * One direction's bytes at one point of the proxy. Segments reference the socket's own buffers (no
+ * copy): Node allocates each read at its size, so keeping one pins nothing more.
+ */
+export class ByteLog {
+  segments: TapSegment[] = [];
+  bytes = 0;
+  kept = 0;
+  firstAt: number | undefined;
+  lastAt: number | undefined;
+  truncatedAt: number | undefined;
+  #tail: Buffer[] = [];
+  #tailBytes = 0;
+  readonly #budget: Budget;
+
+  constructor(budget: Budget) {
+    this.#budget = budget;
+  }
+
+  /** Records a segment; `free` when its memory is already kept elsewhere (the same buffer). Returns whether it was kept. */
+  push(t: number, data: Buffer, free = false): boolean {
+    this.bytes += data.length;
+    this.firstAt ??= t;
+    this.lastAt = t;
+    if (this.truncatedAt === undefined && (free || this.#budget(data.length))) {
+      this.segments.push({ t, bytes: data });
+      this.kept += data.length;
+      return true;
+    }
+    this.truncatedAt ??= t;
+    this.#tail.push(data);
+    this.#tailBytes += data.length;
+    while (this.#tail.length > 1 && this.#tailBytes - this.#tail[0]!.length >= TAIL_BYTES)
+      this.#tailBytes -= this.#tail.shift()!.length;
+    return false;
+  }
+
+  /** A copy that starts out with the same segments (the delivered side of a direction that was direct so far). */
+  fork(budget: Budget): ByteLog {
+    const copy = new ByteLog(budget);
+    copy.segments = [...this.segments];
+    copy.bytes = this.bytes;
+    copy.kept = this.kept;
+    copy.firstAt = this.firstAt;
+    copy.lastAt = this.lastAt;
+    copy.truncatedAt = this.truncatedAt;
+    copy.#tail = [...this.#tail];
+    copy.#tailBytes = this.#tailBytes;
+    return copy;
+  }
+
+  /** What was recorded from `since` on (all of it without). */
+  view(since?: number): TapBytes {
+    const segments = since === undefined ? [...this.segments] : this.segments.filter((s) => s.t >= since);
+    const keptBytes = segments.reduce((sum, s) => sum + s.bytes.length, 0);
+    const truncated = this.truncatedAt !== undefined && (since === undefined || this.lastAt! >= since);
+    const overflow = truncated ? this.bytes - this.kept : 0;
+    const view: TapBytes = { segments, bytes: keptBytes + overflow };
+    const firstAt = segments[0]?.t ?? (truncated ? this.truncatedAt : undefined);
+    const lastAt = truncated ? this.lastAt : segments.at(-1)?.t;
+    if (firstAt !== undefined) view.firstAt = firstAt;
+    if (lastAt !== undefined) view.lastAt = lastAt;
+    if (truncated) {
+      view.truncatedAt = this.truncatedAt!;
+      const tail = Buffer.concat(this.#tail);
+      view.tail = tail.length > TAIL_BYTES ? tail.subarray(tail.length - TAIL_BYTES) : tail;
+    }
+    return view;
+  }
+}
