@@ -2,6 +2,11 @@ import type { TapBytes, TapSegment } from "./tap-types.ts";
 
 /** Bytes kept after a truncation, so that a reader still sees how the stream ended. */
 const TAIL_BYTES = 1024;
+/**
+ * What a kept segment costs beyond its bytes (its object, the Buffer and its backing store), charged
+ * to the budget too: a stream of 1-byte reads must not hold 100 times its budget.
+ */
+const SEGMENT_OVERHEAD = 96;
 
 /** Asks whether `bytes` more may be kept (and charges them when so). */
 export type Budget = (bytes: number) => boolean;
@@ -30,7 +35,7 @@ export class ByteLog {
     this.bytes += data.length;
     this.firstAt ??= t;
     this.lastAt = t;
-    if (this.truncatedAt === undefined && (free || this.#budget(data.length))) {
+    if (this.truncatedAt === undefined && (free || this.#budget(data.length + SEGMENT_OVERHEAD))) {
       this.segments.push({ t, bytes: data });
       this.kept += data.length;
       return true;

@@ -74,7 +74,10 @@ export interface TapConnection {
 }
 
 export interface TapOptions {
-  /** Bytes kept per connection, both directions together; default 4 MiB. Past it, counts and times go on. */
+  /**
+   * Memory kept per connection, both directions together (bytes plus 96 per kept read); default
+   * 4 MiB. Past it, counts and times go on.
+   */
   maxBytesPerConnection?: number;
   /** Bytes kept per proxy; past it the oldest finished connections are dropped. Default 64 MiB. */
   maxBytesPerProxy?: number;
