@@ -22,8 +22,12 @@ export class ByteLog {
   firstAt: number | undefined;
   lastAt: number | undefined;
   truncatedAt: number | undefined;
-  #tail: Buffer[] = [];
-  #tailBytes = 0;
+  /**
+   * The last bytes after a truncation, copied: holding on to the socket's read buffers instead would
+   * let each one outlive a young-generation GC and be promoted, which costs more than the copy.
+   */
+  #tail: Buffer | undefined;
+  #tailLength = 0;
   readonly #budget: Budget;
 
   constructor(budget: Budget) {
@@ -41,11 +45,22 @@ export class ByteLog {
       return true;
     }
     this.truncatedAt ??= t;
-    this.#tail.push(data);
-    this.#tailBytes += data.length;
-    while (this.#tail.length > 1 && this.#tailBytes - this.#tail[0]!.length >= TAIL_BYTES)
-      this.#tailBytes -= this.#tail.shift()!.length;
+    this.#keepTail(data);
     return false;
+  }
+
+  #keepTail(data: Buffer): void {
+    this.#tail ??= Buffer.allocUnsafe(TAIL_BYTES);
+    const tail = this.#tail;
+    if (data.length >= TAIL_BYTES) {
+      data.copy(tail, 0, data.length - TAIL_BYTES);
+      this.#tailLength = TAIL_BYTES;
+      return;
+    }
+    const keep = Math.min(this.#tailLength, TAIL_BYTES - data.length);
+    tail.copyWithin(0, this.#tailLength - keep, this.#tailLength);
+    data.copy(tail, keep);
+    this.#tailLength = keep + data.length;
   }
 
   /** A copy that starts out with the same segments (the delivered side of a direction that was direct so far). */
@@ -57,8 +72,8 @@ export class ByteLog {
     copy.firstAt = this.firstAt;
     copy.lastAt = this.lastAt;
     copy.truncatedAt = this.truncatedAt;
-    copy.#tail = [...this.#tail];
-    copy.#tailBytes = this.#tailBytes;
+    if (this.#tail) copy.#tail = Buffer.from(this.#tail);
+    copy.#tailLength = this.#tailLength;
     return copy;
   }
 
@@ -75,8 +90,7 @@ export class ByteLog {
     if (lastAt !== undefined) view.lastAt = lastAt;
     if (truncated) {
       view.truncatedAt = this.truncatedAt!;
-      const tail = Buffer.concat(this.#tail);
-      view.tail = tail.length > TAIL_BYTES ? tail.subarray(tail.length - TAIL_BYTES) : tail;
+      view.tail = Buffer.from(this.#tail?.subarray(0, this.#tailLength) ?? []);
     }
     return view;
   }
