@@ -33,11 +33,11 @@ export const providerStreamJudge: Judge = ({ status, headers, body }) => {
  * `<!--STREAM_ERROR:…-->`) and, where it has one, its done signal. Without `done` a body without
  * the marker is not judged (a text/plain stream has no done signal: only the framing tells).
  */
-export function markerJudge(signals: { marker: RegExp; done?: RegExp }): Judge {
+export function markerJudge(signals: { marker?: RegExp; done?: RegExp }): Judge {
   return ({ status, body }) => {
     if (status === undefined || status < 200 || status >= 300) return undefined;
     const text = body.toString("utf8");
-    if (signals.marker.test(text)) return "error-marker";
+    if (signals.marker?.test(text)) return "error-marker";
     if (signals.done === undefined) return undefined;
     return signals.done.test(text) ? "complete" : "incomplete";
   };
