@@ -28,22 +28,31 @@ const nginx = await nginxEdge.available();
 const caddy = await caddyEdge.available();
 
 let toxiproxy: StartedToxiproxyServer;
+/** Taps off: it stands in for a real Toxiproxy, beside which the hops record through relays. */
+let plainToxiproxy: StartedToxiproxyServer;
 let upstream: SseUpstream;
 beforeAll(async () => {
   toxiproxy = await startToxiproxyServer({ port: 0, taps: true });
+  plainToxiproxy = await startToxiproxyServer({ port: 0 });
   upstream = await startSseUpstream();
 });
 afterAll(async () => {
   await upstream?.[Symbol.asyncDispose]();
+  await plainToxiproxy?.[Symbol.asyncDispose]();
   await toxiproxy?.[Symbol.asyncDispose]();
 });
 
 let run = 0;
 
 /** One request through both hops; returns the hops' summaries, client first, once every side ended. */
-async function through(edge: EdgeDefinition, profile: string, path: string): Promise<HopSummary[]> {
+async function through(
+  edge: EdgeDefinition,
+  profile: string,
+  path: string,
+  server = toxiproxy,
+): Promise<HopSummary[]> {
   run += 1;
-  await using hops = new ToxiproxyHops(toxiproxy.url, { taps: true });
+  await using hops = new ToxiproxyHops(server.url, { taps: true });
   const hopB = await hops.createHop({ name: `hopB-${run}`, upstream: `${upstream.host}:${upstream.port}` });
   await using started = await edge.start({ upstream: { host: hopB.host, port: hopB.port }, profile });
   const hopA = await hops.createHop({ name: `hopA-${run}`, upstream: `${started.host}:${started.port}` });
@@ -101,6 +110,13 @@ describe.skipIf(!nginx.ok)("hop analysis through nginx", () => {
       "the backend closed between chunks after 2, no terminating chunk, and its stream lacks its done signal",
       expect.stringMatching(/^nginx passed it on: it closed between chunks after \d+, no terminating chunk/),
     ]);
+  });
+
+  it("beside a Toxiproxy that records nothing, the relays' records give the same verdict", async () => {
+    const [a, b] = await through(nginxEdge, "sse-tuned", crash, plainToxiproxy);
+    expect([a!.tap, b!.tap]).toEqual(["relay", "relay"]);
+    expect(b!.framing).toMatchObject({ outcome: "cut-between-chunks", chunks: 2 });
+    expect(attributeHops([a!, b!]).origin).toBe("B");
   });
 
   it("buffering per hop: the default profile holds the first event until the upstream's end, sse-tuned does not", async () => {
