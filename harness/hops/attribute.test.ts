@@ -129,6 +129,20 @@ describe("attributeHops", () => {
     );
   });
 
+  it("with the provider's hop as the scenario's fault source, the origin is the first box that let it through", () => {
+    const providerCut = chunked() + chunk('data: {"choices":[]}\n\n');
+    const hops = chain(CUT + LAST_CHUNK, CUT, providerHop(providerCut));
+    expect(attributeHops(hops).origin).toBe("C");
+    const result = attributeHops(hops, { injected: ["C"] });
+    expect(result.origin).toBe("B");
+    expect(result.text).toBe(
+      "hop C: the provider closed between chunks after 1, no terminating chunk, and its stream lacks its done signal (the scenario's fault); " +
+        "hop B: the backend closed between chunks after 1, no terminating chunk; hop A: nginx sent `0\\r\\n\\r\\n`: it hid the cut",
+    );
+    const handled = chain(CUT + LAST_CHUNK, CUT + LAST_CHUNK, providerHop(providerCut));
+    expect(attributeHops(handled, { injected: ["C"] })).toMatchObject({ story: [], text: "" });
+  });
+
   it("a toxic that cut a whole response is named from the tap", () => {
     const whole = CUT + LAST_CHUNK;
     const hops = [

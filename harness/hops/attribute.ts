@@ -2,25 +2,35 @@ import { holdings } from "./buffering.ts";
 import { boxName, describeSent, framingBroken, isBroken, TERMINATOR } from "./describe.ts";
 import type { HopAttribution, HopFraming, HopSummary } from "./hop-types.ts";
 
+export interface AttributeOptions {
+  /**
+   * Hops whose upstream box is the scenario's own fault source (the fake provider's hop): what it
+   * sends broken was scripted, so it is told as the cause and never named as the origin; the origin
+   * is then the first box that let the fault through.
+   */
+  injected?: readonly string[];
+}
+
 /**
  * Where a fault first became visible and what each later hop did to it. `hops` runs from the
  * client to the provider (A, B, C, or a stack's links in that order). The origin is the hop
  * nearest the provider whose response was broken as its upstream box sent it (or, when a toxic
- * stood between, as its client box got it); hops nearer the provider that answered an error are
- * told first as the cause, then every hop from the origin to the client says what its upstream
- * box did with what it got.
+ * stood between, as its client box got it); hops nearer the provider that answered an error, or
+ * carried the scenario's injected fault, are told first as the cause, then every hop from the
+ * origin to the client says what its upstream box did with what it got.
  */
-export function attributeHops(hops: readonly HopSummary[]): HopAttribution {
+export function attributeHops(hops: readonly HopSummary[], options: AttributeOptions = {}): HopAttribution {
+  const injected = new Set(options.injected ?? []);
   const story: HopAttribution["story"] = [];
   let origin: number | undefined;
   for (let i = hops.length - 1; i >= 0 && origin === undefined; i--) {
     const hop = hops[i]!;
-    if (hop.connections > 0 && (isBroken(hop.framing) || (hop.delivered && isBroken(hop.delivered))))
-      origin = i;
+    if (injected.has(hop.name) || hop.connections === 0) continue;
+    if (isBroken(hop.framing) || (hop.delivered && isBroken(hop.delivered))) origin = i;
   }
   if (origin !== undefined) {
     for (let i = hops.length - 1; i > origin; i--) {
-      const cause = causeLine(hops[i]!);
+      const cause = causeLine(hops[i]!, injected.has(hops[i]!.name));
       if (cause) story.push({ hop: hops[i]!.name, line: cause });
     }
     story.push({ hop: hops[origin]!.name, line: originLine(hops[origin]!) });
@@ -39,10 +49,12 @@ export function attributeHops(hops: readonly HopSummary[]): HopAttribution {
   return attribution;
 }
 
-/** A hop nearer the provider than the origin, worth saying when it answered an error. */
-function causeLine(hop: HopSummary): string | undefined {
+/** A hop nearer the provider than the origin, worth saying when it answered an error or carried the injected fault. */
+function causeLine(hop: HopSummary, injected: boolean): string | undefined {
   const { framing } = hop;
   if (hop.connections === 0) return undefined;
+  if (injected && isBroken(framing))
+    return `${boxName(hop.to)} ${describeSent(framing, hop.end.upstream)} (the scenario's fault)`;
   if (framing.status !== undefined && framing.status >= 400)
     return `${boxName(hop.to)} answered ${framing.status}`;
   if (framing.semantic === "error-marker") return `${boxName(hop.to)} sent its in-band error`;

@@ -3,7 +3,7 @@
  * became visible and what each later hop did to it (attributeHops), and how long each box held the
  * first byte (holdings). Pure functions of tap records (proxies/toxiproxy/taps): no lane, no I/O.
  */
-export { attributeHops } from "./attribute.ts";
+export { type AttributeOptions, attributeHops } from "./attribute.ts";
 export { holdings } from "./buffering.ts";
 export { isBroken } from "./describe.ts";
 export type {
