@@ -55,6 +55,25 @@ function scripted(reply: string, after?: (socket: Socket) => void) {
   });
 }
 
+/** A client that says "go" through a fresh proxy (with `toxic`, if any) to an upstream answering `reply`. */
+async function exchange(
+  upstream: Upstream,
+  toxic?: object,
+): Promise<{ proxy: { name: string }; client: RecordingClient } & AsyncDisposable> {
+  const proxy = await createProxy(server.url, upstream.port);
+  if (toxic) await addToxic(server.url, proxy.name, toxic);
+  const client = await RecordingClient.connect(proxy.port);
+  client.socket.write("go");
+  return {
+    proxy,
+    client,
+    async [Symbol.asyncDispose]() {
+      await client[Symbol.asyncDispose]();
+      await proxy[Symbol.asyncDispose]();
+    },
+  };
+}
+
 describe("taps in the embedded Toxiproxy", () => {
   let echo: Upstream;
   beforeAll(async () => {
@@ -96,9 +115,8 @@ describe("taps in the embedded Toxiproxy", () => {
   it("tells an upstream FIN from an upstream reset", async () => {
     for (const kind of ["fin", "rst"] as const) {
       await using upstream = await scripted("partial");
-      await using proxy = await createProxy(server.url, upstream.port);
-      await using client = await RecordingClient.connect(proxy.port);
-      client.socket.write("go");
+      await using run = await exchange(upstream);
+      const { proxy, client } = run;
       // Closed only once the bytes were read: an RST that lands with unread data can read as EOF.
       await client.untilBytes(7);
       const socket = upstream.sockets[0]!;
@@ -133,10 +151,8 @@ describe("taps in the embedded Toxiproxy", () => {
 
   it("keeps what was delivered apart once a toxic stands between, and names the toxic that closed", async () => {
     await using upstream = await scripted("0123456789");
-    await using proxy = await createProxy(server.url, upstream.port);
-    await addToxic(server.url, proxy.name, { type: "limit_data", attributes: { bytes: 4 } });
-    await using client = await RecordingClient.connect(proxy.port);
-    client.socket.write("go");
+    await using run = await exchange(upstream, { type: "limit_data", attributes: { bytes: 4 } });
+    const { proxy, client } = run;
     await client.untilEnded();
     const tap = await tapWhen(proxy.name, (t) => t.client.end.kind !== "open");
     expect(text(tap.toDownstream.sent)).toBe("0123456789");
@@ -147,10 +163,8 @@ describe("taps in the embedded Toxiproxy", () => {
 
   it("stamps delivered bytes when they left, after a latency toxic held them", async () => {
     await using upstream = await scripted("late");
-    await using proxy = await createProxy(server.url, upstream.port);
-    await addToxic(server.url, proxy.name, { type: "latency", attributes: { latency: 150 } });
-    await using client = await RecordingClient.connect(proxy.port);
-    client.socket.write("go");
+    await using run = await exchange(upstream, { type: "latency", attributes: { latency: 150 } });
+    const { proxy, client } = run;
     await client.untilBytes(4);
     const [tap] = await taps(proxy.name);
     const held = tap!.toDownstream.delivered!.firstAt! - tap!.toDownstream.sent.firstAt!;
@@ -171,12 +185,9 @@ describe("taps in the embedded Toxiproxy", () => {
         { kind: "rst", by: "proxy", detail: "reset_peer toxic" },
       ],
     ] as const) {
-      await using proxy = await createProxy(server.url, upstream.port);
-      await addToxic(server.url, proxy.name, toxic);
-      await using client = await RecordingClient.connect(proxy.port);
-      client.socket.write("go");
-      await client.untilEnded();
-      const tap = await tapWhen(proxy.name, bothEnded);
+      await using run = await exchange(upstream, toxic);
+      await run.client.untilEnded();
+      const tap = await tapWhen(run.proxy.name, bothEnded);
       expect(tap.client.end).toMatchObject(clientEnd);
       if (toxic.type === "reset_peer") expect(tap.upstream.end).toMatchObject(clientEnd);
     }
@@ -185,11 +196,9 @@ describe("taps in the embedded Toxiproxy", () => {
   it("truncates at the per-connection budget, keeps counting, and keeps the tail", async () => {
     const big = "x".repeat(100 * 1024);
     await using upstream = await scripted(`${big}THE END`, (s) => s.end());
-    await using proxy = await createProxy(server.url, upstream.port);
-    await using client = await RecordingClient.connect(proxy.port);
-    client.socket.write("go");
-    await client.untilEnded();
-    const tap = await tapWhen(proxy.name, bothEnded);
+    await using run = await exchange(upstream);
+    await run.client.untilEnded();
+    const tap = await tapWhen(run.proxy.name, bothEnded);
     const down = tap.toDownstream.sent;
     expect(down.bytes).toBe(big.length + 7);
     expect(down.truncatedAt).toBeDefined();
