@@ -78,8 +78,8 @@ export class ConnectionTap {
   passed(direction: TapDirectionName, data: Buffer): void {
     const logs = this.#logs[direction];
     const t = now();
-    const kept = logs.sent.push(t, data);
-    logs.delivered?.push(t, data, kept);
+    logs.sent.push(t, data);
+    logs.delivered?.push(t, data);
   }
 
   /** A toxic now stands in this direction: from here on what arrives can differ from what was sent. */
@@ -111,12 +111,10 @@ export class ConnectionTap {
     });
   }
 
-  /** Drops what was recorded so far (the ends stay); returns the bytes it released. */
-  forget(): number {
-    const released = this.#used;
+  /** Drops what was recorded so far (the ends stay). */
+  forget(): void {
     this.#used = 0;
     this.#logs = this.#freshLogs();
-    return released;
   }
 
   snapshot(since?: number): TapConnection {

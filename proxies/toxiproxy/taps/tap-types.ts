@@ -75,7 +75,7 @@ export interface TapConnection {
 
 export interface TapOptions {
   /**
-   * Memory kept per connection, both directions together (bytes plus 96 per kept read); default
+   * Memory kept per connection, both directions together (bytes plus 32 per kept read); default
    * 4 MiB. Past it, counts and times go on.
    */
   maxBytesPerConnection?: number;
