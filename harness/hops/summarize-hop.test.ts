@@ -131,10 +131,11 @@ describe("summarizeHop: connections and responses", () => {
     expect(summary.framing).toMatchObject({ outcome: "open", framing: "chunked", chunks: 1 });
   });
 
-  it("a pooled connection that sat idle does not count; the one that carried the exchange does", () => {
+  it("a pooled connection that sat idle, or was closed idle, does not count; the one that carried the exchange does", () => {
     const idle = connection({ response: [], request: "", openedAt: 900, upstreamEnd: open });
+    const closedIdle = connection({ response: [], request: "", openedAt: 950, upstreamEnd: fin(1500) });
     const used = connection({ response: [[1010, chunked() + LAST_CHUNK]], openedAt: 800 });
-    const summary = hop([used, idle]);
+    const summary = hop([used, idle, closedIdle]);
     expect(summary.connections).toBe(1);
     expect(summary.framing.outcome).toBe("complete");
   });

@@ -68,6 +68,8 @@ export function summarizeHop(spec: HopSpec, options: { origin: number }): HopSum
 /** The responses of one connection, as sent by its upstream box or as delivered to its client box. */
 function readSide(connection: TapConnection, side: "sent" | "delivered"): TappedResponse[] {
   const bytes: TapBytes = connection.toDownstream[side] ?? connection.toDownstream.sent;
+  // What was delivered stopped when the client side ended: the proxy passing an end on, or the
+  // client box itself leaving.
   const [senderEnd, receiverEnd] =
     side === "sent"
       ? [connection.upstream.end, connection.client.end]
@@ -75,13 +77,16 @@ function readSide(connection: TapConnection, side: "sent" | "delivered"): Tapped
   return readResponses(bytes, { method: requestMethod(connection), senderEnd, receiverEnd });
 }
 
-/** A pooled connection that sat idle through the window carried nothing of this exchange. */
+/**
+ * A pooled connection that sat idle through the window (or was closed idle in it) carried nothing of
+ * this exchange. A refused dial carried nothing either, but it is the exchange: the proxy holds the
+ * client's bytes back until the upstream answers, so there are none to see.
+ */
 function carriedSomething(connection: TapConnection): boolean {
   return (
     connection.toUpstream.sent.bytes > 0 ||
     connection.toDownstream.sent.bytes > 0 ||
-    connection.client.end.kind !== "open" ||
-    connection.upstream.end.kind !== "open"
+    connection.upstream.end.kind === "refused"
   );
 }
 
