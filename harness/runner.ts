@@ -1,6 +1,7 @@
 import { cpus, platform } from "node:os";
 import { now } from "../lib/clock.ts";
 import { UserError } from "../lib/errors.ts";
+import { packageVersion } from "../lib/package.ts";
 import { createRedactor, redactError, secretEnvValues } from "../lib/redact.ts";
 import { getEdge } from "../proxies/edges.ts";
 import { loadCatalog, matchesPattern, selectScenarios } from "../scenarios/index.ts";
@@ -153,7 +154,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
   );
   const run: RunResult = {
     schemaVersion: 1,
-    tool: { name: "streamchaos", version: await toolVersion() },
+    tool: { name: "streamchaos", version: packageVersion() },
     startedAt,
     finishedAt,
     durationMs: finishedAt - startedAt,
@@ -282,9 +283,4 @@ async function createRuntime(name: "local" | "docker"): Promise<Runtime> {
   if (name === "local") return new LocalRuntime();
   const { createDockerRuntime } = await import("./boxes/docker/index.ts");
   return createDockerRuntime();
-}
-
-async function toolVersion(): Promise<string> {
-  const pkg = await import("../package.json", { with: { type: "json" } });
-  return pkg.default.version;
 }

@@ -1,21 +1,21 @@
-import { readdir } from "node:fs/promises";
 import { UserError } from "../../lib/errors.ts";
+import { moduleFiles } from "../../lib/module-files.ts";
 import type { CheckDefinition } from "./check.ts";
 
 export type { CheckContext, CheckDefinition, CheckOutcome, Exchange } from "./check.ts";
 
-const NOT_CHECKS = new Set(["check.ts", "evidence.ts", "index.ts", "run.ts"]);
+const NOT_CHECKS = new Set(["check", "evidence", "index", "run"]);
 
 let registry: Map<string, CheckDefinition> | undefined;
 
 /** Every file in this folder (but the helpers) default-exports one check: adding a check is adding a file. */
 export async function loadChecks(): Promise<Map<string, CheckDefinition>> {
   if (registry) return registry;
-  const files = (await readdir(new URL(".", import.meta.url))).filter(
-    (file) => file.endsWith(".ts") && !file.endsWith(".test.ts") && !NOT_CHECKS.has(file),
-  );
+  const files = (await moduleFiles(new URL(".", import.meta.url)))
+    .filter((m) => !NOT_CHECKS.has(m.stem))
+    .map((m) => m.file);
   const loaded = new Map<string, CheckDefinition>();
-  for (const file of files.sort()) {
+  for (const file of files) {
     const module = (await import(new URL(file, import.meta.url).href)) as { default: CheckDefinition };
     loaded.set(module.default.name, module.default);
   }
