@@ -1,9 +1,11 @@
 import { cpus, platform } from "node:os";
 import { now } from "../lib/clock.ts";
 import { UserError } from "../lib/errors.ts";
+import { importOptional } from "../lib/optional-import.ts";
 import { packageVersion } from "../lib/package.ts";
 import { createRedactor, redactError, secretEnvValues } from "../lib/redact.ts";
 import { getEdge } from "../proxies/edges.ts";
+import { TESTCONTAINERS } from "../runtime/docker/docker-env.ts";
 import { loadCatalog, matchesPattern, selectScenarios } from "../scenarios/index.ts";
 import type { Scenario } from "../scenarios/scenario.ts";
 import { LocalRuntime } from "./boxes/local-runtime.ts";
@@ -281,6 +283,9 @@ function skipped(
 
 async function createRuntime(name: "local" | "docker"): Promise<Runtime> {
   if (name === "local") return new LocalRuntime();
-  const { createDockerRuntime } = await import("./boxes/docker/index.ts");
+  const { createDockerRuntime } = await importOptional(
+    TESTCONTAINERS,
+    () => import("./boxes/docker/index.ts"),
+  );
   return createDockerRuntime();
 }
