@@ -1,0 +1,197 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { runCommand } from "../runtime/process/run-command.ts";
+
+/**
+ * The package as a user gets it: `npm pack` (which builds dist/), installed into a fresh TypeScript
+ * project next to a tiny streaming backend this test writes, then type-checked with the project's
+ * own tsc and run with `npx streamchaos run`. Everything the sources-only suites cannot see (the
+ * exports map, the compiled registries, the .d.ts, the bin without a loader, the files list) fails
+ * here first.
+ */
+const REPO = fileURLToPath(new URL("..", import.meta.url));
+const ours = JSON.parse(await readFile(join(REPO, "package.json"), "utf8")) as {
+  devDependencies: Record<string, string>;
+};
+
+// npm run by `npm test` exports npm_config_* and npm_package_*: a nested npm must not inherit them.
+const cleanEnv: Record<string, string | undefined> = Object.fromEntries(
+  Object.keys(process.env)
+    .filter((key) => key.toLowerCase().startsWith("npm_"))
+    .map((key) => [key, undefined]),
+);
+
+const sh = (command: string, args: string[], cwd: string, timeoutMs = 180_000) =>
+  runCommand(command, args, { cwd, env: { ...cleanEnv, CI: "true", NO_COLOR: "1" }, timeoutMs });
+
+/** A naive relay, as a new service might write it: always 200, the provider's bytes piped through. */
+const SERVER = `import { createServer } from "node:http";
+
+const base = process.env.OPENAI_BASE_URL;
+createServer(async (req, res) => {
+  if (req.url === "/health") return res.end("ok");
+  let body = "";
+  for await (const chunk of req) body += chunk;
+  try {
+    const upstream = await fetch(\`\${base}/chat/completions\`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer sk-test" },
+      body,
+    });
+    // The bug: the status is committed before the provider's is known.
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "x-accel-buffering": "no" });
+    for await (const chunk of upstream.body) res.write(chunk);
+  } catch (error) {
+    console.error("relay failed:", error);
+  }
+  res.end();
+}).listen(Number(process.env.PORT), "127.0.0.1", () => console.log("listening"));
+`;
+
+const CONFIG = `import { defineConfig } from "streamchaos";
+
+export default defineConfig({
+  backends: [
+    {
+      name: "relay",
+      command: "node server.mjs",
+      env: { PORT: "{{port}}", OPENAI_BASE_URL: "{{provider.url}}" },
+      provider: "openai",
+      contract: "openai-relay",
+    },
+  ],
+  scenarios: ["happy-path", "pre-500-server-error"],
+  lanes: 1,
+  reporters: ["console", "json"],
+  outDir: "report",
+});
+`;
+
+const TSCONFIG = {
+  compilerOptions: {
+    module: "NodeNext",
+    target: "ES2022",
+    strict: true,
+    skipLibCheck: true,
+    noEmit: true,
+  },
+  include: ["*.ts", "chaos"],
+};
+
+let root: string;
+let project: string;
+let packed: { filename: string; size: number; entryCount: number; files: Array<{ path: string }> };
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "streamchaos-package-"));
+  project = join(root, "service");
+  const pack = await sh("npm", ["pack", "--json", "--pack-destination", root], REPO, 240_000);
+  expect(pack.code, pack.stderr).toBe(0);
+  // npm prints the build's output first; the JSON report is the last thing on stdout.
+  packed = JSON.parse(pack.stdout.slice(pack.stdout.indexOf("[\n")))[0];
+
+  await mkdir(join(project, "chaos"), { recursive: true });
+  await writeFile(
+    join(project, "package.json"),
+    `${JSON.stringify({ name: "service", private: true, type: "module" }, null, 2)}\n`,
+  );
+  await writeFile(join(project, "tsconfig.json"), `${JSON.stringify(TSCONFIG, null, 2)}\n`);
+  await writeFile(join(project, "server.mjs"), SERVER);
+  await writeFile(join(project, "streamchaos.config.ts"), CONFIG);
+  const install = await sh(
+    "npm",
+    [
+      "install",
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+      join(root, packed.filename),
+      `typescript@${ours.devDependencies.typescript}`,
+      `@types/node@${ours.devDependencies["@types/node"]}`,
+    ],
+    project,
+  );
+  expect(install.code, install.stderr).toBe(0);
+}, 480_000);
+
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+describe("the packed package, installed into a fresh TypeScript project", () => {
+  test("the tarball holds compiled code, a LICENSE and the README, and no tests or sources", () => {
+    const paths = packed.files.map((f) => f.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "LICENSE",
+        "README.md",
+        "bin/streamchaos.mjs",
+        "dist/index.js",
+        "dist/index.d.ts",
+        "dist/cli/main.js",
+        "dist/harness/vitest.js",
+        "dist/fakes/index.js",
+        "dist/examples/node-backend/server.js",
+        "examples/fastapi-backend/app.py",
+      ]),
+    );
+    expect(paths.filter((p) => /\.test\.|\/testing\/|(^|\/)bench\//.test(p))).toEqual([]);
+    expect(paths.filter((p) => p.endsWith(".ts") && !p.endsWith(".d.ts"))).toEqual([]);
+  });
+
+  test("every relative link in the installed README points at a file that shipped", async () => {
+    const installed = join(project, "node_modules", "streamchaos");
+    const readme = await readFile(join(installed, "README.md"), "utf8");
+    const links = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]
+      .map((m) => m[1]!)
+      .filter((link) => !/^[a-z]+:/.test(link));
+    const shipped = new Set(packed.files.map((f) => f.path));
+    expect(links.filter((link) => !shipped.has(join(".", link)))).toEqual([]);
+  });
+
+  test("the project's own tsc type-checks a config importing from streamchaos with no error", async () => {
+    const tsc = await sh(
+      process.execPath,
+      [join("node_modules", "typescript", "bin", "tsc"), "-p", "."],
+      project,
+    );
+    expect(tsc.stdout + tsc.stderr).toBe("");
+    expect(tsc.code).toBe(0);
+  });
+
+  test("plain Node imports every entry with no TypeScript loader", async () => {
+    const script = `for (const entry of ["streamchaos", "streamchaos/fakes"]) {
+      const m = await import(entry);
+      console.log(entry, Object.keys(m).length);
+    }`;
+    const node = await sh(process.execPath, ["--input-type=module", "-e", script], project);
+    expect(node.stderr).toBe("");
+    expect(node.stdout).toMatch(/^streamchaos \d+\nstreamchaos\/fakes \d+\n$/);
+  });
+
+  test("npx streamchaos run judges the tiny backend: the happy path passes, a pre-stream 500 fails", async () => {
+    const run = await sh("npx", ["--no-install", "streamchaos", "run"], project);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    const results = JSON.parse(await readFile(join(project, "report", "results.json"), "utf8")) as {
+      results: Array<{
+        scenario: { id: string };
+        status: string;
+        checks: Array<{ check: string; status: string; summary: string }>;
+      }>;
+    };
+    const verdicts = Object.fromEntries(results.results.map((r) => [r.scenario.id, r.status]));
+    const why = results.results.map((r) => [
+      r.scenario.id,
+      r.checks.filter((c) => c.status !== "pass").map((c) => `${c.check} ${c.status}: ${c.summary}`),
+    ]);
+    expect(verdicts, JSON.stringify(why, null, 2)).toEqual({
+      "happy-path": "pass",
+      "pre-500-server-error": "fail",
+    });
+    const failed = results.results.find((r) => r.scenario.id === "pre-500-server-error")!;
+    expect(failed.checks.find((c) => c.check === "error-status-before-first-byte")?.status).toBe("fail");
+  });
+});
