@@ -90,6 +90,27 @@ describe("streamchaos run: bad input exits 2 with what, why and how to fix", () 
       expect(result.stderr).toMatch(/EADDRINUSE|already in use|in use/i);
       expect(result.stderr).toContain(String(port));
     });
+
+    test("a providerPort someone holds names the port, the holder and the fix", async () => {
+      const result = await runWith(
+        {
+          backends: [
+            { ...nodeBackend(""), command: undefined, url: "http://127.0.0.1:9", providerPort: port },
+          ],
+        },
+        ["--scenario", "happy-path"],
+      );
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(
+        `error[PORT_IN_USE]: Cannot listen on the providerPort of backend "sut": 127.0.0.1:${port} is already in use`,
+      );
+      // The blocker is this test process.
+      expect(result.stderr).toContain(`why: held by pid ${process.pid} (`);
+      expect(result.stderr).toContain(
+        `fix: Free it (stop pid ${process.pid}), or point the backend's provider base URL at a free port and set providerPort to that port.`,
+      );
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    });
   });
 
   test("an invalid contract names the key and the presets", async () => {

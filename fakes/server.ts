@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { now } from "../lib/clock.ts";
 import { StreamchaosError, UserError } from "../lib/errors.ts";
 import { trackLive } from "../lib/lifecycle.ts";
-import { hostPort, isLoopback, LOOPBACK } from "../lib/net.ts";
+import { hostPort, isLoopback, LOOPBACK, portInUseError } from "../lib/net.ts";
 import { ADMIN_PREFIX, type AdminTarget, handleAdmin } from "./admin.ts";
 import {
   conditionPredicate,
@@ -142,9 +142,13 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   }
 
   async start(port: number, adminPort: number): Promise<void> {
-    this.#port = await this.#listen(this.#provider, this.#host, port);
+    this.#port = await this.#listen(this.#provider, this.#host, port).catch((error) => {
+      throw listenFailed(error, this.#host, port, "port");
+    });
     this.#listening = true;
-    this.#adminPort = await this.#listen(this.#admin, this.#adminHost, adminPort);
+    this.#adminPort = await this.#listen(this.#admin, this.#adminHost, adminPort).catch((error) => {
+      throw listenFailed(error, this.#adminHost, adminPort, "admin port");
+    });
     this.#untrack = trackLive(this);
     await this.#applyRefusal();
   }
@@ -373,6 +377,22 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** Starts the fake provider: every provider route on one port, plus the separate admin port. */
+/** A port that cannot be bound is the caller's to fix (CLI exit 2): which one, who holds it, what to do. */
+function listenFailed(error: NodeJS.ErrnoException, host: string, port: number, which: string): UserError {
+  const flag = which === "port" ? "--port (port)" : "--admin-port (adminPort)";
+  const instead = `pick another ${flag}, or 0 to let the system choose a free one`;
+  const subject = `The fake provider cannot listen on its ${which}`;
+  if (error.code === "EADDRINUSE") {
+    return portInUseError({ code: "FAKE_LISTEN_FAILED", subject, host, port, instead, cause: error });
+  }
+  return new UserError("FAKE_LISTEN_FAILED", {
+    what: `${subject} ${hostPort(host, port)}`,
+    why: `${error.code ?? ""} ${error.message}`.trim(),
+    fix: `Check --host, or ${instead}.`,
+    cause: error,
+  });
+}
+
 export async function startFakeProvider(options: FakeProviderOptions = {}): Promise<StartedFakeProvider> {
   const script = validateScript(options.script ?? {}, "default script");
   if (options.journalLimit !== undefined && !isJournalLimit(options.journalLimit)) {
@@ -392,14 +412,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     await fake.start(options.port ?? 0, options.adminPort ?? 0);
   } catch (error) {
     await fake[Symbol.asyncDispose]();
-    const code = (error as NodeJS.ErrnoException).code;
-    // A port in use is the caller's to fix (CLI exit 2).
-    throw new UserError("FAKE_LISTEN_FAILED", {
-      what: `The fake provider could not listen on ${options.host ?? LOOPBACK} port ${options.port ?? 0} (admin API on ${options.adminHost ?? LOOPBACK} port ${options.adminPort ?? 0})`,
-      why: `${code ?? ""} ${error instanceof Error ? error.message : String(error)}`.trim(),
-      fix: "Pick another --port / --admin-port, or 0 to let the system choose.",
-      cause: error,
-    });
+    throw error;
   }
   return fake;
 }

@@ -12,7 +12,10 @@ import { type Contract, type ContractRef, contractPresets, resolveContract } fro
  */
 export interface BackendConfig {
   name: string;
-  /** A command (string run through /bin/sh, or argv array) that starts the backend; `{{port}}` is its port. */
+  /**
+   * A command that starts the backend: a string runs as `/bin/sh -c` of exactly that string, an array
+   * as argv. `{{port}}` is its port.
+   */
   command?: string | string[];
   cwd?: string;
   /** Environment; `{{port}}`, `{{provider.url}}`, `{{provider.openai.url}}`, ... are filled in. */

@@ -1,9 +1,11 @@
 import { cpus, platform } from "node:os";
 import { now } from "../lib/clock.ts";
 import { UserError } from "../lib/errors.ts";
+import { checkPortFree, LOOPBACK } from "../lib/net.ts";
 import { importOptional } from "../lib/optional-import.ts";
 import { packageVersion } from "../lib/package.ts";
 import { createRedactor, redactError, secretEnvValues } from "../lib/redact.ts";
+import { sweepDeadRuns, sweepReport } from "../lib/runs/sweep.ts";
 import { getEdge } from "../proxies/edges.ts";
 import { TESTCONTAINERS } from "../runtime/docker/docker-env.ts";
 import { loadCatalog, matchesPattern, selectScenarios } from "../scenarios/index.ts";
@@ -47,6 +49,9 @@ interface Group {
 export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
   const { config, reporters } = options;
   const startedAt = now();
+  // What runs killed with SIGKILL left (their watchdog killed too) goes first: it may hold our ports.
+  for (const line of sweepReport(await sweepDeadRuns())) process.stderr.write(`${line}\n`);
+  if ((options.runtime?.name ?? config.runtime) === "local") await checkProviderPorts(config.backends);
   const catalog = await loadCatalog();
   const selected = selectScenarios(catalog, config.scenarios);
   const runtime = options.runtime ?? (await createRuntime(config.runtime));
@@ -179,6 +184,22 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
   return run;
 }
 
+/**
+ * A backend given by URL calls its provider on the fixed port where hop C has to listen. When that
+ * port is taken the run cannot start: say so up front, naming the key and who holds the port.
+ */
+async function checkProviderPorts(backends: ResolvedBackend[]): Promise<void> {
+  for (const backend of backends) {
+    if (backend.providerPort === undefined) continue;
+    await checkPortFree({
+      subject: `Cannot listen on the providerPort of backend "${backend.name}"`,
+      host: LOOPBACK,
+      port: backend.providerPort,
+      instead: "point the backend's provider base URL at a free port and set providerPort to that port",
+    });
+  }
+}
+
 /** Exit code: 1 when a result is worse than expected (a failure or error not listed in expectFailures). */
 export function exitCodeFor(run: RunResult): number {
   const unexpected = run.results.filter(
@@ -228,11 +249,14 @@ async function planGroups(config: ResolvedConfig, scenarios: Scenario[]): Promis
 }
 
 function laneBackend(backend: ResolvedBackend): LaneBackend {
+  // A string runs as written, like a line typed into a shell. No `exec` in front: it broke `cd app &&
+  // ...` (exec cd) and ran only the first of `a; b; exit 3`. The shell stays the group's leader and
+  // the group stop reaches everything it started.
   const command =
     backend.command === undefined
       ? undefined
       : typeof backend.command === "string"
-        ? { command: "/bin/sh", args: ["-c", `exec ${backend.command}`] }
+        ? { command: "/bin/sh", args: ["-c", backend.command] }
         : { command: backend.command[0]!, args: backend.command.slice(1) };
   const spec: BackendSpec = {
     name: backend.name,

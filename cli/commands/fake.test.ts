@@ -1,4 +1,5 @@
 import { writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { rawRequest } from "../../fakes/testing/raw-http.ts";
@@ -207,5 +208,30 @@ describe("streamchaos fake", () => {
     const r = await runFake(["--port", "70000"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('Invalid --port "70000"');
+  });
+
+  it("exits 2 when --port or --admin-port is taken, naming the port, who holds it and the fix", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      for (const [flag, which, option] of [
+        ["--port", "port", "--port (port)"],
+        ["--admin-port", "admin port", "--admin-port (adminPort)"],
+      ] as const) {
+        const r = await runFake([flag, String(port)]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(
+          `error[FAKE_LISTEN_FAILED]: The fake provider cannot listen on its ${which}: 127.0.0.1:${port} is already in use`,
+        );
+        // The blocker is this test process.
+        expect(r.stderr).toContain(`why: held by pid ${process.pid} (`);
+        expect(r.stderr).toContain(
+          `fix: Free it (stop pid ${process.pid}), or pick another ${option}, or 0 to let the system choose a free one.`,
+        );
+      }
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 });

@@ -59,7 +59,7 @@ describe("streamchaos toxiproxy", () => {
     },
   );
 
-  it("exits 2 with a clear message when the port is in use", async () => {
+  it("exits 2 naming the port, who holds it and how to fix it when the port is in use", async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const port = (blocker.address() as { port: number }).port;
@@ -73,9 +73,14 @@ describe("streamchaos toxiproxy", () => {
       });
       expect(code).toBe(2);
       expect(stderr.text()).toContain(
-        `error[TOXIPROXY_LISTEN_FAILED]: Cannot start the Toxiproxy API on 127.0.0.1:${port}`,
+        `error[TOXIPROXY_LISTEN_FAILED]: Cannot start the Toxiproxy API: 127.0.0.1:${port} is already in use`,
       );
-      expect(stderr.text()).toContain("already in use");
+      // The blocker is this test process: the message names it and both ways out.
+      expect(stderr.text()).toContain(`why: held by pid ${process.pid} (`);
+      expect(stderr.text()).toContain(
+        `fix: Free it (stop pid ${process.pid}), or pick another port (--port 0 lets the system choose one).`,
+      );
+      expect(stderr.text()).not.toMatch(/\n\s+at /);
     } finally {
       blocker.close();
     }

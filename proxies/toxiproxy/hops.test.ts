@@ -44,6 +44,30 @@ describe("ToxiproxyHops", () => {
     expect(hop.upstream).toBe(`127.0.0.1:${upstream.port}`);
   });
 
+  it("a hop on a fixed port someone holds is a user error naming the port and its holder", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      await using hops = new ToxiproxyHops(server.url);
+      const name = uniqueName("fixed");
+      const error = await hops
+        .createHop({ name, upstream: `127.0.0.1:${upstream.port}`, listen: `127.0.0.1:${port}` })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as UserError).code).toBe("PORT_IN_USE");
+      expect((error as UserError).what).toBe(
+        `Toxiproxy cannot listen for hop "${name}": 127.0.0.1:${port} is already in use`,
+      );
+      expect((error as UserError).why).toContain(`held by pid ${process.pid} (`);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
   it("sets a list of toxics (replacing the previous ones), clears them, and toggles the hop", async () => {
     await using hops = new ToxiproxyHops(server.url);
     const hop = await hops.createHop({ name: uniqueName("hopB"), upstream: `127.0.0.1:${upstream.port}` });

@@ -1,7 +1,7 @@
 import { Toxiproxy, ToxiproxyError } from "toxiproxy-node-client";
 import { StreamchaosError, UserError } from "../../lib/errors.ts";
 import { trackLive } from "../../lib/lifecycle.ts";
-import { LOOPBACK } from "../../lib/net.ts";
+import { checkPortFree, LOOPBACK } from "../../lib/net.ts";
 import { type StartedToxiproxyServer, startToxiproxyServer } from "./server.ts";
 
 /** A toxic as scenarios write it; the driver fills in what the client library insists on. */
@@ -26,6 +26,7 @@ export interface HopAddress {
 }
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 
 /**
  * The harness's handle on Toxiproxy: one proxy per hop, through toxiproxy-node-client so a real
@@ -59,7 +60,9 @@ export class ToxiproxyHops implements AsyncDisposable {
     // populate replaces a leftover proxy of the same name (a crashed earlier run) instead of failing 409.
     const created = await this.#call(`create hop "${options.name}" to ${options.upstream}`, () =>
       this.client.populate([{ ...body, enabled: true }]),
-    );
+    ).catch(async (error) => {
+      throw (await this.#fixedPortTaken(body.listen, options.name)) ?? error;
+    });
     const proxy = created[options.name];
     if (!proxy) {
       throw new StreamchaosError("TOXIPROXY_HOP_MISSING", {
@@ -134,6 +137,27 @@ export class ToxiproxyHops implements AsyncDisposable {
     this.#hops.clear();
     const api = this.client.getApi();
     await Promise.allSettled(names.map((name) => api.delete(`${this.url}/proxies/${name}`)));
+  }
+
+  /**
+   * Why a hop on a fixed port could not be created, when the reason is a port taken on this machine:
+   * the client drops the server's "bind: address already in use", so ask the port itself. Only for a
+   * Toxiproxy on loopback: a remote one listens on its own machine's ports.
+   */
+  async #fixedPortTaken(listen: string, name: string): Promise<UserError | undefined> {
+    const colon = listen.lastIndexOf(":");
+    const port = Number(listen.slice(colon + 1));
+    const host = listen.slice(0, colon).replace(/^\[|\]$/g, "") || LOOPBACK;
+    if (!port || !LOOPBACK_HOSTS.has(new URL(this.url).hostname)) return undefined;
+    const taken = await checkPortFree({
+      subject: `Toxiproxy cannot listen for hop "${name}"`,
+      host,
+      port,
+    }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    return taken instanceof UserError && taken.code === "PORT_IN_USE" ? taken : undefined;
   }
 
   async #call<T>(action: string, run: () => Promise<T>): Promise<T> {

@@ -86,7 +86,8 @@ describe("startToxiproxyServer", () => {
     await expect(startToxiproxyServer({ port: first.port })).rejects.toMatchObject({
       name: "UserError",
       code: "TOXIPROXY_LISTEN_FAILED",
-      what: `Cannot start the Toxiproxy API on 127.0.0.1:${first.port}`,
+      what: `Cannot start the Toxiproxy API: 127.0.0.1:${first.port} is already in use`,
+      why: expect.stringContaining(`held by pid ${process.pid} (`),
     });
   });
 });

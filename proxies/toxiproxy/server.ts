@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { UserError } from "../../lib/errors.ts";
 import { trackLive } from "../../lib/lifecycle.ts";
-import { hostPort, LOOPBACK } from "../../lib/net.ts";
+import { hostPort, LOOPBACK, portInUseError } from "../../lib/net.ts";
 import { ApiError } from "./api/api-error.ts";
 import { goString } from "./api/go-json.ts";
 import { newRequestId } from "./api/request-id.ts";
@@ -64,14 +64,24 @@ export async function startToxiproxyServer(
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
+    const subject = "Cannot start the Toxiproxy API";
+    const instead = "pick another port (--port 0 lets the system choose one)";
+    if (code === "EADDRINUSE") {
+      // Often a real toxiproxy-server, or another streamchaos: /proc usually says which.
+      throw portInUseError({
+        code: "TOXIPROXY_LISTEN_FAILED",
+        subject,
+        host,
+        port: requestedPort,
+        instead,
+        cause: error,
+      });
+    }
+    if (code === "EACCES" || code === "EADDRNOTAVAIL") {
       throw new UserError("TOXIPROXY_LISTEN_FAILED", {
-        what: `Cannot start the Toxiproxy API on ${hostPort(host, requestedPort)}`,
-        why:
-          code === "EADDRINUSE"
-            ? "the port is already in use (a real toxiproxy-server, or another streamchaos?)"
-            : `${code}: ${(error as Error).message}`,
-        fix: "Stop what listens there, or pick another port (--port 0 lets the system choose one).",
+        what: `${subject} on ${hostPort(host, requestedPort)}`,
+        why: `${code}: ${(error as Error).message}`,
+        fix: `Check --host, or ${instead}.`,
         cause: error,
       });
     }

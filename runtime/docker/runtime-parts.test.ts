@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { now } from "../../lib/clock.ts";
 import { isUserError } from "../../lib/errors.ts";
+import { ownerIsGone } from "../../lib/runs/owner.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
 import { demuxStreams } from "./box-container.ts";
 import { parseTimestampedLine } from "./container-logs.ts";
@@ -17,7 +18,7 @@ import {
   OFFICIAL_TOXIPROXY_IMAGE,
   productionPackages,
 } from "./images.ts";
-import { identityFromLabels, isOrphaned, newSession, processIsDead, sessionLabels } from "./labels.ts";
+import { identityFromLabels, isOrphaned, newSession, sessionLabels } from "./labels.ts";
 
 describe("labels", () => {
   it("round-trips a session through its labels and carries the testcontainers label", () => {
@@ -45,8 +46,19 @@ describe("labels", () => {
     expect(isOrphaned(identity, "elsewhere", () => true)).toBe(false);
   });
 
-  it("knows this process is alive", () => {
-    expect(processIsDead(process.pid)).toBe(false);
+  it("knows this process is alive, and a reused pid (same number, another start time) is not it", () => {
+    const identity = newSession();
+    expect(identity.start).toBeGreaterThan(0);
+    expect(ownerIsGone(identity)).toBe(false);
+    expect(ownerIsGone({ ...identity, start: identity.start! - 1 })).toBe(true);
+    expect(isOrphaned({ ...identity, start: identity.start! - 1 })).toBe(true);
+  });
+
+  it("reads labels written before the owner's start time was recorded", () => {
+    const { "dev.streamchaos.pid-start": _start, ...older } = sessionLabels(newSession());
+    const identity = identityFromLabels(older)!;
+    expect(identity.start).toBeUndefined();
+    expect(ownerIsGone(identity)).toBe(false);
   });
 });
 

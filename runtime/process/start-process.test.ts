@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { now } from "../../lib/clock.ts";
 import { StreamchaosError, UserError } from "../../lib/errors.ts";
 import { LOOPBACK, reservePort } from "../../lib/net.ts";
+import { groupMembers, listeningHolder } from "../../lib/proc.ts";
 import { until } from "../../lib/testing.ts";
 import { Wait } from "../wait/wait.ts";
 import { startProcess } from "./start-process.ts";
@@ -146,6 +147,11 @@ describe("startProcess", () => {
       );
       expect(error.code).toBe("PORT_IN_USE");
       expect(error.message).toContain(`${LOOPBACK}:${port} is already in use`);
+      // The squatter is this test process: /proc names it, and the fix says how to get out.
+      expect(error.why).toContain(`held by pid ${process.pid} (`);
+      expect(error.fix).toBe(
+        `Free it (stop pid ${process.pid}), or pick another port (0 lets the system choose a free one).`,
+      );
     } finally {
       await new Promise((r) => squatter.close(r));
     }
@@ -201,6 +207,28 @@ describe("startProcess", () => {
     expect(took).toBeGreaterThanOrEqual(250);
     expect((await proc.exited).signal).toBe("SIGKILL");
     await until(() => !isAlive(grandPid));
+  });
+
+  it("stop resolves once every process of the group is gone, so that its ports are free", async () => {
+    // The leader goes on SIGTERM; its child ignores it and holds a port until the group SIGKILL.
+    // 100 MB written to: its exit takes a while to unmap, as a real backend's does.
+    const child = `globalThis.heap = Buffer.alloc(1e8, 1); process.on("SIGTERM", () => {}); const s = require("net").createServer().listen(0, "${LOOPBACK}", () => console.log("listening " + s.address().port))`;
+    const proc = await startProcess({
+      name: "parent",
+      command: node,
+      args: [
+        "-e",
+        `require("child_process").spawn(process.execPath, ["-e", ${JSON.stringify(child)}], { stdio: "inherit" }); setInterval(() => {}, 1000)`,
+      ],
+      readiness: Wait.forLogLine(/^listening \d+$/).withTimeout(10_000),
+    });
+    const port = Number(/^listening (\d+)$/.exec(proc.logs().at(-1)!.line)![1]);
+    expect(listeningHolder(port)).toBeDefined();
+    await proc.stop();
+    // At once: a check with a deadline would hide a stop that returns too early. (Not by binding the
+    // port: on a busy machine an outgoing connection may hold it as its local port.)
+    expect(groupMembers(proc.pid)).toEqual([]);
+    expect(listeningHolder(port)).toBeUndefined();
   });
 
   it("stops a well-behaved process with the stop signal, quickly", async () => {

@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { stat } from "node:fs/promises";
-import { createServer } from "node:net";
 import { delay, now } from "../../lib/clock.ts";
 import { StreamchaosError, UserError } from "../../lib/errors.ts";
 import { trackLive } from "../../lib/lifecycle.ts";
-import { hostPort } from "../../lib/net.ts";
+import { checkPortFree } from "../../lib/net.ts";
+import { groupGone, groupMembersSince, processStart, signalGroup, waitGroupGone } from "../../lib/proc.ts";
+import { runRecord } from "../../lib/runs/record.ts";
 import { formatLogTail, LineLog } from "../logs/log-lines.ts";
 import type { WaitStrategy } from "../wait/wait-strategy.ts";
 import { installHintFor } from "./install-hints.ts";
@@ -50,7 +51,9 @@ const ADDRESS_IN_USE = /EADDRINUSE|address already in use/i;
 export async function startProcess(options: ProcessOptions): Promise<StartedProcess> {
   const tailLines = options.tailLines ?? 20;
   if (options.cwd !== undefined) await checkCwd(options);
-  for (const { host, port } of options.ports ?? []) await checkPortFree(options.name, host, port);
+  for (const { host, port } of options.ports ?? []) {
+    await checkPortFree({ subject: `Cannot start ${options.name}`, host, port });
+  }
 
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries({ ...(options.cleanEnv ? {} : process.env), ...options.env })) {
@@ -64,6 +67,18 @@ export async function startProcess(options: ProcessOptions): Promise<StartedProc
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // The leader's start time tells our group from a later one under the same id (pids are reused).
+  const start = child.pid === undefined ? undefined : processStart(child.pid);
+  // Recorded at once, synchronously: a SIGKILL from here on leaves the group to the run's watchdog.
+  const forget =
+    child.pid === undefined
+      ? () => {}
+      : runRecord().addGroup({
+          pgid: child.pid,
+          start,
+          name: options.name,
+          ports: (options.ports ?? []).map((p) => p.port),
+        });
   const outputDone = Promise.all([log.attach(child.stdout!, "stdout"), log.attach(child.stderr!, "stderr")]);
   let exit: ProcessExit | undefined;
   const exited = new Promise<ProcessExit>((resolve) => {
@@ -78,7 +93,10 @@ export async function startProcess(options: ProcessOptions): Promise<StartedProc
 
   let stopping: Promise<ProcessExit> | undefined;
   const stop = (): Promise<ProcessExit> => {
-    stopping ??= stopGroup(pid, exited, () => exit !== undefined, options);
+    stopping ??= stopGroup({ pid, start }, exited, () => exit !== undefined, options).finally(() => {
+      // Kept in the record while any of it lives: the watchdog or the next sweep still has to act.
+      if (!ourGroupAlive(pid, start)) forget();
+    });
     return stopping;
   };
   let untrack: () => void = () => {};
@@ -202,20 +220,32 @@ function spawned(child: ChildProcess, options: ProcessOptions): Promise<void> {
 }
 
 async function stopGroup(
-  pid: number,
+  group: { pid: number; start: number | undefined },
   exited: Promise<ProcessExit>,
   hasExited: () => boolean,
   options: ProcessOptions,
 ): Promise<ProcessExit> {
+  const { pid, start } = group;
   if (!hasExited()) {
     signalGroup(pid, options.stopSignal ?? "SIGTERM");
     const exitedInTime = await settleWithin(exited, options.stopTimeoutMs ?? 5_000);
     if (!exitedInTime) signalGroup(pid, "SIGKILL");
   }
   const result = await exited;
-  // The leader is gone; anything it forked that ignored the stop signal is still in the group.
-  signalGroup(pid, "SIGKILL");
+  // The leader is gone; anything it forked that ignored the stop signal is still in the group. Once
+  // the group id is free it can be someone else's: signal it only while it is still ours.
+  if (ourGroupAlive(pid, start)) {
+    signalGroup(pid, "SIGKILL");
+    // kill() returns before the processes are gone; "stopped" means their ports are free.
+    await waitGroupGone(pid, 2_000);
+  }
   return result;
+}
+
+/** Whether group `pid` still has processes of ours; without /proc (no start time) any will do. */
+function ourGroupAlive(pid: number, start: number | undefined): boolean {
+  if (groupGone(pid)) return false;
+  return start === undefined || groupMembersSince(pid, start).length > 0;
 }
 
 /** True if `promise` settled within `ms`; the timer is cleared either way so it never holds the process open. */
@@ -234,14 +264,6 @@ async function settleWithin(promise: Promise<unknown>, ms: number): Promise<bool
   }
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
-  }
-}
-
 async function checkCwd(options: ProcessOptions): Promise<void> {
   const info = await stat(options.cwd!).catch(() => undefined);
   if (!info?.isDirectory()) {
@@ -250,23 +272,6 @@ async function checkCwd(options: ProcessOptions): Promise<void> {
       fix: "Fix the cwd in the configuration (relative paths are resolved against the config file).",
     });
   }
-}
-
-function checkPortFree(name: string, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", (error: NodeJS.ErrnoException) => {
-      reject(
-        new UserError("PORT_IN_USE", {
-          what: `Cannot start ${name}: ${hostPort(host, port)} is already in use`,
-          why: error.code ?? error.message,
-          fix: "Another process holds the port; stop it or let streamchaos pick a free port (port 0).",
-          cause: error,
-        }),
-      );
-    });
-    server.listen(port, host, () => server.close(() => resolve()));
-  });
 }
 
 function commandLine(options: ProcessOptions): string {
