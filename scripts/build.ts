@@ -5,11 +5,14 @@
  * tsc rewrites `./x.ts` to `./x.js` in the JS it emits (rewriteRelativeImportExtensions) but leaves
  * the specifiers of the declarations as written. A user's TypeScript resolves `./x.ts` in a .d.ts
  * only from 5.0 on, and other tools not at all: the declarations get the same `.js` specifiers here.
+ *
+ * Plain JS modules among the sources (`.mjs`: started by path, like the watchdog's reaper) are not
+ * compiled; they are copied beside their compiled neighbours.
  */
 import { spawnSync } from "node:child_process";
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -42,4 +45,20 @@ for (const entry of await readdir(dist, { recursive: true, withFileTypes: true }
     rewritten++;
   }
 }
-process.stdout.write(`build: dist/ compiled; ${rewritten} declaration files now import .js\n`);
+const { include } = JSON.parse(await readFile(join(root, "tsconfig.build.json"), "utf8")) as {
+  include: string[];
+};
+let copied = 0;
+for (const folder of include.filter((entry) => !entry.endsWith(".ts"))) {
+  for (const entry of await readdir(join(root, folder), { recursive: true, withFileTypes: true })) {
+    const file = join(entry.parentPath, entry.name);
+    if (!entry.isFile() || !entry.name.endsWith(".mjs") || /\.test\.|\/testing\//.test(file)) continue;
+    const target = join(dist, relative(root, file));
+    await mkdir(dirname(target), { recursive: true });
+    await copyFile(file, target);
+    copied++;
+  }
+}
+process.stdout.write(
+  `build: dist/ compiled; ${rewritten} declaration files now import .js; ${copied} .mjs files copied\n`,
+);

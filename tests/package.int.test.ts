@@ -135,6 +135,8 @@ describe("the packed package, installed into a fresh TypeScript project", () => 
         "dist/harness/vitest.js",
         "dist/fakes/index.js",
         "dist/examples/node-backend/server.js",
+        // Started by path by the watchdog of a run: plain JS, copied rather than compiled.
+        "dist/lib/runs/reap-main.mjs",
         "examples/fastapi-backend/app.py",
       ]),
     );
