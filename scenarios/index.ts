@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { UserError } from "../lib/errors.ts";
 import { moduleFiles } from "../lib/module-files.ts";
 import type { Scenario } from "./scenario.ts";
@@ -9,6 +10,7 @@ export type {
   Scenario,
   ScenarioCategory,
   ScenarioRequest,
+  ScenarioSource,
   ScriptJson,
 } from "./scenario.ts";
 export { defineScenario, scriptedWaitMs } from "./scenario.ts";
@@ -25,7 +27,7 @@ export async function loadCatalog(): Promise<Scenario[]> {
     const previous = seen.get(scenario.id);
     if (previous) throw new Error(`scenario id "${scenario.id}" is defined twice: ${previous} and ${file}`);
     seen.set(scenario.id, file);
-    scenarios.push(scenario);
+    scenarios.push({ ...scenario, source: { builtin: true, file: fileURLToPath(new URL(file, dir)) } });
   }
   return scenarios;
 }
