@@ -8,10 +8,12 @@ import { createRedactor, redactError, secretEnvValues } from "../lib/redact.ts";
 import { sweepDeadRuns, sweepReport } from "../lib/runs/sweep.ts";
 import { getEdge } from "../proxies/edges.ts";
 import { TESTCONTAINERS } from "../runtime/docker/docker-env.ts";
-import { loadCatalog, matchesPattern, selectScenarios } from "../scenarios/index.ts";
+import { matchesPattern, selectScenarios } from "../scenarios/index.ts";
 import type { Scenario } from "../scenarios/scenario.ts";
 import { LocalRuntime } from "./boxes/local-runtime.ts";
 import type { BackendSpec, Runtime } from "./boxes/runtime.ts";
+import { loadRunCatalog } from "./catalog.ts";
+import { withUserChecks } from "./checks/index.ts";
 import type { EdgeConfig, ResolvedBackend, ResolvedConfig } from "./config.ts";
 import { Lane } from "./lane/lane.ts";
 import type { LaneBackend } from "./lane/lane-options.ts";
@@ -47,12 +49,17 @@ interface Group {
  * the run as a UserError (exit 2); scenario failures are results.
  */
 export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
+  // The user's scenario files and checks are checked before anything starts (a bad one is exit 2).
+  const catalog = await loadRunCatalog(options.config);
+  return withUserChecks(catalog.checks, () => runCatalog(options, catalog.scenarios));
+}
+
+async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promise<RunResult> {
   const { config, reporters } = options;
   const startedAt = now();
   // What runs killed with SIGKILL left (their watchdog killed too) goes first: it may hold our ports.
   for (const line of sweepReport(await sweepDeadRuns())) process.stderr.write(`${line}\n`);
   if ((options.runtime?.name ?? config.runtime) === "local") await checkProviderPorts(config.backends);
-  const catalog = await loadCatalog();
   const selected = selectScenarios(catalog, config.scenarios);
   const runtime = options.runtime ?? (await createRuntime(config.runtime));
   const groups = await planGroups(config, selected);

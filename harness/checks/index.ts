@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { UserError } from "../../lib/errors.ts";
 import { moduleFiles } from "../../lib/module-files.ts";
 import type { CheckDefinition } from "./check.ts";
@@ -23,14 +24,30 @@ export async function loadChecks(): Promise<Map<string, CheckDefinition>> {
   return loaded;
 }
 
+/**
+ * The user's own checks (config `checks`), for the run that declared them. Scoped to that run's
+ * async work rather than added to the registry: two suites in one process (a user's vitest files)
+ * may each define a check of the same name, and neither may see the other's.
+ */
+const userChecks = new AsyncLocalStorage<ReadonlyMap<string, CheckDefinition>>();
+
+/** Runs `work` with `checks` found by name beside the built-in ones. */
+export function withUserChecks<T>(
+  checks: ReadonlyMap<string, CheckDefinition>,
+  work: () => Promise<T>,
+): Promise<T> {
+  return userChecks.run(checks, work);
+}
+
 export async function getCheck(name: string, where: string): Promise<CheckDefinition> {
+  const mine = userChecks.getStore();
   const checks = await loadChecks();
-  const check = checks.get(name);
+  const check = mine?.get(name) ?? checks.get(name);
   if (!check) {
     throw new UserError("UNKNOWN_CHECK", {
       what: `Unknown check "${name}" in ${where}`,
-      why: `the known checks are ${[...checks.keys()].join(", ")}`,
-      fix: "Fix the check name, or add a file to harness/checks/ that default-exports defineCheck({...}).",
+      why: `the known checks are ${[...checks.keys(), ...(mine?.keys() ?? [])].join(", ")}`,
+      fix: "Fix the check name, or define it: `checks: [defineCheck({ name, description, run })]` in your config.",
     });
   }
   return check;
