@@ -6,8 +6,9 @@
  * the specifiers of the declarations as written. A user's TypeScript resolves `./x.ts` in a .d.ts
  * only from 5.0 on, and other tools not at all: the declarations get the same `.js` specifiers here.
  *
- * Plain JS modules among the sources (`.mjs`: started by path, like the watchdog's reaper) are not
- * compiled; they are copied beside their compiled neighbours.
+ * Files the code reads or starts by path beside itself are not compiled; they are copied next to
+ * their compiled neighbours: plain JS modules (`.mjs`, like the watchdog's reaper) and data (`.json`,
+ * like the cassette JSON Schema). Test fixtures stay behind.
  */
 import { spawnSync } from "node:child_process";
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -52,7 +53,7 @@ let copied = 0;
 for (const folder of include.filter((entry) => !entry.endsWith(".ts"))) {
   for (const entry of await readdir(join(root, folder), { recursive: true, withFileTypes: true })) {
     const file = join(entry.parentPath, entry.name);
-    if (!entry.isFile() || !entry.name.endsWith(".mjs") || /\.test\.|\/testing\//.test(file)) continue;
+    if (!entry.isFile() || !/\.(mjs|json)$/.test(entry.name) || /\.test\.|\/testing\//.test(file)) continue;
     const target = join(dist, relative(root, file));
     await mkdir(dirname(target), { recursive: true });
     await copyFile(file, target);
@@ -60,5 +61,5 @@ for (const folder of include.filter((entry) => !entry.endsWith(".ts"))) {
   }
 }
 process.stdout.write(
-  `build: dist/ compiled; ${rewritten} declaration files now import .js; ${copied} .mjs files copied\n`,
+  `build: dist/ compiled; ${rewritten} declaration files now import .js; ${copied} .mjs/.json files copied\n`,
 );

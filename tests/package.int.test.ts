@@ -51,7 +51,20 @@ createServer(async (req, res) => {
 }).listen(Number(process.env.PORT), "127.0.0.1", () => console.log("listening"));
 `;
 
-const CONFIG = `import { defineConfig } from "streamchaos";
+/** The CI config of the project: its own scenario file and check, beside one built-in scenario. */
+const CI_CONFIG = `import { defineCheck, defineConfig } from "streamchaos";
+
+const eventStream = defineCheck({
+  name: "acme-event-stream",
+  description: "the answer is served as text/event-stream",
+  run(context) {
+    const headers = context.exchanges[0]?.observation.response?.headers ?? [];
+    const type = headers.find(([name]) => name.toLowerCase() === "content-type")?.[1] ?? "(none)";
+    return type.startsWith("text/event-stream")
+      ? { status: "pass", summary: \`content-type \${type}\` }
+      : { status: "fail", summary: \`content-type \${type}, not text/event-stream\` };
+  },
+});
 
 export default defineConfig({
   backends: [
@@ -63,12 +76,57 @@ export default defineConfig({
       contract: "openai-relay",
     },
   ],
-  scenarios: ["happy-path", "pre-500-server-error"],
+  include: ["incidents/*.scenario.ts"],
+  checks: [eventStream],
+  scenarios: ["acme-*", "happy-path"],
   lanes: 1,
-  reporters: ["console", "json"],
-  outDir: "report",
+  reporters: ["json"],
+  outDir: "report-ci",
 });
 `;
+
+/**
+ * Two of the project's own incidents, one the relay handles and one it does not. Outside chaos/ (the
+ * generated config's include): they name the CI config's check.
+ */
+const ACME_SCENARIOS = `import { defineScenario, type Scenario } from "streamchaos";
+
+const answer: Scenario = defineScenario({
+  id: "acme-answer-streams",
+  title: "A short answer streams through the relay",
+  incident: "ACME-12: answers arrived all at once",
+  category: "acme",
+  why: "The chat UI renders tokens as they come.",
+  script: { content: { tokens: ["Hel", "lo ", "there"] }, pacing: { firstTokenMs: 50, intervalMs: 30 } },
+  checks: ["clean-termination", "semantic-completion", "acme-event-stream"],
+});
+
+export default [
+  answer,
+  defineScenario({
+    id: "acme-provider-overloaded",
+    title: "The provider answers 503 before the first token",
+    incident: "ACME-31: a 200 with a JSON error broke the UI",
+    category: "acme",
+    why: "The browser must see an HTTP error, not a 200 it cannot parse.",
+    script: { faults: [{ fault: "http-error", status: 503 }] },
+    checks: ["error-status-before-first-byte"],
+  }),
+];
+`;
+
+type Results = {
+  results: Array<{
+    scenario: { id: string };
+    status: string;
+    checks: Array<{ check: string; status: string; summary: string }>;
+  }>;
+};
+
+async function verdicts(dir: string): Promise<Record<string, string>> {
+  const run = JSON.parse(await readFile(join(project, dir, "results.json"), "utf8")) as Results;
+  return Object.fromEntries(run.results.map((r) => [r.scenario.id, r.status]));
+}
 
 const TSCONFIG = {
   compilerOptions: {
@@ -78,12 +136,13 @@ const TSCONFIG = {
     skipLibCheck: true,
     noEmit: true,
   },
-  include: ["*.ts", "chaos"],
+  include: ["*.ts", "chaos", "incidents"],
 };
 
 let root: string;
 let project: string;
 let packed: { filename: string; size: number; entryCount: number; files: Array<{ path: string }> };
+let init: Awaited<ReturnType<typeof sh>>;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "streamchaos-package-"));
@@ -100,7 +159,9 @@ beforeAll(async () => {
   );
   await writeFile(join(project, "tsconfig.json"), `${JSON.stringify(TSCONFIG, null, 2)}\n`);
   await writeFile(join(project, "server.mjs"), SERVER);
-  await writeFile(join(project, "streamchaos.config.ts"), CONFIG);
+  await writeFile(join(project, "streamchaos.ci.config.ts"), CI_CONFIG);
+  await mkdir(join(project, "incidents"), { recursive: true });
+  await writeFile(join(project, "incidents", "acme.scenario.ts"), ACME_SCENARIOS);
   const install = await sh(
     "npm",
     [
@@ -115,6 +176,8 @@ beforeAll(async () => {
     project,
   );
   expect(install.code, install.stderr).toBe(0);
+  // What a new user runs first: the generated config and example scenario join the project.
+  init = await sh("npx", ["--no-install", "streamchaos", "init", "--command", "node server.mjs"], project);
 }, 480_000);
 
 afterAll(async () => {
@@ -154,7 +217,15 @@ describe("the packed package, installed into a fresh TypeScript project", () => 
     expect(links.filter((link) => !shipped.has(join(".", link)))).toEqual([]);
   });
 
-  test("the project's own tsc type-checks a config importing from streamchaos with no error", async () => {
+  test("npx streamchaos init wrote a config and an example scenario, and will not overwrite them", async () => {
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout).toMatch(/wrote streamchaos\.config\.ts\nwrote chaos\/example\.scenario\.ts/);
+    const again = await sh("npx", ["--no-install", "streamchaos", "init"], project);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain("streamchaos.config.ts already exists");
+  });
+
+  test("the project's own tsc type-checks the configs, the scenarios and a check with no error", async () => {
     const tsc = await sh(
       process.execPath,
       [join("node_modules", "typescript", "bin", "tsc"), "-p", "."],
@@ -174,26 +245,40 @@ describe("the packed package, installed into a fresh TypeScript project", () => 
     expect(node.stdout).toMatch(/^streamchaos \d+\nstreamchaos\/fakes \d+\n$/);
   });
 
-  test("npx streamchaos run judges the tiny backend: the happy path passes, a pre-stream 500 fails", async () => {
-    const run = await sh("npx", ["--no-install", "streamchaos", "run"], project);
+  test("npx streamchaos list shows the project's scenarios beside the built-in ones, marked as its own", async () => {
+    const list = await sh(
+      "npx",
+      ["--no-install", "streamchaos", "list", "--config", "streamchaos.ci.config.ts"],
+      project,
+    );
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/acme-provider-overloaded +\[yours\] .*\(incidents\/acme\.scenario\.ts\)/);
+    expect(list.stdout).toMatch(/\n {2}happy-path +A paced answer/);
+  });
+
+  test("npx streamchaos run judges the tiny backend on the project's scenario file and check", async () => {
+    const run = await sh(
+      "npx",
+      ["--no-install", "streamchaos", "run", "--config", "streamchaos.ci.config.ts"],
+      project,
+    );
     expect(run.code, run.stdout + run.stderr).toBe(1);
-    const results = JSON.parse(await readFile(join(project, "report", "results.json"), "utf8")) as {
-      results: Array<{
-        scenario: { id: string };
-        status: string;
-        checks: Array<{ check: string; status: string; summary: string }>;
-      }>;
-    };
-    const verdicts = Object.fromEntries(results.results.map((r) => [r.scenario.id, r.status]));
-    const why = results.results.map((r) => [
-      r.scenario.id,
-      r.checks.filter((c) => c.status !== "pass").map((c) => `${c.check} ${c.status}: ${c.summary}`),
-    ]);
-    expect(verdicts, JSON.stringify(why, null, 2)).toEqual({
+    expect(await verdicts("report-ci")).toEqual({
       "happy-path": "pass",
-      "pre-500-server-error": "fail",
+      "acme-answer-streams": "pass",
+      // The relay commits 200 before it knows the provider's status.
+      "acme-provider-overloaded": "fail",
     });
-    const failed = results.results.find((r) => r.scenario.id === "pre-500-server-error")!;
-    expect(failed.checks.find((c) => c.check === "error-status-before-first-byte")?.status).toBe("fail");
+  });
+
+  test("npx streamchaos run on the generated config: its example catches the relay's silent cut", async () => {
+    const args = ["--scenario", "example-*,happy-path", "--reporter", "json", "--out", "report-init"];
+    const run = await sh("npx", ["--no-install", "streamchaos", "run", ...args], project);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    // The relay ends a cut answer cleanly, with no error marker: to the browser it looks complete.
+    expect(await verdicts("report-init")).toEqual({
+      "happy-path": "pass",
+      "example-provider-cut-mid-answer": "fail",
+    });
   });
 });
