@@ -44,3 +44,13 @@ export async function importOptional<T>(pkg: OptionalPackage, load: () => Promis
     throw error;
   }
 }
+
+/** Whether `name` resolves from streamchaos's own location, where npm puts a peer dependency. */
+export function isInstalled(name: string): boolean {
+  try {
+    import.meta.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}

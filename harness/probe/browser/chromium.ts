@@ -16,8 +16,8 @@ export const CHROMIUM_INSTALL = "apt-get install -y chromium";
 export const PLAYWRIGHT_CORE: OptionalPackage = {
   name: "playwright-core",
   version: "1.64.1",
-  feature: "the browser client (--client browser)",
-  otherwise: "or leave browser out of --client",
+  feature: "the browser client",
+  otherwise: "or leave browser out of the clients",
 };
 const PLAYWRIGHT_INSTALL = `npm i -D ${PLAYWRIGHT_CORE.name}@${PLAYWRIGHT_CORE.version}`;
 /** Debian's package; `npx playwright install` cannot download browsers on these machines. */
