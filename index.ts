@@ -8,7 +8,7 @@ import type { StreamchaosConfig } from "./harness/config.ts";
 import { resolveConfig } from "./harness/config.ts";
 import type { RunResult } from "./harness/results.ts";
 import { exitCodeFor, runSuite as runResolvedSuite } from "./harness/runner.ts";
-import { createReporters } from "./reports/index.ts";
+import { checkOutputDir, createReporters } from "./reports/index.ts";
 
 // ---- the fake providers --------------------------------------------------------------------------
 export type { JournalEntry, Script, StartedFakeProvider } from "./fakes/index.ts";
@@ -63,6 +63,7 @@ export async function runSuite(
     stream: process.stdout,
     isTTY: Boolean(process.stdout.isTTY),
   });
+  if (reporters.some((reporter) => reporter.writesFiles)) await checkOutputDir(resolved.outDir);
   const run = await runResolvedSuite({
     config: resolved,
     reporters,

@@ -1,5 +1,5 @@
 import { isUserError, renderUserError, StreamchaosError } from "../lib/errors.ts";
-import { disposeAllLive } from "../lib/lifecycle.ts";
+import { disposeAllLive, onInterrupt } from "../lib/lifecycle.ts";
 import { packageVersion } from "../lib/package.ts";
 import type { CliIO } from "./command.ts";
 import { commands } from "./commands/index.ts";
@@ -32,11 +32,11 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     );
     return 2;
   }
-  const onSignal = () => controller.abort(new Error("interrupted"));
-  if (!io?.stopSignal) {
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-  }
+  // The first Ctrl-C asks the command to stop (a run marks what was cut short and writes its reports);
+  // lib/lifecycle.ts turns a second one into an immediate cleanup and exit.
+  const release = io?.stopSignal
+    ? () => {}
+    : onInterrupt((signal) => controller.abort(new Error(`${signal} received`)));
   try {
     const command = await load();
     return await command.run(rest, fullIO);
@@ -50,8 +50,7 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     );
     return 3;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    release();
     await disposeAllLive();
   }
 }

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -134,6 +135,50 @@ describe("streamchaos run: bad input exits 2 with what, why and how to fix", () 
     });
     expect(code).toBe(2);
     expect(stderr.text()).toContain("Cannot read config");
+  });
+
+  describe("an --out that cannot take the reports fails before anything starts", () => {
+    // The backend leaves a mark when it starts: a bad --out must cost nothing but the message.
+    const marker = () => join(dir, `started-${Math.random().toString(36).slice(2)}`);
+    const marking = (file: string) =>
+      nodeBackend(
+        `require('fs').writeFileSync(${JSON.stringify(file)}, 'x'); require('http').createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT), '127.0.0.1')`,
+      );
+    const runOut = async (out: string) => {
+      const file = marker();
+      const config = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+      await writeFile(config, JSON.stringify({ backends: [marking(file)] }));
+      const stderr = captureOutput();
+      const code = await main(
+        ["run", "--config", config, "--reporter", "console,json", "--out", out, "--scenario", "happy-path"],
+        { stdout: captureOutput().stream, stderr: stderr.stream },
+      );
+      return { code, stderr: stderr.text(), started: existsSync(file) };
+    };
+
+    test("a file", async () => {
+      const file = join(dir, "not-a-folder.txt");
+      await writeFile(file, "");
+      const result = await runOut(file);
+      expect(result).toMatchObject({ code: 2, started: false });
+      expect(result.stderr).toContain("REPORT_OUT_NOT_A_FOLDER");
+      expect(result.stderr).toContain(`${file} is a file`);
+      expect(result.stderr).toContain("fix: Pass --out a folder");
+    });
+
+    test("a folder under a file", async () => {
+      const file = join(dir, "also-a-file.txt");
+      await writeFile(file, "");
+      const result = await runOut(join(file, "report"));
+      expect(result).toMatchObject({ code: 2, started: false });
+      expect(result.stderr).toContain(`${file} is a file`);
+    });
+
+    test("under /proc", async () => {
+      const result = await runOut("/proc/streamchaos-report");
+      expect(result).toMatchObject({ code: 2, started: false });
+      expect(result.stderr).toMatch(/REPORT_OUT_UNWRITABLE.*\n.*virtual filesystem/);
+    });
   });
 
   test("an unknown reporter and a bad --lanes", async () => {

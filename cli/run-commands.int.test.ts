@@ -21,7 +21,15 @@ beforeAll(async () => {
     join(dir.path, "app", "server.js"),
     [
       `require("node:fs").writeFileSync(process.env.PID_FILE, String(process.pid));`,
-      `require("node:http").createServer((req, res) => res.end("ok")).listen(Number(process.env.PORT), "127.0.0.1");`,
+      // Relays the contract's request to the fake provider: the run's smoke exchange checks it arrives.
+      `require("node:http").createServer(async (req, res) => {`,
+      `  if (req.url === "/health") return res.end("ok");`,
+      `  let body = ""; for await (const chunk of req) body += chunk;`,
+      `  const up = await fetch(process.env.PROVIDER_URL + "/chat/completions", { method: "POST", headers: { "content-type": "application/json" }, body });`,
+      `  res.writeHead(up.status, { "content-type": "text/event-stream" });`,
+      `  for await (const chunk of up.body) res.write(chunk);`,
+      `  res.end();`,
+      `}).listen(Number(process.env.PORT), "127.0.0.1");`,
     ].join("\n"),
   );
 });
@@ -35,7 +43,7 @@ async function runCommand(command: string, pidFile: string) {
     name: "sut",
     command,
     cwd: dir.path,
-    env: { PORT: "{{port}}", PID_FILE: pidFile },
+    env: { PORT: "{{port}}", PID_FILE: pidFile, PROVIDER_URL: "{{provider.url}}" },
     provider: "openai",
     contract: "openai-relay",
     readyTimeoutMs: 10_000,

@@ -18,6 +18,8 @@ export interface FinishOptions {
   outDir?: string;
   /** The last run, for "changes since last run" (reports/load.ts reads one from results.json). */
   previous?: RunResult;
+  /** Aborted while a file is written (Ctrl-C): that file is left as it was, and the writing stops. */
+  signal?: AbortSignal;
 }
 
 export interface FinishOutput {
@@ -41,6 +43,8 @@ export interface ScenarioStart {
  */
 export interface Reporter {
   readonly name: string;
+  /** Writes files into FinishOptions.outDir: the CLI checks that folder before the run starts. */
+  readonly writesFiles?: boolean;
   onStart?(plan: RunPlan): void;
   /** Optional: the runner calls it before a lane starts a scenario; onResult ends it. */
   onScenarioStart?(scenario: ScenarioStart): void;

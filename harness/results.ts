@@ -5,7 +5,8 @@
  */
 
 export type CheckStatus = "pass" | "fail" | "not-applicable";
-export type ScenarioStatus = "pass" | "fail" | "error" | "skipped";
+/** `interrupted`: cut short by the user (Ctrl-C); says nothing about the backend. */
+export type ScenarioStatus = "pass" | "fail" | "error" | "skipped" | "interrupted";
 
 /** One piece of evidence a check looked at: quoted bytes, a timing, a log line, a header, a journal entry. */
 export interface Evidence {
@@ -37,6 +38,24 @@ export interface TimelineEvent {
   detail: string;
 }
 
+/**
+ * The backend died and was started again. Its death is evidence of the scenario it is attached to:
+ * the one in whose window it died (the window ends a moment after the scenario's last request), or,
+ * found dead before a scenario started, the next one (which then ran on the fresh backend).
+ */
+export interface BackendRestart {
+  /** How it ended: exit code or signal; null where that is unknown (a backend given by URL). */
+  exit: { code: number | null; signal: string | null } | null;
+  /** When it ended (epoch ms), or when it was found dead if that is unknown. */
+  t: number;
+  /** Its last output lines up to its death, oldest first, as `[stderr] line`. */
+  lastLines: string[];
+  /** "in-window": it died during this scenario; "before-start": it was found dead as this one was about to start. */
+  noticed: "in-window" | "before-start";
+  /** False when the fresh backend did not come up: the rest of this backend's scenarios did not run (exit 2). */
+  restarted: boolean;
+}
+
 export interface ScenarioResult {
   scenario: {
     id: string;
@@ -52,7 +71,7 @@ export interface ScenarioResult {
   runtime: "local" | "docker";
   lane: number;
   status: ScenarioStatus;
-  /** Set on "error" and "skipped": why the scenario could not give a verdict. */
+  /** Set on "error", "skipped" and "interrupted": why the scenario could not give a verdict. */
   reason?: string;
   /** Expected status when the scenario is known to fail on this backend (bug matrix). */
   expected?: ScenarioStatus;
@@ -60,6 +79,8 @@ export interface ScenarioResult {
   durationMs: number;
   checks: CheckResult[];
   timeline: TimelineEvent[];
+  /** Set when the backend died in this scenario's window (or was found dead before it) and was restarted. */
+  backendRestart?: BackendRestart;
 }
 
 export interface RunSummary {
@@ -68,6 +89,7 @@ export interface RunSummary {
   failed: number;
   errored: number;
   skipped: number;
+  interrupted: number;
 }
 
 export interface RunResult {
@@ -80,14 +102,27 @@ export interface RunResult {
   environment: Record<string, string | number>;
   results: ScenarioResult[];
   summary: RunSummary;
+  /**
+   * Set when the user stopped the run (Ctrl-C): `results` hold what finished, the ones cut short are
+   * `interrupted`, and `notStarted` scenario runs never began. Its exit code is 130.
+   */
+  interrupted?: { reason: string; planned: number; notStarted: number };
 }
 
 export function summarize(results: ScenarioResult[]): RunSummary {
-  const summary: RunSummary = { total: results.length, passed: 0, failed: 0, errored: 0, skipped: 0 };
+  const summary: RunSummary = {
+    total: results.length,
+    passed: 0,
+    failed: 0,
+    errored: 0,
+    skipped: 0,
+    interrupted: 0,
+  };
   for (const result of results) {
     if (result.status === "pass") summary.passed++;
     else if (result.status === "fail") summary.failed++;
     else if (result.status === "error") summary.errored++;
+    else if (result.status === "interrupted") summary.interrupted++;
     else summary.skipped++;
   }
   return summary;

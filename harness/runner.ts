@@ -1,6 +1,7 @@
 import { cpus, platform } from "node:os";
+import { abortReason, unlessAborted } from "../lib/abort.ts";
 import { now } from "../lib/clock.ts";
-import { UserError } from "../lib/errors.ts";
+import { StreamchaosError } from "../lib/errors.ts";
 import { checkPortFree, LOOPBACK } from "../lib/net.ts";
 import { importOptional } from "../lib/optional-import.ts";
 import { packageVersion } from "../lib/package.ts";
@@ -46,7 +47,9 @@ interface Group {
  * Runs every selected scenario on every backend × edge. A pool of `lanes` workers each holds one
  * topology (a lane) and pulls scenarios of its group; when a group runs dry a worker moves to
  * another group and builds a new lane for it. Setup failures (a backend that never starts) abort
- * the run as a UserError (exit 2); scenario failures are results.
+ * the run as a UserError (exit 2); scenario failures are results. Aborting `signal` (Ctrl-C) stops
+ * the run: scenarios cut short are `interrupted`, a lane still starting is abandoned (a backend that
+ * the interrupt stopped is not blamed), and the run resolves with `interrupted` set, its reports written.
  */
 export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
   // The user's scenario files and checks are checked before anything starts (a bad one is exit 2).
@@ -88,6 +91,8 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
   }
 
   let setupError: unknown;
+  // Once per backend per run, on the first lane built for it, before any of its scenarios on any lane.
+  const smokeExchanges = new Map<string, Promise<void>>();
   const worker = async (laneIndex: number) => {
     let lane: Lane | undefined;
     let laneGroup: Group | undefined;
@@ -106,16 +111,26 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
           lane = undefined;
           laneGroup = group;
           await previous?.[Symbol.asyncDispose]();
-          lane = await Lane.start({
-            index: laneIndex,
-            runtime,
-            backend: laneBackend(group.backend),
-            edge: {
-              edge: group.edge.edge,
-              ...(group.profile ? { profile: group.profile } : {}),
-              ...(group.edge.config ? { configFile: group.edge.config } : {}),
-            },
-          });
+          lane = await unlessAborted(
+            Lane.start({
+              index: laneIndex,
+              runtime,
+              backend: laneBackend(group.backend),
+              edge: {
+                edge: group.edge.edge,
+                ...(group.profile ? { profile: group.profile } : {}),
+                ...(group.edge.config ? { configFile: group.edge.config } : {}),
+              },
+            }),
+            options.signal,
+          );
+          if (!lane) return;
+          let smoke = smokeExchanges.get(group.backend.name);
+          if (!smoke) {
+            smoke = lane.smokeExchange(options.signal);
+            smokeExchanges.set(group.backend.name, smoke);
+          }
+          await smoke;
         }
         const scenario = group.queue.shift();
         if (!scenario) continue;
@@ -129,7 +144,7 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
             lane: laneIndex,
           });
         }
-        const result = await lane!.runScenario(scenario);
+        const result = await lane!.runScenario(scenario, options.signal ? { signal: options.signal } : {});
         // "id" expects a failure on every edge, "id@edge" on that edge only.
         const expect = group.backend.expectFailures ?? [];
         if (
@@ -140,7 +155,8 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
         record(result);
       }
     } catch (error) {
-      setupError ??= redactError(error, redactor);
+      // After a Ctrl-C, a box that fails is one the interrupt stopped: the interrupt is the story.
+      if (!options.signal?.aborted) setupError ??= redactError(error, redactor);
     } finally {
       await Promise.resolve(lane?.[Symbol.asyncDispose]()).catch(() => {});
     }
@@ -152,13 +168,6 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
     if (!options.runtime) await Promise.resolve(runtime[Symbol.asyncDispose]()).catch(() => {});
   }
   if (setupError) throw setupError;
-  if (options.signal?.aborted) {
-    throw new UserError("RUN_INTERRUPTED", {
-      what: "The run was interrupted",
-      why: `${results.length} of ${total} scenario runs finished`,
-      fix: "Run again; every process and port of the run was cleaned up.",
-    });
-  }
   const finishedAt = now();
   results.sort(
     (a, b) =>
@@ -182,11 +191,23 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
     results,
     summary: summarize(results),
   };
+  const cutShort = run.summary.interrupted > 0 || results.length < total;
+  if (options.signal?.aborted && cutShort) run.interrupted = interruption(options.signal, total, results);
+  // Reports of an interrupted run hold what finished; a Ctrl-C while they are written (the run's
+  // signal, unless it already stopped the run) leaves the file being written as it was and stops.
+  const writeSignal = options.signal?.aborted ? undefined : options.signal;
   for (const reporter of reporters) {
-    await reporter.onFinish(run, {
-      outDir: config.outDir,
-      ...(options.previous ? { previous: options.previous } : {}),
-    });
+    try {
+      await reporter.onFinish(run, {
+        outDir: config.outDir,
+        ...(options.previous ? { previous: options.previous } : {}),
+        ...(writeSignal ? { signal: writeSignal } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof StreamchaosError && error.code === "REPORT_WRITE_INTERRUPTED")) throw error;
+      run.interrupted ??= interruption(writeSignal, total, results);
+      break;
+    }
   }
   return run;
 }
@@ -207,8 +228,20 @@ async function checkProviderPorts(backends: ResolvedBackend[]): Promise<void> {
   }
 }
 
-/** Exit code: 1 when a result is worse than expected (a failure or error not listed in expectFailures). */
+function interruption(
+  signal: AbortSignal | undefined,
+  planned: number,
+  results: ScenarioResult[],
+): NonNullable<RunResult["interrupted"]> {
+  return { reason: abortReason(signal), planned, notStarted: planned - results.length };
+}
+
+/**
+ * Exit code: 130 when the user stopped the run (as a shell reports Ctrl-C, whichever signal it was),
+ * else 1 when a result is worse than expected (a failure or error not listed in expectFailures).
+ */
 export function exitCodeFor(run: RunResult): number {
+  if (run.interrupted) return 130;
   const unexpected = run.results.filter(
     (r) => (r.status === "fail" || r.status === "error") && !(r.status === "fail" && r.expected === "fail"),
   );

@@ -95,16 +95,45 @@ export async function disposeAllLive(): Promise<void> {
   }
 }
 
+/** While set, the first SIGINT/SIGTERM asks the running command to stop instead of exiting at once. */
+let interruptHandler: ((signal: NodeJS.Signals) => void) | undefined;
+/** How long a command may take to stop after the first signal before everything is unwound anyway. */
+const GRACEFUL_STOP_MS = 15_000;
+
+/**
+ * A command that can stop cleanly (the run: mark what was cut short, write the reports) takes the
+ * first Ctrl-C: `handler` is called instead of exiting. A second Ctrl-C, or no stop within 15 s,
+ * still disposes every live resource and exits at once. Returns the function that gives it back.
+ */
+export function onInterrupt(handler: (signal: NodeJS.Signals) => void): () => void {
+  interruptHandler = handler;
+  installSignalHandlers();
+  return () => {
+    if (interruptHandler === handler) interruptHandler = undefined;
+  };
+}
+
 function installSignalHandlers(): void {
   if (signalsInstalled || process.env.VITEST) return;
   signalsInstalled = true;
-  const onSignal = (signal: NodeJS.Signals) => {
+  let received = 0;
+  const hardStop = (signal: NodeJS.Signals) => {
     const code = signal === "SIGINT" ? 130 : 143;
     process.stderr.write(`\nstreamchaos: ${signal} received, cleaning up...\n`);
     const hardExit = setTimeout(() => process.exit(code), 10_000);
     hardExit.unref();
     void disposeAllLive().finally(() => process.exit(code));
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  const onSignal = (signal: NodeJS.Signals) => {
+    const handler = interruptHandler;
+    if (received++ > 0 || !handler) return hardStop(signal);
+    process.stderr.write(
+      `\nstreamchaos: ${signal} received, stopping (press Ctrl-C again to quit at once)...\n`,
+    );
+    setTimeout(() => hardStop(signal), GRACEFUL_STOP_MS).unref();
+    handler(signal);
+  };
+  // `on`, not `once`: the second signal must reach us too (Node's default would kill without cleanup).
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
 }

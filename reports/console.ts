@@ -1,6 +1,7 @@
 import type { RunResult, ScenarioResult, ScenarioStatus } from "../harness/results.ts";
 import { compareRuns } from "./compare.ts";
 import { buildMatrix, failingChecks, isExpected, isFailing, type Matrix } from "./internal/matrix.ts";
+import { describeRestart, restartLines, restarts } from "./internal/restart.ts";
 import {
   formatDuration,
   hardWrap,
@@ -32,14 +33,14 @@ interface Glyphs {
 }
 
 const UNICODE: Glyphs = {
-  marks: { pass: "✓", fail: "✗", error: "!", skipped: "-", none: "·" },
+  marks: { pass: "✓", fail: "✗", error: "!", skipped: "-", interrupted: "⊘", none: "·" },
   sep: " · ",
   dash: "—",
   arrow: "→",
   ellipsis: "…",
 };
 const ASCII: Glyphs = {
-  marks: { pass: "+", fail: "x", error: "!", skipped: "-", none: "." },
+  marks: { pass: "+", fail: "x", error: "!", skipped: "-", interrupted: "~", none: "." },
   sep: " | ",
   dash: "-",
   arrow: "->",
@@ -64,6 +65,7 @@ const SGR: Record<Mark | "dim" | "bold", [number, number]> = {
   fail: [31, 39],
   error: [33, 39],
   skipped: [2, 22],
+  interrupted: [2, 22],
   none: [2, 22],
   dim: [2, 22],
   bold: [1, 22],
@@ -155,13 +157,18 @@ export function createConsoleReporter(options: ReporterOptions): Reporter {
       const where = printable(whereOf(result));
       const id = printable(result.scenario.id);
       const mark = glyphs.marks[result.status];
+      const restart = describeRestart(result);
       if (!live) {
         stream.write(
           `${mark} ${padEnd(result.status, 7)} ${id}  ${where}  ${formatDuration(result.durationMs)}\n`,
         );
+        if (restart) stream.write(`  ${printable(restart)}\n`);
         return;
       }
       clearLive();
+      // A restart stays on screen: the next scenarios ran on a fresh backend.
+      if (restart)
+        stream.write(`${truncate(`${id}  ${where}: ${printable(restart)}`, cols() - 1, glyphs.ellipsis)}\n`);
       // Failures stay on screen as they happen; passes only move the live line along.
       if (isFailing(result.status)) {
         const line = `${mark} ${id}  ${where}${isExpected(result) ? "  (expected)" : ""}`;
@@ -192,6 +199,11 @@ export function renderConsoleSummary(run: RunResult, options: ConsoleRenderOptio
   if (problems.length > 0) {
     lines.push("", paint.bold("Failures"));
     for (const result of problems) lines.push(...renderProblem(result, columns, glyphs, paint));
+  }
+  const restarted = restarts(run.results);
+  if (restarted.length > 0) {
+    lines.push("", paint.bold("Backend restarts"));
+    for (const result of restarted) lines.push(...renderRestart(result, columns, glyphs, paint));
   }
   lines.push("", ...renderTotals(run, columns, glyphs, paint));
   if (options.previous) lines.push(...renderChanges(run, options.previous, columns, glyphs, paint));
@@ -273,6 +285,15 @@ function renderProblem(result: ScenarioResult, columns: number, glyphs: Glyphs, 
     const more = check.evidence.length - EVIDENCE_PER_CHECK;
     if (more > 0) out.push(paint.dim(cut(`      ${plural(more, "more evidence item")} in results.json`)));
   }
+  return out;
+}
+
+/** Where the backend died and what it said last: the crash is evidence of that scenario. */
+function renderRestart(result: ScenarioResult, columns: number, glyphs: Glyphs, paint: Paint): string[] {
+  const head = `${printable(result.scenario.id)} (${printable(whereOf(result))}): ${printable(describeRestart(result) ?? "")}`;
+  const out = wordWrap(head, columns - 2, SUMMARY_LINES, glyphs.ellipsis).map((line) => `  ${line}`);
+  for (const line of restartLines(result))
+    out.push(paint.dim(truncate(`    ${printable(line)}`, columns, glyphs.ellipsis)));
   return out;
 }
 

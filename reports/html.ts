@@ -3,6 +3,7 @@ import { type ComparedResult, compareRuns } from "./compare.ts";
 import { esc } from "./internal/html-escape.ts";
 import { buildMatrix, isExpected, isFailing } from "./internal/matrix.ts";
 import { writeReportFile } from "./internal/output.ts";
+import { describeRestart, restartLines } from "./internal/restart.ts";
 import { formatDuration, plural } from "./internal/text.ts";
 import { MAX_DRAWN_EVENTS, offset, renderTimelineSvg } from "./internal/timeline-svg.ts";
 import type { FinishOptions, FinishOutput, Reporter } from "./reporter.ts";
@@ -16,7 +17,13 @@ export const HTML_FILE = "report.html";
 const MAX_EVENT_ROWS = 2000;
 const MAX_EVENT_ROWS_PASSING = 200;
 
-const MARK: Record<ScenarioStatus, string> = { pass: "✓", fail: "✗", error: "!", skipped: "-" };
+const MARK: Record<ScenarioStatus, string> = {
+  pass: "✓",
+  fail: "✗",
+  error: "!",
+  skipped: "-",
+  interrupted: "⊘",
+};
 
 // No script at all, and a CSP that would refuse one anyway: the report is opened from CI
 // artifacts and mail attachments, and it quotes bytes an attacker-controlled provider could send.
@@ -164,6 +171,13 @@ function renderResult(result: ScenarioResult, i: number): string {
       .join(" · ")}${esc(expected)}</p>`,
   ];
   if (result.reason) parts.push(`<p class="reason"><b>${esc(result.status)}:</b> ${esc(result.reason)}</p>`);
+  const restart = describeRestart(result);
+  if (restart) {
+    parts.push(
+      `<p class="reason"><b>backend restart:</b> ${esc(restart)}</p>`,
+      `<pre>${esc(restartLines(result, 20).join("\n"))}</pre>`,
+    );
+  }
   parts.push("<h3>Timeline</h3>");
   if (result.timeline.length === 0 && !result.checks.some((c) => c.evidence.some((e) => e.t !== undefined))) {
     parts.push('<p class="muted">No timeline events were recorded.</p>');
@@ -219,9 +233,10 @@ function renderEventTable(result: ScenarioResult): string {
 export function createHtmlReporter(): Reporter {
   return {
     name: "html",
+    writesFiles: true,
     async onFinish(run: RunResult, options: FinishOptions): Promise<FinishOutput> {
       const text = renderHtml(run, options.previous ? { previous: options.previous } : {});
-      return { files: [await writeReportFile("html", options.outDir, HTML_FILE, text)] };
+      return { files: [await writeReportFile("html", options.outDir, HTML_FILE, text, options)] };
     },
   };
 }

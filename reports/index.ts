@@ -7,6 +7,7 @@ import { createMarkdownReporter } from "./markdown.ts";
 import type { Reporter, ReporterFactory, ReporterOptions } from "./reporter.ts";
 
 export { compareRuns, type RunComparison } from "./compare.ts";
+export { checkOutputDir } from "./internal/output.ts";
 export { readRunResult } from "./load.ts";
 export type {
   FinishOptions,

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { makeTempDir } from "../lib/tempdir.ts";
 import { createJsonReporter, renderJson } from "./json.ts";
@@ -38,5 +38,19 @@ describe("json reporter", () => {
     expect(JSON.parse(await readFile(out.files[0] ?? "", "utf8")).summary).toEqual(run.summary);
     const back = await readRunResult(out.files[0] ?? "");
     expect(back.results).toHaveLength(10);
+  });
+
+  it("a Ctrl-C while results.json is written leaves the previous one byte-identical", async () => {
+    await using dir = await makeTempDir("json-test");
+    const previous = await createJsonReporter().onFinish(mixedRun(), { outDir: dir.path });
+    const before = await readFile(previous.files[0] ?? "");
+    const stop = new AbortController();
+    stop.abort(new Error("SIGINT received"));
+    const next = { ...mixedRun(), durationMs: 1 };
+    await expect(
+      createJsonReporter().onFinish(next, { outDir: dir.path, signal: stop.signal }),
+    ).rejects.toMatchObject({ code: "REPORT_WRITE_INTERRUPTED" });
+    expect(await readFile(previous.files[0] ?? "")).toEqual(before);
+    expect(await readdir(dir.path)).toEqual(["results.json"]);
   });
 });

@@ -17,8 +17,9 @@ export function renderJson(run: RunResult): string {
 export function createJsonReporter(): Reporter {
   return {
     name: "json",
+    writesFiles: true,
     async onFinish(run: RunResult, options: FinishOptions): Promise<FinishOutput> {
-      return { files: [await writeReportFile("json", options.outDir, JSON_FILE, renderJson(run))] };
+      return { files: [await writeReportFile("json", options.outDir, JSON_FILE, renderJson(run), options)] };
     },
   };
 }

@@ -75,7 +75,7 @@ function countCases(cases: readonly ScenarioResult[]) {
     tests: cases.length,
     failures: cases.filter((r) => r.status === "fail").length - known,
     errors: cases.filter((r) => r.status === "error").length,
-    skipped: cases.filter((r) => r.status === "skipped").length + known,
+    skipped: cases.filter((r) => r.status === "skipped" || r.status === "interrupted").length + known,
   };
 }
 
@@ -84,10 +84,11 @@ function renderCase(classname: string, result: ScenarioResult): string[] {
   const open = `    <testcase classname="${xmlAttr(classname)}" name="${xmlAttr(name)}" time="${seconds(result.durationMs)}"`;
   const note = expectationNote(result);
   if (result.status === "pass") return [`${open}/>`];
-  if (result.status === "skipped") {
+  // Cut short by the user: no verdict either way (the statuses work gives it its own rendering).
+  if (result.status === "skipped" || result.status === "interrupted") {
     return [
       `${open}>`,
-      `      <skipped message="${attrMessage(result.reason ?? "skipped")}"/>`,
+      `      <skipped message="${attrMessage(result.reason ?? result.status)}"/>`,
       "    </testcase>",
     ];
   }
@@ -175,8 +176,11 @@ function isoTime(epochMs: number): string {
 export function createJunitReporter(): Reporter {
   return {
     name: "junit",
+    writesFiles: true,
     async onFinish(run: RunResult, options: FinishOptions): Promise<FinishOutput> {
-      return { files: [await writeReportFile("junit", options.outDir, JUNIT_FILE, renderJunit(run))] };
+      return {
+        files: [await writeReportFile("junit", options.outDir, JUNIT_FILE, renderJunit(run), options)],
+      };
     },
   };
 }

@@ -2,6 +2,7 @@ import type { RunResult, ScenarioResult, ScenarioStatus } from "../harness/resul
 import { type ComparedResult, compareRuns } from "./compare.ts";
 import { buildMatrix, failingChecks, isExpected, isFailing, isUnexpectedFailure } from "./internal/matrix.ts";
 import { writeReportFile } from "./internal/output.ts";
+import { describeRestart, restartLines, restarts } from "./internal/restart.ts";
 import { formatDuration, plural, printable, sliceUnits } from "./internal/text.ts";
 import type { FinishOptions, FinishOutput, Reporter } from "./reporter.ts";
 
@@ -11,7 +12,13 @@ export const MARKDOWN_FILE = "summary.md";
 export const GITHUB_COMMENT_LIMIT = 65_536;
 const BUDGET = GITHUB_COMMENT_LIMIT - 1_536;
 
-const ICON: Record<ScenarioStatus, string> = { pass: "✅", fail: "❌", error: "⚠️", skipped: "⏭️" };
+const ICON: Record<ScenarioStatus, string> = {
+  pass: "✅",
+  fail: "❌",
+  error: "⚠️",
+  skipped: "⏭️",
+  interrupted: "⏹️",
+};
 
 /** Evidence caps tried in turn until every failure fits the budget. */
 const EVIDENCE_CAPS = [600, 240, 100] as const;
@@ -31,6 +38,7 @@ export function renderMarkdown(run: RunResult, options: MarkdownOptions = {}): s
   const limit = options.limit ?? BUDGET;
   const head = [renderHeadline(run), "", ...renderTable(run)];
   if (options.previous) head.push("", ...renderChanges(run, options.previous));
+  head.push(...renderRestarts(run));
   // Unexpected failures first: those are what the PR author has to look at.
   const failures = run.results
     .filter((result) => isFailing(result.status))
@@ -135,6 +143,21 @@ function renderChanges(run: RunResult, previous: RunResult): string[] {
   return out;
 }
 
+/** Every backend death, with the scenario it is evidence of and its last lines. */
+function renderRestarts(run: RunResult): string[] {
+  const restarted = restarts(run.results);
+  if (restarted.length === 0) return [];
+  const out = ["", `### Backend restarts (${restarted.length})`, ""];
+  for (const result of restarted.slice(0, LIST_MAX)) {
+    const where = `${result.backend}/${result.edge}`;
+    out.push(`- ${inline(result.scenario.id)} on ${inline(where)}: ${cell(describeRestart(result) ?? "")}`);
+    const lines = restartLines(result, 4);
+    if (lines.length) out.push("", ...fence(lines.map(printable).join("\n")).map((l) => `  ${l}`), "");
+  }
+  if (restarted.length > LIST_MAX) out.push(`- … and ${restarted.length - LIST_MAX} more`);
+  return out;
+}
+
 function renderFailure(result: ScenarioResult, cap: number): { text: string; cut: boolean } {
   let cut = false;
   const where = `${result.backend}/${result.edge}${result.profile && result.profile !== "default" ? `:${result.profile}` : ""}`;
@@ -208,9 +231,10 @@ function html(text: string): string {
 export function createMarkdownReporter(): Reporter {
   return {
     name: "markdown",
+    writesFiles: true,
     async onFinish(run: RunResult, options: FinishOptions): Promise<FinishOutput> {
       const text = renderMarkdown(run, options.previous ? { previous: options.previous } : {});
-      return { files: [await writeReportFile("markdown", options.outDir, MARKDOWN_FILE, text)] };
+      return { files: [await writeReportFile("markdown", options.outDir, MARKDOWN_FILE, text, options)] };
     },
   };
 }

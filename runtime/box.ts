@@ -24,6 +24,13 @@ export interface LogLine {
   source: string;
 }
 
+/** How a box ended: its exit code, or the signal that ended it, and when (epoch ms, lib/clock.ts). */
+export interface BoxExit {
+  code: number | null;
+  signal: string | null;
+  t: number;
+}
+
 export interface StartedBox extends AsyncDisposable {
   name: string;
   address: BoxAddress;
@@ -33,4 +40,11 @@ export interface StartedBox extends AsyncDisposable {
   logsCaptured?: boolean;
   /** False once the process or container has exited. */
   alive(): Promise<boolean>;
+  /**
+   * Settles when the box has ended and its output is read (a process: at once, as an event). Absent
+   * where only asking tells (a container: see `exitInfo`).
+   */
+  exited?: Promise<BoxExit>;
+  /** How the box ended, once it has (a container's state); undefined while it runs or where unknown. */
+  exitInfo?(): Promise<BoxExit | undefined>;
 }

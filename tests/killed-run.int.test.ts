@@ -55,7 +55,7 @@ async function startRun(mode: string): Promise<Run> {
     name: "sut",
     // A string: /bin/sh leads the group, node is its child; both must go.
     command: `cd ${JSON.stringify(dirname(BACKEND))} && node moment-backend.mjs`,
-    env: { PORT: "{{port}}", MODE: mode, MARKERS: markers },
+    env: { PORT: "{{port}}", MODE: mode, MARKERS: markers, PROVIDER_URL: "{{provider.url}}" },
     provider: "openai",
     contract: "openai-relay",
     readyTimeoutMs: 60_000,

@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadConfigFile, type ResolvedConfig } from "../../harness/config.ts";
+import type { RunResult } from "../../harness/results.ts";
 import { exitCodeFor, runSuite } from "../../harness/runner.ts";
 import { UserError } from "../../lib/errors.ts";
-import { createReporters, readRunResult } from "../../reports/index.ts";
+import { checkOutputDir, createReporters, readRunResult } from "../../reports/index.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { CliCommand, CliIO } from "../command.ts";
 
@@ -76,7 +77,10 @@ function parseEdgeFlag(value: string) {
 export async function executeRun(config: ResolvedConfig, values: RunValues, io: CliIO): Promise<number> {
   const reporters = createReporters(config.reporters, { stream: io.stdout, isTTY: Boolean(io.stdout.isTTY) });
   const previous = values.previous ? await readRunResult(resolve(values.previous)) : undefined;
+  // A report folder that cannot take the files fails now, not after the whole run.
+  if (reporters.some((reporter) => reporter.writesFiles)) await checkOutputDir(config.outDir);
   const run = await runSuite({ config, reporters, signal: io.stopSignal, ...(previous ? { previous } : {}) });
+  if (run.interrupted) io.stderr.write(`${describeInterruption(run)}\n`);
   return exitCodeFor(run);
 }
 
@@ -91,6 +95,22 @@ const CONFIG_FILES = [
 /** The config in the working directory, if there is one (`--config` names any other). */
 export function findConfigFile(): string | undefined {
   return CONFIG_FILES.find((f) => existsSync(f));
+}
+
+/** What a Ctrl-C left: no blame on any backend, only what finished and what did not. */
+function describeInterruption(run: RunResult): string {
+  const { reason, planned, notStarted } = run.interrupted!;
+  const finished = run.results.length - run.summary.interrupted;
+  const parts = [`${finished} of ${planned} scenario runs finished`];
+  if (run.summary.interrupted) parts.push(`${run.summary.interrupted} cut short (interrupted)`);
+  if (notStarted) parts.push(`${notStarted} not started`);
+  const reports =
+    finished === planned
+      ? "; stopped while writing the reports: the file being written was left as it was"
+      : run.results.length
+        ? "; the reports hold what finished"
+        : "";
+  return `streamchaos: interrupted (${reason}): ${parts.join(", ")}${reports}.`;
 }
 
 const command: CliCommand = {

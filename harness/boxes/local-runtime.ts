@@ -135,6 +135,7 @@ export class LocalRuntime implements Runtime {
       address: local(port),
       logs: () => child.logs().map((l) => ({ t: l.t, line: l.line, source: l.stream })),
       alive: async () => child.alive(),
+      exited: child.exited,
       [Symbol.asyncDispose]: () => child[Symbol.asyncDispose](),
     };
   }

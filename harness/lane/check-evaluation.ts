@@ -49,13 +49,21 @@ export function checkContext(
   };
 }
 
-/** Runs every check the scenario names; a single failing check fails the scenario. */
+/**
+ * Runs every check the scenario names; a single failing check fails the scenario. A backend that died
+ * during the scenario fails it whether or not the scenario asked: `backend-survived` is added, so a
+ * crash is never hidden behind a green verdict of checks that looked only at the bytes sent before it.
+ */
 export async function runChecks(
   scenario: Scenario,
   context: CheckContext,
 ): Promise<{ status: Extract<ScenarioStatus, "pass" | "fail">; checks: CheckResult[] }> {
   const checks: CheckResult[] = [];
-  for (const ref of scenario.checks) {
+  const refs =
+    context.backendAlive || asksForCheck(scenario, "backend-survived")
+      ? scenario.checks
+      : [...scenario.checks, "backend-survived"];
+  for (const ref of refs) {
     const name = checkName(ref);
     const options = typeof ref === "string" ? {} : (ref.options ?? {});
     const check = await getCheck(name, `scenario "${scenario.id}"`);

@@ -1,6 +1,7 @@
 import type { FakeProviderClient } from "../../fakes/index.ts";
+import type { JournalEntry } from "../../fakes/journal-types.ts";
 import { delay, now } from "../../lib/clock.ts";
-import type { Scenario, ScenarioRequest } from "../../scenarios/scenario.ts";
+import type { Scenario, ScenarioRequest, ScriptJson } from "../../scenarios/scenario.ts";
 import type { Exchange } from "../checks/check.ts";
 import type { Contract, ContractRequest } from "../contracts/contract.ts";
 import { type ProbeOptions, runProbe } from "../probe/index.ts";
@@ -17,8 +18,15 @@ export interface ProbeTarget {
 
 type ProbeLimits = Omit<ProbeOptions, "url" | "method" | "headers" | "body">;
 
-/** Sends the scenario's requests through the probe, each tagged with a nonce to match its upstream calls. */
-export async function runExchanges(target: ProbeTarget, scenario: Scenario): Promise<Exchange[]> {
+/**
+ * Sends the scenario's requests through the probe, each tagged with a nonce to match its upstream calls.
+ * `signal` (a Ctrl-C) hangs every probe up at once.
+ */
+export async function runExchanges(
+  target: ProbeTarget,
+  scenario: Scenario,
+  signal?: AbortSignal,
+): Promise<Exchange[]> {
   const requests: ScenarioRequest[] = scenario.requests?.length ? scenario.requests : [{}];
   const running: Array<Promise<ProbeObservation>> = [];
   const nonces: string[] = [];
@@ -27,7 +35,7 @@ export async function runExchanges(target: ProbeTarget, scenario: Scenario): Pro
       const previousNonce = nonces[i - 1]!;
       if (request.startAfterTokens !== undefined) {
         const tokens = request.startAfterTokens;
-        await waitForContent(target.fake, previousNonce, tokens, 10_000);
+        await waitForContent(target.fake, previousNonce, tokens, 10_000, signal);
       } else {
         await running[i - 1];
       }
@@ -44,6 +52,7 @@ export async function runExchanges(target: ProbeTarget, scenario: Scenario): Pro
         timeoutMs: request.timeoutMs ?? 10_000,
         idleTimeoutMs: request.idleTimeoutMs ?? 8_000,
         ...(request.disconnect ? { disconnect: request.disconnect } : {}),
+        ...(signal ? { signal } : {}),
       }),
     );
   }
@@ -68,6 +77,23 @@ export function sendThroughProbe(
   });
 }
 
+/**
+ * One request answered by a clean script (no fault), with the fake's journal after it: the
+ * follow-up that proves the backend still serves, and the smoke exchange before the catalog.
+ */
+export async function runCleanExchange(
+  target: ProbeTarget,
+  script: ScriptJson,
+  message: string,
+  limits: ProbeLimits,
+): Promise<{ request: ContractRequest; observation: ProbeObservation; journal: JournalEntry[] }> {
+  await target.fake.reset();
+  await target.fake.setScript(script);
+  const request = target.contract.request({ message });
+  const observation = await sendThroughProbe(target, request, { fetchView: false, ...limits });
+  return { request, observation, journal: await target.fake.journal() };
+}
+
 /** An observation read through the contract; its upstream calls are matched once the journal has settled. */
 export function toExchange(
   contract: Contract,
@@ -87,9 +113,10 @@ async function waitForContent(
   nonce: string,
   tokens: number,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<void> {
   const deadline = now() + timeoutMs;
-  while (now() < deadline) {
+  while (now() < deadline && !signal?.aborted) {
     const entry = (await fake.journal()).find((e) => carriesNonce(e, nonce));
     if (
       entry &&

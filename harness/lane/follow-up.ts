@@ -1,6 +1,6 @@
 import type { Scenario, ScriptJson } from "../../scenarios/scenario.ts";
 import type { Exchange } from "../checks/check.ts";
-import { type ProbeTarget, sendThroughProbe, toExchange } from "./exchanges.ts";
+import { type ProbeTarget, runCleanExchange, toExchange } from "./exchanges.ts";
 import { upstreamFor } from "./fake-journal.ts";
 
 /** A quick clean answer for the follow-up request that proves the backend still serves. */
@@ -11,17 +11,18 @@ const FOLLOW_UP_SCRIPT: ScriptJson = {
 };
 
 /** After the scenario, one plain request with a clean script: does the backend still answer normally? */
-export async function runFollowUp(target: ProbeTarget, scenario: Scenario): Promise<Exchange> {
-  await target.fake.reset();
-  await target.fake.setScript(FOLLOW_UP_SCRIPT);
+export async function runFollowUp(
+  target: ProbeTarget,
+  scenario: Scenario,
+  signal?: AbortSignal,
+): Promise<Exchange> {
   const nonce = `${target.lanePrefix}-${scenario.id}-followup`;
-  const request = target.contract.request({ message: `Are you still there? [${nonce}]` });
-  const observation = await sendThroughProbe(target, request, {
-    timeoutMs: 8_000,
-    idleTimeoutMs: 6_000,
-    fetchView: false,
-  });
-  const journal = await target.fake.journal();
+  const { observation, journal } = await runCleanExchange(
+    target,
+    FOLLOW_UP_SCRIPT,
+    `Are you still there? [${nonce}]`,
+    { timeoutMs: 8_000, idleTimeoutMs: 6_000, ...(signal ? { signal } : {}) },
+  );
   const exchange = toExchange(target.contract, {}, nonce, observation);
   exchange.upstream = upstreamFor(journal, exchange);
   return exchange;

@@ -1,13 +1,17 @@
+import { abortReason } from "../../lib/abort.ts";
 import { now } from "../../lib/clock.ts";
 import { Teardown, trackLive } from "../../lib/lifecycle.ts";
 import type { Scenario } from "../../scenarios/scenario.ts";
-import type { ScenarioResult, TimelineEvent } from "../results.ts";
+import type { BackendRestart, ScenarioResult, TimelineEvent } from "../results.ts";
+import { CRASH_WINDOW_MS, restartRecord } from "./backend-restart.ts";
 import { asksForCheck, checkContext, runChecks } from "./check-evaluation.ts";
 import { type ProbeTarget, runExchanges } from "./exchanges.ts";
 import { settledJournal, upstreamFor } from "./fake-journal.ts";
 import { runFollowUp } from "./follow-up.ts";
 import type { LaneBackend, LaneEdge, LaneOptions } from "./lane-options.ts";
+import type { BackendDeath } from "./running-backend.ts";
 import { setUpScenario } from "./scenario-setup.ts";
+import { runSmokeExchange } from "./smoke-exchange.ts";
 import { buildTimeline } from "./timeline.ts";
 import { assembleTopology, type LaneTopology } from "./topology.ts";
 
@@ -23,6 +27,8 @@ export class Lane implements AsyncDisposable {
   #probeTarget: ProbeTarget;
   #teardown: Teardown;
   #untrack: () => void;
+  /** Set when the backend died and could not be started again: every later scenario throws it. */
+  #unrecoverable: unknown;
 
   private constructor(options: LaneOptions, topology: LaneTopology, teardown: Teardown) {
     this.index = options.index;
@@ -54,8 +60,25 @@ export class Lane implements AsyncDisposable {
     return this.#topology.entryUrl;
   }
 
-  async runScenario(scenario: Scenario): Promise<ScenarioResult> {
+  /**
+   * One clean exchange that must show the scenario's message reaching the fake provider; throws a
+   * setup error (UserError) when it does not. The runner calls it once per backend per run.
+   */
+  smokeExchange(signal?: AbortSignal): Promise<void> {
+    return runSmokeExchange(this.#probeTarget, this.backendInfo.name, signal);
+  }
+
+  /**
+   * Runs one scenario and judges it. Aborting `options.signal` (a Ctrl-C) hangs the probe up; the
+   * result is then `interrupted`, whatever the checks would have said of a request cut short by us.
+   */
+  async runScenario(scenario: Scenario, options: { signal?: AbortSignal } = {}): Promise<ScenarioResult> {
+    const { signal } = options;
     const { fake, hops, backend, edge } = this.#topology;
+    // Never a scenario against a dead backend; one that cannot be brought back is a setup error (exit 2).
+    if (this.#unrecoverable) throw this.#unrecoverable;
+    const foundDead = await backend.death();
+    if (foundDead) await backend.restart(foundDead);
     const startedAt = now();
     const base: Omit<ScenarioResult, "status" | "durationMs" | "checks" | "timeline"> = {
       scenario: {
@@ -71,9 +94,21 @@ export class Lane implements AsyncDisposable {
       lane: this.index,
       startedAt,
     };
+    const interrupted = (): ScenarioResult => ({
+      ...base,
+      status: "interrupted",
+      reason: `cut short by the user (${abortReason(signal)})`,
+      durationMs: now() - startedAt,
+      checks: [],
+      timeline: [],
+    });
     try {
       await setUpScenario(this.#topology, scenario);
-      const exchanges = await runExchanges(this.#probeTarget, scenario);
+      const exchanges = await runExchanges(this.#probeTarget, scenario, signal);
+      if (signal?.aborted) {
+        await hops.clearAll().catch(() => {});
+        return interrupted();
+      }
       // Writes are journaled before they reach the probe, so a snapshot holds every event the probe saw;
       // only a cancellation check needs to wait for the backend to close its provider call.
       const journal = asksForCheck(scenario, "upstream-cancelled")
@@ -81,21 +116,25 @@ export class Lane implements AsyncDisposable {
         : await fake.journal();
       await hops.clearAll();
       for (const exchange of exchanges) exchange.upstream = upstreamFor(journal, exchange);
-      const backendAlive = await backend.alive();
       const followUp =
-        asksForCheck(scenario, "backend-survived") && backendAlive
-          ? await runFollowUp(this.#probeTarget, scenario)
+        asksForCheck(scenario, "backend-survived") && (await backend.alive())
+          ? await runFollowUp(this.#probeTarget, scenario, signal)
           : undefined;
-      if (!backendAlive) await backend.restart();
+      if (signal?.aborted) return interrupted();
+      // A backend that dies a moment after the client left or the stream broke (an unhandled 'error' on
+      // its next write, a cleanup timer) dies of this scenario: the window stays open a little longer.
+      await backend.settle(now() + CRASH_WINDOW_MS);
+      const death = await backend.death();
       const context = checkContext(
         scenario,
         { backend: this.backendInfo, edge: { name: this.edgeInfo.edge, profile: this.edgeInfo.profile } },
         {
           exchanges,
           journal,
-          backendAlive,
+          backendAlive: death === undefined,
           followUp,
-          backendLogs: backend.logs(),
+          // The dead process's own lines, up to its death: the fresh one's start-up is not evidence.
+          backendLogs: death ? death.logs : backend.logs(),
           backendLogsCaptured: backend.logsCaptured,
           edgeLogs: edge.logs(),
         },
@@ -103,9 +142,13 @@ export class Lane implements AsyncDisposable {
       );
       const { status, checks } = await runChecks(scenario, context);
       const timeline: TimelineEvent[] = buildTimeline(context, startedAt);
-      return { ...base, status, durationMs: now() - startedAt, checks, timeline };
+      const result: ScenarioResult = { ...base, status, durationMs: now() - startedAt, checks, timeline };
+      if (death) result.backendRestart = await this.#restartAfter(death);
+      else if (foundDead) result.backendRestart = restartRecord(foundDead, "before-start", true);
+      return result;
     } catch (error) {
       await hops.clearAll().catch(() => {});
+      if (signal?.aborted) return interrupted();
       return {
         ...base,
         status: "error",
@@ -114,6 +157,17 @@ export class Lane implements AsyncDisposable {
         checks: [],
         timeline: [],
       };
+    }
+  }
+
+  /** Brings the backend back after a death in a scenario's window; if it does not come back, the next scenario throws. */
+  async #restartAfter(death: BackendDeath): Promise<BackendRestart> {
+    try {
+      await this.#topology.backend.restart(death);
+      return restartRecord(death, "in-window", true);
+    } catch (error) {
+      this.#unrecoverable = error;
+      return restartRecord(death, "in-window", false);
     }
   }
 

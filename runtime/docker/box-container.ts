@@ -122,6 +122,20 @@ export async function startBoxContainer(
         return false;
       }
     },
+    exitInfo: async () => {
+      try {
+        const state = (await dockerode.inspect()).State;
+        if (state.Running) return undefined;
+        // Docker reports a kill as exit code 128 + the signal's number, not as a signal.
+        return {
+          code: state.ExitCode,
+          signal: state.OOMKilled ? "OOM" : null,
+          t: Date.parse(state.FinishedAt),
+        };
+      } catch {
+        return undefined;
+      }
+    },
     async [Symbol.asyncDispose]() {
       if (disposed) return;
       disposed = true;

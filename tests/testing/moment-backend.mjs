@@ -1,11 +1,12 @@
 // A small backend that tells a test where a run is, by files in $MARKERS, so the test can kill the
 // run at that moment. MODE: slow-start (marks "starting", never listens), hold (marks "request" and
 // never finishes the answer), slow-stop (marks "stopping" on SIGTERM and ignores it), or normal.
+// Every other answer is relayed from the provider (PROVIDER_URL), as the run's smoke exchange requires.
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 
-const { MODE, MARKERS, PORT } = process.env;
+const { MODE, MARKERS, PORT, PROVIDER_URL } = process.env;
 const mark = (name) => writeFileSync(join(MARKERS, name), String(process.pid));
 
 if (MODE === "slow-start") {
@@ -13,15 +14,23 @@ if (MODE === "slow-start") {
   setInterval(() => {}, 1000);
 } else {
   if (MODE === "slow-stop") process.on("SIGTERM", () => mark("stopping"));
-  createServer((request, response) => {
+  createServer(async (request, response) => {
     if (request.url === "/health") return response.end("ok");
-    request.resume();
+    let body = "";
+    for await (const chunk of request) body += chunk;
     response.writeHead(200, { "content-type": "text/event-stream" });
-    if (MODE === "hold") {
+    // The smoke exchange before the catalog is relayed; the scenario's request is held.
+    if (MODE === "hold" && !body.includes("-smoke]")) {
       mark("request");
       response.write('data: {"choices":[{"delta":{"content":"Hel"}}]}\n\n');
       return;
     }
-    response.end('data: {"choices":[{"delta":{"content":"Hello"}}]}\n\ndata: [DONE]\n\n');
+    const upstream = await fetch(`${PROVIDER_URL}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    for await (const chunk of upstream.body) response.write(chunk);
+    response.end();
   }).listen(Number(PORT), "127.0.0.1");
 }

@@ -43,6 +43,7 @@ export async function startBackendOnHost(
     address: { internal: { host: HOST_GATEWAY_NAME, port }, external: { host: gateway, port } },
     logs: () => child.logs().map((l) => ({ t: l.t, line: l.line, source: l.stream })),
     alive: async () => child.alive(),
+    exited: child.exited,
     [Symbol.asyncDispose]: () => child[Symbol.asyncDispose](),
   };
 }
