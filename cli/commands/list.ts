@@ -1,4 +1,4 @@
-import { displayPath, loadRunCatalog, type RunCatalog } from "../../harness/catalog.ts";
+import { displayPath, loadRunCatalog } from "../../harness/catalog.ts";
 import { loadChecks } from "../../harness/checks/index.ts";
 import { loadConfigFile } from "../../harness/config.ts";
 import { parseCommandArgs } from "../args.ts";
@@ -32,9 +32,9 @@ const command: CliCommand = {
     }
     // With a config, the user's scenarios and checks (include, inline, checks) are listed beside ours.
     const path = values.config ?? findConfigFile();
-    const catalog: RunCatalog = path
-      ? await loadRunCatalog(await loadConfigFile(path), { warn: (line) => io.stderr.write(`${line}\n`) })
-      : { scenarios: await runCatalogWithoutConfig(), checks: new Map() };
+    const catalog = await loadRunCatalog(path ? await loadConfigFile(path) : {}, {
+      warn: (line) => io.stderr.write(`${line}\n`),
+    });
 
     if (values.checks) {
       const checks = [
@@ -79,9 +79,5 @@ const command: CliCommand = {
     return 0;
   },
 };
-
-async function runCatalogWithoutConfig() {
-  return (await loadRunCatalog({})).scenarios;
-}
 
 export default command;
