@@ -30,7 +30,13 @@ export { contractPresets, defineContract } from "./harness/contracts/index.ts";
 export type { ProbeObservation } from "./harness/probe/index.ts";
 
 // ---- results -------------------------------------------------------------------------------------
-export type { CheckResult, Evidence, RunResult, ScenarioResult } from "./harness/results.ts";
+export type {
+  CheckResult,
+  Evidence,
+  RunResult,
+  ScenarioResult,
+  ScenarioStatus,
+} from "./harness/results.ts";
 // ---- scenarios -----------------------------------------------------------------------------------
 export type { CheckRef, Hop, HopToxic, Scenario, ScenarioRequest, ScriptJson } from "./scenarios/index.ts";
 export { defineScenario } from "./scenarios/index.ts";

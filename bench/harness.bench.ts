@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { resolveConfig } from "../harness/config.ts";
 import { hardenedBackends } from "../harness/demo.ts";
+import { sizeForBackend } from "../harness/lane/backend-sizing.ts";
 import { runSuite } from "../harness/runner.ts";
 import { DEMO_UPSTREAM_TIMEOUT_MS } from "../scenarios/catalog/_build.ts";
 import { loadCatalog, scriptedWaitMs } from "../scenarios/index.ts";
@@ -16,8 +17,11 @@ const { values } = parseArgs({ options: { lanes: { type: "string", default: "2" 
 const lanes = Number(values.lanes);
 const backend = hardenedBackends({ python: false }).find((b) => b.name === "node-openai")!;
 const catalog = (await loadCatalog()).filter((s) => !s.edges || s.edges.includes("direct"));
+// Sized for the backend as its lane sizes them (a stall of n keepalive intervals), or the floor
+// would leave out waits that depend on the backend.
 const floorMs = catalog.reduce(
-  (sum, s) => sum + scriptedWaitMs(s, { upstreamTimeoutMs: DEMO_UPSTREAM_TIMEOUT_MS }),
+  (sum, s) =>
+    sum + scriptedWaitMs(sizeForBackend(s, backend), { upstreamTimeoutMs: DEMO_UPSTREAM_TIMEOUT_MS }),
   0,
 );
 

@@ -3,6 +3,7 @@
  * OpenRouter and Ollama byte for byte, driven by provider-neutral scripts with fault steps.
  */
 export * from "./cassettes/index.ts";
+export { cassettePath } from "./cassettes/replay-check.ts";
 export { FakeProviderClient } from "./client.ts";
 export type { FaultDefinition, Phase, Placement } from "./faults/fault.ts";
 export { faultNames, faults } from "./faults/registry.ts";

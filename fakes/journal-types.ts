@@ -13,7 +13,7 @@ export interface JournalEvent {
   t: number;
   /** Body bytes in this write (after any codec framing). */
   bytes: number;
-  /** "content" (a token), "role", "finish", "usage", "terminator", "keepalive", "error", "padding", "meta". */
+  /** "content" (a token), "role", "tool-call", "thinking", "finish", "usage", "terminator", "keepalive", "error", "padding", "meta". */
   kind: string;
   /** Text of the token for content events (so a check can match what reached the probe). */
   text?: string;
@@ -25,6 +25,7 @@ export interface FiredFault {
   fault: string;
   /** Where it fired: "pre-stream", "event:3", "byte:90000", "after-finish", "after-terminator", "request". */
   at: string;
+  /** When it began to fire (a stall's silence starts here; it ends at the next event). */
   t: number;
 }
 
@@ -63,5 +64,7 @@ export interface JournalEntry {
   };
   /** How the response ended on the fake's side. */
   outcome: "in-progress" | "complete" | "fault" | "client-closed";
+  /** Why the fake could not play the script (e.g. a cassette of another provider than the route's). */
+  error?: string;
   clientClose?: ClientClose;
 }

@@ -1,8 +1,11 @@
 import { z } from "zod";
 import { UserError } from "../lib/errors.ts";
+import type { Cassette } from "./cassettes/cassette.ts";
+import { checkReplay, readScriptCassette } from "./cassettes/replay-check.ts";
 import type { Phase, Placement } from "./faults/fault.ts";
 import { faults } from "./faults/registry.ts";
-import type { FinishReason } from "./types.ts";
+import { splitWords } from "./providers/shared.ts";
+import type { FinishReason, ToolCall } from "./types.ts";
 
 /**
  * A script: one fake response, provider-neutral, plain JSON. The same script renders in every
@@ -15,6 +18,16 @@ export interface ScriptContent {
   /** Synthesize `chunks` tokens of `chunkSize` bytes each (large bodies, e.g. 90 KB). */
   chunks?: number;
   chunkSize?: number;
+  /** Function calls after the text (openai `tool_calls`, anthropic `tool_use`); finishReason defaults to tool_calls. */
+  toolCalls?: ToolCall[];
+  /** Reasoning before the text (anthropic's thinking block). */
+  thinking?: string;
+  /**
+   * Replay a recorded exchange instead (fakes/cassettes/): the cassette's path, resolved against
+   * the directory the script was read from (a script file's, a scenario file's, the fake's working
+   * directory for the admin API), or the cassette itself. Validated scripts hold the cassette.
+   */
+  cassette?: string | Cassette;
 }
 
 export interface ScriptPacing {
@@ -57,7 +70,20 @@ const placementSchema = z.union([
   z.strictObject({ event: z.number().int().nonnegative() }),
   z.strictObject({ token: z.number().int().nonnegative() }),
   z.strictObject({ byte: z.number().int().nonnegative() }),
+  z.strictObject({ ms: z.number().nonnegative() }),
 ]);
+
+const jsonText = z.string().refine(
+  (text) => {
+    try {
+      JSON.parse(text);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be JSON text, e.g. "{"city": "Paris"}"' },
+);
 
 const scriptSchema = z.strictObject({
   name: z.string().min(1).optional(),
@@ -67,6 +93,13 @@ const scriptSchema = z.strictObject({
       tokens: z.array(z.string()).optional(),
       chunks: z.number().int().nonnegative().max(10_000_000).optional(),
       chunkSize: z.number().int().positive().max(1_000_000).optional(),
+      toolCalls: z
+        .array(
+          z.strictObject({ name: z.string().min(1), arguments: jsonText, id: z.string().min(1).optional() }),
+        )
+        .optional(),
+      thinking: z.string().optional(),
+      cassette: z.unknown().optional(),
     })
     .optional(),
   pacing: z
@@ -117,8 +150,8 @@ function describePhase(phase: Phase): string {
   return phase;
 }
 
-/** Checks one fault step against its registered definition. */
-function checkStep(step: Record<string, unknown>, index: number): ScriptIssue[] {
+/** Checks one fault step against its registered definition (`replay`: the script replays a cassette). */
+function checkStep(step: Record<string, unknown>, index: number, replay: boolean): ScriptIssue[] {
   const where = `faults[${index}]`;
   const name = step.fault as string;
   const definition = Object.hasOwn(faults, name) ? faults[name] : undefined;
@@ -137,16 +170,22 @@ function checkStep(step: Record<string, unknown>, index: number): ScriptIssue[] 
     if (!placement.success) {
       issues.push({
         field: `${where}.at`,
-        message: `must be {"phase": one of ${PHASES.join("|")}}, {"event": n}, {"token": n} or {"byte": n} (whole numbers ≥ 0)`,
+        message: `must be {"phase": one of ${PHASES.join("|")}}, {"event": n}, {"token": n}, {"byte": n} (whole numbers ≥ 0) or, replaying a cassette, {"ms": t}`,
       });
     } else {
+      const positions = ['{"event":n}', '{"token":n}', '{"byte":n}', ...(replay ? ['{"ms":t}'] : [])];
       const allowed = [
         ...definition.phases.map((p) => `{"phase":"${describePhase(p)}"}`),
-        ...(definition.positional ? ['{"event":n}', '{"token":n}', '{"byte":n}'] : []),
+        ...(definition.positional ? positions : []),
       ].join(", ");
       const p = placement.data;
       const ok = "phase" in p ? definition.phases.includes(p.phase) : definition.positional;
-      if (!ok) {
+      if ("ms" in p && !replay) {
+        issues.push({
+          field: `${where}.at`,
+          message: `{"ms": t} is a time in a recording: only a script that replays a cassette has one; place ${name} at an event, token or byte`,
+        });
+      } else if (!ok) {
         issues.push({
           field: `${where}.at`,
           message: `${name} cannot be placed at ${JSON.stringify(p)}; allowed: ${allowed}`,
@@ -159,7 +198,17 @@ function checkStep(step: Record<string, unknown>, index: number): ScriptIssue[] 
   return issues;
 }
 
-export function checkScript(json: unknown): ScriptCheck {
+export interface CheckScriptOptions {
+  /** Where a relative `content.cassette` path is read from; default the working directory. */
+  baseDir?: string;
+}
+
+/**
+ * Checks a script and names every bad field. A script that replays a cassette gets it read (from
+ * its path) and validated, and its fault steps checked against the recording: the script returned
+ * holds the cassette itself.
+ */
+export function checkScript(json: unknown, options: CheckScriptOptions = {}): ScriptCheck {
   const parsed = scriptSchema.safeParse(json);
   if (!parsed.success) {
     const issues = zodIssues(parsed.error);
@@ -168,8 +217,17 @@ export function checkScript(json: unknown): ScriptCheck {
     }
     return { ok: false, issues };
   }
-  const issues = (parsed.data.faults ?? []).flatMap((step, i) => checkStep(step, i));
   const content = parsed.data.content;
+  const replay = content?.cassette !== undefined;
+  const issues = (parsed.data.faults ?? []).flatMap((step, i) => checkStep(step, i, replay));
+  if (replay) {
+    const read = readScriptCassette(content!.cassette, options.baseDir ?? process.cwd());
+    if ("issue" in read) return { ok: false, issues: [read.issue, ...issues] };
+    content!.cassette = read.cassette;
+    if (issues.length === 0) issues.push(...checkReplay(parsed.data, read.cassette));
+    if (issues.length > 0) return { ok: false, issues };
+    return { ok: true, script: parsed.data as Script };
+  }
   if (content && [content.text, content.tokens, content.chunks].filter((v) => v !== undefined).length > 1) {
     issues.push({ field: "content", message: "give only one of text, tokens or chunks" });
   }
@@ -184,14 +242,20 @@ export function checkScript(json: unknown): ScriptCheck {
 }
 
 /** Validates a script (plain JSON) or throws a UserError naming each bad field and what is allowed. */
-export function validateScript(json: unknown, source = "script"): Script {
-  const result = checkScript(json);
+export function validateScript(json: unknown, source = "script", options: CheckScriptOptions = {}): Script {
+  const result = checkScript(json, options);
   if (result.ok) return result.script;
   const first = result.issues[0]!;
-  throw new UserError("FAKE_INVALID_SCRIPT", {
+  const cassette = first.field === "content.cassette";
+  const beyond = /is beyond the recording/.test(first.message);
+  throw new UserError(cassette ? "FAKE_INVALID_CASSETTE" : "FAKE_INVALID_SCRIPT", {
     what: `Invalid ${source}`,
     why: `${first.field}: ${first.message}`,
-    fix: "Fix the field named above; the script format is documented in fakes/script.ts.",
+    fix: cassette
+      ? "Fix or replace the cassette named above (`streamchaos cassette show FILE` reads one), or the script's content.cassette path."
+      : beyond
+        ? "Place the step inside the recording: `streamchaos cassette show FILE` lists its events with their byte offsets and times."
+        : "Fix the field named above; the script format is documented in fakes/script.ts and fakes/README.md.",
     details: result.issues.slice(1).map((i) => `${i.field}: ${i.message}`),
   });
 }
@@ -206,6 +270,7 @@ export function placementLabel(placement: Placement): string {
   if ("phase" in placement) return placement.phase;
   if ("event" in placement) return `event:${placement.event}`;
   if ("token" in placement) return `token:${placement.token}`;
+  if ("ms" in placement) return `ms:${placement.ms}`;
   return `byte:${placement.byte}`;
 }
 
@@ -227,16 +292,14 @@ export function scriptTokens(script: Script): readonly string[] {
 function tokensOf(script: Script): string[] {
   const content = script.content ?? {};
   if (content.tokens) return content.tokens;
+  // Calls alone are an answer with no text (the model went straight to the tool).
+  if (content.toolCalls?.length && content.text === undefined && content.chunks === undefined) return [];
   if (content.chunks !== undefined) {
     const size = content.chunkSize ?? 16;
     const unit = "lorem ipsum dolor sit amet ";
     const token = unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
     return Array.from({ length: content.chunks }, () => token);
   }
-  return splitText(content.text ?? DEFAULT_TEXT);
-}
-
-/** Words keep their leading whitespace, like real tokenizers' pieces ("Hello", " world"). */
-export function splitText(text: string): string[] {
-  return text.match(/\s*\S+|\s+$/g) ?? (text === "" ? [] : [text]);
+  // Words keep their leading whitespace, like real tokenizers' pieces ("Hello", " world").
+  return splitWords(content.text ?? DEFAULT_TEXT);
 }

@@ -336,9 +336,11 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       await responder.run();
     } catch (error) {
       entry.outcome = "fault";
+      entry.error = error instanceof Error ? error.message : String(error);
       if (!res.headersSent) {
+        entry.status = 500;
         res.writeHead(500, { "content-type": "text/plain" });
-        res.end(`streamchaos fake: ${error instanceof Error ? error.message : String(error)}\n`);
+        res.end(`streamchaos fake: ${entry.error}\n`);
       } else socket.destroy();
     } finally {
       this.#closing.signal.removeEventListener("abort", onClosing);

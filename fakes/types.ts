@@ -11,7 +11,7 @@ export type HeaderMap = Record<string, string | string[]>;
 
 /** One write the codec plans. Rendered lazily so per-stream counters follow the real write order. */
 export interface PlannedEvent {
-  /** Journal kind: "content", "role", "finish", "usage", "terminator", "keepalive", "error", "padding", "meta". */
+  /** Journal kind: "content", "role", "tool-call", "thinking", "finish", "usage", "terminator", "keepalive", "error", "padding", "meta". */
   kind: string;
   /** The token, for content events. */
   text?: string;
@@ -19,8 +19,20 @@ export interface PlannedEvent {
   finish?: boolean;
   /** The provider's end-of-stream signal ([DONE], message_stop, response.completed, ...). */
   terminator?: boolean;
-  /** The bytes of this event for `stream` (content events are shared by every stream of a script). */
-  render(stream: ProviderStream): string;
+  /**
+   * The bytes of this event for `stream` (content events are shared by every stream of a script): a
+   * string goes out as UTF-8; a Buffer as it is (a replayed write need not be valid UTF-8 on its own).
+   */
+  render(stream: ProviderStream): string | Buffer;
+}
+
+/** A function call the answer makes (OpenAI `tool_calls`, Anthropic `tool_use`): arguments as JSON text. */
+export interface ToolCall {
+  name: string;
+  /** The arguments' JSON text, streamed in fragments as the model writes it. */
+  arguments: string;
+  /** The call id; default a random one per request (`call_…`, `toolu_…`). */
+  id?: string;
 }
 
 /** What one request asked for, and the script's neutral answer. */
@@ -32,6 +44,10 @@ export interface RenderContext {
   /** Codec-specific route detail (Gemini: "sse" | "array" | "unary"). */
   variant: string;
   tokens: readonly string[];
+  /** Calls after the text (rendered by openai and anthropic; the other codecs answer with text only). */
+  toolCalls?: readonly ToolCall[];
+  /** Reasoning before the text (rendered by anthropic as a thinking block; the others leave it out). */
+  thinking?: string;
   finishReason: FinishReason;
   usage: { promptTokens: number; completionTokens: number };
   /** Set by the omit-usage fault: render the answer with no usage block at all. */
@@ -99,6 +115,18 @@ export interface EventSample {
   comment?: boolean;
 }
 
+/** What one recorded event is, in the journal's terms: a replay journals its writes like a synthesized stream. */
+export interface EventClass {
+  /** The kind a synthesized stream journals for such an event ("content", "tool-call", "thinking", ...). */
+  kind: string;
+  /** The answer text it carries, for content events. */
+  text?: string;
+  /** It carries the finish reason. */
+  finish?: boolean;
+  /** It is the provider's end-of-stream signal. */
+  terminator?: boolean;
+}
+
 /**
  * How a captured exchange is recognised as this provider's when its route says nothing (a gateway's
  * path, a raw `curl -N` capture, a browser's HAR of the user's own backend).
@@ -118,6 +146,8 @@ export interface Codec {
   /** The environment variable the provider's own SDKs read that base URL from (printed by `record`). */
   baseUrlEnv: string;
   signature: ProviderSignature;
+  /** What one of this provider's recorded events is (a cassette replay journals by it). */
+  classify(sample: EventSample): EventClass;
   route(method: string, pathname: string, query: URLSearchParams): RouteMatch | undefined;
   /** Whether this request asks for a stream (Ollama streams unless `stream:false`). */
   wantsStream(request: Record<string, unknown>, route: RouteMatch): boolean;

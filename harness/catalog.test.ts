@@ -107,6 +107,32 @@ describe("the run's catalog: the built-in scenarios and the user's own", () => {
     await expect(getCheck("acme-two-tokens", "test")).rejects.toMatchObject({ code: "UNKNOWN_CHECK" });
   });
 
+  test("JSON files hold a scenario or a list; a relative cassette is read against the file naming it", async () => {
+    const cassette = { content: { cassette: "cassettes/rec.cassette.json" } };
+    const { root, config } = await project(
+      {
+        "chaos/one.json": JSON.stringify(scenario("acme-one", { script: cassette })),
+        "chaos/more/two.json": JSON.stringify([scenario("acme-a"), scenario("acme-b")]),
+      },
+      { include: ["chaos/**/*.json"], scenarios: [scenario("acme-inline", { script: cassette })] },
+    );
+    const mine = (await loadRunCatalog(config)).scenarios.filter((s) => !s.source?.builtin);
+    expect(mine.map((s) => s.id)).toEqual(["acme-a", "acme-b", "acme-one", "acme-inline"]);
+    const byId = Object.fromEntries(mine.map((s) => [s.id, s]));
+    expect(byId["acme-one"]!.script.content?.cassette).toBe(join(root, "chaos/cassettes/rec.cassette.json"));
+    // Inline in the config: against the config's folder.
+    expect(byId["acme-inline"]!.script.content?.cassette).toBe(join(root, "cassettes/rec.cassette.json"));
+  });
+
+  test("replaceBuiltins lets a scenario of the user's run in place of the built-in one of its id", async () => {
+    const { config } = await project(
+      { "repro/scenario.json": JSON.stringify(scenario("happy-path", { title: "as it ran" })) },
+      { include: ["repro/scenario.json"], replaceBuiltins: true },
+    );
+    const happy = (await loadRunCatalog(config)).scenarios.filter((s) => s.id === "happy-path");
+    expect(happy.map((s) => [s.title, s.source?.builtin])).toEqual([["as it ran", false]]);
+  });
+
   test("an include glob that matches nothing is a warning naming the glob, not silence", async () => {
     const { config } = await project({}, { include: ["chaos/*.scenario.ts"] });
     const warnings: string[] = [];
@@ -127,6 +153,13 @@ describe("the user's bad input is a UserError naming the file and the field", ()
     expect(error.message).toMatch(
       /boom\.scenario\.ts.*ACME_KEY is not set 1 \(at .*boom\.scenario\.ts:\d+:\d+\)/,
     );
+  });
+
+  test("a JSON file that does not parse", async () => {
+    const { config } = await project({ "chaos/bad.json": "{" }, { include: ["chaos/*.json"] });
+    const error = await failure(loadRunCatalog(config));
+    expect(error.code).toBe("SCENARIO_LOAD_FAILED");
+    expect(error.message).toMatch(/bad\.json: .*JSON/);
   });
 
   test("a scenario file that exports nothing", async () => {
@@ -187,6 +220,11 @@ describe("the user's bad input is a UserError naming the file and the field", ()
       /toxics\[0\]\.type: unknown toxic "lag"/,
     ],
     ["an empty incident", { incident: "" }, /incident: name the incident/],
+    [
+      "a deciding check it does not run",
+      { decidedBy: ["answer-intact"] },
+      /decidedBy\[0\]: "answer-intact" is not one/,
+    ],
   ])("%s", async (_what, extra, message) => {
     const { config } = await project(
       { "chaos/bad.scenario.mjs": exportDefault(scenario("acme-bad", extra)) },

@@ -1,11 +1,12 @@
-import { isAbsolute, relative } from "node:path";
+import { readFile } from "node:fs/promises";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { glob } from "tinyglobby";
 import { checkScript } from "../fakes/script.ts";
 import { UserError } from "../lib/errors.ts";
 import { edges } from "../proxies/edges.ts";
 import { toxicTypeNames } from "../proxies/toxiproxy/toxics/index.ts";
 import { loadCatalog } from "../scenarios/index.ts";
-import type { Scenario } from "../scenarios/scenario.ts";
+import type { Scenario, ScriptJson } from "../scenarios/scenario.ts";
 import { type ScenarioIssue, scenarioIssues } from "../scenarios/schema.ts";
 import type { CheckDefinition } from "./checks/check.ts";
 import { loadChecks } from "./checks/index.ts";
@@ -28,13 +29,15 @@ export interface RunCatalog {
 
 export type CatalogConfig = Pick<
   ResolvedConfig,
-  "file" | "baseDir" | "include" | "inlineScenarios" | "checks"
+  "file" | "baseDir" | "include" | "inlineScenarios" | "checks" | "replaceBuiltins"
 >;
 
 export interface CatalogOptions {
   /** Where a warning goes (an include glob that matches nothing); default stderr. */
   warn?: (line: string) => void;
 }
+
+const BUILTIN = "a built-in scenario";
 
 const SCENARIO_FIX =
   'Fix the field named above (a scenario\'s fields: README, "Your own scenarios"; `streamchaos list` shows the built-in ones).';
@@ -57,12 +60,15 @@ export async function loadRunCatalog(
       where: `inline scenario in ${configName}`,
       field: `${field}.`,
       file: config.file,
+      dir: config.baseDir ?? process.cwd(),
     });
   }
 
   const known = new Set([...builtinChecks.keys(), ...checks.keys()]);
-  const taken = new Map(builtins.map((s) => [s.id, "a built-in scenario"]));
-  const scenarios = [...builtins];
+  // A built-in id is taken unless the config says to replace built-in scenarios (a repro folder
+  // pins the scenario as it ran, under its own id).
+  const taken = new Map(config.replaceBuiltins ? [] : builtins.map((s) => [s.id, BUILTIN]));
+  const mine: Scenario[] = [];
   for (const candidate of candidates) {
     const scenario = validScenario(candidate, known);
     const holder = taken.get(scenario.id);
@@ -70,16 +76,20 @@ export async function loadRunCatalog(
       throw new UserError("SCENARIO_INVALID", {
         what: `Invalid scenario in ${candidate.where}`,
         why: `${candidate.field}id: "${scenario.id}" is already the id of ${holder}`,
-        fix: "Give your scenario an id of its own (prefixing yours, e.g. `acme-…`, keeps them apart).",
+        fix:
+          holder === BUILTIN
+            ? "Give your scenario an id of its own (prefixing yours, e.g. `acme-…`, keeps them apart), or set `replaceBuiltins: true` in the config to run yours in its place."
+            : "Give every scenario an id of its own.",
       });
     }
     taken.set(scenario.id, candidate.file ?? candidate.where);
-    scenarios.push({
+    mine.push({
       ...scenario,
       source: { builtin: false, ...(candidate.file ? { file: candidate.file } : {}) },
     });
   }
-  return { scenarios, checks };
+  const replaced = new Set(mine.map((s) => s.id));
+  return { scenarios: [...builtins.filter((s) => !replaced.has(s.id)), ...mine], checks };
 }
 
 interface Candidate {
@@ -89,6 +99,8 @@ interface Candidate {
   /** Prefix of every field named in a message: "" for a file's single scenario, "default[1]." for an array's. */
   field: string;
   file?: string | undefined;
+  /** What a relative path in the scenario (a cassette) is read against: its file's folder. */
+  dir: string;
 }
 
 async function includedFiles(config: CatalogConfig, warn: (line: string) => void): Promise<string[]> {
@@ -107,16 +119,20 @@ async function includedFiles(config: CatalogConfig, warn: (line: string) => void
   return [...files].sort();
 }
 
+/** A module default-exporting a scenario or an array of them, or JSON holding one or an array. */
 async function scenariosOfFile(file: string): Promise<Candidate[]> {
   const where = displayPath(file);
+  const json = file.endsWith(".json");
   let module: Record<string, unknown>;
   try {
-    module = await importUserModule(file);
+    module = json ? { default: JSON.parse(await readFile(file, "utf8")) } : await importUserModule(file);
   } catch (cause) {
     throw new UserError("SCENARIO_LOAD_FAILED", {
       what: `Cannot load scenario file ${where}`,
       why: describeLoadError(cause, file),
-      fix: "Fix the error in that file (run it with `npx tsx FILE` to see the full trace).",
+      fix: json
+        ? "Fix the JSON: one scenario object, or an array of them."
+        : "Fix the error in that file (run it with `npx tsx FILE` to see the full trace).",
       cause,
     });
   }
@@ -129,7 +145,8 @@ async function scenariosOfFile(file: string): Promise<Candidate[]> {
       fix: "End it with `export default defineScenario({...})`, or export an array of them.",
     });
   }
-  if (!Array.isArray(exported)) return [{ scenario: exported, where, field: "", file }];
+  const dir = dirname(file);
+  if (!Array.isArray(exported)) return [{ scenario: exported, where, field: "", file, dir }];
   if (exported.length === 0) {
     throw new UserError("SCENARIO_INVALID", {
       what: `Scenario file ${where} exports nothing`,
@@ -137,14 +154,16 @@ async function scenariosOfFile(file: string): Promise<Candidate[]> {
       fix: "Put at least one defineScenario({...}) in it, or leave the file out of `include`.",
     });
   }
-  return exported.map((scenario, i) => ({ scenario, where, field: `default[${i}].`, file }));
+  const prefix = json ? "" : "default";
+  return exported.map((scenario, i) => ({ scenario, where, field: `${prefix}[${i}].`, file, dir }));
 }
 
 /** The scenario, or a UserError naming the first bad field (the others as details). */
 function validScenario(candidate: Candidate, knownChecks: ReadonlySet<string>): Scenario {
   const shape = scenarioIssues(candidate.scenario);
-  const issues = shape.length > 0 ? shape : namesAndScripts(candidate.scenario as Scenario, knownChecks);
-  if (issues.length === 0) return candidate.scenario as Scenario;
+  const scenario = shape.length > 0 ? undefined : anchored(candidate.scenario as Scenario, candidate.dir);
+  const issues = scenario ? namesAndScripts(scenario, knownChecks) : shape;
+  if (scenario && issues.length === 0) return scenario;
   const [first, ...rest] = issues.map((i) => `${candidate.field}${i.field}: ${i.message}`);
   const unknownCheck = issues[0]?.message.startsWith("unknown check");
   throw new UserError(unknownCheck ? "UNKNOWN_CHECK" : "SCENARIO_INVALID", {
@@ -169,6 +188,12 @@ function namesAndScripts(scenario: Scenario, knownChecks: ReadonlySet<string>): 
       });
     }
   }
+  const names = new Set(scenario.checks.map((ref) => (typeof ref === "string" ? ref : ref.check)));
+  for (const [i, name] of (scenario.decidedBy ?? []).entries()) {
+    if (!names.has(name)) {
+      issues.push({ field: `decidedBy[${i}]`, message: `"${name}" is not one of the scenario's checks` });
+    }
+  }
   const scripts = [
     { field: "script", script: scenario.script },
     ...(scenario.matchScripts ?? []).map((m, i) => ({
@@ -176,7 +201,9 @@ function namesAndScripts(scenario: Scenario, knownChecks: ReadonlySet<string>): 
       script: m.script,
     })),
   ];
-  for (const { field, script } of scripts) {
+  // A script replaying a cassette is checked against its recording by the runner (checkReplays),
+  // for the scenarios selected, with the cassette's own messages.
+  for (const { field, script } of scripts.filter((s) => s.script.content?.cassette === undefined)) {
     const result = checkScript(script);
     if (!result.ok)
       issues.push(...result.issues.map((i) => ({ field: `${field}.${i.field}`, message: i.message })));
@@ -213,6 +240,22 @@ function namesAndScripts(scenario: Scenario, knownChecks: ReadonlySet<string>): 
     }
   }
   return issues;
+}
+
+/** A cassette named by a relative path is read against the file that names it (JSON has no import.meta.url). */
+function anchored(scenario: Scenario, dir: string): Scenario {
+  const anchor = (script: ScriptJson): ScriptJson => {
+    const cassette = script.content?.cassette;
+    if (typeof cassette !== "string" || isAbsolute(cassette) || cassette.startsWith("file:")) return script;
+    return { ...script, content: { ...script.content, cassette: resolve(dir, cassette) } };
+  };
+  return {
+    ...scenario,
+    script: anchor(scenario.script),
+    ...(scenario.matchScripts
+      ? { matchScripts: scenario.matchScripts.map((m) => ({ ...m, script: anchor(m.script) })) }
+      : {}),
+  };
 }
 
 /** The config's `checks`, by name: each a defineCheck({...}) whose name no built-in check has. */

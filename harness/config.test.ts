@@ -11,6 +11,14 @@ describe("config validation names the bad key, the value and what is allowed", (
     expect(config.backends[0]!.contract.name).toBe("openai-relay");
     expect(config.backends[0]!.healthPath).toBe("/health");
     expect(config.outDir).toBe("/srv/app/.streamchaos/report");
+    expect(config.allowInconclusive).toBe(false);
+  });
+
+  test("allowInconclusive is a boolean key", () => {
+    expect(resolveConfig({ backends: [backend], allowInconclusive: true }, "t").allowInconclusive).toBe(true);
+    expect(() => resolveConfig({ backends: [backend], allowInconclusive: "yes" }, "t")).toThrow(
+      /allowInconclusive/,
+    );
   });
 
   test.each([

@@ -6,7 +6,13 @@ import { providerNames } from "../fakes/providers/registry.ts";
 import { UserError } from "../lib/errors.ts";
 import type { Scenario } from "../scenarios/scenario.ts";
 import type { CheckDefinition } from "./checks/check.ts";
-import { type Contract, type ContractRef, contractPresets, resolveContract } from "./contracts/index.ts";
+import {
+  type Contract,
+  type ContractDefinition,
+  type ContractRef,
+  contractPresets,
+  resolveContract,
+} from "./contracts/index.ts";
 import { describeLoadError, importUserModule } from "./user-modules.ts";
 
 /**
@@ -28,7 +34,10 @@ export interface BackendConfig {
   contract: ContractRef;
   healthPath?: string;
   readyTimeoutMs?: number;
-  /** The backend's keepalive interval, if it sends any (keepalive checks allow 2x this). */
+  /**
+   * The backend's keepalive interval, if it sends any. Keepalive scenarios need it: their stall is
+   * sized from it and the client's silence judged against it (not applicable without it).
+   */
   keepaliveMs?: number;
   /** The backend's own bound on a silent provider (timeout checks allow this + 2 s). */
   upstreamTimeoutMs?: number;
@@ -60,10 +69,16 @@ export interface StreamchaosConfig {
   edges?: Array<string | EdgeConfig>;
   /**
    * Your scenario files: globs relative to this config file (every `*.scenario.ts` under `chaos/`), of
-   * modules that default-export one `defineScenario({...})` or an array of them. They join the
-   * built-in catalog; a glob that matches nothing is a warning.
+   * modules that default-export one `defineScenario({...})` or an array of them, or `.json` holding
+   * one or an array. They join the built-in catalog; a glob that matches nothing is a warning. A
+   * relative cassette path in a scenario is read against its file.
    */
   include?: string[];
+  /**
+   * Let your scenarios take the place of built-in ones with the same id (otherwise such an id is an
+   * error). `streamchaos repro` writes it, to pin a scenario as it ran.
+   */
+  replaceBuiltins?: boolean;
   /**
    * What runs: scenario ids and globs (`"pre-*"`) among the built-ins and your included files, and
    * inline `defineScenario({...})` objects, which run as they are. Default: every scenario.
@@ -75,16 +90,37 @@ export interface StreamchaosConfig {
   runtime?: "local" | "docker";
   reporters?: string[];
   outDir?: string;
+  /**
+   * Inconclusive results (the scenario ran, none of its deciding checks could apply) fail the run
+   * unless this is true (`--allow-inconclusive`). They are reported apart either way.
+   */
+  allowInconclusive?: boolean;
 }
 
 export function defineConfig(config: StreamchaosConfig): StreamchaosConfig {
   return config;
 }
 
+const capabilitiesSchema = z
+  .object({
+    sessions: z.boolean().optional(),
+    keepalives: z.boolean().optional(),
+    doneSignal: z.boolean().optional(),
+    errorMarker: z.boolean().optional(),
+  })
+  .strict();
+
 const contractSchema = z.union([
   z.string(),
-  z.object({ preset: z.string(), path: z.string().optional(), model: z.string().optional() }).strict(),
-  z.custom<Contract>(
+  z
+    .object({
+      preset: z.string(),
+      path: z.string().optional(),
+      model: z.string().optional(),
+      capabilities: capabilitiesSchema.optional(),
+    })
+    .strict(),
+  z.custom<ContractDefinition>(
     (v) => typeof v === "object" && v !== null && "interpret" in v && "request" in v,
     "a Contract object with request() and interpret()",
   ),
@@ -138,6 +174,7 @@ const configSchema = z
       .min(1)
       .optional(),
     include: z.array(z.string().min(1)).optional(),
+    replaceBuiltins: z.boolean().optional(),
     // Inline scenarios and checks are checked field by field when the run's catalog is loaded
     // (harness/catalog.ts), against the built-in checks and the fakes' script validation.
     scenarios: z
@@ -156,11 +193,14 @@ const configSchema = z
     runtime: z.enum(["local", "docker"]).optional(),
     reporters: z.array(z.string()).optional(),
     outDir: z.string().optional(),
+    allowInconclusive: z.boolean().optional(),
   })
   .strict();
 
 export interface ResolvedBackend extends Omit<BackendConfig, "contract"> {
   contract: Contract;
+  /** The contract as configured (a preset name, a preset with options, or your own object). */
+  contractRef: ContractRef;
   healthPath: string;
   readyTimeoutMs: number;
 }
@@ -175,6 +215,8 @@ export interface ResolvedConfig {
   baseDir?: string;
   /** Globs of the user's scenario files, relative to `baseDir`. */
   include?: string[];
+  /** The user's scenarios may replace built-in ones of the same id. */
+  replaceBuiltins?: boolean;
   /** Inline scenario objects as the config gave them, with the field naming each (`scenarios[2]`). */
   inlineScenarios?: Array<{ field: string; scenario: unknown }>;
   /** The user's checks as the config gave them; validated when the run's catalog is loaded. */
@@ -183,6 +225,7 @@ export interface ResolvedConfig {
   runtime: "local" | "docker";
   reporters: string[];
   outDir: string;
+  allowInconclusive: boolean;
 }
 
 /** Validates a config object; `source` names where it came from in messages. */
@@ -223,6 +266,7 @@ export function resolveConfig(raw: unknown, source: string, baseDir = process.cw
       ...backend,
       ...(backend.cwd ? { cwd: isAbsolute(backend.cwd) ? backend.cwd : resolve(baseDir, backend.cwd) } : {}),
       contract: resolveContract(backend.contract as ContractRef, `backends[${i}].contract`),
+      contractRef: backend.contract as ContractRef,
       healthPath: backend.healthPath ?? "/health",
       readyTimeoutMs: backend.readyTimeoutMs ?? 20_000,
     } as ResolvedBackend;
@@ -238,12 +282,14 @@ export function resolveConfig(raw: unknown, source: string, baseDir = process.cw
     ...selection((raw as StreamchaosConfig).scenarios),
     baseDir,
     ...(config.include ? { include: config.include } : {}),
+    ...(config.replaceBuiltins ? { replaceBuiltins: true } : {}),
     // The user's own objects, not zod's copies: a check is found by identity in its run.
     ...(config.checks ? { checks: (raw as StreamchaosConfig).checks! } : {}),
     lanes: config.lanes ?? 2,
     runtime: config.runtime ?? "local",
     reporters: config.reporters ?? ["console"],
     outDir: resolve(baseDir, config.outDir ?? ".streamchaos/report"),
+    allowInconclusive: config.allowInconclusive ?? false,
   };
 }
 

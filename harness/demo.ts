@@ -32,7 +32,8 @@ function nodeBackend(
       ...(bugs.length ? { BUGS: bugs.join(",") } : {}),
     },
     provider,
-    contract,
+    // Every downstream contract of the Node backend honours session_id (examples/node-backend/sessions.ts).
+    contract: { preset: contract, capabilities: { sessions: true } },
     keepaliveMs: DEMO_KEEPALIVE_MS,
     upstreamTimeoutMs: DEMO_UPSTREAM_TIMEOUT_MS,
   };
@@ -63,7 +64,8 @@ function fastapiBackend(name: string, mode: "hardened" | "naive"): BackendConfig
       PYTHONUNBUFFERED: "1",
     },
     provider: "openai",
-    contract: "text-marker",
+    // Its text/plain stream honours session_id (app.py SessionRegistry).
+    contract: { preset: "text-marker", capabilities: { sessions: true } },
     upstreamTimeoutMs: DEMO_UPSTREAM_TIMEOUT_MS,
   };
 }

@@ -1,12 +1,47 @@
 /**
- * The stable JSON result schema (schemaVersion 1). Checks produce CheckResults, the runner wraps them
+ * The stable JSON result schema (schemaVersion 2). Checks produce CheckResults, the runner wraps them
  * in ScenarioResults, reporters read a RunResult and nothing else. Adding a field is fine; renaming or
- * removing one is a schema version bump.
+ * removing one is a schema version bump, and so is a new status: a reader of version 1 (an older
+ * streamchaos comparing runs, a CI script testing `status !== "fail"`) would take `inconclusive` for
+ * a pass. Version 2 added inconclusive, not-applicable and interrupted; reports/load.ts reads both.
  */
 
+import type { Scenario } from "../scenarios/scenario.ts";
+import type { BackendConfig } from "./config.ts";
+
+export const SCHEMA_VERSION = 2;
+
 export type CheckStatus = "pass" | "fail" | "not-applicable";
-/** `interrupted`: cut short by the user (Ctrl-C); says nothing about the backend. */
-export type ScenarioStatus = "pass" | "fail" | "error" | "skipped" | "interrupted";
+
+/**
+ * - pass: every check passed or could not apply, and at least one deciding check passed.
+ * - fail: a check failed.
+ * - error: the harness could not run the scenario (a crash, a setup problem); no verdict.
+ * - inconclusive: the scenario ran, but none of its deciding checks could apply (the client never
+ *   left, the provider streamed nothing): no verdict, and never shown as a pass.
+ * - not-applicable: the backend's contract lacks a capability the scenario needs (sessions,
+ *   keepalives...); it did not run. `reason` says which.
+ * - skipped: the edge is not installed on this machine; it did not run.
+ * - interrupted: the run was stopped (Ctrl-C) before this scenario gave a verdict.
+ */
+export type ScenarioStatus =
+  | "pass"
+  | "fail"
+  | "error"
+  | "inconclusive"
+  | "not-applicable"
+  | "skipped"
+  | "interrupted";
+
+export const SCENARIO_STATUSES: readonly ScenarioStatus[] = [
+  "pass",
+  "fail",
+  "error",
+  "inconclusive",
+  "not-applicable",
+  "skipped",
+  "interrupted",
+];
 
 /** One piece of evidence a check looked at: quoted bytes, a timing, a log line, a header, a journal entry. */
 export interface Evidence {
@@ -23,6 +58,8 @@ export interface CheckResult {
   /** Registry name of the check, e.g. "clean-chunked-termination". */
   check: string;
   status: CheckStatus;
+  /** True when the scenario names this check among those that decide it (Scenario.decidedBy). */
+  deciding?: boolean;
   /** One line saying why: what was expected and what was seen. */
   summary: string;
   evidence: Evidence[];
@@ -71,7 +108,7 @@ export interface ScenarioResult {
   runtime: "local" | "docker";
   lane: number;
   status: ScenarioStatus;
-  /** Set on "error", "skipped" and "interrupted": why the scenario could not give a verdict. */
+  /** Set on every status but pass and fail: why the scenario gave no verdict (or did not run). */
   reason?: string;
   /** Expected status when the scenario is known to fail on this backend (bug matrix). */
   expected?: ScenarioStatus;
@@ -83,17 +120,43 @@ export interface ScenarioResult {
   backendRestart?: BackendRestart;
 }
 
+/** One count per status, so no status is ever folded into another. */
 export interface RunSummary {
   total: number;
   passed: number;
   failed: number;
   errored: number;
+  inconclusive: number;
+  notApplicable: number;
   skipped: number;
   interrupted: number;
 }
 
+/** A backend as the run was configured with it, as data (its contract by name; secrets masked). */
+export type BackendSetup = Omit<BackendConfig, "contract" | "healthPath" | "readyTimeoutMs"> & {
+  /** A preset name, a preset with options, or `{custom: name}` for a contract object of your own. */
+  contract: string | { preset: string; path?: string; model?: string } | { custom: string };
+  healthPath: string;
+  readyTimeoutMs: number;
+};
+
+/** What a run was set up with: enough for `streamchaos repro` to re-run any one of its results. */
+export interface RunSetup {
+  /** The config file, when the run had one. */
+  configFile?: string;
+  /** Where the run was started. */
+  cwd: string;
+  backends: BackendSetup[];
+  /** Edges as configured; a config file of your own by its absolute path. */
+  edges: Array<{ edge: string; profile?: string; config?: string }>;
+  /** Every scenario that ran, as data, by id (a cassette by its absolute path). */
+  scenarios: Record<string, Scenario>;
+  /** The sha256 of each cassette a scenario replayed, by path: a repro can tell it changed since. */
+  cassettes: Record<string, string>;
+}
+
 export interface RunResult {
-  schemaVersion: 1;
+  schemaVersion: typeof SCHEMA_VERSION;
   tool: { name: "streamchaos"; version: string };
   startedAt: number;
   finishedAt: number;
@@ -107,23 +170,56 @@ export interface RunResult {
    * `interrupted`, and `notStarted` scenario runs never began. Its exit code is 130.
    */
   interrupted?: { reason: string; planned: number; notStarted: number };
+  /** The setup it ran with (added in 0.2; absent in older results). */
+  setup?: RunSetup;
+  /**
+   * Set when the run was told that inconclusive results do not fail it (`--allow-inconclusive`,
+   * config `allowInconclusive`): the exit code and reporters that mirror it (JUnit, the Markdown
+   * headline) then treat them as not failing. They are still counted and shown apart.
+   */
+  allowInconclusive?: boolean;
 }
 
-export function summarize(results: ScenarioResult[]): RunSummary {
+const SUMMARY_KEY: Record<ScenarioStatus, Exclude<keyof RunSummary, "total">> = {
+  pass: "passed",
+  fail: "failed",
+  error: "errored",
+  inconclusive: "inconclusive",
+  "not-applicable": "notApplicable",
+  skipped: "skipped",
+  interrupted: "interrupted",
+};
+
+export function summarize(results: readonly ScenarioResult[]): RunSummary {
   const summary: RunSummary = {
     total: results.length,
     passed: 0,
     failed: 0,
     errored: 0,
+    inconclusive: 0,
+    notApplicable: 0,
     skipped: 0,
     interrupted: 0,
   };
-  for (const result of results) {
-    if (result.status === "pass") summary.passed++;
-    else if (result.status === "fail") summary.failed++;
-    else if (result.status === "error") summary.errored++;
-    else if (result.status === "interrupted") summary.interrupted++;
-    else summary.skipped++;
-  }
+  for (const result of results) summary[SUMMARY_KEY[result.status]]++;
   return summary;
+}
+
+/**
+ * Whether this result makes the run exit 1 (harness/runner.ts exitCodeFor) and fails the vitest
+ * entry's test: an unexpected failure, an error, an interrupted scenario, and an inconclusive one
+ * unless the run allows them. Not-applicable and skipped results never do: they did not run.
+ */
+export function failsRun(result: ScenarioResult, run: { allowInconclusive?: boolean } = {}): boolean {
+  switch (result.status) {
+    case "fail":
+      return result.expected !== "fail";
+    case "error":
+    case "interrupted":
+      return true;
+    case "inconclusive":
+      return run.allowInconclusive !== true;
+    default:
+      return false;
+  }
 }

@@ -19,7 +19,9 @@ import type { EdgeConfig, ResolvedBackend, ResolvedConfig } from "./config.ts";
 import { Lane } from "./lane/lane.ts";
 import type { LaneBackend } from "./lane/lane-options.ts";
 import type { Reporter } from "./reporter.ts";
-import { type RunResult, type ScenarioResult, summarize } from "./results.ts";
+import { failsRun, type RunResult, SCHEMA_VERSION, type ScenarioResult, summarize } from "./results.ts";
+import { describeSetup } from "./run-setup.ts";
+import { checkReplays } from "./scenario-cassettes.ts";
 
 export interface RunSuiteOptions {
   config: ResolvedConfig;
@@ -64,8 +66,10 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
   for (const line of sweepReport(await sweepDeadRuns())) process.stderr.write(`${line}\n`);
   if ((options.runtime?.name ?? config.runtime) === "local") await checkProviderPorts(config.backends);
   const selected = selectScenarios(catalog, config.scenarios);
+  // A cassette that cannot be replayed is the user's to fix before anything starts.
+  const replayed = checkReplays(selected);
   const runtime = options.runtime ?? (await createRuntime(config.runtime));
-  const groups = await planGroups(config, selected);
+  const groups = await planGroups(config, selected, replayed);
   const total = groups.reduce((n, g) => n + g.queue.length, 0);
   for (const reporter of reporters) {
     reporter.onStart?.({
@@ -176,7 +180,7 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
       a.scenario.id.localeCompare(b.scenario.id),
   );
   const run: RunResult = {
-    schemaVersion: 1,
+    schemaVersion: SCHEMA_VERSION,
     tool: { name: "streamchaos", version: packageVersion() },
     startedAt,
     finishedAt,
@@ -190,6 +194,9 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
     },
     results,
     summary: summarize(results),
+    // What `streamchaos repro` needs to re-run any one result, masked like the results.
+    setup: redactor.deep(await describeSetup(config, selected)),
+    ...(config.allowInconclusive ? { allowInconclusive: true } : {}),
   };
   const cutShort = run.summary.interrupted > 0 || results.length < total;
   if (options.signal?.aborted && cutShort) run.interrupted = interruption(options.signal, total, results);
@@ -238,17 +245,20 @@ function interruption(
 
 /**
  * Exit code: 130 when the user stopped the run (as a shell reports Ctrl-C, whichever signal it was),
- * else 1 when a result is worse than expected (a failure or error not listed in expectFailures).
+ * else 1 when a result is worse than expected (a failure or error not listed in expectFailures,
+ * an inconclusive result unless the run allows them, an interrupted scenario).
  */
 export function exitCodeFor(run: RunResult): number {
   if (run.interrupted) return 130;
-  const unexpected = run.results.filter(
-    (r) => (r.status === "fail" || r.status === "error") && !(r.status === "fail" && r.expected === "fail"),
-  );
-  return unexpected.length ? 1 : 0;
+  return run.results.some((result) => failsRun(result, run)) ? 1 : 0;
 }
 
-async function planGroups(config: ResolvedConfig, scenarios: Scenario[]): Promise<Group[]> {
+/** `replayed`: the provider each scenario that replays a cassette was recorded from. */
+async function planGroups(
+  config: ResolvedConfig,
+  scenarios: Scenario[],
+  replayed: ReadonlyMap<string, string>,
+): Promise<Group[]> {
   const groups = new Map<string, Group>();
   const availability = new Map<string, string | undefined>();
   for (const edgeConfig of config.edges) {
@@ -264,6 +274,8 @@ async function planGroups(config: ResolvedConfig, scenarios: Scenario[]): Promis
     for (const edge of config.edges) {
       for (const scenario of scenarios) {
         if (scenario.edges && !scenario.edges.includes(edge.edge)) continue;
+        // A recording is in its provider's wire format: only a backend of that provider can read it.
+        if (replayed.has(scenario.id) && replayed.get(scenario.id) !== backend.provider) continue;
         const profile = edge.config ? undefined : (edge.profile ?? scenario.profiles?.[edge.edge]);
         const key = `${backend.name}|${edge.edge}|${profile ?? ""}|${edge.config ?? ""}`;
         let group = groups.get(key);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { resolveConfig, type StreamchaosConfig } from "./config.ts";
-import type { RunResult, ScenarioResult } from "./results.ts";
+import { failsRun, type RunResult, type ScenarioResult } from "./results.ts";
 import { runSuite } from "./runner.ts";
 
 /**
@@ -21,11 +21,10 @@ export function streamchaosSuite(config: StreamchaosConfig, options: { timeoutMs
         test.concurrent(
           `${backend.name} via ${edge.edge}`,
           async () => {
-            const mine = (await results()).results.filter(
-              (r) => r.backend === backend.name && r.edge === edge.edge,
-            );
+            const run = await results();
+            const mine = run.results.filter((r) => r.backend === backend.name && r.edge === edge.edge);
             expect(mine.length, "scenarios run").toBeGreaterThan(0);
-            expect(mine.filter(unexpected).map(describeFailure)).toEqual([]);
+            expect(unexpectedResults(mine, run)).toEqual([]);
           },
           options.timeoutMs ?? 900_000,
         );
@@ -34,11 +33,18 @@ export function streamchaosSuite(config: StreamchaosConfig, options: { timeoutMs
   });
 }
 
-function unexpected(result: ScenarioResult): boolean {
-  return result.status === "error" || (result.status === "fail" && result.expected !== "fail");
+/**
+ * What fails a backend × edge test, one line each: the results that fail the run (failsRun). An
+ * inconclusive result is no verdict, so it fails the test too, unless the config allows it.
+ */
+export function unexpectedResults(
+  results: readonly ScenarioResult[],
+  run: Pick<RunResult, "allowInconclusive">,
+): string[] {
+  return results.filter((result) => failsRun(result, run)).map(describeFailure);
 }
 
 function describeFailure(result: ScenarioResult): string {
   const checks = result.checks.filter((c) => c.status === "fail").map((c) => `${c.check}: ${c.summary}`);
-  return `${result.scenario.id}: ${result.reason ?? checks.join("; ")}`;
+  return `${result.scenario.id} (${result.status}): ${result.reason ?? checks.join("; ")}`;
 }

@@ -1,5 +1,5 @@
 import type { RunResult, ScenarioResult, ScenarioStatus } from "../harness/results.ts";
-import { columnOf, isFailing } from "./internal/matrix.ts";
+import { columnOf, needsAttention } from "./internal/matrix.ts";
 
 /** One (scenario, backend, edge) present in either run, with its status in each. */
 export interface ComparedResult {
@@ -14,7 +14,7 @@ export interface ComparedResult {
 }
 
 export interface RunComparison {
-  /** Failing (fail or error) now, not failing last time: the regressions. */
+  /** Failing (fail, error, or inconclusive: no verdict) now, not last time: the regressions. */
   newlyFailing: ComparedResult[];
   /** Passing now, failing last time. */
   newlyPassing: ComparedResult[];
@@ -27,8 +27,10 @@ export interface RunComparison {
 }
 
 /**
- * Diffs two runs by (scenario id, backend, edge[, non-default profile]). A skipped result is neither
- * failing nor passing: skipped -> fail is a regression, fail -> skipped is not a fix.
+ * Diffs two runs by (scenario id, backend, edge[, non-default profile]). Skipped, not-applicable and
+ * interrupted results are neither failing nor passing: skipped -> fail is a regression, fail ->
+ * skipped is not a fix. An inconclusive result counts as failing: pass -> inconclusive means the
+ * verdict was lost (or the last pass judged nothing), which a reader must see.
  */
 export function compareRuns(current: RunResult, previous: RunResult): RunComparison {
   const before = indexByKey(previous.results);
@@ -47,8 +49,8 @@ export function compareRuns(current: RunResult, previous: RunResult): RunCompari
       continue;
     }
     const item = entry(now, now.status, then.status);
-    const failingNow = isFailing(now.status);
-    const failingThen = isFailing(then.status);
+    const failingNow = needsAttention(now.status);
+    const failingThen = needsAttention(then.status);
     if (failingNow && failingThen) comparison.stillFailing.push(item);
     else if (failingNow) comparison.newlyFailing.push(item);
     else if (failingThen && now.status === "pass") comparison.newlyPassing.push(item);

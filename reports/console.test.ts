@@ -59,7 +59,9 @@ describe("console reporter: the matrix and failures", () => {
     expect(cells("pre-stream-500")).toEqual(["✓", "✓", "✗", "✓"]);
     expect(cells("mid-stream-cut")).toEqual(["✓", "!", "✗", "✗*"]);
     expect(cells("keepalive-swallowed")).toEqual(["-", "✓", "·", "·"]);
-    expect(text).toContain("✓ pass  ✗ fail  ! error  - skipped  · not run  * expected on this backend");
+    expect(text).toContain(
+      "✓ pass  ✗ fail  ! error  ? inconclusive  ∅ not applicable  - skipped  · not run  * expected on this backend",
+    );
   });
 
   it("lists each failure with its failing checks and escaped evidence", () => {
@@ -81,7 +83,9 @@ describe("console reporter: the matrix and failures", () => {
   });
 
   it("ends with the totals line", () => {
-    expect(lines.at(-2)).toBe("10 results: 5 passed, 3 failed (1 expected), 1 error, 1 skipped · 5.0s");
+    expect(lines.at(-2)).toBe(
+      "10 results: 5 passed, 3 failed (1 expected), 1 error, 0 inconclusive, 0 not applicable, 1 skipped · 5.0s",
+    );
   });
 
   it("numbers the columns and truncates titles to fit a narrow terminal", () => {
@@ -141,8 +145,8 @@ describe("console reporter: live output", () => {
     );
     const lines = live.trimEnd().split("\n");
     expect(lines).toHaveLength(10);
-    expect(lines[0]).toBe("✓ pass    pre-stream-500  node-hardened/nginx  1.2s");
-    expect(lines[2]).toBe("✗ fail    pre-stream-500  python-naive/nginx  1.2s");
+    expect(lines[0]).toBe("✓ pass           pre-stream-500  node-hardened/nginx  1.2s");
+    expect(lines[2]).toBe("✗ fail           pre-stream-500  python-naive/nginx  1.2s");
     expect(ANY_ESC.test(all)).toBe(false);
   });
 

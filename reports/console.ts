@@ -1,6 +1,20 @@
-import type { RunResult, ScenarioResult, ScenarioStatus } from "../harness/results.ts";
+import {
+  type RunResult,
+  SCENARIO_STATUSES,
+  type ScenarioResult,
+  type ScenarioStatus,
+} from "../harness/results.ts";
 import { compareRuns } from "./compare.ts";
-import { buildMatrix, failingChecks, isExpected, isFailing, type Matrix } from "./internal/matrix.ts";
+import {
+  buildMatrix,
+  isExpected,
+  isFailing,
+  type Matrix,
+  needsAttention,
+  notApplicableGroups,
+  STATUS_MARK,
+  verdictChecks,
+} from "./internal/matrix.ts";
 import { describeRestart, restartLines, restarts } from "./internal/restart.ts";
 import {
   formatDuration,
@@ -32,15 +46,25 @@ interface Glyphs {
   ellipsis: string;
 }
 
+/** One mark per status, distinct in both sets (see STATUS_MARK for the Unicode one). */
 const UNICODE: Glyphs = {
-  marks: { pass: "✓", fail: "✗", error: "!", skipped: "-", interrupted: "⊘", none: "·" },
+  marks: { ...STATUS_MARK, none: "·" },
   sep: " · ",
   dash: "—",
   arrow: "→",
   ellipsis: "…",
 };
 const ASCII: Glyphs = {
-  marks: { pass: "+", fail: "x", error: "!", skipped: "-", interrupted: "~", none: "." },
+  marks: {
+    pass: "+",
+    fail: "x",
+    error: "!",
+    inconclusive: "?",
+    "not-applicable": "/",
+    skipped: "-",
+    interrupted: "^",
+    none: ".",
+  },
   sep: " | ",
   dash: "-",
   arrow: "->",
@@ -53,6 +77,8 @@ const EVIDENCE_PER_CHECK = 4;
 const SUMMARY_LINES = 3;
 /** Terminal lines one evidence value may wrap onto before it is cut. */
 const EVIDENCE_LINES = 3;
+/** Plain progress lines pad the status to the longest one, so ids line up whatever the status. */
+const STATUS_WIDTH = Math.max(...SCENARIO_STATUSES.map((status) => status.length));
 
 interface Paint {
   status(status: Mark, text: string): string;
@@ -64,8 +90,10 @@ const SGR: Record<Mark | "dim" | "bold", [number, number]> = {
   pass: [32, 39],
   fail: [31, 39],
   error: [33, 39],
+  inconclusive: [35, 39],
+  "not-applicable": [2, 22],
   skipped: [2, 22],
-  interrupted: [2, 22],
+  interrupted: [36, 39],
   none: [2, 22],
   dim: [2, 22],
   bold: [1, 22],
@@ -107,6 +135,7 @@ export function createConsoleReporter(options: ReporterOptions): Reporter {
   let total = 0;
   let done = 0;
   let failing = 0;
+  let inconclusive = 0;
   let liveLineShown = false;
   let lastFinished = "";
   // Lanes run side by side, so several scenarios can be current; keyed like compare's results.
@@ -116,8 +145,9 @@ export function createConsoleReporter(options: ReporterOptions): Reporter {
     const columns = cols();
     const counter = total > 0 ? `[${done}/${total}]` : `[${done}]`;
     const failures = `${failing} failing`;
-    const head = `${counter} ${failing > 0 ? paint.status("fail", failures) : failures}${glyphs.sep}`;
-    const room = Math.max(10, columns - 1 - width(`${counter} ${failures}${glyphs.sep}`));
+    const unsure = inconclusive > 0 ? `, ${inconclusive} inconclusive` : "";
+    const head = `${counter} ${failing > 0 ? paint.status("fail", failures) : failures}${unsure && paint.status("inconclusive", unsure)}${glyphs.sep}`;
+    const room = Math.max(10, columns - 1 - width(`${counter} ${failures}${unsure}${glyphs.sep}`));
     const [first] = running.values();
     const current = first
       ? `running ${first}${running.size > 1 ? ` +${running.size - 1} more` : ""}`
@@ -152,6 +182,7 @@ export function createConsoleReporter(options: ReporterOptions): Reporter {
     onResult(result: ScenarioResult) {
       done++;
       if (isFailing(result.status)) failing++;
+      if (result.status === "inconclusive") inconclusive++;
       if (quiet) return;
       running.delete(`${result.scenario.id}\u0000${whereOf(result)}`);
       const where = printable(whereOf(result));
@@ -160,7 +191,7 @@ export function createConsoleReporter(options: ReporterOptions): Reporter {
       const restart = describeRestart(result);
       if (!live) {
         stream.write(
-          `${mark} ${padEnd(result.status, 7)} ${id}  ${where}  ${formatDuration(result.durationMs)}\n`,
+          `${mark} ${padEnd(result.status, STATUS_WIDTH)} ${id}  ${where}  ${formatDuration(result.durationMs)}\n`,
         );
         if (restart) stream.write(`  ${printable(restart)}\n`);
         return;
@@ -169,8 +200,9 @@ export function createConsoleReporter(options: ReporterOptions): Reporter {
       // A restart stays on screen: the next scenarios ran on a fresh backend.
       if (restart)
         stream.write(`${truncate(`${id}  ${where}: ${printable(restart)}`, cols() - 1, glyphs.ellipsis)}\n`);
-      // Failures stay on screen as they happen; passes only move the live line along.
-      if (isFailing(result.status)) {
+      // Failures and inconclusive results stay on screen as they happen; the rest only move the
+      // live line along.
+      if (needsAttention(result.status)) {
         const line = `${mark} ${id}  ${where}${isExpected(result) ? "  (expected)" : ""}`;
         stream.write(`${paint.status(result.status, truncate(line, cols() - 1, glyphs.ellipsis))}\n`);
       }
@@ -204,6 +236,16 @@ export function renderConsoleSummary(run: RunResult, options: ConsoleRenderOptio
   if (restarted.length > 0) {
     lines.push("", paint.bold("Backend restarts"));
     for (const result of restarted) lines.push(...renderRestart(result, columns, glyphs, paint));
+  }
+  const unsure = run.results.filter((result) => result.status === "inconclusive");
+  if (unsure.length > 0) {
+    lines.push("", paint.bold("Inconclusive (no deciding check could apply: not a pass)"));
+    for (const result of unsure) lines.push(...renderProblem(result, columns, glyphs, paint));
+  }
+  const notRun = run.results.filter((result) => result.status === "not-applicable");
+  if (notRun.length > 0) {
+    lines.push("", paint.bold("Not applicable (did not run)"));
+    lines.push(...renderNotApplicable(notRun, columns, glyphs, paint));
   }
   lines.push("", ...renderTotals(run, columns, glyphs, paint));
   if (options.previous) lines.push(...renderChanges(run, options.previous, columns, glyphs, paint));
@@ -248,9 +290,14 @@ function renderMatrix(matrix: Matrix, columns: number, glyphs: Glyphs, paint: Pa
     `${m.pass} pass`,
     `${m.fail} fail`,
     `${m.error} error`,
+    `${m.inconclusive} inconclusive`,
+    `${m["not-applicable"]} not applicable`,
     `${m.skipped} skipped`,
-    `${m.none} not run`,
   ];
+  if (matrix.rows.some((row) => [...row.cells.values()].some((r) => r.status === "interrupted"))) {
+    legend.push(`${m.interrupted} interrupted`);
+  }
+  legend.push(`${m.none} not run`);
   if (matrix.rows.some((row) => [...row.cells.values()].some((r) => isFailing(r.status) && isExpected(r)))) {
     legend.push("* expected on this backend");
   }
@@ -269,9 +316,10 @@ function renderProblem(result: ScenarioResult, columns: number, glyphs: Glyphs, 
   if (isExpected(result)) where.push("expected on this backend");
   for (const line of joinWrapped(where, glyphs.sep, columns - 2)) out.push(paint.dim(`  ${line}`));
   if (result.status === "error") out.push(cut(`  error: ${printable(result.reason ?? "no reason given")}`));
-  for (const check of failingChecks(result)) {
+  const checkMark = result.status === "inconclusive" ? glyphs.marks["not-applicable"] : glyphs.marks.fail;
+  for (const check of verdictChecks(result)) {
     // The summary is the verdict in words: wrap it rather than lose its end.
-    const summary = `${glyphs.marks.fail} ${printable(check.check)}: ${printable(check.summary)}`;
+    const summary = `${checkMark} ${printable(check.check)}: ${printable(check.summary)}`;
     for (const [i, line] of wordWrap(summary, columns - 4, SUMMARY_LINES, glyphs.ellipsis).entries()) {
       out.push(i === 0 ? `  ${line}` : `    ${line}`);
     }
@@ -297,6 +345,23 @@ function renderRestart(result: ScenarioResult, columns: number, glyphs: Glyphs, 
   return out;
 }
 
+/** One line per scenario and reason, the backends and edges it did not apply to after it. */
+function renderNotApplicable(
+  results: ScenarioResult[],
+  columns: number,
+  glyphs: Glyphs,
+  paint: Paint,
+): string[] {
+  const out: string[] = [];
+  for (const { id, reason, where } of notApplicableGroups(results)) {
+    const text = `${glyphs.marks["not-applicable"]} ${printable(id)} ${glyphs.dash} ${printable(reason)} (${where.map(printable).join(", ")})`;
+    for (const [i, line] of wordWrap(text, columns - 4, SUMMARY_LINES, glyphs.ellipsis).entries()) {
+      out.push(paint.dim(i === 0 ? line : `    ${line}`));
+    }
+  }
+  return out;
+}
+
 function renderTotals(run: RunResult, columns: number, glyphs: Glyphs, paint: Paint): string[] {
   const s = run.summary;
   const expected = run.results.filter((r) => isFailing(r.status) && isExpected(r)).length;
@@ -306,7 +371,10 @@ function renderTotals(run: RunResult, columns: number, glyphs: Glyphs, paint: Pa
     [s.passed > 0 ? "pass" : "none", `${s.passed} passed,`],
     [s.failed > 0 ? "fail" : "none", `${s.failed} failed${expected > 0 ? ` (${expected} expected)` : ""},`],
     [s.errored > 0 ? "error" : "none", `${plural(s.errored, "error")},`],
-    ["skipped", `${s.skipped} skipped`],
+    [s.inconclusive > 0 ? "inconclusive" : "none", `${s.inconclusive} inconclusive,`],
+    ["not-applicable", `${s.notApplicable} not applicable,`],
+    ["skipped", `${s.skipped} skipped${s.interrupted > 0 ? "," : ""}`],
+    ...(s.interrupted > 0 ? [["interrupted", `${s.interrupted} interrupted`] as [Mark, string]] : []),
     ["none", `${glyphs.sep.trim()} ${formatDuration(run.durationMs)}`],
   ];
   const lines: string[] = [];

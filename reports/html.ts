@@ -1,7 +1,7 @@
-import type { CheckResult, RunResult, ScenarioResult, ScenarioStatus } from "../harness/results.ts";
+import type { CheckResult, RunResult, ScenarioResult } from "../harness/results.ts";
 import { type ComparedResult, compareRuns } from "./compare.ts";
 import { esc } from "./internal/html-escape.ts";
-import { buildMatrix, isExpected, isFailing } from "./internal/matrix.ts";
+import { buildMatrix, isExpected, isFailing, needsAttention, STATUS_MARK } from "./internal/matrix.ts";
 import { writeReportFile } from "./internal/output.ts";
 import { describeRestart, restartLines } from "./internal/restart.ts";
 import { formatDuration, plural } from "./internal/text.ts";
@@ -17,37 +17,29 @@ export const HTML_FILE = "report.html";
 const MAX_EVENT_ROWS = 2000;
 const MAX_EVENT_ROWS_PASSING = 200;
 
-const MARK: Record<ScenarioStatus, string> = {
-  pass: "✓",
-  fail: "✗",
-  error: "!",
-  skipped: "-",
-  interrupted: "⊘",
-};
-
 // No script at all, and a CSP that would refuse one anyway: the report is opened from CI
 // artifacts and mail attachments, and it quotes bytes an attacker-controlled provider could send.
 const CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 const STYLE = `
-:root{--pass:#1a7f37;--fail:#cf222e;--error:#bf8700;--skipped:#6e7781;--bg:#fff;--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--soft:#f6f8fa}
+:root{--pass:#1a7f37;--fail:#cf222e;--error:#bf8700;--inconclusive:#8250df;--not-applicable:#6e7781;--skipped:#6e7781;--interrupted:#0969da;--bg:#fff;--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--soft:#f6f8fa}
 *{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg);margin:0;padding:20px 28px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px;border-bottom:1px solid var(--line);padding-bottom:4px}h3{font-size:14px;margin:14px 0 6px}
 code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 .muted{color:var(--muted)}.totals span{margin-right:14px;font-weight:600}
-.s-pass{color:var(--pass)}.s-fail{color:var(--fail)}.s-error{color:var(--error)}.s-skipped{color:var(--skipped)}
+.s-pass{color:var(--pass)}.s-fail{color:var(--fail)}.s-error{color:var(--error)}.s-inconclusive{color:var(--inconclusive)}.s-not-applicable{color:var(--not-applicable)}.s-skipped{color:var(--skipped)}.s-interrupted{color:var(--interrupted)}
 table{border-collapse:collapse}th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
 th{background:var(--soft);font-weight:600}
 .matrix td.c{text-align:center;font-size:16px;font-weight:700;min-width:70px}.matrix td.c a{text-decoration:none;color:inherit;display:block}
-.matrix td.c.pass{background:#dafbe1}.matrix td.c.fail{background:#ffebe9}.matrix td.c.error{background:#fff8c5}.matrix td.c.skipped{background:var(--soft)}
+.matrix td.c.pass{background:#dafbe1}.matrix td.c.fail{background:#ffebe9}.matrix td.c.error{background:#fff8c5}.matrix td.c.inconclusive{background:#fbefff}.matrix td.c.not-applicable,.matrix td.c.skipped{background:var(--soft)}.matrix td.c.interrupted{background:#ddf4ff}
 .matrix .title{color:var(--muted);max-width:420px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .badge{display:inline-block;min-width:52px;text-align:center;border-radius:10px;padding:0 8px;color:#fff;font-size:12px;font-weight:700;margin-right:6px}
-.badge.pass{background:var(--pass)}.badge.fail{background:var(--fail)}.badge.error{background:var(--error)}.badge.skipped{background:var(--skipped)}
+.badge.pass{background:var(--pass)}.badge.fail{background:var(--fail)}.badge.error{background:var(--error)}.badge.inconclusive{background:var(--inconclusive)}.badge.not-applicable{background:var(--not-applicable)}.badge.skipped{background:var(--skipped)}.badge.interrupted{background:var(--interrupted)}
 details.result{border:1px solid var(--line);border-radius:6px;margin:10px 0;padding:0 12px 10px}
 details.result>summary{cursor:pointer;padding:8px 0;font-weight:600}details.result[open]>summary{border-bottom:1px solid var(--line);margin-bottom:8px}
-details.result.fail{border-left:4px solid var(--fail)}details.result.error{border-left:4px solid var(--error)}
-.checks td.st,.checks td.name{font-weight:700;white-space:nowrap}.checks td.name{font-weight:400}.checks td.na{color:var(--muted)}
+details.result.fail{border-left:4px solid var(--fail)}details.result.error{border-left:4px solid var(--error)}details.result.inconclusive{border-left:4px solid var(--inconclusive)}
+.checks td.st,.checks td.name{font-weight:700;white-space:nowrap}.checks td.name{font-weight:400}.checks td.na{color:var(--muted)}.checks .deciding{font-size:11px;color:var(--muted);margin-left:6px}
 .ev{margin:4px 0 0;padding:0;list-style:none}.ev li{margin:2px 0}.ev .lbl{color:var(--muted)}
 .ev code,.events code{white-space:pre-wrap;word-break:break-all;background:var(--soft);padding:1px 4px;border-radius:3px}
 .reason{background:#fff8c5;border:1px solid #eac54f;padding:6px 10px;border-radius:6px}
@@ -69,16 +61,16 @@ export interface HtmlOptions {
 
 export function renderHtml(run: RunResult, options: HtmlOptions = {}): string {
   const s = run.summary;
-  const bad = s.failed + s.errored;
+  const bad = s.failed + s.errored + s.inconclusive;
   const parts: string[] = [
     "<!doctype html>",
     '<html lang="en"><head><meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="${esc(CSP)}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>streamchaos: ${bad > 0 ? `${bad} failing` : "all passing"} (${s.total} results)</title>`,
+    `<title>streamchaos: ${bad > 0 ? `${s.failed + s.errored} failing, ${s.inconclusive} inconclusive` : "all passing"} (${s.total} results)</title>`,
     `<style>${STYLE}</style></head><body>`,
     "<header><h1>streamchaos report</h1>",
-    `<p class="totals"><span class="s-pass">${s.passed} passed</span><span class="s-fail">${s.failed} failed</span><span class="s-error">${plural(s.errored, "error")}</span><span class="s-skipped">${s.skipped} skipped</span><span class="muted">${plural(s.total, "result")} in ${esc(formatDuration(run.durationMs))}</span></p>`,
+    `<p class="totals"><span class="s-pass">${s.passed} passed</span><span class="s-fail">${s.failed} failed</span><span class="s-error">${plural(s.errored, "error")}</span><span class="s-inconclusive">${s.inconclusive} inconclusive</span><span class="s-not-applicable">${s.notApplicable} not applicable</span><span class="s-skipped">${s.skipped} skipped</span>${s.interrupted > 0 ? `<span class="s-interrupted">${s.interrupted} interrupted</span>` : ""}<span class="muted">${plural(s.total, "result")} in ${esc(formatDuration(run.durationMs))}</span></p>`,
     `<p class="muted">${esc(new Date(run.startedAt).toISOString())} · streamchaos ${esc(run.tool.version)} · ${Object.entries(
       run.environment,
     )
@@ -107,11 +99,11 @@ function renderMatrix(run: RunResult): string {
       if (!result) return '<td class="c muted" title="not run">·</td>';
       const expected = isFailing(result.status) && isExpected(result) ? "*" : "";
       const tip = `${result.status}${expected ? " (expected on this backend)" : ""}`;
-      return `<td class="c ${result.status}" title="${esc(tip)}"><a href="#r-${index.get(result)}">${MARK[result.status]}${expected}</a></td>`;
+      return `<td class="c ${result.status}" title="${esc(tip)}"><a href="#r-${index.get(result)}">${STATUS_MARK[result.status]}${expected}</a></td>`;
     });
     return `<tr><td><code>${esc(row.id)}</code><div class="title" title="${esc(row.title)}">${esc(row.title)}</div></td>${cells.join("")}</tr>`;
   });
-  return `<h2>Matrix</h2><table class="matrix"><thead><tr><th>scenario</th>${head}</tr></thead><tbody>${rows.join("\n")}</tbody></table><p class="muted">✓ pass · ✗ fail · ! error · - skipped · * expected on this backend</p>`;
+  return `<h2>Matrix</h2><table class="matrix"><thead><tr><th>scenario</th>${head}</tr></thead><tbody>${rows.join("\n")}</tbody></table><p class="muted">✓ pass · ✗ fail · ! error · ? inconclusive (no deciding check could apply) · ∅ not applicable (did not run) · - skipped · ^ interrupted · * expected on this backend</p>`;
 }
 
 function renderChanges(run: RunResult, previous: RunResult): string {
@@ -157,7 +149,7 @@ function renderResult(result: ScenarioResult, i: number): string {
       ? ` · expected ${result.expected} on this backend`
       : ` · expected ${result.expected}, got ${result.status}`
     : "";
-  const open = isFailing(result.status) ? " open" : "";
+  const open = needsAttention(result.status) ? " open" : "";
   const parts = [
     `<details class="result ${result.status}" id="r-${i}"${open}>`,
     `<summary><span class="badge ${result.status}">${result.status.toUpperCase()}</span><code>${esc(result.scenario.id)}</code> ${esc(result.scenario.title)} <span class="muted">· ${esc(where)} · ${esc(formatDuration(result.durationMs))}</span></summary>`,
@@ -211,13 +203,16 @@ function renderChecks(result: ScenarioResult): string {
           })
           .join("")}</ul>`
       : "";
-    return `<tr><td class="st ${cls}">${esc(check.status)}</td><td class="name"><code>${esc(check.check)}</code></td><td>${esc(check.summary)}${evidence}</td></tr>`;
+    const deciding = check.deciding
+      ? '<span class="deciding" title="decides the scenario">deciding</span>'
+      : "";
+    return `<tr><td class="st ${cls}">${esc(check.status)}</td><td class="name"><code>${esc(check.check)}</code>${deciding}</td><td>${esc(check.summary)}${evidence}</td></tr>`;
   });
   return `<table class="checks"><thead><tr><th>status</th><th>check</th><th>summary and evidence</th></tr></thead><tbody>${rows.join("\n")}</tbody></table>`;
 }
 
 function renderEventTable(result: ScenarioResult): string {
-  const cap = isFailing(result.status) ? MAX_EVENT_ROWS : MAX_EVENT_ROWS_PASSING;
+  const cap = needsAttention(result.status) ? MAX_EVENT_ROWS : MAX_EVENT_ROWS_PASSING;
   const events = result.timeline.slice(0, cap);
   const rows = events.map(
     (event) =>

@@ -9,7 +9,7 @@ describe("json reporter", () => {
   it("keeps every field and every evidence byte (lone surrogates escaped, still valid JSON)", () => {
     const original = mixedRun();
     const text = renderJson(original);
-    expect(text).toContain('"schemaVersion": 1');
+    expect(text).toContain('"schemaVersion": 2');
     expect(text).toContain("\\ud800");
     const back = JSON.parse(text);
     expect(back.results[2].checks[0].evidence[0].value).toBe(NASTY);

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import type { RunResult, ScenarioResult } from "../harness/results.ts";
-import { columnOf, failingChecks, isExpected } from "./internal/matrix.ts";
+import { columnOf, isExpected, verdictChecks } from "./internal/matrix.ts";
 import { writeReportFile } from "./internal/output.ts";
 import { printable } from "./internal/text.ts";
 import { offset } from "./internal/timeline-svg.ts";
@@ -37,18 +37,18 @@ export function renderJunit(run: RunResult): string {
     }
     suite.cases.push(result);
   }
-  const c = countCases(run.results);
+  const c = countCases(run.results, run);
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   out.push(
     `<testsuites name="streamchaos" tests="${c.tests}" failures="${c.failures}" errors="${c.errors}" skipped="${c.skipped}" time="${seconds(run.durationMs)}" timestamp="${isoTime(run.startedAt)}">`,
   );
-  for (const suite of suites.values()) out.push(...renderSuite(suite));
+  for (const suite of suites.values()) out.push(...renderSuite(suite, run));
   out.push("</testsuites>", "");
   return out.join("\n");
 }
 
-function renderSuite(suite: Suite): string[] {
-  const c = countCases(suite.cases);
+function renderSuite(suite: Suite, run: RunResult): string[] {
+  const c = countCases(suite.cases, run);
   const time = suite.cases.reduce((sum, c) => sum + c.durationMs, 0);
   const started = Math.min(...suite.cases.map((c) => c.startedAt));
   const out = [
@@ -59,36 +59,62 @@ function renderSuite(suite: Suite): string[] {
   ];
   if (suite.profile) out.push(`      <property name="profile" value="${xmlAttr(suite.profile)}"/>`);
   out.push("    </properties>");
-  for (const result of suite.cases) out.push(...renderCase(suite.name, result));
+  for (const result of suite.cases) out.push(...renderCase(suite.name, result, run));
   out.push("  </testsuite>");
   return out;
 }
 
 /**
- * A failure the bug matrix expected is reported the way pytest reports xfail: as <skipped> with
- * type "expected-failure". The run's exit code ignores it (harness/runner.ts exitCodeFor), and a
- * <failure> would turn CI's test view red for a bug everyone already knows about.
+ * JUnit knows pass, failure, error and skipped, and CI test views (Jenkins, GitLab, GitHub's
+ * test-report actions) show nothing else: a <property> would be invisible. So each status maps
+ * onto what the run's exit code does with it (harness/results.ts failsRun):
+ * - a failure the bug matrix expected is <skipped type="expected-failure">, the way pytest reports
+ *   xfail: the exit code ignores it, and a <failure> would turn CI red for a known bug;
+ * - inconclusive is <failure type="inconclusive">: it fails the run, and a <skipped> would show a
+ *   scenario that judged nothing as harmless; with allowInconclusive it is <skipped type="inconclusive">;
+ * - not-applicable and interrupted are <skipped> with that type and the reason: they gave no verdict
+ *   about the backend (an interrupted run still exits 1 for being cut short).
  */
-function countCases(cases: readonly ScenarioResult[]) {
+function countCases(cases: readonly ScenarioResult[], run: RunResult) {
   const known = cases.filter(isExpected).length;
+  const count = (status: ScenarioResult["status"]) => cases.filter((r) => r.status === status).length;
+  const inconclusive = count("inconclusive");
   return {
     tests: cases.length,
-    failures: cases.filter((r) => r.status === "fail").length - known,
-    errors: cases.filter((r) => r.status === "error").length,
-    skipped: cases.filter((r) => r.status === "skipped" || r.status === "interrupted").length + known,
+    failures: count("fail") - known + (run.allowInconclusive ? 0 : inconclusive),
+    errors: count("error"),
+    skipped:
+      count("skipped") +
+      known +
+      count("not-applicable") +
+      count("interrupted") +
+      (run.allowInconclusive ? inconclusive : 0),
   };
 }
 
-function renderCase(classname: string, result: ScenarioResult): string[] {
+const SKIPPED_TYPE: Partial<Record<ScenarioResult["status"], string>> = {
+  "not-applicable": "not-applicable",
+  interrupted: "interrupted",
+};
+
+function renderCase(classname: string, result: ScenarioResult, run: RunResult): string[] {
   const name = `${result.scenario.id} — ${result.scenario.title}`;
   const open = `    <testcase classname="${xmlAttr(classname)}" name="${xmlAttr(name)}" time="${seconds(result.durationMs)}"`;
   const note = expectationNote(result);
   if (result.status === "pass") return [`${open}/>`];
-  // Cut short by the user: no verdict either way (the statuses work gives it its own rendering).
-  if (result.status === "skipped" || result.status === "interrupted") {
+  if (result.status === "skipped") {
     return [
       `${open}>`,
       `      <skipped message="${attrMessage(result.reason ?? result.status)}"/>`,
+      "    </testcase>",
+    ];
+  }
+  const skippedType = SKIPPED_TYPE[result.status];
+  if (skippedType) {
+    const message = `${result.status.replace("-", " ")}: ${result.reason ?? "no reason given"}`;
+    return [
+      `${open}>`,
+      `      <skipped message="${attrMessage(message)}" type="${skippedType}"/>`,
       "    </testcase>",
     ];
   }
@@ -102,16 +128,24 @@ function renderCase(classname: string, result: ScenarioResult): string[] {
       "    </testcase>",
     ];
   }
-  const failing = failingChecks(result);
-  const tag = isExpected(result) ? "skipped" : "failure";
-  const message = failing.length
+  const failing = verdictChecks(result);
+  const unsure = result.status === "inconclusive";
+  const tag = isExpected(result) || (unsure && run.allowInconclusive) ? "skipped" : "failure";
+  const verdict = failing.length
     ? failing.map((check) => `${check.check}: ${check.summary}`).join("; ")
     : "failed (no failing check recorded)";
-  const type = failing.map((check) => check.check).join(",") || "fail";
+  const message = unsure ? `inconclusive, no deciding check could apply: ${verdict}` : verdict;
+  const type = unsure
+    ? "inconclusive"
+    : isExpected(result)
+      ? "expected-failure"
+      : failing.map((check) => check.check).join(",") || "fail";
   const body: string[] = [];
   if (note) body.push(note, "");
   for (const check of failing) {
-    body.push(`${check.check}: ${check.summary}`);
+    body.push(
+      `${check.check}${check.status === "not-applicable" ? " (not applicable)" : ""}: ${check.summary}`,
+    );
     for (const evidence of check.evidence) {
       const at = evidence.t === undefined ? "" : ` (t+${(evidence.t - result.startedAt).toFixed(1)}ms)`;
       body.push(`  [${evidence.kind}] ${evidence.label}${at}: ${evidence.value}`);

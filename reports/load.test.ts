@@ -37,11 +37,31 @@ describe("readRunResult", () => {
   });
 
   it("names a different schemaVersion", async () => {
-    await withFile(JSON.stringify({ ...mixedRun(), schemaVersion: 2 }), async (path) => {
+    await withFile(JSON.stringify({ ...mixedRun(), schemaVersion: 3 }), async (path) => {
       await expect(readRunResult(path)).rejects.toMatchObject({
         code: "REPORT_PREVIOUS_INVALID",
-        why: "its schemaVersion is 2, this version reads 1",
+        why: "its schemaVersion is 3, this version reads 1 and 2",
       });
+    });
+  });
+
+  it("reads a version 1 file (before inconclusive, not-applicable and interrupted) and recounts it", async () => {
+    const run = mixedRun();
+    const { inconclusive: _i, notApplicable: _n, interrupted: _x, ...oldSummary } = run.summary;
+    await withFile(JSON.stringify({ ...run, schemaVersion: 1, summary: oldSummary }), async (path) => {
+      const back = await readRunResult(path);
+      expect(back.schemaVersion).toBe(2);
+      expect(back.summary).toEqual(run.summary);
+      expect(back.summary.inconclusive).toBe(0);
+    });
+  });
+
+  it("reads every status of version 2", async () => {
+    const run = mixedRun();
+    const statuses = ["inconclusive", "not-applicable", "interrupted"] as const;
+    const results = statuses.map((status, i) => ({ ...run.results[i]!, status }));
+    await withFile(JSON.stringify({ ...run, results }), async (path) => {
+      expect((await readRunResult(path)).results.map((r) => r.status)).toEqual(statuses);
     });
   });
 

@@ -1,14 +1,22 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import type { RunResult } from "../harness/results.ts";
+import {
+  type RunResult,
+  SCENARIO_STATUSES,
+  SCHEMA_VERSION,
+  type ScenarioStatus,
+  summarize,
+} from "../harness/results.ts";
 import { UserError } from "../lib/errors.ts";
 
-const status = z.enum(["pass", "fail", "error", "skipped"]);
+const status = z.enum(SCENARIO_STATUSES as [ScenarioStatus, ...ScenarioStatus[]]);
+/** Version 1 is version 2 without the inconclusive, not-applicable and interrupted statuses. */
+const READABLE_VERSIONS = [1, SCHEMA_VERSION] as const;
 
 // Only what compare and the reporters rely on is checked; extra fields (added later, schema rule
 // in harness/results.ts) are kept as they are.
 const runShape = z.object({
-  schemaVersion: z.literal(1),
+  schemaVersion: z.union(READABLE_VERSIONS.map((v) => z.literal(v))),
   startedAt: z.number(),
   results: z.array(
     z.object({
@@ -22,15 +30,18 @@ const runShape = z.object({
   ),
 });
 
-/** Reads a results.json written by the json reporter, e.g. the last run for "changes since last run". */
-export async function readRunResult(path: string): Promise<RunResult> {
+/**
+ * Reads a results.json written by the json reporter, e.g. the last run for "changes since last run";
+ * `what` names it in errors ("previous run", "run to reproduce").
+ */
+export async function readRunResult(path: string, what = "previous run"): Promise<RunResult> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "unknown";
     throw new UserError("REPORT_PREVIOUS_UNREADABLE", {
-      what: `Cannot read the previous run ${path}`,
+      what: `Cannot read the ${what} ${path}`,
       why: `${code}: ${error instanceof Error ? error.message : String(error)}`,
       fix: "Point it at a results.json written by the json reporter of an earlier run.",
       cause: error,
@@ -41,7 +52,7 @@ export async function readRunResult(path: string): Promise<RunResult> {
     data = JSON.parse(text);
   } catch (error) {
     throw new UserError("REPORT_PREVIOUS_INVALID", {
-      what: `The previous run ${path} is not JSON`,
+      what: `The ${what} ${path} is not JSON`,
       why: error instanceof Error ? error.message : String(error),
       fix: "Point it at a results.json written by the json reporter of an earlier run.",
       cause: error,
@@ -50,11 +61,11 @@ export async function readRunResult(path: string): Promise<RunResult> {
   const parsed = runShape.safeParse(data);
   if (!parsed.success) {
     const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
-    const wrongVersion = version !== undefined && version !== 1;
+    const wrongVersion = version !== undefined && !READABLE_VERSIONS.some((readable) => readable === version);
     throw new UserError("REPORT_PREVIOUS_INVALID", {
-      what: `The previous run ${path} is not a streamchaos RunResult`,
+      what: `The ${what} ${path} is not a streamchaos RunResult`,
       why: wrongVersion
-        ? `its schemaVersion is ${JSON.stringify(version)}, this version reads 1`
+        ? `its schemaVersion is ${JSON.stringify(version)}, this version reads ${READABLE_VERSIONS.join(" and ")}`
         : parsed.error.issues
             .slice(0, 3)
             .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
@@ -64,5 +75,10 @@ export async function readRunResult(path: string): Promise<RunResult> {
         : "Point it at a results.json written by the json reporter of an earlier run.",
     });
   }
-  return data as RunResult;
+  const run = data as RunResult;
+  // A version 1 file counts no inconclusive, not-applicable or interrupted results: recount it in
+  // the current shape, so a reporter reading its summary finds every count.
+  if ((run.schemaVersion as number) === 1)
+    return { ...run, schemaVersion: SCHEMA_VERSION, summary: summarize(run.results) };
+  return run;
 }

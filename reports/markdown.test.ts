@@ -12,14 +12,14 @@ describe("markdown reporter", () => {
 
   it("leads with a headline carrying the counts", () => {
     expect(md.split("\n")[0]).toBe(
-      "## ❌ streamchaos: **5 passed**, **3 failed** (1 expected), 1 error, 1 skipped",
+      "## ❌ streamchaos: **5 passed**, **3 failed** (1 expected), 1 error, 0 inconclusive, 0 not applicable, 1 skipped",
     );
     expect(renderMarkdown(run([passing("a")])).split("\n")[0]).toMatch(
       /^## ✅ streamchaos: \*\*1 passed\*\*/,
     );
     // Only a failure the bug matrix expected: the run exits 0, so the headline is green.
     expect(renderMarkdown(run([passing("a"), failing("b", { expected: "fail" })])).split("\n")[0]).toBe(
-      "## ✅ streamchaos: **1 passed**, **1 failed** (1 expected), 0 errors, 0 skipped",
+      "## ✅ streamchaos: **1 passed**, **1 failed** (1 expected), 0 errors, 0 inconclusive, 0 not applicable, 0 skipped",
     );
   });
 

@@ -1,6 +1,13 @@
-import type { RunResult, ScenarioResult, ScenarioStatus } from "../harness/results.ts";
+import { failsRun, type RunResult, type ScenarioResult, type ScenarioStatus } from "../harness/results.ts";
 import { type ComparedResult, compareRuns } from "./compare.ts";
-import { buildMatrix, failingChecks, isExpected, isFailing, isUnexpectedFailure } from "./internal/matrix.ts";
+import {
+  buildMatrix,
+  isExpected,
+  isFailing,
+  needsAttention,
+  notApplicableGroups,
+  verdictChecks,
+} from "./internal/matrix.ts";
 import { writeReportFile } from "./internal/output.ts";
 import { describeRestart, restartLines, restarts } from "./internal/restart.ts";
 import { formatDuration, plural, printable, sliceUnits } from "./internal/text.ts";
@@ -16,6 +23,8 @@ const ICON: Record<ScenarioStatus, string> = {
   pass: "✅",
   fail: "❌",
   error: "⚠️",
+  inconclusive: "❔",
+  "not-applicable": "➖",
   skipped: "⏭️",
   interrupted: "⏹️",
 };
@@ -39,13 +48,25 @@ export function renderMarkdown(run: RunResult, options: MarkdownOptions = {}): s
   const head = [renderHeadline(run), "", ...renderTable(run)];
   if (options.previous) head.push("", ...renderChanges(run, options.previous));
   head.push(...renderRestarts(run));
-  // Unexpected failures first: those are what the PR author has to look at.
+  // Unexpected failures first: those are what the PR author has to look at; inconclusive results
+  // (no verdict) after the failures.
+  const rank = (result: ScenarioResult) =>
+    result.status === "inconclusive" ? 2 : Number(isExpected(result));
   const failures = run.results
-    .filter((result) => isFailing(result.status))
-    .sort((a, b) => Number(isExpected(a)) - Number(isExpected(b)));
+    .filter((result) => needsAttention(result.status))
+    .sort((a, b) => rank(a) - rank(b));
+  const notApplicable = renderNotApplicable(run);
+  if (notApplicable.length > 0) head.push("", ...notApplicable);
   let text = head.join("\n");
   if (failures.length === 0) return `${text}\n`;
-  text += `\n\n### Failures (${failures.length})\n`;
+  const unsure = failures.filter((result) => result.status === "inconclusive").length;
+  const heading =
+    unsure === 0
+      ? `Failures (${failures.length})`
+      : unsure === failures.length
+        ? `Inconclusive (${unsure})`
+        : `Failures (${failures.length - unsure}) and inconclusive results (${unsure})`;
+  text += `\n\n### ${heading}\n`;
   const footerFor = (omitted: number, cut: boolean) => {
     const notes: string[] = [];
     if (cut) notes.push("long evidence was cut to fit a GitHub comment");
@@ -78,14 +99,26 @@ export function renderMarkdown(run: RunResult, options: MarkdownOptions = {}): s
 
 function renderHeadline(run: RunResult): string {
   const s = run.summary;
-  // Green when the run exits 0: failures the bug matrix expected do not turn the headline red.
-  const icon = run.results.some(isUnexpectedFailure) ? "❌" : "✅";
+  // Green only when the run exits 0: failures the bug matrix expected do not turn the headline
+  // red; an inconclusive result makes it a question mark (red when the run exits 1 for it anyway).
+  const blocking = run.results.filter((result) => failsRun(result, run));
+  const icon =
+    blocking.length === 0
+      ? s.inconclusive > 0
+        ? "❔"
+        : "✅"
+      : blocking.every((result) => result.status === "inconclusive")
+        ? "❔"
+        : "❌";
   const expected = run.results.filter((r) => isFailing(r.status) && isExpected(r)).length;
   const parts = [
     `**${s.passed} passed**`,
     `**${s.failed} failed**${expected > 0 ? ` (${expected} expected)` : ""}`,
     `${plural(s.errored, "error")}`,
+    s.inconclusive > 0 ? `**${s.inconclusive} inconclusive**` : "0 inconclusive",
+    `${s.notApplicable} not applicable`,
     `${s.skipped} skipped`,
+    ...(s.interrupted > 0 ? [`${s.interrupted} interrupted`] : []),
   ];
   return `## ${icon} streamchaos: ${parts.join(", ")}\n\n${plural(s.total, "result")} in ${formatDuration(run.durationMs)} · streamchaos ${inline(run.tool.version)}`;
 }
@@ -106,10 +139,24 @@ function renderTable(run: RunResult): string[] {
     out.push(`| ${inline(row.id)} ${cell(row.title)} | ${cells.join(" | ")} |`);
   }
   const anyExpected = run.results.some((r) => isFailing(r.status) && isExpected(r));
+  const anyInterrupted = run.results.some((r) => r.status === "interrupted");
   out.push(
     "",
-    `<sub>✅ pass · ❌ fail · ⚠️ error · ⏭️ skipped · · not run${anyExpected ? " · \\* expected on this backend" : ""}</sub>`,
+    `<sub>✅ pass · ❌ fail · ⚠️ error · ❔ inconclusive · ➖ not applicable · ⏭️ skipped${anyInterrupted ? " · ⏹️ interrupted" : ""} · · not run${anyExpected ? " · \\* expected on this backend" : ""}</sub>`,
   );
+  return out;
+}
+
+/** Why scenarios did not run on a backend: one line per scenario and reason, not a block per result. */
+function renderNotApplicable(run: RunResult): string[] {
+  const groups = notApplicableGroups(run.results);
+  if (groups.length === 0) return [];
+  const out = [`<details><summary>➖ Not applicable (${groups.length}): did not run</summary>`, ""];
+  for (const { id, reason, where } of groups.slice(0, LIST_MAX)) {
+    out.push(`- ${inline(id)} on ${where.map(inline).join(", ")}: ${cell(reason)}`);
+  }
+  if (groups.length > LIST_MAX) out.push(`- … and ${groups.length - LIST_MAX} more`);
+  out.push("", "</details>");
   return out;
 }
 
@@ -173,8 +220,12 @@ function renderFailure(result: ScenarioResult, cap: number): { text: string; cut
     .map((m) => cell(m));
   lines.push(paragraph(meta.join(" · ")), "");
   if (result.status === "error") lines.push(`**Error:** ${cell(result.reason ?? "no reason given")}`, "");
-  for (const check of failingChecks(result)) {
-    lines.push(`**${inline(check.check)}**: ${cell(check.summary)}`, "");
+  if (result.status === "inconclusive") {
+    lines.push("**Inconclusive:** none of the checks that decide this scenario could apply.", "");
+  }
+  for (const check of verdictChecks(result)) {
+    const na = check.status === "not-applicable" ? " (not applicable)" : "";
+    lines.push(`**${inline(check.check)}**${na}: ${cell(check.summary)}`, "");
     if (check.evidence.length === 0) continue;
     const evidence: string[] = [];
     for (const item of check.evidence) {

@@ -1,9 +1,11 @@
 import { describe, expect, test } from "vitest";
 import { checkScript } from "../fakes/script.ts";
 import { getCheck } from "../harness/checks/index.ts";
+import { sizeForBackend } from "../harness/lane/backend-sizing.ts";
 import { edges } from "../proxies/edges.ts";
 import { toxicTypeNames } from "../proxies/toxiproxy/index.ts";
-import { loadCatalog, selectScenarios } from "./index.ts";
+import { DEMO_KEEPALIVE_MS, DEMO_UPSTREAM_TIMEOUT_MS } from "./catalog/_build.ts";
+import { checkName, loadCatalog, selectScenarios } from "./index.ts";
 
 const catalog = await loadCatalog();
 
@@ -30,7 +32,15 @@ describe("the scenario catalog", () => {
     async (_id, scenario) => {
       expect(scenario.id).toMatch(/^[a-z0-9-]+$/);
       expect(scenario.incident).toMatch(/incident 00\d|failure class/);
-      for (const script of [scenario.script, ...(scenario.matchScripts ?? []).map((m) => m.script)]) {
+      // As a lane scripts the fake: sized from a backend (here the demo backends' bounds) first.
+      const sized = sizeForBackend(scenario, {
+        name: "demo",
+        keepaliveMs: DEMO_KEEPALIVE_MS,
+        upstreamTimeoutMs: DEMO_UPSTREAM_TIMEOUT_MS,
+      });
+      if (sized !== scenario)
+        expect(scenario.requires, "sized by keepalive intervals").toContain("keepalives");
+      for (const script of [sized.script, ...(sized.matchScripts ?? []).map((m) => m.script)]) {
         const result = checkScript(script);
         expect(result.ok ? [] : result.issues, "the fake accepts the script").toEqual([]);
       }
@@ -40,6 +50,18 @@ describe("the scenario catalog", () => {
       for (const edge of scenario.edges ?? []) expect(Object.keys(edges)).toContain(edge);
       for (const [edge, profile] of Object.entries(scenario.profiles ?? {}))
         expect(Object.keys(edges[edge]!.profiles)).toContain(profile);
+    },
+  );
+
+  test.each(catalog.map((s) => [s.id, s] as const))(
+    "%s names the checks that decide it, among its own checks",
+    (_id, scenario) => {
+      // Explicit in the catalog: the default (every check decides) would let a check that always
+      // applies, like clean-termination, turn a scenario that tested nothing into a pass.
+      expect(scenario.decidedBy?.length, "decidedBy is set").toBeGreaterThan(0);
+      const names = scenario.checks.map(checkName);
+      for (const name of scenario.decidedBy ?? [])
+        expect(names, `${name} is one of its checks`).toContain(name);
     },
   );
 

@@ -4,6 +4,7 @@ import { moduleFiles } from "../lib/module-files.ts";
 import type { Scenario } from "./scenario.ts";
 
 export type {
+  Capability,
   CheckRef,
   Hop,
   HopToxic,
@@ -13,7 +14,7 @@ export type {
   ScenarioSource,
   ScriptJson,
 } from "./scenario.ts";
-export { defineScenario, scriptedWaitMs } from "./scenario.ts";
+export { checkName, decidingChecks, defineScenario, scriptedWaitMs } from "./scenario.ts";
 
 /** Every file in catalog/ not starting with "_" default-exports one scenario: adding a scenario is adding a file. */
 export async function loadCatalog(): Promise<Scenario[]> {

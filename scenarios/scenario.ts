@@ -1,3 +1,5 @@
+import { fileURLToPath } from "node:url";
+
 /**
  * A scenario is data: what the fake provider does, what the network does, what the client does,
  * and which checks must pass. It never names a provider: the fake renders the script in the
@@ -7,7 +9,21 @@
 /** A provider-neutral fake response (validated by fakes/; see fakes/script). */
 export type ScriptJson = Record<string, unknown> & {
   name?: string;
-  content?: { text?: string; tokens?: string[]; chunks?: number; chunkSize?: number };
+  content?: {
+    text?: string;
+    tokens?: string[];
+    chunks?: number;
+    chunkSize?: number;
+    toolCalls?: Array<{ name: string; arguments: string; id?: string }>;
+    thinking?: string;
+    /**
+     * Replay a recorded exchange (fakes/README.md, "Replaying a cassette"). Give it relative to the
+     * defining module, `new URL("./x.cassette.json", import.meta.url)`: defineScenario keeps it as
+     * that file's path. A relative string is read against the scenario file by whatever loads it.
+     * (The harness sends the fake the cassette itself, as a JSON object.)
+     */
+    cassette?: string | URL | Record<string, unknown>;
+  };
   pacing?: {
     headersDelayMs?: number;
     firstTokenMs?: number;
@@ -15,6 +31,11 @@ export type ScriptJson = Record<string, unknown> & {
     jitterMs?: number;
     seed?: number;
   };
+  /**
+   * Fault steps. A parameter may be sized from the backend instead of fixed: `{ keepaliveIntervals: n }`
+   * (e.g. a stall's `ms`) is resolved by the lane from the backend's keepaliveMs before the fake is
+   * scripted (harness/lane/backend-sizing.ts); such a scenario requires "keepalives".
+   */
   faults?: Array<Record<string, unknown> & { fault: string }>;
 };
 
@@ -34,11 +55,22 @@ export interface ScenarioRequest {
   sessionId?: string;
   /** Start after the previous request has received this many content tokens. */
   startAfterTokens?: number;
-  /** The client hangs up on purpose. */
+  /**
+   * The client hangs up on purpose: after this many of the contract's content pieces (`afterEvents`:
+   * SSE events, text reads, NDJSON lines), body bytes, or ms after the request.
+   */
   disconnect?: { afterEvents?: number; afterBytes?: number; afterMs?: number; beforeFirstByte?: boolean };
   timeoutMs?: number;
   idleTimeoutMs?: number;
 }
+
+/**
+ * What a backend's contract may support, and a scenario may require: `sessions` (a session id in
+ * the request, and a newer request on a session supersedes the running one), `keepalives` (its
+ * framing carries keepalives the client sees), `doneSignal` (an explicit end of a complete answer),
+ * `errorMarker` (an in-stream marker for an answer that broke).
+ */
+export type Capability = "sessions" | "keepalives" | "doneSignal" | "errorMarker";
 
 export interface CheckRef {
   check: string;
@@ -80,6 +112,19 @@ export interface Scenario {
   /** Requests the probe sends; default one request. */
   requests?: ScenarioRequest[];
   checks: Array<string | CheckRef>;
+  /**
+   * The checks (by name, among `checks`) whose verdict answers the scenario's question, e.g.
+   * `["upstream-cancelled"]` for a client disconnect. When every one of them is not applicable the
+   * scenario is inconclusive, never a pass: the other checks passing proves nothing about what the
+   * scenario set out to test. Default: every check decides (inconclusive only when none applied).
+   */
+  decidedBy?: string[];
+  /**
+   * Capabilities the backend's contract must declare for this scenario to mean anything (e.g. a
+   * second request on the same session needs sessions). Without one it is not applicable, with the
+   * reason, and does not run.
+   */
+  requires?: Capability[];
   /** Only run on these edges (e.g. a proxy-timeout scenario needs a proxy). */
   edges?: string[];
   /** Edge profile this scenario needs, per edge (e.g. nginx "short-timeouts"). */
@@ -99,8 +144,30 @@ export interface ScenarioSource {
   file?: string;
 }
 
+/** A scenario as data: a cassette given as a URL becomes its file's path, so the scenario stays plain JSON. */
 export function defineScenario(scenario: Scenario): Scenario {
-  return scenario;
+  const withPath = (script: ScriptJson): ScriptJson => {
+    const cassette = script.content?.cassette;
+    return cassette instanceof URL
+      ? { ...script, content: { ...script.content, cassette: fileURLToPath(cassette) } }
+      : script;
+  };
+  return {
+    ...scenario,
+    script: withPath(scenario.script),
+    ...(scenario.matchScripts
+      ? { matchScripts: scenario.matchScripts.map((m) => ({ ...m, script: withPath(m.script) })) }
+      : {}),
+  };
+}
+
+export function checkName(ref: string | CheckRef): string {
+  return typeof ref === "string" ? ref : ref.check;
+}
+
+/** The names of the checks that decide the scenario (decidedBy, else all of its checks). */
+export function decidingChecks(scenario: Scenario): string[] {
+  return scenario.decidedBy ?? scenario.checks.map(checkName);
 }
 
 /** Faults after which the provider stream stops at their event (the rest of the script never plays). */

@@ -62,8 +62,16 @@ const scenarioSchema = z.strictObject({
     )
     .optional(),
   checks: z.array(checkRef).min(1, "name at least one check, or the scenario can only pass"),
+  decidedBy: z
+    .array(z.string().min(1))
+    .min(1, "name at least one deciding check, or leave it out")
+    .optional(),
+  requires: z.array(z.enum(["sessions", "keepalives", "doneSignal", "errorMarker"])).optional(),
   edges: z.array(z.string().min(1)).optional(),
   profiles: z.record(z.string(), z.string()).optional(),
+  // Set by the loader, and kept in a run's results: a scenario copied from there (a repro folder)
+  // may carry it. The loader sets it anew.
+  source: z.looseObject({}).optional(),
 });
 
 export interface ScenarioIssue {

@@ -17,7 +17,7 @@ const READING_NOTES = `
 
 - Behind nginx's \`default\` profile (HTTP/1.0 to the upstream) and behind Debian's Caddy 2.6.2, a backend
   that crashes mid-stream (\`node-raise-mid-stream\`) passes \`clean-termination\`: the proxy turns the cut
-  into a clean \`0\r\n\r\n\`. Only the contract's error marker (\`error-marker-after-failure\`) shows the
+  into a clean \`0\\r\\n\\r\\n\`. Only the contract's error marker (\`error-marker-after-failure\`) shows the
   answer was truncated. Direct, the same bug also fails \`clean-termination\`.
 - Buffering bugs (\`node-no-anti-buffering-headers\`, \`fastapi-naive\`) also fail \`incremental-delivery\`
   behind nginx, which buffers an upstream that does not send \`X-Accel-Buffering: no\`.
@@ -26,6 +26,22 @@ const READING_NOTES = `
 - \`fastapi-hardened\` on nginx: a \`text/plain\` stream has no keepalive form, so a provider stall longer
   than the proxy's read timeout cuts it whatever the backend does. It is declared as an expected failure
   (\`expectFailures: ["edge-stall-beyond-proxy-timeout@nginx"]\`); the fix is the proxy's timeout.
+- \`mid-stall-silent\` is not applicable on the FastAPI backends: the \`text-marker\` contract declares no
+  keepalives (a \`text/plain\` stream has no keepalive form). Its stall is sized from the backend's
+  \`keepaliveMs\` (4 intervals, 1700 ms for the Node backends' 400 ms), so \`node-no-keepalive\` shows a
+  silence the declared interval does not allow. Behind a proxy with a short read timeout, a stream the
+  proxy cut counts as silence up to the stall's end, so the keepalive check fails there too (it used to
+  see only the gaps between reads).
+- Client disconnects on a \`text/plain\` stream leave after 4 reads (they used to count SSE events and
+  never left), so the FastAPI backends are judged on \`disconnect-mid-stream\`: both cancel their
+  provider call.
+- \`fastapi-naive\` behind nginx: without \`X-Accel-Buffering: no\`, nginx's \`default\` profile buffers
+  the whole answer, so the client never sees 4 reads before the end and a cut on hop A lands after the
+  provider has finished: whether the backend cancels cannot be seen, and \`disconnect-mid-stream\`,
+  \`net-limit-client-hop\` and \`net-reset-client-hop\` are inconclusive (they used to pass, judging
+  nothing). The buffering itself is caught by \`incremental-delivery\` and \`anti-buffering-headers\`.
+- \`node-stream-options-always\`: the provider refuses the request, so the error marker the backend then
+  sends is true, not false; \`no-rejected-parameter\` and \`semantic-completion\` catch it.
 `;
 
 const edges = (process.argv[2] ?? "direct").split(",");
@@ -45,7 +61,10 @@ const lines = [
   "",
   "The proof that streamchaos catches what it claims. Every scenario of the catalog runs against the",
   "hardened reference backends (all must pass) and against each bug switch of the reference backends",
-  "(each must fail exactly the scenarios listed, for the checks listed). `tests/catalog.int.test.ts`",
+  "(each must fail exactly the scenarios listed, for the checks listed). Results that gave no verdict",
+  "are listed apart under *not judged*, never counted as passing: *not applicable* (the backend's",
+  "contract lacks a capability the scenario needs; it did not run) and *inconclusive* (it ran, but none",
+  "of the checks that decide it could apply). `tests/catalog.int.test.ts`",
   "asserts the direct-edge table on every CI run (`harness/detection-matrix.ts`); this page is",
   "regenerated with `npx tsx scripts/detection-matrix.ts direct,nginx,caddy`.",
   "",
@@ -56,12 +75,12 @@ for (const edge of edges) {
     "",
     `## ${edge}`,
     "",
-    "| backend | incident it reintroduces | scenarios failed | checks that caught it |",
-    "|---|---|---|---|",
+    "| backend | incident it reintroduces | scenarios failed | checks that caught it | not judged |",
+    "|---|---|---|---|---|",
   );
   for (const backend of config.backends) {
     const results = run.results.filter((r) => r.backend === backend.name && r.edge === edge);
-    const failed = results.filter((r) => r.status !== "pass");
+    const failed = results.filter((r) => r.status === "fail" || r.status === "error");
     const scenarios = [
       ...new Set(
         failed.map(
@@ -73,15 +92,23 @@ for (const edge of edges) {
     const checks = [
       ...new Set(failed.flatMap((r) => r.checks.filter((c) => c.status === "fail").map((c) => c.check))),
     ].sort();
+    // Results that are no verdict, each with its status: never counted as passing or failing.
+    const unjudged = results
+      .filter((r) => r.status !== "pass" && r.status !== "fail" && r.status !== "error")
+      .map((r) => `\`${r.scenario.id}\` (${r.status.replace("-", " ")})`)
+      .sort();
     const bug = backend.name.replace(/^node-/, "") as keyof typeof bugSwitches;
     const incident =
       backend.name === "fastapi-naive"
         ? "000 (all four issues: the code before its fixes)"
         : (bugSwitches[bug]?.incident ?? "— (hardened)");
+    const passed = results.filter((r) => r.status === "pass").length;
     const cell = scenarios.length
       ? scenarios.map((id) => `\`${id}\``).join(", ")
-      : `none (${results.length}/${results.length} pass)`;
-    lines.push(`| \`${backend.name}\` | ${incident} | ${cell} | ${checks.join(", ") || "—"} |`);
+      : `none (${passed}/${results.length} pass)`;
+    lines.push(
+      `| \`${backend.name}\` | ${incident} | ${cell} | ${checks.join(", ") || "—"} | ${unjudged.join(", ") || "—"} |`,
+    );
   }
 }
 lines.push(READING_NOTES);

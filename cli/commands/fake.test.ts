@@ -2,11 +2,20 @@ import { writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { cassetteWith } from "../../fakes/cassettes/testing/build.ts";
 import { rawRequest } from "../../fakes/testing/raw-http.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
 import { captureOutput, exposedAddress, until } from "../../lib/testing.ts";
 import { tryConnect } from "../../proxies/toxiproxy/test-support.ts";
 import { main } from "../main.ts";
+
+const REPLAYED_BODY =
+  'data: {"choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}\n\ndata: [DONE]\n\n';
+const replayed = cassetteWith([
+  [2, REPLAYED_BODY.slice(0, 60)],
+  [3, REPLAYED_BODY.slice(60, -14)],
+  [4, "data: [DONE]\n\n"],
+]);
 
 async function runFake(args: string[]) {
   const stdout = captureOutput();
@@ -108,6 +117,64 @@ describe("streamchaos fake", () => {
     const missing = await runFake(["--script", join(dir.path, "nope.json")]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("error[FAKE_SCRIPT_UNREADABLE]");
+  });
+
+  it("replays a cassette named beside the script file", async () => {
+    await using dir = await makeTempDir("fake-cli");
+    await writeFile(join(dir.path, "rec.cassette.json"), JSON.stringify(replayed));
+    const file = join(dir.path, "script.json");
+    await writeFile(file, JSON.stringify({ content: { cassette: "rec.cassette.json" } }));
+    const stdout = captureOutput();
+    const stop = new AbortController();
+    const exit = main(["fake", "--script", file], {
+      stdout: stdout.stream,
+      stderr: captureOutput().stream,
+      stopSignal: stop.signal,
+    });
+    await until(() => stdout.text().includes("Ctrl-C"));
+    const url = /listening on (http:\/\/\S+)/.exec(stdout.text())![1]!;
+    const r = await rawRequest(url, { path: "/v1/chat/completions", body: { stream: true } });
+    expect(r.body.toString()).toBe(REPLAYED_BODY);
+    stop.abort();
+    expect(await exit).toBe(0);
+  });
+
+  it("exits 2 with a fix on a cassette that is missing, corrupt, of an unknown version, or cut beyond its size", async () => {
+    await using dir = await makeTempDir("fake-cli");
+    await writeFile(join(dir.path, "ok.cassette.json"), JSON.stringify(replayed));
+    await writeFile(join(dir.path, "corrupt.cassette.json"), JSON.stringify(replayed).slice(0, 80));
+    await writeFile(join(dir.path, "v2.cassette.json"), JSON.stringify({ ...replayed, version: 2 }));
+    const cases: Array<[unknown, RegExp, RegExp]> = [
+      [
+        { content: { cassette: "gone.cassette.json" } },
+        /error\[FAKE_INVALID_CASSETTE\].*\n.*Cannot read the cassette .*gone\.cassette\.json: no such file/,
+        /fix: .*cassette/,
+      ],
+      [{ content: { cassette: "corrupt.cassette.json" } }, /is not valid JSON/, /record it again/],
+      [
+        { content: { cassette: "v2.cassette.json" } },
+        /unknown version: version is 2/,
+        /Re-record or upgrade/,
+      ],
+      [
+        { content: { cassette: "ok.cassette.json" }, faults: [{ fault: "rst", at: { byte: 7000 } }] },
+        /faults\[0\]\.at: byte 7000 is beyond the recording, which has 93 body bytes, 2 events \(1 text delta\), 3 ms after the headers; place it at byte 93 at most/,
+        /fix: Place the step inside the recording: `streamchaos cassette show FILE` lists/,
+      ],
+      [
+        { content: { cassette: "ok.cassette.json" }, faults: [{ fault: "fin", at: { event: 12 } }] },
+        /faults\[0\]\.at: event 12 is beyond the recording, which has 93 body bytes, 2 events .*; events are numbered 0 to 1/,
+        /fix: Place the step inside the recording/,
+      ],
+    ];
+    for (const [i, [script, what, fix]] of cases.entries()) {
+      const file = join(dir.path, `script-${i}.json`);
+      await writeFile(file, JSON.stringify(script));
+      const r = await runFake(["--script", file]);
+      expect(r.code, JSON.stringify(script)).toBe(2);
+      expect(r.stderr).toMatch(what);
+      expect(r.stderr).toMatch(fix);
+    }
   });
 
   it("exits 2 on a --journal-limit that keeps nothing or is not a number", async () => {

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { type ProviderName, providerNames, startFakeProvider, validateScript } from "../../fakes/index.ts";
 import { UserError } from "../../lib/errors.ts";
 import { isLoopback, LOOPBACK } from "../../lib/net.ts";
@@ -84,7 +85,10 @@ const command: CliCommand = {
     const script =
       values.script === undefined
         ? {}
-        : validateScript(await loadScript(values.script), `script file ${values.script}`);
+        : // A cassette the script replays is found beside the script file.
+          validateScript(await loadScript(values.script), `script file ${values.script}`, {
+            baseDir: dirname(resolve(values.script)),
+          });
     const host = values.host ?? LOOPBACK;
     // --host exposes the provider routes only: the admin API goes beyond loopback on its own flag.
     const adminHost = values["admin-host"] ?? LOOPBACK;

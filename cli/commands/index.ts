@@ -14,4 +14,5 @@ export const commands: Record<string, () => Promise<CliCommand>> = {
   record: async () => (await import("./record.ts")).default,
   cassette: async () => (await import("./cassette.ts")).default,
   init: async () => (await import("./init.ts")).default,
+  repro: async () => (await import("./repro.ts")).default,
 };

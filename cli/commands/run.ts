@@ -9,7 +9,7 @@ import { parseCommandArgs } from "../args.ts";
 import type { CliCommand, CliIO } from "../command.ts";
 
 const USAGE =
-  "streamchaos run [--config streamchaos.config.ts] [--edge direct,nginx,caddy] [--scenario GLOB[,GLOB]] [--runtime local|docker] [--reporter console,json,junit,markdown,html] [--lanes N] [--out DIR] [--previous results.json]";
+  "streamchaos run [--config streamchaos.config.ts] [--edge direct,nginx,caddy] [--scenario GLOB[,GLOB]] [--runtime local|docker] [--reporter console,json,junit,markdown,html] [--lanes N] [--out DIR] [--previous results.json] [--allow-inconclusive]";
 
 export const RUN_OPTIONS = {
   config: { type: "string", short: "c" },
@@ -20,6 +20,7 @@ export const RUN_OPTIONS = {
   lanes: { type: "string" },
   out: { type: "string" },
   previous: { type: "string" },
+  "allow-inconclusive": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -63,6 +64,7 @@ export function applyRunFlags(config: ResolvedConfig, values: RunValues): Resolv
     next.lanes = lanes;
   }
   if (values.out) next.outDir = resolve(values.out);
+  if (values["allow-inconclusive"]) next.allowInconclusive = true;
   return next;
 }
 

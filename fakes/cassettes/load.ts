@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { z } from "zod";
 import { UserError } from "../../lib/errors.ts";
@@ -9,15 +10,30 @@ export async function loadCassette(path: string): Promise<Cassette> {
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(code === "ENOENT" ? "CASSETTE_NOT_FOUND" : "CASSETTE_UNREADABLE", {
-      what: `Cannot read the cassette ${path}`,
-      why: code === "ENOENT" ? "no such file" : `${code ?? ""} ${(error as Error).message}`.trim(),
-      fix: "Pass the path of a .cassette.json file, as written by `streamchaos record --out DIR` or `streamchaos cassette import`.",
-      cause: error,
-    });
+    throw unreadable(path, error);
   }
   return parseCassette(text, path);
+}
+
+/** `loadCassette` for a script being checked (a synchronous check names every bad field at once). */
+export function loadCassetteSync(path: string): Cassette {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  return parseCassette(text, path);
+}
+
+function unreadable(path: string, error: unknown): UserError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new UserError(code === "ENOENT" ? "CASSETTE_NOT_FOUND" : "CASSETTE_UNREADABLE", {
+    what: `Cannot read the cassette ${path}`,
+    why: code === "ENOENT" ? "no such file" : `${code ?? ""} ${(error as Error).message}`.trim(),
+    fix: "Pass the path of a .cassette.json file, as written by `streamchaos record --out DIR` or `streamchaos cassette import`.",
+    cause: error,
+  });
 }
 
 /** Validates a cassette's JSON text; `source` names it in errors. */
@@ -32,6 +48,11 @@ export function parseCassette(text: string, source: string): Cassette {
       fix: "It was cut short or edited by hand: restore it from version control, or record it again.",
     });
   }
+  return cassetteFromJson(json, source);
+}
+
+/** Validates a cassette already parsed from JSON (one inlined in a script); `source` names it in errors. */
+export function cassetteFromJson(json: unknown, source: string): Cassette {
   const version =
     typeof json === "object" && json !== null ? (json as { version?: unknown }).version : undefined;
   if (version === undefined) {

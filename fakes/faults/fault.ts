@@ -10,9 +10,16 @@ export type Phase = "pre-stream" | "mid-stream" | "after-finish" | "after-termin
 
 /**
  * Where a step fires: a phase, before the n-th planned event (0-based), before the n-th content token
- * (0-based: provider-neutral, whatever preamble events a provider sends first), or after n body bytes.
+ * (0-based: provider-neutral, whatever preamble events a provider sends first), after n body bytes,
+ * or (a cassette replay only) at `ms` after the recorded headers. On a replay, events, tokens and
+ * bytes are the recording's own (fakes/cassettes/recording.ts).
  */
-export type Placement = { phase: Phase } | { event: number } | { token: number } | { byte: number };
+export type Placement =
+  | { phase: Phase }
+  | { event: number }
+  | { token: number }
+  | { byte: number }
+  | { ms: number };
 
 export interface RequestView {
   method: string;
@@ -69,7 +76,7 @@ export interface FaultDefinition<P extends object = object> {
   defaultPhase: Phase;
   /** Phases it may be placed at. */
   phases: readonly Phase[];
-  /** Whether `{event: n}` / `{byte: n}` placements are allowed. */
+  /** Whether `{event: n}`, `{token: n}`, `{byte: n}` (and on a replay `{ms: t}`) placements are allowed. */
   positional: boolean;
   configure?(params: P, ctx: RenderContext): void;
   transform?(params: P, plan: PlannedEvent[], stream: ProviderStream): PlannedEvent[];

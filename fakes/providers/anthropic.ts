@@ -1,10 +1,20 @@
-import type { Codec, FinishReason, ProviderStream, RenderContext } from "../types.ts";
+import type {
+  Codec,
+  EventClass,
+  EventSample,
+  FinishReason,
+  PlannedEvent,
+  ProviderStream,
+  RenderContext,
+} from "../types.ts";
 import {
+  argumentPieces,
   planned,
   pythonJson,
   randomAlnum,
   randomHex,
   sampleObject,
+  splitWords,
   sse,
   tokenEvents,
   truncateJson,
@@ -89,14 +99,71 @@ function open(ctx: RenderContext): ProviderStream {
     ratelimit[`anthropic-ratelimit-${kind}-reset`] = reset;
   }
   const ev = (type: string, json: string) => sse(json, type);
-  const renderDelta = (text: string) =>
+  // Content blocks in their order: thinking, text, then one tool_use per call (A3, streaming docs).
+  const thinking = ctx.thinking;
+  const calls = (ctx.toolCalls ?? []).map((call) => ({
+    ...call,
+    id: call.id ?? `toolu_01${randomAlnum(22)}`,
+  }));
+  const textBlock = ctx.tokens.length > 0 || calls.length === 0;
+  const textIndex = thinking === undefined ? 0 : 1;
+  const firstCallIndex = textIndex + (textBlock ? 1 : 0);
+  const delta = (index: number, body: Record<string, unknown>) =>
     ev(
       "content_block_delta",
       pad(
-        JSON.stringify({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text } }),
+        JSON.stringify({ type: "content_block_delta", index, delta: body }),
         1 + Math.floor(ctx.rng() * 16),
       ),
     );
+  const renderDelta = (text: string) => delta(textIndex, { type: "text_delta", text });
+  const blockStart = (index: number, block: Record<string, unknown>, spaces: number) =>
+    planned("meta", () =>
+      ev(
+        "content_block_start",
+        pad(JSON.stringify({ type: "content_block_start", index, content_block: block }), spaces),
+      ),
+    );
+  const blockStop = (index: number) =>
+    planned("meta", () =>
+      ev("content_block_stop", pad(JSON.stringify({ type: "content_block_stop", index }), 13)),
+    );
+  const ping = () => planned("keepalive", () => ev("ping", pythonJson({ type: "ping" })));
+  // The signature is opaque base64 to clients; one per request, like the real ones.
+  const signature = `Eq${Buffer.from(randomAlnum(48)).toString("base64")}`;
+  const thinkingEvents = (): PlannedEvent[] =>
+    thinking === undefined
+      ? []
+      : [
+          blockStart(0, { type: "thinking", thinking: "", signature: "" }, 10),
+          ping(),
+          ...splitWords(thinking).map((piece) =>
+            planned("thinking", () => delta(0, { type: "thinking_delta", thinking: piece })),
+          ),
+          planned("thinking", () => delta(0, { type: "signature_delta", signature })),
+          blockStop(0),
+        ];
+  const textEvents = (): PlannedEvent[] =>
+    textBlock
+      ? [
+          blockStart(textIndex, { type: "text", text: "" }, 5),
+          ...(thinking === undefined ? [ping()] : []),
+          ...tokenEvents(ctx.tokens),
+          blockStop(textIndex),
+        ]
+      : [];
+  const toolUseEvents = (): PlannedEvent[] =>
+    calls.flatMap((call, i) => {
+      const index = firstCallIndex + i;
+      return [
+        blockStart(index, { type: "tool_use", id: call.id, name: call.name, input: {} }, 2),
+        // The input starts with an empty partial_json, then streams in pieces.
+        ...["", ...argumentPieces(call.arguments)].map((piece) =>
+          planned("tool-call", () => delta(index, { type: "input_json_delta", partial_json: piece })),
+        ),
+        blockStop(index),
+      ];
+    });
 
   return {
     headers: () => ({
@@ -120,24 +187,9 @@ function open(ctx: RenderContext): ProviderStream {
             pad(JSON.stringify({ type: "message_start", message: message({ usage: usageStart }) }), 7),
           ),
         ),
-        planned("meta", () =>
-          ev(
-            "content_block_start",
-            pad(
-              JSON.stringify({
-                type: "content_block_start",
-                index: 0,
-                content_block: { type: "text", text: "" },
-              }),
-              5,
-            ),
-          ),
-        ),
-        planned("keepalive", () => ev("ping", pythonJson({ type: "ping" }))),
-        ...tokenEvents(ctx.tokens),
-        planned("meta", () =>
-          ev("content_block_stop", pad(JSON.stringify({ type: "content_block_stop", index: 0 }), 13)),
-        ),
+        ...thinkingEvents(),
+        ...textEvents(),
+        ...toolUseEvents(),
         planned(
           "finish",
           () =>
@@ -190,7 +242,16 @@ function open(ctx: RenderContext): ProviderStream {
       ),
     unary() {
       const body = message({
-        content: [{ type: "text", text: ctx.tokens.join("") }],
+        content: [
+          ...(thinking === undefined ? [] : [{ type: "thinking", thinking, signature }]),
+          ...(textBlock ? [{ type: "text", text: ctx.tokens.join("") }] : []),
+          ...calls.map((call) => ({
+            type: "tool_use",
+            id: call.id,
+            name: call.name,
+            input: JSON.parse(call.arguments || "{}") as unknown,
+          })),
+        ],
         stop_reason: STOP[ctx.finishReason],
         usage: ctx.omitUsage ? undefined : { ...usageEnd, service_tier: "standard" },
       });
@@ -216,6 +277,32 @@ function open(ctx: RenderContext): ProviderStream {
   };
 }
 
+/** What a content_block_delta carries, by its delta type (A3: text, input JSON, thinking, signature). */
+const DELTA_KINDS: Record<string, string> = {
+  input_json_delta: "tool-call",
+  thinking_delta: "thinking",
+  signature_delta: "thinking",
+};
+
+/** What one Messages event is, by its name (or the JSON `type`, which agrees with it). */
+function classify({ event, json, comment }: EventSample): EventClass {
+  if (comment) return { kind: "keepalive" };
+  const o = sampleObject(json);
+  const type = event ?? (typeof o?.type === "string" ? o.type : undefined);
+  if (type === "error") return { kind: "error" };
+  if (type === "ping") return { kind: "keepalive" };
+  if (type === "message_delta") return { kind: "finish", finish: true };
+  if (type === "message_stop") return { kind: "terminator", terminator: true };
+  if (type === "content_block_delta") {
+    const delta = sampleObject(o?.delta);
+    if (delta?.type === "text_delta" && typeof delta.text === "string")
+      return delta.text === "" ? { kind: "meta" } : { kind: "content", text: delta.text };
+    const deltaType = String(delta?.type);
+    return { kind: Object.hasOwn(DELTA_KINDS, deltaType) ? DELTA_KINDS[deltaType]! : "meta" };
+  }
+  return { kind: o || type !== undefined ? "meta" : "malformed" };
+}
+
 export const anthropic: Codec = {
   name: "anthropic",
   defaultModel: "claude-sonnet-4-20250514",
@@ -228,6 +315,7 @@ export const anthropic: Codec = {
       return MESSAGE_EVENTS.has(event ?? "") || (typeof type === "string" && MESSAGE_EVENTS.has(type));
     },
   },
+  classify,
   route: (method, pathname) =>
     method === "POST" && pathname === "/v1/messages" ? { variant: "messages" } : undefined,
   wantsStream: (request) => request.stream === true,

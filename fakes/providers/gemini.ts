@@ -1,4 +1,11 @@
-import type { Codec, FinishReason, ProviderStream, RenderContext } from "../types.ts";
+import type {
+  Codec,
+  EventClass,
+  EventSample,
+  FinishReason,
+  ProviderStream,
+  RenderContext,
+} from "../types.ts";
 import {
   planned,
   randomAlnum,
@@ -132,6 +139,27 @@ function open(ctx: RenderContext): ProviderStream {
   };
 }
 
+/**
+ * What one streamed chunk is: its text parts are the content, and the chunk with `finishReason`
+ * also carries the finish (A4); a JSON array's closing `]` ends the stream.
+ */
+function classify({ data, json, comment }: EventSample): EventClass {
+  if (comment) return { kind: "keepalive" };
+  if (data.trim() === "]") return { kind: "terminator", terminator: true };
+  const chunk = sampleObject(json);
+  if (!chunk) return { kind: "malformed" };
+  if (chunk.error !== undefined && chunk.error !== null) return { kind: "error" };
+  const candidate = sampleObject(Array.isArray(chunk.candidates) ? chunk.candidates[0] : undefined);
+  const parts = sampleObject(candidate?.content)?.parts;
+  const text = (Array.isArray(parts) ? parts : [])
+    .map((part) => sampleObject(part)?.text)
+    .filter((t): t is string => typeof t === "string")
+    .join("");
+  const finish = typeof candidate?.finishReason === "string" ? { finish: true } : {};
+  if (text !== "") return { kind: "content", text, ...finish };
+  return finish.finish ? { kind: "finish", finish: true } : { kind: "meta" };
+}
+
 const ROUTE = /^\/(v1beta|v1)\/models\/([^/:]+):(streamGenerateContent|generateContent)$/;
 
 export const gemini: Codec = {
@@ -148,6 +176,7 @@ export const gemini: Codec = {
       return o !== undefined && (Array.isArray(o.candidates) || typeof o.usageMetadata === "object");
     },
   },
+  classify,
   route(method, pathname, query) {
     const m = method === "POST" ? ROUTE.exec(pathname) : null;
     if (!m) return undefined;

@@ -1,4 +1,11 @@
-import type { Codec, FinishReason, ProviderStream, RenderContext } from "../types.ts";
+import type {
+  Codec,
+  EventClass,
+  EventSample,
+  FinishReason,
+  ProviderStream,
+  RenderContext,
+} from "../types.ts";
 import { planned, sampleObject, tokenEvents, truncateJson } from "./shared.ts";
 
 /**
@@ -77,6 +84,17 @@ function open(ctx: RenderContext): ProviderStream {
   };
 }
 
+/** What one NDJSON line is: the `done:true` line is both the finish and the end (A6). */
+function classify({ json }: EventSample): EventClass {
+  const line = sampleObject(json);
+  if (!line) return { kind: "malformed" };
+  if (line.error !== undefined && line.error !== null) return { kind: "error" };
+  if (line.done === true) return { kind: "finish", finish: true, terminator: true };
+  const content = sampleObject(line.message)?.content;
+  if (typeof content === "string" && content !== "") return { kind: "content", text: content };
+  return { kind: "meta" };
+}
+
 export const ollama: Codec = {
   name: "ollama",
   defaultModel: "gemma2:2b",
@@ -90,6 +108,7 @@ export const ollama: Codec = {
       return o !== undefined && typeof o.done === "boolean" && typeof o.created_at === "string";
     },
   },
+  classify,
   route: (method, pathname) =>
     method === "POST" && pathname === "/api/chat" ? { variant: "chat" } : undefined,
   // Ollama streams by default: only an explicit `stream:false` asks for one JSON object.

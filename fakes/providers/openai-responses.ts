@@ -1,4 +1,11 @@
-import type { Codec, PlannedEvent, ProviderStream, RenderContext } from "../types.ts";
+import type {
+  Codec,
+  EventClass,
+  EventSample,
+  PlannedEvent,
+  ProviderStream,
+  RenderContext,
+} from "../types.ts";
 import { openaiHeaders, openaiHttpError, openaiUnary } from "./openai.ts";
 import { planned, randomHex, sampleObject, seededAlnum, sse, tokenEvents, truncateJson } from "./shared.ts";
 
@@ -169,6 +176,29 @@ function open(ctx: RenderContext): ProviderStream {
   };
 }
 
+/** The Responses events a synthesized stream journals other than as "meta". */
+const RESPONSE_KINDS: Record<string, EventClass> = {
+  "response.output_item.done": { kind: "finish", finish: true },
+  "response.completed": { kind: "terminator", terminator: true },
+  "response.incomplete": { kind: "terminator", terminator: true },
+  "response.failed": { kind: "error" },
+  error: { kind: "error" },
+  "response.function_call_arguments.delta": { kind: "tool-call" },
+  "response.reasoning_summary_text.delta": { kind: "thinking" },
+  "response.reasoning_text.delta": { kind: "thinking" },
+};
+
+/** What one Responses event is, by its `event:` name (equal to `data.type`, A2). */
+function classify({ event, json, comment }: EventSample): EventClass {
+  if (comment) return { kind: "keepalive" };
+  const o = sampleObject(json);
+  const type = event ?? (typeof o?.type === "string" ? o.type : "");
+  if (type === "response.output_text.delta" && typeof o?.delta === "string")
+    return o.delta === "" ? { kind: "meta" } : { kind: "content", text: o.delta };
+  if (Object.hasOwn(RESPONSE_KINDS, type)) return RESPONSE_KINDS[type]!;
+  return { kind: o ? "meta" : "malformed" };
+}
+
 export const openaiResponses: Codec = {
   name: "openai-responses",
   defaultModel: "gpt-4o-mini-2024-07-18",
@@ -182,6 +212,7 @@ export const openaiResponses: Codec = {
       return (event ?? (typeof type === "string" ? type : "")).startsWith("response.");
     },
   },
+  classify,
   route: (method, pathname) =>
     method === "POST" && pathname === "/v1/responses" ? { variant: "responses" } : undefined,
   wantsStream: (request) => request.stream === true,

@@ -1,5 +1,15 @@
-import type { Codec, HttpErrorSpec, ProviderStream, RenderContext, RenderedBody } from "../types.ts";
+import type {
+  Codec,
+  EventClass,
+  EventSample,
+  HttpErrorSpec,
+  PlannedEvent,
+  ProviderStream,
+  RenderContext,
+  RenderedBody,
+} from "../types.ts";
 import {
+  argumentPieces,
   planned,
   pythonJson,
   randomAlnum,
@@ -151,12 +161,49 @@ function open(ctx: RenderContext): ProviderStream {
       ? `${tokenHead}${JSON.stringify(text)}${tokenTail},"obfuscation":"${seededAlnum(ctx.rng, 16)}"}\n\n`
       : `${tokenHead}${JSON.stringify(text)}${tokenTail}}\n\n`;
 
+  const calls = (ctx.toolCalls ?? []).map((call) => ({ ...call, id: call.id ?? `call_${randomAlnum(24)}` }));
+  // A call opens with its id, type, name and empty arguments, then streams the arguments in pieces.
+  const callStart = (i: number) => ({
+    index: i,
+    id: calls[i]!.id,
+    type: "function",
+    function: { name: calls[i]!.name, arguments: "" },
+  });
+  const toolCallEvents = (): PlannedEvent[] =>
+    calls.flatMap((call, i) => [
+      ...(i === 0 && ctx.tokens.length === 0
+        ? []
+        : [planned("tool-call", () => sse(chunk([choice({ tool_calls: [callStart(i)] }, null)])))]),
+      ...argumentPieces(call.arguments).map((piece) =>
+        planned("tool-call", () =>
+          sse(chunk([choice({ tool_calls: [{ index: i, function: { arguments: piece } }] }, null)])),
+        ),
+      ),
+    ]);
+
   return {
     headers: () => ({ "content-type": "text/event-stream; charset=utf-8", ...openaiHeaders(requestId) }),
     plan() {
+      // With no text, the first chunk opens the first call itself, `content: null` (gpt-4o captures).
+      const opening =
+        calls.length > 0 && ctx.tokens.length === 0
+          ? planned("tool-call", () =>
+              sse(
+                chunk([
+                  choice(
+                    { role: "assistant", content: null, tool_calls: [callStart(0)], refusal: null },
+                    null,
+                  ),
+                ]),
+              ),
+            )
+          : planned("role", () =>
+              sse(chunk([choice({ role: "assistant", content: "", refusal: null }, null)])),
+            );
       const events = [
-        planned("role", () => sse(chunk([choice({ role: "assistant", content: "", refusal: null }, null)]))),
+        opening,
         ...tokenEvents(ctx.tokens),
+        ...toolCallEvents(),
         planned("finish", () => sse(chunk([choice({}, ctx.finishReason)])), { finish: true }),
       ];
       if (usageKey) events.push(planned("usage", () => sse(chunk([], usage))));
@@ -187,7 +234,21 @@ function open(ctx: RenderContext): ProviderStream {
         choices: [
           {
             index: 0,
-            message: { role: "assistant", content: ctx.tokens.join(""), refusal: null, annotations: [] },
+            message: {
+              role: "assistant",
+              content: calls.length > 0 && ctx.tokens.length === 0 ? null : ctx.tokens.join(""),
+              ...(calls.length > 0
+                ? {
+                    tool_calls: calls.map((call) => ({
+                      id: call.id,
+                      type: "function",
+                      function: { name: call.name, arguments: call.arguments },
+                    })),
+                  }
+                : {}),
+              refusal: null,
+              annotations: [],
+            },
             logprobs: null,
             finish_reason: ctx.finishReason,
           },
@@ -200,6 +261,32 @@ function open(ctx: RenderContext): ProviderStream {
     },
     httpError: (spec) => openaiHttpError(spec, requestId),
   };
+}
+
+/**
+ * What one Chat Completions chunk is (OpenAI, OpenRouter, vLLM...): an in-band error wins over
+ * anything else it carries (OpenRouter sends `finish_reason:"error"` next to it), then text, then
+ * tool-call deltas (`content: null` beside them), the finish, the trailing usage chunk, the role.
+ */
+export function classifyChatChunk({ data, json, comment }: EventSample): EventClass {
+  if (comment) return { kind: "keepalive" };
+  if (data.trim() === "[DONE]") return { kind: "terminator", terminator: true };
+  const chunk = sampleObject(json);
+  if (!chunk) return { kind: "malformed" };
+  if ((chunk.error !== undefined && chunk.error !== null) || chunk.object === "error")
+    return { kind: "error" };
+  const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
+  const choice = sampleObject(choices[0]);
+  const delta = sampleObject(choice?.delta);
+  const finish = typeof choice?.finish_reason === "string" ? { finish: true } : {};
+  if (typeof delta?.content === "string" && delta.content !== "")
+    return { kind: "content", text: delta.content, ...finish };
+  if (Array.isArray(delta?.tool_calls) && delta.tool_calls.length > 0)
+    return { kind: "tool-call", ...finish };
+  if (finish.finish) return { kind: "finish", finish: true };
+  if (choices.length === 0 && sampleObject(chunk.usage)) return { kind: "usage" };
+  if (delta && "role" in delta) return { kind: "role" };
+  return { kind: "meta" };
 }
 
 export const openai: Codec = {
@@ -215,6 +302,7 @@ export const openai: Codec = {
       return o?.object === "chat.completion.chunk" && !("provider" in o);
     },
   },
+  classify: classifyChatChunk,
   route: (method, pathname) =>
     method === "POST" && pathname === "/v1/chat/completions" ? { variant: "chat" } : undefined,
   wantsStream: (request) => request.stream === true,

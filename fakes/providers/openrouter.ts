@@ -1,4 +1,5 @@
 import type { Codec, ProviderStream, RenderContext } from "../types.ts";
+import { classifyChatChunk } from "./openai.ts";
 import { planned, randomAlnum, sampleObject, sse, tokenEvents, truncateJson } from "./shared.ts";
 
 /**
@@ -148,6 +149,7 @@ export const openrouter: Codec = {
       return o?.object === "chat.completion.chunk" && "provider" in o;
     },
   },
+  classify: classifyChatChunk,
   route: (method, pathname) =>
     method === "POST" && pathname === "/api/v1/chat/completions" ? { variant: "chat" } : undefined,
   wantsStream: (request) => request.stream === true,

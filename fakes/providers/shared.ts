@@ -32,6 +32,19 @@ export function seededAlnum(rng: () => number, max: number): string {
   return alnumScratch.toString("latin1", 0, length);
 }
 
+/** Words with their leading whitespace, as a model streams prose ("The", " user", " asks"). */
+export function splitWords(text: string): string[] {
+  return text.match(/\s*\S+|\s+$/g) ?? (text === "" ? [] : [text]);
+}
+
+/**
+ * A tool call's arguments in the fragments a model streams them in: a word, or the punctuation
+ * between words with its spaces (`{"`, `location`, `": "`, `Paris`, `", "`, ...).
+ */
+export function argumentPieces(json: string): string[] {
+  return json.match(/[\p{L}\p{N}_]+|[^\p{L}\p{N}_]+/gu) ?? [];
+}
+
 /** An SSE event: optional `event:` line, one `data:` line, blank line, with the provider's line ending. */
 export function sse(data: string, event?: string, eol = "\n"): string {
   return (event === undefined ? "" : `event: ${event}${eol}`) + `data: ${data}${eol}${eol}`;

@@ -4,6 +4,7 @@ import { faults } from "../faults/registry.ts";
 import type { Journal, LiveEntry } from "../journal.ts";
 import { type FaultStep, placementLabel, placementOf, type Script } from "../script.ts";
 import type { PlannedEvent, ProviderStream, RenderContext } from "../types.ts";
+import { ReplayStream, recordedEnding } from "./replay-stream.ts";
 
 /** A step resolved against its definition, with its own parameters parsed (defaults applied). */
 export interface ResolvedStep {
@@ -46,11 +47,15 @@ function isPreStream(placement: Placement): boolean {
  */
 export class FaultSteps {
   readonly #steps: ResolvedStep[];
+  /** The script's own steps, then the one a replay ends with when its recording was cut (a FIN, a RST). */
+  readonly #all: ResolvedStep[];
   readonly #entry: LiveEntry;
   readonly #journal: Journal;
 
   constructor(script: Script, entry: LiveEntry, journal: Journal) {
     this.#steps = (script.faults ?? []).map(resolveStep);
+    const ending = recordedEnding(script);
+    this.#all = ending ? [...this.#steps, { ...resolveStep(ending.step), label: ending.label }] : this.#steps;
     this.#entry = entry;
     this.#journal = journal;
   }
@@ -60,7 +65,7 @@ export class FaultSteps {
     for (const step of this.#steps) step.definition.configure?.(step.params, ctx);
   }
 
-  /** Whether no step may cut or extend the body: only pre-stream ones fire. */
+  /** Whether no step of the script may cut or extend the body: only pre-stream ones fire. */
   keepsBodyLength(): boolean {
     return this.#steps.every((s) => !s.definition.fire || isPreStream(s.placement));
   }
@@ -70,7 +75,7 @@ export class FaultSteps {
     for (const step of this.#steps) {
       if (!step.definition.transform) continue;
       plan = step.definition.transform(step.params, plan, stream);
-      this.#fired(step);
+      this.#fired(step, now());
     }
     return plan;
   }
@@ -80,8 +85,12 @@ export class FaultSteps {
     return this.#steps.filter((step) => isPreStream(step.placement));
   }
 
-  /** Where each step that fires once the headers are out goes on `plan`. */
-  place(plan: PlannedEvent[]): StepPlaces {
+  /**
+   * Where each step that fires once the headers are out goes on `plan`. On a replay (`stream`),
+   * events, tokens, times and phases are the recording's, placed by its bytes and time markers.
+   */
+  place(plan: PlannedEvent[], stream?: ProviderStream): StepPlaces {
+    const replay = stream instanceof ReplayStream ? stream : undefined;
     // Where each positional step fires: before a given planned event (by identity, so events a step
     // inserts do not shift the others), or at the end.
     const firstFinish = plan.findIndex((e) => e.finish);
@@ -100,13 +109,16 @@ export class FaultSteps {
       const key = index >= plan.length ? END : plan[index]!;
       at.set(key, [...(at.get(key) ?? []), step]);
     };
-    for (const step of this.#steps) {
+    for (const step of this.#all) {
       if (!step.definition.fire) continue;
-      const p = step.placement;
-      if ("byte" in p) byteSteps.push({ ...step, byte: p.byte });
+      const p = replay ? replay.locate(step.placement) : step.placement;
+      if ("after" in p) put(plan.indexOf(p.after) + 1, step);
+      else if ("byte" in p) byteSteps.push({ ...step, byte: p.byte });
       else if ("event" in p) put(p.event, step);
       // Past the last token, a token placement means "before the finish": the answer was whole.
       else if ("token" in p) put(contentIndex(p.token) ?? midIndex, step);
+      // Only a replay places at a time, and it located it above.
+      else if ("ms" in p) continue;
       else if (p.phase === "mid-stream") put(midIndex, step);
       else if (p.phase === "after-finish") put(lastFinish >= 0 ? lastFinish + 1 : plan.length, step);
       else if (p.phase === "after-terminator") put(plan.length, step);
@@ -118,13 +130,16 @@ export class FaultSteps {
   /** Fires `step` on the live response; "done" as well once the client has left. */
   async fire(step: ResolvedStep, control: StreamControl): Promise<FireResult> {
     if (control.signal.aborted) return "done";
+    // Journaled once it fired (a skipped step never did), but stamped when it began: a stall's
+    // silence starts here, not when the provider resumes.
+    const began = now();
     const result = await step.definition.fire!(step.params, control);
-    if (result !== "skipped") this.#fired(step);
+    if (result !== "skipped") this.#fired(step, began);
     return control.signal.aborted ? "done" : result;
   }
 
-  #fired(step: ResolvedStep): void {
-    this.#entry.faults.push({ fault: step.definition.name, at: step.label, t: now() });
+  #fired(step: ResolvedStep, t: number): void {
+    this.#entry.faults.push({ fault: step.definition.name, at: step.label, t });
     this.#journal.changed();
   }
 }

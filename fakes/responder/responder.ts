@@ -4,7 +4,7 @@ import { now } from "../../lib/clock.ts";
 import type { RequestView, StreamControl } from "../faults/fault.ts";
 import type { Journal, LiveEntry } from "../journal.ts";
 import { PacedAlarm, type PacedWait, type Pacer } from "../pacer.ts";
-import { Schedule } from "../pacing.ts";
+import type { Schedule } from "../pacing.ts";
 import type { Script } from "../script.ts";
 import type {
   Codec,
@@ -18,6 +18,8 @@ import { sleepUnlessAborted, untilDrained } from "./abortable-waits.ts";
 import { frameChunk } from "./chunk-frame.ts";
 import { END, FaultSteps, NO_STEPS } from "./fault-steps.ts";
 import { PlainRun, type PlainStop } from "./plain-run.ts";
+import { ReplaySchedule, scheduleFor } from "./replay-schedule.ts";
+import { openStream } from "./replay-stream.ts";
 import { planResponse, renderContext } from "./response-plan.ts";
 import { SplitWrite } from "./split-write.ts";
 
@@ -86,10 +88,10 @@ export class Responder implements StreamControl {
     this.request = input.request;
     this.signal = input.signal;
     this.#faults = new FaultSteps(input.script, input.entry, input.journal);
-    this.#schedule = new Schedule(input.script.pacing);
+    this.#schedule = scheduleFor(input.script);
     this.ctx = renderContext(input);
     this.#faults.configure(this.ctx);
-    this.stream = input.codec.open(this.ctx);
+    this.stream = openStream(input.codec.open(this.ctx), input.codec.name, input.script);
   }
 
   async run(): Promise<void> {
@@ -118,9 +120,9 @@ export class Responder implements StreamControl {
       if ((await this.#faults.fire(step, this)) === "done") return;
     }
 
-    const { at, byteSteps } = this.#faults.place(plan);
+    const { at, byteSteps } = this.#faults.place(plan, this.stream);
 
-    this.#in.res.writeHead(head.status, head.headers);
+    this.#in.res.writeHead(head.status, head.statusText, head.headers);
     this.#in.res.flushHeaders();
     entry.status = head.status;
     entry.t.headersSent = now();
@@ -130,6 +132,8 @@ export class Responder implements StreamControl {
     let slot = -1;
     this.#plan = plan;
     this.#cursor = 0;
+    // A replay paces every recorded write, not only those from the first content event on.
+    if (this.#schedule instanceof ReplaySchedule) slot = this.#schedule.follow(plan);
     while (this.#cursor < this.#plan.length) {
       if (this.#schedule.paced && byteSteps.length === 0 && this.#split === undefined) {
         const run = this.#runPlain(at, base, slot);
@@ -167,7 +171,7 @@ export class Responder implements StreamControl {
       let data: Buffer | string = event.render(this.stream);
       let text = event.text;
       if (byteSteps.length > 0) {
-        let bytes = Buffer.from(data, "utf8");
+        let bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
         while (byteSteps.length > 0 && byteSteps[0]!.byte < this.#bytes + bytes.length) {
           const step = byteSteps.shift()!;
           const cut = Math.max(0, step.byte - this.#bytes);

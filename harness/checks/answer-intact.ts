@@ -1,5 +1,5 @@
 import { defineCheck, fail, notApplicable, pass } from "./check.ts";
-import { exchangeAt, upstreamText } from "./evidence.ts";
+import { exchangeAt, journalEvidence, upstreamText } from "./evidence.ts";
 
 /**
  * Every token the provider sent reaches the client, byte for byte: catches parsers that split SSE
@@ -11,8 +11,20 @@ export default defineCheck({
   run(context, options) {
     const exchange = exchangeAt(context, options);
     if (!exchange) return fail("the probe made no request");
+    // Never a pass without something to compare: a backend that rewrote the user's message (so its
+    // provider call cannot be matched by nonce) or whose provider sent no token proves nothing here.
+    if (exchange.upstream.length === 0) {
+      return notApplicable(
+        "no provider call was matched to this request, so there is nothing to compare the answer with",
+      );
+    }
     const expected = upstreamText(exchange.upstream);
-    if (!expected) return notApplicable("the provider streamed no content for this request");
+    if (!expected) {
+      return notApplicable(
+        "the provider streamed no content for this request, so there is nothing to compare the answer with",
+        exchange.upstream.map(journalEvidence),
+      );
+    }
     const actual = exchange.view.text;
     if (actual === expected) return pass(`all ${expected.length} characters arrived intact`);
     let at = 0;

@@ -17,7 +17,11 @@ export default defineCheck({
         evidence,
       );
     }
-    if (view.errorMarker || !observation.complete || (context.contract.hasDoneSignal && !view.done)) {
+    if (
+      view.errorMarker ||
+      !observation.complete ||
+      (context.contract.capabilities.doneSignal && !view.done)
+    ) {
       return fail("the follow-up request did not complete normally", evidence);
     }
     return pass("alive, and a follow-up request completed normally", evidence);

@@ -1,5 +1,5 @@
 import { defineCheck, fail, notApplicable, pass } from "./check.ts";
-import { bytesEvidence, endEvidence, exchangeAt, statusEvidence } from "./evidence.ts";
+import { bytesEvidence, endEvidence, exchangeAt, journalEvidence, statusEvidence } from "./evidence.ts";
 
 /**
  * Incident 000 issue 2: once 200 went out, the only way to tell the browser the answer broke is the
@@ -19,6 +19,12 @@ export default defineCheck({
     ];
     if (!observation.response)
       return fail("no HTTP response: the connection ended before a status line", evidence);
+    if (!context.contract.capabilities.errorMarker) {
+      return notApplicable(
+        `the ${context.contract.name} contract declares no error marker (capabilities.errorMarker), so a broken answer cannot be told apart from a whole one in the stream`,
+        evidence,
+      );
+    }
     if (observation.response.statusCode >= 400) {
       return notApplicable(
         `the backend answered HTTP ${observation.response.statusCode} before streaming, so there is no stream to mark`,
@@ -31,9 +37,14 @@ export default defineCheck({
         { kind: "bytes", label: "marker", value: view.errorMarker.raw.slice(0, 200), t: view.errorMarker.t },
       ]);
     }
+    // Say what broke, from the provider's side when it shows: a fault fired, or the call ended early.
+    const faults = exchange.upstream.flatMap((entry) => entry.faults.map((f) => `${f.fault} at ${f.at}`));
+    const broke = faults.length
+      ? `the provider failed mid-stream (${faults.join(", ")})`
+      : "the stream broke";
     return fail(
-      `the stream broke but carried no ${context.contract.name} error marker: the user is shown a partial answer as if complete`,
-      evidence,
+      `${broke} but the response carried no ${context.contract.name} error marker: the user is shown a partial answer as if complete`,
+      [...evidence, ...exchange.upstream.map(journalEvidence)],
     );
   },
 });

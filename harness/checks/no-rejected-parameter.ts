@@ -1,5 +1,5 @@
 import { isRecord } from "../contracts/contract.ts";
-import { defineCheck, fail, pass } from "./check.ts";
+import { defineCheck, fail, notApplicable, pass } from "./check.ts";
 import { journalEvidence } from "./evidence.ts";
 
 /**
@@ -12,6 +12,9 @@ export default defineCheck({
   description: "No request to the provider carried a parameter the provider rejects (e.g. stream_options)",
   run(context, options) {
     const param = typeof options.param === "string" ? options.param : "stream_options";
+    if (context.journal.length === 0) {
+      return notApplicable(`the backend made no provider call, so none could carry "${param}"`);
+    }
     const offending = context.journal.filter((entry) => isRecord(entry.body) && param in entry.body);
     if (offending.length) {
       return fail(
@@ -19,6 +22,9 @@ export default defineCheck({
         offending.map(journalEvidence),
       );
     }
-    return pass(`no provider call carried "${param}"`, context.journal.slice(0, 2).map(journalEvidence));
+    return pass(
+      `none of ${context.journal.length} provider call(s) carried "${param}"`,
+      context.journal.slice(0, 2).map(journalEvidence),
+    );
   },
 });

@@ -20,6 +20,11 @@ export default defineCheck({
         .map((e) => e.text!.trim()),
     );
     if (foreignTokens.size === 0) return notApplicable("the earlier request produced no tokens");
+    if (!exchange.view.text) {
+      return notApplicable(
+        `request ${requestIndex + 1} received no answer text, so no token could leak into it`,
+      );
+    }
     // Substring match: text contracts deliver reads, not tokens, so one read may hold several tokens.
     const leaked = [...foreignTokens].filter(
       (token) => token.length >= 4 && exchange.view.text.includes(token),
@@ -37,6 +42,9 @@ export default defineCheck({
         evidence,
       );
     }
-    return pass(`no token of request ${foreignIndex + 1} reached request ${requestIndex + 1}`, evidence);
+    return pass(
+      `none of the ${foreignTokens.size} tokens of request ${foreignIndex + 1} reached request ${requestIndex + 1}'s ${exchange.view.text.length}-character answer`,
+      evidence,
+    );
   },
 });

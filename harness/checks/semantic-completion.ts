@@ -13,9 +13,9 @@ export default defineCheck({
     const exchange = exchangeAt(context, options);
     if (!exchange) return fail("the probe made no request");
     const { observation, view } = exchange;
-    if (!context.contract.hasDoneSignal) {
+    if (!context.contract.capabilities.doneSignal) {
       return notApplicable(
-        `the ${context.contract.name} contract has no done signal, so a hidden truncation cannot be seen by its clients`,
+        `the ${context.contract.name} contract declares no done signal (capabilities.doneSignal), so a hidden truncation cannot be seen by its clients`,
       );
     }
     const evidence = [endEvidence(observation), bytesEvidence("last bytes at the probe", observation.body)];

@@ -1,16 +1,22 @@
-import { type Contract, interpretSse, isRecord, parseJson } from "./contract.ts";
+import { type Contract, type ContractPresetOptions, interpretSse, isRecord, parseJson } from "./contract.ts";
 
 /**
  * An Anthropic-compatible relay: Messages API events, `message_stop` when complete, `event: error`
  * on failure (the Anthropic SDKs raise on `sse.event == "error"`).
  */
-export function anthropicRelay(options: { path?: string; model?: string } = {}): Contract {
+export function anthropicRelay(options: ContractPresetOptions = {}): Contract {
   return {
     name: "anthropic-relay",
     description: "Anthropic-compatible SSE relay: content_block_delta, message_stop, `event: error`",
     framing: "sse",
-    hasDoneSignal: true,
-    supportsKeepalives: true,
+    // The Messages API has no session: a relay that honours a `session_id` of its own declares it.
+    capabilities: {
+      sessions: false,
+      keepalives: true,
+      doneSignal: true,
+      errorMarker: true,
+      ...options.capabilities,
+    },
     request: ({ message, sessionId, model }) => ({
       method: "POST",
       path: options.path ?? "/v1/messages",

@@ -1,4 +1,6 @@
+import type { Capability } from "../../scenarios/scenario.ts";
 import type { ProbeObservation } from "../probe/observation.ts";
+import type { PieceCounter } from "../probe/options.ts";
 
 /**
  * A contract says how one backend endpoint speaks: what to send it, and how to read what comes back
@@ -32,16 +34,63 @@ export interface ContractView {
   keepalives: Array<{ t: number; text: string }>;
 }
 
+/**
+ * What a contract supports; checks and scenarios that need a capability it lacks are not
+ * applicable, with the reason, instead of failing (or passing) for something the backend never
+ * claimed. See `Capability` in scenarios/scenario.ts for what each one means.
+ */
+export type ContractCapabilities = Record<Capability, boolean>;
+
 export interface Contract {
   name: string;
   description: string;
   framing: "sse" | "text" | "ndjson";
-  /** Whether this contract has an explicit done signal (else semantic-completion is not applicable). */
-  hasDoneSignal: boolean;
-  /** Whether keepalives can be expressed on this framing (SSE comments). */
-  supportsKeepalives: boolean;
+  capabilities: ContractCapabilities;
   request(input: ContractRequestInput): ContractRequest;
   interpret(observation: ProbeObservation): ContractView;
+  /**
+   * Counts this contract's content pieces as the body arrives, so a scenario's "leave after N
+   * events" works on it. Optional: text counts reads and NDJSON lines (harness/contracts/pieces.ts),
+   * SSE counts events; give one when your framing's pieces are something else.
+   */
+  pieceCounter?(): PieceCounter;
+}
+
+/** What every preset takes: `{ preset, path, model, capabilities }` in the config. */
+export interface ContractPresetOptions {
+  path?: string;
+  model?: string;
+  /** What the backend behind the preset supports beyond the preset's defaults, e.g. `{ sessions: true }`. */
+  capabilities?: Partial<ContractCapabilities>;
+}
+
+/** A contract as people write it: capabilities they leave out take the defaults below. */
+export type ContractDefinition = Omit<Contract, "capabilities"> & {
+  capabilities?: Partial<ContractCapabilities>;
+  /** Before capabilities: the same as `capabilities.doneSignal`. */
+  hasDoneSignal?: boolean;
+  /** Before capabilities: the same as `capabilities.keepalives`. */
+  supportsKeepalives?: boolean;
+};
+
+/**
+ * Defaults for a contract that does not say, chosen so that a missing declaration can never make
+ * a verdict green: a done signal and an error marker are assumed (the checks hold the contract to
+ * them, and a contract without them fails visibly until it declares `false`); sessions are not
+ * (the session scenario is then not applicable, reported apart with the reason); keepalives follow
+ * the framing (SSE comments are the only form a client sees).
+ */
+export function withCapabilities(contract: ContractDefinition): Contract {
+  const { hasDoneSignal, supportsKeepalives, capabilities, ...rest } = contract;
+  return {
+    ...rest,
+    capabilities: {
+      sessions: capabilities?.sessions ?? false,
+      keepalives: capabilities?.keepalives ?? supportsKeepalives ?? contract.framing === "sse",
+      doneSignal: capabilities?.doneSignal ?? hasDoneSignal ?? true,
+      errorMarker: capabilities?.errorMarker ?? true,
+    },
+  };
 }
 
 export function emptyView(): ContractView {

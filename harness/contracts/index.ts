@@ -1,16 +1,24 @@
 import { UserError } from "../../lib/errors.ts";
 import { anthropicRelay } from "./anthropic-relay.ts";
-import type { Contract } from "./contract.ts";
+import {
+  type Contract,
+  type ContractDefinition,
+  type ContractPresetOptions,
+  withCapabilities,
+} from "./contract.ts";
 import { openaiRelay } from "./openai-relay.ts";
 import { sseStatusDeltaDone } from "./sse-status-delta-done.ts";
 import { textMarker } from "./text-marker.ts";
 
-export type { Contract, ContractRequest, ContractRequestInput, ContractView } from "./contract.ts";
-
-export interface ContractPresetOptions {
-  path?: string;
-  model?: string;
-}
+export type {
+  Contract,
+  ContractCapabilities,
+  ContractDefinition,
+  ContractPresetOptions,
+  ContractRequest,
+  ContractRequestInput,
+  ContractView,
+} from "./contract.ts";
 
 /** Contract presets by name; a user's own contract is any object implementing `Contract`. */
 export const contractPresets: Record<string, (options: ContractPresetOptions) => Contract> = {
@@ -20,10 +28,11 @@ export const contractPresets: Record<string, (options: ContractPresetOptions) =>
   "text-marker": textMarker,
 };
 
-export type ContractRef = string | ({ preset: string } & ContractPresetOptions) | Contract;
+export type ContractRef = string | ({ preset: string } & ContractPresetOptions) | ContractDefinition;
 
 export function resolveContract(ref: ContractRef, where: string): Contract {
-  if (typeof ref === "object" && "interpret" in ref) return ref;
+  // A contract object written without defineContract gets the same capability defaults.
+  if (typeof ref === "object" && "interpret" in ref) return withCapabilities(ref);
   const name = typeof ref === "string" ? ref : ref.preset;
   const options = typeof ref === "string" ? {} : ref;
   const make = contractPresets[name];
@@ -37,6 +46,7 @@ export function resolveContract(ref: ContractRef, where: string): Contract {
   return make(options);
 }
 
-export function defineContract(contract: Contract): Contract {
-  return contract;
+/** Your own contract; capabilities you leave out take the defaults of `withCapabilities` (contract.ts). */
+export function defineContract(contract: ContractDefinition): Contract {
+  return withCapabilities(contract);
 }

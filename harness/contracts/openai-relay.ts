@@ -1,16 +1,22 @@
-import { type Contract, interpretSse, isRecord, parseJson } from "./contract.ts";
+import { type Contract, type ContractPresetOptions, interpretSse, isRecord, parseJson } from "./contract.ts";
 
 /**
  * An OpenAI-compatible relay: chat.completion.chunk events, `data: [DONE]` when complete, and
  * `data: {"error":{...}}` then the end of the stream on a failure (the shape the OpenAI SDK raises on).
  */
-export function openaiRelay(options: { path?: string; model?: string } = {}): Contract {
+export function openaiRelay(options: ContractPresetOptions = {}): Contract {
   return {
     name: "openai-relay",
     description: 'OpenAI-compatible SSE relay: chunks, `data: [DONE]`, `data: {"error":...}` on failure',
     framing: "sse",
-    hasDoneSignal: true,
-    supportsKeepalives: true,
+    // The OpenAI API has no session: a relay that honours a `session_id` of its own declares it.
+    capabilities: {
+      sessions: false,
+      keepalives: true,
+      doneSignal: true,
+      errorMarker: true,
+      ...options.capabilities,
+    },
     request: ({ message, sessionId, model }) => ({
       method: "POST",
       path: options.path ?? "/v1/chat/completions",

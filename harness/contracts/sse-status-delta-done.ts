@@ -1,16 +1,22 @@
-import { type Contract, interpretSse, isRecord, parseJson } from "./contract.ts";
+import { type Contract, type ContractPresetOptions, interpretSse, isRecord, parseJson } from "./contract.ts";
 
 /**
  * The SSE JSON event protocol of incident 003: `{"type":"status"}` first, `{"type":"delta","content"}`
  * per token, `{"type":"done"}` last, or `{"type":"done","error":"..."}` when the stream failed.
  */
-export function sseStatusDeltaDone(options: { path?: string } = {}): Contract {
+export function sseStatusDeltaDone(options: ContractPresetOptions = {}): Contract {
   return {
     name: "sse-status-delta-done",
     description: "SSE JSON events status/delta/done, failure as done.error (incident 003)",
     framing: "sse",
-    hasDoneSignal: true,
-    supportsKeepalives: true,
+    // Incident 003's protocol carries `session_id`, and a new request supersedes the running one.
+    capabilities: {
+      sessions: true,
+      keepalives: true,
+      doneSignal: true,
+      errorMarker: true,
+      ...options.capabilities,
+    },
     request: ({ message, sessionId }) => ({
       method: "POST",
       path: options.path ?? "/chat",

@@ -1,4 +1,4 @@
-import { type Contract, emptyView } from "./contract.ts";
+import { type Contract, type ContractPresetOptions, emptyView } from "./contract.ts";
 
 /**
  * The plain-text stream of incident 000: raw tokens as text/plain, and on a mid-stream failure the
@@ -7,13 +7,19 @@ import { type Contract, emptyView } from "./contract.ts";
  */
 export const STREAM_ERROR_MARKER = /\n?\n?<!--STREAM_ERROR:([\s\S]*?)-->$/;
 
-export function textMarker(options: { path?: string } = {}): Contract {
+export function textMarker(options: ContractPresetOptions = {}): Contract {
   return {
     name: "text-marker",
     description: "text/plain stream, `<!--STREAM_ERROR:...-->` marker at the end on failure (incident 000)",
     framing: "text",
-    hasDoneSignal: false,
-    supportsKeepalives: false,
+    // text/plain has no keepalive form and no done signal; incident 000's chatbot had no sessions.
+    capabilities: {
+      sessions: false,
+      keepalives: false,
+      doneSignal: false,
+      errorMarker: true,
+      ...options.capabilities,
+    },
     request: ({ message, sessionId }) => ({
       method: "POST",
       path: options.path ?? "/chatbot/chat",

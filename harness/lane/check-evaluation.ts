@@ -1,5 +1,6 @@
 import type { JournalEntry } from "../../fakes/journal-types.ts";
-import type { CheckRef, Scenario } from "../../scenarios/scenario.ts";
+import { UserError } from "../../lib/errors.ts";
+import { checkName, decidingChecks, type Scenario } from "../../scenarios/scenario.ts";
 import type { LogLine } from "../boxes/runtime.ts";
 import { type CheckContext, type Exchange, toResult } from "../checks/check.ts";
 import { getCheck } from "../checks/index.ts";
@@ -49,15 +50,36 @@ export function checkContext(
   };
 }
 
+export interface Verdict {
+  status: Extract<ScenarioStatus, "pass" | "fail" | "inconclusive">;
+  checks: CheckResult[];
+  /** Set when inconclusive: the deciding checks and why none of them could apply. */
+  reason?: string;
+}
+
 /**
- * Runs every check the scenario names; a single failing check fails the scenario. A backend that died
- * during the scenario fails it whether or not the scenario asked: `backend-survived` is added, so a
- * crash is never hidden behind a green verdict of checks that looked only at the bytes sent before it.
+ * Runs every check the scenario names. A single failing check fails the scenario; otherwise it
+ * passes only if at least one of its deciding checks judged something. A backend that died during the
+ * scenario fails it whether or not the scenario asked: `backend-survived` is added, so a crash is never
+ * hidden behind a green verdict of checks that looked only at the bytes sent before it. When every deciding check
+ * was not applicable the scenario is inconclusive: the rest passing proves nothing about its
+ * question (a disconnect scenario whose client never left, a happy path whose provider streamed
+ * nothing that could be matched to the request).
  */
-export async function runChecks(
-  scenario: Scenario,
-  context: CheckContext,
-): Promise<{ status: Extract<ScenarioStatus, "pass" | "fail">; checks: CheckResult[] }> {
+export async function runChecks(scenario: Scenario, context: CheckContext): Promise<Verdict> {
+  const names = scenario.checks.map(checkName);
+  const deciding = new Set(decidingChecks(scenario));
+  const unknown = [...deciding].filter((name) => !names.includes(name));
+  if (unknown.length > 0 || deciding.size === 0) {
+    throw new UserError("SCENARIO_INVALID", {
+      what: `Scenario "${scenario.id}" names deciding checks that it does not run`,
+      why:
+        deciding.size === 0
+          ? "decidedBy is empty, so nothing could ever decide it"
+          : `decidedBy lists ${unknown.join(", ")}, its checks are ${names.join(", ")}`,
+      fix: "List in decidedBy only checks that are also in checks (or leave decidedBy out: every check decides).",
+    });
+  }
   const checks: CheckResult[] = [];
   const refs =
     context.backendAlive || asksForCheck(scenario, "backend-survived")
@@ -67,14 +89,16 @@ export async function runChecks(
     const name = checkName(ref);
     const options = typeof ref === "string" ? {} : (ref.options ?? {});
     const check = await getCheck(name, `scenario "${scenario.id}"`);
-    checks.push(toResult(name, check.run(context, options)));
+    const result = toResult(name, check.run(context, options));
+    checks.push(deciding.has(name) ? { ...result, deciding: true } : result);
   }
-  const status = checks.some((c) => c.status === "fail") ? "fail" : "pass";
-  return { status, checks };
-}
-
-function checkName(ref: string | CheckRef): string {
-  return typeof ref === "string" ? ref : ref.check;
+  if (checks.some((c) => c.status === "fail")) return { status: "fail", checks };
+  const decisive = checks.filter((c) => c.deciding);
+  if (decisive.every((c) => c.status === "not-applicable")) {
+    const why = decisive.map((c) => `${c.check}: ${c.summary}`).join("; ");
+    return { status: "inconclusive", checks, reason: `no deciding check could apply (${why})` };
+  }
+  return { status: "pass", checks };
 }
 
 function since(lines: LogLine[], t: number): LogLine[] {

@@ -6,6 +6,7 @@ import type { Exchange } from "../checks/check.ts";
 import type { Contract, ContractRequest } from "../contracts/contract.ts";
 import { type ProbeOptions, runProbe } from "../probe/index.ts";
 import type { ProbeObservation } from "../probe/observation.ts";
+import { probeDisconnect } from "./disconnect-trigger.ts";
 import { carriesNonce } from "./fake-journal.ts";
 
 /** What a lane's requests need: where they enter, how the backend is spoken to, the fake that answers. */
@@ -51,7 +52,7 @@ export async function runExchanges(
       sendThroughProbe(target, contractRequest, {
         timeoutMs: request.timeoutMs ?? 10_000,
         idleTimeoutMs: request.idleTimeoutMs ?? 8_000,
-        ...(request.disconnect ? { disconnect: request.disconnect } : {}),
+        ...(request.disconnect ? { disconnect: probeDisconnect(target.contract, request.disconnect) } : {}),
         ...(signal ? { signal } : {}),
       }),
     );

@@ -3,7 +3,9 @@ import { now } from "../../lib/clock.ts";
 import { Teardown, trackLive } from "../../lib/lifecycle.ts";
 import type { Scenario } from "../../scenarios/scenario.ts";
 import type { BackendRestart, ScenarioResult, TimelineEvent } from "../results.ts";
+import { unmetRequirement } from "./applicability.ts";
 import { CRASH_WINDOW_MS, restartRecord } from "./backend-restart.ts";
+import { sizeForBackend } from "./backend-sizing.ts";
 import { asksForCheck, checkContext, runChecks } from "./check-evaluation.ts";
 import { type ProbeTarget, runExchanges } from "./exchanges.ts";
 import { settledJournal, upstreamFor } from "./fake-journal.ts";
@@ -72,20 +74,16 @@ export class Lane implements AsyncDisposable {
    * Runs one scenario and judges it. Aborting `options.signal` (a Ctrl-C) hangs the probe up; the
    * result is then `interrupted`, whatever the checks would have said of a request cut short by us.
    */
-  async runScenario(scenario: Scenario, options: { signal?: AbortSignal } = {}): Promise<ScenarioResult> {
+  async runScenario(declared: Scenario, options: { signal?: AbortSignal } = {}): Promise<ScenarioResult> {
     const { signal } = options;
     const { fake, hops, backend, edge } = this.#topology;
-    // Never a scenario against a dead backend; one that cannot be brought back is a setup error (exit 2).
-    if (this.#unrecoverable) throw this.#unrecoverable;
-    const foundDead = await backend.death();
-    if (foundDead) await backend.restart(foundDead);
     const startedAt = now();
     const base: Omit<ScenarioResult, "status" | "durationMs" | "checks" | "timeline"> = {
       scenario: {
-        id: scenario.id,
-        title: scenario.title,
-        incident: scenario.incident,
-        category: scenario.category,
+        id: declared.id,
+        title: declared.title,
+        incident: declared.incident,
+        category: declared.category,
       },
       backend: this.backendInfo.name,
       edge: this.edgeInfo.edge,
@@ -102,7 +100,18 @@ export class Lane implements AsyncDisposable {
       checks: [],
       timeline: [],
     });
+    const unmet = unmetRequirement(declared, this.backendInfo);
+    if (unmet !== undefined) {
+      return { ...base, status: "not-applicable", reason: unmet, durationMs: 0, checks: [], timeline: [] };
+    }
+    // Never a scenario against a dead backend; one that cannot be brought back is a setup error (exit 2).
+    if (this.#unrecoverable) throw this.#unrecoverable;
+    const foundDead = await backend.death();
+    if (foundDead) await backend.restart(foundDead);
     try {
+      // Lengths the scenario sizes from the backend (a stall of n keepalive intervals) are resolved
+      // before the fake is scripted; the checks see the scenario as it ran.
+      const scenario = sizeForBackend(declared, this.backendInfo);
       await setUpScenario(this.#topology, scenario);
       const exchanges = await runExchanges(this.#probeTarget, scenario, signal);
       if (signal?.aborted) {
@@ -140,9 +149,16 @@ export class Lane implements AsyncDisposable {
         },
         startedAt,
       );
-      const { status, checks } = await runChecks(scenario, context);
+      const { status, checks, reason } = await runChecks(scenario, context);
       const timeline: TimelineEvent[] = buildTimeline(context, startedAt);
-      const result: ScenarioResult = { ...base, status, durationMs: now() - startedAt, checks, timeline };
+      const result: ScenarioResult = {
+        ...base,
+        status,
+        ...(reason ? { reason } : {}),
+        durationMs: now() - startedAt,
+        checks,
+        timeline,
+      };
       if (death) result.backendRestart = await this.#restartAfter(death);
       else if (foundDead) result.backendRestart = restartRecord(foundDead, "before-start", true);
       return result;

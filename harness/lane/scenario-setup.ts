@@ -1,5 +1,6 @@
 import type { HopToxic } from "../../proxies/toxiproxy/index.ts";
 import type { Hop, Scenario } from "../../scenarios/scenario.ts";
+import { inlineCassette } from "../scenario-cassettes.ts";
 import type { LaneTopology } from "./topology.ts";
 
 /**
@@ -9,9 +10,10 @@ import type { LaneTopology } from "./topology.ts";
 export async function setUpScenario(topology: LaneTopology, scenario: Scenario): Promise<void> {
   const { fake, hops, hopName } = topology;
   await fake.reset();
-  await fake.setScript({ name: scenario.id, ...scenario.script });
+  // A replayed cassette travels inside the script: the fake may be in a container.
+  await fake.setScript({ name: scenario.id, ...(await inlineCassette(scenario.script)) });
   for (const [i, { match, script }] of (scenario.matchScripts ?? []).entries()) {
-    await fake.addScript({ name: `${scenario.id}#${i + 1}`, ...script }, match);
+    await fake.addScript({ name: `${scenario.id}#${i + 1}`, ...(await inlineCassette(script)) }, match);
   }
   for (const hop of scenario.down ?? []) await hops.setEnabled(hopName(hop), false);
   const byHop = new Map<Hop, NonNullable<Scenario["toxics"]>>();

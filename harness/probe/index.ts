@@ -44,6 +44,6 @@ export type {
   ProbeRead,
   SseEventView,
 } from "./observation.ts";
-export type { ProbeDisconnect, ProbeOptions } from "./options.ts";
+export type { PieceCounter, ProbeDisconnect, ProbeOptions } from "./options.ts";
 export { type H2ProbeOptions, runH2Probe } from "./run-h2-probe.ts";
 export { runProbe } from "./run-probe.ts";

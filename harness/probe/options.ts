@@ -1,9 +1,23 @@
 import { UserError } from "../../lib/errors.ts";
 
+/**
+ * Counts the content pieces of a framing the probe does not parse itself (text reads, NDJSON
+ * lines), for a disconnect trigger. The probe stays the source of truth for bytes and times: it
+ * feeds the counter each body read, in order, and hangs up when the count is reached.
+ */
+export interface PieceCounter {
+  /** What one piece is, for the hang-up reason: "text reads", "NDJSON lines". */
+  readonly unit: string;
+  /** Takes the next body read (de-chunked bytes as they arrived); returns the pieces counted so far. */
+  push(bytes: Buffer): number;
+}
+
 /** The client hanging up on purpose, like a user closing the tab or pressing Stop. */
 export interface ProbeDisconnect {
   /** After this many SSE events were dispatched (counted by eventsource-parser, whatever the Content-Type). */
   afterEvents?: number;
+  /** After `count` pieces as `counter` counts them: the trigger for non-SSE framings. */
+  afterPieces?: { count: number; counter: PieceCounter };
   /** After this many de-chunked body bytes. */
   afterBytes?: number;
   /** This long after the request was written. */
@@ -130,16 +144,35 @@ export function resolveProbeOptions(options: ProbeOptions, client: "h1" | "h2" =
         throw bad(`disconnect.${key}`, `got ${v}`, `Give disconnect.${key} as a whole number >= 0.`);
       }
     }
+    const pieces = d.afterPieces;
+    if (pieces !== undefined) {
+      if (!(Number.isInteger(pieces.count) && pieces.count >= 0)) {
+        throw bad(
+          "disconnect.afterPieces.count",
+          `got ${pieces.count}`,
+          "Give disconnect.afterPieces.count as a whole number >= 0.",
+        );
+      }
+      if (typeof pieces.counter?.push !== "function") {
+        throw bad(
+          "disconnect.afterPieces.counter",
+          "it has no push(bytes) method",
+          "Pass a PieceCounter, e.g. from harness/contracts/pieces.ts.",
+        );
+      }
+    }
     checkMs("disconnect.afterMs", d.afterMs, true);
     if (d.mode !== undefined && d.mode !== "fin" && d.mode !== "rst") {
       throw bad("disconnect.mode", `got ${JSON.stringify(d.mode)}`, 'Use "fin" or "rst".');
     }
-    const triggers = [d.afterEvents, d.afterBytes, d.afterMs].filter((v) => v !== undefined).length;
+    const triggers = [d.afterEvents, d.afterPieces, d.afterBytes, d.afterMs].filter(
+      (v) => v !== undefined,
+    ).length;
     if (triggers === 0 && !d.beforeFirstByte) {
       throw bad(
         "disconnect",
         "it names no trigger",
-        "Set afterEvents, afterBytes, afterMs or beforeFirstByte.",
+        "Set afterEvents, afterPieces, afterBytes, afterMs or beforeFirstByte.",
       );
     }
   }

@@ -50,7 +50,11 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeObservation>
         o.sse === "always" ||
         (o.sse === "auto" && isEventStream(contentType)) ||
         disconnectOpt?.afterEvents !== undefined;
-      if (disconnectOpt?.afterEvents === 0 || disconnectOpt?.afterBytes === 0)
+      if (
+        disconnectOpt?.afterEvents === 0 ||
+        disconnectOpt?.afterBytes === 0 ||
+        disconnectOpt?.afterPieces?.count === 0
+      )
         pendingHangUp ??= "after the headers";
     },
     onBody: (bytes, t) => {
@@ -61,6 +65,17 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeObservation>
       }
     },
   });
+
+  // Body reads go to the piece counter as they complete (bodyReads holds one entry per socket read).
+  const pieces = disconnectOpt?.afterPieces;
+  let piecesFed = 0;
+  const countPieces = () => {
+    if (!pieces) return;
+    for (; piecesFed < decoder.bodyReads.length; piecesFed++) {
+      const count = pieces.counter.push(decoder.bodyReads[piecesFed]!.bytes);
+      if (count >= pieces.count) pendingHangUp ??= `after ${count} ${pieces.counter.unit}`;
+    }
+  };
 
   const socket = createConnection({ host: o.host, port: o.port });
   const untrack = trackLive({ [Symbol.asyncDispose]: async () => void socket.destroy() });
@@ -174,6 +189,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeObservation>
     decoder.push(bytes, t);
     if (end) return;
     armIdle();
+    countPieces();
     if (pendingHangUp !== undefined) hangUp(pendingHangUp);
     else if (!wasComplete && decoder.complete) onComplete();
   });

@@ -50,6 +50,37 @@ export function buildMatrix(results: readonly ScenarioResult[]): Matrix {
   return { columns: [...columns.values()], rows: [...rows.values()] };
 }
 
+/**
+ * The mark of each status where a glyph stands for it (the console's Unicode set, the HTML matrix):
+ * `?` inconclusive (it ran, nothing could be judged), `∅` not applicable (the contract lacks what the
+ * scenario needs), `^` interrupted (Ctrl-C).
+ */
+export const STATUS_MARK: Record<ScenarioStatus, string> = {
+  pass: "✓",
+  fail: "✗",
+  error: "!",
+  inconclusive: "?",
+  "not-applicable": "∅",
+  skipped: "-",
+  interrupted: "^",
+};
+
+/** Not-applicable results by scenario and reason, with the backend/edge columns each covers. */
+export function notApplicableGroups(
+  results: readonly ScenarioResult[],
+): Array<{ id: string; reason: string; where: string[] }> {
+  const groups = new Map<string, { id: string; reason: string; where: string[] }>();
+  for (const result of results) {
+    if (result.status !== "not-applicable") continue;
+    const reason = result.reason ?? "no reason given";
+    const key = `${result.scenario.id}\u0000${reason}`;
+    const group = groups.get(key) ?? { id: result.scenario.id, reason, where: [] };
+    group.where.push(columnOf(result).label);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
 export function isFailing(status: ScenarioStatus): boolean {
   return status === "fail" || status === "error";
 }
@@ -70,4 +101,23 @@ export function isUnexpectedFailure(result: ScenarioResult): boolean {
 /** The failing checks of a result, in the order the scenario lists them. */
 export function failingChecks(result: ScenarioResult) {
   return result.checks.filter((check) => check.status === "fail");
+}
+
+/**
+ * The checks that explain a verdict: the failing ones of a failure, the deciding checks (none of
+ * which could apply) of an inconclusive result. Results from before `deciding` was recorded fall
+ * back to every check that could not apply.
+ */
+export function verdictChecks(result: ScenarioResult) {
+  if (result.status !== "inconclusive") return failingChecks(result);
+  const deciding = result.checks.filter((check) => check.deciding);
+  return deciding.length > 0 ? deciding : result.checks.filter((check) => check.status === "not-applicable");
+}
+
+/**
+ * Results a reader must look at, each with its reason and checks: failures, errors and
+ * inconclusive results (which are no verdict, never a pass).
+ */
+export function needsAttention(status: ScenarioStatus): boolean {
+  return isFailing(status) || status === "inconclusive";
 }

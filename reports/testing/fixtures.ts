@@ -1,6 +1,7 @@
 import {
   type CheckResult,
   type RunResult,
+  SCHEMA_VERSION,
   type ScenarioResult,
   type ScenarioStatus,
   summarize,
@@ -53,7 +54,7 @@ export function result(
 
 export function run(results: ScenarioResult[], overrides: Partial<RunResult> = {}): RunResult {
   return {
-    schemaVersion: 1,
+    schemaVersion: SCHEMA_VERSION,
     tool: { name: "streamchaos", version: "0.1.0" },
     startedAt: T0,
     finishedAt: T0 + 5000,
@@ -116,6 +117,46 @@ export function erroring(id: string, overrides: Partial<ScenarioResult> = {}): S
 
 export function skipped(id: string, overrides: Partial<ScenarioResult> = {}): ScenarioResult {
   return result(id, "skipped", { reason: "needs docker & no engine", ...overrides });
+}
+
+/** The scenario ran, but its deciding check could not apply (the client never left). */
+export function inconclusive(id: string, overrides: Partial<ScenarioResult> = {}): ScenarioResult {
+  return result(id, "inconclusive", {
+    reason: "no deciding check could apply: upstream-cancelled: the client never left",
+    checks: [
+      {
+        ...check("upstream-cancelled", "not-applicable", "the client never left <during> the stream"),
+        deciding: true,
+      },
+      check("backend-survived", "pass", "alive, and a follow-up request completed normally"),
+    ],
+    ...overrides,
+  });
+}
+
+export function notApplicable(id: string, overrides: Partial<ScenarioResult> = {}): ScenarioResult {
+  return result(id, "not-applicable", {
+    reason: "the openai-relay contract declares no sessions (capabilities.sessions) <so>",
+    durationMs: 0,
+    ...overrides,
+  });
+}
+
+export function interrupted(id: string, overrides: Partial<ScenarioResult> = {}): ScenarioResult {
+  return result(id, "interrupted", { reason: "the run was interrupted (SIGINT)", ...overrides });
+}
+
+/** Every status once, with their reasons: the new statuses of schema version 2 beside the old ones. */
+export function everyStatusRun(): RunResult {
+  return run([
+    passing("a-pass"),
+    failing("b-fail"),
+    erroring("c-error"),
+    inconclusive("d-inconclusive"),
+    notApplicable("e-not-applicable"),
+    skipped("f-skipped"),
+    interrupted("g-interrupted"),
+  ]);
 }
 
 /** Two backends x two edges x three scenarios, one of each status somewhere. */

@@ -29,6 +29,12 @@ export const MID_STREAM_CHECKS = [
   "backend-survived",
 ];
 
+/** What answers a pre-stream scenario: the client got a real HTTP error. */
+export const PRE_STREAM_DECIDED_BY = ["error-status-before-first-byte"];
+
+/** What answers a mid-stream scenario: the break was marked and the response still ended per its framing. */
+export const MID_STREAM_DECIDED_BY = ["error-marker-after-failure", "clean-termination"];
+
 /** A complete answer despite a cleanup problem (incident 000 issue 3). */
 export const COMPLETE_ANSWER_CHECKS = [
   "no-false-error-marker",
@@ -36,6 +42,12 @@ export const COMPLETE_ANSWER_CHECKS = [
   "clean-termination",
   "answer-intact",
 ];
+
+/**
+ * What answers a cleanup scenario: the complete answer arrived whole and unmarked. Both need the
+ * provider's answer for this request; when neither can see it, the scenario is inconclusive.
+ */
+export const COMPLETE_ANSWER_DECIDED_BY = ["no-false-error-marker", "answer-intact"];
 
 /** The backend's own bound on a silent provider, as the bundled demo backends are configured. */
 export const DEMO_UPSTREAM_TIMEOUT_MS = 3000;

@@ -16,4 +16,5 @@ export default defineScenario({
     "no-false-error-marker",
     { check: "timely-give-up", options: { boundMs: 500 } },
   ],
+  decidedBy: ["timely-give-up", "semantic-completion"],
 });

@@ -1,5 +1,5 @@
 import { defineScenario } from "../scenario.ts";
-import { COMPLETE_ANSWER_CHECKS, stream, words } from "./_build.ts";
+import { COMPLETE_ANSWER_CHECKS, COMPLETE_ANSWER_DECIDED_BY, stream, words } from "./_build.ts";
 
 export default defineScenario({
   id: "cleanup-missing-terminator",
@@ -11,4 +11,5 @@ export default defineScenario({
     faults: [{ fault: "omit-terminator", at: { phase: "after-finish" } }],
   }),
   checks: COMPLETE_ANSWER_CHECKS,
+  decidedBy: COMPLETE_ANSWER_DECIDED_BY,
 });

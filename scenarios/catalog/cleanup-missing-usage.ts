@@ -1,5 +1,5 @@
 import { defineScenario } from "../scenario.ts";
-import { COMPLETE_ANSWER_CHECKS, stream, words } from "./_build.ts";
+import { COMPLETE_ANSWER_CHECKS, COMPLETE_ANSWER_DECIDED_BY, stream, words } from "./_build.ts";
 
 export default defineScenario({
   id: "cleanup-missing-usage",
@@ -9,4 +9,5 @@ export default defineScenario({
   why: "The answer was complete; what goes wrong after it must not show the user an error.",
   script: stream(words("done", 6), 40, { faults: [{ fault: "omit-usage", at: { phase: "after-finish" } }] }),
   checks: COMPLETE_ANSWER_CHECKS,
+  decidedBy: COMPLETE_ANSWER_DECIDED_BY,
 });

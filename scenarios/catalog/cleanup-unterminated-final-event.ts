@@ -1,5 +1,5 @@
 import { defineScenario } from "../scenario.ts";
-import { COMPLETE_ANSWER_CHECKS, stream, words } from "./_build.ts";
+import { COMPLETE_ANSWER_CHECKS, COMPLETE_ANSWER_DECIDED_BY, stream, words } from "./_build.ts";
 
 export default defineScenario({
   id: "cleanup-unterminated-final-event",
@@ -11,4 +11,5 @@ export default defineScenario({
     faults: [{ fault: "unterminated-final-event", at: { phase: "after-terminator" } }],
   }),
   checks: COMPLETE_ANSWER_CHECKS,
+  decidedBy: COMPLETE_ANSWER_DECIDED_BY,
 });

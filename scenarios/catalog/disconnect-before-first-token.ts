@@ -14,4 +14,5 @@ export default defineScenario({
   },
   requests: [{ disconnect: { afterMs: 500 } }],
   checks: ["upstream-cancelled", "backend-survived"],
+  decidedBy: ["upstream-cancelled"],
 });

@@ -10,4 +10,5 @@ export default defineScenario({
   script: stream(words("gone", 40), 100),
   requests: [{ disconnect: { afterEvents: 4 } }],
   checks: ["upstream-cancelled", "backend-survived"],
+  decidedBy: ["upstream-cancelled"],
 });

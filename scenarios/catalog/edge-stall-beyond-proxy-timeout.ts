@@ -11,4 +11,5 @@ export default defineScenario({
   edges: ["nginx", "caddy"],
   profiles: { nginx: "short-timeouts", caddy: "short-timeouts" },
   checks: ["keepalives-during-stall", "semantic-completion", "clean-termination", "answer-intact"],
+  decidedBy: ["keepalives-during-stall", "clean-termination", "semantic-completion"],
 });

@@ -16,4 +16,5 @@ export default defineScenario({
     "anti-buffering-headers",
     "incremental-delivery",
   ],
+  decidedBy: ["answer-intact", "incremental-delivery"],
 });

@@ -8,4 +8,5 @@ export default defineScenario({
   why: "Large answers cross many TCP reads and proxy buffers; none of it may be lost or reordered.",
   script: { content: { chunks: 90, chunkSize: 1000 }, finishReason: "stop" },
   checks: ["clean-termination", "semantic-completion", "answer-intact", "no-false-error-marker"],
+  decidedBy: ["answer-intact"],
 });

@@ -1,5 +1,5 @@
 import { defineScenario } from "../scenario.ts";
-import { MID_STREAM_CHECKS, stream, words } from "./_build.ts";
+import { MID_STREAM_CHECKS, MID_STREAM_DECIDED_BY, stream, words } from "./_build.ts";
 
 export default defineScenario({
   id: "mid-connection-fin",
@@ -9,4 +9,5 @@ export default defineScenario({
   why: "The provider closed without finishing: the answer is truncated; the client must get the error marker and a clean end.",
   script: stream(words("part", 8), 40, { faults: [{ fault: "fin", at: { token: 5 } }] }),
   checks: MID_STREAM_CHECKS,
+  decidedBy: MID_STREAM_DECIDED_BY,
 });

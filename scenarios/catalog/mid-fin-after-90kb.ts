@@ -1,5 +1,5 @@
 import { defineScenario } from "../scenario.ts";
-import { MID_STREAM_CHECKS } from "./_build.ts";
+import { MID_STREAM_CHECKS, MID_STREAM_DECIDED_BY } from "./_build.ts";
 
 export default defineScenario({
   id: "mid-fin-after-90kb",
@@ -13,4 +13,5 @@ export default defineScenario({
     faults: [{ fault: "fin", at: { byte: 90_000 } }],
   },
   checks: MID_STREAM_CHECKS,
+  decidedBy: MID_STREAM_DECIDED_BY,
 });

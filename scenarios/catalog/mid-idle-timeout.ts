@@ -10,4 +10,5 @@ export default defineScenario({
   script: stream(words("halt", 6), 40, { faults: [{ fault: "stall", at: { token: 3 }, ms: 12_000 }] }),
   requests: [{ timeoutMs: 15_000 }],
   checks: ["error-marker-after-failure", "clean-termination", "timely-give-up", "backend-logged-failure"],
+  decidedBy: ["error-marker-after-failure", "clean-termination", "timely-give-up"],
 });

@@ -11,4 +11,5 @@ export default defineScenario({
     faults: [{ fault: "split-utf8", at: { token: 2 }, gapMs: 25 }],
   }),
   checks: COMPLETE_ANSWER_CHECKS,
+  decidedBy: ["answer-intact"],
 });

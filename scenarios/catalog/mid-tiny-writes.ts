@@ -11,4 +11,5 @@ export default defineScenario({
     faults: [{ fault: "tiny-writes", at: { token: 3 }, size: 7, gapMs: 4 }],
   }),
   checks: COMPLETE_ANSWER_CHECKS,
+  decidedBy: ["answer-intact"],
 });

@@ -10,4 +10,5 @@ export default defineScenario({
   script: stream(words("jitter", 10), 100),
   toxics: [{ hop: "C", type: "latency", attributes: { latency: 80, jitter: 40 } }],
   checks: [...COMPLETE_ANSWER_CHECKS, "incremental-delivery"],
+  decidedBy: ["answer-intact", "incremental-delivery"],
 });

@@ -1,5 +1,5 @@
 import { defineScenario } from "../scenario.ts";
-import { MID_STREAM_CHECKS, stream, words } from "./_build.ts";
+import { MID_STREAM_CHECKS, MID_STREAM_DECIDED_BY, stream, words } from "./_build.ts";
 
 export default defineScenario({
   id: "net-limit-provider-hop",
@@ -10,4 +10,5 @@ export default defineScenario({
   script: stream(words("limit", 60), 20),
   toxics: [{ hop: "C", type: "limit_data", attributes: { bytes: 2048 } }],
   checks: MID_STREAM_CHECKS,
+  decidedBy: MID_STREAM_DECIDED_BY,
 });

@@ -11,4 +11,5 @@ export default defineScenario({
   toxics: [{ hop: "C", type: "timeout", attributes: { timeout: 0 } }],
   requests: [{ timeoutMs: 15_000 }],
   checks: ["timely-give-up", "error-status-before-first-byte", "backend-logged-failure"],
+  decidedBy: ["timely-give-up", "error-status-before-first-byte"],
 });

@@ -13,4 +13,5 @@ export default defineScenario({
     { check: "upstream-cancelled", options: { after: "probe-end", boundMs: 2000 } },
     "backend-survived",
   ],
+  decidedBy: ["upstream-cancelled"],
 });

@@ -14,4 +14,5 @@ export default defineScenario({
     { check: "upstream-cancelled", options: { after: "probe-end", boundMs: 2500 } },
     "backend-survived",
   ],
+  decidedBy: ["upstream-cancelled"],
 });

@@ -1,5 +1,5 @@
 import { defineScenario } from "../scenario.ts";
-import { PRE_STREAM_CHECKS, stream, words } from "./_build.ts";
+import { PRE_STREAM_CHECKS, PRE_STREAM_DECIDED_BY, stream, words } from "./_build.ts";
 
 export default defineScenario({
   id: "net-reset-provider-hop",
@@ -12,4 +12,5 @@ export default defineScenario({
   script: stream(words("cut", 30), 60),
   toxics: [{ hop: "C", type: "reset_peer", attributes: { timeout: 500 } }],
   checks: PRE_STREAM_CHECKS,
+  decidedBy: PRE_STREAM_DECIDED_BY,
 });

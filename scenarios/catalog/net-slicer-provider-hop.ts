@@ -11,4 +11,5 @@ export default defineScenario({
   script: stream(words("slice", 8), 40),
   toxics: [{ hop: "C", type: "slicer", attributes: { average_size: 9, size_variation: 4, delay: 3000 } }],
   checks: COMPLETE_ANSWER_CHECKS,
+  decidedBy: ["answer-intact"],
 });

@@ -11,4 +11,5 @@ export default defineScenario({
   toxics: [{ hop: "A", type: "bandwidth", attributes: { rate: 24 } }],
   requests: [{ timeoutMs: 15_000 }],
   checks: [...COMPLETE_ANSWER_CHECKS, "backend-survived"],
+  decidedBy: ["answer-intact"],
 });

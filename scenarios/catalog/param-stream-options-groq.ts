@@ -11,4 +11,5 @@ export default defineScenario({
     faults: [{ fault: "reject-param", param: "stream_options", style: "groq" }],
   }),
   checks: ["no-rejected-parameter", "semantic-completion", "no-false-error-marker"],
+  decidedBy: ["no-rejected-parameter"],
 });

@@ -1,5 +1,5 @@
 import { defineScenario } from "../scenario.ts";
-import { PRE_STREAM_CHECKS } from "./_build.ts";
+import { PRE_STREAM_CHECKS, PRE_STREAM_DECIDED_BY } from "./_build.ts";
 
 export default defineScenario({
   id: "pre-close-before-headers",
@@ -9,4 +9,5 @@ export default defineScenario({
   why: "The provider hung up (FIN) before answering; the backend must turn that into an HTTP error.",
   script: { content: { tokens: ["never "] }, faults: [{ fault: "close-before-headers" }] },
   checks: PRE_STREAM_CHECKS,
+  decidedBy: PRE_STREAM_DECIDED_BY,
 });

@@ -1,5 +1,5 @@
 import { defineScenario } from "../scenario.ts";
-import { PRE_STREAM_CHECKS, stream, words } from "./_build.ts";
+import { PRE_STREAM_CHECKS, PRE_STREAM_DECIDED_BY, stream, words } from "./_build.ts";
 
 export default defineScenario({
   id: "pre-connection-refused",
@@ -10,4 +10,5 @@ export default defineScenario({
   script: stream(words("unused", 3), 10),
   down: ["C"],
   checks: PRE_STREAM_CHECKS,
+  decidedBy: PRE_STREAM_DECIDED_BY,
 });

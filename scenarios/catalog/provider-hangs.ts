@@ -9,4 +9,5 @@ export default defineScenario({
   script: { content: { tokens: ["never "] }, faults: [{ fault: "hang-before-headers", ms: 10_000 }] },
   requests: [{ timeoutMs: 15_000 }],
   checks: ["timely-give-up", "error-status-before-first-byte", "backend-logged-failure"],
+  decidedBy: ["timely-give-up", "error-status-before-first-byte"],
 });

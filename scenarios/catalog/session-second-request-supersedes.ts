@@ -17,10 +17,12 @@ export default defineScenario({
     { message: "alpha-question", sessionId: "session-1" },
     { message: "bravo-question", sessionId: "session-1", startAfterTokens: 3 },
   ],
+  requires: ["sessions"],
   checks: [
     { check: "no-stale-tokens", options: { request: 1, foreign: 0 } },
     { check: "upstream-cancelled", options: { request: 0, after: "next-request" } },
     { check: "semantic-completion", options: { request: 1 } },
     { check: "answer-intact", options: { request: 1 } },
   ],
+  decidedBy: ["no-stale-tokens", "upstream-cancelled"],
 });

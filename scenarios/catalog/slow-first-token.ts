@@ -13,4 +13,5 @@ export default defineScenario({
     finishReason: "stop",
   },
   checks: COMPLETE_ANSWER_CHECKS,
+  decidedBy: ["answer-intact"],
 });

@@ -1,0 +1,45 @@
+import { describe, expect, test } from "vitest";
+import { loadCatalog } from "../../scenarios/index.ts";
+import { openaiRelay } from "../contracts/openai-relay.ts";
+import { sseStatusDeltaDone } from "../contracts/sse-status-delta-done.ts";
+import { textMarker } from "../contracts/text-marker.ts";
+import { unmetRequirement } from "./applicability.ts";
+import type { LaneBackend } from "./lane-options.ts";
+
+const catalog = await loadCatalog();
+const scenario = (id: string) => catalog.find((s) => s.id === id)!;
+const backend = (contract: LaneBackend["contract"], keepaliveMs?: number): LaneBackend => ({
+  name: "sut",
+  provider: "openai",
+  contract,
+  spec: { name: "sut", env: {}, healthPath: "/health", readyTimeoutMs: 1000 },
+  ...(keepaliveMs === undefined ? {} : { keepaliveMs }),
+});
+
+describe("unmetRequirement: scenarios that cannot mean anything on a backend do not run", () => {
+  test("a second request on a session needs sessions", () => {
+    const supersedes = scenario("session-second-request-supersedes");
+    expect(unmetRequirement(supersedes, backend(openaiRelay()))).toBe(
+      "the openai-relay contract declares no sessions (capabilities.sessions), so no later request can supersede an earlier one; if the backend honours a session id, declare capabilities: { sessions: true }",
+    );
+    expect(unmetRequirement(supersedes, backend(sseStatusDeltaDone()))).toBeUndefined();
+    expect(unmetRequirement(supersedes, backend(openaiRelay({ capabilities: { sessions: true } })))).toBe(
+      undefined,
+    );
+  });
+
+  test("a keepalive scenario needs keepalives on the wire and a declared interval", () => {
+    const stall = scenario("mid-stall-silent");
+    expect(unmetRequirement(stall, backend(textMarker(), 400))).toContain(
+      "the text-marker contract declares no keepalives",
+    );
+    expect(unmetRequirement(stall, backend(openaiRelay()))).toContain(
+      'backend "sut" declares no keepaliveMs',
+    );
+    expect(unmetRequirement(stall, backend(openaiRelay(), 400))).toBeUndefined();
+  });
+
+  test("scenarios that require nothing always apply", () => {
+    expect(unmetRequirement(scenario("happy-path"), backend(textMarker()))).toBeUndefined();
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, test } from "vitest";
+import type { Scenario } from "../../scenarios/scenario.ts";
+import { chunkData, context, exchange, journalEntry, sseObservation } from "../checks/testing/builders.ts";
+import { runChecks } from "./check-evaluation.ts";
+
+const scenario = (extra: Partial<Scenario>): Scenario => ({
+  id: "s",
+  title: "s",
+  incident: "incident 000",
+  category: "baseline",
+  why: "s",
+  script: {},
+  checks: ["clean-termination", "answer-intact"],
+  ...extra,
+});
+
+/** A clean OpenAI stream the client received, whose provider call could not be matched to it. */
+const answered = sseObservation([
+  { at: 5, data: chunkData("Hello") },
+  { at: 9, data: "[DONE]" },
+]);
+
+describe("runChecks: the verdict of a scenario from its checks", () => {
+  test("the provider streamed no content for this request: inconclusive, not a pass", () => {
+    // Before deciding checks: every check passed or was not applicable, so the scenario passed,
+    // although answer-intact, the check that answers its question, judged nothing.
+    return runChecks(scenario({ decidedBy: ["answer-intact"] }), context([exchange(answered, [])])).then(
+      (verdict) => {
+        expect(verdict.status).toBe("inconclusive");
+        expect(verdict.reason).toBe(
+          "no deciding check could apply (answer-intact: no provider call was matched to this request, so there is nothing to compare the answer with)",
+        );
+        expect(verdict.checks.map((c) => [c.check, c.status, c.deciding ?? false])).toEqual([
+          ["clean-termination", "pass", false],
+          ["answer-intact", "not-applicable", true],
+        ]);
+      },
+    );
+  });
+
+  test("a deciding check that judged something passes; a failing check fails whatever decides", async () => {
+    const matched = context([exchange(answered, [journalEntry([{ at: 1, text: "Hello" }])])]);
+    expect((await runChecks(scenario({ decidedBy: ["answer-intact"] }), matched)).status).toBe("pass");
+    const cut = sseObservation([{ at: 5, data: chunkData("Hello") }], { terminator: false });
+    const failing = context([exchange(cut, [])]);
+    expect((await runChecks(scenario({ decidedBy: ["answer-intact"] }), failing)).status).toBe("fail");
+  });
+
+  test("without decidedBy every check decides: inconclusive only when none applied", async () => {
+    const noMatch = context([exchange(answered, [])]);
+    expect((await runChecks(scenario({}), noMatch)).status).toBe("pass");
+    expect((await runChecks(scenario({ checks: ["answer-intact"] }), noMatch)).status).toBe("inconclusive");
+  });
+
+  test("a deciding check the scenario does not run is a user error naming both lists", async () => {
+    await expect(
+      runChecks(scenario({ decidedBy: ["upstream-cancelled"] }), context([exchange(answered)])),
+    ).rejects.toMatchObject({
+      code: "SCENARIO_INVALID",
+      why: "decidedBy lists upstream-cancelled, its checks are clean-termination, answer-intact",
+    });
+  });
+});
