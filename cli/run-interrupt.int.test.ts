@@ -120,10 +120,11 @@ describe("Ctrl-C on streamchaos run", () => {
         edges: ["direct"],
         lanes: 1,
       },
-      // happy-path runs first (catalog order); provider-hangs takes ~3 s: the Ctrl-C lands in it.
+      // The longest runs first (lane-schedule.ts): provider-hangs (~3 s), then happy-path (~1.5 s of
+      // paced tokens), where the Ctrl-C lands.
       ["--reporter", "console,json", "--out", out, "--scenario", "happy-path,provider-hangs"],
     );
-    await until(() => /happy-path/.test(cli.stdout()), 60_000, "happy-path finished");
+    await until(() => /provider-hangs/.test(cli.stdout()), 60_000, "provider-hangs finished");
     cli.child.kill("SIGINT");
     const code = await cli.exited;
     expect(code, cli.stderr()).toBe(130);
@@ -131,8 +132,8 @@ describe("Ctrl-C on streamchaos run", () => {
     const run = JSON.parse(await readFile(join(out, "results.json"), "utf8")) as RunResult;
     expect(run.interrupted).toMatchObject({ reason: "SIGINT received", planned: 2, notStarted: 0 });
     expect(run.results.map((r) => `${r.scenario.id}: ${r.status}`)).toEqual([
-      "happy-path: pass",
-      "provider-hangs: interrupted",
+      "happy-path: interrupted",
+      "provider-hangs: pass",
     ]);
     expect(run.summary).toMatchObject({ passed: 1, interrupted: 1, failed: 0, errored: 0 });
   }, 90_000);
