@@ -17,6 +17,7 @@ import { type ResolvedConfig, resolveConfig } from "../harness/config.ts";
 import { demoConfig, pythonBackendAvailable } from "../harness/demo.ts";
 import { DETECTION_MATRIX } from "../harness/detection-matrix.ts";
 import { sizeForBackend } from "../harness/lane/backend-sizing.ts";
+import { AUTO_LANES } from "../harness/lane-schedule.ts";
 import type { RunResult, ScenarioResult } from "../harness/results.ts";
 import { runSuite } from "../harness/runner.ts";
 import { loadCatalog, scriptedWaitMs, selectScenarios } from "../scenarios/index.ts";
@@ -47,7 +48,7 @@ function suiteConfig(backends: string[] | undefined): ResolvedConfig {
     expectations: DETECTION_MATRIX,
   });
   if (backends) raw.backends = raw.backends.filter((b) => backends.includes(b.name));
-  if (values.lanes) raw.lanes = Number(values.lanes);
+  if (values.lanes) raw.lanes = values.lanes === "auto" ? "auto" : Number(values.lanes);
   if (values.scenario) raw.scenarios = list(values.scenario)!;
   return resolveConfig(raw, "bench:harness");
 }
@@ -133,6 +134,10 @@ for (const suite of suites) {
   );
   console.log(
     `  harness CPU        ${s(cpu)} (this process and the backends it stopped) = ${((100 * cpu) / wallMs).toFixed(0)}% of one core, ${((100 * cpu) / wallMs / cpus().length).toFixed(0)}% of the machine`,
+  );
+  // What AUTO_LANES.cpuMsPerScenario stands for (lane starts included, as they come with a run).
+  console.log(
+    `  CPU per scenario   ${ran.length ? (cpu / ran.length).toFixed(0) : "-"} ms (AUTO_LANES assumes ${AUTO_LANES.cpuMsPerScenario} ms; lanes ${config.lanes === "auto" ? "auto" : "given"})`,
   );
 }
 

@@ -7,7 +7,7 @@ describe("config validation names the bad key, the value and what is allowed", (
   test("a minimal config resolves with defaults", () => {
     const config = resolveConfig({ backends: [backend] }, "test.json", "/srv/app");
     expect(config.edges).toEqual([{ edge: "direct" }]);
-    expect(config.lanes).toBe(2);
+    expect(config.lanes).toBe("auto");
     expect(config.backends[0]!.contract.name).toBe("openai-relay");
     expect(config.backends[0]!.healthPath).toBe("/health");
     expect(config.outDir).toBe("/srv/app/.streamchaos/report");

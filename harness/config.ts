@@ -86,7 +86,11 @@ export interface StreamchaosConfig {
   scenarios?: Array<string | Scenario>;
   /** Your own checks (`defineCheck({...})`), usable by name in any scenario beside the built-in ones. */
   checks?: CheckDefinition[];
-  lanes?: number;
+  /**
+   * How many copies of the topology run side by side. Default "auto": as many as the run's waiting
+   * leaves room for (harness/lane-schedule.ts autoLanes; 2 on the docker runtime).
+   */
+  lanes?: number | "auto";
   runtime?: "local" | "docker";
   reporters?: string[];
   outDir?: string;
@@ -189,7 +193,7 @@ const configSchema = z
           .refine((v) => !Array.isArray(v), "a check made with defineCheck({ name, description, run })"),
       )
       .optional(),
-    lanes: z.number().int().min(1).max(16).optional(),
+    lanes: z.union([z.number().int().min(1).max(16), z.literal("auto")]).optional(),
     runtime: z.enum(["local", "docker"]).optional(),
     reporters: z.array(z.string()).optional(),
     outDir: z.string().optional(),
@@ -221,7 +225,7 @@ export interface ResolvedConfig {
   inlineScenarios?: Array<{ field: string; scenario: unknown }>;
   /** The user's checks as the config gave them; validated when the run's catalog is loaded. */
   checks?: unknown[];
-  lanes: number;
+  lanes: number | "auto";
   runtime: "local" | "docker";
   reporters: string[];
   outDir: string;
@@ -285,7 +289,7 @@ export function resolveConfig(raw: unknown, source: string, baseDir = process.cw
     ...(config.replaceBuiltins ? { replaceBuiltins: true } : {}),
     // The user's own objects, not zod's copies: a check is found by identity in its run.
     ...(config.checks ? { checks: (raw as StreamchaosConfig).checks! } : {}),
-    lanes: config.lanes ?? 2,
+    lanes: config.lanes ?? "auto",
     runtime: config.runtime ?? "local",
     reporters: config.reporters ?? ["console"],
     outDir: resolve(baseDir, config.outDir ?? ".streamchaos/report"),

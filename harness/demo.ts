@@ -136,6 +136,5 @@ export function demoConfig(options: {
       ...(options.bugs ? bugBackends(options.expectations, options) : []),
     ],
     edges: options.edges,
-    lanes: 2,
   };
 }

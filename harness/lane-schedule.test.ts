@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Scenario } from "../scenarios/scenario.ts";
 import type { ResolvedBackend } from "./config.ts";
-import { COST_MS, type Group, LaneSchedule } from "./lane-schedule.ts";
+import { AUTO_LANES, autoLanes, COST_MS, type Group, LaneSchedule } from "./lane-schedule.ts";
 
 const backend = (name: string, extra: Partial<ResolvedBackend> = {}) =>
   ({ name, provider: "openai", healthPath: "/health", readyTimeoutMs: 1_000, ...extra }) as ResolvedBackend;
@@ -100,5 +100,37 @@ describe("LaneSchedule", () => {
       }
     }
     expect(ids.sort()).toEqual(["d1", "d2", "n1", "n2"]);
+  });
+});
+
+describe("autoLanes", () => {
+  const many = (n: number, waitMs: number) => Array.from({ length: n }, (_, i) => scenario(`s${i}`, waitMs));
+  /** The lanes whose harness work alone fills the share of the cores autoLanes leaves them. */
+  const filling = (cores: number, waitMs: number) =>
+    (cores * AUTO_LANES.machineShare * (waitMs + COST_MS.scenario)) / AUTO_LANES.cpuMsPerScenario;
+
+  it("gives scenarios that mostly wait more lanes than scenarios that mostly work, on the same cores", () => {
+    const waiting = autoLanes([group(backend("a"), "direct", many(40, 600))], 2);
+    const working = autoLanes([group(backend("a"), "direct", many(40, 0))], 2);
+    expect(waiting).toBeGreaterThan(working);
+    expect(waiting).toBe(Math.min(AUTO_LANES.max, Math.floor(filling(2, 600))));
+    expect(working).toBe(Math.floor(filling(2, 0)));
+  });
+
+  it("scales with cores too, up to its cap", () => {
+    const groups = () => [group(backend("a"), "direct", many(40, 0))];
+    expect(autoLanes(groups(), 4)).toBe(Math.min(AUTO_LANES.max, Math.floor(filling(4, 0))));
+    expect(autoLanes([group(backend("a"), "direct", many(40, 60_000))], 64)).toBe(AUTO_LANES.max);
+  });
+
+  it("never more lanes than scenarios, never fewer than one", () => {
+    expect(autoLanes([group(backend("a"), "direct", many(2, 5_000))], 2)).toBe(2);
+    expect(autoLanes([], 2)).toBe(1);
+    expect(autoLanes([group(backend("a"), "direct", many(40, 0))], 0)).toBeGreaterThanOrEqual(1);
+  });
+
+  it("does not count groups whose edge is missing (their scenarios are skipped, not run)", () => {
+    const skipped = { ...group(backend("a"), "caddy", many(40, 5_000)), skipReason: "caddy missing" };
+    expect(autoLanes([skipped, group(backend("a"), "direct", many(1, 0))], 2)).toBe(1);
   });
 });

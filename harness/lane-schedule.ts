@@ -23,6 +23,36 @@ export interface Group {
  */
 export const COST_MS = { scenario: 300, edgeSwitch: 300, laneStart: 2_000 } as const;
 
+/**
+ * How many lanes a run gets when the config does not say. A lane mostly waits on scripted timers
+ * (pacing, stalls, timeouts); what costs the machine is the rest: the harness's own work per scenario
+ * (probe, fake, hops, checks) and the backend's. So lanes scale with how much of a lane's time is
+ * waiting, not with cores: enough lanes that their work fills `machineShare` of the cores, never
+ * more than `max`. `cpuMsPerScenario` is the CPU one scenario costs the harness and its backend, as
+ * `npm run bench:harness` measures it ("CPU per scenario"); the share leaves room for the rest of a
+ * shared CI machine and keeps the lanes' timers on time (a late timer is a wrong verdict).
+ */
+export const AUTO_LANES = { cpuMsPerScenario: 80, machineShare: 0.5, max: 8 } as const;
+
+/**
+ * The lane count for `groups` on `cores` cores (see AUTO_LANES): at least one, at most one per
+ * scenario to run.
+ */
+export function autoLanes(groups: readonly Group[], cores: number): number {
+  let laneMs = 0;
+  let scenarios = 0;
+  for (const group of groups) {
+    if (group.skipReason) continue;
+    for (const scenario of group.queue) laneMs += estimateMs(scenario, group.backend);
+    scenarios += group.queue.length;
+  }
+  if (scenarios === 0) return 1;
+  // The share of one core a busy lane keeps busy.
+  const perLane = (scenarios * AUTO_LANES.cpuMsPerScenario) / laneMs;
+  const lanes = Math.floor((Math.max(1, cores) * AUTO_LANES.machineShare) / perLane);
+  return Math.max(1, Math.min(AUTO_LANES.max, scenarios, lanes));
+}
+
 /** What a scenario costs a lane, for ordering and for deciding where a free lane helps most. */
 export function estimateMs(scenario: Scenario, backend: ResolvedBackend): number {
   const bound = { upstreamTimeoutMs: backend.upstreamTimeoutMs ?? 30_000 };

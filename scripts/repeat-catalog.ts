@@ -4,7 +4,7 @@
  * One run (--load-run) can have every core kept busy by spinning child processes.
  *
  *   npx tsx scripts/repeat-catalog.ts [--runs 20] [--backend node-openai] [--edges direct,nginx]
- *                                     [--lanes 2] [--scenario GLOB,...] [--load-run N]
+ *                                     [--lanes N|auto] [--scenario GLOB,...] [--load-run N]
  *
  * Exit 0 when every verdict was the same in every run, 1 otherwise, 2 on a setup error.
  */
@@ -22,7 +22,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "20" },
     backend: { type: "string", default: "node-openai" },
     edges: { type: "string", default: "direct" },
-    lanes: { type: "string", default: "2" },
+    lanes: { type: "string", default: "auto" },
     scenario: { type: "string" },
     "load-run": { type: "string" },
   },
@@ -38,7 +38,7 @@ const config = resolveConfig(
   {
     backends: [backend],
     edges: values.edges.split(","),
-    lanes: Number(values.lanes),
+    lanes: values.lanes === "auto" ? "auto" : Number(values.lanes),
     ...(values.scenario ? { scenarios: values.scenario.split(",") } : {}),
   },
   "repeat-catalog",

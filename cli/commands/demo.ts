@@ -6,7 +6,7 @@ import type { CliCommand } from "../command.ts";
 import { applyRunFlags, executeRun, RUN_OPTIONS } from "./run.ts";
 
 const USAGE =
-  "streamchaos demo [--bugs] [--edge direct,nginx,caddy] [--scenario GLOB] [--reporter console,json,junit,markdown,html] [--lanes N] [--out DIR] [--runtime local|docker] [--allow-inconclusive]";
+  "streamchaos demo [--bugs] [--edge direct,nginx,caddy] [--scenario GLOB] [--reporter console,json,junit,markdown,html] [--lanes N|auto] [--out DIR] [--runtime local|docker] [--allow-inconclusive]";
 
 const command: CliCommand = {
   name: "demo",

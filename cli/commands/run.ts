@@ -9,7 +9,7 @@ import { parseCommandArgs } from "../args.ts";
 import type { CliCommand, CliIO } from "../command.ts";
 
 const USAGE =
-  "streamchaos run [--config streamchaos.config.ts] [--edge direct,nginx,caddy] [--scenario GLOB[,GLOB]] [--runtime local|docker] [--reporter console,json,junit,markdown,html] [--lanes N] [--out DIR] [--previous results.json] [--allow-inconclusive]";
+  "streamchaos run [--config streamchaos.config.ts] [--edge direct,nginx,caddy] [--scenario GLOB[,GLOB]] [--runtime local|docker] [--reporter console,json,junit,markdown,html] [--lanes N|auto] [--out DIR] [--previous results.json] [--allow-inconclusive]";
 
 export const RUN_OPTIONS = {
   config: { type: "string", short: "c" },
@@ -52,13 +52,14 @@ export function applyRunFlags(config: ResolvedConfig, values: RunValues): Resolv
       .split(",")
       .map((r) => r.trim())
       .filter(Boolean);
-  if (values.lanes) {
+  if (values.lanes === "auto") next.lanes = "auto";
+  else if (values.lanes) {
     const lanes = Number(values.lanes);
     if (!Number.isInteger(lanes) || lanes < 1 || lanes > 16) {
       throw new UserError("CLI_USAGE", {
         what: `Invalid --lanes "${values.lanes}"`,
-        why: "it must be a whole number from 1 to 16",
-        fix: "Pass e.g. --lanes 2 (one per core is a good start).",
+        why: 'it must be a whole number from 1 to 16, or "auto"',
+        fix: "Pass e.g. --lanes 4, or leave it out (or --lanes auto) to size the lanes from the run.",
       });
     }
     next.lanes = lanes;
