@@ -18,7 +18,8 @@ import { withUserChecks } from "./checks/index.ts";
 import type { ResolvedBackend, ResolvedConfig } from "./config.ts";
 import { Lane } from "./lane/lane.ts";
 import type { LaneBackend, LaneEdge } from "./lane/lane-options.ts";
-import { type Group, LaneSchedule } from "./lane-schedule.ts";
+import { LaneGate } from "./lane-gate.ts";
+import { autoLanes, type Group, LaneSchedule } from "./lane-schedule.ts";
 import type { Reporter } from "./reporter.ts";
 import { failsRun, type RunResult, SCHEMA_VERSION, type ScenarioResult, summarize } from "./results.ts";
 import { describeSetup } from "./run-setup.ts";
@@ -88,6 +89,9 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
   // Once per backend per run, on the first lane built for it, before any of its scenarios on any lane.
   const smokeExchanges = new Map<string, Promise<void>>();
   const schedule = new LaneSchedule(groups);
+  // Containers start in seconds and were never measured for more: "auto" stays at 2 there.
+  const lanes =
+    config.lanes !== "auto" ? config.lanes : runtime.name === "docker" ? 2 : autoLanes(groups, cpus().length);
   const worker = async (laneIndex: number) => {
     let lane: Lane | undefined;
     let laneGroup: Group | undefined;
@@ -137,7 +141,10 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
             lane: laneIndex,
           });
         }
-        const result = await lane!.runScenario(scenario, options.signal ? { signal: options.signal } : {});
+        const release = await gate.enter(options.signal);
+        const result = await lane!
+          .runScenario(scenario, options.signal ? { signal: options.signal } : {})
+          .finally(release);
         // "id" expects a failure on every edge, "id@edge" on that edge only.
         const expect = group.backend.expectFailures ?? [];
         if (
@@ -155,8 +162,11 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
       await Promise.all([stopping, stopQuietly(lane)]);
     }
   };
+  // Lanes the run sized itself run as many scenarios at once as the machine keeps up with (the
+  // old default, 2, at least); lanes the user asked for all run.
+  using gate = new LaneGate({ min: config.lanes === "auto" ? 2 : lanes, max: lanes });
   try {
-    const laneCount = Math.max(1, Math.min(config.lanes, total || 1));
+    const laneCount = Math.max(1, Math.min(lanes, total || 1));
     await Promise.all(Array.from({ length: laneCount }, (_, i) => worker(i + 1)));
   } finally {
     if (!options.runtime) await Promise.resolve(runtime[Symbol.asyncDispose]()).catch(() => {});
@@ -180,7 +190,7 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
       platform: platform(),
       cpus: cpus().length,
       runtime: runtime.name,
-      lanes: config.lanes,
+      lanes,
     },
     results,
     summary: summarize(results),
