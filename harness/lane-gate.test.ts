@@ -70,6 +70,20 @@ describe("LaneGate", () => {
     expect(fourth).toBe(true);
   });
 
+  it("says when more run than the limit, once a late window halved it", async () => {
+    const { gate, window } = manualGate(1, 4);
+    for (let i = 0; i < 3; i++) window(quiet);
+    const releases = await Promise.all([gate.enter(), gate.enter(), gate.enter(), gate.enter()]);
+    expect(gate.over).toBe(false);
+    window(late);
+    expect(gate.limit).toBe(2);
+    expect(gate.over).toBe(true);
+    releases[0]!();
+    expect(gate.over).toBe(true);
+    releases[1]!();
+    expect(gate.over).toBe(false);
+  });
+
   it("an aborted wait returns at once (the lane's scenario is then reported interrupted)", async () => {
     const { gate } = manualGate(1, 2);
     await gate.enter();

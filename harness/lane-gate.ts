@@ -9,10 +9,10 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 export const GATE = { windowMs: 500, highMs: 50, lowMs: 20 } as const;
 
 /**
- * How many lanes may run a scenario at the same moment, between `min` and `max`, adjusted to how
- * late the event loop runs (additive increase, halving on lag). It starts at `min` and grows while
- * the machine keeps up, so the lanes of an idle machine all run and those of a busy one wait their
- * turn between scenarios (never within one). Lane starts are not gated: they judge nothing.
+ * How many lanes may run at the same moment, between `min` and `max`, adjusted to how late the event
+ * loop runs (additive increase, halving on lag). It starts at `min` and grows while the machine keeps
+ * up, so all the lanes of an idle machine run; on a busy one a lane over the limit stops after its
+ * scenario (never within one) and its worker waits here, holding no boxes, until it may start again.
  */
 export class LaneGate implements Disposable {
   readonly min: number;
@@ -50,6 +50,11 @@ export class LaneGate implements Disposable {
   /** How many may run now. */
   get limit(): number {
     return this.#limit;
+  }
+
+  /** More run than the limit allows: one of them should leave at its next chance. */
+  get over(): boolean {
+    return this.#running > this.#limit;
   }
 
   /** One window's worst lag: halve the limit when it is high, add one when it is low. */

@@ -96,8 +96,12 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
     let lane: Lane | undefined;
     let laneGroup: Group | undefined;
     let stopping: Promise<{ error: unknown } | undefined> | undefined;
+    // Held while this worker has a lane: a worker the gate has not let in holds no boxes at all.
+    let admitted: (() => void) | undefined;
     try {
       for (;;) {
+        if (options.signal?.aborted || setupError) return;
+        admitted ??= await gate.enter(options.signal);
         if (options.signal?.aborted || setupError) return;
         const next = schedule.next(laneGroup);
         if (!next) return;
@@ -141,10 +145,7 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
             lane: laneIndex,
           });
         }
-        const release = await gate.enter(options.signal);
-        const result = await lane!
-          .runScenario(scenario, options.signal ? { signal: options.signal } : {})
-          .finally(release);
+        const result = await lane!.runScenario(scenario, options.signal ? { signal: options.signal } : {});
         // "id" expects a failure on every edge, "id@edge" on that edge only.
         const expect = group.backend.expectFailures ?? [];
         if (
@@ -153,17 +154,32 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
         )
           result.expected = "fail";
         record(result);
+        if (gate.over) {
+          // The machine fell behind: this lane stops (its group goes to the lanes that go on) rather
+          // than idle between scenarios, where its edge's pooled connections to the backend would
+          // age into the backend's keep-alive timeout and the next request would race its close.
+          schedule.leave(laneGroup);
+          laneGroup = undefined;
+          admitted();
+          admitted = undefined;
+          stopping = stopQuietly(lane);
+          lane = undefined;
+          const stopFailure = await stopping;
+          stopping = undefined;
+          if (stopFailure) throw stopFailure.error;
+        }
       }
     } catch (error) {
       // After a Ctrl-C, a box that fails is one the interrupt stopped: the interrupt is the story.
       if (!options.signal?.aborted) setupError ??= redactError(error, redactor);
     } finally {
       schedule.leave(laneGroup);
+      admitted?.();
       await Promise.all([stopping, stopQuietly(lane)]);
     }
   };
-  // Lanes the run sized itself run as many scenarios at once as the machine keeps up with (the
-  // old default, 2, at least); lanes the user asked for all run.
+  // Lanes the run sized itself: as many run as the machine keeps on time (the old default, 2, at
+  // least); lanes the user asked for all run.
   using gate = new LaneGate({ min: config.lanes === "auto" ? 2 : lanes, max: lanes });
   try {
     const laneCount = Math.max(1, Math.min(lanes, total || 1));
