@@ -123,6 +123,10 @@ for (const suite of suites) {
     `  floor              ${s(floorMs)} of scripted waits; / ${lanes} lanes = ${s(floorMs / lanes)}; longest group ${longestGroup} ${s(longestGroupMs)}; longest scenario ${longest?.scenario.id ?? "-"} ${s(longest ? floorOf(longest) : 0)}`,
   );
   console.log(`  wall / (floor/lanes) ${(wallMs / (floorMs / lanes)).toFixed(2)}`);
+  const atOnce = concurrency(ran, run.durationMs);
+  console.log(
+    `  scenarios at once  max ${atOnce.max}, mean ${atOnce.mean.toFixed(1)} (auto lanes run as many as the event loop keeps on time)`,
+  );
   console.log(
     `  lane time          ${s(lanes * wallMs)} = scenarios ${s(busyMs)} (scripted ${s(floorMs)}) + lane starts and moves ${s(starts.reduce((a, b) => a + b, 0))} + between scenarios ${s(gaps.reduce((a, b) => a + b, 0))} + the rest (lanes idle at the end)`,
   );
@@ -164,6 +168,24 @@ function laneTimes(run: RunResult): { starts: number[]; gaps: number[] } {
     }
   }
   return { starts, gaps };
+}
+
+/** How many scenarios ran at the same moment: at most, and on average over the run. */
+function concurrency(results: ScenarioResult[], durationMs: number): { max: number; mean: number } {
+  const edges = results.flatMap((r) => [
+    { t: r.startedAt, d: 1 },
+    { t: r.startedAt + r.durationMs, d: -1 },
+  ]);
+  edges.sort((a, b) => a.t - b.t || a.d - b.d);
+  let running = 0;
+  let max = 0;
+  let area = 0;
+  for (const [i, edge] of edges.entries()) {
+    if (i > 0) area += running * (edge.t - edges[i - 1]!.t);
+    running += edge.d;
+    max = Math.max(max, running);
+  }
+  return { max, mean: durationMs > 0 ? area / durationMs : 0 };
 }
 
 function mean(values: number[]): number {
