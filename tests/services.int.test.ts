@@ -223,3 +223,69 @@ describe.skipIf(!nginx.ok || !pythonBackendAvailable())(
     }, 90_000);
   },
 );
+
+describe("a service is watched like the backend", () => {
+  test("one that dies in a scenario fails backend-survived with its last lines, and is back for the next", async () => {
+    const api = smallTextBackend(
+      "api",
+      `if (String(body.message).includes("die")) { console.error("api: fatal: cannot survive this message"); process.exit(3); }
+       await relay(res, body.message);`,
+    );
+    // The backend in front: passes each request to the api service, a 502 when it cannot.
+    const front = `
+const http = require("http");
+http.createServer((req, res) => {
+  if (req.url === "/health") return res.end("ok");
+  const up = http.request(process.env.API_URL + req.url, { method: req.method, headers: req.headers }, (r) => {
+    res.writeHead(r.statusCode, r.headers);
+    r.pipe(res);
+  });
+  up.on("error", (e) => {
+    console.error("front: error: api unreachable: " + e.message);
+    if (res.headersSent) return res.destroy();
+    res.writeHead(502, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: "api unreachable" }));
+  });
+  req.pipe(up);
+}).listen(Number(process.env.PORT), "127.0.0.1");`;
+    const scenario = (id: string, message: string) => ({
+      id,
+      title: id,
+      incident: "issue 17: services watched like the backend",
+      category: "baseline",
+      why: "a dead service breaks the stack as a dead backend does",
+      script: { content: { tokens: ["Hello", " there"] } },
+      requests: [{ message }],
+      checks: ["backend-survived"],
+    });
+    const config = resolveConfig(
+      {
+        backends: [
+          {
+            name: "front",
+            command: [process.execPath, "-e", front],
+            env: { PORT: "{{port}}", API_URL: "{{service.api.url}}" },
+            provider: "openai",
+            contract: "text-marker",
+            services: [{ name: "api", command: api.command, env: api.env, readyTimeoutMs: 10_000 }],
+          },
+        ],
+        scenarios: [scenario("s1-api-dies", "please die"), scenario("s2-api-back", "hello again")],
+        lanes: 1,
+      },
+      "services-watched",
+    );
+    const run = await runSuite({ config, reporters: [] });
+    const [dies, back] = [...run.results].sort((a, b) => a.scenario.id.localeCompare(b.scenario.id));
+    expect(dies).toMatchObject({
+      status: "fail",
+      serviceRestarts: [{ service: "api", noticed: "in-window", restarted: true, exit: { code: 3 } }],
+    });
+    expect(dies!.serviceRestarts![0]!.lastLines).toContain(
+      "[stderr] api: fatal: cannot survive this message",
+    );
+    expect(dies!.backendRestart).toBeUndefined();
+    expect(back).toMatchObject({ status: "pass" });
+    expect(back!.serviceRestarts).toBeUndefined();
+  }, 60_000);
+});
