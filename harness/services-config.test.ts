@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { renderUserError, type StreamchaosError } from "../lib/errors.ts";
+import { caught } from "../lib/testing.ts";
 import { type BackendConfig, resolveConfig } from "./config.ts";
 import { checkScenarioLinks, checkServicesRuntime, missingLink } from "./services-config.ts";
 
@@ -17,17 +18,11 @@ const backend = (services: BackendConfig["services"], env: Record<string, string
   services,
 });
 
-function failure(config: unknown): StreamchaosError {
-  try {
-    resolveConfig(config, "streamchaos.config.ts", "/project");
-  } catch (error) {
-    return error as StreamchaosError;
-  }
-  throw new Error("the config was accepted");
-}
+const failure = (config: unknown): Promise<StreamchaosError> =>
+  caught(Promise.resolve().then(() => resolveConfig(config, "streamchaos.config.ts", "/project")));
 
 describe("services in the config", () => {
-  test("are put in start order, each after the services it names, with defaults filled in", () => {
+  test("are put in start order, each after the services it names, with defaults filled in", async () => {
     const config = resolveConfig(
       {
         backends: [
@@ -58,14 +53,14 @@ describe("services in the config", () => {
     });
   });
 
-  test("a backend without services has none", () => {
+  test("a backend without services has none", async () => {
     const config = resolveConfig({ backends: [backend(undefined)] }, "t");
     expect(config.backends[0]!.services).toBeUndefined();
     expect(resolveConfig({ backends: [backend([])] }, "t").backends[0]!.services).toBeUndefined();
   });
 
-  test("a service name used twice", () => {
-    const error = failure({ backends: [backend([service("db"), service("api"), service("db")])] });
+  test("a service name used twice", async () => {
+    const error = await failure({ backends: [backend([service("db"), service("api"), service("db")])] });
     expect(error).toMatchObject({ name: "UserError", code: "SERVICE_NAME_DUPLICATE" });
     const text = renderUserError(error);
     expect(text).toContain('Invalid services of backend "frontend" in streamchaos.config.ts');
@@ -73,8 +68,8 @@ describe("services in the config", () => {
     expect(text).toContain("its own name");
   });
 
-  test("a template naming an unknown service, in a service's env or the backend's command", () => {
-    const inService = failure({
+  test("a template naming an unknown service, in a service's env or the backend's command", async () => {
+    const inService = await failure({
       backends: [backend([service("db"), service("api", { DB: "{{service.dbb.url}}" })])],
     });
     expect(inService).toMatchObject({ code: "SERVICE_UNKNOWN" });
@@ -83,7 +78,7 @@ describe("services in the config", () => {
     );
     expect(renderUserError(inService)).toContain("with one of: db, api");
 
-    const inBackend = failure({
+    const inBackend = await failure({
       backends: [{ ...backend(undefined), command: ["node", "f.js", "--api", "{{service.api.url}}"] }],
     });
     expect(inBackend).toMatchObject({ code: "SERVICE_UNKNOWN" });
@@ -91,14 +86,14 @@ describe("services in the config", () => {
     expect(renderUserError(inBackend)).toContain("Declare the service in backends[0].services");
   });
 
-  test("a service placeholder without a name and .url is unknown too", () => {
-    const error = failure({ backends: [backend([service("db")], { DB: "{{service.db.port}}" })] });
+  test("a service placeholder without a name and .url is unknown too", async () => {
+    const error = await failure({ backends: [backend([service("db")], { DB: "{{service.db.port}}" })] });
     expect(error).toMatchObject({ code: "SERVICE_UNKNOWN" });
     expect(renderUserError(error)).toContain("{{service.db.port}} names no service");
   });
 
-  test("a cycle among services, shown as the path around it", () => {
-    const error = failure({
+  test("a cycle among services, shown as the path around it", async () => {
+    const error = await failure({
       backends: [
         backend([
           service("web"),
@@ -111,15 +106,15 @@ describe("services in the config", () => {
     expect(error).toMatchObject({ name: "UserError", code: "SERVICE_CYCLE" });
     expect(renderUserError(error)).toContain("a cycle: a → b → c → a");
 
-    const self = failure({ backends: [backend([service("a", { A: "{{service.a.url}}" })])] });
+    const self = await failure({ backends: [backend([service("a", { A: "{{service.a.url}}" })])] });
     expect(renderUserError(self)).toContain("a cycle: a → a");
   });
 
-  test("the lane's hop names are not service names; a backend given by url has no services", () => {
-    expect(renderUserError(failure({ backends: [backend([service("B")])] }))).toContain(
+  test("the lane's hop names are not service names; a backend given by url has no services", async () => {
+    expect(renderUserError(await failure({ backends: [backend([service("B")])] }))).toContain(
       "backends[0].services[0].name: A, B, C are the lane's own hops",
     );
-    const byUrl = failure({
+    const byUrl = await failure({
       backends: [
         {
           ...backend([service("db")]),
@@ -136,7 +131,7 @@ describe("services in the config", () => {
 describe("links scenarios name", () => {
   const backends = [{ name: "plain" }, { name: "stack", services: [{ name: "backend" }] }];
 
-  test("A, B, C and any backend's service are known; a backend without that service skips the scenario", () => {
+  test("A, B, C and any backend's service are known; a backend without that service skips the scenario", async () => {
     const onService = { id: "slow-backend", toxics: [{ hop: "backend" }, { hop: "C" }], down: ["A"] };
     expect(() => checkScenarioLinks([onService], backends)).not.toThrow();
     expect(missingLink(onService, backends[1]!)).toBeUndefined();
@@ -145,33 +140,30 @@ describe("links scenarios name", () => {
     );
   });
 
-  test("a link no backend has is exit 2, naming the field and the links there are", () => {
-    let error: StreamchaosError | undefined;
-    try {
-      checkScenarioLinks([{ id: "typo", source: { file: "/p/chaos/typo.ts" }, down: ["backnd"] }], backends);
-    } catch (e) {
-      error = e as StreamchaosError;
-    }
+  test("a link no backend has is exit 2, naming the field and the links there are", async () => {
+    const error = await caught(
+      Promise.resolve().then(() =>
+        checkScenarioLinks(
+          [{ id: "typo", source: { file: "/p/chaos/typo.ts" }, down: ["backnd"] }],
+          backends,
+        ),
+      ),
+    );
     expect(error).toMatchObject({ name: "UserError", code: "SCENARIO_UNKNOWN_LINK" });
-    const text = renderUserError(error!);
+    const text = renderUserError(error);
     expect(text).toContain('Scenario "typo" (/p/chaos/typo.ts) names a link no backend has');
     expect(text).toContain('down[0]: "backnd" is neither a hop of the lane');
     expect(text).toContain("(services: backend)");
   });
 
-  test("services need the local runtime: the docker runtime is exit 2 before anything starts", () => {
+  test("services need the local runtime: the docker runtime is exit 2 before anything starts", async () => {
     expect(() => checkServicesRuntime(backends, "local")).not.toThrow();
     expect(() => checkServicesRuntime([{ name: "plain" }], "docker")).not.toThrow();
-    let error: StreamchaosError | undefined;
-    try {
-      checkServicesRuntime(backends, "docker");
-    } catch (e) {
-      error = e as StreamchaosError;
-    }
+    const error = await caught(Promise.resolve().then(() => checkServicesRuntime(backends, "docker")));
     expect(error).toMatchObject({ name: "UserError", code: "SERVICES_NEED_LOCAL_RUNTIME" });
-    expect(renderUserError(error!)).toContain(
+    expect(renderUserError(error)).toContain(
       'Backend "stack" declares services, which the docker runtime does not start',
     );
-    expect(renderUserError(error!)).toContain("--runtime local");
+    expect(renderUserError(error)).toContain("--runtime local");
   });
 });
