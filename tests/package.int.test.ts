@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ import { runCommand } from "../runtime/process/run-command.ts";
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const ours = JSON.parse(await readFile(join(REPO, "package.json"), "utf8")) as {
   devDependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
 };
 
 // npm run by `npm test` exports npm_config_* and npm_package_*: a nested npm must not inherit them.
@@ -345,5 +347,23 @@ describe("the packed package, installed into a fresh TypeScript project", () => 
       /error\[SCENARIO_LOAD_FAILED\]: Cannot load scenario file broken\/keyed\.scenario\.ts\n {2}why: ACME_KEY is not set \(at keyed\.scenario\.ts:4:17\)/,
     );
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test("the optional peers stay out, and --runtime docker without testcontainers is exit 2 saying what to install", async (context) => {
+    needsInstall(context);
+    const installed = ["vitest", "testcontainers", "playwright-core", "zx"].filter((name) =>
+      existsSync(join(project, "node_modules", name)),
+    );
+    expect(installed).toEqual([]);
+    const run = await sh(
+      "npx",
+      ["--no-install", "streamchaos", "run", "--config", "streamchaos.ci.config.ts", "--runtime", "docker"],
+      project,
+    );
+    expect(run.code, run.stdout + run.stderr).toBe(2);
+    expect(run.stderr).toContain(
+      "error[DEPENDENCY_MISSING]: --runtime docker needs the npm package testcontainers",
+    );
+    expect(run.stderr).toContain(`npm i -D testcontainers@${ours.peerDependencies.testcontainers}`);
   });
 });
