@@ -54,7 +54,7 @@ createServer(async (req, res) => {
 `;
 
 /** The CI config of the project: its own scenario file and check, beside one built-in scenario. */
-const CI_CONFIG = `import { defineCheck, defineConfig } from "streamchaos";
+const CI_CONFIG = `import { defineCheck, defineConfig, defineScenario } from "streamchaos";
 
 const eventStream = defineCheck({
   name: "acme-event-stream",
@@ -80,7 +80,20 @@ export default defineConfig({
   ],
   include: ["incidents/*.scenario.ts"],
   checks: [eventStream],
-  scenarios: ["acme-*", "happy-path"],
+  scenarios: [
+    "acme-*",
+    "happy-path",
+    // Inline, beside ids and globs.
+    defineScenario({
+      id: "acme-inline-event-stream",
+      title: "One token, served as an event stream",
+      incident: "ACME-40",
+      category: "acme",
+      why: "The smallest answer still needs the event-stream type.",
+      script: { content: { tokens: ["ok"] } },
+      checks: ["clean-termination", "acme-event-stream"],
+    }),
+  ],
   lanes: 1,
   reporters: ["json"],
   outDir: "report-ci",
@@ -294,6 +307,7 @@ describe("the packed package, installed into a fresh TypeScript project", () => 
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/acme-provider-overloaded +\[yours\] .*\(incidents\/acme\.scenario\.ts\)/);
     expect(list.stdout).toMatch(/\n {2}happy-path +A paced answer/);
+    expect(list.stdout).toMatch(/acme-inline-event-stream +\[yours\] .*\(streamchaos\.ci\.config\.ts\)/);
   });
 
   test("npx streamchaos run judges the tiny backend on the project's scenario file and check", async (context) => {
@@ -307,6 +321,7 @@ describe("the packed package, installed into a fresh TypeScript project", () => 
     expect(await verdicts("report-ci")).toEqual({
       "happy-path": "pass",
       "acme-answer-streams": "pass",
+      "acme-inline-event-stream": "pass",
       // The relay commits 200 before it knows the provider's status.
       "acme-provider-overloaded": "fail",
     });
