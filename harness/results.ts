@@ -8,6 +8,7 @@
 
 import type { Scenario } from "../scenarios/scenario.ts";
 import type { BackendConfig } from "./config.ts";
+import type { ContractPresetOptions } from "./contracts/contract.ts";
 
 export const SCHEMA_VERSION = 2;
 
@@ -118,6 +119,13 @@ export interface ScenarioResult {
   timeline: TimelineEvent[];
   /** Set when the backend died in this scenario's window (or was found dead before it) and was restarted. */
   backendRestart?: BackendRestart;
+  /** The backend's services that died (during this scenario, or found dead before it), each restarted. */
+  serviceRestarts?: ServiceRestart[];
+}
+
+/** A service's death, as a backend's, with the service's name. */
+export interface ServiceRestart extends BackendRestart {
+  service: string;
 }
 
 /** One count per status, so no status is ever folded into another. */
@@ -135,7 +143,7 @@ export interface RunSummary {
 /** A backend as the run was configured with it, as data (its contract by name; secrets masked). */
 export type BackendSetup = Omit<BackendConfig, "contract" | "healthPath" | "readyTimeoutMs"> & {
   /** A preset name, a preset with options, or `{custom: name}` for a contract object of your own. */
-  contract: string | { preset: string; path?: string; model?: string } | { custom: string };
+  contract: string | ({ preset: string } & ContractPresetOptions) | { custom: string };
   healthPath: string;
   readyTimeoutMs: number;
 };
