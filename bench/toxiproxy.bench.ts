@@ -4,7 +4,10 @@
  *   - throughput of one TCP stream (client -> proxy -> sink), MB/s, best of BENCH_RUNS (5), the
  *     runs interleaved over the rows; also as a share of direct, the figure that compares across
  *     machines and moments (this VM's own loopback moved 0.5-1.7 GB/s between runs);
- *   - added round trip of a 1-byte ping-pong, p50/p99 ms.
+ *   - added round trip of a 1-byte ping-pong, p50/p99 ms;
+ *   - the same with taps on (`--taps`): each connection's bytes recorded, what taps cost;
+ *   - for a server in its own process, the CPU it spent per MB streamed (median, from /proc): the
+ *     figure that holds on a loaded machine, where MB/s swing with everyone else's work.
  * The server runs in its own process (as the real toxiproxy-server does in the reference figures:
  * ~850 MB/s where direct is ~1,950 MB/s, p50 0.13-0.15 ms, on this class of machine), with and
  * without its hot loop, and inside this process (as the harness embeds it); a bare Node
@@ -13,6 +16,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { startToxiproxyServer } from "../proxies/toxiproxy/index.ts";
@@ -139,10 +143,24 @@ async function startBareNodeProxy(upstreamPort: number): Promise<{ port: number;
   return { port: Number(String(line).trim()), child };
 }
 
+/** CPU time (user + system) of a process so far, in µs; undefined where /proc is not there. */
+function cpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
 interface Row {
   label: string;
   streamPort: number;
   pingPort: number;
+  /** The server's own process, where it has one: its CPU per MB is measured. */
+  pid?: number;
+  cpuPerMb: number[];
   rates: number[];
   p50: number;
   p99: number;
@@ -151,15 +169,26 @@ interface Row {
 
 const children: ChildProcess[] = [];
 const rows: Row[] = [];
-const addRow = (label: string, streamPort: number, pingPort: number) =>
-  rows.push({ label, streamPort, pingPort, rates: [], p50: 0, p99: 0, p50After: 0 });
+const addRow = (label: string, streamPort: number, pingPort: number, pid?: number) =>
+  rows.push({
+    label,
+    streamPort,
+    pingPort,
+    ...(pid === undefined ? {} : { pid }),
+    cpuPerMb: [],
+    rates: [],
+    p50: 0,
+    p99: 0,
+    p50After: 0,
+  });
 
-async function addApiRows(label: string, api: string, withNoop: boolean): Promise<void> {
+async function addApiRows(label: string, api: string, withNoop: boolean, pid?: number): Promise<void> {
   const tag = label.replace(/\W+/g, "_");
   addRow(
     label,
     await createProxy(api, `bench_stream_${tag}`, sinkPort),
     await createProxy(api, `bench_ping_${tag}`, echoPort),
+    pid,
   );
   if (withNoop) {
     const noop = { type: "noop" };
@@ -167,6 +196,7 @@ async function addApiRows(label: string, api: string, withNoop: boolean): Promis
       `${label}, noop toxic`,
       await createProxy(api, `bench_stream_noop_${tag}`, sinkPort, noop),
       await createProxy(api, `bench_ping_noop_${tag}`, echoPort, noop),
+      pid,
     );
   }
 }
@@ -177,14 +207,16 @@ try {
   const bareSink = await startBareNodeProxy(sinkPort);
   const bareEcho = await startBareNodeProxy(echoPort);
   children.push(bareSink.child, bareEcho.child);
-  addRow("bare Node socket.pipe, own process", bareSink.port, bareEcho.port);
+  addRow("bare Node socket.pipe, own process", bareSink.port, bareEcho.port, bareSink.child.pid);
   for (const [label, args, withNoop] of [
     ["embedded, own process", [], true],
     ["embedded, own process, hot loop off", ["--hot-loop-ms", "0"], false],
+    // Taps keep what a connection moved up to their budget (4 MiB), then only count and time it.
+    ["embedded, own process, taps on", ["--taps"], true],
   ] as const) {
     const { url, child } = await startChildServer([...args]);
     children.push(child);
-    await addApiRows(label, url, withNoop);
+    await addApiRows(label, url, withNoop, child.pid);
   }
   await addApiRows("embedded, in this process (1 thread)", inProcess.url, false);
 
@@ -193,7 +225,13 @@ try {
   // every row alike; then latency again, to show it holds after moving gigabytes.
   for (const row of rows) Object.assign(row, await pingPong(row.pingPort));
   for (let run = 0; run < RUNS; run++) {
-    for (const row of rows) row.rates.push(await throughput(row.streamPort));
+    for (const row of rows) {
+      const before = cpuMicros(row.pid);
+      row.rates.push(await throughput(row.streamPort));
+      const after = cpuMicros(row.pid);
+      if (before !== undefined && after !== undefined)
+        row.cpuPerMb.push((after - before) / (STREAM_BYTES / 1024 / 1024));
+    }
   }
   for (const row of rows) row.p50After = (await pingPong(row.pingPort)).p50;
   if (process.env.BENCH_DEBUG) {
@@ -210,15 +248,17 @@ const rateOf = (row: Row) => best(row.rates);
 console.log(
   `\nToxiproxy bench: ${STREAM_BYTES / 1024 / 1024} MB stream (best of ${RUNS}), ${PINGS} 1-byte ping-pongs`,
 );
-const LABEL_WIDTH = 40;
+const LABEL_WIDTH = 44;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 console.log(
-  `${"".padEnd(LABEL_WIDTH)}${"MB/s".padStart(8)}${"% direct".padStart(10)}${"p50 ms".padStart(11)}${"p99 ms".padStart(11)}${"+p50 ms".padStart(11)}${"p50 after bulk".padStart(16)}`,
+  `${"".padEnd(LABEL_WIDTH)}${"MB/s".padStart(8)}${"% direct".padStart(10)}${"p50 ms".padStart(11)}${"p99 ms".padStart(11)}${"+p50 ms".padStart(11)}${"p50 after bulk".padStart(16)}${"CPU µs/MB".padStart(11)}`,
 );
 for (const row of rows) {
   const added = row === direct ? "" : fmt(row.p50 - direct.p50, 3);
   const share = `${((100 * rateOf(row)) / rateOf(direct)).toFixed(0)}%`;
+  const cpu = median(row.cpuPerMb);
   console.log(
-    `${row.label.padEnd(LABEL_WIDTH)}${fmt(rateOf(row))}${share.padStart(10)}${fmt(row.p50, 3).padStart(11)}${fmt(row.p99, 3).padStart(11)}${added.padStart(11)}${fmt(row.p50After, 3).padStart(16)}`,
+    `${row.label.padEnd(LABEL_WIDTH)}${fmt(rateOf(row))}${share.padStart(10)}${fmt(row.p50, 3).padStart(11)}${fmt(row.p99, 3).padStart(11)}${added.padStart(11)}${fmt(row.p50After, 3).padStart(16)}${(cpu === undefined ? "" : fmt(cpu)).padStart(11)}`,
   );
 }
 // The loopback itself swings with the machine's load, so the reference is also given relative to

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader so no build step stands between a clone and a run.
-import { tsImport } from "tsx/esm/api";
+// The installed package runs its compiled CLI (dist/) with plain Node. A checkout of the repository
+// has the TypeScript sources beside this file: it runs them through tsx's loader, so no build step
+// stands between a clone and a run, and a stale dist/ is never what a developer is testing.
+import { existsSync } from "node:fs";
 
 // `streamchaos list | head` closes our stdout early: that is the reader's choice, not an error.
 for (const stream of [process.stdout, process.stderr]) {
@@ -10,5 +12,8 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const { main } = await tsImport("../cli/main.ts", import.meta.url);
+const source = new URL("../cli/main.ts", import.meta.url);
+const { main } = existsSync(source)
+  ? await (await import("tsx/esm/api")).tsImport(source.href, import.meta.url)
+  : await import("../dist/cli/main.js");
 process.exitCode = await main(process.argv.slice(2));

@@ -6,7 +6,11 @@ import { UserError } from "../lib/errors.ts";
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /** node:util parseArgs with the CLI's error shape: names the bad flag and shows the usage. */
-export function parseCommandArgs<T extends Options>(argv: string[], options: T, usage: string) {
+export function parseCommandArgs<T extends Options>(
+  argv: string[],
+  options: T,
+  usage: string,
+): ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>> {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {

@@ -1,5 +1,6 @@
 import { isUserError, renderUserError, StreamchaosError } from "../lib/errors.ts";
 import { disposeAllLive, onInterrupt } from "../lib/lifecycle.ts";
+import { packageVersion } from "../lib/package.ts";
 import type { CliIO } from "./command.ts";
 import { commands } from "./commands/index.ts";
 
@@ -16,8 +17,7 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     return name === undefined ? 2 : 0;
   }
   if (name === "--version" || name === "-v") {
-    const pkg = await import("../package.json", { with: { type: "json" } });
-    fullIO.stdout.write(`${pkg.default.version}\n`);
+    fullIO.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
   const load = commands[name];

@@ -1,9 +1,11 @@
-import { readFile, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { readFile } from "node:fs/promises";
+import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import type { ProviderName } from "../fakes/journal-types.ts";
 import { providerNames } from "../fakes/providers/registry.ts";
 import { UserError } from "../lib/errors.ts";
+import type { Scenario } from "../scenarios/scenario.ts";
+import type { CheckDefinition } from "./checks/check.ts";
 import {
   type Contract,
   type ContractDefinition,
@@ -11,6 +13,7 @@ import {
   contractPresets,
   resolveContract,
 } from "./contracts/index.ts";
+import { describeLoadError, importUserModule } from "./user-modules.ts";
 
 /**
  * The config people write (streamchaos.config.ts through defineConfig, or JSON). Validated with
@@ -64,13 +67,25 @@ export interface EdgeConfig {
 export interface StreamchaosConfig {
   backends: BackendConfig[];
   edges?: Array<string | EdgeConfig>;
-  scenarios?: string[];
   /**
-   * Scenario files of your own, relative to the config file: `.json` (a scenario or a list) or a
-   * module default-exporting `defineScenario({...})` (or a list). They join the catalog; one with a
-   * catalog id replaces that scenario. Exact paths: globs are not read yet.
+   * Your scenario files: globs relative to this config file (every `*.scenario.ts` under `chaos/`), of
+   * modules that default-export one `defineScenario({...})` or an array of them, or `.json` holding
+   * one or an array. They join the built-in catalog; a glob that matches nothing is a warning. A
+   * relative cassette path in a scenario is read against its file.
    */
   include?: string[];
+  /**
+   * Let your scenarios take the place of built-in ones with the same id (otherwise such an id is an
+   * error). `streamchaos repro` writes it, to pin a scenario as it ran.
+   */
+  replaceBuiltins?: boolean;
+  /**
+   * What runs: scenario ids and globs (`"pre-*"`) among the built-ins and your included files, and
+   * inline `defineScenario({...})` objects, which run as they are. Default: every scenario.
+   */
+  scenarios?: Array<string | Scenario>;
+  /** Your own checks (`defineCheck({...})`), usable by name in any scenario beside the built-in ones. */
+  checks?: CheckDefinition[];
   lanes?: number;
   runtime?: "local" | "docker";
   reporters?: string[];
@@ -158,8 +173,22 @@ const configSchema = z
       )
       .min(1)
       .optional(),
-    scenarios: z.array(z.string()).optional(),
     include: z.array(z.string().min(1)).optional(),
+    replaceBuiltins: z.boolean().optional(),
+    // Inline scenarios and checks are checked field by field when the run's catalog is loaded
+    // (harness/catalog.ts), against the built-in checks and the fakes' script validation.
+    scenarios: z
+      .array(z.union([z.string().min(1), z.looseObject({}).refine((v) => !Array.isArray(v))]), {
+        error: "list scenario ids, globs or defineScenario({...}) objects",
+      })
+      .optional(),
+    checks: z
+      .array(
+        z
+          .looseObject({})
+          .refine((v) => !Array.isArray(v), "a check made with defineCheck({ name, description, run })"),
+      )
+      .optional(),
     lanes: z.number().int().min(1).max(16).optional(),
     runtime: z.enum(["local", "docker"]).optional(),
     reporters: z.array(z.string()).optional(),
@@ -180,9 +209,18 @@ export interface ResolvedConfig {
   file?: string;
   backends: ResolvedBackend[];
   edges: EdgeConfig[];
+  /** Which scenarios run, by id or glob (an inline scenario's id is in it); all when left out. */
   scenarios?: string[];
-  /** Absolute paths of the scenario files the config includes. */
+  /** Where relative paths of the config resolve: its file's folder (the working directory for code). */
+  baseDir?: string;
+  /** Globs of the user's scenario files, relative to `baseDir`. */
   include?: string[];
+  /** The user's scenarios may replace built-in ones of the same id. */
+  replaceBuiltins?: boolean;
+  /** Inline scenario objects as the config gave them, with the field naming each (`scenarios[2]`). */
+  inlineScenarios?: Array<{ field: string; scenario: unknown }>;
+  /** The user's checks as the config gave them; validated when the run's catalog is loaded. */
+  checks?: unknown[];
   lanes: number;
   runtime: "local" | "docker";
   reporters: string[];
@@ -241,14 +279,33 @@ export function resolveConfig(raw: unknown, source: string, baseDir = process.cw
     ...(source.startsWith("/") ? { file: source } : {}),
     backends,
     edges,
-    ...(config.scenarios ? { scenarios: config.scenarios } : {}),
-    ...(config.include ? { include: config.include.map((file) => resolve(baseDir, file)) } : {}),
+    ...selection((raw as StreamchaosConfig).scenarios),
+    baseDir,
+    ...(config.include ? { include: config.include } : {}),
+    ...(config.replaceBuiltins ? { replaceBuiltins: true } : {}),
+    // The user's own objects, not zod's copies: a check is found by identity in its run.
+    ...(config.checks ? { checks: (raw as StreamchaosConfig).checks! } : {}),
     lanes: config.lanes ?? 2,
     runtime: config.runtime ?? "local",
     reporters: config.reporters ?? ["console"],
     outDir: resolve(baseDir, config.outDir ?? ".streamchaos/report"),
     allowInconclusive: config.allowInconclusive ?? false,
   };
+}
+
+/**
+ * `scenarios: ["pre-*", defineScenario({...})]`: the strings select among the catalog, an inline
+ * object joins it and is selected by its id.
+ */
+function selection(
+  scenarios: Array<string | Scenario> | undefined,
+): Pick<ResolvedConfig, "scenarios" | "inlineScenarios"> {
+  if (!scenarios) return {};
+  const inline = scenarios.flatMap((scenario, i) =>
+    typeof scenario === "string" ? [] : [{ field: `scenarios[${i}]`, scenario }],
+  );
+  const ids = scenarios.map((s) => (typeof s === "string" ? s : String(s.id)));
+  return { scenarios: ids, ...(inline.length ? { inlineScenarios: inline } : {}) };
 }
 
 /** Loads streamchaos.config.ts (through tsx) or a JSON config. */
@@ -279,11 +336,11 @@ export async function loadConfigFile(path: string): Promise<ResolvedConfig> {
     }
   } else {
     try {
-      raw = (await importConfigModule(file, source)).default;
+      raw = (await importUserModule(file)).default;
     } catch (cause) {
       throw new UserError("CONFIG_LOAD_FAILED", {
         what: `Cannot load config ${file}`,
-        why: cause instanceof Error ? cause.message.split("\n")[0] : String(cause),
+        why: describeLoadError(cause, file),
         fix: "Fix the error in the config file (run it with `npx tsx` to see the full trace).",
         cause,
       });
@@ -296,34 +353,4 @@ export async function loadConfigFile(path: string): Promise<ResolvedConfig> {
     }
   }
   return resolveConfig(raw, file, resolve(file, ".."));
-}
-
-/**
- * Imports a TypeScript config as ESM. tsx compiles a `.ts` file as CommonJS when its package is not
- * `"type": "module"` (most apps), and this project is ESM-only; so, like Vite, import a temporary
- * `.mts` copy beside the original (relative imports still resolve) and remove it afterwards.
- */
-export async function importConfigModule(file: string, source: Buffer): Promise<{ default?: unknown }> {
-  const { tsImport } = await import("tsx/esm/api");
-  if (!file.endsWith(".ts") || (await nearestPackageIsModule(dirname(file)))) {
-    return (await tsImport(file, import.meta.url)) as { default?: unknown };
-  }
-  const copy = join(dirname(file), `.${basename(file, ".ts")}.${process.pid}-${Date.now()}.mts`);
-  await writeFile(copy, source);
-  try {
-    return (await tsImport(copy, import.meta.url)) as { default?: unknown };
-  } finally {
-    await rm(copy, { force: true });
-  }
-}
-
-async function nearestPackageIsModule(dir: string): Promise<boolean> {
-  for (let current = dir; ; current = dirname(current)) {
-    try {
-      const pkg = JSON.parse(await readFile(join(current, "package.json"), "utf8")) as { type?: string };
-      return pkg.type === "module";
-    } catch {
-      if (dirname(current) === current) return false;
-    }
-  }
 }

@@ -1,12 +1,15 @@
 import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { nodeProgram, PACKAGE_ROOT } from "../lib/package.ts";
 import { DEMO_KEEPALIVE_MS, DEMO_UPSTREAM_TIMEOUT_MS } from "../scenarios/catalog/_build.ts";
 import type { BackendConfig, StreamchaosConfig } from "./config.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const PYTHON = "/usr/bin/python3";
 
-/** The Node reference backend started with this Node and tsx's loader (no second process for tsx's CLI). */
+/**
+ * The Node reference backend started with this Node: compiled in the installed package, through tsx's
+ * loader in a checkout (no second process for tsx's CLI either way).
+ */
 function nodeBackend(
   name: string,
   provider: BackendConfig["provider"],
@@ -15,8 +18,8 @@ function nodeBackend(
 ): BackendConfig {
   return {
     name,
-    command: [process.execPath, "--import", "tsx", "examples/node-backend/server.ts"],
-    cwd: ROOT,
+    command: nodeProgram("examples/node-backend/server.ts"),
+    cwd: PACKAGE_ROOT,
     env: {
       PORT: "{{port}}",
       // 127.0.0.1 on the local runtime; the docker bridge address when containers must reach it.
@@ -51,7 +54,8 @@ function fastapiBackend(name: string, mode: "hardened" | "naive"): BackendConfig
       "--log-level",
       "info",
     ],
-    cwd: `${ROOT}examples/fastapi-backend`,
+    // app.py ships in the package as it is in the repository (Python needs no build).
+    cwd: join(PACKAGE_ROOT, "examples", "fastapi-backend"),
     env: {
       MODE: mode,
       PROVIDER_BASE_URL: "{{provider.url}}",

@@ -1,12 +1,11 @@
 import { createHash } from "node:crypto";
 import { isAbsolute, relative } from "node:path";
 import { UserError } from "../lib/errors.ts";
-import { loadCatalog, selectScenarios } from "../scenarios/index.ts";
+import { selectScenarios } from "../scenarios/index.ts";
 import type { Scenario } from "../scenarios/scenario.ts";
 import type { EdgeConfig, ResolvedBackend, ResolvedConfig } from "./config.ts";
 import type { RunResult, ScenarioResult } from "./results.ts";
 import { checkReplays } from "./scenario-cassettes.ts";
-import { loadScenarioFiles, withIncluded } from "./scenario-files.ts";
 
 /**
  * What a run will do, before anything starts: one planned run per scenario × backend × edge
@@ -63,15 +62,15 @@ function portableProfile(profile: string | undefined): string {
 }
 
 /**
- * The scenarios a config selects, with the provider of each one that replays a cassette: the
- * catalog plus the config's own files, filtered by its globs. A bad glob, file or cassette is a
- * UserError here, before any box starts.
+ * The scenarios a config selects from a run's catalog (built-in plus the user's, see catalog.ts),
+ * with the provider of each one that replays a cassette. A bad glob or cassette is a UserError
+ * here, before any box starts.
  */
-export async function selectRunScenarios(
-  config: ResolvedConfig,
-): Promise<{ scenarios: Scenario[]; replayed: Map<string, string> }> {
-  const catalog = withIncluded(await loadCatalog(), await loadScenarioFiles(config.include ?? []));
-  const scenarios = selectScenarios(catalog, config.scenarios);
+export function selectRunScenarios(
+  catalog: readonly Scenario[],
+  config: Pick<ResolvedConfig, "scenarios">,
+): { scenarios: Scenario[]; replayed: Map<string, string> } {
+  const scenarios = selectScenarios([...catalog], config.scenarios);
   return { scenarios, replayed: checkReplays(scenarios) };
 }
 

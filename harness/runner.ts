@@ -3,13 +3,18 @@ import { abortReason, unlessAborted } from "../lib/abort.ts";
 import { now } from "../lib/clock.ts";
 import { StreamchaosError } from "../lib/errors.ts";
 import { checkPortFree, LOOPBACK } from "../lib/net.ts";
+import { importOptional } from "../lib/optional-import.ts";
+import { packageVersion } from "../lib/package.ts";
 import { createRedactor, redactError, secretEnvValues } from "../lib/redact.ts";
 import { sweepDeadRuns, sweepReport } from "../lib/runs/sweep.ts";
 import { getEdge } from "../proxies/edges.ts";
+import { TESTCONTAINERS } from "../runtime/docker/docker-env.ts";
 import { matchesPattern } from "../scenarios/index.ts";
 import type { Scenario } from "../scenarios/scenario.ts";
 import { LocalRuntime } from "./boxes/local-runtime.ts";
 import type { BackendSpec, Runtime } from "./boxes/runtime.ts";
+import { loadRunCatalog } from "./catalog.ts";
+import { withUserChecks } from "./checks/index.ts";
 import type { EdgeConfig, ResolvedBackend, ResolvedConfig } from "./config.ts";
 import { Lane } from "./lane/lane.ts";
 import type { LaneBackend } from "./lane/lane-options.ts";
@@ -53,13 +58,19 @@ interface Group {
  * the interrupt stopped is not blamed), and the run resolves with `interrupted` set, its reports written.
  */
 export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
+  // The user's scenario files and checks are checked before anything starts (a bad one is exit 2).
+  const catalog = await loadRunCatalog(options.config);
+  return withUserChecks(catalog.checks, () => runCatalog(options, catalog.scenarios));
+}
+
+async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promise<RunResult> {
   const { config, reporters } = options;
   const startedAt = now();
   // What runs killed with SIGKILL left (their watchdog killed too) goes first: it may hold our ports.
   for (const line of sweepReport(await sweepDeadRuns())) process.stderr.write(`${line}\n`);
   if ((options.runtime?.name ?? config.runtime) === "local") await checkProviderPorts(config.backends);
   // A bad glob or a cassette that cannot be replayed is the user's to fix before anything starts.
-  const { scenarios: selected, replayed } = await selectRunScenarios(config);
+  const { scenarios: selected, replayed } = selectRunScenarios(catalog, config);
   const plan = selectRuns(planRuns(config, selected, replayed), options);
   const runtime = options.runtime ?? (await createRuntime(config.runtime));
   const groups = await planGroups(config, plan.runs);
@@ -174,7 +185,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
   );
   const run: RunResult = {
     schemaVersion: SCHEMA_VERSION,
-    tool: { name: "streamchaos", version: await toolVersion() },
+    tool: { name: "streamchaos", version: packageVersion() },
     startedAt,
     finishedAt,
     durationMs: finishedAt - startedAt,
@@ -346,11 +357,9 @@ function skipped(
 
 async function createRuntime(name: "local" | "docker"): Promise<Runtime> {
   if (name === "local") return new LocalRuntime();
-  const { createDockerRuntime } = await import("./boxes/docker/index.ts");
+  const { createDockerRuntime } = await importOptional(
+    TESTCONTAINERS,
+    () => import("./boxes/docker/index.ts"),
+  );
   return createDockerRuntime();
-}
-
-async function toolVersion(): Promise<string> {
-  const pkg = await import("../package.json", { with: { type: "json" } });
-  return pkg.default.version;
 }

@@ -1,5 +1,6 @@
-import { readdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { UserError } from "../lib/errors.ts";
+import { moduleFiles } from "../lib/module-files.ts";
 import type { Scenario } from "./scenario.ts";
 
 export type {
@@ -10,6 +11,7 @@ export type {
   Scenario,
   ScenarioCategory,
   ScenarioRequest,
+  ScenarioSource,
   ScriptJson,
 } from "./scenario.ts";
 export { checkName, decidingChecks, defineScenario, scriptedWaitMs } from "./scenario.ts";
@@ -17,18 +19,16 @@ export { checkName, decidingChecks, defineScenario, scriptedWaitMs } from "./sce
 /** Every file in catalog/ not starting with "_" default-exports one scenario: adding a scenario is adding a file. */
 export async function loadCatalog(): Promise<Scenario[]> {
   const dir = new URL("./catalog/", import.meta.url);
-  const files = (await readdir(dir)).filter(
-    (f) => f.endsWith(".ts") && !f.startsWith("_") && !f.endsWith(".test.ts"),
-  );
+  const files = (await moduleFiles(dir)).map((m) => m.file).filter((f) => !f.startsWith("_"));
   const scenarios: Scenario[] = [];
   const seen = new Map<string, string>();
-  for (const file of files.sort()) {
+  for (const file of files) {
     const module = (await import(new URL(file, dir).href)) as { default: Scenario };
     const scenario = module.default;
     const previous = seen.get(scenario.id);
     if (previous) throw new Error(`scenario id "${scenario.id}" is defined twice: ${previous} and ${file}`);
     seen.set(scenario.id, file);
-    scenarios.push(scenario);
+    scenarios.push({ ...scenario, source: { builtin: true, file: fileURLToPath(new URL(file, dir)) } });
   }
   return scenarios;
 }

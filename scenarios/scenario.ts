@@ -77,6 +77,10 @@ export interface CheckRef {
   options?: Record<string, unknown>;
 }
 
+/**
+ * The built-in catalog's categories. A scenario's category is free text: yours may use these or any
+ * other ("billing", "incident-2024-07"); `streamchaos list` groups by it.
+ */
 export type ScenarioCategory =
   | "baseline"
   | "pre-stream"
@@ -92,9 +96,10 @@ export type ScenarioCategory =
 export interface Scenario {
   id: string;
   title: string;
-  /** The incident (file and issue) or failure class it models. */
+  /** The incident (file and issue, a ticket, a postmortem link) or failure class it models: free text. */
   incident: string;
-  category: ScenarioCategory;
+  /** Free text; the built-in ones are the `ScenarioCategory` names (`string & {}` keeps them suggested). */
+  category: ScenarioCategory | (string & {});
   /** Why this matters, one or two sentences for people reading a report. */
   why: string;
   /** The fake's default script. */
@@ -124,6 +129,19 @@ export interface Scenario {
   edges?: string[];
   /** Edge profile this scenario needs, per edge (e.g. nginx "short-timeouts"). */
   profiles?: Record<string, string>;
+  /**
+   * Set by streamchaos when it loads the scenario, never written by hand: built in or yours, and the
+   * file it came from (your scenario file, or your config for an inline one). Paths a scenario
+   * names (a cassette) are relative to that file.
+   */
+  source?: ScenarioSource;
+}
+
+/** Where a loaded scenario came from. */
+export interface ScenarioSource {
+  builtin: boolean;
+  /** Absolute path of the module that defined it. */
+  file?: string;
 }
 
 /** A scenario as data: a cassette given as a URL becomes its file's path, so the scenario stays plain JSON. */

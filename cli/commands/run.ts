@@ -86,6 +86,19 @@ export async function executeRun(config: ResolvedConfig, values: RunValues, io: 
   return exitCodeFor(run);
 }
 
+const CONFIG_FILES = [
+  "streamchaos.config.ts",
+  "streamchaos.config.mts",
+  "streamchaos.config.js",
+  "streamchaos.config.mjs",
+  "streamchaos.config.json",
+];
+
+/** The config in the working directory, if there is one (`--config` names any other). */
+export function findConfigFile(): string | undefined {
+  return CONFIG_FILES.find((f) => existsSync(f));
+}
+
 /** What a Ctrl-C left: no blame on any backend, only what finished and what did not. */
 function describeInterruption(run: RunResult): string {
   const { reason, planned, notStarted } = run.interrupted!;
@@ -112,11 +125,7 @@ const command: CliCommand = {
       io.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    const path =
-      values.config ??
-      ["streamchaos.config.ts", "streamchaos.config.mts", "streamchaos.config.json"].find((f) =>
-        existsSync(f),
-      );
+    const path = values.config ?? findConfigFile();
     if (!path) {
       throw new UserError("CONFIG_NOT_FOUND", {
         what: "No config file",

@@ -59,6 +59,22 @@ describe("streamchaos toxiproxy", () => {
     },
   );
 
+  it("--taps records every proxied connection, readable through the extension endpoint", async () => {
+    const stdout = captureOutput();
+    const stop = new AbortController();
+    const exit = main(["toxiproxy", "--port", "0", "--taps"], {
+      stdout: stdout.stream,
+      stderr: captureOutput().stream,
+      stopSignal: stop.signal,
+    });
+    await until(() => stdout.text().includes("Ctrl-C"));
+    expect(stdout.text()).toContain("taps:    on, read with GET /proxies/{name}/taps");
+    const url = /listening on (http:\/\/\S+)/.exec(stdout.text())![1]!;
+    expect(await (await fetch(`${url}/taps`)).json()).toMatchObject({ taps: true });
+    stop.abort();
+    expect(await exit).toBe(0);
+  });
+
   it("exits 2 naming the port, who holds it and how to fix it when the port is in use", async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));

@@ -9,7 +9,7 @@ import {
 import { parseCommandArgs, parseIntegerFlag } from "../args.ts";
 import { type CliCommand, untilStopped } from "../command.ts";
 
-const USAGE = "streamchaos toxiproxy [--port 8474] [--host 127.0.0.1] [--hot-loop-ms 0.2]";
+const USAGE = "streamchaos toxiproxy [--port 8474] [--host 127.0.0.1] [--hot-loop-ms 0.2] [--taps]";
 
 const command: CliCommand = {
   name: "toxiproxy",
@@ -22,6 +22,7 @@ const command: CliCommand = {
         port: { type: "string" },
         host: { type: "string" },
         "hot-loop-ms": { type: "string" },
+        taps: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       USAGE,
@@ -33,7 +34,8 @@ const command: CliCommand = {
     const port = parseIntegerFlag("port", values.port, 8474);
     const hotLoopMs = parseHotLoopFlag(values["hot-loop-ms"]);
     const host = values.host ?? LOOPBACK;
-    await using server = await startToxiproxyServer({ host, port, hotLoopMs });
+    const taps = values.taps === true;
+    await using server = await startToxiproxyServer({ host, port, hotLoopMs, taps });
     const hostPort = server.url.replace(/^http:\/\//, "");
     // The API is the product, so --host is the decision to expose it; say what that hands out.
     if (!isLoopback(host)) {
@@ -46,6 +48,9 @@ const command: CliCommand = {
         `toxiproxy: Toxiproxy ${TOXIPROXY_VERSION}-compatible API listening on ${server.url}`,
         `  use it:  TOXIPROXY_URL=${server.url}   or   toxiproxy-cli -h ${hostPort} list`,
         `  toxics:  ${toxicTypeNames().join(", ")}`,
+        ...(taps
+          ? ["  taps:    on, read with GET /proxies/{name}/taps (an extension real Toxiproxy lacks)"]
+          : []),
         "  Ctrl-C stops it and closes every proxy.",
         "",
       ].join("\n"),

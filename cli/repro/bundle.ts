@@ -112,6 +112,8 @@ export async function writeRepro(run: RunResult, result: ScenarioResult, out: st
     backends: [runnable],
     edges: [edge],
     include: ["scenario.json"],
+    // The scenario as it ran, even where a built-in one of that id has changed since.
+    replaceBuiltins: true,
     scenarios: [scenario.id],
     lanes: 1,
     runtime: result.runtime,

@@ -35,8 +35,13 @@ export class BackendProcess implements AsyncDisposable {
   }
 
   /** The Node backend via tsx; PORT=0, the port is read back from its `listening on` line. */
-  static async node(env: Record<string, string>): Promise<BackendProcess> {
-    const child = spawn(process.execPath, ["--import", "tsx", "examples/node-backend/server.ts"], {
+  static node(env: Record<string, string>): Promise<BackendProcess> {
+    return BackendProcess.tsx("examples/node-backend/server.ts", env);
+  }
+
+  /** A TypeScript server of the examples (path from the repository root) that logs `listening on http://HOST:PORT`. */
+  static async tsx(script: string, env: Record<string, string>): Promise<BackendProcess> {
+    const child = spawn(process.execPath, ["--import", "tsx", script], {
       cwd: REPO_ROOT,
       env: { ...process.env, PORT: "0", ...env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import pkg from "../../package.json" with { type: "json" };
+import { packageVersion } from "../../lib/package.ts";
 import { providerNames } from "../providers/registry.ts";
 
 /**
@@ -13,7 +13,7 @@ import { providerNames } from "../providers/registry.ts";
 export const CASSETTE_VERSION = 1;
 
 /** What writes cassettes, in `source.tool`. */
-export const CASSETTE_TOOL = `streamchaos ${pkg.version}`;
+export const CASSETTE_TOOL = `streamchaos ${packageVersion()}`;
 
 /** The file name ending every reader and writer agrees on. */
 export const CASSETTE_SUFFIX = ".cassette.json";

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { StreamchaosError, UserError } from "../../lib/errors.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
+import { caddyHidesUpstreamAbort } from "../testing/caddy-versions.ts";
 import { pidAlive, waitForEdgeLog } from "../testing/edge-waits.ts";
 import { h2Get } from "../testing/h2-get.ts";
 import { rawGet } from "../testing/raw-get.ts";
@@ -25,17 +26,6 @@ async function caught(promise: Promise<unknown>): Promise<StreamchaosError> {
     throw error;
   }
   throw new Error("expected a rejection");
-}
-
-/**
- * Caddy before 2.7.6 (PR #5952, "panic when reading from backend failed to propagate stream error")
- * returned normally after "aborting with incomplete response", and Go's server then finished the
- * chunked body cleanly: the client saw `0\r\n\r\n`, the truncation was hidden. Later versions panic
- * with http.ErrAbortHandler and the client sees a cut body.
- */
-function hidesUpstreamAbort(version: string): boolean {
-  const [major = 0, minor = 0, patch = 0] = version.split(/[.-]/).map(Number);
-  return major * 10_000 + minor * 100 + patch < 20_706;
 }
 
 describe.skipIf(!availability.ok)("caddy edge", () => {
@@ -72,7 +62,7 @@ describe.skipIf(!availability.ok)("caddy edge", () => {
     await using edge = await caddyEdge.start({ upstream, profile: "sse-tuned" });
     const r = await rawGet(edge.url, "/sse?events=6&interval=300&crashAfter=2");
     expect(r.body.match(/^data:/gm)?.length).toBe(2);
-    expect(r.terminatorSeen).toBe(hidesUpstreamAbort(version));
+    expect(r.terminatorSeen).toBe(caddyHidesUpstreamAbort(version));
     const aborting = await waitForEdgeLog(edge, /aborting with incomplete response/);
     expect(aborting.source).toBe("error.log");
     expect(JSON.parse(aborting.line).logger).toBe("http.handlers.reverse_proxy");

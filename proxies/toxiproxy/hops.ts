@@ -3,6 +3,9 @@ import { StreamchaosError, UserError } from "../../lib/errors.ts";
 import { trackLive } from "../../lib/lifecycle.ts";
 import { checkPortFree, LOOPBACK } from "../../lib/net.ts";
 import { type StartedToxiproxyServer, startToxiproxyServer } from "./server.ts";
+import { type TapConnectionJson, tapFromJson } from "./taps/tap-json.ts";
+import { startTapRelay, type TapRelay } from "./taps/tap-relay.ts";
+import type { TapConnection, TapOptions } from "./taps/tap-types.ts";
 
 /** A toxic as scenarios write it; the driver fills in what the client library insists on. */
 export interface HopToxic {
@@ -25,6 +28,16 @@ export interface HopAddress {
   upstream: string;
 }
 
+export interface ToxiproxyHopsOptions {
+  /**
+   * Record every hop's connections (default off). On the embedded server with taps on, its own
+   * taps do it; on a real Toxiproxy (or the embedded one without taps) a recording relay in this
+   * process stands between each hop and its upstream (taps/tap-relay.ts). Options are the relay's
+   * budget; the embedded server has its own.
+   */
+  taps?: boolean | TapOptions;
+}
+
 const NAME = /^[A-Za-z0-9_.-]+$/;
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 
@@ -37,11 +50,16 @@ export class ToxiproxyHops implements AsyncDisposable {
   readonly url: string;
   readonly client: Toxiproxy;
   readonly #hops = new Map<string, HopAddress>();
+  readonly #relays = new Map<string, TapRelay>();
+  readonly #taps: TapOptions | undefined;
+  /** Whether the server records itself; asked once (GET /taps, a 404 on a real Toxiproxy). */
+  #serverTaps: Promise<boolean> | undefined;
   #untrack: () => void;
 
-  constructor(url: string) {
+  constructor(url: string, options: ToxiproxyHopsOptions = {}) {
     this.url = url.replace(/\/+$/, "");
     this.client = new Toxiproxy(this.url);
+    this.#taps = options.taps === true ? {} : options.taps || undefined;
     this.#untrack = trackLive(this);
   }
 
@@ -52,26 +70,92 @@ export class ToxiproxyHops implements AsyncDisposable {
   /** Creates (or replaces a stale proxy of the same name) and reports where clients connect. */
   async createHop(options: { name: string; upstream: string; listen?: string }): Promise<HopAddress> {
     checkName(options.name);
+    await this.#relays.get(options.name)?.[Symbol.asyncDispose]();
+    this.#relays.delete(options.name);
+    const relay =
+      this.#taps && !(await this.#serverRecords())
+        ? await startTapRelay({ name: options.name, upstream: options.upstream, taps: this.#taps })
+        : undefined;
     const body = {
       name: options.name,
-      upstream: options.upstream,
+      upstream: relay?.address ?? options.upstream,
       listen: options.listen ?? `${LOOPBACK}:0`,
     };
-    // populate replaces a leftover proxy of the same name (a crashed earlier run) instead of failing 409.
-    const created = await this.#call(`create hop "${options.name}" to ${options.upstream}`, () =>
-      this.client.populate([{ ...body, enabled: true }]),
-    ).catch(async (error) => {
-      throw (await this.#fixedPortTaken(body.listen, options.name)) ?? error;
-    });
-    const proxy = created[options.name];
-    if (!proxy) {
-      throw new StreamchaosError("TOXIPROXY_HOP_MISSING", {
-        what: `Toxiproxy at ${this.url} did not report hop "${options.name}" after creating it`,
+    try {
+      // populate replaces a leftover proxy of the same name (a crashed earlier run) instead of failing 409.
+      const created = await this.#call(`create hop "${options.name}" to ${options.upstream}`, () =>
+        this.client.populate([{ ...body, enabled: true }]),
+      ).catch(async (error) => {
+        throw (await this.#fixedPortTaken(body.listen, options.name)) ?? error;
+      });
+      const proxy = created[options.name];
+      if (!proxy) {
+        throw new StreamchaosError("TOXIPROXY_HOP_MISSING", {
+          what: `Toxiproxy at ${this.url} did not report hop "${options.name}" after creating it`,
+        });
+      }
+      // Behind a relay the proxy's upstream is the relay; the hop's upstream is still the box.
+      const hop = toHop(proxy.name, proxy.listen, relay ? options.upstream : proxy.upstream);
+      this.#hops.set(hop.name, hop);
+      if (relay) this.#relays.set(hop.name, relay);
+      return hop;
+    } catch (error) {
+      await relay?.[Symbol.asyncDispose]();
+      throw error;
+    }
+  }
+
+  /**
+   * What the hop's connections carried (see taps/tap-types.ts): those open at or active after
+   * `since` (epoch ms, lib/clock.ts), with their bytes from then on. Needs `taps` in the options.
+   */
+  async taps(hop: string, options: { since?: number } = {}): Promise<TapConnection[]> {
+    const relay = this.#relayOf(hop);
+    if (relay) return relay.recorder.list(options.since);
+    const query = options.since === undefined ? "" : `?since=${options.since}`;
+    const answer = await this.#extension(
+      `read the taps of hop "${hop}"`,
+      "GET",
+      `/proxies/${hop}/taps${query}`,
+    );
+    return ((await answer.json()) as { connections: TapConnectionJson[] }).connections.map(tapFromJson);
+  }
+
+  /** Forgets what the hop's taps recorded (finished connections, and the bytes of open ones so far). */
+  async clearTaps(hop: string): Promise<void> {
+    const relay = this.#relayOf(hop);
+    if (relay) relay.recorder.clear();
+    else await this.#extension(`clear the taps of hop "${hop}"`, "DELETE", `/proxies/${hop}/taps`);
+  }
+
+  #relayOf(hop: string): TapRelay | undefined {
+    if (!this.#taps) {
+      throw new StreamchaosError("TOXIPROXY_TAPS_OFF", {
+        what: `No taps on hop "${hop}"`,
+        why: "this ToxiproxyHops was created without taps",
+        fix: "Create it with `new ToxiproxyHops(url, { taps: true })`.",
       });
     }
-    const hop = toHop(proxy.name, proxy.listen, proxy.upstream);
-    this.#hops.set(hop.name, hop);
-    return hop;
+    return this.#relays.get(hop);
+  }
+
+  #serverRecords(): Promise<boolean> {
+    this.#serverTaps ??= fetch(`${this.url}/taps`)
+      .then(async (response) => response.ok && ((await response.json()) as { taps?: unknown }).taps === true)
+      .catch(() => false);
+    return this.#serverTaps;
+  }
+
+  /** The taps endpoints are this project's extension: toxiproxy-node-client does not know them. */
+  async #extension(action: string, method: string, path: string): Promise<Response> {
+    const response = await this.#call(action, () => fetch(`${this.url}${path}`, { method }));
+    if (!response.ok) {
+      throw new StreamchaosError("TOXIPROXY_REQUEST_FAILED", {
+        what: `Toxiproxy could not ${action}`,
+        why: `${this.url}${path}: ${response.status} ${(await response.text()).trim()}`,
+      });
+    }
+    return response;
   }
 
   /** Replaces every toxic on the hop with `toxics`, applied in order (the chain order). */
@@ -129,6 +213,8 @@ export class ToxiproxyHops implements AsyncDisposable {
     const proxy = await this.#call(`look up hop "${hop}"`, () => this.client.get(hop));
     await this.#call(`remove hop "${hop}"`, () => proxy.remove());
     this.#hops.delete(hop);
+    await this.#relays.get(hop)?.[Symbol.asyncDispose]();
+    this.#relays.delete(hop);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -137,6 +223,9 @@ export class ToxiproxyHops implements AsyncDisposable {
     this.#hops.clear();
     const api = this.client.getApi();
     await Promise.allSettled(names.map((name) => api.delete(`${this.url}/proxies/${name}`)));
+    const relays = [...this.#relays.values()];
+    this.#relays.clear();
+    await Promise.allSettled(relays.map((relay) => relay[Symbol.asyncDispose]()));
   }
 
   /**
@@ -227,7 +316,8 @@ export async function resolveToxiproxy(
       })`;
     }
   }
-  const server: StartedToxiproxyServer = await startToxiproxyServer({ host: LOOPBACK, port: 0 });
+  // The harness reads every hop's bytes: its own server records them (bounded, see taps/).
+  const server: StartedToxiproxyServer = await startToxiproxyServer({ host: LOOPBACK, port: 0, taps: true });
   return {
     url: server.url,
     source: "embedded",

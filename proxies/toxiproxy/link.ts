@@ -3,6 +3,8 @@ import { now } from "../../lib/clock.ts";
 import type { HotLoop } from "./hot-loop.ts";
 import { ChunkChannel, isEnd, type StreamEnd } from "./stream/chunk-channel.ts";
 import { ToxicStub } from "./stream/toxic-stub.ts";
+import type { ConnectionTap, TapDirectionName } from "./taps/connection-tap.ts";
+import type { TapSide } from "./taps/tap-types.ts";
 import { passThrough } from "./toxics/noop.ts";
 import type { ToxicDefinition } from "./toxics/toxic.ts";
 
@@ -40,6 +42,9 @@ export class ToxicLink {
   #sourceEnded = false;
   #finished = false;
   readonly #hotLoop: HotLoop;
+  /** Records what enters the proxy from the source and what leaves it to the destination. */
+  readonly #tap: ConnectionTap | undefined;
+  readonly #tapDirection: TapDirectionName;
 
   constructor(
     direction: Direction,
@@ -47,11 +52,14 @@ export class ToxicLink {
     dest: Socket,
     chain: readonly ChainEntry[],
     hotLoop: HotLoop,
+    tap?: ConnectionTap,
   ) {
     this.#hotLoop = hotLoop;
     this.direction = direction;
     this.#source = source;
     this.#dest = dest;
+    this.#tap = tap;
+    this.#tapDirection = direction === "upstream" ? "toUpstream" : "toDownstream";
     let output = this.#sink;
     for (let i = chain.length - 1; i >= 0; i--) {
       const slot = this.#newSlot(chain[i]!, output);
@@ -60,6 +68,7 @@ export class ToxicLink {
     }
     if (this.#slots.length > 0) {
       this.#mode = "pipeline";
+      tap?.divert(this.#tapDirection);
       for (const slot of this.#slots) this.#run(slot);
       this.#pump();
     }
@@ -75,6 +84,7 @@ export class ToxicLink {
   /** Appends a toxic to the end of the chain of this live connection. */
   async addToxic(entry: ChainEntry): Promise<void> {
     if (this.#finished) return;
+    this.#tap?.divert(this.#tapDirection);
     const last = this.#slots.at(-1);
     const slot = this.#newSlot(entry, last ? last.stub.output : this.#sink);
     if (!last) {
@@ -149,14 +159,17 @@ export class ToxicLink {
     if (this.#finished) return;
     this.#hotLoop.touch();
     if (this.#mode === "direct") {
+      this.#tap?.passed(this.#tapDirection, data);
       if (!this.#dest.write(data)) {
         this.#source.pause();
         this.#dest.once("drain", this.#resumeSource);
       }
       return;
     }
+    const at = now();
+    this.#tap?.read(this.#tapDirection, data, at);
     const head = this.#head();
-    if (!head.push({ data, at: now() })) {
+    if (!head.push({ data, at })) {
       this.#source.pause();
       head.whenSpace(this.#resumeSource);
     }
@@ -186,6 +199,7 @@ export class ToxicLink {
         this.#finish(item.end);
         return;
       }
+      this.#tap?.wrote(this.#tapDirection, item.data);
       if (!this.#dest.write(item.data)) {
         this.#waitingDrain = true;
         this.#dest.once("drain", () => {
@@ -204,6 +218,7 @@ export class ToxicLink {
   #finish(kind: StreamEnd["end"]): void {
     if (this.#finished) return;
     this.#finished = true;
+    if (this.#tap) this.#recordFinish(this.#tap, kind);
     for (const slot of this.#slots) slot.stub.abort();
     if (kind === "rst") {
       // reset_peer: upstream sets SO_LINGER 0 on both sockets, so each close is a RST.
@@ -213,6 +228,30 @@ export class ToxicLink {
     } else if (!this.#dest.destroyed) {
       if (this.#dest.writableEnded) this.#dest.destroy();
       else this.#dest.end(() => this.#dest.destroy());
+    }
+  }
+
+  /** How this direction's end closes the destination side (or both, on a reset), and why. */
+  #recordFinish(tap: ConnectionTap, kind: StreamEnd["end"]): void {
+    const [sourceSide, destSide]: [TapSide, TapSide] =
+      this.direction === "upstream" ? ["client", "upstream"] : ["upstream", "client"];
+    // A toxic that closed on its own (limit_data, timeout, reset_peer) never saw the stream's end.
+    const toxic = this.#slots.find((slot) => slot.stub.closed && !slot.stub.sawEnd)?.entry.definition.type;
+    if (kind === "rst") {
+      const detail = `${toxic ?? "reset_peer"} toxic`;
+      tap.ended(destSide, { kind: "rst", by: "proxy", detail });
+      tap.ended(sourceSide, { kind: "rst", by: "proxy", detail });
+    } else if (toxic !== undefined) {
+      tap.ended(destSide, {
+        kind: toxic === "timeout" ? "timeout" : "fin",
+        by: "proxy",
+        detail: `${toxic} toxic`,
+      });
+    } else {
+      const detail = this.#sourceEnded
+        ? `passed on the ${sourceSide} side's end`
+        : "closed by a removed toxic";
+      tap.ended(destSide, { kind: "fin", by: "proxy", detail });
     }
   }
 }

@@ -7,6 +7,8 @@ import {
 import { decodeFirstValue, type GoJson, isGoObject, kindOf } from "./api/go-json.ts";
 import type { HotLoop } from "./hot-loop.ts";
 import { type ProxyConfig, ToxiproxyProxy } from "./proxy.ts";
+import { TapRecorder } from "./taps/tap-recorder.ts";
+import { resolveTapOptions, type TapOptions } from "./taps/tap-types.ts";
 import { decodeOrThrow } from "./toxic-collection.ts";
 
 const PROXY_FIELDS = ["name", "listen", "upstream", "enabled"] as const;
@@ -19,9 +21,12 @@ const POPULATE_GO_TYPE = '[]struct { toxiproxy.Proxy; Enabled *bool "json:\\"ena
 export class ProxyCollection {
   readonly #proxies = new Map<string, ToxiproxyProxy>();
   readonly #hotLoop: HotLoop;
+  /** Set when every proxy records its connections (the taps extension). */
+  readonly taps: Required<TapOptions> | undefined;
 
-  constructor(hotLoop: HotLoop) {
+  constructor(hotLoop: HotLoop, taps?: TapOptions) {
     this.#hotLoop = hotLoop;
+    this.taps = taps ? resolveTapOptions(taps) : undefined;
   }
 
   /** Sorted by name, as Go's encoder sorts map keys. */
@@ -37,7 +42,13 @@ export class ProxyCollection {
 
   async add(config: ProxyConfig): Promise<ToxiproxyProxy> {
     if (this.#proxies.has(config.name)) throw ErrProxyAlreadyExists;
-    const proxy = new ToxiproxyProxy(config.name, config.listen, config.upstream, this.#hotLoop);
+    const proxy = new ToxiproxyProxy(
+      config.name,
+      config.listen,
+      config.upstream,
+      this.#hotLoop,
+      this.taps ? new TapRecorder(config.name, this.taps) : undefined,
+    );
     this.#proxies.set(config.name, proxy);
     if (config.enabled) {
       try {

@@ -2,6 +2,7 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { AddressError, formatHostPort, isWildcard, resolveListenHost, splitHostPort } from "./address.ts";
 import { ProxiedConnection } from "./connection.ts";
 import type { HotLoop } from "./hot-loop.ts";
+import type { TapRecorder } from "./taps/tap-recorder.ts";
 import { ToxicCollection } from "./toxic-collection.ts";
 
 export interface ProxyConfig {
@@ -33,9 +34,12 @@ export class ToxiproxyProxy {
   readonly #pending = new Set<Socket>();
   #queue: Promise<unknown> = Promise.resolve();
   readonly #hotLoop: HotLoop;
+  /** Set when the server records its connections (an extension: real Toxiproxy has no taps). */
+  readonly taps: TapRecorder | undefined;
 
-  constructor(name: string, listen: string, upstream: string, hotLoop: HotLoop) {
+  constructor(name: string, listen: string, upstream: string, hotLoop: HotLoop, taps?: TapRecorder) {
     this.#hotLoop = hotLoop;
+    this.taps = taps;
     this.name = name;
     this.listen = listen;
     this.upstream = upstream;
@@ -122,6 +126,11 @@ export class ToxiproxyProxy {
 
   #accept(client: Socket): void {
     client.on("error", () => {});
+    const tap = this.taps?.open(
+      formatHostPort(client.remoteAddress ?? "", client.remotePort ?? 0),
+      this.upstream,
+    );
+    tap?.watch("client", client);
     let upstream: Socket;
     try {
       const { host, port } = splitHostPort(this.upstream, "dial");
@@ -131,28 +140,46 @@ export class ToxiproxyProxy {
         allowHalfOpen: true,
         noDelay: true,
       });
-    } catch {
+    } catch (error) {
+      tap?.ended("upstream", { kind: "refused", by: "proxy", detail: (error as Error).message });
+      tap?.ended("client", { kind: "fin", by: "proxy", detail: "upstream address invalid" });
       client.destroy();
       return;
     }
     upstream.on("error", () => {});
+    tap?.watch("upstream", upstream);
     this.#pending.add(client);
     const onFailed = () => {
       // Upstream unreachable: upstream Toxiproxy closes the client it already accepted.
       this.#pending.delete(client);
+      tap?.ended("upstream", { kind: "refused", by: "peer" });
+      tap?.ended("client", { kind: "fin", by: "proxy", detail: "upstream unreachable" });
       client.destroy();
     };
     upstream.once("close", onFailed);
     upstream.once("connect", () => {
       upstream.off("close", onFailed);
       this.#pending.delete(client);
+      tap?.upstreamConnected();
       if (!this.enabled || client.destroyed) {
+        const gone = {
+          kind: "fin",
+          by: "proxy",
+          detail: "the client left or the proxy stopped while dialing",
+        } as const;
+        tap?.ended("client", gone);
+        tap?.ended("upstream", gone);
         client.destroy();
         upstream.destroy();
         return;
       }
-      const connection = new ProxiedConnection(client, upstream, this.toxics, this.#hotLoop, (gone) =>
-        this.#connections.delete(gone),
+      const connection = new ProxiedConnection(
+        client,
+        upstream,
+        this.toxics,
+        this.#hotLoop,
+        (gone) => this.#connections.delete(gone),
+        tap,
       );
       this.#connections.add(connection);
       client.resume();

@@ -8,6 +8,7 @@ import { newRequestId } from "./api/request-id.ts";
 import { matchRoutes } from "./api/routes.ts";
 import { DEFAULT_HOT_LOOP_MS, HotLoop, isHotLoopWindow } from "./hot-loop.ts";
 import { ProxyCollection } from "./proxy-collection.ts";
+import type { TapOptions } from "./taps/tap-types.ts";
 
 export interface ToxiproxyServerOptions {
   /** Interface for the HTTP API; default 127.0.0.1. */
@@ -20,6 +21,12 @@ export interface ToxiproxyServerOptions {
    * saves a little CPU and adds ~0.2 ms per hop on machines with a slow idle wake-up.
    */
   hotLoopMs?: number;
+  /**
+   * Record every proxied connection (an extension, off by default: real Toxiproxy has no taps):
+   * both directions' bytes with times and how each side ended, read through
+   * `GET /proxies/{name}/taps`. `true` for the default budget (4 MiB per connection, 64 MiB per proxy).
+   */
+  taps?: boolean | TapOptions;
 }
 
 export interface StartedToxiproxyServer extends AsyncDisposable {
@@ -47,7 +54,9 @@ export async function startToxiproxyServer(
       fix: "Leave it out for the default (0.2 ms), or pass e.g. 0 or 0.5.",
     });
   }
-  const proxies = new ProxyCollection(new HotLoop(hotLoopMs));
+  const taps = options.taps === true ? {} : options.taps || undefined;
+  if (taps) checkTapOptions(taps);
+  const proxies = new ProxyCollection(new HotLoop(hotLoopMs), taps);
   const server = createServer({ keepAlive: true }, (request, response) => {
     handle(proxies, request, response).catch(() => {
       // The client went away mid-request (reset while sending its body): nothing left to answer.
@@ -108,6 +117,18 @@ export async function startToxiproxyServer(
   return started;
 }
 
+function checkTapOptions(taps: TapOptions): void {
+  for (const [name, value] of Object.entries(taps)) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
+      throw new UserError("TOXIPROXY_BAD_OPTION", {
+        what: `taps.${name} ${value} is not a byte count`,
+        why: "it must be a whole number of bytes, 0 or more (0 keeps ends, counts and times but no bytes)",
+        fix: "Leave it out for the default, or pass e.g. 4194304.",
+      });
+    }
+  }
+}
+
 async function handle(
   proxies: ProxyCollection,
   request: IncomingMessage,
@@ -116,8 +137,11 @@ async function handle(
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   let path: string;
+  let query: URLSearchParams;
   try {
-    path = decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname);
+    const url = new URL(request.url ?? "/", "http://x");
+    path = decodeURIComponent(url.pathname);
+    query = url.searchParams;
   } catch {
     return send(response, { status: 400, body: "400 Bad Request", contentType: "text/plain; charset=utf-8" });
   }
@@ -135,6 +159,7 @@ async function handle(
   try {
     const result = await matched.route.handler({
       params: matched.params,
+      query,
       body: Buffer.concat(chunks).toString("utf8"),
       proxies,
     });

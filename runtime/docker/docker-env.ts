@@ -1,4 +1,13 @@
 import { execFile } from "node:child_process";
+import type { OptionalPackage } from "../../lib/optional-import.ts";
+
+/** The docker runtime's client library: an optional peer, imported only for `--runtime docker`. */
+export const TESTCONTAINERS: OptionalPackage = {
+  name: "testcontainers",
+  version: "11.14",
+  feature: "--runtime docker",
+  otherwise: "or leave the runtime at local",
+};
 
 /**
  * Testcontainers settings this project needs on machines with no registry (environment.md):

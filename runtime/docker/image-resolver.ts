@@ -1,4 +1,5 @@
 import { UserError } from "../../lib/errors.ts";
+import { isCheckout } from "../../lib/package.ts";
 import {
   BOX_IMAGE_ROLES,
   type BoxImageRole,
@@ -23,7 +24,8 @@ export interface ResolvedImage {
 
 export interface ResolverDeps {
   exists(ref: string): Promise<boolean>;
-  tags(): Promise<Record<ImageName, string>>;
+  /** The content tags of this checkout's images; undefined in the installed package (no sources to hash). */
+  tags(): Promise<Record<ImageName, string> | undefined>;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -62,10 +64,19 @@ export async function resolveImage(
     return { role, ref: OFFICIAL_TOXIPROXY_IMAGE, source: "official" };
   }
   const tags = await deps.tags();
-  const current = imageRef(role, tags[role]);
-  if (await deps.exists(current)) return { role, ref: current, source: "current" };
+  const current = tags && imageRef(role, tags[role]);
+  if (current && (await deps.exists(current))) return { role, ref: current, source: "current" };
   const local = imageRef(role, LOCAL_TAG);
-  if (await deps.exists(local)) return { role, ref: local, source: "stale" };
+  if (await deps.exists(local)) return { role, ref: local, source: current ? "stale" : "current" };
+  if (!current) {
+    // The package ships compiled code, not the Dockerfiles, lockfile and sources the images are made
+    // of: they are built from a clone, once per machine, and the package runs their `:local` tag.
+    throw new UserError("DOCKER_IMAGE_MISSING", {
+      what: `The ${role} image is not built on this machine`,
+      why: `${local} does not exist; the docker runtime runs images built from a clone of streamchaos, and no registry is reachable to pull one`,
+      fix: `In a clone of the streamchaos repository: bash scripts/setup.sh && npx tsx docker/build-images.ts (or set ${envOverrideName(role)} to an image of your own). Or run with --runtime local.`,
+    });
+  }
   throw new UserError("DOCKER_IMAGE_MISSING", {
     what: `The ${role} image is not built on this machine`,
     why: `neither ${current} (this checkout) nor ${local} exists, and no registry is reachable to pull one`,
@@ -75,7 +86,7 @@ export async function resolveImage(
 
 /** A resolver bound to one engine: tags computed once per process, lookups cached per ref. */
 export function cachedDeps(exists: (ref: string) => Promise<boolean>): ResolverDeps {
-  let tags: Promise<Record<ImageName, string>> | undefined;
+  let tags: Promise<Record<ImageName, string> | undefined> | undefined;
   const seen = new Map<string, Promise<boolean>>();
   return {
     exists(ref) {
@@ -87,7 +98,7 @@ export function cachedDeps(exists: (ref: string) => Promise<boolean>): ResolverD
       return known;
     },
     tags() {
-      tags ??= computeImageTags();
+      tags ??= isCheckout() ? computeImageTags() : Promise.resolve(undefined);
       return tags;
     },
   };

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { PACKAGE_ROOT } from "../../lib/package.ts";
 
 /**
  * The images the docker runtime runs, and how their tags are derived. No registry is reachable on
@@ -11,7 +11,8 @@ import { fileURLToPath } from "node:url";
  * into the image, so a stale image (built from older sources) is never mistaken for a current one.
  */
 
-export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/** The checkout the images are built from (the installed package has no Dockerfiles: see image-resolver). */
+export const REPO_ROOT = PACKAGE_ROOT;
 
 /** Debian suite and packages baked into `streamchaos/base` (nothing is apt-installed inside a build). */
 export const BASE_SUITE = "bookworm";

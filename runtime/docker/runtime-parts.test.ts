@@ -216,6 +216,15 @@ describe("resolveImage", () => {
     expect(String((error as Error).message)).toContain("npx tsx docker/build-images.ts --only caddy");
   });
 
+  it("from the installed package (no sources to hash) runs the :local build, else says to build from a clone", async () => {
+    const packaged = (present: string[]): ResolverDeps => ({ ...deps(present), tags: async () => undefined });
+    const image = await resolveImage("nginx", {}, packaged(["streamchaos/nginx:local"]));
+    expect(image).toEqual({ role: "nginx", ref: "streamchaos/nginx:local", source: "current" });
+    const error = await resolveImage("caddy", {}, packaged([])).catch((e: unknown) => e);
+    expect(isUserError(error) && error.code).toBe("DOCKER_IMAGE_MISSING");
+    expect(String((error as Error).message)).toMatch(/clone of streamchaos.*docker\/build-images\.ts/);
+  });
+
   it("fails when an override names an image that is not present (no registry to pull from)", async () => {
     const error = await resolveImage(
       "nginx",

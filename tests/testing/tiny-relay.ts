@@ -16,6 +16,8 @@ export interface TinyRelayOptions {
   framing: "sse" | "text" | "ndjson";
   /** The provider gets a fixed prompt, not the user's message: no provider call can be matched to a request. */
   rewritePrompt?: boolean;
+  /** Hold the whole answer and send it once the provider finished (a relay that does not stream). */
+  bufferAnswer?: boolean;
   /** Abort the provider call when the client leaves (default true). */
   cancelOnDisconnect?: boolean;
   /** Write `: keepalive` (SSE) whenever nothing was written for this long. */
@@ -107,9 +109,11 @@ async function relay(
     "x-accel-buffering": "no",
   });
   let lastWrite = Date.now();
+  let held = "";
   const write = (text: string) => {
     lastWrite = Date.now();
-    res.write(text);
+    if (options.bufferAnswer) held += text;
+    else res.write(text);
   };
   const keepalive =
     options.keepaliveMs && options.framing === "sse"
@@ -140,7 +144,7 @@ async function relay(
     clearInterval(keepalive);
   }
   if (!done) throw new Error("the provider stream ended without [DONE]");
-  res.end(frame(options.framing, "done", ""));
+  res.end(held + frame(options.framing, "done", ""));
 }
 
 const CONTENT_TYPE = {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { UserError } from "../../../lib/errors.ts";
 import { Teardown, trackLive } from "../../../lib/lifecycle.ts";
+import { isMissingPackage, missingPackageError, type OptionalPackage } from "../../../lib/optional-import.ts";
 import { makeTempDir } from "../../../lib/tempdir.ts";
 import { runCommand } from "../../../runtime/process/run-command.ts";
 import { startProcess } from "../../../runtime/process/start-process.ts";
@@ -11,6 +12,14 @@ import type { ProbeObservation } from "../observation.ts";
 import { type BrowserRequestOptions, runBrowserRequest } from "./browser-request.ts";
 
 export const CHROMIUM_INSTALL = "apt-get install -y chromium";
+/** The CDP driver: an optional peer, imported only when the browser client runs. */
+export const PLAYWRIGHT_CORE: OptionalPackage = {
+  name: "playwright-core",
+  version: "1.64.1",
+  feature: "the browser client",
+  otherwise: "or leave browser out of the clients",
+};
+const PLAYWRIGHT_INSTALL = `npm i -D ${PLAYWRIGHT_CORE.name}@${PLAYWRIGHT_CORE.version}`;
 /** Debian's package; `npx playwright install` cannot download browsers on these machines. */
 export const DEFAULT_CHROMIUM = "/usr/bin/chromium";
 
@@ -122,6 +131,22 @@ export async function launchBrowserClient(options: BrowserClientOptions = {}): P
     };
   }
 
+  // Before Chromium starts: a missing driver is a skip (or exit 2) like a missing browser.
+  let playwright: typeof import("playwright-core");
+  try {
+    playwright = await import("playwright-core");
+  } catch (error) {
+    if (!isMissingPackage(error, PLAYWRIGHT_CORE.name)) throw error;
+    if (options.required) throw missingPackageError(PLAYWRIGHT_CORE, error);
+    return {
+      ok: false,
+      skip: {
+        reason: "browser client skipped: playwright-core is not installed",
+        install: PLAYWRIGHT_INSTALL,
+      },
+    };
+  }
+
   await using teardown = new Teardown();
   const dir = options.tempDir
     ? await mkdtemp(join(options.tempDir, "chromium-"))
@@ -148,8 +173,7 @@ export async function launchBrowserClient(options: BrowserClientOptions = {}): P
     .logs()
     .map((l) => /DevTools listening on (ws:\/\/\S+)/.exec(l.line)?.[1])
     .find((w) => w !== undefined)!;
-  const { chromium } = await import("playwright-core");
-  const browser: Browser = await chromium.connectOverCDP(endpoint, {
+  const browser: Browser = await playwright.chromium.connectOverCDP(endpoint, {
     timeout: options.launchTimeoutMs ?? 30_000,
   });
   teardown.defer(() => browser.close().catch(() => {}));

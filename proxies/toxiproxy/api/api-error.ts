@@ -24,3 +24,8 @@ export const ErrInvalidStream = new ApiError("stream was invalid, can be either 
 export const ErrInvalidToxicType = new ApiError("invalid toxic type", 400);
 export const ErrToxicAlreadyExists = new ApiError("toxic already exists", 409);
 export const ErrToxicNotFound = new ApiError("toxic not found", 404);
+
+/** The taps extension, asked of a server started without taps. */
+export const ErrTapsOff = new ApiError("taps are off: start the server with taps (--taps)", 409);
+/** `since` that is not a time: `bad request: since must be ...`. */
+export const ErrBadSince = new ApiError("bad request", 400);

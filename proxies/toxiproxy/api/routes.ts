@@ -1,8 +1,16 @@
+import { now } from "../../../lib/clock.ts";
 import type { ToxiproxyProxy } from "../proxy.ts";
 import type { ProxyCollection } from "../proxy-collection.ts";
 import { decodeProxyConfig } from "../proxy-collection.ts";
+import { tapToJson } from "../taps/tap-json.ts";
 import { toxicJson } from "../toxic-collection.ts";
-import { ErrBadRequestBody, ErrMissingField, ErrToxicNotFound } from "./api-error.ts";
+import {
+  ErrBadRequestBody,
+  ErrBadSince,
+  ErrMissingField,
+  ErrTapsOff,
+  ErrToxicNotFound,
+} from "./api-error.ts";
 import { decodeFirstValue, goString } from "./go-json.ts";
 
 /** The Toxiproxy release whose API this server answers as. */
@@ -10,6 +18,8 @@ export const TOXIPROXY_VERSION = "2.12.0";
 
 export interface ApiRequest {
   readonly params: Readonly<Record<string, string>>;
+  /** The query string: only the taps extension reads it. */
+  readonly query: URLSearchParams;
   readonly body: string;
   readonly proxies: ProxyCollection;
 }
@@ -46,6 +56,62 @@ function decodeJson(body: string) {
     throw ErrBadRequestBody.join(error instanceof Error ? error.message : String(error));
   }
 }
+
+function tapsOf(proxy: ToxiproxyProxy) {
+  if (!proxy.taps) throw ErrTapsOff;
+  return proxy.taps;
+}
+
+function sinceParam(query: URLSearchParams): number | undefined {
+  const raw = query.get("since");
+  if (raw === null) return undefined;
+  const since = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(since)) {
+    throw ErrBadSince.join(`since must be a time in epoch milliseconds, got ${JSON.stringify(raw)}`);
+  }
+  return since;
+}
+
+/**
+ * Extensions of this server that a real Toxiproxy does not have (it answers them `404 page not
+ * found`): the taps that record every proxied connection. Their own error bodies follow upstream's
+ * shape. Matched after upstream's routes, so they can never shadow one.
+ */
+export const extensionRoutes: readonly Route[] = [
+  {
+    name: "TapsInfo",
+    methods: ["GET"],
+    path: "/taps",
+    async handler({ proxies }) {
+      const taps = proxies.taps;
+      return json(
+        taps
+          ? `{"taps":true,"maxBytesPerConnection":${taps.maxBytesPerConnection},"maxBytesPerProxy":${taps.maxBytesPerProxy}}`
+          : `{"taps":false}`,
+      );
+    },
+  },
+  {
+    name: "TapsShow",
+    methods: ["GET"],
+    path: "/proxies/{proxy}/taps",
+    async handler({ proxies, params, query }) {
+      const taps = tapsOf(proxies.get(params.proxy!));
+      const since = sinceParam(query);
+      const connections = taps.list(since).map(tapToJson);
+      return json(JSON.stringify({ proxy: taps.proxy, now: now(), evicted: taps.evicted, connections }));
+    },
+  },
+  {
+    name: "TapsClear",
+    methods: ["DELETE"],
+    path: "/proxies/{proxy}/taps",
+    async handler({ proxies, params }) {
+      tapsOf(proxies.get(params.proxy!)).clear();
+      return noContent;
+    },
+  },
+];
 
 /** Upstream's route table, in its order. */
 export const routes: readonly Route[] = [
@@ -192,7 +258,7 @@ export interface MatchedRoutes {
   readonly candidates: ReadonlyArray<{ route: Route; params: Record<string, string> }>;
 }
 
-const compiled = routes.map((route) => {
+const compiled = [...routes, ...extensionRoutes].map((route) => {
   const names: string[] = [];
   const source = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
     names.push(name);

@@ -25,6 +25,7 @@ export class ToxicStub {
   #wakers = new Set<() => void>();
   #deathWakers = new Set<() => void>();
   #lastEnd: StreamEnd["end"] = "fin";
+  #sawEnd = false;
 
   constructor(input: ChunkChannel, output: ChunkChannel) {
     this.input = input;
@@ -37,6 +38,11 @@ export class ToxicStub {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** The end of the stream reached this stub: when it closed, it passed that end on (not its own doing). */
+  get sawEnd(): boolean {
+    return this.#sawEnd;
   }
 
   run(pipe: StubPipe): void {
@@ -183,6 +189,7 @@ export class ToxicStub {
   #unwrap(item: StreamItem): Chunk | null {
     if (isEnd(item)) {
       this.#lastEnd = item.end;
+      this.#sawEnd = true;
       return null;
     }
     return item;

@@ -1,4 +1,4 @@
-import type { ProbeChunk, ProbeInterimResponse, ProbeObservation, ProbeRead } from "../observation.ts";
+import type { ProbeChunk, ProbeInterimResponse, ProbeObservation, ProbeRead } from "./observation.ts";
 
 type Framing = NonNullable<ProbeObservation["response"]>["framing"];
 type Head = NonNullable<ProbeObservation["response"]>;
@@ -33,7 +33,8 @@ export interface DecoderSink {
  * only a partial line (status, header, chunk-size, trailer) is carried between reads, so a 10 MB
  * body costs one pass. It is lenient where real servers are sloppy (bare LF, obs-fold) and records
  * each leniency in `notes`; anything it cannot frame puts it in the "malformed" state with a reason,
- * after which every byte is kept as garbage. It never throws on wire input.
+ * after which every byte is kept as garbage. It never throws on wire input. The probe reads its own
+ * socket with it; harness/hops/ reads every tapped hop's bytes with it.
  */
 export class HttpResponseDecoder {
   head: Head | undefined;
