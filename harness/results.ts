@@ -193,6 +193,11 @@ export interface RunResult {
    * hash of the whole split, which `streamchaos merge` requires to be the same in every file.
    */
   shard?: { index: number; total: number; planHash: string };
+  /**
+   * Set when `--bail` stopped the run after its first failure: the result that stopped it, and how
+   * many planned runs never started (those already running finished and are in `results`).
+   */
+  bailed?: { after: string; notStarted: number };
 }
 
 const SUMMARY_KEY: Record<ScenarioStatus, Exclude<keyof RunSummary, "total">> = {

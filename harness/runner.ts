@@ -18,7 +18,7 @@ import { withUserChecks } from "./checks/index.ts";
 import type { EdgeConfig, ResolvedBackend, ResolvedConfig } from "./config.ts";
 import { Lane } from "./lane/lane.ts";
 import type { LaneBackend } from "./lane/lane-options.ts";
-import { type PlannedRun, planRuns, type Shard, selectRunScenarios, selectRuns } from "./plan.ts";
+import { type PlannedRun, planRuns, resultKey, type Shard, selectRunScenarios, selectRuns } from "./plan.ts";
 import type { Reporter } from "./reporter.ts";
 import { failsRun, type RunResult, SCHEMA_VERSION, type ScenarioResult, summarize } from "./results.ts";
 import { describeSetup } from "./run-setup.ts";
@@ -35,6 +35,8 @@ export interface RunSuiteOptions {
   shard?: Shard;
   /** Run only the planned runs with these keys (the tests a vitest `-t` filter kept). */
   only?: ReadonlySet<string>;
+  /** Start nothing new after the first result that fails the run; what is running finishes. */
+  bail?: boolean;
 }
 
 interface Group {
@@ -88,9 +90,11 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
   // shape and by the values of every backend's secret-looking env vars (a secret of one backend
   // logged by another is still a secret).
   const redactor = createRedactor({ values: config.backends.flatMap((b) => secretEnvValues(b.env)) });
+  let bailedAfter: string | undefined;
   const record = (raw: ScenarioResult) => {
     const result = redactor.deep(raw);
     results.push(result);
+    if (options.bail && failsRun(result, config)) bailedAfter ??= resultKey(result);
     for (const reporter of reporters) reporter.onResult?.(result);
   };
   for (const group of groups.filter((g) => g.skipReason)) {
@@ -106,7 +110,7 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
     let laneGroup: Group | undefined;
     try {
       for (;;) {
-        if (options.signal?.aborted || setupError) return;
+        if (options.signal?.aborted || setupError || bailedAfter) return;
         const group = laneGroup?.queue.length
           ? laneGroup
           : groups.find((g) => g.queue.length > 0 && !g.skipReason && g.activeLanes < g.maxLanes);
@@ -140,7 +144,8 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
           }
           await smoke;
         }
-        const scenario = group.queue.shift();
+        // A lane that just started may find the run bailed while it did.
+        const scenario = bailedAfter ? undefined : group.queue.shift();
         if (!scenario) continue;
         for (const reporter of reporters) {
           reporter.onScenarioStart?.({
@@ -202,6 +207,7 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
     setup: redactor.deep(await describeSetup(config, selected)),
     ...(config.allowInconclusive ? { allowInconclusive: true } : {}),
     ...(plan.shard ? { shard: plan.shard } : {}),
+    ...(bailedAfter ? { bailed: { after: bailedAfter, notStarted: total - results.length } } : {}),
   };
   const cutShort = run.summary.interrupted > 0 || results.length < total;
   if (options.signal?.aborted && cutShort) run.interrupted = interruption(options.signal, total, results);

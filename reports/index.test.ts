@@ -17,6 +17,9 @@ describe("reporter registry", () => {
     expect(() => createReporters(["console", "xml"], options())).toThrow(
       expect.objectContaining({ code: "REPORTER_UNKNOWN", why: expect.stringContaining("junit") }),
     );
+    expect(() => createReporters(["junti"], options())).toThrow(
+      expect.objectContaining({ why: expect.stringMatching(/; did you mean "junit"\?$/) }),
+    );
     expect(() => createReporters(["toString"], options())).toThrow(
       expect.objectContaining({ code: "REPORTER_UNKNOWN" }),
     );

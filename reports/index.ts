@@ -1,4 +1,5 @@
 import { UserError } from "../lib/errors.ts";
+import { didYouMean } from "../lib/suggest.ts";
 import { createConsoleReporter } from "./console.ts";
 import { createHtmlReporter } from "./html.ts";
 import { createJsonReporter } from "./json.ts";
@@ -8,7 +9,9 @@ import type { Reporter, ReporterFactory, ReporterOptions } from "./reporter.ts";
 
 export { compareRuns, type RunComparison } from "./compare.ts";
 export { checkOutputDir } from "./internal/output.ts";
-export { readRunResult } from "./load.ts";
+export { readRunFile, readRunResult } from "./load.ts";
+export { type MergedRun, type MergeInput, mergeRuns } from "./merge.ts";
+export { parseReporterOptions, REPORTER_OPTIONS } from "./options.ts";
 export type {
   FinishOptions,
   FinishOutput,
@@ -38,7 +41,7 @@ export function createReporters(names: readonly string[], options: ReporterOptio
     if (!factory) {
       throw new UserError("REPORTER_UNKNOWN", {
         what: `Unknown reporter "${name}"`,
-        why: `the known reporters are ${Object.keys(reporters).join(", ")}`,
+        why: `the known reporters are ${Object.keys(reporters).join(", ")}${didYouMean(name, Object.keys(reporters))}`,
         fix: "Pass one or more of them, comma-separated, e.g. --reporter console,junit.",
       });
     }

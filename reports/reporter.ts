@@ -22,6 +22,10 @@ export interface ReporterOptions {
   progress?: "lines" | "quiet";
   /** Environment to read FORCE_COLOR and NO_COLOR from; process.env by default (tests pass their own). */
   env?: Record<string, string | undefined>;
+  /** Where the HTML report is published (`--report-url`): the summaries link to it. */
+  reportUrl?: string;
+  /** github: workflow annotations at most (`--reporter-option max-annotations=N`). */
+  maxAnnotations?: number;
 }
 
 export type ReporterFactory = (options: ReporterOptions) => Reporter;
