@@ -27,7 +27,7 @@ export const reporters: Record<string, ReporterFactory> = {
   console: createConsoleReporter,
   json: () => createJsonReporter(),
   junit: () => createJunitReporter(),
-  markdown: () => createMarkdownReporter(),
+  markdown: (options) => createMarkdownReporter(options.reportUrl ? { reportUrl: options.reportUrl } : {}),
   html: () => createHtmlReporter(),
 };
 
