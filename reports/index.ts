@@ -1,6 +1,7 @@
 import { UserError } from "../lib/errors.ts";
 import { didYouMean } from "../lib/suggest.ts";
 import { createConsoleReporter } from "./console.ts";
+import { createGithubReporter } from "./github.ts";
 import { createHtmlReporter } from "./html.ts";
 import { createJsonReporter } from "./json.ts";
 import { createJunitReporter } from "./junit.ts";
@@ -29,6 +30,7 @@ export const reporters: Record<string, ReporterFactory> = {
   junit: () => createJunitReporter(),
   markdown: (options) => createMarkdownReporter(options.reportUrl ? { reportUrl: options.reportUrl } : {}),
   html: () => createHtmlReporter(),
+  github: createGithubReporter,
 };
 
 /** Builds the named reporters (e.g. from `--reporter console,junit`), rejecting unknown or repeated names. */

@@ -113,7 +113,7 @@ function renderBody(run: RunResult, options: MarkdownOptions, limit: number): st
  * One block per scenario × backend (and kind: an expected failure apart from a surprise), listing
  * every edge it failed on: a scenario broken on three edges is one thing to fix, not three.
  */
-function groupFailures(results: readonly ScenarioResult[]): ScenarioResult[][] {
+export function groupFailures(results: readonly ScenarioResult[]): ScenarioResult[][] {
   const groups = new Map<string, ScenarioResult[]>();
   for (const result of results) {
     const key = `${result.scenario.id}\u0000${result.backend}\u0000${result.status}\u0000${isExpected(result)}`;
@@ -241,7 +241,7 @@ function renderRestarts(run: RunResult): string[] {
   return out;
 }
 
-function edgeOf(result: ScenarioResult): string {
+export function edgeOf(result: ScenarioResult): string {
   const profile = result.profile && result.profile !== "default" ? `:${result.profile}` : "";
   return `${result.edge}${profile}${result.client ? ` (${result.client})` : ""}`;
 }
