@@ -119,7 +119,7 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
       for (;;) {
         if (options.signal?.aborted || setupError || bailedAfter) return;
         admitted ??= await gate.enter(options.signal);
-        if (options.signal?.aborted || setupError) return;
+        if (options.signal?.aborted || setupError || bailedAfter) return;
         const next = schedule.next(laneGroup);
         if (!next) return;
         const { group, scenario } = next;
