@@ -8,6 +8,7 @@
 
 import type { Scenario } from "../scenarios/scenario.ts";
 import type { BackendConfig } from "./config.ts";
+import type { ProbeClientName } from "./probe/observation.ts";
 
 export const SCHEMA_VERSION = 2;
 
@@ -105,6 +106,12 @@ export interface ScenarioResult {
   edge: string;
   /** Edge profile name, e.g. "default", "sse-tuned". */
   profile?: string;
+  /**
+   * The client that made the requests: `h1` (raw HTTP/1.1 on the edge's cleartext port), `h2` (HTTP/2
+   * frames over TLS), `browser` (headless Chromium's fetch() reader over TLS). Every result of this
+   * version carries it; a result read from an older file without it was h1.
+   */
+  client?: ProbeClientName;
   runtime: "local" | "docker";
   lane: number;
   status: ScenarioStatus;

@@ -18,8 +18,11 @@ import { withUserChecks } from "./checks/index.ts";
 import type { EdgeConfig, ResolvedBackend, ResolvedConfig } from "./config.ts";
 import { Lane } from "./lane/lane.ts";
 import type { LaneBackend } from "./lane/lane-options.ts";
+import { CLIENTS } from "./probe/clients.ts";
+import type { ProbeClientName } from "./probe/observation.ts";
 import type { Reporter } from "./reporter.ts";
 import { failsRun, type RunResult, SCHEMA_VERSION, type ScenarioResult, summarize } from "./results.ts";
+import { clientNotApplicable, prepareClients, type RunClients } from "./run-clients.ts";
 import { describeSetup } from "./run-setup.ts";
 import { checkReplays } from "./scenario-cassettes.ts";
 
@@ -38,8 +41,11 @@ interface Group {
   backend: ResolvedBackend;
   edge: EdgeConfig;
   profile?: string;
+  client: ProbeClientName;
   queue: Scenario[];
   skipReason?: string;
+  /** The client cannot run through this edge at all (h2 through direct): its results say why. */
+  notApplicableReason?: string;
   /** A backend given by URL owns one fixed provider port, so only one lane can serve it. */
   maxLanes: number;
   activeLanes: number;
@@ -68,8 +74,10 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
   const selected = selectScenarios(catalog, config.scenarios);
   // A cassette that cannot be replayed is the user's to fix before anything starts.
   const replayed = checkReplays(selected);
+  // A client the runtime or a user's edge config cannot serve is exit 2 before anything starts.
+  await using clients = await prepareClients(config, options.runtime?.name ?? config.runtime);
   const runtime = options.runtime ?? (await createRuntime(config.runtime));
-  const groups = await planGroups(config, selected, replayed);
+  const groups = await planGroups(config, selected, replayed, clients);
   const total = groups.reduce((n, g) => n + g.queue.length, 0);
   for (const reporter of reporters) {
     reporter.onStart?.({
@@ -89,9 +97,14 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
     results.push(result);
     for (const reporter of reporters) reporter.onResult?.(result);
   };
-  for (const group of groups.filter((g) => g.skipReason)) {
-    for (const scenario of group.queue.splice(0))
-      record(skipped(scenario, group, runtime.name, group.skipReason!));
+  for (const group of groups.filter((g) => g.skipReason || g.notApplicableReason)) {
+    for (const scenario of group.queue.splice(0)) {
+      record(
+        group.skipReason
+          ? notRun(scenario, group, runtime.name, "skipped", group.skipReason)
+          : notRun(scenario, group, runtime.name, "not-applicable", group.notApplicableReason!),
+      );
+    }
   }
 
   let setupError: unknown;
@@ -125,6 +138,8 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
                 ...(group.profile ? { profile: group.profile } : {}),
                 ...(group.edge.config ? { configFile: group.edge.config } : {}),
               },
+              client: group.client,
+              ...(clients.kit ? { clientKit: clients.kit } : {}),
             }),
             options.signal,
           );
@@ -145,6 +160,7 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
             backend: group.backend.name,
             edge: group.edge.edge,
             ...(group.profile ? { profile: group.profile } : {}),
+            client: group.client,
             lane: laneIndex,
           });
         }
@@ -177,7 +193,8 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
     (a, b) =>
       a.backend.localeCompare(b.backend) ||
       a.edge.localeCompare(b.edge) ||
-      a.scenario.id.localeCompare(b.scenario.id),
+      a.scenario.id.localeCompare(b.scenario.id) ||
+      clientOrder(a) - clientOrder(b),
   );
   const run: RunResult = {
     schemaVersion: SCHEMA_VERSION,
@@ -253,11 +270,19 @@ export function exitCodeFor(run: RunResult): number {
   return run.results.some((result) => failsRun(result, run)) ? 1 : 0;
 }
 
-/** `replayed`: the provider each scenario that replays a cassette was recorded from. */
+function clientOrder(result: ScenarioResult): number {
+  return Object.keys(CLIENTS).indexOf(result.client ?? "h1");
+}
+
+/**
+ * `replayed`: the provider each scenario that replays a cassette was recorded from. Each client is
+ * one more key of the matrix, as edges are: a lane serves one backend, edge, profile and client.
+ */
 async function planGroups(
   config: ResolvedConfig,
   scenarios: Scenario[],
   replayed: ReadonlyMap<string, string>,
+  clients: RunClients,
 ): Promise<Group[]> {
   const groups = new Map<string, Group>();
   const availability = new Map<string, string | undefined>();
@@ -272,28 +297,33 @@ async function planGroups(
   }
   for (const backend of config.backends) {
     for (const edge of config.edges) {
-      for (const scenario of scenarios) {
-        if (scenario.edges && !scenario.edges.includes(edge.edge)) continue;
-        // A recording is in its provider's wire format: only a backend of that provider can read it.
-        if (replayed.has(scenario.id) && replayed.get(scenario.id) !== backend.provider) continue;
-        const profile = edge.config ? undefined : (edge.profile ?? scenario.profiles?.[edge.edge]);
-        const key = `${backend.name}|${edge.edge}|${profile ?? ""}|${edge.config ?? ""}`;
-        let group = groups.get(key);
-        if (!group) {
-          const skipReason = availability.get(edge.edge);
-          group = {
-            key,
-            backend,
-            edge,
-            ...(profile ? { profile } : {}),
-            queue: [],
-            ...(skipReason ? { skipReason } : {}),
-            maxLanes: backend.url ? 1 : Number.POSITIVE_INFINITY,
-            activeLanes: 0,
-          };
-          groups.set(key, group);
+      for (const client of clients.clients) {
+        for (const scenario of scenarios) {
+          if (scenario.edges && !scenario.edges.includes(edge.edge)) continue;
+          // A recording is in its provider's wire format: only a backend of that provider can read it.
+          if (replayed.has(scenario.id) && replayed.get(scenario.id) !== backend.provider) continue;
+          const profile = edge.config ? undefined : (edge.profile ?? scenario.profiles?.[edge.edge]);
+          const key = `${backend.name}|${edge.edge}|${profile ?? ""}|${edge.config ?? ""}|${client}`;
+          let group = groups.get(key);
+          if (!group) {
+            const skipReason = availability.get(edge.edge) ?? clients.skip[client];
+            const notApplicableReason = clientNotApplicable(client, edge.edge, profile, edge.config);
+            group = {
+              key,
+              backend,
+              edge,
+              ...(profile ? { profile } : {}),
+              client,
+              queue: [],
+              ...(skipReason ? { skipReason } : {}),
+              ...(notApplicableReason ? { notApplicableReason } : {}),
+              maxLanes: backend.url ? 1 : Number.POSITIVE_INFINITY,
+              activeLanes: 0,
+            };
+            groups.set(key, group);
+          }
+          group.queue.push(scenario);
         }
-        group.queue.push(scenario);
       }
     }
   }
@@ -330,10 +360,12 @@ function laneBackend(backend: ResolvedBackend): LaneBackend {
   };
 }
 
-function skipped(
+/** A scenario that did not run on this group: its edge or client is missing here, or cannot apply. */
+function notRun(
   scenario: Scenario,
   group: Group,
   runtime: "local" | "docker",
+  status: "skipped" | "not-applicable",
   reason: string,
 ): ScenarioResult {
   return {
@@ -346,9 +378,10 @@ function skipped(
     backend: group.backend.name,
     edge: group.edge.edge,
     ...(group.profile ? { profile: group.profile } : {}),
+    client: group.client,
     runtime,
     lane: 0,
-    status: "skipped",
+    status,
     reason,
     startedAt: now(),
     durationMs: 0,

@@ -1,7 +1,14 @@
 import type { CheckResult, RunResult, ScenarioResult } from "../harness/results.ts";
 import { type ComparedResult, compareRuns } from "./compare.ts";
 import { esc } from "./internal/html-escape.ts";
-import { buildMatrix, isExpected, isFailing, needsAttention, STATUS_MARK } from "./internal/matrix.ts";
+import {
+  buildMatrix,
+  isExpected,
+  isFailing,
+  needsAttention,
+  STATUS_MARK,
+  whereLabel,
+} from "./internal/matrix.ts";
 import { writeReportFile } from "./internal/output.ts";
 import { describeRestart, restartLines } from "./internal/restart.ts";
 import { formatDuration, plural } from "./internal/text.ts";
@@ -114,7 +121,7 @@ function renderChanges(run: RunResult, previous: RunResult): string {
       : `<h3 class="${cls}">${esc(name)} (${items.length})</h3><ul>${items
           .map(
             (item) =>
-              `<li><code>${esc(item.id)}</code> on <code>${esc(`${item.backend}/${item.edge}${item.profile ? `:${item.profile}` : ""}`)}</code>: ${esc(item.previousStatus ?? "")}${item.previousStatus && item.status ? " → " : ""}${esc(item.status ?? "")}</li>`,
+              `<li><code>${esc(item.id)}</code> on <code>${esc(whereLabel(item))}</code>: ${esc(item.previousStatus ?? "")}${item.previousStatus && item.status ? " → " : ""}${esc(item.status ?? "")}</li>`,
           )
           .join("")}</ul>`;
   const body = [
@@ -143,7 +150,7 @@ function renderLegend(): string {
 }
 
 function renderResult(result: ScenarioResult, i: number): string {
-  const where = `${result.backend}/${result.edge}${result.profile ? ` (${result.profile})` : ""}`;
+  const where = `${result.backend}/${result.edge}${result.profile ? ` (${result.profile})` : ""}${result.client ? ` via ${result.client}` : ""}`;
   const expected = result.expected
     ? isExpected(result)
       ? ` · expected ${result.expected} on this backend`

@@ -17,6 +17,7 @@ interface Suite {
   backend: string;
   edge: string;
   profile?: string;
+  client: string;
   cases: ScenarioResult[];
 }
 
@@ -28,10 +29,10 @@ export function renderJunit(run: RunResult): string {
   const suites = new Map<string, Suite>();
   for (const result of run.results) {
     const column = columnOf(result);
-    const name = `${result.backend}.${result.edge}${column.profile ? `.${column.profile}` : ""}`;
+    const name = `${result.backend}.${result.edge}${column.profile ? `.${column.profile}` : ""}${column.client ? `.${column.client}` : ""}`;
     let suite = suites.get(name);
     if (!suite) {
-      suite = { name, backend: result.backend, edge: result.edge, cases: [] };
+      suite = { name, backend: result.backend, edge: result.edge, client: result.client ?? "h1", cases: [] };
       if (column.profile) suite.profile = column.profile;
       suites.set(name, suite);
     }
@@ -58,6 +59,7 @@ function renderSuite(suite: Suite, run: RunResult): string[] {
     `      <property name="edge" value="${xmlAttr(suite.edge)}"/>`,
   ];
   if (suite.profile) out.push(`      <property name="profile" value="${xmlAttr(suite.profile)}"/>`);
+  out.push(`      <property name="client" value="${xmlAttr(suite.client)}"/>`);
   out.push("    </properties>");
   for (const result of suite.cases) out.push(...renderCase(suite.name, result, run));
   out.push("  </testsuite>");

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadConfigFile, type ResolvedConfig } from "../../harness/config.ts";
+import { resolveClients } from "../../harness/probe/clients.ts";
 import type { RunResult } from "../../harness/results.ts";
 import { exitCodeFor, runSuite } from "../../harness/runner.ts";
 import { UserError } from "../../lib/errors.ts";
@@ -9,11 +10,12 @@ import { parseCommandArgs } from "../args.ts";
 import type { CliCommand, CliIO } from "../command.ts";
 
 const USAGE =
-  "streamchaos run [--config streamchaos.config.ts] [--edge direct,nginx,caddy] [--scenario GLOB[,GLOB]] [--runtime local|docker] [--reporter console,json,junit,markdown,html] [--lanes N] [--out DIR] [--previous results.json] [--allow-inconclusive]";
+  "streamchaos run [--config streamchaos.config.ts] [--edge direct,nginx,caddy] [--client h1,h2,browser] [--scenario GLOB[,GLOB]] [--runtime local|docker] [--reporter console,json,junit,markdown,html] [--lanes N] [--out DIR] [--previous results.json] [--allow-inconclusive]";
 
 export const RUN_OPTIONS = {
   config: { type: "string", short: "c" },
   edge: { type: "string" },
+  client: { type: "string" },
   scenario: { type: "string", short: "s" },
   runtime: { type: "string" },
   reporter: { type: "string", short: "r" },
@@ -32,6 +34,10 @@ type RunValues = {
 export function applyRunFlags(config: ResolvedConfig, values: RunValues): ResolvedConfig {
   const next = { ...config };
   if (values.edge) next.edges = values.edge.split(",").map((edge) => parseEdgeFlag(edge.trim()));
+  if (values.client !== undefined) {
+    next.clients = resolveClients(values.client);
+    next.clientsRequired = true;
+  }
   if (values.scenario)
     next.scenarios = values.scenario
       .split(",")
