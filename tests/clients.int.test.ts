@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { caddyEdge } from "../proxies/caddy/caddy-edge.ts";
-import { nginxEdge } from "../proxies/nginx/nginx-edge.ts";
 import { resolveConfig } from "../harness/config.ts";
 import { bugBackends, hardenedBackends } from "../harness/demo.ts";
 import { chromiumAvailable } from "../harness/probe/browser/chromium.ts";
 import type { ScenarioResult } from "../harness/results.ts";
 import { runSuite } from "../harness/runner.ts";
+import { caddyEdge } from "../proxies/caddy/caddy-edge.ts";
+import { nginxEdge } from "../proxies/nginx/nginx-edge.ts";
 
 /**
  * The clients wired into runs: the same backend behaviour through the same edge gets the same verdict

@@ -5,7 +5,10 @@ import errorMarker from "./error-marker-after-failure.ts";
 import { chunkData, context, exchange, sseObservation } from "./testing/builders.ts";
 
 /** The same SSE events as h1 saw them, as the h2 probe reports a stream ended `how`. */
-function asH2(base: ProbeObservation, how: "end-stream" | "rst-stream" | "connection-closed"): ProbeObservation {
+function asH2(
+  base: ProbeObservation,
+  how: "end-stream" | "rst-stream" | "connection-closed",
+): ProbeObservation {
   const clean = how === "end-stream";
   return {
     ...base,
@@ -23,7 +26,14 @@ function asH2(base: ProbeObservation, how: "end-stream" | "rst-stream" | "connec
       alpn: "h2",
       streamId: 1,
       frames: [
-        { t: base.end.t - 1, direction: "in", type: "HEADERS", flags: ["END_HEADERS"], streamId: 1, length: 40 },
+        {
+          t: base.end.t - 1,
+          direction: "in",
+          type: "HEADERS",
+          flags: ["END_HEADERS"],
+          streamId: 1,
+          length: 40,
+        },
         {
           t: base.end.t,
           direction: "in",
@@ -55,7 +65,9 @@ function asBrowser(base: ProbeObservation, caught?: string): ProbeObservation {
       api: "fetch",
       chromium: "156.0.8078.114",
       outcome: caught ? "error" : "complete",
-      ...(caught ? { error: { name: "TypeError", message: caught, t: base.end.t, phase: "read" as const } } : {}),
+      ...(caught
+        ? { error: { name: "TypeError", message: caught, t: base.end.t, phase: "read" as const } }
+        : {}),
       nextHopProtocol: "h2",
       clock: { offsetMs: 0, uncertaintyMs: 0.1 },
     },
@@ -78,12 +90,18 @@ describe("h2 and the browser are judged in their own terms, with h1's verdicts",
   test("clean-termination: END_STREAM and a finished reader pass; RST_STREAM, a lost connection and a caught error fail", () => {
     const judge = (o: ProbeObservation) => cleanTermination.run(context([exchange(o)]), {});
     expect(judge(whole).status).toBe("pass");
-    expect(judge(asH2(whole, "end-stream"))).toMatchObject({ status: "pass", summary: /END_STREAM received/ });
+    expect(judge(asH2(whole, "end-stream"))).toMatchObject({
+      status: "pass",
+      summary: /END_STREAM received/,
+    });
     expect(judge(asBrowser(whole))).toMatchObject({ status: "pass", summary: /reader finished/ });
 
     expect(judge(cut).status).toBe("fail");
     const reset = judge(asH2(cut, "rst-stream"));
-    expect(reset).toMatchObject({ status: "fail", summary: /RST_STREAM\(INTERNAL_ERROR\) before END_STREAM/ });
+    expect(reset).toMatchObject({
+      status: "fail",
+      summary: /RST_STREAM\(INTERNAL_ERROR\) before END_STREAM/,
+    });
     expect(reset.evidence?.some((e) => /RST_STREAM s1 INTERNAL_ERROR/.test(e.value))).toBe(true);
     expect(judge(asH2(cut, "connection-closed"))).toMatchObject({
       status: "fail",

@@ -4,7 +4,7 @@ import { Teardown, trackLive } from "../../lib/lifecycle.ts";
 import type { Scenario } from "../../scenarios/scenario.ts";
 import type { ProbeClientName } from "../probe/observation.ts";
 import type { BackendRestart, ScenarioResult, TimelineEvent } from "../results.ts";
-import { unmetRequirement } from "./applicability.ts";
+import { clientMismatch, unmetRequirement } from "./applicability.ts";
 import { CRASH_WINDOW_MS, restartRecord } from "./backend-restart.ts";
 import { sizeForBackend } from "./backend-sizing.ts";
 import { asksForCheck, checkContext, runChecks } from "./check-evaluation.ts";
@@ -106,7 +106,7 @@ export class Lane implements AsyncDisposable {
       checks: [],
       timeline: [],
     });
-    const unmet = unmetRequirement(declared, this.backendInfo);
+    const unmet = unmetRequirement(declared, this.backendInfo) ?? clientMismatch(declared, this.client);
     if (unmet !== undefined) {
       return { ...base, status: "not-applicable", reason: unmet, durationMs: 0, checks: [], timeline: [] };
     }
@@ -142,7 +142,11 @@ export class Lane implements AsyncDisposable {
       const death = await backend.death();
       const context = checkContext(
         scenario,
-        { backend: this.backendInfo, edge: { name: this.edgeInfo.edge, profile: this.edgeInfo.profile } },
+        {
+          backend: this.backendInfo,
+          edge: { name: this.edgeInfo.edge, profile: this.edgeInfo.profile },
+          client: this.client,
+        },
         {
           exchanges,
           journal,
