@@ -1,5 +1,11 @@
 import { describe, expect, test } from "vitest";
-import { everyStatusRun, inconclusive, notApplicable, passing } from "../reports/testing/fixtures.ts";
+import {
+  everyStatusRun,
+  failing,
+  inconclusive,
+  notApplicable,
+  passing,
+} from "../reports/testing/fixtures.ts";
 import { unexpectedResults } from "./vitest.ts";
 
 describe("the vitest entry fails a backend × edge test for what fails the run", () => {
@@ -19,5 +25,10 @@ describe("the vitest entry fails a backend × edge test for what fails the run",
       "d-inconclusive (inconclusive)",
       "g-interrupted (interrupted)",
     ]);
+  });
+
+  test("a failure on h2 or in the browser names its client", () => {
+    const lines = unexpectedResults([failing("m", { client: "h1" }), failing("m", { client: "h2" })], {});
+    expect(lines.map((line) => line.split(":")[0])).toEqual(["m (fail)", "m [h2] (fail)"]);
   });
 });

@@ -46,5 +46,6 @@ export function unexpectedResults(
 
 function describeFailure(result: ScenarioResult): string {
   const checks = result.checks.filter((c) => c.status === "fail").map((c) => `${c.check}: ${c.summary}`);
-  return `${result.scenario.id} (${result.status}): ${result.reason ?? checks.join("; ")}`;
+  const client = result.client && result.client !== "h1" ? ` [${result.client}]` : "";
+  return `${result.scenario.id}${client} (${result.status}): ${result.reason ?? checks.join("; ")}`;
 }
