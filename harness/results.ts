@@ -125,6 +125,13 @@ export interface ScenarioResult {
   timeline: TimelineEvent[];
   /** Set when the backend died in this scenario's window (or was found dead before it) and was restarted. */
   backendRestart?: BackendRestart;
+  /** The backend's services that died (during this scenario, or found dead before it), each restarted. */
+  serviceRestarts?: ServiceRestart[];
+}
+
+/** A service's death, as a backend's, with the service's name. */
+export interface ServiceRestart extends BackendRestart {
+  service: string;
 }
 
 /** One count per status, so no status is ever folded into another. */

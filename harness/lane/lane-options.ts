@@ -4,6 +4,7 @@ import type { BackendSpec, Runtime } from "../boxes/runtime.ts";
 import type { Contract } from "../contracts/contract.ts";
 import type { ClientKit } from "../probe/clients.ts";
 import type { ProbeClientName } from "../probe/observation.ts";
+import type { LaneService } from "./services.ts";
 
 export interface LaneBackend {
   name: string;
@@ -14,6 +15,8 @@ export interface LaneBackend {
   spec: BackendSpec;
   keepaliveMs?: number;
   upstreamTimeoutMs?: number;
+  /** The services it calls, in start order (harness/lane/services.ts). */
+  services?: LaneService[];
 }
 
 export interface LaneEdge {
