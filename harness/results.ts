@@ -8,6 +8,7 @@
 
 import type { Scenario } from "../scenarios/scenario.ts";
 import type { BackendConfig } from "./config.ts";
+import type { ContractPresetOptions } from "./contracts/contract.ts";
 import type { ProbeClientName } from "./probe/observation.ts";
 
 export const SCHEMA_VERSION = 2;
@@ -149,7 +150,7 @@ export interface RunSummary {
 /** A backend as the run was configured with it, as data (its contract by name; secrets masked). */
 export type BackendSetup = Omit<BackendConfig, "contract" | "healthPath" | "readyTimeoutMs"> & {
   /** A preset name, a preset with options, or `{custom: name}` for a contract object of your own. */
-  contract: string | { preset: string; path?: string; model?: string } | { custom: string };
+  contract: string | ({ preset: string } & ContractPresetOptions) | { custom: string };
   healthPath: string;
   readyTimeoutMs: number;
 };
