@@ -1,5 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { Scenario } from "../../scenarios/scenario.ts";
+import { defineCheck } from "../checks/check.ts";
+import { withUserChecks } from "../checks/index.ts";
 import { chunkData, context, exchange, journalEntry, sseObservation } from "../checks/testing/builders.ts";
 import { runChecks } from "./check-evaluation.ts";
 
@@ -58,6 +60,36 @@ describe("runChecks: the verdict of a scenario from its checks", () => {
     ).rejects.toMatchObject({
       code: "SCENARIO_INVALID",
       why: "decidedBy lists upstream-cancelled, its checks are clean-termination, answer-intact",
+    });
+  });
+});
+
+describe("runChecks: a check that cannot judge a client", () => {
+  const rawBytes = defineCheck({
+    name: "raw-chunk-sizes",
+    description: "every chunk-size line is lower-case hex",
+    cannotJudge: {
+      h2: "HTTP/2 has no chunk-size lines",
+      browser: "a page never sees the framing",
+    },
+    run: () => ({ status: "pass", summary: "chunk sizes are lower-case hex" }),
+  });
+  const s = scenario({ checks: ["clean-termination", "raw-chunk-sizes"], decidedBy: ["raw-chunk-sizes"] });
+
+  test("is not applicable there with its reason, never a pass, and the scenario is inconclusive", async () => {
+    await withUserChecks(new Map([[rawBytes.name, rawBytes]]), async () => {
+      const h1 = await runChecks(s, context([exchange(answered)]));
+      expect(h1.status).toBe("pass");
+      const h2 = await runChecks(s, context([exchange({ ...answered, client: "h2" })], { client: "h2" }));
+      expect(h2.checks.find((c) => c.check === "raw-chunk-sizes")).toMatchObject({
+        status: "not-applicable",
+        summary: "not on the h2 client: HTTP/2 has no chunk-size lines",
+      });
+      expect(h2.status).toBe("inconclusive");
+      const page = await runChecks(s, context([exchange(answered)], { client: "browser" }));
+      expect(page.checks.find((c) => c.check === "raw-chunk-sizes")?.summary).toMatch(
+        /never sees the framing/,
+      );
     });
   });
 });

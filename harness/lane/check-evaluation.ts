@@ -4,6 +4,7 @@ import { checkName, decidingChecks, type Scenario } from "../../scenarios/scenar
 import type { LogLine } from "../boxes/runtime.ts";
 import { type CheckContext, type Exchange, toResult } from "../checks/check.ts";
 import { getCheck } from "../checks/index.ts";
+import type { ProbeClientName } from "../probe/observation.ts";
 import type { CheckResult, ScenarioStatus } from "../results.ts";
 import type { LaneBackend } from "./lane-options.ts";
 
@@ -26,7 +27,7 @@ export function asksForCheck(scenario: Scenario, name: string): boolean {
 /** The checks' view of one scenario: what was under test, and what was observed since it started. */
 export function checkContext(
   scenario: Scenario,
-  underTest: { backend: LaneBackend; edge: CheckContext["edge"] },
+  underTest: { backend: LaneBackend; edge: CheckContext["edge"]; client?: ProbeClientName },
   observed: ScenarioObservations,
   startedAt: number,
 ): CheckContext {
@@ -35,6 +36,7 @@ export function checkContext(
     scenario,
     contract: backend.contract,
     edge: underTest.edge,
+    ...(underTest.client ? { client: underTest.client } : {}),
     backend: {
       name: backend.name,
       ...(backend.keepaliveMs === undefined ? {} : { keepaliveMs: backend.keepaliveMs }),
@@ -89,7 +91,14 @@ export async function runChecks(scenario: Scenario, context: CheckContext): Prom
     const name = checkName(ref);
     const options = typeof ref === "string" ? {} : (ref.options ?? {});
     const check = await getCheck(name, `scenario "${scenario.id}"`);
-    const result = toResult(name, check.run(context, options));
+    const client = context.client ?? "h1";
+    const cannot = check.cannotJudge?.[client];
+    const result = toResult(
+      name,
+      cannot === undefined
+        ? check.run(context, options)
+        : { status: "not-applicable", summary: `not on the ${client} client: ${cannot}` },
+    );
     checks.push(deciding.has(name) ? { ...result, deciding: true } : result);
   }
   if (checks.some((c) => c.status === "fail")) return { status: "fail", checks };

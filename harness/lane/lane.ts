@@ -2,8 +2,9 @@ import { abortReason } from "../../lib/abort.ts";
 import { now } from "../../lib/clock.ts";
 import { Teardown, trackLive } from "../../lib/lifecycle.ts";
 import type { Scenario } from "../../scenarios/scenario.ts";
+import type { ProbeClientName } from "../probe/observation.ts";
 import type { BackendRestart, ScenarioResult, ServiceRestart, TimelineEvent } from "../results.ts";
-import { unmetRequirement } from "./applicability.ts";
+import { clientMismatch, unmetRequirement } from "./applicability.ts";
 import { CRASH_WINDOW_MS, restartRecord } from "./backend-restart.ts";
 import { sizeForBackend } from "./backend-sizing.ts";
 import { asksForCheck, checkContext, runChecks } from "./check-evaluation.ts";
@@ -25,6 +26,7 @@ export class Lane implements AsyncDisposable {
   readonly index: number;
   readonly backendInfo: LaneBackend;
   readonly edgeInfo: LaneEdge & { profile: string };
+  readonly client: ProbeClientName;
   #topology: LaneTopology;
   #probeTarget: ProbeTarget;
   #teardown: Teardown;
@@ -36,12 +38,15 @@ export class Lane implements AsyncDisposable {
     this.index = options.index;
     this.backendInfo = options.backend;
     this.edgeInfo = { ...options.edge, profile: topology.edgeProfile };
+    this.client = options.client ?? "h1";
     this.#topology = topology;
     this.#probeTarget = {
       entryUrl: topology.entryUrl,
       contract: options.backend.contract,
       fake: topology.fake,
       lanePrefix: topology.lanePrefix,
+      client: this.client,
+      ...(options.clientKit ? { clientKit: options.clientKit } : {}),
     };
     this.#teardown = teardown;
     this.#untrack = trackLive(this);
@@ -88,6 +93,7 @@ export class Lane implements AsyncDisposable {
       backend: this.backendInfo.name,
       edge: this.edgeInfo.edge,
       profile: this.edgeInfo.profile,
+      client: this.client,
       runtime: this.#topology.runtime.name,
       lane: this.index,
       startedAt,
@@ -100,7 +106,7 @@ export class Lane implements AsyncDisposable {
       checks: [],
       timeline: [],
     });
-    const unmet = unmetRequirement(declared, this.backendInfo);
+    const unmet = unmetRequirement(declared, this.backendInfo) ?? clientMismatch(declared, this.client);
     if (unmet !== undefined) {
       return { ...base, status: "not-applicable", reason: unmet, durationMs: 0, checks: [], timeline: [] };
     }
@@ -141,7 +147,11 @@ export class Lane implements AsyncDisposable {
       const ownLogs = death ? death.logs : backend.logs();
       const context = checkContext(
         scenario,
-        { backend: this.backendInfo, edge: { name: this.edgeInfo.edge, profile: this.edgeInfo.profile } },
+        {
+          backend: this.backendInfo,
+          edge: { name: this.edgeInfo.edge, profile: this.edgeInfo.profile },
+          client: this.client,
+        },
         {
           exchanges,
           journal,
