@@ -233,28 +233,19 @@ async function withCpu(server: RunningPeer, order: LoadOrder, onAllFirst?: () =>
 
 // ---- the measures -----------------------------------------------------------------------------
 
-const EVENTS_PER_S: Metric = {
-  label: "unpaced events/s",
-  unit: "events/s",
-  target: { op: ">=", ratio: 3 },
-  digits: 0,
-};
-const LATENESS: Metric = { label: "lateness p99", unit: "ms", target: { op: "<=", ratio: 0.1 }, digits: 2 };
-const PACED_CPU: Metric = {
-  label: "server CPU, paced",
-  unit: "ms",
-  target: { op: "<=", ratio: 0.8 },
-  digits: 0,
-};
-const OPEN_CPU: Metric = {
-  label: "server CPU, 1,000 open",
-  unit: "ms",
-  target: { op: "<=", ratio: 0.8 },
-  digits: 0,
-};
-const FIRST: Metric = { label: "first-content p99", unit: "ms", target: { op: "<=", ratio: 0.8 }, digits: 1 };
-const OPEN_RSS: Metric = { label: "RSS, 1,000 open", unit: "MB", target: { op: "<=", ratio: 1 }, digits: 1 };
-const IDLE_RSS: Metric = { label: "idle RSS", unit: "MB", target: { op: "<=", ratio: 1 }, digits: 1 };
+const metric = (label: string, unit: string, op: ">=" | "<=", ratio: number, digits: number): Metric => ({
+  label,
+  unit,
+  target: { op, ratio },
+  digits,
+});
+const EVENTS_PER_S = metric("unpaced events/s", "events/s", ">=", 3, 0);
+const LATENESS = metric("lateness p99", "ms", "<=", 0.1, 2);
+const PACED_CPU = metric("server CPU, paced", "ms", "<=", 0.8, 0);
+const OPEN_CPU = metric("server CPU, 1,000 open", "ms", "<=", 0.8, 0);
+const FIRST = metric("first-content p99", "ms", "<=", 0.8, 1);
+const OPEN_RSS = metric("RSS, 1,000 open", "MB", "<=", 1, 1);
+const IDLE_RSS = metric("idle RSS", "MB", "<=", 1, 1);
 
 console.log(
   `machine: ${cpus().length} cores, load average ${loadText(loadavg())}; ${ROUNDS} rounds a measure; servers:`,

@@ -1,5 +1,7 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { reservePort } from "../../lib/net.ts";
 import { runCommand } from "../../runtime/process/run-command.ts";
 import { startProcess } from "../../runtime/process/start-process.ts";
@@ -48,12 +50,15 @@ const fake: Peer = {
   }),
 };
 
-/** The same CLI compiled to plain JavaScript (tsc, no type check): what a dist/ build would run. */
+/**
+ * The fake as the installed package runs it: `npm run build`'s dist/ with plain Node, no loader
+ * (bin/streamchaos.mjs picks dist/ when the TypeScript sources are absent; a checkout has them).
+ */
 const fakeJs: Peer = {
   name: "fake-js",
-  about: "streamchaos fake, compiled to plain JS by tsc (no loader)",
+  about: "streamchaos fake from dist/ (npm run build, plain Node: what the installed package runs)",
   command: async (workload, port, dir) => ({
-    args: [await compiledCli(), ...fakeArgs(port, await fakeScript(workload, dir))],
+    args: [await builtCli(dir), ...fakeArgs(port, await fakeScript(workload, dir))],
   }),
 };
 
@@ -77,47 +82,47 @@ async function fakeScript(workload: Workload, dir: string): Promise<string> {
   return file;
 }
 
-let compiled: Promise<string> | undefined;
+let built: Promise<string> | undefined;
 /**
- * Compiles the CLI and what it imports with tsc (`noCheck`, imports rewritten to .js) under
- * node_modules/.cache, where the package's own dependencies still resolve; returns the entry.
+ * Runs `npm run build` once (dist/ from the sources as they are now, never a stale one) and returns
+ * an entry in `dir` that starts dist/'s CLI the way bin/streamchaos.mjs does in an installed package.
  */
-function compiledCli(): Promise<string> {
-  compiled ??= (async () => {
-    const dir = join(ROOT, "node_modules/.cache/bench-peers");
-    await mkdir(dir, { recursive: true });
-    await writeFile(
-      join(dir, "tsconfig.json"),
-      JSON.stringify({
-        extends: "../../../tsconfig.json",
-        compilerOptions: {
-          noEmit: false,
-          noCheck: true,
-          outDir: "dist",
-          rootDir: "../../..",
-          rewriteRelativeImportExtensions: true,
-        },
-        include: [],
-        files: ["../../../cli/main.ts"],
-      }),
-    );
-    const tsc = await runCommand(
+function builtCli(dir: string): Promise<string> {
+  built ??= (async () => {
+    const build = await runCommand(
       process.execPath,
-      [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", dir],
+      [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "scripts/build.ts")],
       {
-        timeoutMs: 120_000,
+        timeoutMs: 300_000,
       },
     );
-    if (tsc.code !== 0) throw new Error(`tsc failed to compile the CLI:\n${tsc.stdout}${tsc.stderr}`);
-    const entry = join(dir, "streamchaos.mjs");
-    // bin/streamchaos.mjs without the loader.
+    if (build.code !== 0)
+      throw new Error(`npm run build failed, so fake-js cannot start:\n${build.stdout}${build.stderr}`);
+    const entry = join(dir, "streamchaos-dist.mjs");
     await writeFile(
       entry,
-      'const { main } = await import("./dist/cli/main.js");\nprocess.exitCode = await main(process.argv.slice(2));\n',
+      `const { main } = await import(${JSON.stringify(pathToFileURL(join(ROOT, "dist/cli/main.js")).href)});\nprocess.exitCode = await main(process.argv.slice(2));\n`,
     );
     return entry;
   })();
-  return compiled;
+  return built;
+}
+
+/**
+ * Where the peers are installed: the checkout's node_modules (they are devDependencies), or
+ * PEERS_NODE_MODULES, a node_modules folder that has them when this checkout's does not.
+ */
+const PEER_MODULES = process.env.PEERS_NODE_MODULES ?? join(ROOT, "node_modules");
+
+function peerModule(name: string, file: string): string {
+  const path = join(PEER_MODULES, name, file);
+  if (!existsSync(path)) {
+    throw new Error(
+      `bench:peers: ${name} is not installed (no ${path}): it is a devDependency, so run \`npm install\` ` +
+        "(or point PEERS_NODE_MODULES at a node_modules folder that has it); nothing is installed at run time",
+    );
+  }
+  return path;
 }
 
 /** @copilotkit/aimock's server CLI (`llmock`, the Docker entrypoint), one fixture for the workload. */
@@ -138,7 +143,7 @@ const aimock: Peer = {
     await writeFile(file, JSON.stringify({ fixtures: [{ ...fixture, streamingProfile }] }));
     return {
       args: [
-        join(ROOT, "node_modules/@copilotkit/aimock/dist/cli.js"),
+        peerModule("@copilotkit/aimock", "dist/cli.js"),
         "--port",
         String(port),
         "--fixtures",
@@ -180,7 +185,7 @@ const mockLlm: Peer = {
     };
     await writeFile(file, JSON.stringify(config));
     return {
-      args: [join(ROOT, "node_modules/@dwmkerr/mock-llm/dist/main.js"), "--config", file],
+      args: [peerModule("@dwmkerr/mock-llm", "dist/main.js"), "--config", file],
       env: { HOST: "127.0.0.1", PORT: String(port) },
     };
   },
