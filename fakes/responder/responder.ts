@@ -4,7 +4,7 @@ import { now } from "../../lib/clock.ts";
 import type { RequestView, StreamControl } from "../faults/fault.ts";
 import type { Journal, LiveEntry } from "../journal.ts";
 import { PacedAlarm, type PacedWait, type Pacer } from "../pacer.ts";
-import type { Schedule } from "../pacing.ts";
+import { type Schedule, scheduleBase } from "../pacing.ts";
 import type { Script } from "../script.ts";
 import type {
   Codec,
@@ -128,7 +128,7 @@ export class Responder implements StreamControl {
     entry.t.headersSent = now();
     this.#in.journal.changed();
 
-    let base = entry.t.headersSent;
+    let base = scheduleBase(entry.t.headersSent);
     let slot = -1;
     this.#plan = plan;
     this.#cursor = 0;
@@ -150,7 +150,7 @@ export class Responder implements StreamControl {
         for (const step of at.get(event) ?? NO_STEPS) {
           const started = now();
           if ((await this.#faults.fire(step, this)) === "done") return;
-          base += now() - started;
+          base = scheduleBase(base + now() - started);
         }
         at.delete(event);
         if (this.#plan[this.#cursor] !== event) continue; // a step inserted an event before this one
@@ -182,7 +182,7 @@ export class Responder implements StreamControl {
           bytes = bytes.subarray(cut);
           const started = now();
           if ((await this.#faults.fire(step, this)) === "done") return;
-          base += now() - started;
+          base = scheduleBase(base + now() - started);
         }
         data = bytes;
       }
