@@ -71,6 +71,10 @@ export class Journal {
   #waiters = new Set<Waiter>();
   readonly #limit: number;
   #dropped = 0;
+  /** Entries no longer in progress: each entry's outcome setter counts it as it finishes. */
+  #finished = 0;
+  /** Moved on by clear(): an entry opened before it is no longer this journal's to count. */
+  #generation = 0;
 
   /**
    * `limit`: keep at most this many finished entries, dropping the oldest finished first (a
@@ -92,14 +96,25 @@ export class Journal {
 
   open(fields: Omit<JournalEntry, "id" | "faults" | "events" | "outcome">): LiveEntry {
     const log = new EventLog();
+    let outcome: JournalEntry["outcome"] = "in-progress";
+    const generation = this.#generation;
+    const finished = () => {
+      if (generation === this.#generation) this.#finished++;
+    };
     const entry = {
       id: this.#nextId++,
       faults: [],
-      // An own enumerable accessor: structuredClone and JSON read it like data.
+      // Own enumerable accessors: structuredClone and JSON read them like data.
       get events() {
         return log.toEvents();
       },
-      outcome: "in-progress",
+      get outcome() {
+        return outcome;
+      },
+      set outcome(value: JournalEntry["outcome"]) {
+        if (outcome === "in-progress" && value !== "in-progress") finished();
+        outcome = value;
+      },
       ...fields,
     } as JournalEntry as LiveEntry;
     // Not enumerable: copies and JSON carry the events, not the columns.
@@ -109,11 +124,16 @@ export class Journal {
     return entry;
   }
 
-  /** Drops the oldest finished entries beyond the limit; the cheap length check comes first. */
+  /**
+   * Drops the oldest finished entries beyond the limit. Runs on every change of every entry, so it
+   * looks at the entries only when one has finished beyond the limit: counting them on each call
+   * had cost a pass over the journal per change, ~6 per request, with 1,000 streams open and
+   * 1,000 kept.
+   */
   #trim(): void {
-    if (this.#entries.length <= this.#limit) return;
-    let excess = this.#entries.filter((entry) => entry.outcome !== "in-progress").length - this.#limit;
+    let excess = this.#finished - this.#limit;
     if (excess <= 0) return;
+    this.#finished -= excess;
     this.#entries = this.#entries.filter((entry) => {
       if (excess > 0 && entry.outcome !== "in-progress") {
         excess -= 1;
@@ -137,12 +157,15 @@ export class Journal {
   clear(): void {
     this.#entries = [];
     this.#dropped = 0;
+    this.#finished = 0;
+    this.#generation++;
     this.changed();
   }
 
   /** Wakes the waiters; called by the responder on every state change of an entry. */
   changed(): void {
     this.#trim();
+    if (this.#waiters.size === 0) return;
     for (const waiter of [...this.#waiters]) waiter.check();
   }
 
