@@ -73,6 +73,13 @@ interface Connection {
 }
 
 const MAX_BODY = 32 * 1024 * 1024;
+/**
+ * How many connections the kernel may queue before the server accepts them (capped by
+ * net.core.somaxconn). Node's default, 511, overflowed when 1,000 clients connected at once: the
+ * kernel dropped the rest, and each of those clients only got its first byte after a SYN
+ * retransmission, 1 s later (3 s for a second one).
+ */
+const LISTEN_BACKLOG = 4096;
 const hasRefusal = (script: Script) => (script.faults ?? []).some((f) => f.fault === "refuse-connection");
 
 class FakeProvider implements StartedFakeProvider, AdminTarget {
@@ -157,7 +164,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(error);
       server.once("error", onError);
-      server.listen(port, host, () => {
+      server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
         server.off("error", onError);
         resolve((server.address() as AddressInfo).port);
       });
