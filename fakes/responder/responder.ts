@@ -122,6 +122,14 @@ export class Responder implements StreamControl {
 
     const { at, byteSteps } = this.#faults.place(plan, this.stream);
 
+    // The headers leave with what is written in this same tick (the events before the first
+    // token; all of a short unpaced answer, its end included) in one socket write: a write of
+    // their own had been a third of the time a herd of 1,000 requests took to set up.
+    const socket = this.#in.socket;
+    if (socket.writableCorked === 0) {
+      socket.cork();
+      process.nextTick(uncork, socket);
+    }
     this.#in.res.writeHead(head.status, head.statusText, head.headers);
     this.#in.res.flushHeaders();
     entry.status = head.status;
