@@ -93,6 +93,8 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   readonly #admin: Server;
   readonly #closing = new AbortController();
   readonly #connections = new Map<Socket, Connection>();
+  /** The requests being answered, aborted when the server closes. */
+  readonly #inFlight = new Set<AbortController>();
   readonly #pacer = new Pacer();
   #port = 0;
   #adminPort = 0;
@@ -240,8 +242,8 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   }
 
   async #onRequest(req: IncomingMessage, res: ServerResponse, adminOnly: boolean): Promise<void> {
-    req.on("error", () => {});
-    res.on("error", () => {});
+    req.on("error", ignore);
+    res.on("error", ignore);
     const socket = req.socket;
     const conn = this.#connections.get(socket) ?? { selfClosed: false, gone: false };
     this.#pacer.catchUp();
@@ -318,8 +320,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       t: { received },
     });
     const controller = new AbortController();
-    const onClosing = () => controller.abort(new Error("fake provider closing"));
-    this.#closing.signal.addEventListener("abort", onClosing, { once: true });
+    this.#inFlight.add(controller);
     conn.entry = entry;
     conn.controller = controller;
     if (conn.gone) controller.abort(new Error("client closed before the request was handled"));
@@ -350,7 +351,9 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
         res.end(`streamchaos fake: ${entry.error}\n`);
       } else socket.destroy();
     } finally {
-      this.#closing.signal.removeEventListener("abort", onClosing);
+      this.#inFlight.delete(controller);
+      // Answered: the client leaving from now on has nothing left to abort.
+      if (conn.controller === controller) conn.controller = undefined;
       this.log.changed();
     }
   }
@@ -358,6 +361,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.#closing.signal.aborted) return;
     this.#closing.abort(new Error("fake provider closing"));
+    for (const controller of this.#inFlight) controller.abort(new Error("fake provider closing"));
     this.#pacer.close();
     this.#untrack();
     const closed = [this.#admin, ...(this.#listening ? [this.#provider] : [])].map(
@@ -369,6 +373,8 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
     await Promise.all(closed);
   }
 }
+
+function ignore(): void {}
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
