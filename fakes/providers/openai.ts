@@ -19,6 +19,7 @@ import {
   sse,
   tokenEvents,
   truncateJson,
+  writeSeededAlnum,
 } from "./shared.ts";
 
 /**
@@ -160,6 +161,27 @@ function open(ctx: RenderContext): ProviderStream {
     obfuscation
       ? `${tokenHead}${JSON.stringify(text)}${tokenTail},"obfuscation":"${seededAlnum(ctx.rng, 16)}"}\n\n`
       : `${tokenHead}${JSON.stringify(text)}${tokenTail}}\n\n`;
+  // The same chunk written straight into the responder's scratch: its fixed parts copied as bytes.
+  const headBytes = Buffer.from(tokenHead, "utf8");
+  const tailBytes = Buffer.from(obfuscation ? `${tokenTail},"obfuscation":"` : `${tokenTail}}\n\n`, "utf8");
+  /** The longest the obfuscation's letters and the closing `"}\n\n` take. */
+  const closing = obfuscation ? 16 + 4 : 0;
+  const writeToken = (target: Buffer, at: number, limit: number, text: string): number => {
+    const json = JSON.stringify(text);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (at + headBytes.length + json.length * 3 + tailBytes.length + closing > limit) return -1;
+    let end = at + headBytes.copy(target, at);
+    end += target.write(json, end, "utf8");
+    end += tailBytes.copy(target, end);
+    if (obfuscation) {
+      end = writeSeededAlnum(ctx.rng, 16, target, end);
+      target[end++] = 0x22; // "
+      target[end++] = 0x7d; // }
+      target[end++] = 0x0a;
+      target[end++] = 0x0a;
+    }
+    return end - at;
+  };
 
   const calls = (ctx.toolCalls ?? []).map((call) => ({ ...call, id: call.id ?? `call_${randomAlnum(24)}` }));
   // A call opens with its id, type, name and empty arguments, then streams the arguments in pieces.
@@ -211,6 +233,7 @@ function open(ctx: RenderContext): ProviderStream {
       return events;
     },
     renderToken,
+    writeToken,
     error(options) {
       const message =
         options.message ?? "The server had an error while processing your request. Sorry about that!";

@@ -139,6 +139,50 @@ describe("openai chat completions (A1)", () => {
     }
   });
 
+  it("writes a content chunk straight into bytes as renderToken renders it, for the same draws", () => {
+    const texts = ["Hi", "", ' "quoted" \\ back', "é 中文 🙂", "\ud800 lone", "x".repeat(5000)];
+    for (const streamOptions of [{}, { include_usage: true }, { include_obfuscation: false }]) {
+      // An rng that can replay what it drew, so both paths see the same numbers.
+      const base = seededRandom(11);
+      let drawn: number[] = [];
+      let replay: number[] | undefined;
+      const rng = () => {
+        if (replay) return replay.shift()!;
+        const value = base();
+        drawn.push(value);
+        return value;
+      };
+      const stream = openai.open({
+        provider: "openai",
+        model: "gpt-4o-ü",
+        request: { stream: true, stream_options: streamOptions },
+        variant: "",
+        tokens: texts,
+        finishReason: "stop",
+        usage: { promptTokens: 1, completionTokens: 1 },
+        omitUsage: false,
+        rng,
+      });
+      const target = Buffer.alloc(64 * 1024, 0xff);
+      for (const text of texts) {
+        drawn = [];
+        replay = undefined;
+        const rendered = Buffer.from(stream.renderToken(text, false), "utf8");
+        replay = [...drawn];
+        const length = stream.writeToken!(target, 7, target.length, text, false);
+        expect(target.subarray(7, 7 + length)).toEqual(rendered);
+        expect(replay).toEqual([]);
+        // Short of room it writes and draws nothing.
+        replay = undefined;
+        drawn = [];
+        target.fill(0xff);
+        expect(stream.writeToken!(target, 7, 7 + rendered.length - 1, text, false)).toBe(-1);
+        expect(drawn).toEqual([]);
+        expect(target.every((b) => b === 0xff)).toBe(true);
+      }
+    }
+  });
+
   it("answers a non-streaming request with one chat.completion body", async () => {
     const r = await post("/v1/chat/completions", { model: "gpt-4o" });
     expect(r.headers["content-type"]).toBe("application/json");

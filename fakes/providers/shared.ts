@@ -63,6 +63,13 @@ export function argumentPieces(json: string): string[] {
   return json.match(/[\p{L}\p{N}_]+|[^\p{L}\p{N}_]+/gu) ?? [];
 }
 
+/** seededAlnum's letters for the same draws, written into `target` from `at`; returns the end. */
+export function writeSeededAlnum(rng: () => number, max: number, target: Buffer, at: number): number {
+  const end = at + 1 + Math.floor(rng() * max);
+  for (let i = at; i < end; i++) target[i] = ALNUM_BYTES[Math.floor(rng() * ALNUM.length)]!;
+  return end;
+}
+
 /** An SSE event: optional `event:` line, one `data:` line, blank line, with the provider's line ending. */
 export function sse(data: string, event?: string, eol = "\n"): string {
   return (event === undefined ? "" : `event: ${event}${eol}`) + `data: ${data}${eol}${eol}`;
@@ -108,6 +115,7 @@ export function planned(kind: string, render: () => string, extra: PlannedExtra 
  */
 class TokenWrite implements PlannedEvent {
   readonly kind = "content";
+  readonly isToken = true;
   readonly text: string;
   readonly finish: boolean | undefined;
   readonly terminator = undefined;

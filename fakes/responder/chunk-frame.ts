@@ -1,3 +1,5 @@
+import type { ProviderStream } from "../types.ts";
+
 /** Room for the longest chunk-size line: 8 hex digits (a 4 GiB chunk) and CRLF. */
 const SIZE_LINE_ROOM = 10;
 const SCRATCH_BYTES = 64 * 1024;
@@ -50,6 +52,41 @@ function frameAt(at: number, data: Buffer | string): number {
     scratch.copyWithin(at + digits + 2, dataAt, dataAt + length);
     dataAt = at + digits + 2;
   }
+  return closeFrame(dataAt, length);
+}
+
+/** The size line's digits of the last token framed: the next one's guess (most are alike). */
+let tokenDigits = 3;
+
+/**
+ * Frames a script token at `at`, written by the stream straight into the scratch
+ * (ProviderStream.writeToken); returns where the frame ends, or -1, having written and drawn
+ * nothing, when it might not fit. The size line's length is guessed from the token before, and
+ * the data moved when the guess was wrong.
+ */
+function tokenAt(at: number, stream: ProviderStream, text: string, finish: boolean): number {
+  const guess = tokenDigits;
+  let dataAt = at + guess + 2;
+  // Room for a longer size line than guessed, and for the closing CRLF.
+  const length = stream.writeToken!(
+    scratch,
+    dataAt,
+    SCRATCH_BYTES - (SIZE_LINE_ROOM - guess) - 2,
+    text,
+    finish,
+  );
+  if (length < 0) return -1;
+  const digits = hexDigits(length);
+  if (digits !== guess) {
+    scratch.copyWithin(at + digits + 2, dataAt, dataAt + length);
+    dataAt = at + digits + 2;
+    tokenDigits = digits;
+  }
+  return closeFrame(dataAt, length);
+}
+
+/** Writes the size line just before `dataAt` and the CRLF after the data; returns the end. */
+function closeFrame(dataAt: number, length: number): number {
   let p = dataAt - 2;
   scratch[p] = 0x0d;
   scratch[p + 1] = 0x0a;
@@ -63,6 +100,37 @@ function frameAt(at: number, data: Buffer | string): number {
   scratch[end + 1] = 0x0a;
   framed.dataLength = length;
   return end + 2;
+}
+
+/**
+ * Frames a script token as one chunk for a write of its own, written by `stream` straight into
+ * the scratch (frameChunk's job without the string); undefined, having drawn nothing, when it
+ * fits no scratch (render it instead).
+ */
+export function frameToken(stream: ProviderStream, text: string, finish: boolean): FramedChunk | undefined {
+  let start = scratchFree;
+  let end = tokenAt(start, stream, text, finish);
+  if (end < 0) {
+    if (start === 0) return undefined;
+    freshScratch();
+    start = 0;
+    end = tokenAt(start, stream, text, finish);
+    if (end < 0) return undefined;
+  }
+  framed.end = end;
+  framed.bytes = scratch.subarray(start, end);
+  return framed;
+}
+
+/**
+ * Appends a script token's frame to the batch (appendFrame's job without the string); returns
+ * its body bytes, or -1, having drawn nothing, when the scratch has no room left for it.
+ */
+export function appendToken(stream: ProviderStream, text: string, finish: boolean): number {
+  const end = tokenAt(scratchFree, stream, text, finish);
+  if (end < 0) return -1;
+  scratchFree = end;
+  return framed.dataLength;
 }
 
 /**
@@ -107,11 +175,6 @@ export function framesSince(mark: number): Buffer {
 /** The frames since `mark` left at once (the socket holds none of them): their bytes are free again. */
 export function releaseFrames(mark: number): void {
   scratchFree = mark;
-}
-
-/** Whether a frame of `data` fits in a scratch at all (else it goes alone: frameChunk). */
-export function fitsScratch(data: Buffer | string): boolean {
-  return room(data) <= SCRATCH_BYTES;
 }
 
 /** Replaces a full scratch; the old one lives as long as a pending write holds part of it. */

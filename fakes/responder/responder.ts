@@ -17,10 +17,12 @@ import type {
 import { sleepUnlessAborted, untilDrained } from "./abortable-waits.ts";
 import {
   appendFrame,
-  fitsScratch,
+  appendToken,
+  type FramedChunk,
   frameChunk,
   frameMark,
   framesSince,
+  frameToken,
   freshScratch,
   releaseFrames,
 } from "./chunk-frame.ts";
@@ -81,6 +83,8 @@ export class Responder implements StreamControl {
   #lastWriteOk = true;
   /** A write of an unpaced run (#writeUnpaced) that asked to wait for drain. */
   #drainWait: Promise<void> | undefined;
+  /** The stream writes script tokens straight into bytes (ProviderStream.writeToken). */
+  readonly #writesTokens: boolean;
 
   constructor(input: ResponderInput) {
     this.#in = input;
@@ -102,6 +106,7 @@ export class Responder implements StreamControl {
     this.ctx = renderContext(input);
     this.#faults.configure(this.ctx);
     this.stream = openStream(input.codec.open(this.ctx), input.codec.name, input.script);
+    this.#writesTokens = this.stream.writeToken !== undefined;
   }
 
   async run(): Promise<void> {
@@ -280,10 +285,18 @@ export class Responder implements StreamControl {
         }
       }
       run.event = undefined;
-      const data = event.render(this.stream);
-      // A string's length is 0 exactly when its UTF-8 bytes are.
-      if (data.length === 0) continue;
-      const drain = this.#writeEvent(event, data, event.text, run.due);
+      let drain: Promise<void> | undefined;
+      const framed =
+        event.isToken && this.#writesTokens && this.#in.res.chunkedEncoding
+          ? frameToken(this.stream, event.text!, event.finish === true)
+          : undefined;
+      if (framed !== undefined) drain = this.#writeFramed(framed, event.kind, event.text, run.due);
+      else {
+        const data = event.render(this.stream);
+        // A string's length is 0 exactly when its UTF-8 bytes are.
+        if (data.length === 0) continue;
+        drain = this.#writeEvent(event, data, event.text, run.due);
+      }
       if (drain) {
         run.drain = drain;
         return "drain";
@@ -318,23 +331,33 @@ export class Responder implements StreamControl {
         return this.#sendFrames(mark) || stop === "done" ? stop : "drain";
       }
       const event = this.#plan[this.#cursor++]!;
-      const data = event.render(this.stream);
-      // A string's length is 0 exactly when its UTF-8 bytes are.
-      if (data.length === 0) continue;
-      let length = appendFrame(data);
+      // A script token is written straight into the scratch when the stream can; rendered
+      // otherwise (once: its seeded parts are drawn as it renders).
+      const token = event.isToken === true && this.#writesTokens;
+      let data: Buffer | string | undefined;
+      let length: number;
+      if (token) length = appendToken(this.stream, event.text!, event.finish === true);
+      else {
+        data = event.render(this.stream);
+        // A string's length is 0 exactly when its UTF-8 bytes are.
+        if (data.length === 0) continue;
+        length = appendFrame(data);
+      }
       if (length < 0) {
         // The scratch is full: what is framed goes now, then a fresh scratch (or, too big for
         // any, this event alone, after them).
         const ok = this.#sendFrames(mark);
-        if (!fitsScratch(data)) {
-          this.#drainWait = this.#writeBytes(data, event.kind, event.text);
-          mark = frameMark();
+        freshScratch();
+        mark = frameMark();
+        length =
+          data === undefined
+            ? appendToken(this.stream, event.text!, event.finish === true)
+            : appendFrame(data);
+        if (length < 0) {
+          this.#drainWait = this.#writeBytes(data ?? event.render(this.stream), event.kind, event.text);
           if (this.#drainWait !== undefined || !ok) return "drain";
           continue;
         }
-        freshScratch();
-        mark = frameMark();
-        length = appendFrame(data);
         this.#journalWrite(now(), length, event.kind, event.text, undefined);
         if (!ok) {
           // Rendered is rendered (its seeded parts were drawn): it goes now, then the wait.
@@ -450,13 +473,33 @@ export class Responder implements StreamControl {
    * Unpaced writes made in one tick share a syscall, as under http's own cork.
    */
   #send(data: Buffer | string, paced: boolean): number {
-    const { res, socket } = this.#in;
+    const { res } = this.#in;
     // Content-length bodies and HTTP/1.0 are not chunked; an empty chunk would end the body.
     if (!res.chunkedEncoding || data.length === 0) {
       this.#lastWriteOk = res.write(data, this.#onWritten);
       return typeof data === "string" ? Buffer.byteLength(data) : data.length;
     }
-    const framed = frameChunk(data);
+    return this.#sendFramed(frameChunk(data), paced);
+  }
+
+  /** #writeBytes for a chunk already framed (a script token the stream wrote into the scratch). */
+  #writeFramed(
+    framed: FramedChunk,
+    kind: string,
+    text: string | undefined,
+    due: number | undefined,
+  ): Promise<void> | undefined {
+    if (this.#aborted || this.#finished) return undefined;
+    const t = now();
+    this.#pendingWrites++;
+    const length = this.#sendFramed(framed, due !== undefined);
+    this.#journalWrite(t, length, kind, text, due);
+    return this.#lastWriteOk ? undefined : untilDrained(this.#in.res, this.#in.socket, this.signal);
+  }
+
+  /** Puts a framed chunk on the wire (#send); returns its body bytes. */
+  #sendFramed(framed: FramedChunk, paced: boolean): number {
+    const socket = this.#in.socket;
     if (!paced && socket.writableCorked === 0) {
       socket.cork();
       process.nextTick(uncork, socket);
