@@ -97,10 +97,8 @@ export class Journal {
   open(fields: Omit<JournalEntry, "id" | "faults" | "events" | "outcome">): LiveEntry {
     const log = new EventLog();
     let outcome: JournalEntry["outcome"] = "in-progress";
+    const journal = this;
     const generation = this.#generation;
-    const finished = () => {
-      if (generation === this.#generation) this.#finished++;
-    };
     const entry = {
       id: this.#nextId++,
       faults: [],
@@ -112,7 +110,9 @@ export class Journal {
         return outcome;
       },
       set outcome(value: JournalEntry["outcome"]) {
-        if (outcome === "in-progress" && value !== "in-progress") finished();
+        // Opened before the last clear(): no longer this journal's to count.
+        if (outcome === "in-progress" && value !== "in-progress" && generation === journal.#generation)
+          journal.#finished++;
         outcome = value;
       },
       ...fields,
@@ -141,7 +141,9 @@ export class Journal {
     for (let i = 0; excess > 0 && i < entries.length; ) {
       if (entries[i]!.outcome === "in-progress") i++;
       else {
-        entries.splice(i, 1);
+        // shift() moves the array's start (V8 trims it in place), splice() copies the rest.
+        if (i === 0) entries.shift();
+        else entries.splice(i, 1);
         excess--;
       }
     }

@@ -1,8 +1,10 @@
 import { type ServerResponse, STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import { now } from "../../lib/clock.ts";
+import type { EventLog } from "../event-log.ts";
 import type { RequestView, StreamControl } from "../faults/fault.ts";
 import type { Journal, LiveEntry } from "../journal.ts";
+import type { JournalEntry } from "../journal-types.ts";
 import { PacedAlarm, type PacedWait, type Pacer } from "../pacer.ts";
 import { type Schedule, scheduleBase } from "../pacing.ts";
 import type { Script } from "../script.ts";
@@ -47,8 +49,8 @@ export interface ResponderInput {
   signal: AbortSignal;
   /** The server's clock for paced writes, shared by all its streams. */
   pacer: Pacer;
-  /** Tells the connection tracker that the fake, not the client, is closing this socket. */
-  markSelfClosed(): void;
+  /** The connection tracker, told when the fake, not the client, is closing this socket. */
+  connection: { markSelfClosed(): void };
 }
 
 /** Runs one script against one request: pacing, the codec's bytes, the faults at their places. */
@@ -85,9 +87,38 @@ export class Responder implements StreamControl {
   #drainWait: Promise<void> | undefined;
   /** The stream writes script tokens straight into bytes (ProviderStream.writeToken). */
   readonly #writesTokens: boolean;
+  /**
+   * The entry's log and times, held here for the per-write path: the entry itself, with its own
+   * accessors, keeps its properties in a dictionary, a hash lookup per read.
+   */
+  readonly #log: EventLog;
+  readonly #times: JournalEntry["t"];
+  // Callbacks handed out (to the pacer, the socket), one each per stream. Assigned in the
+  // constructor, not as initialized fields: a field's arrow gets an inferred name, which tsx's
+  // keepNames sets again with a defineProperty on every stream (a property store each).
+  readonly #onAlarm: (onTime: boolean) => void;
+  readonly #onWritten: () => void;
+  readonly #wakeFlushWaiters: () => void;
 
   constructor(input: ResponderInput) {
     this.#in = input;
+    this.#log = input.entry.log;
+    this.#times = input.entry.t;
+    this.#onAlarm = (onTime) => {
+      const run = this.#plain;
+      if (!run) return;
+      if (!onTime || this.#aborted) run.resolve("abort");
+      else this.#plainOn();
+    };
+    this.#onWritten = () => {
+      this.#pendingWrites--;
+      if (this.#pendingWrites === 0) this.#wakeFlushWaiters();
+    };
+    this.#wakeFlushWaiters = () => {
+      // Called after every write: most have nobody waiting, and splice makes an array each time.
+      if (this.#flushWaiters.length === 0) return;
+      for (const wake of this.#flushWaiters.splice(0)) wake();
+    };
     this.#aborted = input.signal.aborted;
     // One listener for the stream's life rather than one per paced write.
     input.signal.addEventListener(
@@ -382,13 +413,6 @@ export class Responder implements StreamControl {
     return this.#lastWriteOk;
   }
 
-  readonly #onAlarm = (onTime: boolean): void => {
-    const run = this.#plain;
-    if (!run) return;
-    if (!onTime || this.#aborted) run.resolve("abort");
-    else this.#plainOn();
-  };
-
   /**
    * Whether to write now: true at once when `due` has passed, else the pacer's wait, which ends
    * false if the client leaves first. Not an async function: one fewer promise per paced event.
@@ -453,11 +477,11 @@ export class Responder implements StreamControl {
 
   /** Journals a write of `length` body bytes handed to the socket (or framed for it) at `t`. */
   #journalWrite(t: number, length: number, kind: string, text: string | undefined, due: number | undefined) {
-    const entry = this.#in.entry;
-    entry.log.push(t, length, kind, text, due);
-    entry.t.lastByte = t;
-    if (kind === "content" && entry.t.firstContent === undefined) {
-      entry.t.firstContent = t;
+    this.#log.push(t, length, kind, text, due);
+    const times = this.#times;
+    times.lastByte = t;
+    if (kind === "content" && times.firstContent === undefined) {
+      times.firstContent = t;
       this.#in.journal.changed();
     }
     this.#bytes += length;
@@ -510,17 +534,6 @@ export class Responder implements StreamControl {
     if (socket.writableLength > 0) framed.keep();
     return framed.dataLength;
   }
-
-  #onWritten = () => {
-    this.#pendingWrites--;
-    if (this.#pendingWrites === 0) this.#wakeFlushWaiters();
-  };
-
-  #wakeFlushWaiters = () => {
-    // Called after every write: most have nobody waiting, and splice makes an array each time.
-    if (this.#flushWaiters.length === 0) return;
-    for (const wake of this.#flushWaiters.splice(0)) wake();
-  };
 
   /** Resolves once every write so far was handed to the kernel. */
   #flush(): Promise<void> {
@@ -597,7 +610,7 @@ export class Responder implements StreamControl {
   async fin(): Promise<void> {
     await this.#flush();
     if (this.signal.aborted || this.#finished) return;
-    this.#in.markSelfClosed();
+    this.#in.connection.markSelfClosed();
     this.#ended();
     // destroySoon: FIN once the kernel has everything, and no `0\r\n\r\n` from the HTTP layer.
     this.#in.socket.destroySoon();
@@ -607,7 +620,7 @@ export class Responder implements StreamControl {
     await this.#flush();
     if (settleMs > 0 && this.#bytes > 0 && !(await this.sleep(settleMs))) return;
     if (this.signal.aborted || this.#finished) return;
-    this.#in.markSelfClosed();
+    this.#in.connection.markSelfClosed();
     this.#ended();
     this.#in.socket.resetAndDestroy();
   }
