@@ -92,6 +92,20 @@ describe("openai chat completions (A1)", () => {
     }
   });
 
+  /** An OpenAI stream opened straight from the codec, as the responder opens one. */
+  const openaiStream = (model: string, streamOptions: object, tokens: string[], rng: () => number) =>
+    openai.open({
+      provider: "openai",
+      model,
+      request: { stream: true, stream_options: streamOptions },
+      variant: "",
+      tokens,
+      finishReason: "stop",
+      usage: { promptTokens: 1, completionTokens: 1 },
+      omitUsage: false,
+      rng,
+    });
+
   it("renders a content chunk from its fixed parts as the canonical JSON of the chunk", () => {
     const tricky = [
       "Hi",
@@ -109,17 +123,7 @@ describe("openai chat completions (A1)", () => {
       { include_obfuscation: false },
       { include_usage: true, include_obfuscation: false },
     ]) {
-      const stream = openai.open({
-        provider: "openai",
-        model: 'gpt-4o "quoted"',
-        request: { stream: true, stream_options: streamOptions },
-        variant: "",
-        tokens: tricky,
-        finishReason: "stop",
-        usage: { promptTokens: 1, completionTokens: 1 },
-        omitUsage: false,
-        rng: seededRandom(7),
-      });
+      const stream = openaiStream('gpt-4o "quoted"', streamOptions, tricky, seededRandom(7));
       for (const text of tricky) {
         const rendered = stream.renderToken(text, false);
         expect(rendered.startsWith("data: ") && rendered.endsWith("}\n\n")).toBe(true);
@@ -152,17 +156,7 @@ describe("openai chat completions (A1)", () => {
         drawn.push(value);
         return value;
       };
-      const stream = openai.open({
-        provider: "openai",
-        model: "gpt-4o-ü",
-        request: { stream: true, stream_options: streamOptions },
-        variant: "",
-        tokens: texts,
-        finishReason: "stop",
-        usage: { promptTokens: 1, completionTokens: 1 },
-        omitUsage: false,
-        rng,
-      });
+      const stream = openaiStream("gpt-4o-ü", streamOptions, texts, rng);
       const target = Buffer.alloc(64 * 1024, 0xff);
       for (const text of texts) {
         drawn = [];
