@@ -4,7 +4,8 @@
  * chat-completions streams of "abcd" content chunks.
  *
  * Each server runs in its own process, started as its users start it (bench/peers/servers.ts):
- * `streamchaos fake` (through tsx), the same CLI compiled to plain JS, @copilotkit/aimock 1.43.0
+ * `streamchaos fake` (through tsx), the same CLI from `npm run build`'s dist/ (plain Node, as the
+ * installed package runs it), @copilotkit/aimock 1.43.0
  * (the reference every ratio is taken against), @dwmkerr/mock-llm, and a bare node:http floor.
  * The load comes from one more process (bench/peers/load-client.ts, raw node:net), so no
  * client CPU is counted as a server's. Server CPU is utime + stime of /proc/<pid>/stat over the
@@ -23,7 +24,8 @@
  * the machine's load; the ratios of interleaved rounds less so. Prints figures only.
  *
  * PEERS_ROUNDS (5), PEERS_SERVERS (fake,fake-js,aimock,mock-llm,floor), PEERS_MEASURES
- * (unpaced,paced,open,idle), PEERS_OPEN_CHUNKS (50) size it.
+ * (unpaced,paced,open,idle), PEERS_OPEN_CHUNKS (50) size it. The peers are devDependencies, found in
+ * node_modules or in PEERS_NODE_MODULES; nothing is installed at run time.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
