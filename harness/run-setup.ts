@@ -43,7 +43,17 @@ function backendSetup(backend: ResolvedBackend): BackendSetup {
             preset: ref.preset,
             ...(ref.path ? { path: ref.path } : {}),
             ...(ref.model ? { model: ref.model } : {}),
+            // What the backend declared it supports decides which scenarios apply: a repro without
+            // it would report a scenario that needs sessions as not applicable.
+            ...(ref.capabilities ? { capabilities: { ...ref.capabilities } } : {}),
           };
-  const { contract: _resolved, contractRef: _ref, ...rest } = backend;
-  return { ...structuredClone(rest), contract };
+  const { contract: _resolved, contractRef: _ref, services, ...rest } = backend;
+  return {
+    ...structuredClone(rest),
+    // As configured: the start order and what each names are derived again when the repro loads it.
+    ...(services
+      ? { services: services.map(({ dependsOn: _derived, ...service }) => structuredClone(service)) }
+      : {}),
+    contract,
+  };
 }
