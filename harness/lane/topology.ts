@@ -1,7 +1,7 @@
 import { FakeProviderClient } from "../../fakes/index.ts";
 import type { Teardown } from "../../lib/lifecycle.ts";
 import { hostPort } from "../../lib/net.ts";
-import { type HopAddress, ToxiproxyHops } from "../../proxies/toxiproxy/index.ts";
+import { type HopAddress, ToxiproxyHops, toxiproxyRecordsTaps } from "../../proxies/toxiproxy/index.ts";
 import type { Hop } from "../../scenarios/scenario.ts";
 import type { Address, BoxAddress, Runtime, StartedBox, ToxiproxyBox } from "../boxes/runtime.ts";
 import type { LaneOptions } from "./lane-options.ts";
@@ -30,6 +30,8 @@ export interface LaneTopology {
   /** The profile the edge really runs, its default when none was asked for. */
   edgeProfile: string;
   lanePrefix: string;
+  /** Set when the hops cannot be tapped, saying why: results then say their hops are unavailable. */
+  tapsUnavailable?: string;
 }
 
 /**
@@ -45,7 +47,11 @@ export async function assembleTopology(options: LaneOptions, teardown: Teardown)
   const fake = teardown.use(await runtime.startFake());
   const fakeClient = new FakeProviderClient(fake.adminUrl);
   const toxiproxy = teardown.use(await runtime.startToxiproxy(3));
-  const hops = teardown.use(new ToxiproxyHops(toxiproxy.apiUrl));
+  const tapsUnavailable =
+    toxiproxy.tapsOnlyInServer && !(await toxiproxyRecordsTaps(toxiproxy.apiUrl))
+      ? `the Toxiproxy in ${options.runtime.name} (${toxiproxy.name}) records no taps, and a recording relay in this process cannot stand between its boxes`
+      : undefined;
+  const hops = teardown.use(new ToxiproxyHops(toxiproxy.apiUrl, { taps: tapsUnavailable === undefined }));
   const hopName = (hop: Hop) => `${lanePrefix}-${HOP_NAMES[hop]}`;
   const [slotA, slotB, slotC] = toxiproxy.hopSlots as [HopSlot, HopSlot, HopSlot];
 
@@ -91,6 +97,7 @@ export async function assembleTopology(options: LaneOptions, teardown: Teardown)
     entryUrl: `http://${hostPort(hopA.external.host, hopA.external.port)}`,
     edgeProfile: edgeBox.name.split(":").slice(1).join(":") || edge.profile || "default",
     lanePrefix,
+    ...(tapsUnavailable ? { tapsUnavailable } : {}),
   };
 }
 
