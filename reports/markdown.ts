@@ -1,5 +1,6 @@
 import { failsRun, type RunResult, type ScenarioResult, type ScenarioStatus } from "../harness/results.ts";
 import { type ComparedResult, compareRuns } from "./compare.ts";
+import { hopCells, hopLines } from "./internal/hops.ts";
 import {
   buildMatrix,
   isExpected,
@@ -226,6 +227,7 @@ function renderFailure(result: ScenarioResult, cap: number): { text: string; cut
   for (const check of verdictChecks(result)) {
     const na = check.status === "not-applicable" ? " (not applicable)" : "";
     lines.push(`**${inline(check.check)}**${na}: ${cell(check.summary)}`, "");
+    for (const line of hopLines(check)) lines.push(paragraph(`*${cell(line)}*`), "");
     if (check.evidence.length === 0) continue;
     const evidence: string[] = [];
     for (const item of check.evidence) {
@@ -238,8 +240,24 @@ function renderFailure(result: ScenarioResult, cap: number): { text: string; cut
     }
     lines.push(...fence(evidence.join("\n")), "");
   }
-  lines.push("</details>", "");
+  lines.push(...renderHops(result), "</details>", "");
   return { text: lines.join("\n"), cut };
+}
+
+/** What crossed each hop of a failing result (or why nothing was recorded). */
+function renderHops(result: ScenarioResult): string[] {
+  if (result.hopsUnavailable) return [`*Hops unavailable: ${cell(result.hopsUnavailable)}*`, ""];
+  if (!result.hops?.length) return [];
+  const rows = result.hops.map((hop) => {
+    const c = hopCells(hop);
+    return `| ${cell(c.hop)} | ${cell(c.bytes)} | ${cell(c.times)} | ${cell(c.framing)} | ${cell(c.ends)} |`;
+  });
+  return [
+    "| hop | bytes ↑ ↓ | first – last byte | response as sent | ends (client / upstream) |",
+    "|---|---|---|---|---|",
+    ...rows,
+    "",
+  ];
 }
 
 /** Fenced block whose fence is longer than any backtick run inside, so evidence cannot close it. */
