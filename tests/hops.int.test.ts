@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { probeEngine } from "../harness/boxes/docker/index.ts";
 import { resolveConfig } from "../harness/config.ts";
 import { bugBackends, hardenedBackends } from "../harness/demo.ts";
 import type { ScenarioResult } from "../harness/results.ts";
@@ -11,6 +12,7 @@ import { nginxEdge } from "../proxies/nginx/nginx-edge.ts";
  * The crash must be named at hop B, and nginx's clean `0\r\n\r\n` on hop A named as what hid it.
  */
 const nginx = await nginxEdge.available();
+const engine = await probeEngine();
 
 describe.skipIf(!nginx.ok)("hops in a run behind nginx", () => {
   test("a backend cutting mid-stream: hop B is the origin, hop A hid it; a clean backend's hops are complete", async () => {
@@ -69,4 +71,28 @@ describe.skipIf(!nginx.ok)("hops in a run behind nginx", () => {
     expect(cleanB!.framing.semantic).toBe("complete");
     expect(cleanA!.firstByteMs).toBeGreaterThanOrEqual(cleanB!.firstByteMs! - 1);
   }, 60_000);
+});
+
+describe.skipIf(!nginx.ok || !engine.ok)("hops on the docker runtime", () => {
+  test("its Toxiproxy container records the hops: the same origin as on loopback", async () => {
+    const config = resolveConfig(
+      {
+        backends: bugBackends({ "node-raise-mid-stream": ["mid-connection-fin"] }, { python: false }),
+        edges: ["nginx"],
+        scenarios: ["mid-connection-fin"],
+        runtime: "docker",
+      },
+      "test",
+    );
+    const [result] = (await runSuite({ config, reporters: [] })).results;
+    expect(result!.status).toBe("fail");
+    if (result!.hopsUnavailable) {
+      // The official Toxiproxy image is on this machine: it cannot record, and the result says so.
+      expect(result!.hopsUnavailable).toMatch(/records no taps/);
+      return;
+    }
+    expect(result!.hops?.map((h) => h.connections > 0)).toEqual([true, true, true]);
+    const failing = result!.checks.filter((c) => c.status === "fail");
+    expect(failing.map((c) => c.hop?.origin)).toEqual(failing.map(() => "B"));
+  }, 180_000);
 });

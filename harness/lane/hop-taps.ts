@@ -1,6 +1,11 @@
 import { delay, now } from "../../lib/clock.ts";
-import type { TapConnection, ToxiproxyHops } from "../../proxies/toxiproxy/index.ts";
+import {
+  type TapConnection,
+  type ToxiproxyHops,
+  toxiproxyRecordsTaps,
+} from "../../proxies/toxiproxy/index.ts";
 import type { Hop } from "../../scenarios/scenario.ts";
+import type { ToxiproxyBox } from "../boxes/runtime.ts";
 import type { Contract } from "../contracts/contract.ts";
 import { contractJudge } from "../hops/contract-judge.ts";
 import {
@@ -37,6 +42,16 @@ export interface HopReading {
   /** The edge's name ("nginx"); `direct` has no box of its own: hop A reaches hop B. */
   edge: string;
   contract: Contract;
+}
+
+/**
+ * Why a lane's hops cannot be tapped, or undefined when they can: a Toxiproxy that records nothing
+ * gets recording relays beside it, except where they could not stand between its boxes (containers
+ * cannot reach a relay on the harness's loopback).
+ */
+export async function whyNoTaps(toxiproxy: ToxiproxyBox, runtime: string): Promise<string | undefined> {
+  if (!toxiproxy.tapsOnlyInServer || (await toxiproxyRecordsTaps(toxiproxy.apiUrl))) return undefined;
+  return `the Toxiproxy of the ${runtime} runtime (${toxiproxy.name}) records no taps, and a recording relay in this process cannot stand between its boxes`;
 }
 
 /** Forgets what the previous scenario's connections carried, so each scenario reads only its own (and memory stays bounded). */

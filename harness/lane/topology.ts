@@ -1,9 +1,10 @@
 import { FakeProviderClient } from "../../fakes/index.ts";
 import type { Teardown } from "../../lib/lifecycle.ts";
 import { hostPort } from "../../lib/net.ts";
-import { type HopAddress, ToxiproxyHops, toxiproxyRecordsTaps } from "../../proxies/toxiproxy/index.ts";
+import { type HopAddress, ToxiproxyHops } from "../../proxies/toxiproxy/index.ts";
 import type { Hop } from "../../scenarios/scenario.ts";
 import type { Address, BoxAddress, Runtime, StartedBox, ToxiproxyBox } from "../boxes/runtime.ts";
+import { whyNoTaps } from "./hop-taps.ts";
 import type { LaneOptions } from "./lane-options.ts";
 import { RunningBackend } from "./running-backend.ts";
 
@@ -47,10 +48,7 @@ export async function assembleTopology(options: LaneOptions, teardown: Teardown)
   const fake = teardown.use(await runtime.startFake());
   const fakeClient = new FakeProviderClient(fake.adminUrl);
   const toxiproxy = teardown.use(await runtime.startToxiproxy(3));
-  const tapsUnavailable =
-    toxiproxy.tapsOnlyInServer && !(await toxiproxyRecordsTaps(toxiproxy.apiUrl))
-      ? `the Toxiproxy in ${options.runtime.name} (${toxiproxy.name}) records no taps, and a recording relay in this process cannot stand between its boxes`
-      : undefined;
+  const tapsUnavailable = await whyNoTaps(toxiproxy, options.runtime.name);
   const hops = teardown.use(new ToxiproxyHops(toxiproxy.apiUrl, { taps: tapsUnavailable === undefined }));
   const hopName = (hop: Hop) => `${lanePrefix}-${HOP_NAMES[hop]}`;
   const [slotA, slotB, slotC] = toxiproxy.hopSlots as [HopSlot, HopSlot, HopSlot];
