@@ -53,6 +53,11 @@ describe.skipIf(!nginx.ok)("hops in a run behind nginx", () => {
     expect(a!.raw?.toDownstream).toContain("0\\r\\n\\r\\n");
     expect(b!.framing.semantic).toBe("incomplete");
     expect(b!.raw?.toUpstream).toMatch(/^POST /);
+    // The backend's call to the provider carries its key: redacted like every other evidence.
+    const c = crashed.hops![2]!;
+    expect(c.raw?.toUpstream).toMatch(/^POST /);
+    expect(c.raw?.toUpstream).toContain("[redacted]");
+    expect(JSON.stringify(crashed)).not.toContain("sk-demo-not-a-secret");
 
     // The hardened backend answers the same fault with its marker and a clean end: no hop broke.
     const handled = of(config.backends[0]!.name, "mid-connection-fin");

@@ -116,7 +116,9 @@ export class Lane implements AsyncDisposable {
       const scenario = sizeForBackend(declared, this.backendInfo);
       await setUpScenario(this.#topology, scenario);
       const tapping = this.#hopReading();
-      if (tapping) await clearHopTaps(tapping);
+      // Only memory and a smaller read ride on it: `since` keeps the window either way, and hops are
+      // evidence, so a Toxiproxy that cannot clear must not turn the scenario into an error.
+      if (tapping) await clearHopTaps(tapping).catch(() => {});
       const tapsSince = now();
       const exchanges = await runExchanges(this.#probeTarget, scenario, signal);
       if (signal?.aborted) {
