@@ -17,7 +17,7 @@ export { startFakeProvider } from "./fakes/index.ts";
 export type { CheckContext, CheckDefinition, CheckOutcome, Exchange } from "./harness/checks/check.ts";
 export { defineCheck } from "./harness/checks/check.ts";
 // ---- config --------------------------------------------------------------------------------------
-export type { BackendConfig, EdgeConfig, StreamchaosConfig } from "./harness/config.ts";
+export type { BackendConfig, EdgeConfig, ServiceConfig, StreamchaosConfig } from "./harness/config.ts";
 export { defineConfig } from "./harness/config.ts";
 // ---- contracts: how a backend's endpoint speaks ---------------------------------------------------
 export type {

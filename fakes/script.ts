@@ -5,7 +5,9 @@ import { checkReplay, readScriptCassette } from "./cassettes/replay-check.ts";
 import type { Phase, Placement } from "./faults/fault.ts";
 import { faults } from "./faults/registry.ts";
 import { splitWords } from "./providers/shared.ts";
-import type { FinishReason, ToolCall } from "./types.ts";
+import type { FinishReason, ScriptIssue, ToolCall } from "./types.ts";
+
+export type { ScriptIssue };
 
 /**
  * A script: one fake response, provider-neutral, plain JSON. The same script renders in every
@@ -116,12 +118,6 @@ const scriptSchema = z.strictObject({
   usage: z.strictObject({ promptTokens: ms.optional(), completionTokens: ms.optional() }).optional(),
   faults: z.array(z.looseObject({ fault: z.string(), at: z.unknown().optional() })).optional(),
 });
-
-export interface ScriptIssue {
-  /** Dotted path of the bad field, e.g. "faults[0].status". */
-  field: string;
-  message: string;
-}
 
 export type ScriptCheck = { ok: true; script: Script } | { ok: false; issues: ScriptIssue[] };
 

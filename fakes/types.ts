@@ -153,3 +153,19 @@ export interface Codec {
   wantsStream(request: Record<string, unknown>, route: RouteMatch): boolean;
   open(ctx: RenderContext): ProviderStream;
 }
+
+/** A field of a fake's script that failed validation. */
+export interface ScriptIssue {
+  /** Dotted path of the bad field, e.g. "faults[0].status". */
+  field: string;
+  message: string;
+}
+
+/** The status line and headers a fake answers with, before its body. */
+export interface ResponseHead {
+  status: number;
+  /** The reason phrase, when it must be a given one (a replay's recorded one); else Node's. */
+  statusText?: string;
+  /** By name, or (a replay, keeping case, order and repeats) as a flat [name, value, ...] list. */
+  headers: HeaderMap | string[];
+}

@@ -13,7 +13,15 @@ import {
   contractPresets,
   resolveContract,
 } from "./contracts/index.ts";
+import {
+  RESERVED_LINK_NAMES,
+  type ResolvedService,
+  resolveServices,
+  type ServiceConfig,
+} from "./services-config.ts";
 import { describeLoadError, importUserModule } from "./user-modules.ts";
+
+export type { ServiceConfig } from "./services-config.ts";
 
 /**
  * The config people write (streamchaos.config.ts through defineConfig, or JSON). Validated with
@@ -55,6 +63,12 @@ export interface BackendConfig {
    * http://127.0.0.1:4010/v1 → 4010). The provider hop listens there; such a backend runs on one lane.
    */
   providerPort?: number;
+  /**
+   * The services this backend calls, each started and watched like it: `{{service.<name>.url}}` in
+   * the backend's (or another service's) command and env reaches one through its own hop, named after
+   * it, on which scenarios may put toxics (`toxics: [{ hop: "<name>", ... }]`). Local runtime only.
+   */
+  services?: ServiceConfig[];
 }
 
 export interface EdgeConfig {
@@ -126,6 +140,21 @@ const contractSchema = z.union([
   ),
 ]);
 
+const nameSchema = z.string().regex(/^[\w.-]+$/, "use letters, digits, '.', '_' or '-'");
+
+const serviceSchema = z
+  .object({
+    name: nameSchema.refine((n) => !(RESERVED_LINK_NAMES as readonly string[]).includes(n), {
+      message: `${RESERVED_LINK_NAMES.join(", ")} are the lane's own hops: name the service after what it is`,
+    }),
+    command: z.union([z.string().min(1), z.array(z.string()).min(1)]),
+    cwd: z.string().optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    healthPath: z.string().startsWith("/").optional(),
+    readyTimeoutMs: z.number().int().positive().optional(),
+  })
+  .strict();
+
 const backendSchema = z
   .object({
     name: z.string().regex(/^[\w.-]+$/, "use letters, digits, '.', '_' or '-'"),
@@ -144,6 +173,7 @@ const backendSchema = z
       .url({ protocol: /^http$/, error: "must be an http:// URL, e.g. http://127.0.0.1:8000" })
       .optional(),
     providerPort: z.number().int().min(1).max(65535).optional(),
+    services: z.array(serviceSchema).optional(),
   })
   .strict()
   .refine((b) => b.command !== undefined || b.image !== undefined || b.url !== undefined, {
@@ -157,6 +187,11 @@ const backendSchema = z
   .refine((b) => b.url === undefined || b.command === undefined, {
     message: "give either `url` or `command`, not both",
     path: ["url"],
+  })
+  .refine((b) => b.url === undefined || !b.services?.length, {
+    message:
+      "a backend given by `url` was started with its service URLs already: give it a `command` so streamchaos starts it with {{service.<name>.url}}",
+    path: ["services"],
   });
 
 const configSchema = z
@@ -197,7 +232,9 @@ const configSchema = z
   })
   .strict();
 
-export interface ResolvedBackend extends Omit<BackendConfig, "contract"> {
+export interface ResolvedBackend extends Omit<BackendConfig, "contract" | "services"> {
+  /** In start order: every service after the ones it names. */
+  services?: ResolvedService[];
   contract: Contract;
   /** The contract as configured (a preset name, a preset with options, or your own object). */
   contractRef: ContractRef;
@@ -262,8 +299,11 @@ export function resolveConfig(raw: unknown, source: string, baseDir = process.cw
       });
     }
     names.add(backend.name);
+    const services = resolveServices(backend, `backends[${i}]`, source, baseDir);
+    const { services: _declared, ...fields } = backend;
     return {
-      ...backend,
+      ...fields,
+      ...(services.length ? { services } : {}),
       ...(backend.cwd ? { cwd: isAbsolute(backend.cwd) ? backend.cwd : resolve(baseDir, backend.cwd) } : {}),
       contract: resolveContract(backend.contract as ContractRef, `backends[${i}].contract`),
       contractRef: backend.contract as ContractRef,

@@ -198,6 +198,13 @@ export interface ScenarioResult {
   hops?: HopRecord[];
   /** Set instead of `hops` when the run could not tap them (a Toxiproxy that records nothing), saying why. */
   hopsUnavailable?: string;
+  /** The backend's services that died (during this scenario, or found dead before it), each restarted. */
+  serviceRestarts?: ServiceRestart[];
+}
+
+/** A service's death, as a backend's, with the service's name. */
+export interface ServiceRestart extends BackendRestart {
+  service: string;
 }
 
 /** One count per status, so no status is ever folded into another. */

@@ -44,6 +44,13 @@ function backendSetup(backend: ResolvedBackend): BackendSetup {
             ...(ref.path ? { path: ref.path } : {}),
             ...(ref.model ? { model: ref.model } : {}),
           };
-  const { contract: _resolved, contractRef: _ref, ...rest } = backend;
-  return { ...structuredClone(rest), contract };
+  const { contract: _resolved, contractRef: _ref, services, ...rest } = backend;
+  return {
+    ...structuredClone(rest),
+    // As configured: the start order and what each names are derived again when the repro loads it.
+    ...(services
+      ? { services: services.map(({ dependsOn: _derived, ...service }) => structuredClone(service)) }
+      : {}),
+    contract,
+  };
 }

@@ -22,6 +22,7 @@ import type { Reporter } from "./reporter.ts";
 import { failsRun, type RunResult, SCHEMA_VERSION, type ScenarioResult, summarize } from "./results.ts";
 import { describeSetup } from "./run-setup.ts";
 import { checkReplays } from "./scenario-cassettes.ts";
+import { checkScenarioLinks, checkServicesRuntime } from "./services-config.ts";
 
 export interface RunSuiteOptions {
   config: ResolvedConfig;
@@ -66,6 +67,9 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
   for (const line of sweepReport(await sweepDeadRuns())) process.stderr.write(`${line}\n`);
   if ((options.runtime?.name ?? config.runtime) === "local") await checkProviderPorts(config.backends);
   const selected = selectScenarios(catalog, config.scenarios);
+  // Services and the links scenarios name are checked before anything starts (a typo is exit 2).
+  checkServicesRuntime(config.backends, options.runtime?.name ?? config.runtime);
+  checkScenarioLinks(selected, config.backends);
   // A cassette that cannot be replayed is the user's to fix before anything starts.
   const replayed = checkReplays(selected);
   const runtime = options.runtime ?? (await createRuntime(config.runtime));
@@ -83,7 +87,12 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
   // Results and setup errors quote logs, headers and bytes: every one leaves the harness masked, by
   // shape and by the values of every backend's secret-looking env vars (a secret of one backend
   // logged by another is still a secret).
-  const redactor = createRedactor({ values: config.backends.flatMap((b) => secretEnvValues(b.env)) });
+  const redactor = createRedactor({
+    values: config.backends.flatMap((b) => [
+      ...secretEnvValues(b.env),
+      ...(b.services ?? []).flatMap((service) => secretEnvValues(service.env)),
+    ]),
+  });
   const record = (raw: ScenarioResult) => {
     const result = redactor.deep(raw);
     results.push(result);
@@ -300,26 +309,39 @@ async function planGroups(
   return [...groups.values()];
 }
 
-function laneBackend(backend: ResolvedBackend): LaneBackend {
+function boxSpec(
+  name: string,
+  box: Pick<ResolvedBackend, "command" | "cwd" | "image" | "url" | "env" | "healthPath" | "readyTimeoutMs">,
+): BackendSpec {
   // A string runs as written, like a line typed into a shell. No `exec` in front: it broke `cd app &&
   // ...` (exec cd) and ran only the first of `a; b; exit 3`. The shell stays the group's leader and
   // the group stop reaches everything it started.
   const command =
-    backend.command === undefined
+    box.command === undefined
       ? undefined
-      : typeof backend.command === "string"
-        ? { command: "/bin/sh", args: ["-c", backend.command] }
-        : { command: backend.command[0]!, args: backend.command.slice(1) };
-  const spec: BackendSpec = {
-    name: backend.name,
-    ...(command ? { command: { ...command, ...(backend.cwd ? { cwd: backend.cwd } : {}) } } : {}),
-    ...(backend.image ? { image: backend.image } : {}),
-    ...(backend.url ? { url: backend.url } : {}),
-    env: backend.env ?? {},
-    healthPath: backend.healthPath,
-    readyTimeoutMs: backend.readyTimeoutMs,
-  };
+      : typeof box.command === "string"
+        ? { command: "/bin/sh", args: ["-c", box.command] }
+        : { command: box.command[0]!, args: box.command.slice(1) };
   return {
+    name,
+    ...(command ? { command: { ...command, ...(box.cwd ? { cwd: box.cwd } : {}) } } : {}),
+    ...(box.image ? { image: box.image } : {}),
+    ...(box.url ? { url: box.url } : {}),
+    env: box.env ?? {},
+    healthPath: box.healthPath,
+    readyTimeoutMs: box.readyTimeoutMs,
+  };
+}
+
+function laneBackend(backend: ResolvedBackend): LaneBackend {
+  const spec = boxSpec(backend.name, backend);
+  const services = backend.services?.map((service) => ({
+    name: service.name,
+    spec: boxSpec(`${backend.name}/${service.name}`, service),
+    dependsOn: service.dependsOn,
+  }));
+  return {
+    ...(services ? { services } : {}),
     name: backend.name,
     ...(backend.providerPort === undefined ? {} : { providerPort: backend.providerPort }),
     provider: backend.provider,

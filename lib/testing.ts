@@ -1,5 +1,6 @@
 import { networkInterfaces } from "node:os";
 import { PassThrough } from "node:stream";
+import { StreamchaosError } from "./errors.ts";
 
 /** A stream that keeps everything written to it: a CLI command's stdout or stderr in a test. */
 export function captureOutput(): { stream: PassThrough; text: () => string } {
@@ -32,4 +33,15 @@ export function exposedAddress(): string | undefined {
   return Object.values(networkInterfaces())
     .flat()
     .find((address) => address?.family === "IPv4" && !address.internal)?.address;
+}
+
+/** The StreamchaosError a promise rejects with; any other outcome fails the test. */
+export async function caught(promise: Promise<unknown>): Promise<StreamchaosError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof StreamchaosError) return error;
+    throw error;
+  }
+  throw new Error("expected a rejection");
 }

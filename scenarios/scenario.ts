@@ -41,9 +41,15 @@ export type ScriptJson = Record<string, unknown> & {
 
 export type Hop = "A" | "B" | "C";
 
-/** A Toxiproxy toxic on one hop (A: client→edge, B: edge→backend, C: backend→provider). */
+/**
+ * A link a scenario may poison or take down: one of the lane's hops, or the hop in front of one of the
+ * backend's services, by the service's name (a backend without that service does not run it).
+ */
+export type Link = Hop | (string & {});
+
+/** A Toxiproxy toxic on one link (A: client→edge, B: edge→backend, C: backend→provider, or a service's). */
 export interface HopToxic {
-  hop: Hop;
+  hop: Link;
   type: string;
   stream?: "upstream" | "downstream";
   toxicity?: number;
@@ -108,7 +114,7 @@ export interface Scenario {
   matchScripts?: Array<{ match: Record<string, unknown>; script: ScriptJson }>;
   toxics?: HopToxic[];
   /** Hops taken down (Toxiproxy `enabled:false`): new connections are refused. */
-  down?: Hop[];
+  down?: Link[];
   /** Requests the probe sends; default one request. */
   requests?: ScenarioRequest[];
   checks: Array<string | CheckRef>;

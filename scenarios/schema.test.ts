@@ -29,4 +29,14 @@ describe("the scenario schema users' scenarios are checked against", () => {
     expect(issues.map((i) => i.field).sort()).toEqual(["checks", "id", "toxic"]);
     expect(issues.find((i) => i.field === "toxic")?.message).toMatch(/unknown field "toxic"/);
   });
+
+  test("a toxic or a down link is a hop (A, B, C) or a service's name; which exist is the harness's to say", () => {
+    const base = { id: "s", title: "t", incident: "i", category: "c", why: "w", script: {}, checks: ["x"] };
+    expect(
+      scenarioIssues({ ...base, toxics: [{ hop: "backend", type: "latency" }], down: ["C", "db.main"] }),
+    ).toEqual([]);
+    const issues = scenarioIssues({ ...base, toxics: [{ hop: "my backend", type: "latency" }], down: [""] });
+    expect(issues.map((i) => i.field).sort()).toEqual(["down[0]", "toxics[0].hop"]);
+    expect(issues[0]!.message).toMatch(/A \(client→edge\).*the name of one of the backend's services/);
+  });
 });

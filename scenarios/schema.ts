@@ -9,7 +9,13 @@ import { z } from "zod";
  * Strict on purpose: a new field of `Scenario` belongs here too (scenarios/schema.test.ts holds every
  * built-in scenario to this schema, so one that is missing fails there first).
  */
-const hop = z.enum(["A", "B", "C"]);
+// A, B, C or a service's name (harness/services-config.ts): which exist is known only per backend.
+const hop = z
+  .string()
+  .regex(
+    /^[\w.-]+$/,
+    "a hop: A (client→edge), B (edge→backend), C (backend→provider), or the name of one of the backend's services",
+  );
 const count = z.number().int().min(0);
 const ms = z.number().min(0);
 

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { StreamchaosError } from "../../lib/errors.ts";
 import type { Placement } from "../faults/fault.ts";
 import { faults } from "../faults/registry.ts";
-import type { ScriptIssue } from "../script.ts";
+import type { ScriptIssue } from "../types.ts";
 import type { Cassette } from "./cassette.ts";
 import { cassetteFromJson, loadCassetteSync } from "./load.ts";
 import { recordingOf } from "./recording.ts";

@@ -4,8 +4,7 @@ import { type Recording, recordingOf } from "../cassettes/recording.ts";
 import type { Placement } from "../faults/fault.ts";
 import { faults } from "../faults/registry.ts";
 import { type FaultStep, placementOf, type Script } from "../script.ts";
-import type { EventClass, PlannedEvent, ProviderStream } from "../types.ts";
-import type { ResponseHead } from "./response-plan.ts";
+import type { EventClass, PlannedEvent, ProviderStream, ResponseHead } from "../types.ts";
 
 /** Where a step goes on a replay's plan: before the headers, after n body bytes, or after a time marker. */
 export type ReplayPlace = { phase: "pre-stream" } | { byte: number } | { after: PlannedEvent };

@@ -2,18 +2,18 @@ import type { RequestView } from "../faults/fault.ts";
 import { seededRandom } from "../pacing.ts";
 import { argumentPieces, planned, splitWords } from "../providers/shared.ts";
 import { type Script, scriptTokens } from "../script.ts";
-import type { Codec, HeaderMap, PlannedEvent, ProviderStream, RenderContext, RouteMatch } from "../types.ts";
+import type {
+  Codec,
+  PlannedEvent,
+  ProviderStream,
+  RenderContext,
+  ResponseHead,
+  RouteMatch,
+} from "../types.ts";
 import type { FaultSteps } from "./fault-steps.ts";
 import { ReplayStream } from "./replay-stream.ts";
 
 /** The status and headers a response starts with. */
-export interface ResponseHead {
-  status: number;
-  /** The reason phrase, when it must be a given one (a replay's recorded one); else Node's. */
-  statusText?: string;
-  /** By name, or (a replay, keeping case, order and repeats) as a flat [name, value, ...] list. */
-  headers: HeaderMap | string[];
-}
 
 /** What the codec renders this request's answer from: the script, with its defaults filled in. */
 export function renderContext({

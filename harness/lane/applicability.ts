@@ -1,4 +1,5 @@
 import type { Capability, Scenario } from "../../scenarios/scenario.ts";
+import { missingLink } from "../services-config.ts";
 import { sizingProblem } from "./backend-sizing.ts";
 import type { LaneBackend } from "./lane-options.ts";
 
@@ -24,10 +25,12 @@ const MISSING: Record<Capability, { lacks: string; fix: string }> = {
 
 /**
  * Why the scenario cannot mean anything on this backend, before it runs: a capability it requires
- * that the backend's contract does not declare, or (for keepalives) no declared interval to hold
+ * that the backend's contract does not declare, a service's hop it names that the backend lacks, or (for keepalives) no declared interval to hold
  * them to. Undefined when it applies.
  */
 export function unmetRequirement(scenario: Scenario, backend: LaneBackend): string | undefined {
+  const link = missingLink(scenario, backend);
+  if (link !== undefined) return link;
   const { contract } = backend;
   for (const capability of scenario.requires ?? []) {
     if (!contract.capabilities[capability]) {

@@ -1,6 +1,7 @@
 import type { ProviderName } from "../../fakes/journal-types.ts";
 import type { BackendSpec, Runtime } from "../boxes/runtime.ts";
 import type { Contract } from "../contracts/contract.ts";
+import type { LaneService } from "./services.ts";
 
 export interface LaneBackend {
   name: string;
@@ -11,6 +12,8 @@ export interface LaneBackend {
   spec: BackendSpec;
   keepaliveMs?: number;
   upstreamTimeoutMs?: number;
+  /** The services it calls, in start order (harness/lane/services.ts). */
+  services?: LaneService[];
 }
 
 export interface LaneEdge {

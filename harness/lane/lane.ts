@@ -3,7 +3,7 @@ import { now } from "../../lib/clock.ts";
 import { Teardown, trackLive } from "../../lib/lifecycle.ts";
 import type { Scenario } from "../../scenarios/scenario.ts";
 import { toHopRecord } from "../hops/records.ts";
-import type { BackendRestart, ScenarioResult, TimelineEvent } from "../results.ts";
+import type { BackendRestart, ScenarioResult, ServiceRestart, TimelineEvent } from "../results.ts";
 import { unmetRequirement } from "./applicability.ts";
 import { CRASH_WINDOW_MS, restartRecord } from "./backend-restart.ts";
 import { sizeForBackend } from "./backend-sizing.ts";
@@ -110,6 +110,7 @@ export class Lane implements AsyncDisposable {
     if (this.#unrecoverable) throw this.#unrecoverable;
     const foundDead = await backend.death();
     if (foundDead) await backend.restart(foundDead);
+    const servicesFoundDead = (await this.#topology.services?.reviveDead("before-start")) ?? [];
     try {
       // Lengths the scenario sizes from the backend (a stall of n keepalive intervals) are resolved
       // before the fake is scripted; the checks see the scenario as it ran.
@@ -148,16 +149,20 @@ export class Lane implements AsyncDisposable {
       // its next write, a cleanup timer) dies of this scenario: the window stays open a little longer.
       await backend.settle(now() + CRASH_WINDOW_MS);
       const death = await backend.death();
+      const services = this.#topology.services;
+      const serviceDeaths = (await services?.deaths()) ?? [];
+      // The dead process's own lines, up to its death: the fresh one's start-up is not evidence.
+      const ownLogs = death ? death.logs : backend.logs();
       const context = checkContext(
         scenario,
         { backend: this.backendInfo, edge: { name: this.edgeInfo.edge, profile: this.edgeInfo.profile } },
         {
           exchanges,
           journal,
-          backendAlive: death === undefined,
+          // The stack behind the edge survives only if every box of it does.
+          backendAlive: death === undefined && serviceDeaths.length === 0,
           followUp,
-          // The dead process's own lines, up to its death: the fresh one's start-up is not evidence.
-          backendLogs: death ? death.logs : backend.logs(),
+          backendLogs: services ? services.stackLogs(ownLogs, serviceDeaths) : ownLogs,
           backendLogsCaptured: backend.logsCaptured,
           edgeLogs: edge.logs(),
         },
@@ -180,6 +185,8 @@ export class Lane implements AsyncDisposable {
       };
       if (death) result.backendRestart = await this.#restartAfter(death);
       else if (foundDead) result.backendRestart = restartRecord(foundDead, "before-start", true);
+      const serviceRestarts = [...servicesFoundDead, ...(await this.#reviveServices())];
+      if (serviceRestarts.length) result.serviceRestarts = serviceRestarts;
       return result;
     } catch (error) {
       await hops.clearAll().catch(() => {});
@@ -225,6 +232,16 @@ export class Lane implements AsyncDisposable {
     } catch (error) {
       this.#unrecoverable = error;
       return restartRecord(death, "in-window", false);
+    }
+  }
+
+  /** Services that died in the window come back now; one that cannot makes the next scenario throw. */
+  async #reviveServices(): Promise<ServiceRestart[]> {
+    try {
+      return (await this.#topology.services?.reviveDead("in-window")) ?? [];
+    } catch (error) {
+      this.#unrecoverable = error;
+      return [];
     }
   }
 

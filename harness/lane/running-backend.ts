@@ -34,7 +34,7 @@ export class RunningBackend implements AsyncDisposable {
 
   static async start(
     runtime: Runtime,
-    backend: LaneBackend,
+    backend: Pick<LaneBackend, "spec" | "provider">,
     providerOrigin: string,
   ): Promise<RunningBackend> {
     const spec = withProviderUrls(backend.spec, backend.provider, providerOrigin);

@@ -1,5 +1,5 @@
 import type { HopToxic } from "../../proxies/toxiproxy/index.ts";
-import type { Hop, Scenario } from "../../scenarios/scenario.ts";
+import type { Link, Scenario } from "../../scenarios/scenario.ts";
 import { inlineCassette } from "../scenario-cassettes.ts";
 import type { LaneTopology } from "./topology.ts";
 
@@ -16,7 +16,7 @@ export async function setUpScenario(topology: LaneTopology, scenario: Scenario):
     await fake.addScript({ name: `${scenario.id}#${i + 1}`, ...(await inlineCassette(script)) }, match);
   }
   for (const hop of scenario.down ?? []) await hops.setEnabled(hopName(hop), false);
-  const byHop = new Map<Hop, NonNullable<Scenario["toxics"]>>();
+  const byHop = new Map<Link, NonNullable<Scenario["toxics"]>>();
   for (const toxic of scenario.toxics ?? []) byHop.set(toxic.hop, [...(byHop.get(toxic.hop) ?? []), toxic]);
   for (const [hop, toxics] of byHop) {
     await hops.setToxics(

@@ -2,11 +2,12 @@ import { FakeProviderClient } from "../../fakes/index.ts";
 import type { Teardown } from "../../lib/lifecycle.ts";
 import { hostPort } from "../../lib/net.ts";
 import { type HopAddress, ToxiproxyHops } from "../../proxies/toxiproxy/index.ts";
-import type { Hop } from "../../scenarios/scenario.ts";
+import type { Hop, Link } from "../../scenarios/scenario.ts";
 import type { Address, BoxAddress, Runtime, StartedBox, ToxiproxyBox } from "../boxes/runtime.ts";
 import { whyNoTaps } from "./hop-taps.ts";
 import type { LaneOptions } from "./lane-options.ts";
 import { RunningBackend } from "./running-backend.ts";
+import { LaneServices, withServiceUrls } from "./services.ts";
 
 const HOP_NAMES: Record<Hop, string> = {
   A: "hopA-client-edge",
@@ -23,8 +24,10 @@ export interface LaneTopology {
   fake: FakeProviderClient;
   hops: ToxiproxyHops;
   /** Lanes and runs may share one Toxiproxy (TOXIPROXY_URL): a hop's proxy name carries the lane prefix. */
-  hopName(hop: Hop): string;
+  hopName(hop: Link): string;
   backend: RunningBackend;
+  /** The backend's services, each behind a hop named after it; undefined when it declares none. */
+  services?: LaneServices;
   edge: StartedBox;
   /** Where the probe connects: hop A. */
   entryUrl: string;
@@ -47,15 +50,17 @@ export async function assembleTopology(options: LaneOptions, teardown: Teardown)
   const lanePrefix = `lane${options.index}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
   const fake = teardown.use(await runtime.startFake());
   const fakeClient = new FakeProviderClient(fake.adminUrl);
-  const toxiproxy = teardown.use(await runtime.startToxiproxy(3));
+  const serviceSpecs = backend.services ?? [];
+  const toxiproxy = teardown.use(await runtime.startToxiproxy(3 + serviceSpecs.length));
   const tapsUnavailable = await whyNoTaps(toxiproxy, options.runtime.name);
   const hops = teardown.use(new ToxiproxyHops(toxiproxy.apiUrl, { taps: tapsUnavailable === undefined }));
-  const hopName = (hop: Hop) => `${lanePrefix}-${HOP_NAMES[hop]}`;
-  const [slotA, slotB, slotC] = toxiproxy.hopSlots as [HopSlot, HopSlot, HopSlot];
+  const hopName = (hop: Link) =>
+    `${lanePrefix}-${Object.hasOwn(HOP_NAMES, hop) ? HOP_NAMES[hop as Hop] : `service-${hop}`}`;
+  const [slotA, slotB, slotC, ...serviceSlots] = toxiproxy.hopSlots as [HopSlot, HopSlot, HopSlot];
 
   // Each hop listens in its slot (or on a fixed port) and forwards to the box behind it.
   const hopInFrontOf = async (
-    hop: Hop,
+    hop: Link,
     slot: HopSlot,
     target: Address,
     fixedPort?: number,
@@ -73,7 +78,23 @@ export async function assembleTopology(options: LaneOptions, teardown: Teardown)
   // A backend already running was configured with a fixed provider URL: hop C listens there.
   const hopC = await hopInFrontOf("C", slotC, fake.address.internal, backend.providerPort);
   const providerOrigin = `http://${hostPort(hopC.internal.host, hopC.internal.port)}`;
-  const backendBox = teardown.use(await RunningBackend.start(runtime, backend, providerOrigin));
+  const services = serviceSpecs.length
+    ? await LaneServices.start({
+        runtime,
+        backend,
+        services: serviceSpecs,
+        providerOrigin,
+        hopInFront: (name, target) => hopInFrontOf(name, serviceSlots.shift()!, target),
+        teardown,
+      })
+    : undefined;
+  const backendBox = teardown.use(
+    await RunningBackend.start(
+      runtime,
+      services ? { ...backend, spec: withServiceUrls(backend.spec, services.urls) } : backend,
+      providerOrigin,
+    ),
+  );
 
   const hopB = await hopInFrontOf("B", slotB, backendBox.address.internal);
   const edgeBox = teardown.use(
@@ -91,6 +112,7 @@ export async function assembleTopology(options: LaneOptions, teardown: Teardown)
     hops,
     hopName,
     backend: backendBox,
+    ...(services ? { services } : {}),
     edge: edgeBox,
     entryUrl: `http://${hostPort(hopA.external.host, hopA.external.port)}`,
     edgeProfile: edgeBox.name.split(":").slice(1).join(":") || edge.profile || "default",

@@ -2,8 +2,9 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { StreamchaosError, UserError } from "../../lib/errors.ts";
+import { UserError } from "../../lib/errors.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
+import { caught } from "../../lib/testing.ts";
 import { caddyHidesUpstreamAbort } from "../testing/caddy-versions.ts";
 import { pidAlive, waitForEdgeLog } from "../testing/edge-waits.ts";
 import { h2Get } from "../testing/h2-get.ts";
@@ -17,16 +18,6 @@ const STREAM = "/sse?events=6&interval=300";
 const availability = await caddyEdge.available();
 if (!availability.ok)
   console.warn(`skipping caddy edge tests: ${availability.reason} (${availability.install})`);
-
-async function caught(promise: Promise<unknown>): Promise<StreamchaosError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof StreamchaosError) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe.skipIf(!availability.ok)("caddy edge", () => {
   const version = availability.ok ? availability.version : "0";

@@ -3,9 +3,10 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { StreamchaosError, UserError } from "../../lib/errors.ts";
+import { UserError } from "../../lib/errors.ts";
 import { disposeAllLive } from "../../lib/lifecycle.ts";
 import { makeTempDir } from "../../lib/tempdir.ts";
+import { caught } from "../../lib/testing.ts";
 import { pidAlive, waitForEdgeLog } from "../testing/edge-waits.ts";
 import { h2Get } from "../testing/h2-get.ts";
 import { rawGet } from "../testing/raw-get.ts";
@@ -19,16 +20,6 @@ const STREAM = "/sse?events=6&interval=300";
 const availability = await nginxEdge.available();
 if (!availability.ok)
   console.warn(`skipping nginx edge tests: ${availability.reason} (${availability.install})`);
-
-async function caught(promise: Promise<unknown>): Promise<StreamchaosError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof StreamchaosError) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe.skipIf(!availability.ok)("nginx edge", () => {
   it("default profile holds everything, headers included, until upstream EOF", async () => {

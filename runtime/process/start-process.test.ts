@@ -1,24 +1,14 @@
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { now } from "../../lib/clock.ts";
-import { StreamchaosError, UserError } from "../../lib/errors.ts";
+import { UserError } from "../../lib/errors.ts";
 import { LOOPBACK, reservePort } from "../../lib/net.ts";
 import { groupMembers, listeningHolder } from "../../lib/proc.ts";
-import { until } from "../../lib/testing.ts";
+import { caught, until } from "../../lib/testing.ts";
 import { Wait } from "../wait/wait.ts";
 import { startProcess } from "./start-process.ts";
 
 const node = process.execPath;
-
-async function caught(promise: Promise<unknown>): Promise<StreamchaosError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof StreamchaosError) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
 
 function isAlive(pid: number): boolean {
   try {

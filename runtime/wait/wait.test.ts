@@ -1,8 +1,9 @@
 import { createServer, type Server } from "node:http";
 import { createServer as createTcpServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { StreamchaosError, UserError } from "../../lib/errors.ts";
+import { UserError } from "../../lib/errors.ts";
 import { LOOPBACK, reservePort } from "../../lib/net.ts";
+import { caught } from "../../lib/testing.ts";
 import { LineLog } from "../logs/log-lines.ts";
 import { Wait } from "./wait.ts";
 import type { ReadinessContext } from "./wait-strategy.ts";
@@ -22,16 +23,6 @@ async function listen(server: Server): Promise<number> {
   const address = server.address();
   if (address === null || typeof address === "string") throw new Error("no port");
   return address.port;
-}
-
-async function caught(promise: Promise<unknown>): Promise<StreamchaosError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof StreamchaosError) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("Wait.forHttp", () => {
