@@ -171,3 +171,20 @@ describe("contractJudge", () => {
     expect(throwing(body(TOKEN))).toBeUndefined();
   });
 });
+
+describe("a client that left", () => {
+  it("is not a cut: its body lacks the done signal, but no hop is named the origin", () => {
+    const left = connection({
+      response: [[1010, chunked() + chunk(TOKEN)]],
+      clientEnd: fin(1050),
+      upstreamEnd: fin(1051, "proxy", "passed on the client side's end"),
+    });
+    const hops = [hop("A", "probe", "backend", left), hop("B", "probe", "backend", left)];
+    expect(hops[1]!.framing).toMatchObject({ outcome: "client-left", semantic: "incomplete" });
+    const attribution = attributeHops(hops);
+    expect(attribution.origin).toBeUndefined();
+    expect(checkHop(attribution, hops)?.text).toBe(
+      "hop B: the backend was cut off: the other side hung up first, and its stream lacks its done signal; hop A: the backend was cut off: the other side hung up first, and its stream lacks its done signal",
+    );
+  });
+});
