@@ -2,6 +2,7 @@ import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { ProviderName } from "../fakes/journal-types.ts";
 import { isProviderName, providerNames } from "../fakes/providers/registry.ts";
 import { UserError } from "../lib/errors.ts";
+import { closest } from "../lib/suggest.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -14,6 +15,16 @@ export function parseCommandArgs<T extends Options>(
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
+    if ((error as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      // "Unknown option '--sceanrio'": answered with the flag that was meant.
+      const typed = /'(-{1,2}[\w-]+)/.exec(String((error as Error).message))?.[1] ?? "";
+      const meant = closest(typed.replace(/^-+/, ""), Object.keys(options));
+      throw new UserError("CLI_UNKNOWN_FLAG", {
+        what: `Unknown flag ${typed}`,
+        why: meant ? `did you mean --${meant}?` : "the command has no such flag",
+        fix: `Usage: ${usage}`,
+      });
+    }
     throw new UserError("CLI_USAGE", {
       what: "Invalid command line",
       why: error instanceof Error ? error.message : String(error),

@@ -1,6 +1,7 @@
 import { isUserError, renderUserError, StreamchaosError } from "../lib/errors.ts";
 import { disposeAllLive, onInterrupt } from "../lib/lifecycle.ts";
 import { packageVersion } from "../lib/package.ts";
+import { closest } from "../lib/suggest.ts";
 import type { CliIO } from "./command.ts";
 import { commands } from "./commands/index.ts";
 
@@ -26,6 +27,9 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
       renderUserError(
         new StreamchaosError("CLI_UNKNOWN_COMMAND", {
           what: `Unknown command "${name}"`,
+          why: closestCommand(name)
+            ? `did you mean "${closestCommand(name)}"?`
+            : "streamchaos has no such command",
           fix: `Run one of: ${Object.keys(commands).sort().join(", ")}. See \`streamchaos help\`.`,
         }),
       ) + "\n",
@@ -53,6 +57,11 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     release();
     await disposeAllLive();
   }
+}
+
+/** `streamchaos rnu` → run; a flag first (`streamchaos --scenario x`) is matched without its dashes. */
+function closestCommand(typed: string): string | undefined {
+  return closest(typed.replace(/^-+/, ""), Object.keys(commands));
 }
 
 async function helpText(): Promise<string> {

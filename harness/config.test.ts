@@ -35,6 +35,44 @@ describe("config validation names the bad key, the value and what is allowed", (
     expect(() => resolveConfig(raw, "test.json")).toThrow(message);
   });
 
+  test.each([
+    [
+      { backends: [{ ...backend, command: undefined, comand: "npm start" }] },
+      "backends[0]",
+      "comand",
+      "command",
+    ],
+    [{ backends: [backend], reporter: ["junit"] }, "(top level)", "reporter", "reporters"],
+    [
+      { backends: [backend], edges: [{ edge: "nginx", profil: "sse-tuned" }] },
+      "edges[0]",
+      "profil",
+      "profile",
+    ],
+    [
+      { backends: [{ ...backend, contract: { preset: "openai-relay", capabilites: {} } }] },
+      "backends[0].contract",
+      "capabilites",
+      "capabilities",
+    ],
+  ])("a mistyped key is answered with the key meant there: %#", (raw, where, typed, meant) => {
+    try {
+      resolveConfig(raw, "test.json");
+      expect.unreachable();
+    } catch (error) {
+      expect((error as { why?: string }).why).toContain(
+        `${where}: Unrecognized key: "${typed}"; did you mean \`${meant}\`?`,
+      );
+      expect((error as { code?: string }).code).toBe("CONFIG_INVALID");
+    }
+  });
+
+  test("a key far from every allowed one gets no guess", () => {
+    expect(() => resolveConfig({ backends: [backend], telemetry: true }, "t")).toThrow(
+      expect.objectContaining({ why: expect.not.stringContaining("did you mean") }),
+    );
+  });
+
   test("user config edges resolve relative to the config file", () => {
     const config = resolveConfig(
       { backends: [backend], edges: [{ edge: "nginx", config: "deploy/nginx.conf" }] },

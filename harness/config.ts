@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { ProviderName } from "../fakes/journal-types.ts";
 import { providerNames } from "../fakes/providers/registry.ts";
 import { UserError } from "../lib/errors.ts";
+import { didYouMean } from "../lib/suggest.ts";
 import type { Scenario } from "../scenarios/scenario.ts";
 import type { CheckDefinition } from "./checks/check.ts";
 import {
@@ -265,6 +266,39 @@ export interface ResolvedConfig {
   allowInconclusive: boolean;
 }
 
+/** The keys an object in the schema allows at `path` (array indexes and unions looked through). */
+export function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let nodes: z.ZodType[] = [schema];
+  const step = (node: z.ZodType, key: PropertyKey | undefined): z.ZodType[] => {
+    const def = (node as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
+    switch (def.type) {
+      case "optional":
+      case "nullable":
+      case "default":
+        return step(def.innerType as z.ZodType, key);
+      case "union":
+        return (def.options as z.ZodType[]).flatMap((o) => step(o, key));
+      case "array":
+        return key === undefined || typeof key !== "number" ? [] : [def.element as z.ZodType];
+      case "object":
+        if (key === undefined) return [node];
+        return typeof key === "string" && key in (def.shape as object)
+          ? [(def.shape as Record<string, z.ZodType>)[key]!]
+          : [];
+      default:
+        return [];
+    }
+  };
+  for (const key of path) nodes = nodes.flatMap((n) => step(n, key));
+  return [
+    ...new Set(
+      nodes
+        .flatMap((n) => step(n, undefined))
+        .flatMap((n) => Object.keys((n as unknown as { _zod: { def: { shape: object } } })._zod.def.shape)),
+    ),
+  ];
+}
+
 /** Validates a config object; `source` names where it came from in messages. */
 export function resolveConfig(raw: unknown, source: string, baseDir = process.cwd()): ResolvedConfig {
   const parsed = configSchema.safeParse(raw);
@@ -279,7 +313,14 @@ export function resolveConfig(raw: unknown, source: string, baseDir = process.cw
       const allowed = key.endsWith("contract")
         ? ` (presets: ${Object.keys(contractPresets).join(", ")})`
         : "";
-      return `${key}: ${issue.message}${allowed}`;
+      // `comand` beside `command`: name the key that was meant, from the keys allowed right there.
+      const meant =
+        issue.code === "unrecognized_keys"
+          ? issue.keys
+              .map((typed) => didYouMean(typed, keysAt(configSchema, issue.path), (k) => `\`${k}\``))
+              .join("")
+          : "";
+      return `${key}: ${issue.message}${meant}${allowed}`;
     });
     throw new UserError("CONFIG_INVALID", {
       what: `Invalid config in ${source}`,

@@ -10,6 +10,7 @@
 
 import type { Scenario } from "../scenarios/scenario.ts";
 import type { BackendConfig } from "./config.ts";
+import type { ContractPresetOptions } from "./contracts/contract.ts";
 
 export const SCHEMA_VERSION = 2;
 
@@ -181,6 +182,11 @@ export interface ScenarioResult {
   edge: string;
   /** Edge profile name, e.g. "default", "sse-tuned". */
   profile?: string;
+  /**
+   * The client that observed it (h1, h2, browser), when the run has that dimension: part of the
+   * result's name (harness/plan.ts runKey), shown by every reporter when present.
+   */
+  client?: string;
   runtime: "local" | "docker";
   lane: number;
   status: ScenarioStatus;
@@ -222,7 +228,7 @@ export interface RunSummary {
 /** A backend as the run was configured with it, as data (its contract by name; secrets masked). */
 export type BackendSetup = Omit<BackendConfig, "contract" | "healthPath" | "readyTimeoutMs"> & {
   /** A preset name, a preset with options, or `{custom: name}` for a contract object of your own. */
-  contract: string | { preset: string; path?: string; model?: string } | { custom: string };
+  contract: string | ({ preset: string } & ContractPresetOptions) | { custom: string };
   healthPath: string;
   readyTimeoutMs: number;
 };
@@ -265,6 +271,16 @@ export interface RunResult {
    * headline) then treat them as not failing. They are still counted and shown apart.
    */
   allowInconclusive?: boolean;
+  /**
+   * Set on one machine's share of a plan split over several (`--shard 2/4`): which share, and the
+   * hash of the whole split, which `streamchaos merge` requires to be the same in every file.
+   */
+  shard?: { index: number; total: number; planHash: string };
+  /**
+   * Set when `--bail` stopped the run after its first failure: the result that stopped it, and how
+   * many planned runs never started (those already running finished and are in `results`).
+   */
+  bailed?: { after: string; notStarted: number };
 }
 
 const SUMMARY_KEY: Record<ScenarioStatus, Exclude<keyof RunSummary, "total">> = {

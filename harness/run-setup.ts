@@ -43,6 +43,9 @@ function backendSetup(backend: ResolvedBackend): BackendSetup {
             preset: ref.preset,
             ...(ref.path ? { path: ref.path } : {}),
             ...(ref.model ? { model: ref.model } : {}),
+            // What the backend declared it supports decides which scenarios apply: a repro without
+            // it would report a scenario that needs sessions as not applicable.
+            ...(ref.capabilities ? { capabilities: { ...ref.capabilities } } : {}),
           };
   const { contract: _resolved, contractRef: _ref, services, ...rest } = backend;
   return {

@@ -9,7 +9,7 @@ import { createRedactor, redactError, secretEnvValues } from "../lib/redact.ts";
 import { sweepDeadRuns, sweepReport } from "../lib/runs/sweep.ts";
 import { getEdge } from "../proxies/edges.ts";
 import { TESTCONTAINERS } from "../runtime/docker/docker-env.ts";
-import { matchesPattern, selectScenarios } from "../scenarios/index.ts";
+import { matchesPattern } from "../scenarios/index.ts";
 import type { Scenario } from "../scenarios/scenario.ts";
 import { LocalRuntime } from "./boxes/local-runtime.ts";
 import type { BackendSpec, Runtime } from "./boxes/runtime.ts";
@@ -18,10 +18,10 @@ import { withUserChecks } from "./checks/index.ts";
 import type { EdgeConfig, ResolvedBackend, ResolvedConfig } from "./config.ts";
 import { Lane } from "./lane/lane.ts";
 import type { LaneBackend } from "./lane/lane-options.ts";
+import { type PlannedRun, planRuns, resultKey, type Shard, selectRunScenarios, selectRuns } from "./plan.ts";
 import type { Reporter } from "./reporter.ts";
 import { failsRun, type RunResult, SCHEMA_VERSION, type ScenarioResult, summarize } from "./results.ts";
 import { describeSetup } from "./run-setup.ts";
-import { checkReplays } from "./scenario-cassettes.ts";
 import { checkScenarioLinks, checkServicesRuntime } from "./services-config.ts";
 
 export interface RunSuiteOptions {
@@ -30,8 +30,14 @@ export interface RunSuiteOptions {
   signal?: AbortSignal;
   /** Overrides config.runtime (tests pass their own). */
   runtime?: Runtime;
-  /** Previous results for "changes since last run". */
+  /** Previous results for "changes since last run", and the durations a shard split is balanced by. */
   previous?: RunResult;
+  /** Run only this machine's share of the plan (harness/plan.ts splitPlan). */
+  shard?: Shard;
+  /** Run only the planned runs with these keys (the tests a vitest `-t` filter kept). */
+  only?: ReadonlySet<string>;
+  /** Start nothing new after the first result that fails the run; what is running finishes. */
+  bail?: boolean;
 }
 
 interface Group {
@@ -66,14 +72,14 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
   // What runs killed with SIGKILL left (their watchdog killed too) goes first: it may hold our ports.
   for (const line of sweepReport(await sweepDeadRuns())) process.stderr.write(`${line}\n`);
   if ((options.runtime?.name ?? config.runtime) === "local") await checkProviderPorts(config.backends);
-  const selected = selectScenarios(catalog, config.scenarios);
+  // A bad glob or a cassette that cannot be replayed is the user's to fix before anything starts.
+  const { scenarios: selected, replayed } = selectRunScenarios(catalog, config);
   // Services and the links scenarios name are checked before anything starts (a typo is exit 2).
   checkServicesRuntime(config.backends, options.runtime?.name ?? config.runtime);
   checkScenarioLinks(selected, config.backends);
-  // A cassette that cannot be replayed is the user's to fix before anything starts.
-  const replayed = checkReplays(selected);
+  const plan = selectRuns(planRuns(config, selected, replayed), options);
   const runtime = options.runtime ?? (await createRuntime(config.runtime));
-  const groups = await planGroups(config, selected, replayed);
+  const groups = await planGroups(config, plan.runs);
   const total = groups.reduce((n, g) => n + g.queue.length, 0);
   for (const reporter of reporters) {
     reporter.onStart?.({
@@ -93,9 +99,11 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
       ...(b.services ?? []).flatMap((service) => secretEnvValues(service.env)),
     ]),
   });
+  let bailedAfter: string | undefined;
   const record = (raw: ScenarioResult) => {
     const result = redactor.deep(raw);
     results.push(result);
+    if (options.bail && failsRun(result, config)) bailedAfter ??= resultKey(result);
     for (const reporter of reporters) reporter.onResult?.(result);
   };
   for (const group of groups.filter((g) => g.skipReason)) {
@@ -111,7 +119,7 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
     let laneGroup: Group | undefined;
     try {
       for (;;) {
-        if (options.signal?.aborted || setupError) return;
+        if (options.signal?.aborted || setupError || bailedAfter) return;
         const group = laneGroup?.queue.length
           ? laneGroup
           : groups.find((g) => g.queue.length > 0 && !g.skipReason && g.activeLanes < g.maxLanes);
@@ -145,7 +153,8 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
           }
           await smoke;
         }
-        const scenario = group.queue.shift();
+        // A lane that just started may find the run bailed while it did.
+        const scenario = bailedAfter ? undefined : group.queue.shift();
         if (!scenario) continue;
         for (const reporter of reporters) {
           reporter.onScenarioStart?.({
@@ -206,6 +215,8 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
     // What `streamchaos repro` needs to re-run any one result, masked like the results.
     setup: redactor.deep(await describeSetup(config, selected)),
     ...(config.allowInconclusive ? { allowInconclusive: true } : {}),
+    ...(plan.shard ? { shard: plan.shard } : {}),
+    ...(bailedAfter ? { bailed: { after: bailedAfter, notStarted: total - results.length } } : {}),
   };
   const cutShort = run.summary.interrupted > 0 || results.length < total;
   if (options.signal?.aborted && cutShort) run.interrupted = interruption(options.signal, total, results);
@@ -262,12 +273,8 @@ export function exitCodeFor(run: RunResult): number {
   return run.results.some((result) => failsRun(result, run)) ? 1 : 0;
 }
 
-/** `replayed`: the provider each scenario that replays a cassette was recorded from. */
-async function planGroups(
-  config: ResolvedConfig,
-  scenarios: Scenario[],
-  replayed: ReadonlyMap<string, string>,
-): Promise<Group[]> {
+/** The planned runs as queues, one per backend × edge × profile: a lane serves one queue at a time. */
+async function planGroups(config: ResolvedConfig, runs: readonly PlannedRun[]): Promise<Group[]> {
   const groups = new Map<string, Group>();
   const availability = new Map<string, string | undefined>();
   for (const edgeConfig of config.edges) {
@@ -279,32 +286,24 @@ async function planGroups(
       );
     }
   }
-  for (const backend of config.backends) {
-    for (const edge of config.edges) {
-      for (const scenario of scenarios) {
-        if (scenario.edges && !scenario.edges.includes(edge.edge)) continue;
-        // A recording is in its provider's wire format: only a backend of that provider can read it.
-        if (replayed.has(scenario.id) && replayed.get(scenario.id) !== backend.provider) continue;
-        const profile = edge.config ? undefined : (edge.profile ?? scenario.profiles?.[edge.edge]);
-        const key = `${backend.name}|${edge.edge}|${profile ?? ""}|${edge.config ?? ""}`;
-        let group = groups.get(key);
-        if (!group) {
-          const skipReason = availability.get(edge.edge);
-          group = {
-            key,
-            backend,
-            edge,
-            ...(profile ? { profile } : {}),
-            queue: [],
-            ...(skipReason ? { skipReason } : {}),
-            maxLanes: backend.url ? 1 : Number.POSITIVE_INFINITY,
-            activeLanes: 0,
-          };
-          groups.set(key, group);
-        }
-        group.queue.push(scenario);
-      }
+  for (const { backend, edge, profile, scenario } of runs) {
+    const key = `${backend.name}|${edge.edge}|${profile ?? ""}|${edge.config ?? ""}`;
+    let group = groups.get(key);
+    if (!group) {
+      const skipReason = availability.get(edge.edge);
+      group = {
+        key,
+        backend,
+        edge,
+        ...(profile ? { profile } : {}),
+        queue: [],
+        ...(skipReason ? { skipReason } : {}),
+        maxLanes: backend.url ? 1 : Number.POSITIVE_INFINITY,
+        activeLanes: 0,
+      };
+      groups.set(key, group);
     }
+    group.queue.push(scenario);
   }
   return [...groups.values()];
 }
@@ -367,7 +366,12 @@ function skipped(
     },
     backend: group.backend.name,
     edge: group.edge.edge,
-    ...(group.profile ? { profile: group.profile } : {}),
+    // As a lane names the profile of a config file of your own, so the result has its planned key.
+    ...(group.profile
+      ? { profile: group.profile }
+      : group.edge.config
+        ? { profile: `custom:${group.edge.config}` }
+        : {}),
     runtime,
     lane: 0,
     status: "skipped",

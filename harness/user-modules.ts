@@ -38,9 +38,23 @@ async function nearestPackageIsModule(dir: string): Promise<boolean> {
   }
 }
 
+/** esbuild's (through tsx) "Transform failed with 2 errors:\n/path/x.ts:1:16: ERROR: Expected ..." */
+const TRANSFORM_ERROR = /^.*?:(\d+):(\d+): ERROR: (.*)$/gm;
+
 /** The first line of an error, and where in `file` it was thrown when the stack says so. */
 export function describeLoadError(error: unknown, file: string): string {
-  const message = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
+  const text = error instanceof Error ? error.message : String(error);
+  // A syntax error's first line says only how many there are; the first of them says what and where
+  // (in the temporary .mts copy, at the same line and column as in the file).
+  if (text.startsWith("Transform failed")) {
+    const found = [...text.matchAll(TRANSFORM_ERROR)];
+    const [first] = found;
+    if (first) {
+      const more = found.length > 1 ? ` (and ${found.length - 1} more)` : "";
+      return `${first[3]} (at ${basename(file)}:${first[1]}:${first[2]})${more}`;
+    }
+  }
+  const message = text.split("\n")[0] ?? "";
   const stack = error instanceof Error ? (error.stack ?? "") : "";
   const name = basename(file, extname(file));
   const at = stack

@@ -71,6 +71,7 @@ describe("redactText", () => {
     ["X-Internal-Token: itok-7c1e5b2a9d", "X-Internal-Token: [redacted]"],
     ["password: letmein", "password: [redacted]"],
     ["retrying with token: abc123 now", "retrying with token: [redacted] now"],
+    ["DB_PASSWORD=12345678 pin=123456", "DB_PASSWORD=[redacted] pin=123456"],
     // Caddy's access log: header values are lists.
     [
       '{"headers":{"X-Internal-Token":["itok-7c1e5b2a9d"],"Accept":["*/*"]}}',
@@ -107,6 +108,8 @@ describe("redactText", () => {
     '{"api_key":null,"auth":false}',
     "x-request-id: 4f9a8b7c6d5e4f3a2b1c",
     "first token: provider emitted → client received",
+    // A fault's place in the stream, as failure messages and scenario titles spell it.
+    "the provider sent fin at token:5 and the relay ended cleanly; key=3 of 8",
   ])("keeps %s", (text) => {
     expect(redactText(text)).toBe(text);
   });

@@ -64,6 +64,9 @@ const PLAIN_WORD = /^[A-Za-z]+$/;
 const SCHEME_VALUE = /(?:(?:bearer|basic|digest|token|negotiate)[ \t]+)?[^\s"'\\,;&)\]}]+/iy;
 const LINE_VALUE = /[^\r\n"'\\]+/y;
 const LITERAL = /^(?:null|true|false)$/;
+// A fault placed at `token:5` or a count `key=3` names a position, not a credential: no secret is a
+// short run of digits (the same floor as MIN_SECRET_VALUE_LENGTH below).
+const SMALL_NUMBER = /^\d{1,5}$/;
 
 /**
  * Provider key shapes. Keys are random, so `sk-` and bearer tokens must hold a digit: that keeps
@@ -216,7 +219,7 @@ function valueSpan(text: string, at: number, lineValued: boolean): { from: numbe
   const pattern = lineValued ? LINE_VALUE : SCHEME_VALUE;
   pattern.lastIndex = at;
   const value = pattern.exec(text)?.[0];
-  if (!value || LITERAL.test(value)) return undefined;
+  if (!value || LITERAL.test(value) || SMALL_NUMBER.test(value.trimEnd())) return undefined;
   return { from: at, to: at + value.trimEnd().length };
 }
 

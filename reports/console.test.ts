@@ -230,6 +230,14 @@ describe("console reporter: live output", () => {
     expect(colorEnabled({ isTTY: true, env: { NO_COLOR: "yes" } })).toBe(false);
   });
 
+  it("FORCE_COLOR colors a CI log that is no terminal; FORCE_COLOR=0 and color: false do not", async () => {
+    const ci = await drive(mixedRun(), { isTTY: false, env: { FORCE_COLOR: "1", NO_COLOR: "1" } });
+    expect(SGR.test(ci.all)).toBe(true);
+    expect(ci.all).not.toContain("\r\u001b[2K");
+    expect(colorEnabled({ isTTY: true, env: { FORCE_COLOR: "0" } })).toBe(false);
+    expect(colorEnabled({ isTTY: false, color: false, env: { FORCE_COLOR: "3" } })).toBe(false);
+  });
+
   it("escapes control bytes in ids so a scenario cannot drive the terminal", async () => {
     const hostile = run([
       failing("evil\u001b]0;pwned\u0007", {

@@ -4,6 +4,7 @@ import {
   type ScenarioResult,
   type ScenarioStatus,
 } from "../harness/results.ts";
+import { colorFromEnv } from "../lib/color.ts";
 import { compareRuns } from "./compare.ts";
 import { hopLines } from "./internal/hops.ts";
 import {
@@ -117,10 +118,9 @@ export interface ConsoleRenderOptions {
   previous?: RunResult;
 }
 
-/** https://no-color.org: any non-empty NO_COLOR turns colors off. */
+/** `color: false` turns colors off; else FORCE_COLOR, NO_COLOR and the terminal decide (lib/color.ts). */
 export function colorEnabled(options: Pick<ReporterOptions, "isTTY" | "color" | "env">): boolean {
-  const env = options.env ?? process.env;
-  return options.isTTY && options.color !== false && !env.NO_COLOR;
+  return options.color !== false && colorFromEnv(options.env ?? process.env, options.isTTY);
 }
 
 export function createConsoleReporter(options: ReporterOptions): Reporter {

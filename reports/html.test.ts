@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { renderHtml } from "./html.ts";
 import { MAX_DRAWN_EVENTS } from "./internal/timeline-svg.ts";
@@ -6,8 +7,12 @@ import { failing, mixedRun, passing, run, T0 } from "./testing/fixtures.ts";
 describe("html reporter", () => {
   const html = renderHtml(mixedRun());
 
-  it("has no script, no external asset, and a CSP that would refuse both", () => {
-    expect(html).not.toMatch(/<script/i);
+  it("has one script, allowed by its hash, no external asset, and a CSP that refuses the rest", () => {
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
+    expect(scripts).toHaveLength(1);
+    expect(html.match(/<script/gi)).toHaveLength(1);
+    const hash = createHash("sha256").update(scripts[0]!).digest("base64");
+    expect(html).toContain(`script-src &#39;sha256-${hash}&#39;`);
     expect(html).toContain("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;");
     expect(html).toContain("Traceback &lt;script&gt;alert(2)&lt;/script&gt;");
     expect(html).toContain(`http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;`);
@@ -38,8 +43,8 @@ describe("html reporter", () => {
     const cells = [...html.matchAll(/<td class="c (pass|fail|error|skipped)"[^>]*><a href="#r-(\d+)">/g)];
     expect(cells).toHaveLength(10);
     for (const [, , i] of cells) expect(html).toContain(`id="r-${i}"`);
-    expect(html).toContain('<details class="result fail" id="r-2" open>');
-    expect(html).toContain('<details class="result pass" id="r-0">');
+    expect(html).toMatch(/<details class="result fail" id="r-2" data-key="[^"]*" open>/);
+    expect(html).toMatch(/<details class="result pass" id="r-0" data-key="[^"]*">/);
   });
 
   it("draws a timeline per result with the five lanes and hover titles relative to the start", () => {
@@ -119,5 +124,46 @@ describe("html reporter", () => {
     expect(out).toContain("<h2>Changes since last run</h2>");
     expect(out).toContain('<h3 class="s-fail">Newly failing (1)</h3><ul><li><code>a</code>');
     expect(out).toContain('<h3 class="s-pass">Newly passing (1)</h3>');
+  });
+
+  it("names the failing checks in matrix cells", () => {
+    expect(html).toMatch(
+      /<td class="c fail"[^>]*><a href="#r-2">✗<small>clean-chunked-termination<\/small><\/a>/,
+    );
+  });
+
+  it("shows bytes as readable text: each control byte once, visible, a line break after \\n", () => {
+    const failed = html.slice(html.indexOf('id="r-2"'), html.indexOf('id="r-3"'));
+    expect(failed).toContain(
+      'data: {&quot;x&quot;:1}<span class="cc">\\r</span><span class="cc">\\n</span>\n<span class="cc">\\r</span><span class="cc">\\n</span>\n<span class="cc">\\0</span><span class="cc">\\x1b</span>[31mRED',
+    );
+    expect(failed).toContain("&lt;b&gt;&amp;amp;"); // the provider's own "&amp;" text, escaped once
+  });
+
+  it("has a search box and a failures-only filter; passing results wait in templates", () => {
+    expect(html).toContain('<input type="search" id="q"');
+    expect(html).toContain('<input type="checkbox" id="failures-only" checked>');
+    expect(html).toMatch(
+      /<details class="result pass" id="r-0" data-key="pre-stream-500 [^"]*">\n<summary>[\s\S]*?<\/p>\n<template class="lazy">/,
+    );
+    const failed = html.slice(html.indexOf('id="r-2"'), html.indexOf('id="r-3"'));
+    expect(failed).not.toContain("<template");
+  });
+
+  it("labels faults and failing evidence inside the plot", () => {
+    const failed = html.slice(html.indexOf('id="r-2"'), html.indexOf('id="r-3"'));
+    const labels = [
+      ...failed.matchAll(
+        /<text class="mark-label" x="([\d.]+)" y="\d+" text-anchor="(start|end)">([^<]*)<\/text>/g,
+      ),
+    ];
+    expect(labels.map((m) => m[3])).toEqual(["destroy socket after 2 events", "clean-chunked-termination"]);
+    for (const [, x, anchor, text] of labels) {
+      const width = text!.length * 6.2;
+      const [left, right] =
+        anchor === "start" ? [Number(x), Number(x) + width] : [Number(x) - width, Number(x)];
+      expect(left).toBeGreaterThanOrEqual(96);
+      expect(right).toBeLessThanOrEqual(96 + 1060);
+    }
   });
 });

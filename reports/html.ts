@@ -1,8 +1,16 @@
+import { createHash } from "node:crypto";
 import type { CheckResult, RunResult, ScenarioResult } from "../harness/results.ts";
 import { type ComparedResult, compareRuns } from "./compare.ts";
 import { hopCells, hopLines } from "./internal/hops.ts";
-import { esc } from "./internal/html-escape.ts";
-import { buildMatrix, isExpected, isFailing, needsAttention, STATUS_MARK } from "./internal/matrix.ts";
+import { bytesHtml, esc } from "./internal/html-escape.ts";
+import {
+  buildMatrix,
+  isExpected,
+  isFailing,
+  needsAttention,
+  STATUS_MARK,
+  verdictChecks,
+} from "./internal/matrix.ts";
 import { writeReportFile } from "./internal/output.ts";
 import { describeRestart, restartLines } from "./internal/restart.ts";
 import { formatDuration, plural } from "./internal/text.ts";
@@ -18,10 +26,24 @@ export const HTML_FILE = "report.html";
 const MAX_EVENT_ROWS = 2000;
 const MAX_EVENT_ROWS_PASSING = 200;
 
-// No script at all, and a CSP that would refuse one anyway: the report is opened from CI
+/**
+ * The report's one script: the search box, and the body of a result that does not need attention
+ * built from its <template> when it is first opened (a catalog run has hundreds of passing results
+ * nobody opens; parsed as inert templates they cost the page almost nothing). The failures-only
+ * filter is CSS (:has), so it works even where scripts are off.
+ */
+const SCRIPT = `(()=>{const q=document.getElementById("q");const n=document.getElementById("shown");
+const all=[...document.querySelectorAll("details.result")];
+const apply=()=>{const words=q.value.toLowerCase().split(/\\s+/).filter(Boolean);let k=0;
+for(const d of all){const hit=words.every(w=>d.dataset.key.includes(w));d.hidden=!hit;if(hit)k++;}
+n.textContent=words.length?k+" of "+all.length+" results match":"";};
+q.addEventListener("input",apply);
+for(const d of all)d.addEventListener("toggle",()=>{const t=d.querySelector(":scope>template.lazy");
+if(d.open&&t){t.replaceWith(t.content);}});})();`;
+
+// A CSP that allows that script by its hash and nothing else: the report is opened from CI
 // artifacts and mail attachments, and it quotes bytes an attacker-controlled provider could send.
-const CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+const CSP = `default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-${createHash("sha256").update(SCRIPT).digest("base64")}'; base-uri 'none'; form-action 'none'`;
 
 const STYLE = `
 :root{--pass:#1a7f37;--fail:#cf222e;--error:#bf8700;--inconclusive:#8250df;--not-applicable:#6e7781;--skipped:#6e7781;--interrupted:#0969da;--bg:#fff;--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--soft:#f6f8fa}
@@ -56,6 +78,13 @@ svg g:hover circle,svg g:hover rect{stroke:#000;stroke-width:1.5}
 .legend span{margin-right:12px}.legend i{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px;vertical-align:-1px}
 .hop{margin:4px 0 0;color:var(--fg)}.hop b{color:var(--fail)}
 .events td{font-size:12.5px}.events td:first-child{text-align:right;white-space:nowrap}
+.cc{color:#bc4c00;background:#fff1e5;border-radius:2px;padding:0 1px;font-size:11px}
+.matrix td.c small{display:block;font-size:10.5px;font-weight:400;color:var(--fail);white-space:nowrap}
+.filters{position:sticky;top:0;background:var(--bg);padding:8px 0;border-bottom:1px solid var(--line);z-index:1}
+.filters input[type=search]{width:320px;padding:3px 6px}.filters label{margin-left:14px}
+body:has(#failures-only:checked) details.result:not(.fail):not(.error):not(.inconclusive):not(.interrupted){display:none}
+body:has(#failures-only:checked) .matrix tr.clean{display:none}
+svg .mark-label{font-size:10px;fill:var(--fail)}
 `;
 
 export interface HtmlOptions {
@@ -83,11 +112,15 @@ export function renderHtml(run: RunResult, options: HtmlOptions = {}): string {
     renderMatrix(run),
   ];
   if (options.previous) parts.push(renderChanges(run, options.previous));
-  parts.push("<h2>Results</h2>", renderLegend());
+  parts.push(
+    "<h2>Results</h2>",
+    `<div class="filters"><input type="search" id="q" placeholder="search scenario, backend, edge, check, status" aria-label="search results"><label><input type="checkbox" id="failures-only"${bad > 0 ? " checked" : ""}> failures only</label> <span id="shown" class="muted"></span></div>`,
+    renderLegend(),
+  );
   run.results.forEach((result, i) => {
     parts.push(renderResult(result, i));
   });
-  parts.push("</main></body></html>", "");
+  parts.push(`<script>${SCRIPT}</script>`, "</main></body></html>", "");
   return parts.join("\n");
 }
 
@@ -102,9 +135,18 @@ function renderMatrix(run: RunResult): string {
       if (!result) return '<td class="c muted" title="not run">·</td>';
       const expected = isFailing(result.status) && isExpected(result) ? "*" : "";
       const tip = `${result.status}${expected ? " (expected on this backend)" : ""}`;
-      return `<td class="c ${result.status}" title="${esc(tip)}"><a href="#r-${index.get(result)}">${STATUS_MARK[result.status]}${expected}</a></td>`;
+      const checks = isFailing(result.status)
+        ? verdictChecks(result)
+            .filter((check) => check.status === "fail")
+            .map((check) => `<small>${esc(check.check)}</small>`)
+            .join("")
+        : "";
+      return `<td class="c ${result.status}" title="${esc(tip)}"><a href="#r-${index.get(result)}">${STATUS_MARK[result.status]}${expected}${checks}</a></td>`;
     });
-    return `<tr><td><code>${esc(row.id)}</code><div class="title" title="${esc(row.title)}">${esc(row.title)}</div></td>${cells.join("")}</tr>`;
+    const clean = ![...row.cells.values()].some(
+      (r) => needsAttention(r.status) || r.status === "interrupted",
+    );
+    return `<tr${clean ? ' class="clean"' : ""}><td><code>${esc(row.id)}</code><div class="title" title="${esc(row.title)}">${esc(row.title)}</div></td>${cells.join("")}</tr>`;
   });
   return `<h2>Matrix</h2><table class="matrix"><thead><tr><th>scenario</th>${head}</tr></thead><tbody>${rows.join("\n")}</tbody></table><p class="muted">✓ pass · ✗ fail · ! error · ? inconclusive (no deciding check could apply) · ∅ not applicable (did not run) · - skipped · ^ interrupted · * expected on this backend</p>`;
 }
@@ -153,9 +195,22 @@ function renderResult(result: ScenarioResult, i: number): string {
       ? ` · expected ${result.expected} on this backend`
       : ` · expected ${result.expected}, got ${result.status}`
     : "";
+  const attention = needsAttention(result.status) || result.status === "interrupted";
   const open = needsAttention(result.status) ? " open" : "";
+  const key = [
+    result.scenario.id,
+    result.scenario.title,
+    result.backend,
+    result.edge,
+    result.profile ?? "",
+    result.client ?? "",
+    result.status,
+    ...result.checks.filter((c) => c.status === "fail").map((c) => c.check),
+  ]
+    .join(" ")
+    .toLowerCase();
   const parts = [
-    `<details class="result ${result.status}" id="r-${i}"${open}>`,
+    `<details class="result ${result.status}" id="r-${i}" data-key="${esc(key)}"${open}>`,
     `<summary><span class="badge ${result.status}">${result.status.toUpperCase()}</span><code>${esc(result.scenario.id)}</code> ${esc(result.scenario.title)} <span class="muted">· ${esc(where)} · ${esc(formatDuration(result.durationMs))}</span></summary>`,
     `<p class="muted">${[
       result.scenario.incident && `models ${esc(result.scenario.incident)}`,
@@ -174,20 +229,24 @@ function renderResult(result: ScenarioResult, i: number): string {
       `<pre>${esc(restartLines(result, 20).join("\n"))}</pre>`,
     );
   }
-  parts.push("<h3>Timeline</h3>");
+  // What nobody needs to look at waits in a template until its result is opened.
+  const body: string[] = [];
+  body.push("<h3>Timeline</h3>");
   if (result.timeline.length === 0 && !result.checks.some((c) => c.evidence.some((e) => e.t !== undefined))) {
-    parts.push('<p class="muted">No timeline events were recorded.</p>');
+    body.push('<p class="muted">No timeline events were recorded.</p>');
   } else {
-    parts.push(renderTimelineSvg(result));
+    body.push(renderTimelineSvg(result));
     if (result.timeline.length > MAX_DRAWN_EVENTS) {
-      parts.push(
+      body.push(
         `<p class="muted">Drawn: the first ${MAX_DRAWN_EVENTS} of ${result.timeline.length} events; all are in results.json.</p>`,
       );
     }
   }
-  if (result.checks.length > 0) parts.push("<h3>Checks</h3>", renderChecks(result));
-  parts.push(...renderHops(result));
-  if (result.timeline.length > 0) parts.push(renderEventTable(result));
+  if (result.checks.length > 0) body.push("<h3>Checks</h3>", renderChecks(result));
+  body.push(...renderHops(result));
+  if (result.timeline.length > 0) body.push(renderEventTable(result));
+  if (attention) parts.push(...body);
+  else parts.push(`<template class="lazy">${body.join("\n")}</template>`);
   parts.push("</details>");
   return parts.join("\n");
 }
@@ -204,7 +263,7 @@ function renderChecks(result: ScenarioResult): string {
               item.t === undefined
                 ? ""
                 : ` <span class="muted">@ ${esc(offset(item.t - result.startedAt))}</span>`;
-            return `<li><span class="lbl">${esc(item.kind)} · ${esc(item.label)}</span>${at}<br><code>${esc(item.value)}</code></li>`;
+            return `<li><span class="lbl">${esc(item.kind)} · ${esc(item.label)}</span>${at}<br><code>${bytesHtml(item.value)}</code></li>`;
           })
           .join("")}</ul>`
       : "";
@@ -242,7 +301,7 @@ function renderEventTable(result: ScenarioResult): string {
   const events = result.timeline.slice(0, cap);
   const rows = events.map(
     (event) =>
-      `<tr><td class="mono">${esc(offset(event.t - result.startedAt))}</td><td>${esc(event.source)}</td><td>${esc(event.kind)}</td><td><code>${esc(event.detail)}</code></td></tr>`,
+      `<tr><td class="mono">${esc(offset(event.t - result.startedAt))}</td><td>${esc(event.source)}</td><td>${esc(event.kind)}</td><td><code>${bytesHtml(event.detail)}</code></td></tr>`,
   );
   const more =
     result.timeline.length > cap

@@ -8,14 +8,19 @@ import { mixedRun } from "./testing/fixtures.ts";
 const options = () => ({ stream: new PassThrough(), isTTY: false });
 
 describe("reporter registry", () => {
-  it("registers the five reporters by name", () => {
-    expect(Object.keys(reporters).sort()).toEqual(["console", "html", "json", "junit", "markdown"]);
-    for (const [name, factory] of Object.entries(reporters)) expect(factory(options()).name).toBe(name);
+  it("registers the six reporters by name", () => {
+    expect(Object.keys(reporters).sort()).toEqual(["console", "github", "html", "json", "junit", "markdown"]);
+    const env = { GITHUB_STEP_SUMMARY: "/nonexistent/summary.md" };
+    for (const [name, factory] of Object.entries(reporters))
+      expect(factory({ ...options(), env }).name).toBe(name);
   });
 
   it("rejects an unknown name with the list of known ones", () => {
     expect(() => createReporters(["console", "xml"], options())).toThrow(
       expect.objectContaining({ code: "REPORTER_UNKNOWN", why: expect.stringContaining("junit") }),
+    );
+    expect(() => createReporters(["junti"], options())).toThrow(
+      expect.objectContaining({ why: expect.stringMatching(/; did you mean "junit"\?$/) }),
     );
     expect(() => createReporters(["toString"], options())).toThrow(
       expect.objectContaining({ code: "REPORTER_UNKNOWN" }),
@@ -30,7 +35,11 @@ describe("reporter registry", () => {
 
   it("every file reporter writes its own file into outDir", async () => {
     await using dir = await makeTempDir("registry-test");
-    const all = createReporters(Object.keys(reporters), options());
+    // github writes to the job summary, outside outDir (reports/github.test.ts).
+    const all = createReporters(
+      Object.keys(reporters).filter((name) => name !== "github"),
+      options(),
+    );
     const run = mixedRun();
     const files: string[] = [];
     for (const reporter of all)

@@ -1,5 +1,7 @@
 import { UserError } from "../lib/errors.ts";
+import { didYouMean } from "../lib/suggest.ts";
 import { createConsoleReporter } from "./console.ts";
+import { createGithubReporter } from "./github.ts";
 import { createHtmlReporter } from "./html.ts";
 import { createJsonReporter } from "./json.ts";
 import { createJunitReporter } from "./junit.ts";
@@ -8,7 +10,9 @@ import type { Reporter, ReporterFactory, ReporterOptions } from "./reporter.ts";
 
 export { compareRuns, type RunComparison } from "./compare.ts";
 export { checkOutputDir } from "./internal/output.ts";
-export { readRunResult } from "./load.ts";
+export { readRunFile, readRunResult } from "./load.ts";
+export { type MergedRun, type MergeInput, mergeRuns } from "./merge.ts";
+export { parseReporterOptions, REPORTER_OPTIONS } from "./options.ts";
 export type {
   FinishOptions,
   FinishOutput,
@@ -24,8 +28,9 @@ export const reporters: Record<string, ReporterFactory> = {
   console: createConsoleReporter,
   json: () => createJsonReporter(),
   junit: () => createJunitReporter(),
-  markdown: () => createMarkdownReporter(),
+  markdown: (options) => createMarkdownReporter(options.reportUrl ? { reportUrl: options.reportUrl } : {}),
   html: () => createHtmlReporter(),
+  github: createGithubReporter,
 };
 
 /** Builds the named reporters (e.g. from `--reporter console,junit`), rejecting unknown or repeated names. */
@@ -38,7 +43,7 @@ export function createReporters(names: readonly string[], options: ReporterOptio
     if (!factory) {
       throw new UserError("REPORTER_UNKNOWN", {
         what: `Unknown reporter "${name}"`,
-        why: `the known reporters are ${Object.keys(reporters).join(", ")}`,
+        why: `the known reporters are ${Object.keys(reporters).join(", ")}${didYouMean(name, Object.keys(reporters))}`,
         fix: "Pass one or more of them, comma-separated, e.g. --reporter console,junit.",
       });
     }

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { RunResult } from "../harness/results.ts";
 import { makeTempDir } from "../lib/tempdir.ts";
 import { createJunitReporter, renderJunit } from "./junit.ts";
 import { failing, mixedRun, passing, run } from "./testing/fixtures.ts";
@@ -14,24 +15,24 @@ describe("junit reporter", () => {
 
   it("is well-formed XML with the run totals on <testsuites>", () => {
     expect(root.name).toBe("testsuites");
-    // The failure the bug matrix expected counts as skipped (pytest's xfail), not as a failure.
+    // The failure the bug matrix expected passes (with a property), it is neither failed nor skipped.
     expect(root.attrs).toMatchObject({
       tests: "10",
       failures: "2",
       errors: "1",
-      skipped: "2",
+      skipped: "1",
       time: "5.000",
     });
     expect(CONTROL.test(xml)).toBe(false);
   });
 
-  it("has one testsuite per backend x edge with per-suite counts", () => {
+  it("has one testsuite per backend x edge x profile with per-suite counts", () => {
     const suites = findAll(root, "testsuite");
     expect(suites.map((s) => s.attrs.name)).toEqual([
-      "node-hardened.nginx",
-      "node-hardened.caddy",
-      "python-naive.nginx",
-      "python-naive.caddy",
+      "node-hardened.nginx.default",
+      "node-hardened.caddy.default",
+      "python-naive.nginx.default",
+      "python-naive.caddy.default",
     ]);
     const naiveNginx = suites[2];
     expect(naiveNginx?.attrs).toMatchObject({ tests: "2", failures: "2", errors: "0", skipped: "0" });
@@ -40,13 +41,65 @@ describe("junit reporter", () => {
     expect(findAll(root, "testcase")).toHaveLength(10);
   });
 
-  it("names cases classname=backend.edge and name='id — title' with times in seconds", () => {
+  it("names cases classname=backend.edge.profile and name=scenario id, with times in seconds", () => {
     const cases = findAll(root, "testcase");
     expect(cases[0]?.attrs).toMatchObject({
-      classname: "node-hardened.nginx",
-      name: "pre-stream-500 — Title of pre-stream-500",
+      classname: "node-hardened.nginx.default",
+      name: "pre-stream-500",
     });
     expect(cases[0]?.attrs.time).toMatch(/^1\.23[45]$/);
+  });
+
+  it("names stay when a title is reworded, a profile and a client are part of the class", () => {
+    const a = passing("x", { profile: "sse-tuned", client: "h2" });
+    const b = passing("x", {
+      profile: "sse-tuned",
+      client: "h2",
+      scenario: { ...a.scenario, title: "A new title" },
+      durationMs: 99,
+    });
+    const [one] = findAll(parseXml(renderJunit(run([a]))), "testcase");
+    const [two] = findAll(parseXml(renderJunit(run([b]))), "testcase");
+    expect(one?.attrs).toMatchObject({ name: "x", classname: "node-hardened.nginx.sse-tuned.h2" });
+    expect([two?.attrs.name, two?.attrs.classname]).toEqual([one?.attrs.name, one?.attrs.classname]);
+  });
+
+  it("gives each case its properties and the scenario's file, relative to the working directory", () => {
+    const withHop = failing("cut", { client: "browser" });
+    withHop.checks[0] = {
+      ...withHop.checks[0]!,
+      hop: { origin: "B", text: "hop B: the backend closed mid-chunk, no terminating chunk" },
+    };
+    const scenarios = {
+      cut: {
+        id: "cut",
+        source: { builtin: false, file: join(process.cwd(), "chaos", "cut.scenario.ts") },
+      },
+    } as unknown as NonNullable<RunResult["setup"]>["scenarios"];
+    const setup = { cwd: "/", backends: [], edges: [], scenarios, cassettes: {} };
+    const doc = parseXml(renderJunit(run([withHop], { setup })));
+    const [testcase] = findAll(doc, "testcase");
+    expect(testcase?.attrs.file).toBe(join("chaos", "cut.scenario.ts"));
+    const props = Object.fromEntries(
+      findAll(testcase!, "property").map((p) => [p.attrs.name, p.attrs.value]),
+    );
+    expect(props).toEqual({
+      scenario: "cut",
+      title: "Title of cut",
+      class: "pre-stream",
+      incident: "incident 000 issue 2",
+      hop: "B",
+      client: "browser",
+      file: join("chaos", "cut.scenario.ts"),
+    });
+    // Without a hop or a client (a run that has neither dimension), no empty property.
+    const [plain] = findAll(parseXml(renderJunit(run([passing("p")]))), "testcase");
+    expect(findAll(plain!, "property").map((p) => p.attrs.name)).toEqual([
+      "scenario",
+      "title",
+      "class",
+      "incident",
+    ]);
   });
 
   it("puts failing checks' summaries in the message and evidence, escaped, in the body", () => {
@@ -63,13 +116,18 @@ describe("junit reporter", () => {
     expect(first?.text).not.toContain("in-stream-error-marker");
   });
 
-  it("reports a failure the bug matrix expected as skipped, evidence still in the body", () => {
-    const known = findAll(root, "skipped").filter((s) => s.attrs.type === "expected-failure");
+  it("reports a failure the bug matrix expected as a pass with the verdict in a property", () => {
+    const known = findAll(root, "testcase").filter((c) =>
+      findAll(c, "property").some((p) => p.attrs.name === "expected-failure"),
+    );
     expect(known).toHaveLength(1);
-    expect(known[0]?.attrs.message).toMatch(/^\[expected fail on this backend\] clean-chunked-termination: /);
-    expect(known[0]?.text).toContain("last bytes at the probe");
-    const suite = findAll(root, "testsuite").find((s) => s.attrs.name === "python-naive.caddy");
-    expect(suite?.attrs).toMatchObject({ tests: "2", failures: "0", skipped: "1" });
+    expect(findAll(known[0]!, "failure")).toHaveLength(0);
+    expect(findAll(known[0]!, "skipped")).toHaveLength(0);
+    const property = findAll(known[0]!, "property").find((p) => p.attrs.name === "expected-failure");
+    expect(property?.attrs.value).toMatch(/^clean-chunked-termination: /);
+    expect(findAll(known[0]!, "system-out")[0]?.text).toContain("destroy socket after 2 events");
+    const suite = findAll(root, "testsuite").find((s) => s.attrs.name === "python-naive.caddy.default");
+    expect(suite?.attrs).toMatchObject({ tests: "2", failures: "0", skipped: "0" });
   });
 
   it("puts the timeline, relative to the scenario start, in <system-out> of failed cases only", () => {
@@ -97,7 +155,8 @@ describe("junit reporter", () => {
       ]),
     );
     const [testcase] = findAll(parseXml(nasty), "testcase");
-    expect(testcase?.attrs.name).toBe("q — a \"b\" 'c' <d>\\r\\n\\x01");
+    const title = findAll(testcase!, "property").find((p) => p.attrs.name === "title");
+    expect(title?.attrs.value).toBe("a \"b\" 'c' <d>\\r\\n\\x01");
   });
 
   it("writes junit.xml into outDir", async () => {

@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { isAbsolute, relative } from "node:path";
 import type { RunResult, ScenarioResult } from "../harness/results.ts";
 import { columnOf, isExpected, verdictChecks } from "./internal/matrix.ts";
 import { writeReportFile } from "./internal/output.ts";
@@ -22,13 +23,16 @@ interface Suite {
 
 /**
  * The JUnit shape Jenkins, GitLab and GitHub test-report actions read: one <testsuite> per
- * backend x edge (classname "backend.edge", so they group by it), one <testcase> per scenario.
+ * backend × edge × profile, one <testcase> per scenario, named by what does not change between runs
+ * (test history is keyed on classname + name): name = the scenario id (a title can be reworded),
+ * classname = `backend.edge.profile` ("default" when the edge runs its own config), with
+ * `.client` appended when the run has a client dimension, so h1 and h2 are two histories.
  */
 export function renderJunit(run: RunResult): string {
   const suites = new Map<string, Suite>();
   for (const result of run.results) {
     const column = columnOf(result);
-    const name = `${result.backend}.${result.edge}${column.profile ? `.${column.profile}` : ""}`;
+    const name = classnameOf(result);
     let suite = suites.get(name);
     if (!suite) {
       suite = { name, backend: result.backend, edge: result.edge, cases: [] };
@@ -68,15 +72,16 @@ function renderSuite(suite: Suite, run: RunResult): string[] {
  * JUnit knows pass, failure, error and skipped, and CI test views (Jenkins, GitLab, GitHub's
  * test-report actions) show nothing else: a <property> would be invisible. So each status maps
  * onto what the run's exit code does with it (harness/results.ts failsRun):
- * - a failure the bug matrix expected is <skipped type="expected-failure">, the way pytest reports
- *   xfail: the exit code ignores it, and a <failure> would turn CI red for a known bug;
+ * - a failure the backend's expectFailures lists passes (no child element), with the property
+ *   `expected-failure` holding the verdict: the exit code ignores it, a <failure> would turn CI red
+ *   for a known bug, and a <skipped> would drop it from CI views that hide skips;
  * - inconclusive is <failure type="inconclusive">: it fails the run, and a <skipped> would show a
  *   scenario that judged nothing as harmless; with allowInconclusive it is <skipped type="inconclusive">;
  * - not-applicable and interrupted are <skipped> with that type and the reason: they gave no verdict
  *   about the backend (an interrupted run still exits 1 for being cut short).
  */
 function countCases(cases: readonly ScenarioResult[], run: RunResult) {
-  const known = cases.filter(isExpected).length;
+  const known = cases.filter((r) => r.status === "fail" && isExpected(r)).length;
   const count = (status: ScenarioResult["status"]) => cases.filter((r) => r.status === status).length;
   const inconclusive = count("inconclusive");
   return {
@@ -85,7 +90,6 @@ function countCases(cases: readonly ScenarioResult[], run: RunResult) {
     errors: count("error"),
     skipped:
       count("skipped") +
-      known +
       count("not-applicable") +
       count("interrupted") +
       (run.allowInconclusive ? inconclusive : 0),
@@ -97,14 +101,69 @@ const SKIPPED_TYPE: Partial<Record<ScenarioResult["status"], string>> = {
   interrupted: "interrupted",
 };
 
+/** `backend.edge.profile[.client]`: the case's class, the same on every run of that column. */
+export function classnameOf(result: ScenarioResult): string {
+  const profile = columnOf(result).profile ?? "default";
+  return `${result.backend}.${result.edge}.${profile}${result.client ? `.${result.client}` : ""}`;
+}
+
+/**
+ * Per-case properties: what a CI view filters and groups on without parsing names. `hop` is the
+ * first failing deciding check's, when the run tapped its hops; `client` when the run has one.
+ */
+function caseProperties(result: ScenarioResult, run: RunResult): string[] {
+  const hop = verdictChecks(result).find((check) => check.status === "fail" && check.hop?.origin)?.hop
+    ?.origin;
+  const file = scenarioFile(result, run);
+  const props: Array<[string, string | undefined]> = [
+    ["scenario", result.scenario.id],
+    ["title", result.scenario.title],
+    ["class", result.scenario.category],
+    ["incident", result.scenario.incident],
+    ["hop", hop],
+    ["client", result.client],
+    ["file", file],
+  ];
+  if (result.status === "fail" && isExpected(result)) props.push(["expected-failure", verdictText(result)]);
+  return [
+    "      <properties>",
+    ...props
+      .filter((p): p is [string, string] => p[1] !== undefined && p[1] !== "")
+      .map(([name, value]) => `        <property name="${name}" value="${attrMessage(value)}"/>`),
+    "      </properties>",
+  ];
+}
+
+/** The scenario's file relative to the working directory (as CI shows a test's file), else absolute. */
+function scenarioFile(result: ScenarioResult, run: RunResult): string | undefined {
+  const file = run.setup?.scenarios[result.scenario.id]?.source?.file;
+  if (!file) return undefined;
+  if (!isAbsolute(file)) return file;
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith("..") ? file : rel;
+}
+
+function verdictText(result: ScenarioResult): string {
+  const failing = verdictChecks(result);
+  return failing.length
+    ? failing.map((check) => `${check.check}: ${check.summary}`).join("; ")
+    : "failed (no failing check recorded)";
+}
+
 function renderCase(classname: string, result: ScenarioResult, run: RunResult): string[] {
-  const name = `${result.scenario.id} — ${result.scenario.title}`;
-  const open = `    <testcase classname="${xmlAttr(classname)}" name="${xmlAttr(name)}" time="${seconds(result.durationMs)}"`;
+  const file = scenarioFile(result, run);
+  const open = `    <testcase classname="${xmlAttr(classname)}" name="${xmlAttr(result.scenario.id)}"${file ? ` file="${xmlAttr(file)}"` : ""} time="${seconds(result.durationMs)}">`;
+  const props = caseProperties(result, run);
   const note = expectationNote(result);
-  if (result.status === "pass") return [`${open}/>`];
+  if (result.status === "pass") return [open, ...props, "    </testcase>"];
+  if (result.status === "fail" && isExpected(result)) {
+    // A known failure passes, its verdict kept in the property and in system-out.
+    return [open, ...props, ...systemOut(result), "    </testcase>"];
+  }
   if (result.status === "skipped") {
     return [
-      `${open}>`,
+      open,
+      ...props,
       `      <skipped message="${attrMessage(result.reason ?? result.status)}"/>`,
       "    </testcase>",
     ];
@@ -113,7 +172,8 @@ function renderCase(classname: string, result: ScenarioResult, run: RunResult): 
   if (skippedType) {
     const message = `${result.status.replace("-", " ")}: ${result.reason ?? "no reason given"}`;
     return [
-      `${open}>`,
+      open,
+      ...props,
       `      <skipped message="${attrMessage(message)}" type="${skippedType}"/>`,
       "    </testcase>",
     ];
@@ -122,7 +182,8 @@ function renderCase(classname: string, result: ScenarioResult, run: RunResult): 
     const reason = result.reason ?? "the scenario could not give a verdict";
     const body = [reason, ...(note ? [note] : []), "", ...scenarioLines(result)];
     return [
-      `${open}>`,
+      open,
+      ...props,
       `      <error message="${attrMessage(note ? `${note} ${reason}` : reason)}" type="error">${xmlLines(body)}</error>`,
       ...systemOut(result),
       "    </testcase>",
@@ -130,16 +191,10 @@ function renderCase(classname: string, result: ScenarioResult, run: RunResult): 
   }
   const failing = verdictChecks(result);
   const unsure = result.status === "inconclusive";
-  const tag = isExpected(result) || (unsure && run.allowInconclusive) ? "skipped" : "failure";
-  const verdict = failing.length
-    ? failing.map((check) => `${check.check}: ${check.summary}`).join("; ")
-    : "failed (no failing check recorded)";
+  const tag = unsure && run.allowInconclusive ? "skipped" : "failure";
+  const verdict = verdictText(result);
   const message = unsure ? `inconclusive, no deciding check could apply: ${verdict}` : verdict;
-  const type = unsure
-    ? "inconclusive"
-    : isExpected(result)
-      ? "expected-failure"
-      : failing.map((check) => check.check).join(",") || "fail";
+  const type = unsure ? "inconclusive" : failing.map((check) => check.check).join(",") || "fail";
   const body: string[] = [];
   if (note) body.push(note, "");
   for (const check of failing) {
@@ -154,8 +209,9 @@ function renderCase(classname: string, result: ScenarioResult, run: RunResult): 
   }
   body.push(...scenarioLines(result));
   return [
-    `${open}>`,
-    `      <${tag} message="${attrMessage(note ? `${note} ${message}` : message)}" type="${isExpected(result) ? "expected-failure" : xmlAttr(type)}">${xmlLines(body)}</${tag}>`,
+    open,
+    ...props,
+    `      <${tag} message="${attrMessage(note ? `${note} ${message}` : message)}" type="${xmlAttr(type)}">${xmlLines(body)}</${tag}>`,
     ...systemOut(result),
     "    </testcase>",
   ];

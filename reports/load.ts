@@ -35,6 +35,17 @@ const runShape = z.object({
  * `what` names it in errors ("previous run", "run to reproduce").
  */
 export async function readRunResult(path: string, what = "previous run"): Promise<RunResult> {
+  return (await readRunFile(path, what)).run;
+}
+
+/**
+ * readRunResult, with the schemaVersion the file was written in (the run itself comes in the
+ * current shape): `merge` refuses to join files of different versions.
+ */
+export async function readRunFile(
+  path: string,
+  what = "previous run",
+): Promise<{ run: RunResult; schemaVersion: number }> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -76,9 +87,10 @@ export async function readRunResult(path: string, what = "previous run"): Promis
     });
   }
   const run = data as RunResult;
+  const schemaVersion = run.schemaVersion as number;
   // A version 1 file counts no inconclusive, not-applicable or interrupted results: recount it in
   // the current shape, so a reporter reading its summary finds every count.
-  if ((run.schemaVersion as number) === 1)
-    return { ...run, schemaVersion: SCHEMA_VERSION, summary: summarize(run.results) };
-  return run;
+  if (schemaVersion === 1)
+    return { run: { ...run, schemaVersion: SCHEMA_VERSION, summary: summarize(run.results) }, schemaVersion };
+  return { run, schemaVersion };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GITHUB_COMMENT_LIMIT, renderMarkdown } from "./markdown.ts";
+import { GITHUB_COMMENT_LIMIT, renderMarkdown, STICKY_MARKER } from "./markdown.ts";
 import { check, failing, mixedRun, passing, result, run, skipped } from "./testing/fixtures.ts";
 
 /** Markdown outside fenced code blocks: where GitHub would render HTML and mentions. */
@@ -23,7 +23,7 @@ describe("markdown reporter", () => {
     );
   });
 
-  it("draws the matrix as a table, one row per scenario", () => {
+  it("draws the matrix as a table, one row per scenario that needs attention, the rest counted", () => {
     const lines = md.split("\n");
     const header = lines.findIndex((l) => l.startsWith("| scenario |"));
     expect(lines[header]).toBe(
@@ -32,13 +32,20 @@ describe("markdown reporter", () => {
     expect(lines[header + 1]).toBe("|---|:-:|:-:|:-:|:-:|");
     expect(lines[header + 2]).toBe("| `pre-stream-500` Title of pre-stream-500 | ✅ | ✅ | ❌ | ✅ |");
     expect(lines[header + 3]).toBe("| `mid-stream-cut` Title of mid-stream-cut | ✅ | ⚠️ | ❌ | ❌\\* |");
-    expect(lines[header + 4]).toBe("| `keepalive-swallowed` Title of keepalive-swallowed | ⏭️ | ✅ | · | · |");
+    expect(lines[header + 4]).toBe("");
+    expect(lines[header + 5]).toBe("1 more scenario passed or did not apply on every column.");
+    expect(md).not.toContain("`keepalive-swallowed`");
+    expect(renderMarkdown(run([passing("a"), passing("b")]))).toContain(
+      "_Every one of 2 scenarios passed or did not apply._",
+    );
   });
 
-  it("has one collapsed <details> per failure or error, with checks and fenced evidence", () => {
+  it("has one collapsed <details> per scenario × backend that failed, with checks and fenced evidence", () => {
     expect(md.match(/<details>/g)).toHaveLength(4);
     // The failure the bug matrix expected comes last: reviewers read the surprises first.
-    const summaries = [...md.matchAll(/<summary>.*? on <code>([^<]+)<\/code>/g)].map((m) => m[1]);
+    const summaries = [
+      ...md.matchAll(/<summary>.*? on <code>([^<]+)<\/code> via <code>([^<]+)<\/code>/g),
+    ].map((m) => `${m[1]}/${m[2]}`);
     expect(summaries).toEqual([
       "python-naive/nginx",
       "node-hardened/caddy",
@@ -54,6 +61,36 @@ describe("markdown reporter", () => {
     );
     expect(md).toContain('last bytes at the probe: data: {"x":1}\\r\\n\\r\\n\\0\\x1b[31mRED');
     expect(md).toContain("**Error:** backend never became ready: exit 1 &lt;oops&gt;\\\\x1b\\[0m");
+  });
+
+  it("lists every edge a scenario failed on in one block, the same verdict said once", () => {
+    const out = renderMarkdown(
+      run([
+        failing("cut", { edge: "nginx" }),
+        failing("cut", { edge: "caddy" }),
+        failing("cut", { edge: "nginx", profile: "sse-tuned", reason: "another way" }),
+        failing("cut", { edge: "nginx", backend: "other" }),
+      ]),
+    );
+    expect(out.match(/<details>/g)).toHaveLength(2);
+    expect(out).toContain(
+      "<code>cut</code> on <code>node-hardened</code> via <code>nginx, caddy, nginx:sse-tuned</code>",
+    );
+    expect(out).toContain("**via `caddy`** (1.2s): the same verdict as via `nginx`.");
+    // A different verdict is shown in full; the same evidence is not repeated.
+    expect(out.match(/last bytes at the probe/g)).toHaveLength(3);
+  });
+
+  it("ends with the hidden sticky-comment marker and links the HTML report when given", () => {
+    const out = renderMarkdown(run([failing("a")]), {
+      reportUrl: "https://ci.example.com/run/1/report.html",
+    });
+    expect(out.endsWith(`\n${STICKY_MARKER}\n`)).toBe(true);
+    expect(STICKY_MARKER).toMatch(/^<!-- .* -->$/);
+    expect(out.split("\n")[2]).toMatch(
+      / · \[full HTML report\]\(https:\/\/ci\.example\.com\/run\/1\/report\.html\)$/,
+    );
+    expect(renderMarkdown(run([failing("a")]))).not.toContain("full HTML report");
   });
 
   it("keeps evidence from escaping its code block and markup from rendering", () => {

@@ -34,8 +34,16 @@ const ICON: Record<ScenarioStatus, string> = {
 const EVIDENCE_CAPS = [600, 240, 100] as const;
 const LIST_MAX = 30;
 
+/**
+ * Ends every summary.md, invisible once rendered: a sticky-comment action (or a script) finds the
+ * comment it posted last time by it and edits that one instead of adding another per push.
+ */
+export const STICKY_MARKER = "<!-- streamchaos-summary -->";
+
 export interface MarkdownOptions {
   previous?: RunResult;
+  /** Where the HTML report is published (`--report-url`): linked under the headline. */
+  reportUrl?: string;
   /** Size limit in characters (UTF-16 units, which never undercount GitHub's count). */
   limit?: number;
 }
@@ -45,22 +53,26 @@ export interface MarkdownOptions {
  * with evidence cut shorter first, then whole failures left out, and the reader told so.
  */
 export function renderMarkdown(run: RunResult, options: MarkdownOptions = {}): string {
-  const limit = options.limit ?? BUDGET;
-  const head = [renderHeadline(run), "", ...renderTable(run)];
+  const limit = (options.limit ?? BUDGET) - STICKY_MARKER.length - 1;
+  return `${renderBody(run, options, limit)}${STICKY_MARKER}\n`;
+}
+
+function renderBody(run: RunResult, options: MarkdownOptions, limit: number): string {
+  const head = [renderHeadline(run, options.reportUrl), "", ...renderTable(run)];
   if (options.previous) head.push("", ...renderChanges(run, options.previous));
   head.push(...renderRestarts(run));
   // Unexpected failures first: those are what the PR author has to look at; inconclusive results
   // (no verdict) after the failures.
   const rank = (result: ScenarioResult) =>
     result.status === "inconclusive" ? 2 : Number(isExpected(result));
-  const failures = run.results
-    .filter((result) => needsAttention(result.status))
-    .sort((a, b) => rank(a) - rank(b));
+  const failures = groupFailures(run.results.filter((result) => needsAttention(result.status))).sort(
+    (a, b) => rank(a[0]!) - rank(b[0]!),
+  );
   const notApplicable = renderNotApplicable(run);
   if (notApplicable.length > 0) head.push("", ...notApplicable);
   let text = head.join("\n");
   if (failures.length === 0) return `${text}\n`;
-  const unsure = failures.filter((result) => result.status === "inconclusive").length;
+  const unsure = failures.filter((group) => group[0]!.status === "inconclusive").length;
   const heading =
     unsure === 0
       ? `Failures (${failures.length})`
@@ -77,7 +89,7 @@ export function renderMarkdown(run: RunResult, options: MarkdownOptions = {}): s
       : "";
   };
   for (const cap of EVIDENCE_CAPS) {
-    const blocks = failures.map((result) => renderFailure(result, cap));
+    const blocks = failures.map((group) => renderFailure(group, cap));
     const cut = blocks.some((block) => block.cut);
     const all = text + blocks.map((b) => b.text).join("") + footerFor(0, cut);
     if (all.length <= limit) return all;
@@ -86,8 +98,8 @@ export function renderMarkdown(run: RunResult, options: MarkdownOptions = {}): s
   const cap = EVIDENCE_CAPS[EVIDENCE_CAPS.length - 1] ?? 100;
   let body = text;
   let shown = 0;
-  for (const result of failures) {
-    const block = renderFailure(result, cap).text;
+  for (const group of failures) {
+    const block = renderFailure(group, cap).text;
     if ((body + block + footerFor(failures.length - shown - 1, true)).length > limit) break;
     body += block;
     shown++;
@@ -98,7 +110,20 @@ export function renderMarkdown(run: RunResult, options: MarkdownOptions = {}): s
     : `${sliceUnits(final, limit - 80)}\n\n> report cut at ${limit} characters.\n`;
 }
 
-function renderHeadline(run: RunResult): string {
+/**
+ * One block per scenario × backend (and kind: an expected failure apart from a surprise), listing
+ * every edge it failed on: a scenario broken on three edges is one thing to fix, not three.
+ */
+export function groupFailures(results: readonly ScenarioResult[]): ScenarioResult[][] {
+  const groups = new Map<string, ScenarioResult[]>();
+  for (const result of results) {
+    const key = `${result.scenario.id}\u0000${result.backend}\u0000${result.status}\u0000${isExpected(result)}`;
+    groups.set(key, [...(groups.get(key) ?? []), result]);
+  }
+  return [...groups.values()];
+}
+
+function renderHeadline(run: RunResult, reportUrl?: string): string {
   const s = run.summary;
   // Green only when the run exits 0: failures the bug matrix expected do not turn the headline
   // red; an inconclusive result makes it a question mark (red when the run exits 1 for it anyway).
@@ -121,7 +146,8 @@ function renderHeadline(run: RunResult): string {
     `${s.skipped} skipped`,
     ...(s.interrupted > 0 ? [`${s.interrupted} interrupted`] : []),
   ];
-  return `## ${icon} streamchaos: ${parts.join(", ")}\n\n${plural(s.total, "result")} in ${formatDuration(run.durationMs)} · streamchaos ${inline(run.tool.version)}`;
+  const link = reportUrl ? ` · [full HTML report](${reportUrl.replace(/[()\s]/g, encodeURIComponent)})` : "";
+  return `## ${icon} streamchaos: ${parts.join(", ")}\n\n${plural(s.total, "result")} in ${formatDuration(run.durationMs)} · streamchaos ${inline(run.tool.version)}${link}`;
 }
 
 function renderTable(run: RunResult): string[] {
@@ -131,7 +157,15 @@ function renderTable(run: RunResult): string[] {
     `| scenario | ${matrix.columns.map((c) => inline(c.label)).join(" | ")} |`,
     `|---|${matrix.columns.map(() => ":-:").join("|")}|`,
   ];
-  for (const row of matrix.rows) {
+  // Rows where everything passed (or did not run) are counted, not drawn: the table is for what
+  // needs someone's attention.
+  const shown = matrix.rows.filter((row) =>
+    [...row.cells.values()].some((r) => needsAttention(r.status) || r.status === "interrupted"),
+  );
+  if (shown.length === 0) {
+    return [`_Every one of ${plural(matrix.rows.length, "scenario")} passed or did not apply._`];
+  }
+  for (const row of shown) {
     const cells = matrix.columns.map((column) => {
       const result = row.cells.get(column.key);
       if (!result) return "·";
@@ -141,6 +175,8 @@ function renderTable(run: RunResult): string[] {
   }
   const anyExpected = run.results.some((r) => isFailing(r.status) && isExpected(r));
   const anyInterrupted = run.results.some((r) => r.status === "interrupted");
+  const hidden = matrix.rows.length - shown.length;
+  if (hidden > 0) out.push("", `${plural(hidden, "more scenario")} passed or did not apply on every column.`);
   out.push(
     "",
     `<sub>✅ pass · ❌ fail · ⚠️ error · ❔ inconclusive · ➖ not applicable · ⏭️ skipped${anyInterrupted ? " · ⏹️ interrupted" : ""} · · not run${anyExpected ? " · \\* expected on this backend" : ""}</sub>`,
@@ -206,20 +242,57 @@ function renderRestarts(run: RunResult): string[] {
   return out;
 }
 
-function renderFailure(result: ScenarioResult, cap: number): { text: string; cut: boolean } {
+export function edgeOf(result: ScenarioResult): string {
+  const profile = result.profile && result.profile !== "default" ? `:${result.profile}` : "";
+  return `${result.edge}${profile}${result.client ? ` (${result.client})` : ""}`;
+}
+
+/** What an edge's verdict said, to tell an edge that failed the same way from one that did not. */
+function verdictOf(result: ScenarioResult): string {
+  return JSON.stringify([result.reason, verdictChecks(result).map((c) => [c.check, c.summary])]);
+}
+
+function renderFailure(group: readonly ScenarioResult[], cap: number): { text: string; cut: boolean } {
   let cut = false;
-  const where = `${result.backend}/${result.edge}${result.profile && result.profile !== "default" ? `:${result.profile}` : ""}`;
-  const expected = isExpected(result) ? " (expected on this backend)" : "";
+  const first = group[0]!;
+  const edges = group.map(edgeOf).join(", ");
+  const expected = isExpected(first) ? " (expected on this backend)" : "";
   const lines = [
     "",
     "<details>",
-    `<summary>${ICON[result.status]} <code>${html(result.scenario.id)}</code> on <code>${html(where)}</code>: ${html(result.scenario.title)}${html(expected)}</summary>`,
+    `<summary>${ICON[first.status]} <code>${html(first.scenario.id)}</code> on <code>${html(first.backend)}</code> via <code>${html(edges)}</code>: ${html(first.scenario.title)}${html(expected)}</summary>`,
     "",
   ];
-  const meta = [result.scenario.incident, result.scenario.category, formatDuration(result.durationMs)]
+  const meta = [
+    first.scenario.incident,
+    first.scenario.category,
+    group.length === 1 ? formatDuration(first.durationMs) : "",
+  ]
     .filter(Boolean)
     .map((m) => cell(m));
   lines.push(paragraph(meta.join(" · ")), "");
+  const described: ScenarioResult[] = [];
+  for (const result of group) {
+    const same = described.find((other) => verdictOf(other) === verdictOf(result));
+    const header =
+      group.length > 1 ? `**via ${inline(edgeOf(result))}** (${formatDuration(result.durationMs)})` : "";
+    if (same) {
+      lines.push(`${header}: the same verdict as via ${inline(edgeOf(same))}.`, "");
+      continue;
+    }
+    described.push(result);
+    if (header) lines.push(header, "");
+    const block = renderVerdict(result, cap);
+    cut ||= block.cut;
+    lines.push(...block.lines);
+  }
+  lines.push("</details>", "");
+  return { text: lines.join("\n"), cut };
+}
+
+function renderVerdict(result: ScenarioResult, cap: number): { lines: string[]; cut: boolean } {
+  let cut = false;
+  const lines: string[] = [];
   if (result.status === "error") lines.push(`**Error:** ${cell(result.reason ?? "no reason given")}`, "");
   if (result.status === "inconclusive") {
     lines.push("**Inconclusive:** none of the checks that decide this scenario could apply.", "");
@@ -240,8 +313,8 @@ function renderFailure(result: ScenarioResult, cap: number): { text: string; cut
     }
     lines.push(...fence(evidence.join("\n")), "");
   }
-  lines.push(...renderHops(result), "</details>", "");
-  return { text: lines.join("\n"), cut };
+  lines.push(...renderHops(result));
+  return { lines, cut };
 }
 
 /** What crossed each hop of a failing result (or why nothing was recorded). */
@@ -297,12 +370,15 @@ function html(text: string): string {
     .replace(/@/g, "@\u200b");
 }
 
-export function createMarkdownReporter(): Reporter {
+export function createMarkdownReporter(reporterOptions: { reportUrl?: string } = {}): Reporter {
   return {
     name: "markdown",
     writesFiles: true,
     async onFinish(run: RunResult, options: FinishOptions): Promise<FinishOutput> {
-      const text = renderMarkdown(run, options.previous ? { previous: options.previous } : {});
+      const text = renderMarkdown(run, {
+        ...(options.previous ? { previous: options.previous } : {}),
+        ...(reporterOptions.reportUrl ? { reportUrl: reporterOptions.reportUrl } : {}),
+      });
       return { files: [await writeReportFile("markdown", options.outDir, MARKDOWN_FILE, text, options)] };
     },
   };

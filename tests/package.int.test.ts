@@ -1,8 +1,9 @@
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, type TestContext, test } from "vitest";
 import { runCommand } from "../runtime/process/run-command.ts";
 
 /**
@@ -15,6 +16,7 @@ import { runCommand } from "../runtime/process/run-command.ts";
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const ours = JSON.parse(await readFile(join(REPO, "package.json"), "utf8")) as {
   devDependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
 };
 
 // npm run by `npm test` exports npm_config_* and npm_package_*: a nested npm must not inherit them.
@@ -52,7 +54,7 @@ createServer(async (req, res) => {
 `;
 
 /** The CI config of the project: its own scenario file and check, beside one built-in scenario. */
-const CI_CONFIG = `import { defineCheck, defineConfig } from "streamchaos";
+const CI_CONFIG = `import { defineCheck, defineConfig, defineScenario } from "streamchaos";
 
 const eventStream = defineCheck({
   name: "acme-event-stream",
@@ -78,7 +80,20 @@ export default defineConfig({
   ],
   include: ["incidents/*.scenario.ts"],
   checks: [eventStream],
-  scenarios: ["acme-*", "happy-path"],
+  scenarios: [
+    "acme-*",
+    "happy-path",
+    // Inline, beside ids and globs.
+    defineScenario({
+      id: "acme-inline-event-stream",
+      title: "One token, served as an event stream",
+      incident: "ACME-40",
+      category: "acme",
+      why: "The smallest answer still needs the event-stream type.",
+      script: { content: { tokens: ["ok"] } },
+      checks: ["clean-termination", "acme-event-stream"],
+    }),
+  ],
   lanes: 1,
   reporters: ["json"],
   outDir: "report-ci",
@@ -143,6 +158,12 @@ let root: string;
 let project: string;
 let packed: { filename: string; size: number; entryCount: number; files: Array<{ path: string }> };
 let init: Awaited<ReturnType<typeof sh>>;
+/** Why the package could not be installed here (an unreachable registry), when it could not. */
+let unavailable: string | undefined;
+
+function needsInstall(context: TestContext): void {
+  if (unavailable) context.skip(unavailable);
+}
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "streamchaos-package-"));
@@ -162,10 +183,17 @@ beforeAll(async () => {
   await writeFile(join(project, "streamchaos.ci.config.ts"), CI_CONFIG);
   await mkdir(join(project, "incidents"), { recursive: true });
   await writeFile(join(project, "incidents", "acme.scenario.ts"), ACME_SCENARIOS);
+  // The cache first: the tarball's dependencies are those this repository installed, so a machine
+  // that ran `npm install` needs the registry only for what its cache lacks (`--prefer-offline`);
+  // with no registry, the cache alone (`--offline` fails at once where an online install would
+  // retry for minutes).
+  const ping = await sh("npm", ["ping", "--fetch-retries=0", "--fetch-timeout=15000"], project, 60_000);
+  const online = ping.code === 0;
   const install = await sh(
     "npm",
     [
       "install",
+      online ? "--prefer-offline" : "--offline",
       "--no-audit",
       "--no-fund",
       "--loglevel=error",
@@ -175,7 +203,20 @@ beforeAll(async () => {
     ],
     project,
   );
-  expect(install.code, install.stderr).toBe(0);
+  if (install.code !== 0) {
+    // Only an unreachable registry is a reason not to test the package; any other failure is ours.
+    expect(online, `npm install failed with the registry reachable:\n${install.stderr}`).toBe(false);
+    const why = install.stderr
+      .split("\n")
+      .filter((line) => line.startsWith("npm error"))
+      .slice(0, 2)
+      .join("; ");
+    unavailable =
+      "the npm registry does not answer `npm ping` and the npm cache lacks a package the install needs " +
+      `(${why.trim()}); run it where the registry answers, or after an \`npm install\` that fills the cache`;
+    process.stderr.write(`tests/package.int.test.ts: skipped: ${unavailable}\n`);
+    return;
+  }
   // What a new user runs first: the generated config and example scenario join the project.
   init = await sh("npx", ["--no-install", "streamchaos", "init", "--command", "node server.mjs"], project);
 }, 480_000);
@@ -207,7 +248,8 @@ describe("the packed package, installed into a fresh TypeScript project", () => 
     expect(paths.filter((p) => p.endsWith(".ts") && !p.endsWith(".d.ts"))).toEqual([]);
   });
 
-  test("every relative link in the installed README points at a file that shipped", async () => {
+  test("every relative link in the installed README points at a file that shipped", async (context) => {
+    needsInstall(context);
     const installed = join(project, "node_modules", "streamchaos");
     const readme = await readFile(join(installed, "README.md"), "utf8");
     const links = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]
@@ -217,7 +259,8 @@ describe("the packed package, installed into a fresh TypeScript project", () => 
     expect(links.filter((link) => !shipped.has(join(".", link)))).toEqual([]);
   });
 
-  test("npx streamchaos init wrote a config and an example scenario, and will not overwrite them", async () => {
+  test("npx streamchaos init wrote a config and an example scenario, and will not overwrite them", async (context) => {
+    needsInstall(context);
     expect(init.code, init.stderr).toBe(0);
     expect(init.stdout).toMatch(/wrote streamchaos\.config\.ts\nwrote chaos\/example\.scenario\.ts/);
     const again = await sh("npx", ["--no-install", "streamchaos", "init"], project);
@@ -225,7 +268,8 @@ describe("the packed package, installed into a fresh TypeScript project", () => 
     expect(again.stderr).toContain("streamchaos.config.ts already exists");
   });
 
-  test("the project's own tsc type-checks the configs, the scenarios and a check with no error", async () => {
+  test("the project's own tsc type-checks the configs, the scenarios and a check with no error", async (context) => {
+    needsInstall(context);
     const tsc = await sh(
       process.execPath,
       [join("node_modules", "typescript", "bin", "tsc"), "-p", "."],
@@ -235,7 +279,8 @@ describe("the packed package, installed into a fresh TypeScript project", () => 
     expect(tsc.code).toBe(0);
   });
 
-  test("plain Node imports every entry with no TypeScript loader", async () => {
+  test("plain Node imports every entry with no TypeScript loader, and CommonJS requires it", async (context) => {
+    needsInstall(context);
     const script = `for (const entry of ["streamchaos", "streamchaos/fakes"]) {
       const m = await import(entry);
       console.log(entry, Object.keys(m).length);
@@ -243,9 +288,17 @@ describe("the packed package, installed into a fresh TypeScript project", () => 
     const node = await sh(process.execPath, ["--input-type=module", "-e", script], project);
     expect(node.stderr).toBe("");
     expect(node.stdout).toMatch(/^streamchaos \d+\nstreamchaos\/fakes \d+\n$/);
+    // `node -e` is CommonJS: Node >= 20.19 loads the ESM build through require().
+    const cjs = await sh(
+      process.execPath,
+      ["-e", 'const s = require("streamchaos"); console.log(typeof s.defineConfig, typeof s.runSuite)'],
+      project,
+    );
+    expect(cjs.stdout, cjs.stderr).toBe("function function\n");
   });
 
-  test("npx streamchaos list shows the project's scenarios beside the built-in ones, marked as its own", async () => {
+  test("npx streamchaos list shows the project's scenarios beside the built-in ones, marked as its own", async (context) => {
+    needsInstall(context);
     const list = await sh(
       "npx",
       ["--no-install", "streamchaos", "list", "--config", "streamchaos.ci.config.ts"],
@@ -254,9 +307,11 @@ describe("the packed package, installed into a fresh TypeScript project", () => 
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/acme-provider-overloaded +\[yours\] .*\(incidents\/acme\.scenario\.ts\)/);
     expect(list.stdout).toMatch(/\n {2}happy-path +A paced answer/);
+    expect(list.stdout).toMatch(/acme-inline-event-stream +\[yours\] .*\(streamchaos\.ci\.config\.ts\)/);
   });
 
-  test("npx streamchaos run judges the tiny backend on the project's scenario file and check", async () => {
+  test("npx streamchaos run judges the tiny backend on the project's scenario file and check", async (context) => {
+    needsInstall(context);
     const run = await sh(
       "npx",
       ["--no-install", "streamchaos", "run", "--config", "streamchaos.ci.config.ts"],
@@ -266,12 +321,14 @@ describe("the packed package, installed into a fresh TypeScript project", () => 
     expect(await verdicts("report-ci")).toEqual({
       "happy-path": "pass",
       "acme-answer-streams": "pass",
+      "acme-inline-event-stream": "pass",
       // The relay commits 200 before it knows the provider's status.
       "acme-provider-overloaded": "fail",
     });
   });
 
-  test("npx streamchaos run on the generated config: its example catches the relay's silent cut", async () => {
+  test("npx streamchaos run on the generated config: its example catches the relay's silent cut", async (context) => {
+    needsInstall(context);
     const args = ["--scenario", "example-*,happy-path", "--reporter", "json", "--out", "report-init"];
     const run = await sh("npx", ["--no-install", "streamchaos", "run", ...args], project);
     expect(run.code, run.stdout + run.stderr).toBe(1);
@@ -280,5 +337,48 @@ describe("the packed package, installed into a fresh TypeScript project", () => 
       "happy-path": "pass",
       "example-provider-cut-mid-answer": "fail",
     });
+  });
+
+  test("a scenario file of the project that throws: exit 2 naming the file and its line, and a glob that matches nothing warns", async (context) => {
+    needsInstall(context);
+    await mkdir(join(project, "broken"), { recursive: true });
+    await writeFile(
+      join(project, "broken", "keyed.scenario.ts"),
+      'import { defineScenario } from "streamchaos";\n\nconst key: string | undefined = process.env.ACME_KEY;\nif (!key) throw new Error("ACME_KEY is not set");\nexport default defineScenario({} as never);\n',
+    );
+    const config = {
+      backends: [{ name: "relay", command: "node server.mjs", provider: "openai", contract: "openai-relay" }],
+      include: ["broken/*.scenario.ts", "chaos/typo/*.scenario.ts"],
+    };
+    await writeFile(join(project, "broken.config.json"), JSON.stringify(config));
+    const run = await sh(
+      "npx",
+      ["--no-install", "streamchaos", "run", "--config", "broken.config.json"],
+      project,
+    );
+    expect(run.code, run.stdout + run.stderr).toBe(2);
+    expect(run.stderr).toContain('warning: include "chaos/typo/*.scenario.ts" matches no file');
+    expect(run.stderr).toMatch(
+      /error\[SCENARIO_LOAD_FAILED\]: Cannot load scenario file broken\/keyed\.scenario\.ts\n {2}why: ACME_KEY is not set \(at keyed\.scenario\.ts:4:17\)/,
+    );
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test("the optional peers stay out, and --runtime docker without testcontainers is exit 2 saying what to install", async (context) => {
+    needsInstall(context);
+    const installed = ["vitest", "testcontainers", "playwright-core", "zx"].filter((name) =>
+      existsSync(join(project, "node_modules", name)),
+    );
+    expect(installed).toEqual([]);
+    const run = await sh(
+      "npx",
+      ["--no-install", "streamchaos", "run", "--config", "streamchaos.ci.config.ts", "--runtime", "docker"],
+      project,
+    );
+    expect(run.code, run.stdout + run.stderr).toBe(2);
+    expect(run.stderr).toContain(
+      "error[DEPENDENCY_MISSING]: --runtime docker needs the npm package testcontainers",
+    );
+    expect(run.stderr).toContain(`npm i -D testcontainers@${ours.peerDependencies.testcontainers}`);
   });
 });

@@ -55,7 +55,7 @@ describe("streamchaos repro", () => {
     // The results carry what a repro needs, secrets masked.
     expect(original.setup?.backends[0]).toMatchObject({
       name: BACKEND,
-      contract: "openai-relay",
+      contract: { preset: "openai-relay", capabilities: { sessions: true } },
       env: { PROVIDER_API_KEY: "[redacted]", BUGS: "raise-mid-stream" },
     });
     expect(Object.keys(original.setup?.cassettes ?? {})).toEqual([

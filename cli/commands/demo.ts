@@ -1,24 +1,45 @@
 import { resolveConfig } from "../../harness/config.ts";
 import { demoConfig, PYTHON_INSTALL, pythonBackendAvailable } from "../../harness/demo.ts";
 import { DETECTION_MATRIX } from "../../harness/detection-matrix.ts";
-import { parseCommandArgs } from "../args.ts";
 import type { CliCommand } from "../command.ts";
-import { applyRunFlags, executeRun, RUN_OPTIONS } from "./run.ts";
+import { type CommandSpec, type Flag, parseFlags, renderHelp, synopsis } from "../flags.ts";
+import { applyRunFlags, executeRun, RUN_FLAGS } from "./run.ts";
 
-const USAGE =
-  "streamchaos demo [--bugs] [--edge direct,nginx,caddy] [--scenario GLOB] [--reporter console,json,junit,markdown,html] [--lanes N] [--out DIR] [--runtime local|docker] [--allow-inconclusive]";
+const SPEC = {
+  command: "streamchaos demo",
+  about: [
+    "Runs the full catalog against the bundled reference backends (Node, and FastAPI when Debian's",
+    "FastAPI stack is installed) behind direct, nginx and caddy: no config needed. Takes run's flags.",
+  ],
+  positionals: [
+    {
+      name: "GLOB",
+      description: "scenario ids or globs to run, with --scenario's",
+      example: "'mid-*'",
+      variadic: true,
+    },
+  ],
+  flags: [
+    {
+      name: "bugs",
+      type: "boolean",
+      default: "off",
+      description:
+        "also run every bug switch of the reference backends; each must fail exactly its scenarios",
+      example: "--bugs",
+    },
+    ...RUN_FLAGS.filter((flag) => flag.name !== "config"),
+  ],
+} as const satisfies CommandSpec & { flags: readonly Flag[] };
 
 const command: CliCommand = {
   name: "demo",
   summary: "Run the full catalog against the bundled reference backends (no setup needed)",
-  usage: USAGE,
+  usage: synopsis(SPEC),
   async run(argv, io) {
-    const options = { ...RUN_OPTIONS, bugs: { type: "boolean" } } as const;
-    const { values } = parseCommandArgs(argv, options, USAGE);
+    const { values, positionals } = parseFlags(argv, SPEC);
     if (values.help) {
-      io.stdout.write(
-        `${USAGE}\n\n  --bugs   also run every bug switch of the reference backends; each must fail exactly its expected scenarios\n`,
-      );
+      io.stdout.write(renderHelp(SPEC));
       return 0;
     }
     const python = pythonBackendAvailable();
@@ -32,7 +53,7 @@ const command: CliCommand = {
       bugs: Boolean(values.bugs),
       expectations: DETECTION_MATRIX,
     });
-    const config = applyRunFlags(resolveConfig(raw, "the bundled demo config"), values);
+    const config = applyRunFlags(resolveConfig(raw, "the bundled demo config"), values, positionals);
     return executeRun(config, values, io);
   },
 };

@@ -123,7 +123,7 @@ describe("streamchaos doctor", () => {
   it("rejects unknown flags and arguments with exit 2", async () => {
     const err = captureOutput();
     expect(await main(["doctor", "--bogus"], { stdout: captureOutput().stream, stderr: err.stream })).toBe(2);
-    expect(err.text()).toContain("CLI_USAGE");
+    expect(err.text()).toContain("error[CLI_UNKNOWN_FLAG]: Unknown flag --bogus");
     expect(
       await main(["doctor", "extra"], { stdout: captureOutput().stream, stderr: captureOutput().stream }),
     ).toBe(2);

@@ -1,15 +1,29 @@
 import { execFile } from "node:child_process";
 import { PLAYWRIGHT_CORE } from "../../harness/probe/browser/chromium.ts";
-import { UserError } from "../../lib/errors.ts";
 import { isInstalled, type OptionalPackage } from "../../lib/optional-import.ts";
 import { isCheckout } from "../../lib/package.ts";
 import { ENGINE_FIX, probeEngine, TESTCONTAINERS } from "../../runtime/docker/docker-env.ts";
 import { cachedDeps, resolveImage } from "../../runtime/docker/image-resolver.ts";
 import { BOX_IMAGE_ROLES, type BoxImageRole } from "../../runtime/docker/images.ts";
-import { parseCommandArgs } from "../args.ts";
 import type { CliCommand } from "../command.ts";
+import { type CommandSpec, parseFlags, renderHelp, synopsis } from "../flags.ts";
 
-const USAGE = "streamchaos doctor [--json]";
+const SPEC = {
+  command: "streamchaos doctor",
+  about: [
+    "What this machine can run: edges (nginx, Caddy), Python for the FastAPI backend, Docker and its",
+    "images, Chromium; and how to get each missing piece. Always exit 0: missing pieces are facts.",
+  ],
+  flags: [
+    {
+      name: "json",
+      type: "boolean",
+      default: "off",
+      description: "the report as JSON, for scripts",
+      example: "--json",
+    },
+  ],
+} as const satisfies CommandSpec;
 
 /** What one probe found. `warn`: usable but not as it should be (an image built from older sources). */
 export type ProbeStatus = "ok" | "warn" | "missing" | "skipped";
@@ -293,22 +307,12 @@ export function formatReport(report: DoctorReport): string {
 const command: CliCommand = {
   name: "doctor",
   summary: "Report what this machine can run (edges, Python, Docker, images) and how to fix what is missing",
-  usage: USAGE,
+  usage: synopsis(SPEC),
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      { json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-      USAGE,
-    );
+    const { values } = parseFlags(argv, SPEC);
     if (values.help) {
-      io.stdout.write(`${USAGE}\n`);
+      io.stdout.write(renderHelp(SPEC));
       return 0;
-    }
-    if (positionals.length > 0) {
-      throw new UserError("CLI_USAGE", {
-        what: `doctor takes no arguments (got "${positionals[0]}")`,
-        fix: `Usage: ${USAGE}`,
-      });
     }
     const report = await runDoctor();
     io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));

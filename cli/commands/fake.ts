@@ -3,16 +3,78 @@ import { dirname, resolve } from "node:path";
 import { type ProviderName, providerNames, startFakeProvider, validateScript } from "../../fakes/index.ts";
 import { UserError } from "../../lib/errors.ts";
 import { isLoopback, LOOPBACK } from "../../lib/net.ts";
-import { parseCommandArgs, parseIntegerFlag } from "../args.ts";
+import { parseIntegerFlag } from "../args.ts";
 import { type CliCommand, untilStopped } from "../command.ts";
-
-const USAGE =
-  "streamchaos fake [--provider all|" +
-  providerNames.join("|") +
-  "] [--port 0] [--host 127.0.0.1] [--admin-port 0] [--admin-host 127.0.0.1] [--script file.json] [--journal-limit 1000]";
+import { type CommandSpec, parseFlags, renderHelp, synopsis } from "../flags.ts";
 
 /** A fake left running for an incident session keeps this many finished requests by default. */
 const DEFAULT_JOURNAL_LIMIT = 1000;
+
+const SPEC = {
+  command: "streamchaos fake",
+  about: [
+    "The fake LLM providers, streaming as the real APIs do, until Ctrl-C. Point your backend's",
+    "provider base URL at it; the admin API (its own port) scripts faults and reads the journal.",
+  ],
+  flags: [
+    {
+      name: "provider",
+      type: "string",
+      value: "NAME",
+      default: "all",
+      description: `all, or one of ${providerNames.join(", ")}`,
+      example: "--provider anthropic",
+    },
+    {
+      name: "port",
+      type: "string",
+      value: "N",
+      default: "0 (the system picks)",
+      description: "port of the provider routes",
+      example: "--port 4010",
+    },
+    {
+      name: "host",
+      type: "string",
+      value: "ADDR",
+      default: LOOPBACK,
+      description: "address of the provider routes",
+      example: "--host 0.0.0.0",
+    },
+    {
+      name: "admin-port",
+      type: "string",
+      value: "N",
+      default: "0 (the system picks)",
+      description: "port of the admin API",
+      example: "--admin-port 4011",
+    },
+    {
+      name: "admin-host",
+      type: "string",
+      value: "ADDR",
+      default: LOOPBACK,
+      description: "address of the admin API (beyond loopback only on purpose)",
+      example: "--admin-host 0.0.0.0",
+    },
+    {
+      name: "script",
+      type: "string",
+      value: "FILE",
+      default: "none: every request streams a plain answer",
+      description: "a JSON script of faults and answers (fakes/script.ts)",
+      example: "--script faults.json",
+    },
+    {
+      name: "journal-limit",
+      type: "string",
+      value: "N",
+      default: String(DEFAULT_JOURNAL_LIMIT),
+      description: "finished requests the journal keeps, oldest dropped first",
+      example: "--journal-limit 100000",
+    },
+  ],
+} as const satisfies CommandSpec;
 
 function parseJournalLimit(value: string | undefined): number {
   if (value === undefined) return DEFAULT_JOURNAL_LIMIT;
@@ -52,24 +114,11 @@ async function loadScript(path: string): Promise<unknown> {
 const command: CliCommand = {
   name: "fake",
   summary: "Run the fake LLM providers (OpenAI, Anthropic, Gemini, OpenRouter, Ollama) until stopped",
-  usage: USAGE,
+  usage: synopsis(SPEC),
   async run(argv, io) {
-    const { values } = parseCommandArgs(
-      argv,
-      {
-        provider: { type: "string" },
-        port: { type: "string" },
-        host: { type: "string" },
-        "admin-port": { type: "string" },
-        "admin-host": { type: "string" },
-        script: { type: "string" },
-        "journal-limit": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      USAGE,
-    );
+    const { values } = parseFlags(argv, SPEC);
     if (values.help) {
-      io.stdout.write(`${USAGE}\n`);
+      io.stdout.write(renderHelp(SPEC));
       return 0;
     }
     const provider = values.provider ?? "all";

@@ -15,4 +15,5 @@ export const commands: Record<string, () => Promise<CliCommand>> = {
   cassette: async () => (await import("./cassette.ts")).default,
   init: async () => (await import("./init.ts")).default,
   repro: async () => (await import("./repro.ts")).default,
+  merge: async () => (await import("./merge.ts")).default,
 };

@@ -1,33 +1,53 @@
 import { displayPath, loadRunCatalog } from "../../harness/catalog.ts";
 import { loadChecks } from "../../harness/checks/index.ts";
 import { loadConfigFile } from "../../harness/config.ts";
-import { parseCommandArgs } from "../args.ts";
 import type { CliCommand } from "../command.ts";
+import { type CommandSpec, parseFlags, renderHelp, synopsis } from "../flags.ts";
 import { findConfigFile } from "./run.ts";
 
-const USAGE = "streamchaos list [--checks] [--json] [--config streamchaos.config.ts]";
-
 const MINE = "[yours]";
+
+const SPEC = {
+  command: "streamchaos list",
+  about: [
+    "The built-in scenarios with the incident each one models, and yours when a config includes",
+    `them, marked ${MINE}. Use an id (or a glob of ids) with \`streamchaos run ID\`.`,
+  ],
+  flags: [
+    {
+      name: "checks",
+      type: "boolean",
+      default: "off",
+      description: "list the checks (what a verdict is made of) instead of scenarios",
+      example: "--checks",
+    },
+    {
+      name: "json",
+      type: "boolean",
+      default: "off",
+      description: "as JSON, for scripts",
+      example: "--json",
+    },
+    {
+      name: "config",
+      short: "c",
+      type: "string",
+      value: "FILE",
+      default: "streamchaos.config.ts, .mts or .json in this folder, if any",
+      description: "a config whose own scenarios and checks are listed too",
+      example: "--config ci/streamchaos.config.ts",
+    },
+  ],
+} as const satisfies CommandSpec;
 
 const command: CliCommand = {
   name: "list",
   summary: "Show the scenario catalog (or the checks) with the incident each one models",
-  usage: USAGE,
+  usage: synopsis(SPEC),
   async run(argv, io) {
-    const { values } = parseCommandArgs(
-      argv,
-      {
-        checks: { type: "boolean" },
-        json: { type: "boolean" },
-        config: { type: "string", short: "c" },
-        help: { type: "boolean", short: "h" },
-      },
-      USAGE,
-    );
+    const { values } = parseFlags(argv, SPEC);
     if (values.help) {
-      io.stdout.write(
-        `${USAGE}\n\nThe built-in scenarios, and yours when a config (--config, or streamchaos.config.* here) includes them, marked ${MINE}.\n`,
-      );
+      io.stdout.write(renderHelp(SPEC));
       return 0;
     }
     // With a config, the user's scenarios and checks (include, inline, checks) are listed beside ours.

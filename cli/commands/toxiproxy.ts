@@ -6,29 +6,59 @@ import {
   TOXIPROXY_VERSION,
   toxicTypeNames,
 } from "../../proxies/toxiproxy/index.ts";
-import { parseCommandArgs, parseIntegerFlag } from "../args.ts";
+import { parseIntegerFlag } from "../args.ts";
 import { type CliCommand, untilStopped } from "../command.ts";
+import { type CommandSpec, parseFlags, renderHelp, synopsis } from "../flags.ts";
 
-const USAGE = "streamchaos toxiproxy [--port 8474] [--host 127.0.0.1] [--hot-loop-ms 0.2] [--taps]";
+const SPEC = {
+  command: "streamchaos toxiproxy",
+  about: [
+    `A Toxiproxy ${TOXIPROXY_VERSION}-compatible server (its HTTP API, toxics and toxiproxy-cli work`,
+    "against it) running until Ctrl-C, which closes every proxy.",
+  ],
+  flags: [
+    {
+      name: "port",
+      type: "string",
+      value: "N",
+      default: "8474",
+      description: "API port; 0 lets the system pick",
+      example: "--port 0",
+    },
+    {
+      name: "host",
+      type: "string",
+      value: "ADDR",
+      default: LOOPBACK,
+      description: "API address; beyond loopback anyone who reaches it controls the proxies",
+      example: "--host 0.0.0.0",
+    },
+    {
+      name: "hot-loop-ms",
+      type: "string",
+      value: "MS",
+      default: "0.2",
+      description: "how long a proxy polls after traffic before sleeping, 0 to 1000",
+      example: "--hot-loop-ms 0",
+    },
+    {
+      name: "taps",
+      type: "boolean",
+      default: "off",
+      description: "record each proxy's bytes, read with GET /proxies/{name}/taps",
+      example: "--taps",
+    },
+  ],
+} as const satisfies CommandSpec;
 
 const command: CliCommand = {
   name: "toxiproxy",
   summary: `Run the embedded Toxiproxy ${TOXIPROXY_VERSION}-compatible server until stopped`,
-  usage: USAGE,
+  usage: synopsis(SPEC),
   async run(argv, io) {
-    const { values } = parseCommandArgs(
-      argv,
-      {
-        port: { type: "string" },
-        host: { type: "string" },
-        "hot-loop-ms": { type: "string" },
-        taps: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      USAGE,
-    );
+    const { values } = parseFlags(argv, SPEC);
     if (values.help) {
-      io.stdout.write(`${USAGE}\n`);
+      io.stdout.write(renderHelp(SPEC));
       return 0;
     }
     const port = parseIntegerFlag("port", values.port, 8474);

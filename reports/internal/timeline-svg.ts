@@ -39,6 +39,8 @@ interface Mark {
   title: string;
   /** A span (a hop's response from first to last byte) ends here. */
   until?: number;
+  /** Written beside the mark (faults, failing evidence): what a reader looks for without hovering. */
+  label?: string;
 }
 
 /**
@@ -53,6 +55,7 @@ export function renderTimelineSvg(result: ScenarioResult): string {
     rel: event.t - start,
     kind: event.kind,
     title: `${offset(event.t - start)} ${event.source} ${event.kind}: ${truncate(event.detail, 400)}`,
+    ...(event.kind === "fault" ? { label: truncate(event.detail, 32) } : {}),
   }));
   for (const check of result.checks) {
     for (const item of check.evidence) {
@@ -61,6 +64,7 @@ export function renderTimelineSvg(result: ScenarioResult): string {
         lane: EVIDENCE_LANE,
         rel: item.t - start,
         kind: check.status === "fail" ? "evidence-fail" : "evidence",
+        ...(check.status === "fail" ? { label: truncate(check.check, 32) } : {}),
         title: `${offset(item.t - start)} ${check.check} (${check.status}): ${item.label}: ${truncate(item.value, 400)}`,
       });
     }
@@ -138,6 +142,16 @@ export function renderTimelineSvg(result: ScenarioResult): string {
       );
     } else {
       out.push(`<g class="${cls}">${title}<circle cx="${mx}" cy="${y + LANE_H / 2 + dy}" r="5"/></g>`);
+    }
+    if (mark.label) {
+      // Inside the plot whatever the mark's place: right of it, or left of it near the right edge.
+      const room = LEFT + PLOT - px;
+      const estimated = Array.from(mark.label).length * 6.2;
+      const anchor = room < estimated + 10 ? "end" : "start";
+      const lx = anchor === "end" ? Math.max(LEFT + estimated, px - 8) : Math.max(LEFT + 2, px + 8);
+      out.push(
+        `<text class="mark-label" x="${lx.toFixed(1)}" y="${y + 11}" text-anchor="${anchor}">${esc(mark.label)}</text>`,
+      );
     }
   }
   out.push("</svg>");
