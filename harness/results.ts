@@ -11,6 +11,7 @@
 import type { Scenario } from "../scenarios/scenario.ts";
 import type { BackendConfig } from "./config.ts";
 import type { ContractPresetOptions } from "./contracts/contract.ts";
+import type { ProbeClientName } from "./probe/observation.ts";
 
 export const SCHEMA_VERSION = 2;
 
@@ -183,10 +184,12 @@ export interface ScenarioResult {
   /** Edge profile name, e.g. "default", "sse-tuned". */
   profile?: string;
   /**
-   * The client that observed it (h1, h2, browser), when the run has that dimension: part of the
-   * result's name (harness/plan.ts runKey), shown by every reporter when present.
+   * The client that made the requests: `h1` (raw HTTP/1.1 on the edge's cleartext port), `h2` (HTTP/2
+   * frames over TLS), `browser` (headless Chromium's fetch() reader over TLS). Every result of this
+   * version carries it; a result read from an older file without it was h1.
+   * Part of the result's name (harness/plan.ts runKey) when it is not h1.
    */
-  client?: string;
+  client?: ProbeClientName;
   runtime: "local" | "docker";
   lane: number;
   status: ScenarioStatus;

@@ -19,8 +19,11 @@ import type { EdgeConfig, ResolvedBackend, ResolvedConfig } from "./config.ts";
 import { Lane } from "./lane/lane.ts";
 import type { LaneBackend } from "./lane/lane-options.ts";
 import { type PlannedRun, planRuns, resultKey, type Shard, selectRunScenarios, selectRuns } from "./plan.ts";
+import { CLIENTS } from "./probe/clients.ts";
+import type { ProbeClientName } from "./probe/observation.ts";
 import type { Reporter } from "./reporter.ts";
 import { failsRun, type RunResult, SCHEMA_VERSION, type ScenarioResult, summarize } from "./results.ts";
+import { clientNotApplicable, prepareClients, type RunClients } from "./run-clients.ts";
 import { describeSetup } from "./run-setup.ts";
 import { checkScenarioLinks, checkServicesRuntime } from "./services-config.ts";
 
@@ -45,8 +48,11 @@ interface Group {
   backend: ResolvedBackend;
   edge: EdgeConfig;
   profile?: string;
+  client: ProbeClientName;
   queue: Scenario[];
   skipReason?: string;
+  /** The client cannot run through this edge at all (h2 through direct): its results say why. */
+  notApplicableReason?: string;
   /** A backend given by URL owns one fixed provider port, so only one lane can serve it. */
   maxLanes: number;
   activeLanes: number;
@@ -77,9 +83,11 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
   // Services and the links scenarios name are checked before anything starts (a typo is exit 2).
   checkServicesRuntime(config.backends, options.runtime?.name ?? config.runtime);
   checkScenarioLinks(selected, config.backends);
-  const plan = selectRuns(planRuns(config, selected, replayed), options);
+  // A client the runtime or a user's edge config cannot serve is exit 2 before anything starts.
+  await using clients = await prepareClients(config, options.runtime?.name ?? config.runtime);
+  const plan = selectRuns(planRuns(config, selected, replayed, clients.clients), options);
   const runtime = options.runtime ?? (await createRuntime(config.runtime));
-  const groups = await planGroups(config, plan.runs);
+  const groups = await planGroups(config, plan.runs, clients);
   const total = groups.reduce((n, g) => n + g.queue.length, 0);
   for (const reporter of reporters) {
     reporter.onStart?.({
@@ -106,9 +114,14 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
     if (options.bail && failsRun(result, config)) bailedAfter ??= resultKey(result);
     for (const reporter of reporters) reporter.onResult?.(result);
   };
-  for (const group of groups.filter((g) => g.skipReason)) {
-    for (const scenario of group.queue.splice(0))
-      record(skipped(scenario, group, runtime.name, group.skipReason!));
+  for (const group of groups.filter((g) => g.skipReason || g.notApplicableReason)) {
+    for (const scenario of group.queue.splice(0)) {
+      record(
+        group.skipReason
+          ? notRun(scenario, group, runtime.name, "skipped", group.skipReason)
+          : notRun(scenario, group, runtime.name, "not-applicable", group.notApplicableReason!),
+      );
+    }
   }
 
   let setupError: unknown;
@@ -142,6 +155,8 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
                 ...(group.profile ? { profile: group.profile } : {}),
                 ...(group.edge.config ? { configFile: group.edge.config } : {}),
               },
+              client: group.client,
+              ...(clients.kit ? { clientKit: clients.kit } : {}),
             }),
             options.signal,
           );
@@ -163,6 +178,7 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
             backend: group.backend.name,
             edge: group.edge.edge,
             ...(group.profile ? { profile: group.profile } : {}),
+            client: group.client,
             lane: laneIndex,
           });
         }
@@ -195,7 +211,8 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
     (a, b) =>
       a.backend.localeCompare(b.backend) ||
       a.edge.localeCompare(b.edge) ||
-      a.scenario.id.localeCompare(b.scenario.id),
+      a.scenario.id.localeCompare(b.scenario.id) ||
+      clientOrder(a) - clientOrder(b),
   );
   const run: RunResult = {
     schemaVersion: SCHEMA_VERSION,
@@ -273,8 +290,19 @@ export function exitCodeFor(run: RunResult): number {
   return run.results.some((result) => failsRun(result, run)) ? 1 : 0;
 }
 
-/** The planned runs as queues, one per backend × edge × profile: a lane serves one queue at a time. */
-async function planGroups(config: ResolvedConfig, runs: readonly PlannedRun[]): Promise<Group[]> {
+function clientOrder(result: ScenarioResult): number {
+  return Object.keys(CLIENTS).indexOf(result.client ?? "h1");
+}
+
+/**
+ * The planned runs as queues, one per backend × edge × profile × client (each client is one more key
+ * of the matrix, as edges are): a lane serves one queue at a time.
+ */
+async function planGroups(
+  config: ResolvedConfig,
+  runs: readonly PlannedRun[],
+  clients: RunClients,
+): Promise<Group[]> {
   const groups = new Map<string, Group>();
   const availability = new Map<string, string | undefined>();
   for (const edgeConfig of config.edges) {
@@ -286,18 +314,21 @@ async function planGroups(config: ResolvedConfig, runs: readonly PlannedRun[]): 
       );
     }
   }
-  for (const { backend, edge, profile, scenario } of runs) {
-    const key = `${backend.name}|${edge.edge}|${profile ?? ""}|${edge.config ?? ""}`;
+  for (const { backend, edge, profile, scenario, client } of runs) {
+    const key = `${backend.name}|${edge.edge}|${profile ?? ""}|${edge.config ?? ""}|${client}`;
     let group = groups.get(key);
     if (!group) {
-      const skipReason = availability.get(edge.edge);
+      const skipReason = availability.get(edge.edge) ?? clients.skip[client];
+      const notApplicableReason = clientNotApplicable(client, edge.edge, profile, edge.config);
       group = {
         key,
         backend,
         edge,
         ...(profile ? { profile } : {}),
+        client,
         queue: [],
         ...(skipReason ? { skipReason } : {}),
+        ...(notApplicableReason ? { notApplicableReason } : {}),
         maxLanes: backend.url ? 1 : Number.POSITIVE_INFINITY,
         activeLanes: 0,
       };
@@ -351,10 +382,12 @@ function laneBackend(backend: ResolvedBackend): LaneBackend {
   };
 }
 
-function skipped(
+/** A scenario that did not run on this group: its edge or client is missing here, or cannot apply. */
+function notRun(
   scenario: Scenario,
   group: Group,
   runtime: "local" | "docker",
+  status: "skipped" | "not-applicable",
   reason: string,
 ): ScenarioResult {
   return {
@@ -372,9 +405,10 @@ function skipped(
       : group.edge.config
         ? { profile: `custom:${group.edge.config}` }
         : {}),
+    client: group.client,
     runtime,
     lane: 0,
-    status: "skipped",
+    status,
     reason,
     startedAt: now(),
     durationMs: 0,

@@ -27,6 +27,11 @@ describe("the vitest entry fails a backend × edge test for what fails the run",
       "g-interrupted (interrupted)",
     ]);
   });
+
+  test("a failure on h2 or in the browser names its client", () => {
+    const lines = unexpectedResults([failing("m", { client: "h1" }), failing("m", { client: "h2" })], {});
+    expect(lines.map((line) => line.split(":")[0])).toEqual(["m (fail)", "m [h2] (fail)"]);
+  });
 });
 
 describe("the vitest entry's tests", () => {

@@ -69,9 +69,10 @@ class StreamchaosVerdict extends Error {
 }
 
 /** `mid-connection-rst [node-openai via nginx:sse-tuned]`, `, h2]` for a client. */
-export function testName(planned: PlannedRun & { client?: string }): string {
+export function testName(planned: Omit<PlannedRun, "client"> & { client?: string }): string {
   const profile = planned.edge.config ? "custom" : (planned.profile ?? "default");
-  const client = planned.client ? `, ${planned.client}` : "";
+  // h1 is the default: a run of h1 alone keeps the names its test history has.
+  const client = planned.client && planned.client !== "h1" ? `, ${planned.client}` : "";
   return `${planned.scenario.id} [${planned.backend.name} via ${planned.edge.edge}:${profile}${client}]`;
 }
 
@@ -136,5 +137,8 @@ export function unexpectedResults(
 ): string[] {
   return results
     .filter((result) => failsRun(result, run))
-    .map((result) => `${result.scenario.id} (${result.status}): ${verdictWhy(result)}`);
+    .map((result) => {
+      const client = result.client && result.client !== "h1" ? ` [${result.client}]` : "";
+      return `${result.scenario.id}${client} (${result.status}): ${verdictWhy(result)}`;
+    });
 }

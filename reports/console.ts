@@ -16,6 +16,7 @@ import {
   notApplicableGroups,
   STATUS_MARK,
   verdictChecks,
+  whereLabel,
 } from "./internal/matrix.ts";
 import { describeRestart, restartLines, restarts } from "./internal/restart.ts";
 import {
@@ -174,7 +175,7 @@ export function createConsoleReporter(options: ReporterOptions): Reporter {
       stream.write(`${lines.join("\n")}\n`);
     },
     onScenarioStart(scenario: ScenarioStart) {
-      const where = `${scenario.backend}/${scenario.edge}${scenario.profile && scenario.profile !== "default" ? `:${scenario.profile}` : ""}`;
+      const where = whereLabel(scenario);
       running.set(`${scenario.id}\u0000${where}`, printable(`${scenario.id} (${where})`));
       if (!live) return;
       clearLive();
@@ -423,7 +424,7 @@ function renderChanges(
   const line = truncate(rest.length > 0 ? `${head} (${rest.join(", ")})` : head, columns, glyphs.ellipsis);
   const out = [paint.status(n > 0 ? "fail" : "pass", line)];
   for (const item of diff.newlyFailing.slice(0, 10)) {
-    const where = `${item.backend}/${item.edge}${item.profile ? `:${item.profile}` : ""}`;
+    const where = whereLabel(item);
     const text = `  ${printable(item.id)} on ${printable(where)}: ${item.previousStatus} ${glyphs.arrow} ${item.status}`;
     out.push(truncate(text, columns, glyphs.ellipsis));
   }
@@ -432,6 +433,5 @@ function renderChanges(
 }
 
 function whereOf(result: ScenarioResult): string {
-  const profile = result.profile && result.profile !== "default" ? `:${result.profile}` : "";
-  return `${result.backend}/${result.edge}${profile}`;
+  return whereLabel(result);
 }

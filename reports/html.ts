@@ -10,6 +10,7 @@ import {
   needsAttention,
   STATUS_MARK,
   verdictChecks,
+  whereLabel,
 } from "./internal/matrix.ts";
 import { writeReportFile } from "./internal/output.ts";
 import { describeRestart, restartLines } from "./internal/restart.ts";
@@ -159,7 +160,7 @@ function renderChanges(run: RunResult, previous: RunResult): string {
       : `<h3 class="${cls}">${esc(name)} (${items.length})</h3><ul>${items
           .map(
             (item) =>
-              `<li><code>${esc(item.id)}</code> on <code>${esc(`${item.backend}/${item.edge}${item.profile ? `:${item.profile}` : ""}`)}</code>: ${esc(item.previousStatus ?? "")}${item.previousStatus && item.status ? " → " : ""}${esc(item.status ?? "")}</li>`,
+              `<li><code>${esc(item.id)}</code> on <code>${esc(whereLabel(item))}</code>: ${esc(item.previousStatus ?? "")}${item.previousStatus && item.status ? " → " : ""}${esc(item.status ?? "")}</li>`,
           )
           .join("")}</ul>`;
   const body = [
@@ -189,7 +190,7 @@ function renderLegend(): string {
 }
 
 function renderResult(result: ScenarioResult, i: number): string {
-  const where = `${result.backend}/${result.edge}${result.profile ? ` (${result.profile})` : ""}`;
+  const where = `${result.backend}/${result.edge}${result.profile ? ` (${result.profile})` : ""}${result.client ? ` via ${result.client}` : ""}`;
   const expected = result.expected
     ? isExpected(result)
       ? ` · expected ${result.expected} on this backend`

@@ -8,6 +8,7 @@ import {
   needsAttention,
   notApplicableGroups,
   verdictChecks,
+  whereLabel,
 } from "./internal/matrix.ts";
 import { writeReportFile } from "./internal/output.ts";
 import { describeRestart, restartLines, restarts } from "./internal/restart.ts";
@@ -214,7 +215,7 @@ function renderChanges(run: RunResult, previous: RunResult): string[] {
     if (items.length === 0) continue;
     out.push(`**${heading} (${items.length})**`, "");
     for (const item of items.slice(0, LIST_MAX)) {
-      const where = `${item.backend}/${item.edge}${item.profile ? `:${item.profile}` : ""}`;
+      const where = whereLabel(item);
       const move =
         item.previousStatus && item.status
           ? `${item.previousStatus} → ${item.status}`
@@ -233,7 +234,11 @@ function renderRestarts(run: RunResult): string[] {
   if (restarted.length === 0) return [];
   const out = ["", `### Backend restarts (${restarted.length})`, ""];
   for (const result of restarted.slice(0, LIST_MAX)) {
-    const where = `${result.backend}/${result.edge}`;
+    const where = whereLabel({
+      backend: result.backend,
+      edge: result.edge,
+      ...(result.client ? { client: result.client } : {}),
+    });
     out.push(`- ${inline(result.scenario.id)} on ${inline(where)}: ${cell(describeRestart(result) ?? "")}`);
     const lines = restartLines(result, 4);
     if (lines.length) out.push("", ...fence(lines.map(printable).join("\n")).map((l) => `  ${l}`), "");
@@ -244,7 +249,7 @@ function renderRestarts(run: RunResult): string[] {
 
 export function edgeOf(result: ScenarioResult): string {
   const profile = result.profile && result.profile !== "default" ? `:${result.profile}` : "";
-  return `${result.edge}${profile}${result.client ? ` (${result.client})` : ""}`;
+  return `${result.edge}${profile}${result.client && result.client !== "h1" ? ` (${result.client})` : ""}`;
 }
 
 /** What an edge's verdict said, to tell an edge that failed the same way from one that did not. */

@@ -2,7 +2,7 @@ import type { JournalEntry } from "../../fakes/journal-types.ts";
 import type { Scenario, ScenarioRequest } from "../../scenarios/scenario.ts";
 import type { LogLine } from "../boxes/runtime.ts";
 import type { Contract, ContractView } from "../contracts/contract.ts";
-import type { ProbeObservation } from "../probe/observation.ts";
+import type { ProbeClientName, ProbeObservation } from "../probe/observation.ts";
 import type { CheckResult, CheckStatus, Evidence } from "../results.ts";
 
 /** One request the probe made in a scenario, read through the backend's contract. */
@@ -21,6 +21,8 @@ export interface CheckContext {
   scenario: Scenario;
   contract: Contract;
   edge: { name: string; profile: string };
+  /** The client that made the requests (absent: h1). Its own evidence is in each observation. */
+  client?: ProbeClientName;
   backend: {
     name: string;
     /** How often the backend promises keepalives, if it does. */
@@ -56,6 +58,11 @@ export interface CheckDefinition {
    */
   judgesTiming?: boolean;
   run(context: CheckContext, options: Record<string, unknown>): CheckOutcome;
+  /**
+   * Clients whose observations this check cannot judge, each with why (a check of raw HTTP/1.1 bytes
+   * has none to read from the h2 probe or a page). On those it is not applicable, never a pass.
+   */
+  cannotJudge?: Partial<Record<ProbeClientName, string>>;
 }
 
 export function defineCheck(definition: CheckDefinition): CheckDefinition {

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { Scenario } from "../../scenarios/scenario.ts";
+import { defineCheck } from "../checks/check.ts";
+import { withUserChecks } from "../checks/index.ts";
 import { chunkData, context, exchange, journalEntry, sseObservation } from "../checks/testing/builders.ts";
 import { attributeHops, summarizeHop } from "../hops/index.ts";
 import { chunk, chunked, connection } from "../hops/testing/tap-records.ts";
@@ -89,5 +91,35 @@ describe("runChecks: the verdict of a scenario from its checks", () => {
     expect(withHops.checks[0]!.hop!.text).toBe(
       "hop A: the backend closed between chunks after 1, no terminating chunk",
     );
+  });
+});
+
+describe("runChecks: a check that cannot judge a client", () => {
+  const rawBytes = defineCheck({
+    name: "raw-chunk-sizes",
+    description: "every chunk-size line is lower-case hex",
+    cannotJudge: {
+      h2: "HTTP/2 has no chunk-size lines",
+      browser: "a page never sees the framing",
+    },
+    run: () => ({ status: "pass", summary: "chunk sizes are lower-case hex" }),
+  });
+  const s = scenario({ checks: ["clean-termination", "raw-chunk-sizes"], decidedBy: ["raw-chunk-sizes"] });
+
+  test("is not applicable there with its reason, never a pass, and the scenario is inconclusive", async () => {
+    await withUserChecks(new Map([[rawBytes.name, rawBytes]]), async () => {
+      const h1 = await runChecks(s, context([exchange(answered)]));
+      expect(h1.status).toBe("pass");
+      const h2 = await runChecks(s, context([exchange({ ...answered, client: "h2" })], { client: "h2" }));
+      expect(h2.checks.find((c) => c.check === "raw-chunk-sizes")).toMatchObject({
+        status: "not-applicable",
+        summary: "not on the h2 client: HTTP/2 has no chunk-size lines",
+      });
+      expect(h2.status).toBe("inconclusive");
+      const page = await runChecks(s, context([exchange(answered)], { client: "browser" }));
+      expect(page.checks.find((c) => c.check === "raw-chunk-sizes")?.summary).toMatch(
+        /never sees the framing/,
+      );
+    });
   });
 });

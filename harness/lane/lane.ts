@@ -3,8 +3,9 @@ import { now } from "../../lib/clock.ts";
 import { Teardown, trackLive } from "../../lib/lifecycle.ts";
 import type { Scenario } from "../../scenarios/scenario.ts";
 import { toHopRecord } from "../hops/records.ts";
+import type { ProbeClientName } from "../probe/observation.ts";
 import type { BackendRestart, ScenarioResult, ServiceRestart, TimelineEvent } from "../results.ts";
-import { unmetRequirement } from "./applicability.ts";
+import { clientMismatch, unmetRequirement } from "./applicability.ts";
 import { CRASH_WINDOW_MS, restartRecord } from "./backend-restart.ts";
 import { sizeForBackend } from "./backend-sizing.ts";
 import { asksForCheck, checkContext, runChecks } from "./check-evaluation.ts";
@@ -27,6 +28,7 @@ export class Lane implements AsyncDisposable {
   readonly index: number;
   readonly backendInfo: LaneBackend;
   readonly edgeInfo: LaneEdge & { profile: string };
+  readonly client: ProbeClientName;
   #topology: LaneTopology;
   #probeTarget: ProbeTarget;
   #teardown: Teardown;
@@ -38,12 +40,15 @@ export class Lane implements AsyncDisposable {
     this.index = options.index;
     this.backendInfo = options.backend;
     this.edgeInfo = { ...options.edge, profile: topology.edgeProfile };
+    this.client = options.client ?? "h1";
     this.#topology = topology;
     this.#probeTarget = {
       entryUrl: topology.entryUrl,
       contract: options.backend.contract,
       fake: topology.fake,
       lanePrefix: topology.lanePrefix,
+      client: this.client,
+      ...(options.clientKit ? { clientKit: options.clientKit } : {}),
     };
     this.#teardown = teardown;
     this.#untrack = trackLive(this);
@@ -90,6 +95,7 @@ export class Lane implements AsyncDisposable {
       backend: this.backendInfo.name,
       edge: this.edgeInfo.edge,
       profile: this.edgeInfo.profile,
+      client: this.client,
       runtime: this.#topology.runtime.name,
       lane: this.index,
       startedAt,
@@ -102,7 +108,7 @@ export class Lane implements AsyncDisposable {
       checks: [],
       timeline: [],
     });
-    const unmet = unmetRequirement(declared, this.backendInfo);
+    const unmet = unmetRequirement(declared, this.backendInfo) ?? clientMismatch(declared, this.client);
     if (unmet !== undefined) {
       return { ...base, status: "not-applicable", reason: unmet, durationMs: 0, checks: [], timeline: [] };
     }
@@ -155,7 +161,11 @@ export class Lane implements AsyncDisposable {
       const ownLogs = death ? death.logs : backend.logs();
       const context = checkContext(
         scenario,
-        { backend: this.backendInfo, edge: { name: this.edgeInfo.edge, profile: this.edgeInfo.profile } },
+        {
+          backend: this.backendInfo,
+          edge: { name: this.edgeInfo.edge, profile: this.edgeInfo.profile },
+          client: this.client,
+        },
         {
           exchanges,
           journal,
@@ -206,7 +216,13 @@ export class Lane implements AsyncDisposable {
   #hopReading(): HopReading | undefined {
     const { hops, hopName, tapsUnavailable } = this.#topology;
     if (tapsUnavailable) return undefined;
-    return { hops, hopName, edge: this.edgeInfo.edge, contract: this.backendInfo.contract };
+    return {
+      hops,
+      hopName,
+      edge: this.edgeInfo.edge,
+      contract: this.backendInfo.contract,
+      ...(this.client === "h1" ? {} : { encrypted: ["A" as const] }),
+    };
   }
 
   /** The result's hops, with their raw bytes when it failed; or why there are none. */

@@ -4,6 +4,7 @@ import { hostPort } from "../../lib/net.ts";
 import { type HopAddress, ToxiproxyHops } from "../../proxies/toxiproxy/index.ts";
 import type { Hop, Link } from "../../scenarios/scenario.ts";
 import type { Address, BoxAddress, Runtime, StartedBox, ToxiproxyBox } from "../boxes/runtime.ts";
+import { CLIENTS } from "../probe/clients.ts";
 import { whyNoTaps } from "./hop-taps.ts";
 import type { LaneOptions } from "./lane-options.ts";
 import { RunningBackend } from "./running-backend.ts";
@@ -97,15 +98,21 @@ export async function assembleTopology(options: LaneOptions, teardown: Teardown)
   );
 
   const hopB = await hopInFrontOf("B", slotB, backendBox.address.internal);
+  const tls = CLIENTS[options.client ?? "h1"].needsTls ? laneTls(options) : undefined;
   const edgeBox = teardown.use(
     await runtime.startEdge({
       edge: edge.edge,
       upstream: hopB.internal,
       ...(edge.profile ? { profile: edge.profile } : {}),
       ...(edge.configFile ? { configFile: edge.configFile } : {}),
+      ...(tls ? { tls } : {}),
     }),
   );
-  const hopA = await hopInFrontOf("A", slotA, edgeBox.address.internal);
+  // A lane has one client: for h2 and the browser, hop A (and its toxics) stands in front of the
+  // edge's TLS listener, so a fault on hop A hits what those clients really receive.
+  const edgeEntry = tls ? edgeBox.tls : edgeBox.address;
+  if (!edgeEntry) throw new Error(`the ${edge.edge} edge was started with TLS but reports no TLS listener`);
+  const hopA = await hopInFrontOf("A", slotA, edgeEntry.internal);
   return {
     runtime,
     fake: fakeClient,
@@ -114,11 +121,20 @@ export async function assembleTopology(options: LaneOptions, teardown: Teardown)
     backend: backendBox,
     ...(services ? { services } : {}),
     edge: edgeBox,
-    entryUrl: `http://${hostPort(hopA.external.host, hopA.external.port)}`,
+    entryUrl: `${tls ? "https" : "http"}://${hostPort(hopA.external.host, hopA.external.port)}`,
     edgeProfile: edgeBox.name.split(":").slice(1).join(":") || edge.profile || "default",
     lanePrefix,
     ...(tapsUnavailable ? { tapsUnavailable } : {}),
   };
+}
+
+function laneTls(options: LaneOptions) {
+  if (!options.clientKit) {
+    throw new Error(
+      `the ${options.client} client needs the run's TLS material (clientKit), and the lane got none`,
+    );
+  }
+  return options.clientKit.tls;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { BoxAddress, StartedBox } from "../../../runtime/box.ts";
 import { isBoxImageRole } from "../../../runtime/docker/image-resolver.ts";
 import type { DockerSession } from "../../../runtime/docker/session.ts";
 import { renderTemplate } from "../../../runtime/template.ts";
+import { clientsUnsupportedOnDocker } from "../../probe/clients.ts";
 import type { BackendSpec, EdgeSpec, FakeBox, Runtime, ToxiproxyBox } from "../runtime.ts";
 import { getDockerEdge } from "./edges/registry.ts";
 import { startBackendOnHost } from "./host-backend.ts";
@@ -143,6 +144,7 @@ export class DockerLaneRuntime implements Runtime {
   }
 
   async startEdge(spec: EdgeSpec): Promise<StartedBox> {
+    if (spec.tls) throw clientsUnsupportedOnDocker();
     this.lane.assertOpen();
     const box = await getDockerEdge(spec.edge).start(this.lane, spec);
     this.lane.mapAddress(box.address);
