@@ -4,6 +4,8 @@
  * removing one is a schema version bump, and so is a new status: a reader of version 1 (an older
  * streamchaos comparing runs, a CI script testing `status !== "fail"`) would take `inconclusive` for
  * a pass. Version 2 added inconclusive, not-applicable and interrupted; reports/load.ts reads both.
+ * Added within version 2 (absent in older results): `ScenarioResult.hops` and `hopsUnavailable`,
+ * `CheckResult.hop`.
  */
 
 import type { Scenario } from "../scenarios/scenario.ts";
@@ -65,11 +67,80 @@ export interface CheckResult {
   /** One line saying why: what was expected and what was seen. */
   summary: string;
   evidence: Evidence[];
+  /** Failing checks only, when the lane tapped its hops: which hop broke the stream (harness/hops). */
+  hop?: CheckHop;
+}
+
+/** Where a failure first became visible on the wire and what each later hop did to it. */
+export interface CheckHop {
+  /** The hop nearest the provider whose response was broken ("B"); absent when every hop's framing was whole. */
+  origin?: string;
   /**
-   * Where a failure first became visible, e.g. "B" (edge → backend), when the run tapped its hops.
-   * Reporters show it when present and nothing when not.
+   * From the provider end towards the client, e.g. `hop B: the backend closed mid-chunk, no
+   * terminating chunk; hop A: nginx sent 0\r\n\r\n: it hid the cut`. With no origin, what each
+   * hop carried, so a reader sees the bytes were whole and the fault is in what they said.
    */
-  hop?: string;
+  text: string;
+  /**
+   * Latency and buffering checks only: how long each box (and each hop's toxics) held the first
+   * token, e.g. `nginx held it 1.3 s`.
+   */
+  holdings?: string[];
+}
+
+/** How one side of a hop's connection ended (proxies/toxiproxy/taps). */
+export interface HopEnd {
+  kind: "fin" | "rst" | "timeout" | "refused" | "open";
+  /** `peer`: the box on that side did it; `proxy`: Toxiproxy closed it (a toxic, passing the other side's end on). */
+  by: "peer" | "proxy";
+  /** ms from the scenario's first request. */
+  atMs?: number;
+  detail?: string;
+}
+
+/** How the last response crossed a hop, read with the probe's HTTP/1.1 decoder. */
+export interface HopFramingRecord {
+  /** complete, closed, cut-mid-chunk, cut-between-chunks, cut-short, cut-reset, headers-cut, no-response, malformed, client-left, open, unknown. */
+  outcome: string;
+  /** chunked, content-length, close-delimited, none. */
+  framing?: string;
+  status?: number;
+  detail?: string;
+  bodyBytes: number;
+  chunks: number;
+  /** What the body said of itself (a done signal, an error marker), where a judge could tell. */
+  semantic?: "complete" | "incomplete" | "error-marker";
+}
+
+/**
+ * One tapped link of a scenario: A probe→edge, B edge→backend, C backend→provider. Bytes and times
+ * cover every connection that carried something in the scenario's window; framing and end are those
+ * of its last response (a scenario of several requests shows the last).
+ */
+export interface HopRecord {
+  name: string;
+  /** The box on the client side ("probe", "nginx", "backend"). */
+  from: string;
+  /** The box on the upstream side ("nginx", "backend", "provider"). */
+  to: string;
+  bytesToUpstream: number;
+  bytesToDownstream: number;
+  /** ms from the scenario's first request to the first and last response byte the `to` box sent. */
+  firstByteMs?: number;
+  lastByteMs?: number;
+  end: { client: HopEnd; upstream: HopEnd };
+  /** The response as the `to` box sent it (before any toxic on the hop). */
+  framing: HopFramingRecord;
+  /** The response as the `from` box got it, when a toxic on the hop changed it. */
+  delivered?: HopFramingRecord;
+  connections: number;
+  /** Where the record came from: inside the embedded Toxiproxy, a relay beside a real one, or nothing crossed. */
+  tap: "proxy" | "relay" | "none";
+  /**
+   * Failing results only: the hop's bytes of its last connection, JSON-escaped and bounded (the head
+   * of the request, the head and tail of the response), secrets redacted like all evidence.
+   */
+  raw?: { toUpstream: string; toDownstream: string; truncated?: true };
 }
 
 /** A point on the timeline of one scenario, for the HTML timeline and for people reading JSON. */
@@ -132,6 +203,10 @@ export interface ScenarioResult {
   timeline: TimelineEvent[];
   /** Set when the backend died in this scenario's window (or was found dead before it) and was restarted. */
   backendRestart?: BackendRestart;
+  /** Each tapped hop, client first (A, B, C), for scenarios that ran. Evidence only: never a verdict. */
+  hops?: HopRecord[];
+  /** Set instead of `hops` when the run could not tap them (a Toxiproxy that records nothing), saying why. */
+  hopsUnavailable?: string;
   /** The backend's services that died (during this scenario, or found dead before it), each restarted. */
   serviceRestarts?: ServiceRestart[];
 }

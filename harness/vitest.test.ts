@@ -56,7 +56,10 @@ describe("the vitest entry's tests", () => {
 
   test("fail with the verdict's why, then each failing check's evidence with control bytes visible", () => {
     const result = failing("cut");
-    result.checks[0] = { ...result.checks[0]!, hop: "B" };
+    result.checks[0] = {
+      ...result.checks[0]!,
+      hop: { origin: "B", text: "hop B: the backend closed mid-chunk, no terminating chunk" },
+    };
     const message = describeFailure(result, {})!;
     const lines = message.split("\n");
     expect(lines[0]).toBe(

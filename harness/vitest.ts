@@ -103,7 +103,7 @@ export function describeFailure(
   if (!failsRun(result, run)) return undefined;
   const lines = [`${result.status}: ${verdictWhy(result)}`];
   for (const check of result.checks.filter((c) => c.status === "fail")) {
-    lines.push(`  ${check.check}${check.hop ? ` (hop ${check.hop})` : ""}`);
+    lines.push(`  ${check.check}${check.hop?.origin ? ` (hop ${check.hop.origin})` : ""}`);
     for (const evidence of check.evidence) {
       const at = evidence.t === undefined ? "" : ` t+${(evidence.t - result.startedAt).toFixed(1)}ms`;
       lines.push(`    [${evidence.kind}] ${evidence.label}${at}: ${visible(evidence.value)}`);

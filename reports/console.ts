@@ -6,6 +6,7 @@ import {
 } from "../harness/results.ts";
 import { colorFromEnv } from "../lib/color.ts";
 import { compareRuns } from "./compare.ts";
+import { hopLines } from "./internal/hops.ts";
 import {
   buildMatrix,
   isExpected,
@@ -324,6 +325,12 @@ function renderProblem(result: ScenarioResult, columns: number, glyphs: Glyphs, 
     for (const [i, line] of wordWrap(summary, columns - 4, SUMMARY_LINES, glyphs.ellipsis).entries()) {
       out.push(i === 0 ? `  ${line}` : `    ${line}`);
     }
+    // Which box broke it, before the bytes: the first thing a reader of a cut stream asks.
+    for (const text of hopLines(check)) {
+      for (const line of wordWrap(printable(text), columns - 6, SUMMARY_LINES, glyphs.ellipsis)) {
+        out.push(`      ${line}`);
+      }
+    }
     for (const evidence of check.evidence.slice(0, EVIDENCE_PER_CHECK)) {
       // The bytes are the point of the evidence: wrap them rather than cut them at the first line.
       const text = `${printable(evidence.label)}: ${printable(evidence.value)}`;
@@ -333,6 +340,9 @@ function renderProblem(result: ScenarioResult, columns: number, glyphs: Glyphs, 
     }
     const more = check.evidence.length - EVIDENCE_PER_CHECK;
     if (more > 0) out.push(paint.dim(cut(`      ${plural(more, "more evidence item")} in results.json`)));
+  }
+  if (result.hopsUnavailable && result.status === "fail") {
+    out.push(paint.dim(cut(`  hops unavailable: ${printable(result.hopsUnavailable)}`)));
   }
   return out;
 }

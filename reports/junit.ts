@@ -116,7 +116,8 @@ export function classnameOf(result: ScenarioResult): string {
  * first failing deciding check's, when the run tapped its hops; `client` when the run has one.
  */
 function caseProperties(result: ScenarioResult, run: RunResult): string[] {
-  const hop = verdictChecks(result).find((check) => check.status === "fail" && check.hop)?.hop;
+  const hop = verdictChecks(result).find((check) => check.status === "fail" && check.hop?.origin)?.hop
+    ?.origin;
   const file = scenarioFile(result, run);
   const props: Array<[string, string | undefined]> = [
     ["scenario", result.scenario.id],

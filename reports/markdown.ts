@@ -1,5 +1,6 @@
 import { failsRun, type RunResult, type ScenarioResult, type ScenarioStatus } from "../harness/results.ts";
 import { type ComparedResult, compareRuns } from "./compare.ts";
+import { hopCells, hopLines } from "./internal/hops.ts";
 import {
   buildMatrix,
   isExpected,
@@ -304,6 +305,7 @@ function renderVerdict(result: ScenarioResult, cap: number): { lines: string[]; 
   for (const check of verdictChecks(result)) {
     const na = check.status === "not-applicable" ? " (not applicable)" : "";
     lines.push(`**${inline(check.check)}**${na}: ${cell(check.summary)}`, "");
+    for (const line of hopLines(check)) lines.push(paragraph(`*${cell(line)}*`), "");
     if (check.evidence.length === 0) continue;
     const evidence: string[] = [];
     for (const item of check.evidence) {
@@ -316,7 +318,24 @@ function renderVerdict(result: ScenarioResult, cap: number): { lines: string[]; 
     }
     lines.push(...fence(evidence.join("\n")), "");
   }
+  lines.push(...renderHops(result));
   return { lines, cut };
+}
+
+/** What crossed each hop of a failing result (or why nothing was recorded). */
+function renderHops(result: ScenarioResult): string[] {
+  if (result.hopsUnavailable) return [`*Hops unavailable: ${cell(result.hopsUnavailable)}*`, ""];
+  if (!result.hops?.length) return [];
+  const rows = result.hops.map((hop) => {
+    const c = hopCells(hop);
+    return `| ${cell(c.hop)} | ${cell(c.bytes)} | ${cell(c.times)} | ${cell(c.framing)} | ${cell(c.ends)} |`;
+  });
+  return [
+    "| hop | bytes ↑ ↓ | first – last byte | response as sent | ends (client / upstream) |",
+    "|---|---|---|---|---|",
+    ...rows,
+    "",
+  ];
 }
 
 /** Fenced block whose fence is longer than any backtick run inside, so evidence cannot close it. */

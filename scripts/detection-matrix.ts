@@ -13,13 +13,19 @@ import { parseArgs } from "node:util";
 import { bugSwitches } from "../examples/node-backend/bugs.ts";
 import { resolveConfig } from "../harness/config.ts";
 import { bugBackends, hardenedBackends, pythonBackendAvailable } from "../harness/demo.ts";
-import { DETECTION_MATRIX } from "../harness/detection-matrix.ts";
+import { DETECTION_MATRIX, hopsCaughtAt } from "../harness/detection-matrix.ts";
 import { CLIENTS, resolveClients } from "../harness/probe/clients.ts";
 import { runSuite } from "../harness/runner.ts";
 
 /** What the tables show that a reader might miss (edge-specific behaviour, declared limitations). */
 const READING_NOTES = `
 ## Reading it
+
+- *Caught at* is the hop where each failing result's fault first became visible on the wire (A:
+  probe → edge, B: edge → backend, C: backend → provider; the provider's own faults are the
+  scenario's, so C is never named), counted over the variant's failing results. *No hop broke*: every
+  hop's framing and done signal were whole, and the fault is in what the bytes said (a 200 where an
+  error status was due, a false error marker, a missing keepalive).
 
 - Behind nginx's \`default\` profile (HTTP/1.0 to the upstream) and behind Debian's Caddy 2.6.2, a backend
   that crashes mid-stream (\`node-raise-mid-stream\`) passes \`clean-termination\`: the proxy turns the cut
@@ -99,8 +105,8 @@ for (const edge of edges) {
     "",
     `## ${edge}`,
     "",
-    "| backend | incident it reintroduces | scenarios failed | checks that caught it | not judged |",
-    "|---|---|---|---|---|",
+    "| backend | incident it reintroduces | scenarios failed | checks that caught it | caught at | not judged |",
+    "|---|---|---|---|---|---|",
   );
   for (const backend of config.backends) {
     const results = run.results.filter((r) => r.backend === backend.name && r.edge === edge);
@@ -131,7 +137,7 @@ for (const edge of edges) {
       ? scenarios.map((id) => `\`${id}\``).join(", ")
       : `none (${passed}/${results.length} pass)`;
     lines.push(
-      `| \`${backend.name}\` | ${incident} | ${cell} | ${checks.join(", ") || "—"} | ${unjudged.join(", ") || "—"} |`,
+      `| \`${backend.name}\` | ${incident} | ${cell} | ${checks.join(", ") || "—"} | ${hopsCaughtAt(failed) || "—"} | ${unjudged.join(", ") || "—"} |`,
     );
   }
 }

@@ -22,6 +22,12 @@ export interface ToxiproxyBox extends StartedBox {
    * `listen` field (inside the toxiproxy box), `address` is how others reach it.
    */
   hopSlots: Array<{ listen: string; address: BoxAddress }>;
+  /**
+   * Set when only the server's own taps can record the hops: a recording relay runs in the
+   * harness's process, on loopback, which containers cannot reach. Unset, a Toxiproxy that records
+   * nothing gets relays beside it.
+   */
+  tapsOnlyInServer?: true;
 }
 
 export interface BackendSpec {

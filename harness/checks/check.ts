@@ -52,6 +52,11 @@ export interface CheckDefinition {
   name: string;
   /** What it asserts, for `streamchaos list --checks` and the docs. */
   description: string;
+  /**
+   * It judges when bytes arrived (latency, buffering): when it fails, the result says how long each
+   * box on the way held the first token (harness/hops holdings), not only which hop broke.
+   */
+  judgesTiming?: boolean;
   run(context: CheckContext, options: Record<string, unknown>): CheckOutcome;
   /**
    * Clients whose observations this check cannot judge, each with why (a check of raw HTTP/1.1 bytes

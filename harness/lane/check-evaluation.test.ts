@@ -3,6 +3,8 @@ import type { Scenario } from "../../scenarios/scenario.ts";
 import { defineCheck } from "../checks/check.ts";
 import { withUserChecks } from "../checks/index.ts";
 import { chunkData, context, exchange, journalEntry, sseObservation } from "../checks/testing/builders.ts";
+import { attributeHops, summarizeHop } from "../hops/index.ts";
+import { chunk, chunked, connection } from "../hops/testing/tap-records.ts";
 import { runChecks } from "./check-evaluation.ts";
 
 const scenario = (extra: Partial<Scenario>): Scenario => ({
@@ -61,6 +63,34 @@ describe("runChecks: the verdict of a scenario from its checks", () => {
       code: "SCENARIO_INVALID",
       why: "decidedBy lists upstream-cancelled, its checks are clean-termination, answer-intact",
     });
+  });
+
+  test("hops are evidence: a failing check names the hop, a passing one does not, and the verdict is the same", async () => {
+    const cut = sseObservation([{ at: 5, data: chunkData("Hello") }], { terminator: false });
+    const failing = context([exchange(cut, [journalEntry([{ at: 1, text: "Hello" }])])]);
+    const summaries = [
+      summarizeHop(
+        {
+          name: "A",
+          from: "probe",
+          to: "backend",
+          connections: [connection({ response: [[1100, `${chunked()}${chunk("data: x\n\n")}`]] })],
+        },
+        { origin: 1000 },
+      ),
+    ];
+    const hops = { summaries, attribution: attributeHops(summaries) };
+    const withHops = await runChecks(scenario({}), failing, hops);
+    const without = await runChecks(scenario({}), failing);
+    expect(withHops.status).toBe(without.status);
+    expect(withHops.checks.map((c) => c.status)).toEqual(without.checks.map((c) => c.status));
+    expect(withHops.checks.map((c) => [c.check, c.status, c.hop?.origin])).toEqual([
+      ["clean-termination", "fail", "A"],
+      ["answer-intact", "pass", undefined],
+    ]);
+    expect(withHops.checks[0]!.hop!.text).toBe(
+      "hop A: the backend closed between chunks after 1, no terminating chunk",
+    );
   });
 });
 

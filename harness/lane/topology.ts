@@ -5,6 +5,7 @@ import { type HopAddress, ToxiproxyHops } from "../../proxies/toxiproxy/index.ts
 import type { Hop, Link } from "../../scenarios/scenario.ts";
 import type { Address, BoxAddress, Runtime, StartedBox, ToxiproxyBox } from "../boxes/runtime.ts";
 import { CLIENTS } from "../probe/clients.ts";
+import { whyNoTaps } from "./hop-taps.ts";
 import type { LaneOptions } from "./lane-options.ts";
 import { RunningBackend } from "./running-backend.ts";
 import { LaneServices, withServiceUrls } from "./services.ts";
@@ -34,6 +35,8 @@ export interface LaneTopology {
   /** The profile the edge really runs, its default when none was asked for. */
   edgeProfile: string;
   lanePrefix: string;
+  /** Set when the hops cannot be tapped, saying why: results then say their hops are unavailable. */
+  tapsUnavailable?: string;
 }
 
 /**
@@ -50,7 +53,8 @@ export async function assembleTopology(options: LaneOptions, teardown: Teardown)
   const fakeClient = new FakeProviderClient(fake.adminUrl);
   const serviceSpecs = backend.services ?? [];
   const toxiproxy = teardown.use(await runtime.startToxiproxy(3 + serviceSpecs.length));
-  const hops = teardown.use(new ToxiproxyHops(toxiproxy.apiUrl));
+  const tapsUnavailable = await whyNoTaps(toxiproxy, options.runtime.name);
+  const hops = teardown.use(new ToxiproxyHops(toxiproxy.apiUrl, { taps: tapsUnavailable === undefined }));
   const hopName = (hop: Link) =>
     `${lanePrefix}-${Object.hasOwn(HOP_NAMES, hop) ? HOP_NAMES[hop as Hop] : `service-${hop}`}`;
   const [slotA, slotB, slotC, ...serviceSlots] = toxiproxy.hopSlots as [HopSlot, HopSlot, HopSlot];
@@ -120,6 +124,7 @@ export async function assembleTopology(options: LaneOptions, teardown: Teardown)
     entryUrl: `${tls ? "https" : "http"}://${hostPort(hopA.external.host, hopA.external.port)}`,
     edgeProfile: edgeBox.name.split(":").slice(1).join(":") || edge.profile || "default",
     lanePrefix,
+    ...(tapsUnavailable ? { tapsUnavailable } : {}),
   };
 }
 

@@ -74,8 +74,10 @@ export class DockerLaneRuntime implements Runtime {
         name: "toxiproxy",
         aliasBase: "toxiproxy",
         image: image.ref,
-        // The official image's entrypoint is /toxiproxy and listens on localhost unless told otherwise.
-        ...(image.source === "official" ? { command: ["-host=0.0.0.0"] } : {}),
+        // The official image's entrypoint is /toxiproxy and listens on localhost unless told otherwise;
+        // ours records every hop's bytes when asked (the lane reads them; a relay on the host could not
+        // stand between containers). The official one cannot: its results say hops are unavailable.
+        command: image.source === "official" ? ["-host=0.0.0.0"] : ["--taps"],
         ports: [TOXIPROXY_API_PORT, ...slotPorts],
         wait: httpReady("/version", TOXIPROXY_API_PORT),
       },
@@ -91,7 +93,11 @@ export class DockerLaneRuntime implements Runtime {
     });
     this.lane.mapAddress(box.address);
     const api = box.external(TOXIPROXY_API_PORT);
-    return Object.assign(box, { apiUrl: `http://${hostPort(api.host, api.port)}`, hopSlots });
+    return Object.assign(box, {
+      apiUrl: `http://${hostPort(api.host, api.port)}`,
+      hopSlots,
+      tapsOnlyInServer: true as const,
+    });
   }
 
   async startBackend(spec: BackendSpec): Promise<StartedBox> {
