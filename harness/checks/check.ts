@@ -3,7 +3,7 @@ import type { Scenario, ScenarioRequest } from "../../scenarios/scenario.ts";
 import type { LogLine } from "../boxes/runtime.ts";
 import type { Contract, ContractView } from "../contracts/contract.ts";
 import type { ProbeClientName, ProbeObservation } from "../probe/observation.ts";
-import type { CheckResult, CheckStatus, Evidence } from "../results.ts";
+import type { CheckResult, CheckStatus, Evidence } from "./check-result.ts";
 
 /** One request the probe made in a scenario, read through the backend's contract. */
 export interface Exchange {

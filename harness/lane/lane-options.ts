@@ -4,7 +4,6 @@ import type { BackendSpec, Runtime } from "../boxes/runtime.ts";
 import type { Contract } from "../contracts/contract.ts";
 import type { ClientKit } from "../probe/clients.ts";
 import type { ProbeClientName } from "../probe/observation.ts";
-import type { LaneService } from "./services.ts";
 
 export interface LaneBackend {
   name: string;
@@ -38,4 +37,12 @@ export interface LaneOptions {
 
 export interface LaneClientKit extends ClientKit {
   tls: EdgeTlsOptions;
+}
+
+/** One of a backend's services as the lane starts it (harness/services-config.ts checked it). */
+export interface LaneService {
+  name: string;
+  spec: BackendSpec;
+  /** The services it names, all started before it. */
+  dependsOn: string[];
 }
