@@ -9,14 +9,14 @@
  */
 
 import type { Scenario } from "../scenarios/scenario.ts";
-import type { CheckResult } from "./checks/check-result.ts";
+import type { CheckResult } from "./check-result.ts";
 import type { BackendConfig } from "./config.ts";
 import type { ContractPresetOptions } from "./contracts/contract.ts";
 import type { ProbeClientName } from "./probe/observation.ts";
 
-// What one check said lives beside the checks (harness/checks/check-result.ts); results.json readers
+// What one check said lives beside the checks (harness/check-result.ts); results.json readers
 // find every type here.
-export type { CheckHop, CheckResult, CheckStatus, Evidence } from "./checks/check-result.ts";
+export type { CheckHop, CheckResult, CheckStatus, Evidence } from "./check-result.ts";
 
 export const SCHEMA_VERSION = 2;
 

@@ -1,9 +1,9 @@
 import type { JournalEntry } from "../../fakes/journal-types.ts";
 import type { Scenario, ScenarioRequest } from "../../scenarios/scenario.ts";
 import type { LogLine } from "../boxes/runtime.ts";
+import type { CheckResult, CheckStatus, Evidence } from "../check-result.ts";
 import type { Contract, ContractView } from "../contracts/contract.ts";
 import type { ProbeClientName, ProbeObservation } from "../probe/observation.ts";
-import type { CheckResult, CheckStatus, Evidence } from "./check-result.ts";
 
 /** One request the probe made in a scenario, read through the backend's contract. */
 export interface Exchange {
