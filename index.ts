@@ -31,8 +31,12 @@ export type { ProbeObservation } from "./harness/probe/index.ts";
 
 // ---- results -------------------------------------------------------------------------------------
 export type {
+  CheckHop,
   CheckResult,
   Evidence,
+  HopEnd,
+  HopFramingRecord,
+  HopRecord,
   RunResult,
   ScenarioResult,
   ScenarioStatus,

@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { type AddressInfo, createServer, type Socket } from "node:net";
 import { Pacer } from "../fakes/pacer.ts";
+import { scheduleBase } from "../fakes/pacing.ts";
 import { now } from "../lib/clock.ts";
 
 /**
@@ -40,7 +41,8 @@ export async function startPacingFloor(options: {
 
   async function stream(socket: Socket, events: number): Promise<void> {
     socket.write(HEAD);
-    const start = now();
+    // The fake's own schedule: slots on whole milliseconds, so streams share wake-ups as there.
+    const start = scheduleBase(now());
     for (let k = 0; k < events; k++) {
       const due = start + options.firstTokenMs + k * options.intervalMs;
       if (!(await pacer.waitUntil(due).promise) || socket.destroyed) return;

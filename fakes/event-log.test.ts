@@ -76,6 +76,31 @@ describe("Journal entries backed by an EventLog", () => {
     expect(await seen).toEqual({ index: 1, t: 3, bytes: 5, kind: "terminator" });
   });
 
+  it("a limit keeps the newest finished entries however they finish, and counts none from before a clear", () => {
+    const journal = new Journal({ limit: 2 });
+    const [a, b, c, d] = [open(journal), open(journal), open(journal), open(journal)];
+    // Finished out of order, and one still in progress: only finished ones are dropped, oldest first.
+    for (const entry of [c, a, d]) {
+      entry.outcome = "complete";
+      entry.outcome = "complete"; // set again: counted once
+      journal.changed();
+    }
+    expect(journal.entries().map((e) => e.id)).toEqual([b.id, c.id, d.id]);
+    expect(journal.dropped).toBe(1);
+    expect(journal.entries()[1]!.outcome).toBe("complete");
+
+    journal.clear();
+    const e = open(journal);
+    b.outcome = "client-closed"; // opened before the clear: not this journal's to count
+    journal.changed();
+    const f = open(journal);
+    e.outcome = "fault";
+    f.outcome = "complete";
+    journal.changed();
+    expect(journal.entries().map((x) => x.id)).toEqual([e.id, f.id]);
+    expect(journal.dropped).toBe(0);
+  });
+
   it("a copy taken earlier does not grow with the log", () => {
     const journal = new Journal();
     const entry = open(journal);

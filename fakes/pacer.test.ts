@@ -153,6 +153,39 @@ describe("PacedAlarm", () => {
     }
   });
 
+  it("alarms due at one instant wake in the order set, with one set from inside for it too", async () => {
+    const pacer = new Pacer();
+    try {
+      const due = now() + 3;
+      const order: string[] = [];
+      const late = new PacedAlarm(() => order.push("late"));
+      const alarms = ["a", "b", "c"].map(
+        (name) =>
+          new PacedAlarm(() => {
+            order.push(name);
+            // An instant already past: woken in this same pass, after the rest of its instant.
+            if (name === "b") pacer.setAlarm(late, due);
+          }),
+      );
+      const cancelled = new PacedAlarm(() => order.push("cancelled"));
+      pacer.setAlarm(alarms[2]!, due);
+      pacer.setAlarm(cancelled, due);
+      pacer.setAlarm(alarms[0]!, due);
+      pacer.setAlarm(alarms[1]!, due);
+      pacer.cancel(cancelled);
+      expect(await pacer.waitUntil(due).promise).toBe(true);
+      expect(order).toEqual(["cancelled", "c", "a", "b", "late"]);
+      expect(now()).toBeGreaterThanOrEqual(due);
+      // The instant's emptied bucket, reused, serves a later one.
+      const next = now() + 2;
+      pacer.setAlarm(alarms[0]!, next);
+      expect(await pacer.waitUntil(next).promise).toBe(true);
+      expect(order.at(-1)).toBe("a");
+    } finally {
+      pacer.close();
+    }
+  });
+
   it("cancelled, it wakes at once with false and cannot be set again", async () => {
     const pacer = new Pacer();
     const { alarm, wakes } = recorder();

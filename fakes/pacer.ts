@@ -4,14 +4,31 @@ import { LOOKAHEAD, PreciseTimer } from "../lib/precise-timer.ts";
 /** How long (ms) one wake-up goes on waking what came due while it ran. */
 const CATCH_UP_MS = 1;
 
-/** One entry of the heap: a promise's wait, or an alarm between two of its settings. */
+/** One wait: a promise's, or an alarm between two of its settings. */
 interface Wake {
   due: number;
-  /** Tie-break so waits due at the same instant wake in the order they were asked for. */
-  seq: number;
   resolve: (onTime: boolean) => void;
-  /** Not in the heap, or left in it to be skipped (cancelled). */
+  /** Not in a bucket, or left in it to be skipped (cancelled). */
   settled: boolean;
+  /** The bucket it waits in, while it does. */
+  bucket: Bucket | undefined;
+}
+
+/**
+ * Every wait due at one instant: one entry of the heap, woken in one pass, in the order set.
+ * Streams paced on whole milliseconds (fakes/pacing.ts) share one per millisecond, so 1,000
+ * streams a chunk every 100 ms make ~10 waits a bucket and a wake-up a millisecond, where a heap
+ * entry per wait had made ten, each a timer round trip.
+ */
+class Bucket {
+  due = 0;
+  readonly wakes: Wake[] = [];
+  /** Waits in it not yet settled: a bucket with none left is skipped like a cancelled wait. */
+  live = 0;
+
+  get settled(): boolean {
+    return this.live === 0;
+  }
 }
 
 /** A pending wait; `Pacer.cancel` ends it early (its stream was aborted) with `false`. */
@@ -28,9 +45,9 @@ export interface PacedWait {
  */
 export class PacedAlarm implements Wake {
   due = 0;
-  seq = 0;
   settled = true;
-  /** Cancelled: never set again (a cancelled entry may still sit in the heap). */
+  bucket: Bucket | undefined = undefined;
+  /** Cancelled: never set again (a cancelled entry may still sit in its bucket). */
   spent = false;
   readonly resolve: (onTime: boolean) => void;
 
@@ -45,8 +62,8 @@ export class PacedAlarm implements Wake {
 }
 
 /**
- * One clock for every paced write of a fake server: a min-heap of due times and one precise timer
- * armed for the earliest.
+ * One clock for every paced write of a fake server: a min-heap of due times, each a bucket of the
+ * waits due then, and one precise timer armed for the earliest.
  *
  * Why not a setTimeout per write: Node's timers have 1 ms granularity against a loop clock that
  * lags, so a per-write timer lands up to ~1 ms late even on an idle machine, and 100 streams whose
@@ -55,8 +72,11 @@ export class PacedAlarm implements Wake {
  * order, by a timer that keeps sub-millisecond time without spinning (lib/precise-timer.ts).
  */
 export class Pacer {
-  readonly #heap: Wake[] = [];
-  #seq = 0;
+  readonly #heap: Bucket[] = [];
+  /** The bucket of each due time in the heap. */
+  readonly #buckets = new Map<number, Bucket>();
+  /** Emptied buckets, for reuse: one a millisecond would otherwise be garbage. */
+  readonly #spare: Bucket[] = [];
   readonly #timer = new PreciseTimer(() => this.#onTimer());
   /** followingDues' answer, reused: the timer copies what it keeps. */
   readonly #following: number[] = [];
@@ -71,14 +91,14 @@ export class Pacer {
     const promise = new Promise<boolean>((r) => {
       resolve = r;
     });
-    const wake: Wake & PacedWait = { due, seq: this.#seq++, resolve, settled: false, promise };
+    const wake: Wake & PacedWait = { due, resolve, settled: false, bucket: undefined, promise };
     this.#enqueue(wake);
     return wake;
   }
 
   /**
-   * Sets `alarm` for `due` (a `now()` time). It must not be pending (one wait at a time, so the
-   * heap holds it at most once) nor cancelled. On a closed pacer it wakes at once with false.
+   * Sets `alarm` for `due` (a `now()` time). It must not be pending (one wait at a time, so a
+   * bucket holds it at most once) nor cancelled. On a closed pacer it wakes at once with false.
    */
   setAlarm(alarm: PacedAlarm, due: number): void {
     if (alarm.pending || alarm.spent) throw new Error("a paced alarm was set while pending or after cancel");
@@ -88,15 +108,23 @@ export class Pacer {
       return;
     }
     alarm.due = due;
-    alarm.seq = this.#seq++;
     alarm.settled = false;
     this.#enqueue(alarm);
   }
 
   #enqueue(wake: Wake): void {
-    this.#push(wake);
-    // Among the times the timer knows: it must hear of it (earlier than the last it was given).
-    if (!this.#waking && wake.due < this.#timer.horizon) this.#rearm();
+    let bucket = this.#buckets.get(wake.due);
+    if (bucket === undefined) {
+      bucket = this.#spare.pop() ?? new Bucket();
+      bucket.due = wake.due;
+      this.#buckets.set(wake.due, bucket);
+      this.#push(bucket);
+      // Among the times the timer knows: it must hear of it (earlier than the last it was given).
+      if (!this.#waking && wake.due < this.#timer.horizon) this.#rearm();
+    }
+    bucket.wakes.push(wake);
+    bucket.live++;
+    wake.bucket = bucket;
   }
 
   /** Wakes whatever is already due, from inside other work (a herd of requests arriving). */
@@ -106,7 +134,7 @@ export class Pacer {
   }
 
   /**
-   * Ends a wait or a pending alarm now with `false`. Left in the heap and skipped when it comes
+   * Ends a wait or a pending alarm now with `false`. Left in its bucket and skipped when it comes
    * up: cheaper than removal. A cancelled alarm is spent.
    */
   cancel(wait: PacedWait | PacedAlarm): void {
@@ -119,11 +147,17 @@ export class Pacer {
   close(): void {
     this.#closed = true;
     this.#timer.close();
-    for (const wake of this.#heap.splice(0)) if (!wake.settled) this.#settle(wake, false);
+    for (const bucket of this.#heap.splice(0)) {
+      for (const wake of bucket.wakes) if (!wake.settled) this.#settle(wake, false);
+    }
+    this.#buckets.clear();
   }
 
   #settle(wake: Wake, onTime: boolean): void {
     wake.settled = true;
+    const bucket = wake.bucket;
+    wake.bucket = undefined;
+    if (bucket !== undefined) bucket.live--;
     try {
       wake.resolve(onTime);
     } catch (error) {
@@ -153,13 +187,33 @@ export class Pacer {
           t = now();
           if (heap[0]!.due > t) break;
         }
-        const wake = this.#pop();
-        if (!wake.settled) this.#settle(wake, true);
+        this.#wakeBucket(this.#pop());
       }
-      while (heap.length > 0 && heap[0]!.settled) this.#pop();
+      while (heap.length > 0 && heap[0]!.settled) this.#recycle(this.#pop());
     } finally {
       this.#waking = false;
     }
+  }
+
+  /**
+   * Settles a bucket's waits in the order they were set. Out of the map first: a wait set from
+   * in here for the same instant (already past) goes to a new bucket, woken by this same pass.
+   */
+  #wakeBucket(bucket: Bucket): void {
+    this.#buckets.delete(bucket.due);
+    const wakes = bucket.wakes;
+    for (let i = 0; i < wakes.length; i++) {
+      const wake = wakes[i]!;
+      if (!wake.settled) this.#settle(wake, true);
+    }
+    this.#recycle(bucket);
+  }
+
+  #recycle(bucket: Bucket): void {
+    if (this.#buckets.get(bucket.due) === bucket) this.#buckets.delete(bucket.due);
+    bucket.wakes.length = 0;
+    bucket.live = 0;
+    this.#spare.push(bucket);
   }
 
   #onTimer(): void {
@@ -178,20 +232,20 @@ export class Pacer {
     this.#timer.arm(next, followingDues(heap, LOOKAHEAD, this.#following));
   }
 
-  #push(wake: Wake): void {
+  #push(bucket: Bucket): void {
     const heap = this.#heap;
-    heap.push(wake);
+    heap.push(bucket);
     let i = heap.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(wake, heap[parent]!)) break;
+      if (heap[parent]!.due <= bucket.due) break;
       heap[i] = heap[parent]!;
       i = parent;
     }
-    heap[i] = wake;
+    heap[i] = bucket;
   }
 
-  #pop(): Wake {
+  #pop(): Bucket {
     const heap = this.#heap;
     const top = heap[0]!;
     const last = heap.pop()!;
@@ -201,8 +255,8 @@ export class Pacer {
       const left = 2 * i + 1;
       if (left >= heap.length) break;
       const right = left + 1;
-      const child = right < heap.length && before(heap[right]!, heap[left]!) ? right : left;
-      if (!before(heap[child]!, last)) break;
+      const child = right < heap.length && heap[right]!.due < heap[left]!.due ? right : left;
+      if (heap[child]!.due >= last.due) break;
       heap[i] = heap[child]!;
       i = child;
     }
@@ -240,8 +294,4 @@ export function followingDues(
     following[j] = wake.due;
   }
   return following;
-}
-
-function before(a: Wake, b: Wake): boolean {
-  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
 }

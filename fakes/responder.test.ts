@@ -105,13 +105,25 @@ describe("Responder", () => {
     }
   });
 
-  it("frames an event larger than its framing scratch whole, between ordinary ones", async () => {
-    await using fake = await startFakeProvider();
-    // 100k three-byte characters: 300 KB of UTF-8 in one event, past the 64 KB scratch.
-    const tokens = ["before", "€".repeat(100_000), "after"];
-    await fake.setScript({ content: { tokens }, pacing: { intervalMs: 1 } });
-    expect(await streamedTokens(fake)).toEqual(tokens);
-  });
+  for (const pacing of [{ intervalMs: 1 }, undefined]) {
+    it(`frames an event larger than its framing scratch whole, between ordinary ones (${pacing ? "paced" : "unpaced"})`, async () => {
+      await using fake = await startFakeProvider();
+      // 100k three-byte characters: 300 KB of UTF-8 in one event, past the 64 KB scratch.
+      const tokens = ["before", "€".repeat(100_000), "after", "€".repeat(30_000), "end"];
+      await fake.setScript({ content: { tokens }, pacing });
+      expect(await streamedTokens(fake)).toEqual(tokens);
+    });
+
+    it(`frames tokens whose UTF-8 needs a longer size line than their length does, back to back (${pacing ? "paced" : "unpaced"})`, async () => {
+      await using fake = await startFakeProvider();
+      // An OpenAI chunk's size line grows from 2 hex digits to 3 at 256 bytes: with three-byte
+      // characters, some of these events are shorter than that as strings and longer in UTF-8.
+      // Unpaced, 3,000 of them fill the 64 KB framing scratch several times over.
+      const tokens = Array.from({ length: 3000 }, (_, k) => "€".repeat(1 + (k % 40)));
+      await fake.setScript({ content: { tokens }, pacing });
+      expect(await streamedTokens(fake)).toEqual(tokens);
+    });
+  }
 
   it("sizes each chunk in UTF-8 bytes, not string length, for tokens beyond ASCII", async () => {
     await using fake = await startFakeProvider();

@@ -65,14 +65,79 @@ export interface StartedFakeProvider extends AsyncDisposable {
   waitFor(condition: WaitCondition, timeoutMs?: number): Promise<JournalEntry[]>;
 }
 
-interface Connection {
-  entry?: LiveEntry;
-  controller?: AbortController;
-  selfClosed: boolean;
-  gone: boolean;
+/**
+ * One client connection: the request it carries now, and how it ended. Its socket's listeners
+ * are shared functions that find it by socket (connectionOf), not closures made per connection.
+ */
+class Connection {
+  entry: LiveEntry | undefined = undefined;
+  controller: AbortController | undefined = undefined;
+  /** The fake, not the client, is closing it (a fault step). */
+  selfClosed = false;
+  gone = false;
+  readonly #journal: Journal;
+  /** The server's closing signal: a close of its own doing is not the client leaving. */
+  readonly #closing: AbortSignal;
+  /** The server's live connections, which this one leaves when its socket closes. */
+  readonly #live: Map<Socket, Connection>;
+
+  constructor(journal: Journal, closing: AbortSignal, live: Map<Socket, Connection>) {
+    this.#journal = journal;
+    this.#closing = closing;
+    this.#live = live;
+  }
+
+  /** The fake, not the client, is closing it (fin and rst steps). */
+  markSelfClosed(): void {
+    this.selfClosed = true;
+  }
+
+  closed(socket: Socket): void {
+    this.left("abort");
+    this.#live.delete(socket);
+  }
+
+  /** The client went away: journals how, on the entry it was answering, and aborts that answer. */
+  left(how: "fin" | "rst" | "abort"): void {
+    if (this.gone) return;
+    this.gone = true;
+    const entry = this.entry;
+    const ours = this.selfClosed || this.#closing.aborted;
+    if (entry && !entry.clientClose && !ours) {
+      const duringResponse = entry.outcome === "in-progress";
+      // A bare close after the response is the server's own idle timeout, not the client.
+      if (how !== "abort" || duringResponse) {
+        entry.clientClose = { t: now(), how, duringResponse };
+        if (duringResponse) entry.outcome = "client-closed";
+        this.#journal.changed();
+      }
+    }
+    this.controller?.abort(new Error(`client closed (${how})`));
+  }
+}
+
+const connectionOf = new WeakMap<Socket, Connection>();
+
+function onSocketEnd(this: Socket): void {
+  connectionOf.get(this)?.left("fin");
+}
+
+function onSocketError(this: Socket, error: NodeJS.ErrnoException): void {
+  connectionOf.get(this)?.left(error.code === "ECONNRESET" ? "rst" : "abort");
+}
+
+function onSocketClose(this: Socket): void {
+  connectionOf.get(this)?.closed(this);
 }
 
 const MAX_BODY = 32 * 1024 * 1024;
+/**
+ * How many connections the kernel may queue before the server accepts them (capped by
+ * net.core.somaxconn). Node's default, 511, overflowed when 1,000 clients connected at once: the
+ * kernel dropped the rest, and each of those clients only got its first byte after a SYN
+ * retransmission, 1 s later (3 s for a second one).
+ */
+const LISTEN_BACKLOG = 4096;
 const hasRefusal = (script: Script) => (script.faults ?? []).some((f) => f.fault === "refuse-connection");
 
 class FakeProvider implements StartedFakeProvider, AdminTarget {
@@ -86,6 +151,8 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   readonly #admin: Server;
   readonly #closing = new AbortController();
   readonly #connections = new Map<Socket, Connection>();
+  /** The requests being answered, aborted when the server closes. */
+  readonly #inFlight = new Set<AbortController>();
   readonly #pacer = new Pacer();
   #port = 0;
   #adminPort = 0;
@@ -98,6 +165,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
     this.#adminOnProviderPort = host === adminHost || isLoopback(host);
     this.log = new Journal({ limit: journalLimit });
     this.book = new ScriptBook(initial);
+
     // One listener per in-flight request and per long poll: many are normal.
     setMaxListeners(0, this.#closing.signal);
     this.#provider = createServer((req, res) => void this.#onRequest(req, res, false));
@@ -157,7 +225,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(error);
       server.once("error", onError);
-      server.listen(port, host, () => {
+      server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
         server.off("error", onError);
         resolve((server.address() as AddressInfo).port);
       });
@@ -206,37 +274,19 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
 
   #track(socket: Socket): void {
     this.#pacer.catchUp();
-    const conn: Connection = { selfClosed: false, gone: false };
+    const conn = new Connection(this.log, this.#closing.signal, this.#connections);
     this.#connections.set(socket, conn);
-    const gone = (how: "fin" | "rst" | "abort") => {
-      if (conn.gone) return;
-      conn.gone = true;
-      const entry = conn.entry;
-      const ours = conn.selfClosed || this.#closing.signal.aborted;
-      if (entry && !entry.clientClose && !ours) {
-        const duringResponse = entry.outcome === "in-progress";
-        // A bare close after the response is the server's own idle timeout, not the client.
-        if (how !== "abort" || duringResponse) {
-          entry.clientClose = { t: now(), how, duringResponse };
-          if (duringResponse) entry.outcome = "client-closed";
-          this.log.changed();
-        }
-      }
-      conn.controller?.abort(new Error(`client closed (${how})`));
-    };
-    socket.on("end", () => gone("fin"));
-    socket.on("error", (error: NodeJS.ErrnoException) => gone(error.code === "ECONNRESET" ? "rst" : "abort"));
-    socket.on("close", () => {
-      gone("abort");
-      this.#connections.delete(socket);
-    });
+    connectionOf.set(socket, conn);
+    socket.on("end", onSocketEnd);
+    socket.on("error", onSocketError);
+    socket.on("close", onSocketClose);
   }
 
   async #onRequest(req: IncomingMessage, res: ServerResponse, adminOnly: boolean): Promise<void> {
-    req.on("error", () => {});
-    res.on("error", () => {});
+    req.on("error", ignore);
+    res.on("error", ignore);
     const socket = req.socket;
-    const conn = this.#connections.get(socket) ?? { selfClosed: false, gone: false };
+    const conn = this.#connections.get(socket) ?? new Connection(this.log, this.#closing.signal, new Map());
     this.#pacer.catchUp();
     const received = now();
     const url = new URL(req.url ?? "/", "http://fake.invalid");
@@ -311,8 +361,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       t: { received },
     });
     const controller = new AbortController();
-    const onClosing = () => controller.abort(new Error("fake provider closing"));
-    this.#closing.signal.addEventListener("abort", onClosing, { once: true });
+    this.#inFlight.add(controller);
     conn.entry = entry;
     conn.controller = controller;
     if (conn.gone) controller.abort(new Error("client closed before the request was handled"));
@@ -328,9 +377,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       journal: this.log,
       signal: controller.signal,
       pacer: this.#pacer,
-      markSelfClosed: () => {
-        conn.selfClosed = true;
-      },
+      connection: conn,
     });
     try {
       await responder.run();
@@ -343,7 +390,9 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
         res.end(`streamchaos fake: ${entry.error}\n`);
       } else socket.destroy();
     } finally {
-      this.#closing.signal.removeEventListener("abort", onClosing);
+      this.#inFlight.delete(controller);
+      // Answered: the client leaving from now on has nothing left to abort.
+      if (conn.controller === controller) conn.controller = undefined;
       this.log.changed();
     }
   }
@@ -351,6 +400,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.#closing.signal.aborted) return;
     this.#closing.abort(new Error("fake provider closing"));
+    for (const controller of this.#inFlight) controller.abort(new Error("fake provider closing"));
     this.#pacer.close();
     this.#untrack();
     const closed = [this.#admin, ...(this.#listening ? [this.#provider] : [])].map(
@@ -362,6 +412,8 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
     await Promise.all(closed);
   }
 }
+
+function ignore(): void {}
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

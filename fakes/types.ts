@@ -24,6 +24,8 @@ export interface PlannedEvent {
    * string goes out as UTF-8; a Buffer as it is (a replayed write need not be valid UTF-8 on its own).
    */
   render(stream: ProviderStream): string | Buffer;
+  /** A script token (`text`), which a stream with `writeToken` may write straight into bytes. */
+  readonly isToken?: boolean;
 }
 
 /** A function call the answer makes (OpenAI `tool_calls`, Anthropic `tool_use`): arguments as JSON text. */
@@ -85,6 +87,13 @@ export interface ProviderStream {
   plan(): PlannedEvent[];
   /** A content event's bytes; `finish` when the token also carries the finish (Gemini's last chunk). */
   renderToken(text: string, finish: boolean): string;
+  /**
+   * Optional, for the write path: renderToken's bytes for the same draws, written straight into
+   * `target` from `at`; returns how many, or -1, having written and drawn nothing, when they
+   * might not fit before `limit`. Spares a paced or unpaced stream the string it would build,
+   * flatten and encode for every token.
+   */
+  writeToken?(target: Buffer, at: number, limit: number, text: string, finish: boolean): number;
   /** The provider's own in-stream error, after which the stream is closed. */
   error(options: StreamErrorOptions): PlannedEvent[];
   /** The provider's keepalive during silence, or undefined if it has none (NDJSON). */

@@ -14,6 +14,8 @@ import {
   contractPresets,
   resolveContract,
 } from "./contracts/index.ts";
+import { resolveClients } from "./probe/clients.ts";
+import type { ProbeClientName } from "./probe/observation.ts";
 import {
   RESERVED_LINK_NAMES,
   type ResolvedService,
@@ -82,6 +84,13 @@ export interface EdgeConfig {
 export interface StreamchaosConfig {
   backends: BackendConfig[];
   edges?: Array<string | EdgeConfig>;
+  /**
+   * Who makes the requests, a matrix dimension like edges (default `["h1"]`): `h1` (raw HTTP/1.1),
+   * `h2` (HTTP/2 frames over TLS), `browser` (headless Chromium). h2 and browser reach each edge's TLS
+   * listener with a certificate from a CA made for the run; browser entries are skipped, with the
+   * install command, where Chromium is missing.
+   */
+  clients?: ProbeClientName[];
   /**
    * Your scenario files: globs relative to this config file (every `*.scenario.ts` under `chaos/`), of
    * modules that default-export one `defineScenario({...})` or an array of them, or `.json` holding
@@ -213,6 +222,7 @@ const configSchema = z
       )
       .min(1)
       .optional(),
+    clients: z.array(z.string()).min(1, "list at least one client (h1, h2, browser)").optional(),
     include: z.array(z.string().min(1)).optional(),
     replaceBuiltins: z.boolean().optional(),
     // Inline scenarios and checks are checked field by field when the run's catalog is loaded
@@ -251,6 +261,13 @@ export interface ResolvedConfig {
   file?: string;
   backends: ResolvedBackend[];
   edges: EdgeConfig[];
+  /** The clients each scenario runs with on each backend and edge; absent means h1. */
+  clients?: ProbeClientName[];
+  /**
+   * The clients were asked for by name on the command line: a browser client without Chromium is
+   * then exit 2 with the install command, where a config's browser entries are skipped.
+   */
+  clientsRequired?: boolean;
   /** Which scenarios run, by id or glob (an inline scenario's id is in it); all when left out. */
   scenarios?: string[];
   /** Where relative paths of the config resolve: its file's folder (the working directory for code). */
@@ -364,6 +381,7 @@ export function resolveConfig(raw: unknown, source: string, baseDir = process.cw
     ...(source.startsWith("/") ? { file: source } : {}),
     backends,
     edges,
+    ...(config.clients ? { clients: resolveClients(config.clients) } : {}),
     ...selection((raw as StreamchaosConfig).scenarios),
     baseDir,
     ...(config.include ? { include: config.include } : {}),

@@ -1,3 +1,5 @@
+import type { ScenarioResult } from "./results.ts";
+
 /**
  * Which scenarios each bug switch of the reference backends must fail, on the direct edge: the proof
  * that the harness catches what it claims. tests/catalog.int.test.ts runs every variant and asserts it
@@ -82,3 +84,27 @@ export const DETECTION_MATRIX: Record<string, string[]> = {
     "happy-path",
   ],
 };
+
+/**
+ * Where on the wire each failure of a variant first became visible (harness/hops), as counts over
+ * its failing results: `hop B ×7, no hop broke ×2`. "No hop broke" is a fault in what the bytes
+ * said (a wrong status, a false marker), not in how they were framed; "hops unavailable" a run
+ * whose Toxiproxy recorded nothing.
+ */
+export function hopsCaughtAt(results: readonly ScenarioResult[]): string {
+  const counts = new Map<string, number>();
+  for (const result of results) {
+    if (result.status !== "fail") continue;
+    const origin = result.checks.find((c) => c.status === "fail" && c.hop)?.hop?.origin;
+    const where = result.hops
+      ? origin === undefined
+        ? "no hop broke"
+        : `hop ${origin}`
+      : "hops unavailable";
+    counts.set(where, (counts.get(where) ?? 0) + 1);
+  }
+  return [...counts]
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+    .map(([where, n]) => `${where} ×${n}`)
+    .join(", ");
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Scenario } from "../scenarios/scenario.ts";
 import type { ResolvedBackend } from "./config.ts";
-import { AUTO_LANES, autoLanes, COST_MS, type Group, LaneSchedule } from "./lane-schedule.ts";
+import { AUTO_LANES, autoLanes, COST_MS, canSwitchEdge, type Group, LaneSchedule } from "./lane-schedule.ts";
 
 const backend = (name: string, extra: Partial<ResolvedBackend> = {}) =>
   ({ name, provider: "openai", healthPath: "/health", readyTimeoutMs: 1_000, ...extra }) as ResolvedBackend;
@@ -21,6 +21,7 @@ const group = (b: ResolvedBackend, edge: string, scenarios: Scenario[]): Group =
   key: `${b.name}|${edge}`,
   backend: b,
   edge: { edge },
+  client: "h1",
   queue: [...scenarios],
   activeLanes: 0,
 });
@@ -78,6 +79,30 @@ describe("LaneSchedule", () => {
     ]);
     const taken = [schedule.next(undefined)?.scenario.id, schedule.next(undefined)?.scenario.id];
     expect(taken.sort()).toEqual(["a1", "b1"]);
+  });
+
+  it("moves a lane between edges only within its client: another client is a new lane, with its own TLS", () => {
+    const a = backend("a");
+    const h1Direct = group(a, "direct", [scenario("d", 0)]);
+    const h1Nginx = group(a, "nginx", [scenario("n", 0)]);
+    const h2Nginx = { ...group(a, "nginx", [scenario("n", 0)]), key: "a|nginx|h2", client: "h2" as const };
+    expect(canSwitchEdge(h1Direct, h1Nginx)).toBe(true);
+    expect(canSwitchEdge(h1Nginx, h2Nginx)).toBe(false);
+    expect(canSwitchEdge(undefined, h1Nginx)).toBe(false);
+    expect(canSwitchEdge(h1Direct, group(backend("b"), "nginx", []))).toBe(false);
+  });
+
+  it("prefers the cheap move: the next edge of its own client over another client's", () => {
+    const a = backend("a");
+    const work = (p: string) => [scenario(`${p}1`, 5_000), scenario(`${p}2`, 5_000)];
+    // The longest group goes first, so the lane starts on h1 direct.
+    const h1Direct = group(a, "direct", [scenario("d", 30_000)]);
+    const h2Nginx = { ...group(a, "nginx", work("h2n")), key: "a|nginx|h2", client: "h2" as const };
+    const h1Nginx = group(a, "nginx", work("h1n"));
+    const schedule = new LaneSchedule([h1Direct, h2Nginx, h1Nginx]);
+    const lane = schedule.next(undefined)!;
+    expect(lane.group).toBe(h1Direct);
+    expect(schedule.next(lane.group)?.group).toBe(h1Nginx);
   });
 
   it("gives a backend reached by URL one lane at a time, whichever edge it is on", () => {

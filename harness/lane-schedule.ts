@@ -2,15 +2,20 @@ import type { Scenario } from "../scenarios/scenario.ts";
 import { scriptedWaitMs } from "../scenarios/scenario.ts";
 import type { EdgeConfig, ResolvedBackend } from "./config.ts";
 import { sizeForBackend } from "./lane/backend-sizing.ts";
+import type { ProbeClientName } from "./probe/observation.ts";
 
-/** The scenarios of one backend behind one edge (and profile or config file): one kind of lane. */
+/** The scenarios of one backend behind one edge (and profile or config file) for one client: one kind of lane. */
 export interface Group {
   key: string;
   backend: ResolvedBackend;
   edge: EdgeConfig;
   profile?: string;
+  /** Who makes the requests; a lane has one for its whole life (its edges get its TLS material). */
+  client: ProbeClientName;
   queue: Scenario[];
   skipReason?: string;
+  /** The client cannot run through this edge at all (h2 through direct): its results say why. */
+  notApplicableReason?: string;
   /** Lanes working on this group now. */
   activeLanes: number;
 }
@@ -69,8 +74,17 @@ function sizedOrAsDeclared(scenario: Scenario, backend: ResolvedBackend): Scenar
 }
 
 /**
+ * Whether a lane working on `from` can move to `to` by switching edges: the same backend (which keeps
+ * running) and the same client (a lane's client, and the TLS material its edges get, is fixed at its
+ * start). Otherwise the lane is stopped and a new one started.
+ */
+export function canSwitchEdge(from: Group | undefined, to: Group): boolean {
+  return from !== undefined && from.backend === to.backend && from.client === to.client;
+}
+
+/**
  * Hands scenarios to lanes. A lane keeps its group while it has scenarios; then it moves where its
- * time helps most: to another edge of its own backend (cheap: the backend keeps running), else to
+ * time helps most: to another edge of its own backend and client (cheap: the backend keeps running), else to
  * another backend (a new lane), and only to a group others already work on when its share of that
  * group's remaining time is worth the move. Every group is taken by some lane. Each group runs its
  * longest scenarios first (longest-processing-time-first on `estimateMs`), so the run does not end
@@ -130,12 +144,14 @@ export class LaneSchedule {
     let bestBackendShare = 0;
     for (const group of this.#groups) {
       if (!group.queue.length || group.skipReason) continue;
+      // This lane counts on its own backend until it leaves it, whichever client it moves to.
       const own = current !== undefined && group.backend === current.backend;
       const others = (this.#backendLanes.get(group.backend) ?? 0) - (own ? 1 : 0);
       if (!own && others >= maxLanes(group.backend)) continue;
       const groupShare = this.#remainingMs.get(group)! / (group.activeLanes + 1);
       const backendShare = this.#backendRemainingMs(group.backend) / (others + 1);
-      const score = Math.min(groupShare, backendShare) - (own ? COST_MS.edgeSwitch : COST_MS.laneStart);
+      const moveCost = canSwitchEdge(current, group) ? COST_MS.edgeSwitch : COST_MS.laneStart;
+      const score = Math.min(groupShare, backendShare) - moveCost;
       // A group nobody works on must be taken whatever it costs; joining others only when it pays.
       if (group.activeLanes > 0 && score <= 0) continue;
       if (score > bestScore || (score === bestScore && backendShare > bestBackendShare)) {

@@ -65,8 +65,26 @@ describe("the plan", () => {
     ]);
   });
 
+  test("each client is one more dimension: h1 keeps its keys, the others are named", () => {
+    const runs = planRuns(
+      { ...config, edges: [{ edge: "nginx" }], backends: config.backends.slice(0, 1) },
+      [scenario("s1")],
+      new Map(),
+      ["h1", "h2", "browser"],
+    );
+    expect(runs.map((r) => [r.key, r.client])).toEqual([
+      ["s1@a/nginx:default", "h1"],
+      ["s1@a/nginx:default[h2]", "h2"],
+      ["s1@a/nginx:default[browser]", "browser"],
+    ]);
+  });
+
   test("a client, when a result has one, is part of its key", () => {
-    expect(runKey({ scenario: "s", backend: "a", edge: "nginx", client: "h2" })).toBe("s@a/nginx:default#h2");
+    expect(runKey({ scenario: "s", backend: "a", edge: "nginx", client: "h2" })).toBe(
+      "s@a/nginx:default[h2]",
+    );
+    // h1 is the default client: its keys stay the ones a run before clients existed gave.
+    expect(runKey({ scenario: "s", backend: "a", edge: "nginx", client: "h1" })).toBe("s@a/nginx:default");
   });
 });
 

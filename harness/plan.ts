@@ -4,6 +4,7 @@ import { UserError } from "../lib/errors.ts";
 import { selectScenarios } from "../scenarios/index.ts";
 import type { Scenario } from "../scenarios/scenario.ts";
 import type { EdgeConfig, ResolvedBackend, ResolvedConfig } from "./config.ts";
+import type { ProbeClientName } from "./probe/observation.ts";
 import type { RunResult, ScenarioResult } from "./results.ts";
 import { checkReplays } from "./scenario-cassettes.ts";
 
@@ -20,6 +21,8 @@ export interface PlannedRun {
   edge: EdgeConfig;
   /** The profile asked for (the edge's or the scenario's); undefined runs the edge's default. */
   profile?: string;
+  /** The client that makes the requests: h1 (the default), h2 or browser. */
+  client: ProbeClientName;
 }
 
 /** The parts of a run's name; a result has them all, a planned run before it starts too. */
@@ -34,12 +37,13 @@ export interface RunName {
 }
 
 /**
- * `mid-connection-rst@node-openai/nginx:sse-tuned`, `#h2` appended for a client: the form
+ * `mid-connection-rst@node-openai/nginx:sse-tuned`, `[h2]` appended for a client other than h1: the form
  * `streamchaos repro` reads. A config file of your own is named relative to the working directory,
  * so two CI machines with different checkout paths give the same key.
  */
 export function runKey(name: RunName): string {
-  const client = name.client ? `#${name.client}` : "";
+  // h1 is the default client and names nothing: a run of h1 alone keeps the keys it always had.
+  const client = name.client && name.client !== "h1" ? `[${name.client}]` : "";
   return `${name.scenario}@${name.backend}/${name.edge}:${portableProfile(name.profile)}${client}`;
 }
 
@@ -83,21 +87,26 @@ export function planRuns(
   config: Pick<ResolvedConfig, "backends" | "edges">,
   scenarios: readonly Scenario[],
   replayed: ReadonlyMap<string, string>,
+  clients: readonly ProbeClientName[] = ["h1"],
 ): PlannedRun[] {
   const runs: PlannedRun[] = [];
   for (const backend of config.backends) {
     for (const edge of config.edges) {
-      for (const scenario of scenarios) {
-        if (scenario.edges && !scenario.edges.includes(edge.edge)) continue;
-        if (replayed.has(scenario.id) && replayed.get(scenario.id) !== backend.provider) continue;
-        const profile = edge.config ? undefined : (edge.profile ?? scenario.profiles?.[edge.edge]);
-        const key = runKey({
-          scenario: scenario.id,
-          backend: backend.name,
-          edge: edge.edge,
-          profile: edge.config ? `custom:${edge.config}` : profile,
-        });
-        runs.push({ key, scenario, backend, edge, ...(profile ? { profile } : {}) });
+      for (const client of clients) {
+        for (const scenario of scenarios) {
+          if (scenario.edges && !scenario.edges.includes(edge.edge)) continue;
+          // A recording is in its provider's wire format: only a backend of that provider can read it.
+          if (replayed.has(scenario.id) && replayed.get(scenario.id) !== backend.provider) continue;
+          const profile = edge.config ? undefined : (edge.profile ?? scenario.profiles?.[edge.edge]);
+          const key = runKey({
+            scenario: scenario.id,
+            backend: backend.name,
+            edge: edge.edge,
+            profile: edge.config ? `custom:${edge.config}` : profile,
+            client,
+          });
+          runs.push({ key, scenario, backend, edge, ...(profile ? { profile } : {}), client });
+        }
       }
     }
   }

@@ -2,6 +2,8 @@
  * What the runner tells whoever watches a run: the plan, each scenario as it starts and ends, the
  * finished run. reports/ implements it; the runner only ever calls it.
  */
+
+import type { ProbeClientName } from "./probe/observation.ts";
 import type { RunResult, ScenarioResult } from "./results.ts";
 
 /** What the runner is about to do, so a live reporter can say "12/40". */
@@ -34,6 +36,8 @@ export interface ScenarioStart {
   backend: string;
   edge: string;
   profile?: string;
+  /** The client making the requests (h1 when absent). */
+  client?: ProbeClientName;
   lane: number;
 }
 

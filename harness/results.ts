@@ -4,15 +4,21 @@
  * removing one is a schema version bump, and so is a new status: a reader of version 1 (an older
  * streamchaos comparing runs, a CI script testing `status !== "fail"`) would take `inconclusive` for
  * a pass. Version 2 added inconclusive, not-applicable and interrupted; reports/load.ts reads both.
+ * Added within version 2 (absent in older results): `ScenarioResult.hops` and `hopsUnavailable`,
+ * `CheckResult.hop`.
  */
 
 import type { Scenario } from "../scenarios/scenario.ts";
+import type { CheckResult } from "./check-result.ts";
 import type { BackendConfig } from "./config.ts";
 import type { ContractPresetOptions } from "./contracts/contract.ts";
+import type { ProbeClientName } from "./probe/observation.ts";
+
+// What one check said lives beside the checks (harness/check-result.ts); results.json readers
+// find every type here.
+export type { CheckHop, CheckResult, CheckStatus, Evidence } from "./check-result.ts";
 
 export const SCHEMA_VERSION = 2;
-
-export type CheckStatus = "pass" | "fail" | "not-applicable";
 
 /**
  * - pass: every check passed or could not apply, and at least one deciding check passed.
@@ -44,31 +50,59 @@ export const SCENARIO_STATUSES: readonly ScenarioStatus[] = [
   "interrupted",
 ];
 
-/** One piece of evidence a check looked at: quoted bytes, a timing, a log line, a header, a journal entry. */
-export interface Evidence {
-  kind: "bytes" | "timing" | "log" | "header" | "journal" | "status" | "note";
-  /** What this is, e.g. "last 64 bytes at the probe", "first byte after request", "nginx error.log". */
-  label: string;
-  /** The value, as text people can read (bytes are JSON-escaped, so `\r\n` shows). */
-  value: string;
-  /** When it was observed (epoch ms, lib/clock.ts), if it is a moment. */
-  t?: number;
+/** How one side of a hop's connection ended (proxies/toxiproxy/taps). */
+export interface HopEnd {
+  kind: "fin" | "rst" | "timeout" | "refused" | "open";
+  /** `peer`: the box on that side did it; `proxy`: Toxiproxy closed it (a toxic, passing the other side's end on). */
+  by: "peer" | "proxy";
+  /** ms from the scenario's first request. */
+  atMs?: number;
+  detail?: string;
 }
 
-export interface CheckResult {
-  /** Registry name of the check, e.g. "clean-chunked-termination". */
-  check: string;
-  status: CheckStatus;
-  /** True when the scenario names this check among those that decide it (Scenario.decidedBy). */
-  deciding?: boolean;
-  /** One line saying why: what was expected and what was seen. */
-  summary: string;
-  evidence: Evidence[];
+/** How the last response crossed a hop, read with the probe's HTTP/1.1 decoder. */
+export interface HopFramingRecord {
+  /** complete, closed, cut-mid-chunk, cut-between-chunks, cut-short, cut-reset, headers-cut, no-response, malformed, client-left, open, unknown. */
+  outcome: string;
+  /** chunked, content-length, close-delimited, none. */
+  framing?: string;
+  status?: number;
+  detail?: string;
+  bodyBytes: number;
+  chunks: number;
+  /** What the body said of itself (a done signal, an error marker), where a judge could tell. */
+  semantic?: "complete" | "incomplete" | "error-marker";
+}
+
+/**
+ * One tapped link of a scenario: A probe→edge, B edge→backend, C backend→provider. Bytes and times
+ * cover every connection that carried something in the scenario's window; framing and end are those
+ * of its last response (a scenario of several requests shows the last).
+ */
+export interface HopRecord {
+  name: string;
+  /** The box on the client side ("probe", "nginx", "backend"). */
+  from: string;
+  /** The box on the upstream side ("nginx", "backend", "provider"). */
+  to: string;
+  bytesToUpstream: number;
+  bytesToDownstream: number;
+  /** ms from the scenario's first request to the first and last response byte the `to` box sent. */
+  firstByteMs?: number;
+  lastByteMs?: number;
+  end: { client: HopEnd; upstream: HopEnd };
+  /** The response as the `to` box sent it (before any toxic on the hop). */
+  framing: HopFramingRecord;
+  /** The response as the `from` box got it, when a toxic on the hop changed it. */
+  delivered?: HopFramingRecord;
+  connections: number;
+  /** Where the record came from: inside the embedded Toxiproxy, a relay beside a real one, or nothing crossed. */
+  tap: "proxy" | "relay" | "none";
   /**
-   * Where a failure first became visible, e.g. "B" (edge → backend), when the run tapped its hops.
-   * Reporters show it when present and nothing when not.
+   * Failing results only: the hop's bytes of its last connection, JSON-escaped and bounded (the head
+   * of the request, the head and tail of the response), secrets redacted like all evidence.
    */
-  hop?: string;
+  raw?: { toUpstream: string; toDownstream: string; truncated?: true };
 }
 
 /** A point on the timeline of one scenario, for the HTML timeline and for people reading JSON. */
@@ -112,10 +146,12 @@ export interface ScenarioResult {
   /** Edge profile name, e.g. "default", "sse-tuned". */
   profile?: string;
   /**
-   * The client that observed it (h1, h2, browser), when the run has that dimension: part of the
-   * result's name (harness/plan.ts runKey), shown by every reporter when present.
+   * The client that made the requests: `h1` (raw HTTP/1.1 on the edge's cleartext port), `h2` (HTTP/2
+   * frames over TLS), `browser` (headless Chromium's fetch() reader over TLS). Every result of this
+   * version carries it; a result read from an older file without it was h1.
+   * Part of the result's name (harness/plan.ts runKey) when it is not h1.
    */
-  client?: string;
+  client?: ProbeClientName;
   runtime: "local" | "docker";
   lane: number;
   status: ScenarioStatus;
@@ -129,6 +165,10 @@ export interface ScenarioResult {
   timeline: TimelineEvent[];
   /** Set when the backend died in this scenario's window (or was found dead before it) and was restarted. */
   backendRestart?: BackendRestart;
+  /** Each tapped hop, client first (A, B, C), for scenarios that ran. Evidence only: never a verdict. */
+  hops?: HopRecord[];
+  /** Set instead of `hops` when the run could not tap them (a Toxiproxy that records nothing), saying why. */
+  hopsUnavailable?: string;
   /** The backend's services that died (during this scenario, or found dead before it), each restarted. */
   serviceRestarts?: ServiceRestart[];
 }

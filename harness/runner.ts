@@ -19,10 +19,12 @@ import type { ResolvedBackend, ResolvedConfig } from "./config.ts";
 import { Lane } from "./lane/lane.ts";
 import type { LaneBackend, LaneEdge } from "./lane/lane-options.ts";
 import { LaneGate } from "./lane-gate.ts";
-import { autoLanes, type Group, LaneSchedule } from "./lane-schedule.ts";
+import { autoLanes, canSwitchEdge, type Group, LaneSchedule } from "./lane-schedule.ts";
 import { type PlannedRun, planRuns, resultKey, type Shard, selectRunScenarios, selectRuns } from "./plan.ts";
+import { CLIENTS } from "./probe/clients.ts";
 import type { Reporter } from "./reporter.ts";
 import { failsRun, type RunResult, SCHEMA_VERSION, type ScenarioResult, summarize } from "./results.ts";
+import { clientNotApplicable, prepareClients, type RunClients } from "./run-clients.ts";
 import { describeSetup } from "./run-setup.ts";
 import { checkScenarioLinks, checkServicesRuntime } from "./services-config.ts";
 
@@ -68,9 +70,11 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
   // Services and the links scenarios name are checked before anything starts (a typo is exit 2).
   checkServicesRuntime(config.backends, options.runtime?.name ?? config.runtime);
   checkScenarioLinks(selected, config.backends);
-  const plan = selectRuns(planRuns(config, selected, replayed), options);
+  // A client the runtime or a user's edge config cannot serve is exit 2 before anything starts.
+  await using clients = await prepareClients(config, options.runtime?.name ?? config.runtime);
+  const plan = selectRuns(planRuns(config, selected, replayed, clients.clients), options);
   const runtime = options.runtime ?? (await createRuntime(config.runtime));
-  const groups = await planGroups(config, plan.runs);
+  const groups = await planGroups(config, plan.runs, clients);
   const total = groups.reduce((n, g) => n + g.queue.length, 0);
   for (const reporter of reporters) {
     reporter.onStart?.({
@@ -97,9 +101,14 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
     if (options.bail && failsRun(result, config)) bailedAfter ??= resultKey(result);
     for (const reporter of reporters) reporter.onResult?.(result);
   };
-  for (const group of groups.filter((g) => g.skipReason)) {
-    for (const scenario of group.queue.splice(0))
-      record(skipped(scenario, group, runtime.name, group.skipReason!));
+  for (const group of groups.filter((g) => g.skipReason || g.notApplicableReason)) {
+    for (const scenario of group.queue.splice(0)) {
+      record(
+        group.skipReason
+          ? notRun(scenario, group, runtime.name, "skipped", group.skipReason)
+          : notRun(scenario, group, runtime.name, "not-applicable", group.notApplicableReason!),
+      );
+    }
   }
 
   let setupError: unknown;
@@ -124,24 +133,33 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
         if (!next) return;
         const { group, scenario } = next;
         if (group !== laneGroup) {
-          const sameBackend = laneGroup?.backend === group.backend;
+          const switchable = canSwitchEdge(laneGroup, group);
           laneGroup = group;
-          if (lane && sameBackend) {
+          if (lane && switchable) {
             await lane.switchEdge(laneEdge(group));
           } else {
-            // The old lane stops while the new one starts: nothing of one is used by the other.
+            // The old lane stops while the new one starts: nothing of one is used by the other. A
+            // backend given by URL is the exception: its one provider port (hop C) must be free first.
             stopping = stopQuietly(lane);
             lane = undefined;
+            if (group.backend.url) {
+              const stopFailure = await stopping;
+              stopping = undefined;
+              if (stopFailure) throw stopFailure.error;
+            }
             lane = await unlessAborted(
               Lane.start({
                 index: laneIndex,
                 runtime,
                 backend: laneBackend(group.backend),
                 edge: laneEdge(group),
+                client: group.client,
+                ...(clients.kit ? { clientKit: clients.kit } : {}),
               }),
               options.signal,
             );
             const stopFailure = await stopping;
+            stopping = undefined;
             if (stopFailure) throw stopFailure.error;
             if (!lane) return;
             let smoke = smokeExchanges.get(group.backend.name);
@@ -161,6 +179,7 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
             backend: group.backend.name,
             edge: group.edge.edge,
             ...(group.profile ? { profile: group.profile } : {}),
+            client: group.client,
             lane: laneIndex,
           });
         }
@@ -212,7 +231,8 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
     (a, b) =>
       a.backend.localeCompare(b.backend) ||
       a.edge.localeCompare(b.edge) ||
-      a.scenario.id.localeCompare(b.scenario.id),
+      a.scenario.id.localeCompare(b.scenario.id) ||
+      clientOrder(a) - clientOrder(b),
   );
   const run: RunResult = {
     schemaVersion: SCHEMA_VERSION,
@@ -290,8 +310,19 @@ export function exitCodeFor(run: RunResult): number {
   return run.results.some((result) => failsRun(result, run)) ? 1 : 0;
 }
 
-/** The planned runs as queues, one per backend × edge × profile: a lane serves one queue at a time. */
-async function planGroups(config: ResolvedConfig, runs: readonly PlannedRun[]): Promise<Group[]> {
+function clientOrder(result: ScenarioResult): number {
+  return Object.keys(CLIENTS).indexOf(result.client ?? "h1");
+}
+
+/**
+ * The planned runs as queues, one per backend × edge × profile × client (each client is one more key
+ * of the matrix, as edges are): a lane serves one queue at a time.
+ */
+async function planGroups(
+  config: ResolvedConfig,
+  runs: readonly PlannedRun[],
+  clients: RunClients,
+): Promise<Group[]> {
   const groups = new Map<string, Group>();
   const availability = new Map<string, string | undefined>();
   for (const edgeConfig of config.edges) {
@@ -303,18 +334,21 @@ async function planGroups(config: ResolvedConfig, runs: readonly PlannedRun[]): 
       );
     }
   }
-  for (const { backend, edge, profile, scenario } of runs) {
-    const key = `${backend.name}|${edge.edge}|${profile ?? ""}|${edge.config ?? ""}`;
+  for (const { backend, edge, profile, scenario, client } of runs) {
+    const key = `${backend.name}|${edge.edge}|${profile ?? ""}|${edge.config ?? ""}|${client}`;
     let group = groups.get(key);
     if (!group) {
-      const skipReason = availability.get(edge.edge);
+      const skipReason = availability.get(edge.edge) ?? clients.skip[client];
+      const notApplicableReason = clientNotApplicable(client, edge.edge, profile, edge.config);
       group = {
         key,
         backend,
         edge,
         ...(profile ? { profile } : {}),
+        client,
         queue: [],
         ...(skipReason ? { skipReason } : {}),
+        ...(notApplicableReason ? { notApplicableReason } : {}),
         activeLanes: 0,
       };
       groups.set(key, group);
@@ -383,10 +417,12 @@ function laneBackend(backend: ResolvedBackend): LaneBackend {
   };
 }
 
-function skipped(
+/** A scenario that did not run on this group: its edge or client is missing here, or cannot apply. */
+function notRun(
   scenario: Scenario,
   group: Group,
   runtime: "local" | "docker",
+  status: "skipped" | "not-applicable",
   reason: string,
 ): ScenarioResult {
   return {
@@ -404,9 +440,10 @@ function skipped(
       : group.edge.config
         ? { profile: `custom:${group.edge.config}` }
         : {}),
+    client: group.client,
     runtime,
     lane: 0,
-    status: "skipped",
+    status,
     reason,
     startedAt: now(),
     durationMs: 0,

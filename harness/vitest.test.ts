@@ -27,6 +27,11 @@ describe("the vitest entry fails a backend × edge test for what fails the run",
       "g-interrupted (interrupted)",
     ]);
   });
+
+  test("a failure on h2 or in the browser names its client", () => {
+    const lines = unexpectedResults([failing("m", { client: "h1" }), failing("m", { client: "h2" })], {});
+    expect(lines.map((line) => line.split(":")[0])).toEqual(["m (fail)", "m [h2] (fail)"]);
+  });
 });
 
 describe("the vitest entry's tests", () => {
@@ -51,7 +56,10 @@ describe("the vitest entry's tests", () => {
 
   test("fail with the verdict's why, then each failing check's evidence with control bytes visible", () => {
     const result = failing("cut");
-    result.checks[0] = { ...result.checks[0]!, hop: "B" };
+    result.checks[0] = {
+      ...result.checks[0]!,
+      hop: { origin: "B", text: "hop B: the backend closed mid-chunk, no terminating chunk" },
+    };
     const message = describeFailure(result, {})!;
     const lines = message.split("\n");
     expect(lines[0]).toBe(

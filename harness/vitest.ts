@@ -69,9 +69,10 @@ class StreamchaosVerdict extends Error {
 }
 
 /** `mid-connection-rst [node-openai via nginx:sse-tuned]`, `, h2]` for a client. */
-export function testName(planned: PlannedRun & { client?: string }): string {
+export function testName(planned: Omit<PlannedRun, "client"> & { client?: string }): string {
   const profile = planned.edge.config ? "custom" : (planned.profile ?? "default");
-  const client = planned.client ? `, ${planned.client}` : "";
+  // h1 is the default: a run of h1 alone keeps the names its test history has.
+  const client = planned.client && planned.client !== "h1" ? `, ${planned.client}` : "";
   return `${planned.scenario.id} [${planned.backend.name} via ${planned.edge.edge}:${profile}${client}]`;
 }
 
@@ -102,7 +103,7 @@ export function describeFailure(
   if (!failsRun(result, run)) return undefined;
   const lines = [`${result.status}: ${verdictWhy(result)}`];
   for (const check of result.checks.filter((c) => c.status === "fail")) {
-    lines.push(`  ${check.check}${check.hop ? ` (hop ${check.hop})` : ""}`);
+    lines.push(`  ${check.check}${check.hop?.origin ? ` (hop ${check.hop.origin})` : ""}`);
     for (const evidence of check.evidence) {
       const at = evidence.t === undefined ? "" : ` t+${(evidence.t - result.startedAt).toFixed(1)}ms`;
       lines.push(`    [${evidence.kind}] ${evidence.label}${at}: ${visible(evidence.value)}`);
@@ -136,5 +137,8 @@ export function unexpectedResults(
 ): string[] {
   return results
     .filter((result) => failsRun(result, run))
-    .map((result) => `${result.scenario.id} (${result.status}): ${verdictWhy(result)}`);
+    .map((result) => {
+      const client = result.client && result.client !== "h1" ? ` [${result.client}]` : "";
+      return `${result.scenario.id}${client} (${result.status}): ${verdictWhy(result)}`;
+    });
 }

@@ -72,6 +72,11 @@ describe("redactText", () => {
     ["password: letmein", "password: [redacted]"],
     ["retrying with token: abc123 now", "retrying with token: [redacted] now"],
     ["DB_PASSWORD=12345678 pin=123456", "DB_PASSWORD=[redacted] pin=123456"],
+    // A hop's raw bytes, quoted escaped: each header name follows a literal `\r\n`.
+    [
+      "POST / HTTP/1.1\\r\\ncookie: sid=c00k1e-v4lue\\r\\nauthorization: Basic dXNlcjpwYXNz\\r\\n",
+      "POST / HTTP/1.1\\r\\ncookie: [redacted]\\r\\nauthorization: [redacted]\\r\\n",
+    ],
     // Caddy's access log: header values are lists.
     [
       '{"headers":{"X-Internal-Token":["itok-7c1e5b2a9d"],"Accept":["*/*"]}}',

@@ -57,7 +57,9 @@ export function isSecretName(name: string): boolean {
 // Cheap test before the field scan: most text (stream bytes, timings) names no secret at all.
 const MENTIONS_SECRET = /key|token|secret|auth|cookie|passw|pwd|passphrase|credential/i;
 // `name: value`, `"name":"value"`, `\"name\": \"value\"` (JSON inside JSON), `name=value`.
-const FIELD = /\b([A-Za-z][\w-]*)(\\?["']?)[ \t]*([:=])[ \t]*/g;
+// Bytes are quoted escaped (`...\r\ncookie: a=b`): a name starts after an escaped line break, never
+// at the letter of the escape itself (`ncookie` would hide the cookie).
+const FIELD = /(?:(?<=\\[rnt])|(?<!\\)\b)([A-Za-z][\w-]*)(\\?["']?)[ \t]*([:=])[ \t]*/g;
 // "first token: provider emitted": a lone word inside a sentence followed by a plain word is prose.
 const PROSE_BEFORE = /[A-Za-z,][ \t]$/;
 const PLAIN_WORD = /^[A-Za-z]+$/;

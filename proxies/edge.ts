@@ -100,6 +100,8 @@ export interface EdgeDefinition {
   name: string;
   profiles: Record<string, EdgeProfile>;
   defaultProfile: string;
+  /** How a user's config of this edge adds its TLS listener (quoted when a file lacks the placeholders). */
+  tlsPlaceholderExample?: string;
   available(): Promise<EdgeAvailability>;
   start(options: EdgeStartOptions): Promise<StartedEdge>;
 }
@@ -220,14 +222,8 @@ export async function renderEdgeConfig(
     });
   }
   const usesTls = TLS_PLACEHOLDERS.filter((k) => usesPlaceholder(raw, k));
-  if (tls && usesTls.length < TLS_PLACEHOLDERS.length) {
-    const absent = TLS_PLACEHOLDERS.filter((k) => !usesTls.includes(k));
-    throw new UserError("EDGE_CONFIG_TLS_PLACEHOLDER_MISSING", {
-      what: `${userFile} does not use ${absent.map((k) => `{{${k}}}`).join(", ")}`,
-      why: "the h2 and browser clients reach the edge over TLS with HTTP/2, with a certificate from a CA made for the run, on a port streamchaos picks",
-      fix: `Add a TLS listener with all of ${TLS_PLACEHOLDERS.map((k) => `{{${k}}}`).join(", ")} beside the {{port}} one (${rules.tlsPlaceholderExample}), or run only the h1 client.`,
-    });
-  }
+  if (tls && usesTls.length < TLS_PLACEHOLDERS.length)
+    throw tlsPlaceholdersMissing(userFile, usesTls, rules.tlsPlaceholderExample);
   if (!tls && usesTls.length > 0) {
     throw new UserError("EDGE_CONFIG_TLS_NOT_PROVIDED", {
       what: `${userFile} uses ${usesTls.map((k) => `{{${k}}}`).join(", ")} but this edge was started without TLS`,
@@ -237,6 +233,32 @@ export async function renderEdgeConfig(
   }
   const adjusted = rules.adjust ? rules.adjust(raw) : raw;
   return { text: renderTemplate(adjusted, templateVars, userFile), userFile, label: `custom:${userFile}` };
+}
+
+function tlsPlaceholdersMissing(
+  file: string,
+  used: readonly string[],
+  example: string | undefined,
+): UserError {
+  const absent = TLS_PLACEHOLDERS.filter((k) => !used.includes(k));
+  return new UserError("EDGE_CONFIG_TLS_PLACEHOLDER_MISSING", {
+    what: `${file} does not use ${absent.map((k) => `{{${k}}}`).join(", ")}`,
+    why: "the h2 and browser clients reach the edge over TLS with HTTP/2, with a certificate from a CA made for the run, on a port streamchaos picks",
+    fix: `Add a TLS listener with all of ${TLS_PLACEHOLDERS.map((k) => `{{${k}}}`).join(", ")} beside the {{port}} one${example ? ` (${example})` : ""}, or run only the h1 client.`,
+  });
+}
+
+/**
+ * Before a run with h2 or browser clients starts anything: the user's config `file` for `edge` must
+ * have a TLS listener. A file that cannot be read is left to the edge's start, which says so.
+ */
+export async function assertUserConfigServesTls(edge: EdgeDefinition, file: string): Promise<void> {
+  const userFile = resolvePath(file);
+  const raw = await readFile(userFile, "utf8").catch(() => undefined);
+  if (raw === undefined) return;
+  const used = TLS_PLACEHOLDERS.filter((k) => usesPlaceholder(raw, k));
+  if (used.length < TLS_PLACEHOLDERS.length)
+    throw tlsPlaceholdersMissing(userFile, used, edge.tlsPlaceholderExample);
 }
 
 function usesPlaceholder(text: string, key: string): boolean {

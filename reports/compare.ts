@@ -9,6 +9,8 @@ export interface ComparedResult {
   edge: string;
   /** Only set for non-default edge profiles, which count as their own combination. */
   profile?: string;
+  /** Only set for h2 and browser, which count as their own combination. */
+  client?: string;
   status?: ScenarioStatus;
   previousStatus?: ScenarioStatus;
 }
@@ -81,6 +83,7 @@ function entry(
     edge: result.edge,
   };
   if (column.profile) item.profile = column.profile;
+  if (column.client) item.client = column.client;
   if (status) item.status = status;
   if (previousStatus) item.previousStatus = previousStatus;
   return item;

@@ -6,6 +6,7 @@ import {
 } from "../harness/results.ts";
 import { colorFromEnv } from "../lib/color.ts";
 import { compareRuns } from "./compare.ts";
+import { hopLines } from "./internal/hops.ts";
 import {
   buildMatrix,
   isExpected,
@@ -15,6 +16,7 @@ import {
   notApplicableGroups,
   STATUS_MARK,
   verdictChecks,
+  whereLabel,
 } from "./internal/matrix.ts";
 import { describeRestart, restartLines, restarts } from "./internal/restart.ts";
 import {
@@ -173,7 +175,7 @@ export function createConsoleReporter(options: ReporterOptions): Reporter {
       stream.write(`${lines.join("\n")}\n`);
     },
     onScenarioStart(scenario: ScenarioStart) {
-      const where = `${scenario.backend}/${scenario.edge}${scenario.profile && scenario.profile !== "default" ? `:${scenario.profile}` : ""}`;
+      const where = whereLabel(scenario);
       running.set(`${scenario.id}\u0000${where}`, printable(`${scenario.id} (${where})`));
       if (!live) return;
       clearLive();
@@ -323,6 +325,12 @@ function renderProblem(result: ScenarioResult, columns: number, glyphs: Glyphs, 
     for (const [i, line] of wordWrap(summary, columns - 4, SUMMARY_LINES, glyphs.ellipsis).entries()) {
       out.push(i === 0 ? `  ${line}` : `    ${line}`);
     }
+    // Which box broke it, before the bytes: the first thing a reader of a cut stream asks.
+    for (const text of hopLines(check)) {
+      for (const line of wordWrap(printable(text), columns - 6, SUMMARY_LINES, glyphs.ellipsis)) {
+        out.push(`      ${line}`);
+      }
+    }
     for (const evidence of check.evidence.slice(0, EVIDENCE_PER_CHECK)) {
       // The bytes are the point of the evidence: wrap them rather than cut them at the first line.
       const text = `${printable(evidence.label)}: ${printable(evidence.value)}`;
@@ -332,6 +340,9 @@ function renderProblem(result: ScenarioResult, columns: number, glyphs: Glyphs, 
     }
     const more = check.evidence.length - EVIDENCE_PER_CHECK;
     if (more > 0) out.push(paint.dim(cut(`      ${plural(more, "more evidence item")} in results.json`)));
+  }
+  if (result.hopsUnavailable && result.status === "fail") {
+    out.push(paint.dim(cut(`  hops unavailable: ${printable(result.hopsUnavailable)}`)));
   }
   return out;
 }
@@ -413,7 +424,7 @@ function renderChanges(
   const line = truncate(rest.length > 0 ? `${head} (${rest.join(", ")})` : head, columns, glyphs.ellipsis);
   const out = [paint.status(n > 0 ? "fail" : "pass", line)];
   for (const item of diff.newlyFailing.slice(0, 10)) {
-    const where = `${item.backend}/${item.edge}${item.profile ? `:${item.profile}` : ""}`;
+    const where = whereLabel(item);
     const text = `  ${printable(item.id)} on ${printable(where)}: ${item.previousStatus} ${glyphs.arrow} ${item.status}`;
     out.push(truncate(text, columns, glyphs.ellipsis));
   }
@@ -422,6 +433,5 @@ function renderChanges(
 }
 
 function whereOf(result: ScenarioResult): string {
-  const profile = result.profile && result.profile !== "default" ? `:${result.profile}` : "";
-  return `${result.backend}/${result.edge}${profile}`;
+  return whereLabel(result);
 }

@@ -11,7 +11,10 @@ import { failing, inconclusive, passing, run } from "./testing/fixtures.ts";
 describe("github reporter", () => {
   it("one ::error per scenario × backend that fails the run, every edge in the title", () => {
     const cut = failing("cut", { edge: "nginx" });
-    cut.checks[0] = { ...cut.checks[0]!, hop: "B" };
+    cut.checks[0] = {
+      ...cut.checks[0]!,
+      hop: { origin: "B", text: "hop B: the backend closed mid-chunk, no terminating chunk" },
+    };
     const lines = githubAnnotations(
       run([
         cut,

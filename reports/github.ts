@@ -46,7 +46,8 @@ function annotation(group: readonly ScenarioResult[], run: RunResult): string {
 function why(result: ScenarioResult): string {
   if (result.reason) return printable(result.reason);
   const checks = verdictChecks(result).map(
-    (check) => `${check.check}${check.hop ? ` (hop ${check.hop})` : ""}: ${printable(check.summary)}`,
+    (check) =>
+      `${check.check}${check.hop?.origin ? ` (hop ${check.hop.origin})` : ""}: ${printable(check.summary)}`,
   );
   return checks.join("; ") || "no failing check recorded";
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { CheckResult, RunResult, ScenarioResult } from "../harness/results.ts";
 import { type ComparedResult, compareRuns } from "./compare.ts";
+import { hopCells, hopLines } from "./internal/hops.ts";
 import { bytesHtml, esc } from "./internal/html-escape.ts";
 import {
   buildMatrix,
@@ -9,6 +10,7 @@ import {
   needsAttention,
   STATUS_MARK,
   verdictChecks,
+  whereLabel,
 } from "./internal/matrix.ts";
 import { writeReportFile } from "./internal/output.ts";
 import { describeRestart, restartLines } from "./internal/restart.ts";
@@ -70,10 +72,12 @@ svg .lane{fill:#fbfcfd}svg .lane.odd{fill:#f1f4f7}svg .lane-label{fill:var(--fg)
 svg .axis{stroke:#8c959f}svg .grid{stroke:#d8dee4;stroke-dasharray:2 3}svg .zero{stroke:#8c959f}svg .tick{fill:var(--muted)}
 svg .k-request circle{fill:#0969da}svg .k-headers circle{fill:#8250df}svg .k-chunk rect{fill:#1a7f37}
 svg .k-end circle{fill:#1f2328}svg .k-close circle{fill:#bc4c00}svg .k-log circle{fill:#6e7781}svg .k-other circle{fill:#57606a}
+svg .k-hop rect{fill:#1a7f37;opacity:.55}svg .k-hop-broken rect{fill:var(--fail);opacity:.7}
 svg .k-fault rect{fill:var(--fail)}svg .fault-line{stroke:var(--fail);stroke-dasharray:4 3;opacity:.6}
 svg .k-evidence-fail circle{fill:#fff;stroke:var(--fail);stroke-width:2.5}svg .k-evidence circle{fill:#fff;stroke:var(--pass);stroke-width:2}
 svg g:hover circle,svg g:hover rect{stroke:#000;stroke-width:1.5}
 .legend span{margin-right:12px}.legend i{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px;vertical-align:-1px}
+.hop{margin:4px 0 0;color:var(--fg)}.hop b{color:var(--fail)}
 .events td{font-size:12.5px}.events td:first-child{text-align:right;white-space:nowrap}
 .cc{color:#bc4c00;background:#fff1e5;border-radius:2px;padding:0 1px;font-size:11px}
 .matrix td.c small{display:block;font-size:10.5px;font-weight:400;color:var(--fail);white-space:nowrap}
@@ -156,7 +160,7 @@ function renderChanges(run: RunResult, previous: RunResult): string {
       : `<h3 class="${cls}">${esc(name)} (${items.length})</h3><ul>${items
           .map(
             (item) =>
-              `<li><code>${esc(item.id)}</code> on <code>${esc(`${item.backend}/${item.edge}${item.profile ? `:${item.profile}` : ""}`)}</code>: ${esc(item.previousStatus ?? "")}${item.previousStatus && item.status ? " → " : ""}${esc(item.status ?? "")}</li>`,
+              `<li><code>${esc(item.id)}</code> on <code>${esc(whereLabel(item))}</code>: ${esc(item.previousStatus ?? "")}${item.previousStatus && item.status ? " → " : ""}${esc(item.status ?? "")}</li>`,
           )
           .join("")}</ul>`;
   const body = [
@@ -180,12 +184,13 @@ function renderLegend(): string {
     item("#bc4c00", "client close"),
     item("#6e7781", "log"),
     item("#cf222e", "fault"),
+    item("#7fbf8f", "a hop's response, first to last byte (red: cut)"),
     item("#cf222e", "evidence of a failing check", true),
   ].join("")}</p>`;
 }
 
 function renderResult(result: ScenarioResult, i: number): string {
-  const where = `${result.backend}/${result.edge}${result.profile ? ` (${result.profile})` : ""}`;
+  const where = `${result.backend}/${result.edge}${result.profile ? ` (${result.profile})` : ""}${result.client ? ` via ${result.client}` : ""}`;
   const expected = result.expected
     ? isExpected(result)
       ? ` · expected ${result.expected} on this backend`
@@ -239,6 +244,7 @@ function renderResult(result: ScenarioResult, i: number): string {
     }
   }
   if (result.checks.length > 0) body.push("<h3>Checks</h3>", renderChecks(result));
+  body.push(...renderHops(result));
   if (result.timeline.length > 0) body.push(renderEventTable(result));
   if (attention) parts.push(...body);
   else parts.push(`<template class="lazy">${body.join("\n")}</template>`);
@@ -265,9 +271,30 @@ function renderChecks(result: ScenarioResult): string {
     const deciding = check.deciding
       ? '<span class="deciding" title="decides the scenario">deciding</span>'
       : "";
-    return `<tr><td class="st ${cls}">${esc(check.status)}</td><td class="name"><code>${esc(check.check)}</code>${deciding}</td><td>${esc(check.summary)}${evidence}</td></tr>`;
+    const hop = hopLines(check)
+      .map((line) => `<p class="hop">${esc(line)}</p>`)
+      .join("");
+    return `<tr><td class="st ${cls}">${esc(check.status)}</td><td class="name"><code>${esc(check.check)}</code>${deciding}</td><td>${esc(check.summary)}${hop}${evidence}</td></tr>`;
   });
   return `<table class="checks"><thead><tr><th>status</th><th>check</th><th>summary and evidence</th></tr></thead><tbody>${rows.join("\n")}</tbody></table>`;
+}
+
+/** What crossed each hop, and for a failing result the bytes themselves. */
+function renderHops(result: ScenarioResult): string[] {
+  if (result.hopsUnavailable)
+    return [`<p class="muted">Hops unavailable: ${esc(result.hopsUnavailable)}</p>`];
+  if (!result.hops?.length) return [];
+  const rows = result.hops.map((hop) => {
+    const c = hopCells(hop);
+    const raw = hop.raw
+      ? `<details><summary>bytes${hop.raw.truncated ? " (cut to fit)" : ""}</summary><ul class="ev"><li><span class="lbl">to ${esc(hop.to)}</span><br><code>${esc(hop.raw.toUpstream)}</code></li><li><span class="lbl">to ${esc(hop.from)}</span><br><code>${esc(hop.raw.toDownstream)}</code></li></ul></details>`
+      : "";
+    return `<tr><td class="mono">${esc(c.hop)}</td><td class="mono">${esc(c.bytes)}</td><td class="mono">${esc(c.times)}</td><td>${esc(c.framing)}${raw}</td><td class="mono">${esc(c.ends)}</td></tr>`;
+  });
+  return [
+    "<h3>Hops</h3>",
+    `<table class="checks"><thead><tr><th>hop</th><th>bytes ↑ ↓</th><th>first – last byte</th><th>response as sent</th><th>ends (client / upstream)</th></tr></thead><tbody>${rows.join("\n")}</tbody></table>`,
+  ];
 }
 
 function renderEventTable(result: ScenarioResult): string {

@@ -66,7 +66,10 @@ describe("junit reporter", () => {
 
   it("gives each case its properties and the scenario's file, relative to the working directory", () => {
     const withHop = failing("cut", { client: "browser" });
-    withHop.checks[0] = { ...withHop.checks[0]!, hop: "B" };
+    withHop.checks[0] = {
+      ...withHop.checks[0]!,
+      hop: { origin: "B", text: "hop B: the backend closed mid-chunk, no terminating chunk" },
+    };
     const scenarios = {
       cut: {
         id: "cut",

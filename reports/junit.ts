@@ -18,6 +18,7 @@ interface Suite {
   backend: string;
   edge: string;
   profile?: string;
+  client: string;
   cases: ScenarioResult[];
 }
 
@@ -35,7 +36,7 @@ export function renderJunit(run: RunResult): string {
     const name = classnameOf(result);
     let suite = suites.get(name);
     if (!suite) {
-      suite = { name, backend: result.backend, edge: result.edge, cases: [] };
+      suite = { name, backend: result.backend, edge: result.edge, client: result.client ?? "h1", cases: [] };
       if (column.profile) suite.profile = column.profile;
       suites.set(name, suite);
     }
@@ -62,6 +63,7 @@ function renderSuite(suite: Suite, run: RunResult): string[] {
     `      <property name="edge" value="${xmlAttr(suite.edge)}"/>`,
   ];
   if (suite.profile) out.push(`      <property name="profile" value="${xmlAttr(suite.profile)}"/>`);
+  out.push(`      <property name="client" value="${xmlAttr(suite.client)}"/>`);
   out.push("    </properties>");
   for (const result of suite.cases) out.push(...renderCase(suite.name, result, run));
   out.push("  </testsuite>");
@@ -104,7 +106,9 @@ const SKIPPED_TYPE: Partial<Record<ScenarioResult["status"], string>> = {
 /** `backend.edge.profile[.client]`: the case's class, the same on every run of that column. */
 export function classnameOf(result: ScenarioResult): string {
   const profile = columnOf(result).profile ?? "default";
-  return `${result.backend}.${result.edge}.${profile}${result.client ? `.${result.client}` : ""}`;
+  // h1 is the default client: its classname stays the one CI history has from before clients.
+  const client = result.client && result.client !== "h1" ? `.${result.client}` : "";
+  return `${result.backend}.${result.edge}.${profile}${client}`;
 }
 
 /**
@@ -112,7 +116,8 @@ export function classnameOf(result: ScenarioResult): string {
  * first failing deciding check's, when the run tapped its hops; `client` when the run has one.
  */
 function caseProperties(result: ScenarioResult, run: RunResult): string[] {
-  const hop = verdictChecks(result).find((check) => check.status === "fail" && check.hop)?.hop;
+  const hop = verdictChecks(result).find((check) => check.status === "fail" && check.hop?.origin)?.hop
+    ?.origin;
   const file = scenarioFile(result, run);
   const props: Array<[string, string | undefined]> = [
     ["scenario", result.scenario.id],

@@ -24,6 +24,7 @@ const runShape = z.object({
       backend: z.string(),
       edge: z.string(),
       profile: z.string().optional(),
+      client: z.enum(["h1", "h2", "browser"]).optional(),
       status,
       checks: z.array(z.object({ check: z.string(), status: z.string(), summary: z.string() })),
     }),

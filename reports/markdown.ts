@@ -1,5 +1,6 @@
 import { failsRun, type RunResult, type ScenarioResult, type ScenarioStatus } from "../harness/results.ts";
 import { type ComparedResult, compareRuns } from "./compare.ts";
+import { hopCells, hopLines } from "./internal/hops.ts";
 import {
   buildMatrix,
   isExpected,
@@ -7,6 +8,7 @@ import {
   needsAttention,
   notApplicableGroups,
   verdictChecks,
+  whereLabel,
 } from "./internal/matrix.ts";
 import { writeReportFile } from "./internal/output.ts";
 import { describeRestart, restartLines, restarts } from "./internal/restart.ts";
@@ -213,7 +215,7 @@ function renderChanges(run: RunResult, previous: RunResult): string[] {
     if (items.length === 0) continue;
     out.push(`**${heading} (${items.length})**`, "");
     for (const item of items.slice(0, LIST_MAX)) {
-      const where = `${item.backend}/${item.edge}${item.profile ? `:${item.profile}` : ""}`;
+      const where = whereLabel(item);
       const move =
         item.previousStatus && item.status
           ? `${item.previousStatus} → ${item.status}`
@@ -232,7 +234,11 @@ function renderRestarts(run: RunResult): string[] {
   if (restarted.length === 0) return [];
   const out = ["", `### Backend restarts (${restarted.length})`, ""];
   for (const result of restarted.slice(0, LIST_MAX)) {
-    const where = `${result.backend}/${result.edge}`;
+    const where = whereLabel({
+      backend: result.backend,
+      edge: result.edge,
+      ...(result.client ? { client: result.client } : {}),
+    });
     out.push(`- ${inline(result.scenario.id)} on ${inline(where)}: ${cell(describeRestart(result) ?? "")}`);
     const lines = restartLines(result, 4);
     if (lines.length) out.push("", ...fence(lines.map(printable).join("\n")).map((l) => `  ${l}`), "");
@@ -243,7 +249,7 @@ function renderRestarts(run: RunResult): string[] {
 
 export function edgeOf(result: ScenarioResult): string {
   const profile = result.profile && result.profile !== "default" ? `:${result.profile}` : "";
-  return `${result.edge}${profile}${result.client ? ` (${result.client})` : ""}`;
+  return `${result.edge}${profile}${result.client && result.client !== "h1" ? ` (${result.client})` : ""}`;
 }
 
 /** What an edge's verdict said, to tell an edge that failed the same way from one that did not. */
@@ -299,6 +305,7 @@ function renderVerdict(result: ScenarioResult, cap: number): { lines: string[]; 
   for (const check of verdictChecks(result)) {
     const na = check.status === "not-applicable" ? " (not applicable)" : "";
     lines.push(`**${inline(check.check)}**${na}: ${cell(check.summary)}`, "");
+    for (const line of hopLines(check)) lines.push(paragraph(`*${cell(line)}*`), "");
     if (check.evidence.length === 0) continue;
     const evidence: string[] = [];
     for (const item of check.evidence) {
@@ -311,7 +318,24 @@ function renderVerdict(result: ScenarioResult, cap: number): { lines: string[]; 
     }
     lines.push(...fence(evidence.join("\n")), "");
   }
+  lines.push(...renderHops(result));
   return { lines, cut };
+}
+
+/** What crossed each hop of a failing result (or why nothing was recorded). */
+function renderHops(result: ScenarioResult): string[] {
+  if (result.hopsUnavailable) return [`*Hops unavailable: ${cell(result.hopsUnavailable)}*`, ""];
+  if (!result.hops?.length) return [];
+  const rows = result.hops.map((hop) => {
+    const c = hopCells(hop);
+    return `| ${cell(c.hop)} | ${cell(c.bytes)} | ${cell(c.times)} | ${cell(c.framing)} | ${cell(c.ends)} |`;
+  });
+  return [
+    "| hop | bytes ↑ ↓ | first – last byte | response as sent | ends (client / upstream) |",
+    "|---|---|---|---|---|",
+    ...rows,
+    "",
+  ];
 }
 
 /** Fenced block whose fence is longer than any backtick run inside, so evidence cannot close it. */

@@ -2,18 +2,30 @@
  * Regenerates docs/detection-matrix.md: runs every hardened reference backend and every bug switch
  * on the given edges and writes which scenarios each variant failed and which checks caught it.
  *
- *   npx tsx scripts/detection-matrix.ts [direct,nginx,caddy]
+ *   npx tsx scripts/detection-matrix.ts [direct,nginx,caddy] [--client h2]
+ *
+ * `--client h2` (or browser) runs the same matrix with that client and writes
+ * docs/detection-matrix-<client>.md; the h2 and browser clients reach an edge over TLS, so their
+ * default edges are nginx and caddy (direct has no TLS listener).
  */
 import { writeFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
 import { bugSwitches } from "../examples/node-backend/bugs.ts";
 import { resolveConfig } from "../harness/config.ts";
 import { bugBackends, hardenedBackends, pythonBackendAvailable } from "../harness/demo.ts";
-import { DETECTION_MATRIX } from "../harness/detection-matrix.ts";
+import { DETECTION_MATRIX, hopsCaughtAt } from "../harness/detection-matrix.ts";
+import { CLIENTS, resolveClients } from "../harness/probe/clients.ts";
 import { runSuite } from "../harness/runner.ts";
 
 /** What the tables show that a reader might miss (edge-specific behaviour, declared limitations). */
 const READING_NOTES = `
 ## Reading it
+
+- *Caught at* is the hop where each failing result's fault first became visible on the wire (A:
+  probe → edge, B: edge → backend, C: backend → provider; the provider's own faults are the
+  scenario's, so C is never named), counted over the variant's failing results. *No hop broke*: every
+  hop's framing and done signal were whole, and the fault is in what the bytes said (a 200 where an
+  error status was due, a false error marker, a missing keepalive).
 
 - Behind nginx's \`default\` profile (HTTP/1.0 to the upstream) and behind Debian's Caddy 2.6.2, a backend
   that crashes mid-stream (\`node-raise-mid-stream\`) passes \`clean-termination\`: the proxy turns the cut
@@ -44,12 +56,23 @@ const READING_NOTES = `
   sends is true, not false; \`no-rejected-parameter\` and \`semantic-completion\` catch it.
 `;
 
-const edges = (process.argv[2] ?? "direct").split(",");
+const { values, positionals } = parseArgs({
+  options: { client: { type: "string" } },
+  allowPositionals: true,
+});
+const clients = resolveClients(values.client);
+if (clients.length !== 1) {
+  console.error(`--client takes one client per page (got ${clients.join(", ")})`);
+  process.exit(2);
+}
+const client = clients[0]!;
+const edges = (positionals[0] ?? (client === "h1" ? "direct" : "nginx,caddy")).split(",");
 const python = pythonBackendAvailable();
 const config = resolveConfig(
   {
     backends: [...hardenedBackends({ python }), ...bugBackends(DETECTION_MATRIX, { python })],
     edges,
+    clients: [client],
     lanes: 2,
   },
   "detection matrix",
@@ -57,8 +80,15 @@ const config = resolveConfig(
 const run = await runSuite({ config, reporters: [] });
 
 const lines = [
-  "# Detection matrix",
+  client === "h1" ? "# Detection matrix" : `# Detection matrix, ${client} client`,
   "",
+  ...(client === "h1"
+    ? []
+    : [
+        `The same matrix as docs/detection-matrix.md, with the ${client} client (${CLIENTS[client].description})`,
+        "instead of the HTTP/1.1 probe; docs/clients.md explains where the two differ.",
+        "",
+      ]),
   "The proof that streamchaos catches what it claims. Every scenario of the catalog runs against the",
   "hardened reference backends (all must pass) and against each bug switch of the reference backends",
   "(each must fail exactly the scenarios listed, for the checks listed). Results that gave no verdict",
@@ -66,7 +96,7 @@ const lines = [
   "contract lacks a capability the scenario needs; it did not run) and *inconclusive* (it ran, but none",
   "of the checks that decide it could apply). `tests/catalog.int.test.ts`",
   "asserts the direct-edge table on every CI run (`harness/detection-matrix.ts`); this page is",
-  "regenerated with `npx tsx scripts/detection-matrix.ts direct,nginx,caddy`.",
+  `regenerated with \`npx tsx scripts/detection-matrix.ts ${client === "h1" ? "direct,nginx,caddy" : `nginx,caddy --client ${client}`}\`.`,
   "",
   `Run: ${new Date(run.startedAt).toISOString()}, ${run.results.length} scenario runs, ${(run.durationMs / 1000).toFixed(0)} s, Node ${process.version}.`,
 ];
@@ -75,8 +105,8 @@ for (const edge of edges) {
     "",
     `## ${edge}`,
     "",
-    "| backend | incident it reintroduces | scenarios failed | checks that caught it | not judged |",
-    "|---|---|---|---|---|",
+    "| backend | incident it reintroduces | scenarios failed | checks that caught it | caught at | not judged |",
+    "|---|---|---|---|---|---|",
   );
   for (const backend of config.backends) {
     const results = run.results.filter((r) => r.backend === backend.name && r.edge === edge);
@@ -107,10 +137,11 @@ for (const edge of edges) {
       ? scenarios.map((id) => `\`${id}\``).join(", ")
       : `none (${passed}/${results.length} pass)`;
     lines.push(
-      `| \`${backend.name}\` | ${incident} | ${cell} | ${checks.join(", ") || "—"} | ${unjudged.join(", ") || "—"} |`,
+      `| \`${backend.name}\` | ${incident} | ${cell} | ${checks.join(", ") || "—"} | ${hopsCaughtAt(failed) || "—"} | ${unjudged.join(", ") || "—"} |`,
     );
   }
 }
 lines.push(READING_NOTES);
-await writeFile(new URL("../docs/detection-matrix.md", import.meta.url), lines.join("\n"));
+const page = client === "h1" ? "detection-matrix.md" : `detection-matrix-${client}.md`;
+await writeFile(new URL(`../docs/${page}`, import.meta.url), lines.join("\n"));
 console.log(lines.join("\n"));

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -8,8 +8,8 @@ import { resolveContract } from "../harness/contracts/index.ts";
 import { Lane } from "../harness/lane/lane.ts";
 import type { ScenarioResult } from "../harness/results.ts";
 import { runSuite } from "../harness/runner.ts";
-import { delay } from "../lib/clock.ts";
 import { renderUserError, type StreamchaosError } from "../lib/errors.ts";
+import { until } from "../lib/testing.ts";
 import { loadCatalog } from "../scenarios/index.ts";
 import { smallTextBackend } from "./testing/small-backend.ts";
 
@@ -84,7 +84,11 @@ describe("a backend that crashes after a scenario's stream was cut", () => {
 });
 
 /** The crashing backend with its crash `delayMs` after the cut; `once` makes a second start fail. */
-function crashingAfter(delayMs: number, options: { startOnce?: string } = {}) {
+/**
+ * Dies `delayMs` after the provider stream is cut; or, with `trigger`, once that file exists after
+ * the cut: a test then decides when the crash happens, whatever the machine's load.
+ */
+function crashingAfter(delayMs: number, options: { startOnce?: string; trigger?: string } = {}) {
   const guard = options.startOnce
     ? `const fs = require("fs"); if (fs.existsSync(${JSON.stringify(options.startOnce)})) { console.error("cannot start: the lock of the last run is still held"); process.exit(3); } fs.writeFileSync(${JSON.stringify(options.startOnce)}, "");`
     : "";
@@ -92,7 +96,12 @@ function crashingAfter(delayMs: number, options: { startOnce?: string } = {}) {
     "crashes-late",
     `await relay(res, body.message, {
       onCutShort(why) {
-        setTimeout(() => new (require("events").EventEmitter)().emit("error", new Error("boom: late write after " + why)), ${delayMs});
+        const crash = () => new (require("events").EventEmitter)().emit("error", new Error("boom: late write after " + why));
+        ${
+          options.trigger
+            ? `setInterval(() => { if (require("fs").existsSync(${JSON.stringify(options.trigger)})) crash(); }, 10);`
+            : `setTimeout(crash, ${delayMs});`
+        }
       },
     });`,
   );
@@ -101,7 +110,10 @@ function crashingAfter(delayMs: number, options: { startOnce?: string } = {}) {
 }
 
 test("a backend found dead before a scenario starts is restarted first, and the restart is reported on it", async () => {
-  const config = resolveConfig({ backends: [crashingAfter(300)] }, "test");
+  const dir = await mkdtemp(join(tmpdir(), "streamchaos-crash-test-"));
+  await using _dir = { [Symbol.asyncDispose]: () => rm(dir, { recursive: true, force: true }) };
+  const trigger = join(dir, "crash-now");
+  const config = resolveConfig({ backends: [crashingAfter(0, { trigger })] }, "test");
   const backend = config.backends[0]!;
   const catalog = await loadCatalog();
   const scenario = (id: string) => catalog.find((s) => s.id === id)!;
@@ -123,9 +135,19 @@ test("a backend found dead before a scenario starts is restarted first, and the 
     edge: { edge: "direct" },
   });
   const killer = await lane.runScenario(scenario("mid-connection-rst"));
-  // It dies 300 ms after the cut: after that scenario's window, while no scenario runs.
   expect(killer.backendRestart).toBeUndefined();
-  await delay(600);
+  // It dies after that scenario's window, while no scenario runs: the test pulls the trigger and
+  // waits for the backend to stop answering (through hop A, the direct edge's only box).
+  await writeFile(trigger, "");
+  await until(
+    () =>
+      fetch(`${lane.entryUrl}/health`, { signal: AbortSignal.timeout(1_000) }).then(
+        () => false,
+        () => true,
+      ),
+    15_000,
+    "the backend's death",
+  );
   const next = await lane.runScenario(scenario("mid-tiny-writes"));
   expect(next.backendRestart).toMatchObject({ exit: { code: 1 }, noticed: "before-start", restarted: true });
   expect(next.backendRestart!.t).toBeLessThan(next.startedAt);

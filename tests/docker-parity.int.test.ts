@@ -48,5 +48,9 @@ describe.skipIf(!engine.ok)("docker runtime parity with local", () => {
     expect(local.results.length).toBeGreaterThanOrEqual(2 * 2 * 40);
     expect(docker.results.every((r) => r.runtime === "docker")).toBe(true);
     expect(verdicts(docker)).toEqual(verdicts(local));
+    // Every result that ran has its hops, or says why not: never silently none.
+    for (const r of docker.results.filter((r) => r.status === "pass" || r.status === "fail")) {
+      expect(r.hops?.length === 3 || typeof r.hopsUnavailable === "string", r.scenario.id).toBe(true);
+    }
   }, 1_200_000);
 });

@@ -41,7 +41,7 @@ describe("the smoke exchange stops a run whose setup would make every check degr
     expect(error).toMatchObject({ name: "UserError", code: "SETUP_SMOKE_MESSAGE_NOT_FORWARDED" });
     const text = renderUserError(error);
     expect(text).toContain('Backend "reads-prompt" called the provider without the message');
-    expect(text).toMatch(/sent: POST \/chatbot\/chat \{"message":"Say hello \[lane1-.*-smoke\]"\}/);
+    expect(text).toMatch(/sent: POST \/chatbot\/chat \{"message":"Say hello \[lane\d+-.*-smoke\]"\}/);
     expect(text).toMatch(/the fake provider received: POST \/v1\/chat\/completions .*Tell me a joke/);
     expect(text).toContain("backend answered: HTTP 200");
     expect(text).toContain("override the contract's request()");

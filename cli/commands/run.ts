@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { loadConfigFile, type ResolvedConfig } from "../../harness/config.ts";
 import { parseShard, type Shard } from "../../harness/plan.ts";
+import { resolveClients } from "../../harness/probe/clients.ts";
 import type { RunResult } from "../../harness/results.ts";
 import { exitCodeFor, runSuite } from "../../harness/runner.ts";
 import { UserError } from "../../lib/errors.ts";
@@ -92,6 +93,15 @@ export const RUN_FLAGS = [
     example: "--edge direct,nginx:sse-tuned,nginx=./deploy/nginx.conf",
   },
   {
+    name: "client",
+    type: "string",
+    value: "CLIENT[,CLIENT]",
+    default: "the config's clients, else h1",
+    description:
+      "h1 (HTTP/1.1 cleartext), h2 (HTTP/2 over TLS), browser (headless Chromium's fetch()); a list is a matrix dimension",
+    example: "--client h1,h2,browser",
+  },
+  {
     name: "runtime",
     type: "string",
     value: "local|docker",
@@ -163,6 +173,10 @@ export function applyRunFlags(
 ): ResolvedConfig {
   const next = { ...config };
   if (values.edge) next.edges = values.edge.split(",").map((edge) => parseEdgeFlag(edge.trim()));
+  if (values.client !== undefined) {
+    next.clients = resolveClients(values.client);
+    next.clientsRequired = true;
+  }
   const scenarios = [...(values.scenario?.split(",") ?? []), ...globs].map((s) => s.trim()).filter(Boolean);
   if (scenarios.length) next.scenarios = scenarios;
   if (values.runtime) {

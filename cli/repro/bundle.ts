@@ -5,15 +5,19 @@ import type { BackendSetup, RunResult, RunSetup, ScenarioResult } from "../../ha
 import { UserError } from "../../lib/errors.ts";
 import type { Scenario, ScriptJson } from "../../scenarios/scenario.ts";
 
-/** One result of a run: `scenario@backend/edge`, and `:profile` when an edge ran with several. */
+/**
+ * One result of a run: `scenario@backend/edge`, `:profile` when an edge ran with several, and
+ * `[client]` (as the reports label it) when the run had several clients.
+ */
 export interface ReproTarget {
   scenario: string;
   backend: string;
   edge: string;
   profile?: string;
+  client?: string;
 }
 
-const TARGET = /^([^@]+)@([^/]+)\/([^:]+)(?::(.+))?$/;
+const TARGET = /^([^@]+)@([^/]+)\/([^:[\s]+)(?::([^[\s]+))?\s*(?:\[([^\]]+)\])?$/;
 
 export function parseTarget(text: string, usage: string): ReproTarget {
   const m = TARGET.exec(text);
@@ -24,11 +28,17 @@ export function parseTarget(text: string, usage: string): ReproTarget {
       fix: `Usage: ${usage}`,
     });
   }
-  return { scenario: m[1]!, backend: m[2]!, edge: m[3]!, ...(m[4] ? { profile: m[4] } : {}) };
+  return {
+    scenario: m[1]!,
+    backend: m[2]!,
+    edge: m[3]!,
+    ...(m[4] ? { profile: m[4] } : {}),
+    ...(m[5] ? { client: m[5] } : {}),
+  };
 }
 
 const label = (r: ScenarioResult) =>
-  `${r.scenario.id}@${r.backend}/${r.edge}${r.profile ? `:${r.profile}` : ""}`;
+  `${r.scenario.id}@${r.backend}/${r.edge}${r.profile ? `:${r.profile}` : ""}${r.client && r.client !== "h1" ? `[${r.client}]` : ""}`;
 
 /** The one result the target names; a UserError listing near ones when it names none or several. */
 export function findResult(run: RunResult, target: ReproTarget): ScenarioResult {
@@ -37,7 +47,8 @@ export function findResult(run: RunResult, target: ReproTarget): ScenarioResult 
       r.scenario.id === target.scenario &&
       r.backend === target.backend &&
       r.edge === target.edge &&
-      (target.profile === undefined || r.profile === target.profile),
+      (target.profile === undefined || r.profile === target.profile) &&
+      (target.client === undefined || (r.client ?? "h1") === target.client),
   );
   if (matches.length === 1) return matches[0]!;
   const near = (matches.length > 1 ? matches : run.results.filter((r) => r.scenario.id === target.scenario))
@@ -46,14 +57,14 @@ export function findResult(run: RunResult, target: ReproTarget): ScenarioResult 
   throw new UserError("REPRO_NO_SUCH_RESULT", {
     what:
       matches.length > 1
-        ? `${target.scenario}@${target.backend}/${target.edge} ran with ${matches.length} profiles`
+        ? `${target.scenario}@${target.backend}/${target.edge} ran with ${matches.length} profiles or clients`
         : `The run has no result ${target.scenario}@${target.backend}/${target.edge}`,
     why: near.length
       ? `its results for that scenario: ${near.join(", ")}`
       : `it has ${run.results.length} results`,
     fix:
       matches.length > 1
-        ? "Add the profile: scenario@backend/edge:profile."
+        ? "Add the profile or the client: scenario@backend/edge:profile[h2]."
         : "Name one of its results as scenario@backend/edge (the console matrix and results.json list them).",
   });
 }
@@ -111,6 +122,7 @@ export async function writeRepro(run: RunResult, result: ScenarioResult, out: st
   const config = {
     backends: [runnable],
     edges: [edge],
+    ...(result.client && result.client !== "h1" ? { clients: [result.client] } : {}),
     include: ["scenario.json"],
     // The scenario as it ran, even where a built-in one of that id has changed since.
     replaceBuiltins: true,

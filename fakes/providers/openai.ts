@@ -2,11 +2,13 @@ import type {
   Codec,
   EventClass,
   EventSample,
+  HeaderMap,
   HttpErrorSpec,
   PlannedEvent,
   ProviderStream,
   RenderContext,
   RenderedBody,
+  StreamErrorOptions,
 } from "../types.ts";
 import {
   argumentPieces,
@@ -19,6 +21,7 @@ import {
   sse,
   tokenEvents,
   truncateJson,
+  writeSeededAlnum,
 } from "./shared.ts";
 
 /**
@@ -110,158 +113,235 @@ function streamOptions(ctx: RenderContext): { includeUsage: boolean; obfuscation
   return { includeUsage: o.include_usage === true, obfuscation: o.include_obfuscation !== false };
 }
 
-function open(ctx: RenderContext): ProviderStream {
-  const id = `chatcmpl-${randomAlnum(29)}`;
-  const requestId = `req_${randomHex(32)}`;
-  const created = Math.floor(Date.now() / 1000);
-  const { includeUsage, obfuscation } = streamOptions(ctx);
-  const usageKey = includeUsage && !ctx.omitUsage;
-  const { promptTokens, completionTokens } = ctx.usage;
-  const usage = {
-    prompt_tokens: promptTokens,
-    completion_tokens: completionTokens,
-    total_tokens: promptTokens + completionTokens,
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: {
-      reasoning_tokens: 0,
-      audio_tokens: 0,
-      accepted_prediction_tokens: 0,
-      rejected_prediction_tokens: 0,
-    },
-  };
+interface ToolCallOut {
+  name: string;
+  arguments: string;
+  id: string;
+}
 
-  const chunk = (choices: unknown[], usageValue: unknown = null): string => {
+const choice = (delta: unknown, finish: string | null) => ({
+  index: 0,
+  delta,
+  logprobs: null,
+  finish_reason: finish,
+});
+
+/**
+ * One Chat Completions stream. A class, not a closure over the request: tsx's keepNames wraps
+ * every named closure in __name(), a property store of its own, and a stream had made a dozen per
+ * request; methods live on the prototype, once.
+ */
+class ChatStream implements ProviderStream {
+  readonly #ctx: RenderContext;
+  readonly #id = `chatcmpl-${randomAlnum(29)}`;
+  readonly #requestId = `req_${randomHex(32)}`;
+  readonly #created = Math.floor(Date.now() / 1000);
+  readonly #usageKey: boolean;
+  readonly #obfuscation: boolean;
+  readonly #calls: ToolCallOut[];
+  // A content chunk is `#chunk([choice({ content }, null)])` put together from its fixed parts:
+  // serializing the whole object per token was a quarter of a paced stream's garbage. The
+  // providers test holds the two to the same bytes.
+  readonly #tokenHead: string;
+  readonly #tokenTail: string;
+  /** The same fixed parts as bytes, for writeToken; made on its first call. */
+  #headBytes: Buffer | undefined;
+  #tailBytes: Buffer | undefined;
+
+  constructor(ctx: RenderContext) {
+    this.#ctx = ctx;
+    const { includeUsage, obfuscation } = streamOptions(ctx);
+    this.#usageKey = includeUsage && !ctx.omitUsage;
+    this.#obfuscation = obfuscation;
+    this.#calls =
+      ctx.toolCalls === undefined || ctx.toolCalls.length === 0
+        ? []
+        : ctx.toolCalls.map((call) => ({ ...call, id: call.id ?? `call_${randomAlnum(24)}` }));
+    this.#tokenHead = `data: {"id":${JSON.stringify(this.#id)},"object":"chat.completion.chunk","created":${this.#created},"model":${JSON.stringify(ctx.model)},"service_tier":"default","system_fingerprint":null,"choices":[{"index":0,"delta":{"content":`;
+    this.#tokenTail = `},"logprobs":null,"finish_reason":null}]${this.#usageKey ? ',"usage":null' : ""}`;
+  }
+
+  #usage() {
+    const { promptTokens, completionTokens } = this.#ctx.usage;
+    return {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+      completion_tokens_details: {
+        reasoning_tokens: 0,
+        audio_tokens: 0,
+        accepted_prediction_tokens: 0,
+        rejected_prediction_tokens: 0,
+      },
+    };
+  }
+
+  #chunk(choices: unknown[], usageValue: unknown = null): string {
     const o: Record<string, unknown> = {
-      id,
+      id: this.#id,
       object: "chat.completion.chunk",
-      created,
-      model: ctx.model,
+      created: this.#created,
+      model: this.#ctx.model,
       service_tier: "default",
       system_fingerprint: null,
       choices,
     };
     // Without include_usage the chunks have no `usage` key at all (A1, gpt-4o capture).
-    if (usageKey) o.usage = usageValue;
-    if (obfuscation) o.obfuscation = seededAlnum(ctx.rng, 16);
+    if (this.#usageKey) o.usage = usageValue;
+    if (this.#obfuscation) o.obfuscation = seededAlnum(this.#ctx.rng, 16);
     return JSON.stringify(o);
-  };
-  const choice = (delta: unknown, finish: string | null) => ({
-    index: 0,
-    delta,
-    logprobs: null,
-    finish_reason: finish,
-  });
-  // A content chunk is `chunk([choice({ content }, null)])` put together from its fixed parts:
-  // serializing the whole object per token was a quarter of a paced stream's garbage. The
-  // providers test holds the two to the same bytes.
-  const tokenHead = `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(ctx.model)},"service_tier":"default","system_fingerprint":null,"choices":[{"index":0,"delta":{"content":`;
-  const tokenTail = `},"logprobs":null,"finish_reason":null}]${usageKey ? ',"usage":null' : ""}`;
-  const renderToken = (text: string): string =>
-    obfuscation
-      ? `${tokenHead}${JSON.stringify(text)}${tokenTail},"obfuscation":"${seededAlnum(ctx.rng, 16)}"}\n\n`
-      : `${tokenHead}${JSON.stringify(text)}${tokenTail}}\n\n`;
+  }
 
-  const calls = (ctx.toolCalls ?? []).map((call) => ({ ...call, id: call.id ?? `call_${randomAlnum(24)}` }));
-  // A call opens with its id, type, name and empty arguments, then streams the arguments in pieces.
-  const callStart = (i: number) => ({
-    index: i,
-    id: calls[i]!.id,
-    type: "function",
-    function: { name: calls[i]!.name, arguments: "" },
-  });
-  const toolCallEvents = (): PlannedEvent[] =>
-    calls.flatMap((call, i) => [
-      ...(i === 0 && ctx.tokens.length === 0
+  /** A call opens with its id, type, name and empty arguments, then streams the arguments in pieces. */
+  #callStart(i: number) {
+    const call = this.#calls[i]!;
+    return { index: i, id: call.id, type: "function", function: { name: call.name, arguments: "" } };
+  }
+
+  #toolCallEvents(): PlannedEvent[] {
+    const noText = this.#ctx.tokens.length === 0;
+    return this.#calls.flatMap((call, i) => [
+      ...(i === 0 && noText
         ? []
-        : [planned("tool-call", () => sse(chunk([choice({ tool_calls: [callStart(i)] }, null)])))]),
+        : [
+            planned("tool-call", () =>
+              sse(this.#chunk([choice({ tool_calls: [this.#callStart(i)] }, null)])),
+            ),
+          ]),
       ...argumentPieces(call.arguments).map((piece) =>
         planned("tool-call", () =>
-          sse(chunk([choice({ tool_calls: [{ index: i, function: { arguments: piece } }] }, null)])),
+          sse(this.#chunk([choice({ tool_calls: [{ index: i, function: { arguments: piece } }] }, null)])),
         ),
       ),
     ]);
+  }
 
-  return {
-    headers: () => ({ "content-type": "text/event-stream; charset=utf-8", ...openaiHeaders(requestId) }),
-    plan() {
-      // With no text, the first chunk opens the first call itself, `content: null` (gpt-4o captures).
-      const opening =
-        calls.length > 0 && ctx.tokens.length === 0
-          ? planned("tool-call", () =>
-              sse(
-                chunk([
-                  choice(
-                    { role: "assistant", content: null, tool_calls: [callStart(0)], refusal: null },
-                    null,
-                  ),
-                ]),
-              ),
-            )
-          : planned("role", () =>
-              sse(chunk([choice({ role: "assistant", content: "", refusal: null }, null)])),
-            );
-      const events = [
-        opening,
-        ...tokenEvents(ctx.tokens),
-        ...toolCallEvents(),
-        planned("finish", () => sse(chunk([choice({}, ctx.finishReason)])), { finish: true }),
-      ];
-      if (usageKey) events.push(planned("usage", () => sse(chunk([], usage))));
-      events.push(planned("terminator", () => "data: [DONE]\n\n", { terminator: true }));
-      return events;
-    },
-    renderToken,
-    error(options) {
-      const message =
-        options.message ?? "The server had an error while processing your request. Sorry about that!";
-      const type = options.errorType ?? "server_error";
-      // Nested is OpenAI's own shape (coder/aibridge fixture, Python-style spacing); flat is vLLM's.
-      const data =
-        options.shape === "flat"
-          ? JSON.stringify({ object: "error", message, type, param: null, code: options.code ?? 500 })
-          : pythonJson({ error: { message, type } });
-      return [planned("error", () => sse(data))];
-    },
-    keepalive: () => planned("keepalive", () => ": keepalive\n\n"),
-    malformed: () =>
-      planned("malformed", () => sse(truncateJson(chunk([choice({ content: "broken" }, null)])))),
-    unary() {
-      const body = {
-        id,
-        object: "chat.completion",
-        created,
-        model: ctx.model,
-        choices: [
-          {
-            index: 0,
-            message: {
-              role: "assistant",
-              content: calls.length > 0 && ctx.tokens.length === 0 ? null : ctx.tokens.join(""),
-              ...(calls.length > 0
-                ? {
-                    tool_calls: calls.map((call) => ({
-                      id: call.id,
-                      type: "function",
-                      function: { name: call.name, arguments: call.arguments },
-                    })),
-                  }
-                : {}),
-              refusal: null,
-              annotations: [],
-            },
-            logprobs: null,
-            finish_reason: ctx.finishReason,
+  headers(): HeaderMap {
+    return { "content-type": "text/event-stream; charset=utf-8", ...openaiHeaders(this.#requestId) };
+  }
+
+  plan(): PlannedEvent[] {
+    const ctx = this.#ctx;
+    // With no text, the first chunk opens the first call itself, `content: null` (gpt-4o captures).
+    const opening =
+      this.#calls.length > 0 && ctx.tokens.length === 0
+        ? planned("tool-call", () =>
+            sse(
+              this.#chunk([
+                choice(
+                  { role: "assistant", content: null, tool_calls: [this.#callStart(0)], refusal: null },
+                  null,
+                ),
+              ]),
+            ),
+          )
+        : planned("role", () =>
+            sse(this.#chunk([choice({ role: "assistant", content: "", refusal: null }, null)])),
+          );
+    const events = [opening, ...tokenEvents(ctx.tokens)];
+    if (this.#calls.length > 0) events.push(...this.#toolCallEvents());
+    events.push(planned("finish", () => sse(this.#chunk([choice({}, ctx.finishReason)])), { finish: true }));
+    if (this.#usageKey) events.push(planned("usage", () => sse(this.#chunk([], this.#usage()))));
+    events.push(planned("terminator", () => "data: [DONE]\n\n", { terminator: true }));
+    return events;
+  }
+
+  renderToken(text: string): string {
+    return this.#obfuscation
+      ? `${this.#tokenHead}${JSON.stringify(text)}${this.#tokenTail},"obfuscation":"${seededAlnum(this.#ctx.rng, 16)}"}\n\n`
+      : `${this.#tokenHead}${JSON.stringify(text)}${this.#tokenTail}}\n\n`;
+  }
+
+  /** renderToken's chunk written straight into the responder's scratch: its fixed parts copied as bytes. */
+  writeToken(target: Buffer, at: number, limit: number, text: string): number {
+    const obfuscation = this.#obfuscation;
+    this.#headBytes ??= Buffer.from(this.#tokenHead, "utf8");
+    this.#tailBytes ??= Buffer.from(
+      obfuscation ? `${this.#tokenTail},"obfuscation":"` : `${this.#tokenTail}}\n\n`,
+      "utf8",
+    );
+    const head = this.#headBytes;
+    const tail = this.#tailBytes;
+    const json = JSON.stringify(text);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; the obfuscation's letters and `"}\n\n` 20 more.
+    if (at + head.length + json.length * 3 + tail.length + (obfuscation ? 20 : 0) > limit) return -1;
+    let end = at + head.copy(target, at);
+    end += target.write(json, end, "utf8");
+    end += tail.copy(target, end);
+    if (obfuscation) {
+      end = writeSeededAlnum(this.#ctx.rng, 16, target, end);
+      target[end++] = 0x22; // "
+      target[end++] = 0x7d; // }
+      target[end++] = 0x0a;
+      target[end++] = 0x0a;
+    }
+    return end - at;
+  }
+
+  error(options: StreamErrorOptions): PlannedEvent[] {
+    const message =
+      options.message ?? "The server had an error while processing your request. Sorry about that!";
+    const type = options.errorType ?? "server_error";
+    // Nested is OpenAI's own shape (coder/aibridge fixture, Python-style spacing); flat is vLLM's.
+    const data =
+      options.shape === "flat"
+        ? JSON.stringify({ object: "error", message, type, param: null, code: options.code ?? 500 })
+        : pythonJson({ error: { message, type } });
+    return [planned("error", () => sse(data))];
+  }
+
+  keepalive(): PlannedEvent {
+    return planned("keepalive", () => ": keepalive\n\n");
+  }
+
+  malformed(): PlannedEvent {
+    return planned("malformed", () => sse(truncateJson(this.#chunk([choice({ content: "broken" }, null)]))));
+  }
+
+  unary(): RenderedBody {
+    const ctx = this.#ctx;
+    const calls = this.#calls;
+    const body = {
+      id: this.#id,
+      object: "chat.completion",
+      created: this.#created,
+      model: ctx.model,
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: "assistant",
+            content: calls.length > 0 && ctx.tokens.length === 0 ? null : ctx.tokens.join(""),
+            ...(calls.length > 0
+              ? {
+                  tool_calls: calls.map((call) => ({
+                    id: call.id,
+                    type: "function",
+                    function: { name: call.name, arguments: call.arguments },
+                  })),
+                }
+              : {}),
+            refusal: null,
+            annotations: [],
           },
-        ],
-        usage: ctx.omitUsage ? undefined : usage,
-        service_tier: "default",
-        system_fingerprint: null,
-      };
-      return openaiUnary(body, requestId);
-    },
-    httpError: (spec) => openaiHttpError(spec, requestId),
-  };
+          logprobs: null,
+          finish_reason: ctx.finishReason,
+        },
+      ],
+      usage: ctx.omitUsage ? undefined : this.#usage(),
+      service_tier: "default",
+      system_fingerprint: null,
+    };
+    return openaiUnary(body, this.#requestId);
+  }
+
+  httpError(spec: HttpErrorSpec): RenderedBody {
+    return openaiHttpError(spec, this.#requestId);
+  }
 }
+
+const open = (ctx: RenderContext): ProviderStream => new ChatStream(ctx);
 
 /**
  * What one Chat Completions chunk is (OpenAI, OpenRouter, vLLM...): an in-band error wins over

@@ -92,6 +92,20 @@ describe("openai chat completions (A1)", () => {
     }
   });
 
+  /** An OpenAI stream opened straight from the codec, as the responder opens one. */
+  const openaiStream = (model: string, streamOptions: object, tokens: string[], rng: () => number) =>
+    openai.open({
+      provider: "openai",
+      model,
+      request: { stream: true, stream_options: streamOptions },
+      variant: "",
+      tokens,
+      finishReason: "stop",
+      usage: { promptTokens: 1, completionTokens: 1 },
+      omitUsage: false,
+      rng,
+    });
+
   it("renders a content chunk from its fixed parts as the canonical JSON of the chunk", () => {
     const tricky = [
       "Hi",
@@ -109,17 +123,7 @@ describe("openai chat completions (A1)", () => {
       { include_obfuscation: false },
       { include_usage: true, include_obfuscation: false },
     ]) {
-      const stream = openai.open({
-        provider: "openai",
-        model: 'gpt-4o "quoted"',
-        request: { stream: true, stream_options: streamOptions },
-        variant: "",
-        tokens: tricky,
-        finishReason: "stop",
-        usage: { promptTokens: 1, completionTokens: 1 },
-        omitUsage: false,
-        rng: seededRandom(7),
-      });
+      const stream = openaiStream('gpt-4o "quoted"', streamOptions, tricky, seededRandom(7));
       for (const text of tricky) {
         const rendered = stream.renderToken(text, false);
         expect(rendered.startsWith("data: ") && rendered.endsWith("}\n\n")).toBe(true);
@@ -135,6 +139,40 @@ describe("openai chat completions (A1)", () => {
         if ("include_usage" in streamOptions) keys.push("usage");
         if (!("include_obfuscation" in streamOptions)) keys.push("obfuscation");
         expect(Object.keys(chunk)).toEqual(keys);
+      }
+    }
+  });
+
+  it("writes a content chunk straight into bytes as renderToken renders it, for the same draws", () => {
+    const texts = ["Hi", "", ' "quoted" \\ back', "é 中文 🙂", "\ud800 lone", "x".repeat(5000)];
+    for (const streamOptions of [{}, { include_usage: true }, { include_obfuscation: false }]) {
+      // An rng that can replay what it drew, so both paths see the same numbers.
+      const base = seededRandom(11);
+      let drawn: number[] = [];
+      let replay: number[] | undefined;
+      const rng = () => {
+        if (replay) return replay.shift()!;
+        const value = base();
+        drawn.push(value);
+        return value;
+      };
+      const stream = openaiStream("gpt-4o-ü", streamOptions, texts, rng);
+      const target = Buffer.alloc(64 * 1024, 0xff);
+      for (const text of texts) {
+        drawn = [];
+        replay = undefined;
+        const rendered = Buffer.from(stream.renderToken(text, false), "utf8");
+        replay = [...drawn];
+        const length = stream.writeToken!(target, 7, target.length, text, false);
+        expect(target.subarray(7, 7 + length)).toEqual(rendered);
+        expect(replay).toEqual([]);
+        // Short of room it writes and draws nothing.
+        replay = undefined;
+        drawn = [];
+        target.fill(0xff);
+        expect(stream.writeToken!(target, 7, 7 + rendered.length - 1, text, false)).toBe(-1);
+        expect(drawn).toEqual([]);
+        expect(target.every((b) => b === 0xff)).toBe(true);
       }
     }
   });

@@ -18,6 +18,8 @@ export const providers: Record<ProviderName, Codec> = {
 };
 
 export const providerNames = Object.keys(providers) as ProviderName[];
+/** The codecs in registry order, for routing each request without listing them again. */
+const codecs = Object.values(providers);
 
 export function isProviderName(name: string): name is ProviderName {
   return Object.hasOwn(providers, name);
@@ -28,7 +30,7 @@ export function routeRequest(
   pathname: string,
   query: URLSearchParams,
 ): { codec: Codec; route: RouteMatch } | undefined {
-  for (const codec of Object.values(providers)) {
+  for (const codec of codecs) {
     const route = codec.route(method, pathname, query);
     if (route) return { codec, route };
   }

@@ -1,24 +1,42 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 import type { PlannedEvent, ProviderStream } from "../types.ts";
 
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const ALNUM_BYTES = Buffer.from(ALNUM, "latin1");
+let alnumScratch = Buffer.allocUnsafe(64);
+
+/**
+ * Random bytes drawn 4 KB ahead: a crypto call per id (two per OpenAI request) had cost more than
+ * the rest of the codec's setup, with 1,000 requests arriving at once.
+ */
+const randomPool = Buffer.allocUnsafe(4096);
+let randomAt = randomPool.length;
+
+/** Where `count` fresh random bytes start in randomPool. */
+function takeRandom(count: number): number {
+  if (count > randomPool.length) throw new RangeError(`at most ${randomPool.length} random bytes at once`);
+  if (randomAt + count > randomPool.length) {
+    randomFillSync(randomPool);
+    randomAt = 0;
+  }
+  const at = randomAt;
+  randomAt += count;
+  return at;
+}
 
 /** Unique per request (ids must differ between requests, so they are not seeded). */
 export function randomAlnum(length: number): string {
-  const bytes = randomBytes(length);
-  let out = "";
-  for (const b of bytes) out += ALNUM[b % ALNUM.length];
-  return out;
+  const at = takeRandom(length);
+  if (length > alnumScratch.length) alnumScratch = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) alnumScratch[i] = ALNUM_BYTES[randomPool[at + i]! % ALNUM.length]!;
+  return alnumScratch.toString("latin1", 0, length);
 }
 
 export function randomHex(length: number): string {
-  return randomBytes(Math.ceil(length / 2))
-    .toString("hex")
-    .slice(0, length);
+  const bytes = Math.ceil(length / 2);
+  const at = takeRandom(bytes);
+  return randomPool.toString("hex", at, at + bytes).slice(0, length);
 }
-
-const ALNUM_BYTES = Buffer.from(ALNUM, "latin1");
-let alnumScratch = Buffer.allocUnsafe(64);
 
 /**
  * Seeded random string of 1..max letters (OpenAI's `obfuscation` pads chunk sizes to hide token
@@ -43,6 +61,13 @@ export function splitWords(text: string): string[] {
  */
 export function argumentPieces(json: string): string[] {
   return json.match(/[\p{L}\p{N}_]+|[^\p{L}\p{N}_]+/gu) ?? [];
+}
+
+/** seededAlnum's letters for the same draws, written into `target` from `at`; returns the end. */
+export function writeSeededAlnum(rng: () => number, max: number, target: Buffer, at: number): number {
+  const end = at + 1 + Math.floor(rng() * max);
+  for (let i = at; i < end; i++) target[i] = ALNUM_BYTES[Math.floor(rng() * ALNUM.length)]!;
+  return end;
 }
 
 /** An SSE event: optional `event:` line, one `data:` line, blank line, with the provider's line ending. */
@@ -90,6 +115,7 @@ export function planned(kind: string, render: () => string, extra: PlannedExtra 
  */
 class TokenWrite implements PlannedEvent {
   readonly kind = "content";
+  readonly isToken = true;
   readonly text: string;
   readonly finish: boolean | undefined;
   readonly terminator = undefined;

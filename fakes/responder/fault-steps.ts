@@ -37,6 +37,29 @@ function resolveStep(step: FaultStep): ResolvedStep {
   return { definition, params: definition.params.parse(raw), placement, label: placementLabel(placement) };
 }
 
+/** Where a plan's phases fall, for placing steps on it. */
+class PlanMarks {
+  readonly #plan: readonly PlannedEvent[];
+  /** Before the first finish event, or after the last content one. */
+  readonly mid: number;
+  readonly lastFinish: number;
+  /** Only for token placements: a slot per token of the answer, for as long as placing takes. */
+  #contentIndexes: number[] | undefined;
+
+  constructor(plan: readonly PlannedEvent[]) {
+    this.#plan = plan;
+    const firstFinish = plan.findIndex((e) => e.finish);
+    this.lastFinish = plan.findLastIndex((e) => e.finish);
+    this.mid = firstFinish >= 0 ? firstFinish : plan.findLastIndex((e) => e.kind === "content") + 1;
+  }
+
+  /** The plan index of the `token`-th content event, if there is one. */
+  contentIndex(token: number): number | undefined {
+    this.#contentIndexes ??= this.#plan.flatMap((e, i) => (e.kind === "content" ? [i] : []));
+    return this.#contentIndexes[token];
+  }
+}
+
 function isPreStream(placement: Placement): boolean {
   return "phase" in placement && placement.phase === "pre-stream";
 }
@@ -86,42 +109,38 @@ export class FaultSteps {
   }
 
   /**
-   * Where each step that fires once the headers are out goes on `plan`. On a replay (`stream`),
-   * events, tokens, times and phases are the recording's, placed by its bytes and time markers.
+   * Where each step that fires once the headers are out goes on `plan`: before a given planned
+   * event (by identity, so events a step inserts do not shift the others), or at the END. On a
+   * replay (`stream`), events, tokens, times and phases are the recording's, placed by its bytes
+   * and time markers. The plan is searched only for a step to place: most streams have none, and
+   * a plan holds every token of the answer.
    */
   place(plan: PlannedEvent[], stream?: ProviderStream): StepPlaces {
     const replay = stream instanceof ReplayStream ? stream : undefined;
-    // Where each positional step fires: before a given planned event (by identity, so events a step
-    // inserts do not shift the others), or at the end.
-    const firstFinish = plan.findIndex((e) => e.finish);
-    const lastFinish = plan.findLastIndex((e) => e.finish);
-    const lastContent = plan.findLastIndex((e) => e.kind === "content");
-    const midIndex = firstFinish >= 0 ? firstFinish : lastContent + 1;
-    // Only for token placements: it lives as long as this call, a slot per token of the answer.
-    let contentIndexes: number[] | undefined;
-    const contentIndex = (token: number): number | undefined => {
-      contentIndexes ??= plan.flatMap((e, i) => (e.kind === "content" ? [i] : []));
-      return contentIndexes[token];
-    };
     const at = new Map<PlannedEvent | typeof END, ResolvedStep[]>();
     const byteSteps: ByteStep[] = [];
-    const put = (index: number, step: ResolvedStep) => {
-      const key = index >= plan.length ? END : plan[index]!;
-      at.set(key, [...(at.get(key) ?? []), step]);
-    };
+    let marks: PlanMarks | undefined;
     for (const step of this.#all) {
       if (!step.definition.fire) continue;
       const p = replay ? replay.locate(step.placement) : step.placement;
-      if ("after" in p) put(plan.indexOf(p.after) + 1, step);
-      else if ("byte" in p) byteSteps.push({ ...step, byte: p.byte });
-      else if ("event" in p) put(p.event, step);
-      // Past the last token, a token placement means "before the finish": the answer was whole.
-      else if ("token" in p) put(contentIndex(p.token) ?? midIndex, step);
+      if ("byte" in p) {
+        byteSteps.push({ ...step, byte: p.byte });
+        continue;
+      }
       // Only a replay places at a time, and it located it above.
-      else if ("ms" in p) continue;
-      else if (p.phase === "mid-stream") put(midIndex, step);
-      else if (p.phase === "after-finish") put(lastFinish >= 0 ? lastFinish + 1 : plan.length, step);
-      else if (p.phase === "after-terminator") put(plan.length, step);
+      if ("ms" in p) continue;
+      marks ??= new PlanMarks(plan);
+      let index: number;
+      if ("after" in p) index = plan.indexOf(p.after) + 1;
+      else if ("event" in p) index = p.event;
+      // Past the last token, a token placement means "before the finish": the answer was whole.
+      else if ("token" in p) index = marks.contentIndex(p.token) ?? marks.mid;
+      else if (p.phase === "mid-stream") index = marks.mid;
+      else if (p.phase === "after-finish") index = marks.lastFinish >= 0 ? marks.lastFinish + 1 : plan.length;
+      else if (p.phase === "after-terminator") index = plan.length;
+      else continue;
+      const key = index >= plan.length ? END : plan[index]!;
+      at.set(key, [...(at.get(key) ?? []), step]);
     }
     byteSteps.sort((a, b) => a.byte - b.byte);
     return { at, byteSteps };

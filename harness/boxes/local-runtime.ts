@@ -6,7 +6,15 @@ import { resolveToxiproxy } from "../../proxies/toxiproxy/index.ts";
 import { startProcess } from "../../runtime/process/start-process.ts";
 import { renderTemplate } from "../../runtime/template.ts";
 import { Wait } from "../../runtime/wait/wait.ts";
-import type { BackendSpec, EdgeSpec, FakeBox, Runtime, StartedBox, ToxiproxyBox } from "./runtime.ts";
+import type {
+  BackendSpec,
+  EdgeBox,
+  EdgeSpec,
+  FakeBox,
+  Runtime,
+  StartedBox,
+  ToxiproxyBox,
+} from "./runtime.ts";
 
 /**
  * A backend someone else started: it must already answer its health path. "Alive" means it still
@@ -140,18 +148,20 @@ export class LocalRuntime implements Runtime {
     };
   }
 
-  async startEdge(spec: EdgeSpec): Promise<StartedBox> {
+  async startEdge(spec: EdgeSpec): Promise<EdgeBox> {
     const edge = getEdge(spec.edge);
     const started = await retryPortRace(() =>
       edge.start({
         upstream: spec.upstream,
         ...(spec.profile ? { profile: spec.profile } : {}),
         ...(spec.configFile ? { configFile: spec.configFile } : {}),
+        ...(spec.tls ? { tls: spec.tls } : {}),
       }),
     );
     return {
       name: `${started.name}:${started.profile}`,
       address: local(started.port),
+      ...(started.tls ? { tls: local(started.tls.port) } : {}),
       logs: () => started.logs().map((l) => ({ t: l.t, line: l.line, source: l.source })),
       alive: async () => started.alive(),
       [Symbol.asyncDispose]: () => started[Symbol.asyncDispose](),

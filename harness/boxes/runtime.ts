@@ -4,6 +4,7 @@
  * know which runtime they run on, and verdicts must be equal on both.
  */
 
+import type { EdgeTlsOptions } from "../../proxies/edge.ts";
 import type { Address, BoxAddress, StartedBox } from "../../runtime/box.ts";
 
 export type { Address, BoxAddress, LogLine, StartedBox } from "../../runtime/box.ts";
@@ -21,6 +22,12 @@ export interface ToxiproxyBox extends StartedBox {
    * `listen` field (inside the toxiproxy box), `address` is how others reach it.
    */
   hopSlots: Array<{ listen: string; address: BoxAddress }>;
+  /**
+   * Set when only the server's own taps can record the hops: a recording relay runs in the
+   * harness's process, on loopback, which containers cannot reach. Unset, a Toxiproxy that records
+   * nothing gets relays beside it.
+   */
+  tapsOnlyInServer?: true;
 }
 
 export interface BackendSpec {
@@ -45,6 +52,13 @@ export interface EdgeSpec {
   profile?: string;
   configFile?: string;
   upstream: Address;
+  /** Also serve TLS + HTTP/2 with the run's certificate, for the h2 and browser clients. */
+  tls?: EdgeTlsOptions;
+}
+
+/** A started edge; `tls` is its TLS + HTTP/2 listener when it was started with one. */
+export interface EdgeBox extends StartedBox {
+  tls?: BoxAddress;
 }
 
 export interface Runtime extends AsyncDisposable {
@@ -61,5 +75,6 @@ export interface Runtime extends AsyncDisposable {
    * backend listens on. `templateVars` gives it the addresses it must reach (already internal).
    */
   startBackend(spec: BackendSpec): Promise<StartedBox>;
-  startEdge(spec: EdgeSpec): Promise<StartedBox>;
+  /** A runtime that cannot serve TLS throws a UserError for `spec.tls`. */
+  startEdge(spec: EdgeSpec): Promise<EdgeBox>;
 }

@@ -10,6 +10,7 @@ import { exchangeAt, header } from "./evidence.ts";
  */
 export default defineCheck({
   name: "anti-buffering-headers",
+  judgesTiming: true,
   description:
     "Streaming responses carry Cache-Control: no-cache and X-Accel-Buffering: no (and an SSE content type for SSE)",
   run(context, options) {

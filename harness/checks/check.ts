@@ -1,9 +1,9 @@
 import type { JournalEntry } from "../../fakes/journal-types.ts";
 import type { Scenario, ScenarioRequest } from "../../scenarios/scenario.ts";
 import type { LogLine } from "../boxes/runtime.ts";
+import type { CheckResult, CheckStatus, Evidence } from "../check-result.ts";
 import type { Contract, ContractView } from "../contracts/contract.ts";
-import type { ProbeObservation } from "../probe/observation.ts";
-import type { CheckResult, CheckStatus, Evidence } from "../results.ts";
+import type { ProbeClientName, ProbeObservation } from "../probe/observation.ts";
 
 /** One request the probe made in a scenario, read through the backend's contract. */
 export interface Exchange {
@@ -21,6 +21,8 @@ export interface CheckContext {
   scenario: Scenario;
   contract: Contract;
   edge: { name: string; profile: string };
+  /** The client that made the requests (absent: h1). Its own evidence is in each observation. */
+  client?: ProbeClientName;
   backend: {
     name: string;
     /** How often the backend promises keepalives, if it does. */
@@ -50,7 +52,17 @@ export interface CheckDefinition {
   name: string;
   /** What it asserts, for `streamchaos list --checks` and the docs. */
   description: string;
+  /**
+   * It judges when bytes arrived (latency, buffering): when it fails, the result says how long each
+   * box on the way held the first token (harness/hops holdings), not only which hop broke.
+   */
+  judgesTiming?: boolean;
   run(context: CheckContext, options: Record<string, unknown>): CheckOutcome;
+  /**
+   * Clients whose observations this check cannot judge, each with why (a check of raw HTTP/1.1 bytes
+   * has none to read from the h2 probe or a page). On those it is not applicable, never a pass.
+   */
+  cannotJudge?: Partial<Record<ProbeClientName, string>>;
 }
 
 export function defineCheck(definition: CheckDefinition): CheckDefinition {

@@ -1,10 +1,22 @@
 import { defineCheck, fail, pass } from "./check.ts";
-import { bytesEvidence, endEvidence, exchangeAt, logEvidence, rawBytes, statusEvidence } from "./evidence.ts";
+import {
+  bytesEvidence,
+  consumerEvidence,
+  describeBreak,
+  endEvidence,
+  exchangeAt,
+  framesEvidence,
+  logEvidence,
+  rawBytes,
+  statusEvidence,
+} from "./evidence.ts";
 
 /**
  * Incident 000 issue 2: a stream cut without its terminating `0\r\n\r\n` makes fetch() throw
  * `TypeError: terminated` and nginx log "upstream prematurely closed connection". The response must
- * end per its framing, whatever went wrong upstream.
+ * end per its framing, whatever went wrong upstream. On h2 the clean end is END_STREAM and a break is
+ * RST_STREAM, GOAWAY or the connection ending first; in the browser it is the page's reader finishing,
+ * or the error it caught.
  */
 export default defineCheck({
   name: "clean-termination",
@@ -17,34 +29,36 @@ export default defineCheck({
     const edgeLines = context.edgeLogs.filter((l) =>
       /prematurely|incomplete response|reading from backend|timed out/i.test(l.line),
     );
+    const client = observation.client ?? "h1";
     const evidence = [
       statusEvidence(observation),
       endEvidence(observation),
-      bytesEvidence("last raw bytes at the probe", rawBytes(observation), 80),
-      {
-        kind: "note" as const,
-        label: "what fetch() saw",
-        value: `${observation.fetchView.outcome}${observation.fetchView.error ? `: ${observation.fetchView.error}` : ""}`,
-      },
+      ...(client === "h2" ? framesEvidence(observation) : []),
+      ...(client === "browser"
+        ? []
+        : [bytesEvidence("last raw bytes at the probe", rawBytes(observation), 80)]),
+      ...consumerEvidence(observation),
       ...logEvidence(`${context.edge.name} log`, edgeLines, 3),
     ];
     if (!observation.response)
       return fail("no HTTP response: the connection ended before a status line", evidence);
     if (observation.end.kind === "clean" && observation.complete) {
       const how =
-        observation.response.framing === "chunked"
-          ? "terminating chunk 0\\r\\n\\r\\n received"
-          : `complete ${observation.response.framing} body`;
-      return pass(`${how}; connection ended cleanly`, evidence);
+        client === "h2"
+          ? "END_STREAM received"
+          : client === "browser"
+            ? "the page's reader finished"
+            : observation.response.framing === "chunked"
+              ? "terminating chunk 0\\r\\n\\r\\n received"
+              : `complete ${observation.response.framing} body`;
+      return pass(`${how}; ${client === "h1" ? "connection" : "stream"} ended cleanly`, evidence);
     }
-    const why =
-      observation.end.kind === "rst"
-        ? "the connection was reset (RST)"
-        : observation.end.kind === "timeout"
-          ? "the response never finished (probe timeout)"
-          : observation.response.framing === "chunked"
-            ? "the connection closed without the terminating chunk 0\\r\\n\\r\\n"
-            : `the body ended incomplete (${observation.end.kind})`;
-    return fail(`${why}; a fetch() consumer gets ${observation.fetchView.outcome}`, evidence);
+    const consumer =
+      client === "h1"
+        ? `; a fetch() consumer gets ${observation.fetchView.outcome}`
+        : client === "h2" && (observation.end.kind === "rst" || observation.end.kind === "fin-mid-body")
+          ? "; a browser's fetch() reader gets TypeError: network error"
+          : "";
+    return fail(`${describeBreak(observation)}${consumer}`, evidence);
   },
 });

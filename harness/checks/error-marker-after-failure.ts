@@ -1,5 +1,13 @@
 import { defineCheck, fail, notApplicable, pass } from "./check.ts";
-import { bytesEvidence, endEvidence, exchangeAt, journalEvidence, statusEvidence } from "./evidence.ts";
+import {
+  bytesEvidence,
+  consumerEvidence,
+  describeBreak,
+  endEvidence,
+  exchangeAt,
+  journalEvidence,
+  statusEvidence,
+} from "./evidence.ts";
 
 /**
  * Incident 000 issue 2: once 200 went out, the only way to tell the browser the answer broke is the
@@ -12,10 +20,16 @@ export default defineCheck({
     const exchange = exchangeAt(context, options);
     if (!exchange) return fail("the probe made no request");
     const { observation, view } = exchange;
+    // In the browser, what counts is what reached the page: its text, and the error it caught.
+    const inPage = observation.client === "browser";
     const evidence = [
       statusEvidence(observation),
       endEvidence(observation),
-      bytesEvidence("last bytes at the probe", observation.body),
+      bytesEvidence(
+        inPage ? "last bytes that reached the page" : "last bytes at the probe",
+        observation.body,
+      ),
+      ...(inPage ? consumerEvidence(observation) : []),
     ];
     if (!observation.response)
       return fail("no HTTP response: the connection ended before a status line", evidence);
@@ -32,19 +46,27 @@ export default defineCheck({
       );
     }
     if (view.errorMarker) {
-      return pass(`error marker present: ${JSON.stringify(view.errorMarker.message).slice(0, 120)}`, [
-        ...evidence,
-        { kind: "bytes", label: "marker", value: view.errorMarker.raw.slice(0, 200), t: view.errorMarker.t },
-      ]);
+      return pass(
+        `error marker ${inPage ? "reached the page" : "present"}: ${JSON.stringify(view.errorMarker.message).slice(0, 120)}`,
+        [
+          ...evidence,
+          {
+            kind: "bytes",
+            label: "marker",
+            value: view.errorMarker.raw.slice(0, 200),
+            t: view.errorMarker.t,
+          },
+        ],
+      );
     }
     // Say what broke, from the provider's side when it shows: a fault fired, or the call ended early.
     const faults = exchange.upstream.flatMap((entry) => entry.faults.map((f) => `${f.fault} at ${f.at}`));
     const broke = faults.length
       ? `the provider failed mid-stream (${faults.join(", ")})`
       : "the stream broke";
-    return fail(
-      `${broke} but the response carried no ${context.contract.name} error marker: the user is shown a partial answer as if complete`,
-      [...evidence, ...exchange.upstream.map(journalEvidence)],
-    );
+    const shown = inPage
+      ? `no ${context.contract.name} error marker reached the page${observation.end.kind === "clean" ? "" : ` (${describeBreak(observation)})`}: it can only show a partial answer or a bare network error`
+      : `the response carried no ${context.contract.name} error marker: the user is shown a partial answer as if complete`;
+    return fail(`${broke} but ${shown}`, [...evidence, ...exchange.upstream.map(journalEvidence)]);
   },
 });

@@ -9,6 +9,7 @@ import { exchangeAt, timingEvidence } from "./evidence.ts";
  */
 export default defineCheck({
   name: "incremental-delivery",
+  judgesTiming: true,
   description:
     "Tokens arrive as the provider emits them: small first-token lag, arrival spread similar to emission spread",
   run(context, options) {

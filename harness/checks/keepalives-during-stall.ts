@@ -26,6 +26,7 @@ interface StallWindow {
  */
 export default defineCheck({
   name: "keepalives-during-stall",
+  judgesTiming: true,
   description:
     "During a provider stall the client keeps receiving bytes: no silence longer than 2x the backend's keepalive interval + 400 ms, and no stream cut for silence",
   run(context, options) {

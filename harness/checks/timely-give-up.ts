@@ -7,6 +7,7 @@ import { endEvidence, exchangeAt, statusEvidence, timingEvidence } from "./evide
  */
 export default defineCheck({
   name: "timely-give-up",
+  judgesTiming: true,
   description:
     "A silent provider is given up on within the backend's own bound (+ tolerance), with an error the client sees",
   run(context, options) {

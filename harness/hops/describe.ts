@@ -20,9 +20,12 @@ const BROKEN: ReadonlySet<HopOutcome> = new Set([
   "malformed",
 ]);
 
-/** The framing or the end is broken, or the body lacks the done signal its judge looks for. */
+/**
+ * The framing or the end is broken, or the body lacks the done signal its judge looks for. A body
+ * whose reader hung up first lacks it too, but its sender was cut off: that is no fault of the hop.
+ */
 export function isBroken(framing: HopFraming): boolean {
-  return framingBroken(framing) || framing.semantic === "incomplete";
+  return framingBroken(framing) || (framing.semantic === "incomplete" && framing.outcome !== "client-left");
 }
 
 /** The HTTP framing itself is broken (whatever a judge says of the body). */

@@ -3,7 +3,7 @@ import { loadCatalog } from "../../scenarios/index.ts";
 import { openaiRelay } from "../contracts/openai-relay.ts";
 import { sseStatusDeltaDone } from "../contracts/sse-status-delta-done.ts";
 import { textMarker } from "../contracts/text-marker.ts";
-import { unmetRequirement } from "./applicability.ts";
+import { clientMismatch, unmetRequirement } from "./applicability.ts";
 import type { LaneBackend } from "./lane-options.ts";
 
 const catalog = await loadCatalog();
@@ -41,5 +41,21 @@ describe("unmetRequirement: scenarios that cannot mean anything on a backend do 
 
   test("scenarios that require nothing always apply", () => {
     expect(unmetRequirement(scenario("happy-path"), backend(textMarker()))).toBeUndefined();
+  });
+});
+
+describe("clientMismatch: a fault sized in HTTP/1.1 bytes on hop A does not run on a TLS client", () => {
+  test("limit_data and bandwidth on hop A are not applicable to h2 and the browser, with the reason", () => {
+    for (const id of ["net-limit-client-hop", "net-slow-client"]) {
+      expect(clientMismatch(scenario(id), "h1")).toBeUndefined();
+      for (const client of ["h2", "browser"] as const)
+        expect(clientMismatch(scenario(id), client)).toMatch(/client's hop A carries TLS/);
+    }
+  });
+
+  test("time-based faults on hop A and byte faults on other hops apply to every client", () => {
+    for (const id of ["net-reset-client-hop", "net-limit-edge-hop", "mid-connection-fin"])
+      for (const client of ["h1", "h2", "browser"] as const)
+        expect(clientMismatch(scenario(id), client)).toBeUndefined();
   });
 });

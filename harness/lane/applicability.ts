@@ -1,4 +1,6 @@
 import type { Capability, Scenario } from "../../scenarios/scenario.ts";
+import { CLIENTS } from "../probe/clients.ts";
+import type { ProbeClientName } from "../probe/observation.ts";
 import { missingLink } from "../services-config.ts";
 import { sizingProblem } from "./backend-sizing.ts";
 import type { LaneBackend } from "./lane-options.ts";
@@ -42,4 +44,19 @@ export function unmetRequirement(scenario: Scenario, backend: LaneBackend): stri
     return `backend "${backend.name}" declares no keepaliveMs, so there is no interval to hold its keepalives to (nor to size the stall by); set keepaliveMs to the interval it sends them at`;
   }
   return sizingProblem(scenario, backend);
+}
+
+/**
+ * Toxics whose attributes count or pace bytes. On hop A of an h2 or browser lane they would count
+ * TLS records and the handshake (a certificate is over 1 KB), not the HTTP response the scenario
+ * sizes them for: 500 bytes would end the handshake, 24 B/s would stall it past every timeout.
+ */
+const BYTE_COUNTING_TOXICS = new Set(["limit_data", "bandwidth", "slicer"]);
+
+/** Why the scenario cannot mean on this client what it means on h1, before it runs. Undefined when it applies. */
+export function clientMismatch(scenario: Scenario, client: ProbeClientName): string | undefined {
+  if (!CLIENTS[client].needsTls) return undefined;
+  const counted = (scenario.toxics ?? []).filter((t) => t.hop === "A" && BYTE_COUNTING_TOXICS.has(t.type));
+  if (counted.length === 0) return undefined;
+  return `its ${counted.map((t) => t.type).join(", ")} toxic on hop A counts bytes of the HTTP/1.1 response, and the ${client} client's hop A carries TLS (the handshake and encrypted records), so the fault would land elsewhere; it runs on h1`;
 }

@@ -1,6 +1,10 @@
 import { describe, expect, test } from "vitest";
 import type { Scenario } from "../../scenarios/scenario.ts";
+import { defineCheck } from "../checks/check.ts";
+import { withUserChecks } from "../checks/index.ts";
 import { chunkData, context, exchange, journalEntry, sseObservation } from "../checks/testing/builders.ts";
+import { attributeHops, summarizeHop } from "../hops/index.ts";
+import { chunk, chunked, connection } from "../hops/testing/tap-records.ts";
 import { runChecks } from "./check-evaluation.ts";
 
 const scenario = (extra: Partial<Scenario>): Scenario => ({
@@ -58,6 +62,64 @@ describe("runChecks: the verdict of a scenario from its checks", () => {
     ).rejects.toMatchObject({
       code: "SCENARIO_INVALID",
       why: "decidedBy lists upstream-cancelled, its checks are clean-termination, answer-intact",
+    });
+  });
+
+  test("hops are evidence: a failing check names the hop, a passing one does not, and the verdict is the same", async () => {
+    const cut = sseObservation([{ at: 5, data: chunkData("Hello") }], { terminator: false });
+    const failing = context([exchange(cut, [journalEntry([{ at: 1, text: "Hello" }])])]);
+    const summaries = [
+      summarizeHop(
+        {
+          name: "A",
+          from: "probe",
+          to: "backend",
+          connections: [connection({ response: [[1100, `${chunked()}${chunk("data: x\n\n")}`]] })],
+        },
+        { origin: 1000 },
+      ),
+    ];
+    const hops = { summaries, attribution: attributeHops(summaries) };
+    const withHops = await runChecks(scenario({}), failing, hops);
+    const without = await runChecks(scenario({}), failing);
+    expect(withHops.status).toBe(without.status);
+    expect(withHops.checks.map((c) => c.status)).toEqual(without.checks.map((c) => c.status));
+    expect(withHops.checks.map((c) => [c.check, c.status, c.hop?.origin])).toEqual([
+      ["clean-termination", "fail", "A"],
+      ["answer-intact", "pass", undefined],
+    ]);
+    expect(withHops.checks[0]!.hop!.text).toBe(
+      "hop A: the backend closed between chunks after 1, no terminating chunk",
+    );
+  });
+});
+
+describe("runChecks: a check that cannot judge a client", () => {
+  const rawBytes = defineCheck({
+    name: "raw-chunk-sizes",
+    description: "every chunk-size line is lower-case hex",
+    cannotJudge: {
+      h2: "HTTP/2 has no chunk-size lines",
+      browser: "a page never sees the framing",
+    },
+    run: () => ({ status: "pass", summary: "chunk sizes are lower-case hex" }),
+  });
+  const s = scenario({ checks: ["clean-termination", "raw-chunk-sizes"], decidedBy: ["raw-chunk-sizes"] });
+
+  test("is not applicable there with its reason, never a pass, and the scenario is inconclusive", async () => {
+    await withUserChecks(new Map([[rawBytes.name, rawBytes]]), async () => {
+      const h1 = await runChecks(s, context([exchange(answered)]));
+      expect(h1.status).toBe("pass");
+      const h2 = await runChecks(s, context([exchange({ ...answered, client: "h2" })], { client: "h2" }));
+      expect(h2.checks.find((c) => c.check === "raw-chunk-sizes")).toMatchObject({
+        status: "not-applicable",
+        summary: "not on the h2 client: HTTP/2 has no chunk-size lines",
+      });
+      expect(h2.status).toBe("inconclusive");
+      const page = await runChecks(s, context([exchange(answered)], { client: "browser" }));
+      expect(page.checks.find((c) => c.check === "raw-chunk-sizes")?.summary).toMatch(
+        /never sees the framing/,
+      );
     });
   });
 });

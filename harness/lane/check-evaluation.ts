@@ -4,7 +4,10 @@ import { checkName, decidingChecks, type Scenario } from "../../scenarios/scenar
 import type { LogLine } from "../boxes/runtime.ts";
 import { type CheckContext, type Exchange, toResult } from "../checks/check.ts";
 import { getCheck } from "../checks/index.ts";
+import { checkHop } from "../hops/records.ts";
+import type { ProbeClientName } from "../probe/observation.ts";
 import type { CheckResult, ScenarioStatus } from "../results.ts";
+import { INJECTED_HOPS, type TappedHops } from "./hop-taps.ts";
 import type { LaneBackend } from "./lane-options.ts";
 
 /** What the lane saw of one scenario, on every box. */
@@ -26,7 +29,7 @@ export function asksForCheck(scenario: Scenario, name: string): boolean {
 /** The checks' view of one scenario: what was under test, and what was observed since it started. */
 export function checkContext(
   scenario: Scenario,
-  underTest: { backend: LaneBackend; edge: CheckContext["edge"] },
+  underTest: { backend: LaneBackend; edge: CheckContext["edge"]; client?: ProbeClientName },
   observed: ScenarioObservations,
   startedAt: number,
 ): CheckContext {
@@ -35,6 +38,7 @@ export function checkContext(
     scenario,
     contract: backend.contract,
     edge: underTest.edge,
+    ...(underTest.client ? { client: underTest.client } : {}),
     backend: {
       name: backend.name,
       ...(backend.keepaliveMs === undefined ? {} : { keepaliveMs: backend.keepaliveMs }),
@@ -66,7 +70,11 @@ export interface Verdict {
  * question (a disconnect scenario whose client never left, a happy path whose provider streamed
  * nothing that could be matched to the request).
  */
-export async function runChecks(scenario: Scenario, context: CheckContext): Promise<Verdict> {
+export async function runChecks(
+  scenario: Scenario,
+  context: CheckContext,
+  hops?: Pick<TappedHops, "summaries" | "attribution">,
+): Promise<Verdict> {
   const names = scenario.checks.map(checkName);
   const deciding = new Set(decidingChecks(scenario));
   const unknown = [...deciding].filter((name) => !names.includes(name));
@@ -89,7 +97,22 @@ export async function runChecks(scenario: Scenario, context: CheckContext): Prom
     const name = checkName(ref);
     const options = typeof ref === "string" ? {} : (ref.options ?? {});
     const check = await getCheck(name, `scenario "${scenario.id}"`);
-    const result = toResult(name, check.run(context, options));
+    const client = context.client ?? "h1";
+    const cannot = check.cannotJudge?.[client];
+    const result: CheckResult = toResult(
+      name,
+      cannot === undefined
+        ? check.run(context, options)
+        : { status: "not-applicable", summary: `not on the ${client} client: ${cannot}` },
+    );
+    // Evidence only: the hop a failure shows on is read after the check judged, never by it.
+    if (result.status === "fail" && hops) {
+      const hop = checkHop(hops.attribution, hops.summaries, {
+        injected: INJECTED_HOPS,
+        ...(check.judgesTiming ? { timing: true } : {}),
+      });
+      if (hop) result.hop = hop;
+    }
     checks.push(deciding.has(name) ? { ...result, deciding: true } : result);
   }
   if (checks.some((c) => c.status === "fail")) return { status: "fail", checks };

@@ -4,8 +4,9 @@ import { delay, now } from "../../lib/clock.ts";
 import type { Scenario, ScenarioRequest, ScriptJson } from "../../scenarios/scenario.ts";
 import type { Exchange } from "../checks/check.ts";
 import type { Contract, ContractRequest } from "../contracts/contract.ts";
-import { type ProbeOptions, runProbe } from "../probe/index.ts";
-import type { ProbeObservation } from "../probe/observation.ts";
+import { type ClientKit, probeWith } from "../probe/clients.ts";
+import type { ProbeOptions } from "../probe/index.ts";
+import type { ProbeClientName, ProbeObservation } from "../probe/observation.ts";
 import { probeDisconnect } from "./disconnect-trigger.ts";
 import { carriesNonce } from "./fake-journal.ts";
 
@@ -15,6 +16,9 @@ export interface ProbeTarget {
   contract: Contract;
   fake: FakeProviderClient;
   lanePrefix: string;
+  /** Who makes the requests; absent means h1. */
+  client?: ProbeClientName;
+  clientKit?: ClientKit;
 }
 
 type ProbeLimits = Omit<ProbeOptions, "url" | "method" | "headers" | "body">;
@@ -63,13 +67,13 @@ export async function runExchanges(
   );
 }
 
-/** Sends one contract request to the lane's entry (hop A) and records everything that comes back. */
+/** Sends one contract request to the lane's entry (hop A) with its client, recording everything that comes back. */
 export function sendThroughProbe(
   target: ProbeTarget,
   request: ContractRequest,
   limits: ProbeLimits,
 ): Promise<ProbeObservation> {
-  return runProbe({
+  return probeWith(target.client ?? "h1", target.clientKit ?? {}, {
     url: `${target.entryUrl}${request.path}`,
     method: request.method,
     headers: request.headers,

@@ -1,7 +1,9 @@
 import type { ProviderName } from "../../fakes/journal-types.ts";
+import type { EdgeTlsOptions } from "../../proxies/edge.ts";
 import type { BackendSpec, Runtime } from "../boxes/runtime.ts";
 import type { Contract } from "../contracts/contract.ts";
-import type { LaneService } from "./services.ts";
+import type { ClientKit } from "../probe/clients.ts";
+import type { ProbeClientName } from "../probe/observation.ts";
 
 export interface LaneBackend {
   name: string;
@@ -27,4 +29,20 @@ export interface LaneOptions {
   runtime: Runtime;
   backend: LaneBackend;
   edge: LaneEdge;
+  /** Who makes the requests (default h1). h2 and browser reach the edge's TLS listener through hop A. */
+  client?: ProbeClientName;
+  /** For h2 and browser: the run's certificate for the edge, the CA the probe trusts, the run's Chromium. */
+  clientKit?: LaneClientKit;
+}
+
+export interface LaneClientKit extends ClientKit {
+  tls: EdgeTlsOptions;
+}
+
+/** One of a backend's services as the lane starts it (harness/services-config.ts checked it). */
+export interface LaneService {
+  name: string;
+  spec: BackendSpec;
+  /** The services it names, all started before it. */
+  dependsOn: string[];
 }

@@ -2,14 +2,17 @@ import { abortReason } from "../../lib/abort.ts";
 import { now } from "../../lib/clock.ts";
 import { Teardown, trackLive } from "../../lib/lifecycle.ts";
 import type { Scenario } from "../../scenarios/scenario.ts";
+import { toHopRecord } from "../hops/records.ts";
+import type { ProbeClientName } from "../probe/observation.ts";
 import type { BackendRestart, ScenarioResult, ServiceRestart, TimelineEvent } from "../results.ts";
-import { unmetRequirement } from "./applicability.ts";
+import { clientMismatch, unmetRequirement } from "./applicability.ts";
 import { CRASH_WINDOW_MS, restartRecord } from "./backend-restart.ts";
 import { sizeForBackend } from "./backend-sizing.ts";
 import { asksForCheck, checkContext, runChecks } from "./check-evaluation.ts";
 import { type ProbeTarget, runExchanges } from "./exchanges.ts";
 import { settledJournal, upstreamFor } from "./fake-journal.ts";
 import { runFollowUp } from "./follow-up.ts";
+import { clearHopTaps, type HopReading, readHops, type TappedHops } from "./hop-taps.ts";
 import type { LaneBackend, LaneEdge, LaneOptions } from "./lane-options.ts";
 import type { BackendDeath } from "./running-backend.ts";
 import { setUpScenario } from "./scenario-setup.ts";
@@ -25,6 +28,8 @@ export class Lane implements AsyncDisposable {
   readonly index: number;
   readonly backendInfo: LaneBackend;
   #edgeInfo: LaneEdge & { profile: string };
+  /** Fixed for the lane's life: switchEdge() keeps it, with the TLS material it needs. */
+  readonly client: ProbeClientName;
   #topology: LaneTopology;
   #probeTarget: ProbeTarget;
   #teardown: Teardown;
@@ -36,12 +41,15 @@ export class Lane implements AsyncDisposable {
     this.index = options.index;
     this.backendInfo = options.backend;
     this.#edgeInfo = { ...options.edge, profile: topology.edgeProfile };
+    this.client = options.client ?? "h1";
     this.#topology = topology;
     this.#probeTarget = {
       entryUrl: topology.entryUrl,
       contract: options.backend.contract,
       fake: topology.fake,
       lanePrefix: topology.lanePrefix,
+      client: this.client,
+      ...(options.clientKit ? { clientKit: options.clientKit } : {}),
     };
     this.#teardown = teardown;
     this.#untrack = trackLive(this);
@@ -103,6 +111,7 @@ export class Lane implements AsyncDisposable {
       backend: this.backendInfo.name,
       edge: this.#edgeInfo.edge,
       profile: this.#edgeInfo.profile,
+      client: this.client,
       runtime: this.#topology.runtime.name,
       lane: this.index,
       startedAt,
@@ -115,7 +124,7 @@ export class Lane implements AsyncDisposable {
       checks: [],
       timeline: [],
     });
-    const unmet = unmetRequirement(declared, this.backendInfo);
+    const unmet = unmetRequirement(declared, this.backendInfo) ?? clientMismatch(declared, this.client);
     if (unmet !== undefined) {
       return { ...base, status: "not-applicable", reason: unmet, durationMs: 0, checks: [], timeline: [] };
     }
@@ -129,6 +138,11 @@ export class Lane implements AsyncDisposable {
       // before the fake is scripted; the checks see the scenario as it ran.
       const scenario = sizeForBackend(declared, this.backendInfo);
       await setUpScenario(this.#topology, scenario);
+      const tapping = this.#hopReading();
+      // Only memory and a smaller read ride on it: `since` keeps the window either way, and hops are
+      // evidence, so a Toxiproxy that cannot clear must not turn the scenario into an error.
+      if (tapping) await clearHopTaps(tapping).catch(() => {});
+      const tapsSince = now();
       const exchanges = await runExchanges(this.#probeTarget, scenario, signal);
       if (signal?.aborted) {
         await hops.clearAll().catch(() => {});
@@ -139,6 +153,13 @@ export class Lane implements AsyncDisposable {
       const journal = asksForCheck(scenario, "upstream-cancelled")
         ? await settledJournal(fake)
         : await fake.journal();
+      // Before the follow-up request, which would be the hops' last exchange; before the toxics go.
+      const tapped = tapping
+        ? await readHops(tapping, {
+            since: tapsSince,
+            origin: exchanges[0]?.observation.startedAt ?? tapsSince,
+          }).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))
+        : undefined;
       await hops.clearAll();
       for (const exchange of exchanges) exchange.upstream = upstreamFor(journal, exchange);
       const followUp =
@@ -156,7 +177,11 @@ export class Lane implements AsyncDisposable {
       const ownLogs = death ? death.logs : backend.logs();
       const context = checkContext(
         scenario,
-        { backend: this.backendInfo, edge: { name: this.#edgeInfo.edge, profile: this.#edgeInfo.profile } },
+        {
+          backend: this.backendInfo,
+          edge: { name: this.#edgeInfo.edge, profile: this.#edgeInfo.profile },
+          client: this.client,
+        },
         {
           exchanges,
           journal,
@@ -169,7 +194,11 @@ export class Lane implements AsyncDisposable {
         },
         startedAt,
       );
-      const { status, checks, reason } = await runChecks(scenario, context);
+      const { status, checks, reason } = await runChecks(
+        scenario,
+        context,
+        tapped instanceof Error ? undefined : tapped,
+      );
       const timeline: TimelineEvent[] = buildTimeline(context, startedAt);
       const result: ScenarioResult = {
         ...base,
@@ -178,6 +207,7 @@ export class Lane implements AsyncDisposable {
         durationMs: now() - startedAt,
         checks,
         timeline,
+        ...this.#hopsOf(tapped, status === "fail", exchanges[0]?.observation.startedAt ?? tapsSince),
       };
       if (death) result.backendRestart = await this.#restartAfter(death);
       else if (foundDead) result.backendRestart = restartRecord(foundDead, "before-start", true);
@@ -196,6 +226,34 @@ export class Lane implements AsyncDisposable {
         timeline: [],
       };
     }
+  }
+
+  /** What the lane reads its hops with; undefined when its Toxiproxy cannot record them. */
+  #hopReading(): HopReading | undefined {
+    const { hops, hopName, tapsUnavailable } = this.#topology;
+    if (tapsUnavailable) return undefined;
+    return {
+      hops,
+      hopName,
+      edge: this.edgeInfo.edge,
+      contract: this.backendInfo.contract,
+      ...(this.client === "h1" ? {} : { encrypted: ["A" as const] }),
+    };
+  }
+
+  /** The result's hops, with their raw bytes when it failed; or why there are none. */
+  #hopsOf(
+    tapped: TappedHops | Error | undefined,
+    failed: boolean,
+    origin: number,
+  ): Pick<ScenarioResult, "hops" | "hopsUnavailable"> {
+    if (tapped === undefined) return { hopsUnavailable: this.#topology.tapsUnavailable ?? "no taps" };
+    if (tapped instanceof Error) return { hopsUnavailable: `the taps could not be read: ${tapped.message}` };
+    return {
+      hops: tapped.summaries.map((summary) =>
+        toHopRecord(summary, { origin, ...(failed ? { raw: tapped.connections[summary.name] ?? [] } : {}) }),
+      ),
+    };
   }
 
   /** Brings the backend back after a death in a scenario's window; if it does not come back, the next scenario throws. */

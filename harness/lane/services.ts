@@ -5,15 +5,10 @@ import { hostPort } from "../../lib/net.ts";
 import type { Address, BackendSpec, BoxAddress, LogLine, Runtime } from "../boxes/runtime.ts";
 import type { BackendRestart, ServiceRestart } from "../results.ts";
 import { restartRecord } from "./backend-restart.ts";
+import type { LaneService } from "./lane-options.ts";
 import { type BackendDeath, RunningBackend } from "./running-backend.ts";
 
-/** One of a backend's services as the lane starts it (harness/services-config.ts checked it). */
-export interface LaneService {
-  name: string;
-  spec: BackendSpec;
-  /** The services it names, all started before it. */
-  dependsOn: string[];
-}
+export type { LaneService };
 
 /** The hop in front of a service: `from` is whoever calls it (the backend, other services). */
 export interface ServiceLink {

@@ -4,6 +4,8 @@ import { hostPort } from "../../lib/net.ts";
 import { type HopAddress, ToxiproxyHops } from "../../proxies/toxiproxy/index.ts";
 import type { Hop, Link } from "../../scenarios/scenario.ts";
 import type { Address, BoxAddress, Runtime, StartedBox, ToxiproxyBox } from "../boxes/runtime.ts";
+import { CLIENTS } from "../probe/clients.ts";
+import { whyNoTaps } from "./hop-taps.ts";
 import type { LaneOptions } from "./lane-options.ts";
 import { RunningBackend } from "./running-backend.ts";
 import { LaneServices, withServiceUrls } from "./services.ts";
@@ -34,11 +36,13 @@ export interface LaneTopology {
   /** The profile the edge really runs, its default when none was asked for. */
   edgeProfile: string;
   lanePrefix: string;
+  /** Set when the hops cannot be tapped, saying why: results then say their hops are unavailable. */
+  tapsUnavailable?: string;
   /**
    * Stops the edge and starts `edge` in its place, behind a new hop A; the fake, hop C, the backend
-   * (and its state, as between any two scenarios) and hop B stay. Moving a lane to another edge of
-   * the same backend costs an edge start (~0.1 s) instead of a backend start (~1 s, more on a
-   * loaded machine).
+   * (and its state, as between any two scenarios) and hop B stay. The lane's client, and so its TLS
+   * material, stays too: the new edge gets the same. Moving a lane to another edge of the same
+   * backend costs an edge start (~0.1 s) instead of a backend start (~1 s, more on a loaded machine).
    */
   replaceEdge(edge: LaneOptions["edge"]): Promise<void>;
 }
@@ -57,7 +61,8 @@ export async function assembleTopology(options: LaneOptions, teardown: Teardown)
   const fakeClient = new FakeProviderClient(fake.adminUrl);
   const serviceSpecs = backend.services ?? [];
   const toxiproxy = teardown.use(await runtime.startToxiproxy(3 + serviceSpecs.length));
-  const hops = teardown.use(new ToxiproxyHops(toxiproxy.apiUrl));
+  const tapsUnavailable = await whyNoTaps(toxiproxy, options.runtime.name);
+  const hops = teardown.use(new ToxiproxyHops(toxiproxy.apiUrl, { taps: tapsUnavailable === undefined }));
   const hopName = (hop: Link) =>
     `${lanePrefix}-${Object.hasOwn(HOP_NAMES, hop) ? HOP_NAMES[hop as Hop] : `service-${hop}`}`;
   const [slotA, slotB, slotC, ...serviceSlots] = toxiproxy.hopSlots as [HopSlot, HopSlot, HopSlot];
@@ -101,6 +106,9 @@ export async function assembleTopology(options: LaneOptions, teardown: Teardown)
   );
 
   const hopB = await hopInFrontOf("B", slotB, backendBox.address.internal);
+  // A lane has one client, whichever edge it runs: for h2 and the browser, hop A (and its toxics)
+  // stands in front of the edge's TLS listener, so a fault on hop A hits what those clients receive.
+  const tls = CLIENTS[options.client ?? "h1"].needsTls ? laneTls(options) : undefined;
   // The edge in front of hop B, and hop A in front of it: the part of the lane replaceEdge() swaps.
   const startEdgeAndHopA = async (laneEdge: LaneOptions["edge"]) => {
     const edgeBox = await runtime.startEdge({
@@ -108,12 +116,17 @@ export async function assembleTopology(options: LaneOptions, teardown: Teardown)
       upstream: hopB.internal,
       ...(laneEdge.profile ? { profile: laneEdge.profile } : {}),
       ...(laneEdge.configFile ? { configFile: laneEdge.configFile } : {}),
+      ...(tls ? { tls } : {}),
     });
     try {
-      const hopA = await hopInFrontOf("A", slotA, edgeBox.address.internal);
+      const edgeEntry = tls ? edgeBox.tls : edgeBox.address;
+      if (!edgeEntry) {
+        throw new Error(`the ${laneEdge.edge} edge was started with TLS but reports no TLS listener`);
+      }
+      const hopA = await hopInFrontOf("A", slotA, edgeEntry.internal);
       return {
         edge: edgeBox,
-        entryUrl: `http://${hostPort(hopA.external.host, hopA.external.port)}`,
+        entryUrl: `${tls ? "https" : "http"}://${hostPort(hopA.external.host, hopA.external.port)}`,
         edgeProfile: edgeBox.name.split(":").slice(1).join(":") || laneEdge.profile || "default",
       };
     } catch (error) {
@@ -134,6 +147,7 @@ export async function assembleTopology(options: LaneOptions, teardown: Teardown)
     ...(services ? { services } : {}),
     ...first,
     lanePrefix,
+    ...(tapsUnavailable ? { tapsUnavailable } : {}),
     async replaceEdge(next) {
       const old = running;
       running = undefined;
@@ -145,6 +159,15 @@ export async function assembleTopology(options: LaneOptions, teardown: Teardown)
     },
   };
   return topology;
+}
+
+function laneTls(options: LaneOptions) {
+  if (!options.clientKit) {
+    throw new Error(
+      `the ${options.client} client needs the run's TLS material (clientKit), and the lane got none`,
+    );
+  }
+  return options.clientKit.tls;
 }
 
 /**

@@ -1,5 +1,10 @@
+import { didYouMean } from "../../lib/did-you-mean.ts";
 import { UserError } from "../../lib/errors.ts";
-import type { ProbeClientName } from "./observation.ts";
+import type { StartedBrowser } from "./browser/chromium.ts";
+import type { ProbeClientName, ProbeObservation } from "./observation.ts";
+import type { ProbeOptions } from "./options.ts";
+import { runH2Probe } from "./run-h2-probe.ts";
+import { runProbe } from "./run-probe.ts";
 
 /**
  * The clients a run can observe a backend with (`--client`, config `clients`): a matrix dimension
@@ -45,7 +50,7 @@ export function resolveClients(input: string | readonly string[] | undefined): P
       why: `the clients are ${Object.values(CLIENTS)
         .map((c) => `${c.name} (${c.description})`)
         .join(", ")}`,
-      fix: "Use h1, h2 or browser in --client or the config's `clients`.",
+      fix: `${suggestions(unknown)}Use h1, h2 or browser in --client or the config's \`clients\`.`,
     });
   }
   return [...new Set(names as ProbeClientName[])];
@@ -54,4 +59,56 @@ export function resolveClients(input: string | readonly string[] | undefined): P
 /** Whether the edges must serve TLS (and the run make its CA) for these clients. */
 export function clientsNeedTls(clients: readonly ProbeClientName[]): boolean {
   return clients.some((c) => CLIENTS[c].needsTls);
+}
+
+function suggestions(unknown: readonly string[]): string {
+  const meant = unknown.flatMap((name) => {
+    const guess = didYouMean(name, Object.keys(CLIENTS));
+    return guess ? [`"${name}": did you mean ${guess}?`] : [];
+  });
+  return meant.length ? `${meant.join(" ")} ` : "";
+}
+
+/** The docker runtime's edges have no TLS listener (yet): the h2 and browser clients run locally only. */
+export function clientsUnsupportedOnDocker(
+  clients: readonly ProbeClientName[] = ["h2", "browser"],
+): UserError {
+  const tls = clients.filter((c) => CLIENTS[c].needsTls);
+  return new UserError("CLIENT_RUNTIME_UNSUPPORTED", {
+    what: `The ${tls.join(" and ")} client${tls.length > 1 ? "s" : ""} cannot run on the docker runtime`,
+    why: "the docker edges serve cleartext HTTP/1.1 only: they have no TLS + HTTP/2 listener for these clients",
+    fix: "Run them with --runtime local, or use --client h1 on docker.",
+  });
+}
+
+/** What the TLS clients need from the run: the CA the h2 probe trusts, the one Chromium of the run. */
+export interface ClientKit {
+  /** The run CA's certificate, PEM (runtime/tls/run-ca.ts). */
+  caCertPem?: string;
+  browser?: StartedBrowser;
+}
+
+/**
+ * One request with the given client. `options.url` is `http://` for h1 and the edge's `https://`
+ * origin for h2 and the browser. The browser has no `signal` (a Ctrl-C ends its request by the
+ * timeouts) and no fetch replay; both TLS clients skip the undici replay (`fetchView` "not-run").
+ */
+export function probeWith(
+  client: ProbeClientName,
+  kit: ClientKit,
+  options: ProbeOptions,
+): Promise<ProbeObservation> {
+  if (client === "h1") return runProbe(options);
+  if (client === "h2") {
+    return runH2Probe({ ...options, ...(kit.caCertPem ? { ca: kit.caCertPem } : {}) });
+  }
+  if (!kit.browser) {
+    throw new UserError("BROWSER_NOT_STARTED", {
+      what: "The browser client was asked for a request, but no Chromium was started for the run",
+      why: "the runner starts one Chromium per run when its clients include browser",
+      fix: "Add browser to --client or the config's `clients`.",
+    });
+  }
+  const { signal: _signal, fetchView: _fetchView, lingerMs: _lingerMs, ...rest } = options;
+  return kit.browser.request(rest);
 }

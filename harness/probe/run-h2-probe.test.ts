@@ -268,6 +268,16 @@ describe("runH2Probe: the client hanging up and giving up", () => {
     expect(requestFrames.map((f) => f.type)).toEqual(["HEADERS", "RST_STREAM"]);
   });
 
+  it("after N pieces of a framing it does not parse (a text or NDJSON contract's counter)", async () => {
+    await using server = await startH2Server(ca, endless);
+    let reads = 0;
+    const counter = { unit: "text reads", push: () => ++reads };
+    const obs = await probe(`${server.url}/`, { disconnect: { afterPieces: { count: 2, counter } } });
+    expect(obs.end.kind).toBe("client-disconnect");
+    expect(obs.disconnect?.reason).toBe("after 2 text reads");
+    expect(reads).toBeGreaterThanOrEqual(2);
+  });
+
   it("mode rst resets the whole connection instead", async () => {
     await using server = await startH2Server(ca, endless);
     const obs = await probe(`${server.url}/`, { disconnect: { afterEvents: 1, mode: "rst" } });

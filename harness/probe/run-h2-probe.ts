@@ -192,6 +192,12 @@ export async function runH2Probe(options: H2ProbeOptions): Promise<ProbeObservat
     else if (sseLive) sse.feed(piece, frame.t);
     if (disconnectOpt?.afterBytes !== undefined && bodyBytes >= disconnectOpt.afterBytes)
       pendingHangUp ??= `after ${bodyBytes} body bytes`;
+    // A DATA frame is the h2 body read a text or NDJSON contract counts its pieces in.
+    const pieces = disconnectOpt?.afterPieces;
+    if (pieces) {
+      const count = pieces.counter.push(data);
+      if (count >= pieces.count) pendingHangUp ??= `after ${count} ${pieces.counter.unit}`;
+    }
   };
 
   // The TCP socket is ours so that disconnect mode "rst" can reset it (a TLS socket's handle cannot).
@@ -360,7 +366,11 @@ export async function runH2Probe(options: H2ProbeOptions): Promise<ProbeObservat
       const held = beforeHead ?? [];
       beforeHead = undefined;
       if (sseLive) for (const { piece, t: at } of held) sse.feed(piece, at);
-      if (disconnectOpt?.afterEvents === 0 || disconnectOpt?.afterBytes === 0) {
+      if (
+        disconnectOpt?.afterEvents === 0 ||
+        disconnectOpt?.afterBytes === 0 ||
+        disconnectOpt?.afterPieces?.count === 0
+      ) {
         pendingHangUp ??= "after the headers";
         // Headers may be all this read held: do not wait for another one to act on it.
         setImmediate(() => {

@@ -54,6 +54,7 @@ export function createCaddyEdge(options: CaddyEdgeOptions = {}): EdgeDefinition 
     });
 
   const definition: EdgeDefinition = {
+    tlsPlaceholderExample: userConfigRules.tlsPlaceholderExample,
     name: "caddy",
     profiles: caddyProfiles,
     defaultProfile: "default",

@@ -57,6 +57,7 @@ export function createNginxEdge(options: NginxEdgeOptions = {}): EdgeDefinition 
     });
 
   const definition: EdgeDefinition = {
+    tlsPlaceholderExample: userConfigRules.tlsPlaceholderExample,
     name: "nginx",
     profiles: nginxProfiles,
     defaultProfile: "default",

@@ -140,9 +140,7 @@ export class ToxiproxyHops implements AsyncDisposable {
   }
 
   #serverRecords(): Promise<boolean> {
-    this.#serverTaps ??= fetch(`${this.url}/taps`)
-      .then(async (response) => response.ok && ((await response.json()) as { taps?: unknown }).taps === true)
-      .catch(() => false);
+    this.#serverTaps ??= toxiproxyRecordsTaps(this.url);
     return this.#serverTaps;
   }
 
@@ -266,6 +264,16 @@ export class ToxiproxyHops implements AsyncDisposable {
       });
     }
   }
+}
+
+/**
+ * Whether the Toxiproxy at `url` records its connections itself (the embedded server with taps on
+ * answers GET /taps with `{ taps: true }`; a real Toxiproxy answers 404).
+ */
+export function toxiproxyRecordsTaps(url: string): Promise<boolean> {
+  return fetch(`${url.replace(/\/+$/, "")}/taps`)
+    .then(async (response) => response.ok && ((await response.json()) as { taps?: unknown }).taps === true)
+    .catch(() => false);
 }
 
 function checkName(name: string): void {

@@ -6,6 +6,7 @@ export {
   resolveToxiproxy,
   ToxiproxyHops,
   type ToxiproxyHopsOptions,
+  toxiproxyRecordsTaps,
 } from "./hops.ts";
 export { isHotLoopWindow } from "./hot-loop.ts";
 export { type StartedToxiproxyServer, startToxiproxyServer, type ToxiproxyServerOptions } from "./server.ts";

@@ -9,7 +9,9 @@ export interface MatrixColumn {
   backend: string;
   edge: string;
   profile?: string;
-  /** "backend/edge", plus ":profile" when a non-default profile was used. */
+  /** Set for h2 and browser: each client is a column of its own (h1, the default, adds nothing). */
+  client?: string;
+  /** "backend/edge", plus ":profile" when a non-default profile was used, plus " [client]" past h1. */
   label: string;
 }
 
@@ -28,10 +30,26 @@ export interface Matrix {
 /** Profiles other than "default" are a different configuration of the same edge, so a column of their own. */
 export function columnOf(result: ScenarioResult): MatrixColumn {
   const profile = result.profile && result.profile !== "default" ? result.profile : undefined;
-  const label = `${result.backend}/${result.edge}${profile ? `:${profile}` : ""}`;
-  return profile
-    ? { key: label, backend: result.backend, edge: result.edge, profile, label }
-    : { key: label, backend: result.backend, edge: result.edge, label };
+  const client = result.client && result.client !== "h1" ? result.client : undefined;
+  const label = whereLabel({ ...result, ...(profile ? { profile } : {}), ...(client ? { client } : {}) });
+  return {
+    key: label,
+    backend: result.backend,
+    edge: result.edge,
+    ...(profile ? { profile } : {}),
+    ...(client ? { client } : {}),
+    label,
+  };
+}
+
+/**
+ * "backend/edge:profile [client]" for people: the profile when not the default, the client when not
+ * h1, so a run of h1 alone reads as before clients existed.
+ */
+export function whereLabel(at: { backend: string; edge: string; profile?: string; client?: string }): string {
+  const profile = at.profile && at.profile !== "default" ? `:${at.profile}` : "";
+  const client = at.client && at.client !== "h1" ? ` [${at.client}]` : "";
+  return `${at.backend}/${at.edge}${profile}${client}`;
 }
 
 export function buildMatrix(results: readonly ScenarioResult[]): Matrix {

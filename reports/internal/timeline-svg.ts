@@ -1,9 +1,12 @@
 import type { ScenarioResult, TimelineEvent } from "../../harness/results.ts";
+import { hopBroken } from "./hops.ts";
 import { esc } from "./html-escape.ts";
 import { truncate } from "./text.ts";
 
 /** The boxes of the topology, in data-path order; other sources get lanes after them. */
 const LANES = ["probe", "edge", "backend", "fake", "toxiproxy"] as const;
+/** With hops recorded, each hop is a lane between the boxes it links, in data-path order. */
+const LANES_WITH_HOPS = ["probe", "hop A", "edge", "hop B", "backend", "hop C", "fake", "toxiproxy"] as const;
 const EVIDENCE_LANE = "evidence";
 
 /** Beyond this, a scenario's SVG would be megabytes of ticks nobody can hover apart. */
@@ -18,6 +21,8 @@ const AXIS_H = 26;
 
 const KIND_CLASS: Record<string, string> = {
   request: "k-request",
+  "hop-whole": "k-hop",
+  "hop-broken": "k-hop-broken",
   headers: "k-headers",
   chunk: "k-chunk",
   event: "k-chunk",
@@ -32,6 +37,8 @@ interface Mark {
   rel: number;
   kind: string;
   title: string;
+  /** A span (a hop's response from first to last byte) ends here. */
+  until?: number;
   /** Written beside the mark (faults, failing evidence): what a reader looks for without hovering. */
   label?: string;
 }
@@ -62,12 +69,15 @@ export function renderTimelineSvg(result: ScenarioResult): string {
       });
     }
   }
-  const lanes: string[] = [...LANES];
+  marks.push(...hopMarks(result));
+  const lanes: string[] = result.hops?.length ? [...LANES_WITH_HOPS] : [...LANES];
   for (const mark of marks) if (!lanes.includes(mark.lane)) lanes.push(mark.lane);
   // Evidence last: it is the checks' reading of the lanes above it.
   if (lanes.includes(EVIDENCE_LANE)) lanes.push(...lanes.splice(lanes.indexOf(EVIDENCE_LANE), 1));
 
-  const rels = marks.map((m) => m.rel).filter(Number.isFinite);
+  const rels = marks
+    .flatMap((m) => (m.until === undefined ? [m.rel] : [m.rel, m.until]))
+    .filter(Number.isFinite);
   const span = Math.max(result.durationMs, ...rels, 1);
   // A stray event long before the start (a log line left from the lane's previous scenario) would
   // squeeze this scenario into a sliver; such events sit on the left edge, their title says so.
@@ -117,7 +127,12 @@ export function renderTimelineSvg(result: ScenarioResult): string {
     if (mark.rel < min) mark.title = `(earlier than the axis) ${mark.title}`;
     const cls = KIND_CLASS[mark.kind] ?? (mark.kind.startsWith("evidence") ? `k-${mark.kind}` : "k-other");
     const title = `<title>${esc(mark.title)}</title>`;
-    if (mark.kind === "fault") {
+    if (mark.until !== undefined) {
+      const w = Math.max(2.5, x(mark.until) - px).toFixed(1);
+      out.push(
+        `<g class="${cls}">${title}<rect x="${mx}" y="${y + 7}" width="${w}" height="${LANE_H - 14}" rx="2"/></g>`,
+      );
+    } else if (mark.kind === "fault") {
       out.push(
         `<g class="${cls}">${title}<line class="fault-line" x1="${mx}" y1="${TOP}" x2="${mx}" y2="${axisY}"/><rect x="${(Number(mx) - 4).toFixed(1)}" y="${y + 5}" width="8" height="${LANE_H - 10}" rx="1"/></g>`,
       );
@@ -141,6 +156,48 @@ export function renderTimelineSvg(result: ScenarioResult): string {
   }
   out.push("</svg>");
   return out.join("");
+}
+
+/**
+ * Each hop's response as a bar from its first to its last byte, and how each side of it ended.
+ * Hop times count from the scenario's first request (the probe's request event).
+ */
+function hopMarks(result: ScenarioResult): Mark[] {
+  if (!result.hops?.length) return [];
+  const request = result.timeline.find((e) => e.source === "probe" && e.kind === "request");
+  const origin = (request?.t ?? result.startedAt) - result.startedAt;
+  const marks: Mark[] = [];
+  for (const hop of result.hops) {
+    const lane = `hop ${hop.name}`;
+    const f = hop.delivered ?? hop.framing;
+    const broken = hopBroken(f);
+    const said = [f.status, f.framing, f.outcome, f.semantic && `body ${f.semantic}`]
+      .filter(Boolean)
+      .join(", ");
+    const what = `${lane} ${hop.from} → ${hop.to}: ${said}; ${hop.bytesToUpstream} B up, ${hop.bytesToDownstream} B down`;
+    if (hop.firstByteMs !== undefined) {
+      marks.push({
+        lane,
+        rel: origin + hop.firstByteMs,
+        until: origin + (hop.lastByteMs ?? hop.firstByteMs),
+        kind: broken ? "hop-broken" : "hop-whole",
+        title: `${offset(origin + hop.firstByteMs)} ${what}`,
+      });
+    }
+    for (const [side, end] of [
+      [hop.from, hop.end.client],
+      [hop.to, hop.end.upstream],
+    ] as const) {
+      if (end.atMs === undefined) continue;
+      marks.push({
+        lane,
+        rel: origin + end.atMs,
+        kind: end.kind === "rst" || end.kind === "timeout" ? "client-close" : "end",
+        title: `${offset(origin + end.atMs)} ${lane}: ${side}'s side ended: ${end.kind}${end.by === "proxy" ? " (by Toxiproxy)" : ""}${end.detail ? ` (${end.detail})` : ""}`,
+      });
+    }
+  }
+  return marks;
 }
 
 /** About eight ticks at 1, 2 or 5 times a power of ten. */

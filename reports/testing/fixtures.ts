@@ -175,3 +175,63 @@ export function mixedRun(): RunResult {
     passing("keepalive-swallowed", where("node-hardened", "caddy")),
   ]);
 }
+
+/**
+ * A failure with its hops recorded: the backend cut its body at hop B and nginx's terminator hid
+ * it at hop A; hop A's raw bytes carry NASTY so every reporter must escape them.
+ */
+export function failingWithHops(id: string): ScenarioResult {
+  const base = failing(id);
+  const end = (atMs: number, by: "peer" | "proxy" = "peer") => ({ kind: "fin" as const, by, atMs });
+  return {
+    ...base,
+    checks: base.checks.map((c) =>
+      c.status === "fail"
+        ? {
+            ...c,
+            hop: {
+              origin: "B",
+              text: "hop B: the backend closed mid-chunk, no terminating chunk; hop A: nginx sent `0\\r\\n\\r\\n`: it hid the cut",
+              holdings: ["nginx held it 1.3 s"],
+            },
+          }
+        : c,
+    ),
+    hops: [
+      {
+        name: "A",
+        from: "probe",
+        to: "nginx",
+        bytesToUpstream: 287,
+        bytesToDownstream: 1362,
+        firstByteMs: 38,
+        lastByteMs: 408,
+        end: { client: end(409, "proxy"), upstream: end(408) },
+        framing: {
+          outcome: "complete",
+          framing: "chunked",
+          status: 200,
+          bodyBytes: 1128,
+          chunks: 5,
+          semantic: "incomplete",
+        },
+        connections: 1,
+        tap: "proxy",
+        raw: { toUpstream: "POST /v1/chat HTTP/1.1\\r\\n", toDownstream: NASTY },
+      },
+      {
+        name: "B",
+        from: "nginx",
+        to: "backend",
+        bytesToUpstream: 300,
+        bytesToDownstream: 1200,
+        firstByteMs: 35,
+        lastByteMs: 300,
+        end: { client: end(301, "proxy"), upstream: end(300) },
+        framing: { outcome: "cut-mid-chunk", framing: "chunked", status: 200, bodyBytes: 1000, chunks: 4 },
+        connections: 1,
+        tap: "proxy",
+      },
+    ],
+  };
+}

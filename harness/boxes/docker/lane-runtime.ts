@@ -4,6 +4,7 @@ import type { BoxAddress, StartedBox } from "../../../runtime/box.ts";
 import { isBoxImageRole } from "../../../runtime/docker/image-resolver.ts";
 import type { DockerSession } from "../../../runtime/docker/session.ts";
 import { renderTemplate } from "../../../runtime/template.ts";
+import { clientsUnsupportedOnDocker } from "../../probe/clients.ts";
 import type { BackendSpec, EdgeSpec, FakeBox, Runtime, ToxiproxyBox } from "../runtime.ts";
 import { getDockerEdge } from "./edges/registry.ts";
 import { startBackendOnHost } from "./host-backend.ts";
@@ -73,8 +74,10 @@ export class DockerLaneRuntime implements Runtime {
         name: "toxiproxy",
         aliasBase: "toxiproxy",
         image: image.ref,
-        // The official image's entrypoint is /toxiproxy and listens on localhost unless told otherwise.
-        ...(image.source === "official" ? { command: ["-host=0.0.0.0"] } : {}),
+        // The official image's entrypoint is /toxiproxy and listens on localhost unless told otherwise;
+        // ours records every hop's bytes when asked (the lane reads them; a relay on the host could not
+        // stand between containers). The official one cannot: its results say hops are unavailable.
+        command: image.source === "official" ? ["-host=0.0.0.0"] : ["--taps"],
         ports: [TOXIPROXY_API_PORT, ...slotPorts],
         wait: httpReady("/version", TOXIPROXY_API_PORT),
       },
@@ -90,7 +93,11 @@ export class DockerLaneRuntime implements Runtime {
     });
     this.lane.mapAddress(box.address);
     const api = box.external(TOXIPROXY_API_PORT);
-    return Object.assign(box, { apiUrl: `http://${hostPort(api.host, api.port)}`, hopSlots });
+    return Object.assign(box, {
+      apiUrl: `http://${hostPort(api.host, api.port)}`,
+      hopSlots,
+      tapsOnlyInServer: true as const,
+    });
   }
 
   async startBackend(spec: BackendSpec): Promise<StartedBox> {
@@ -137,6 +144,7 @@ export class DockerLaneRuntime implements Runtime {
   }
 
   async startEdge(spec: EdgeSpec): Promise<StartedBox> {
+    if (spec.tls) throw clientsUnsupportedOnDocker();
     this.lane.assertOpen();
     const box = await getDockerEdge(spec.edge).start(this.lane, spec);
     this.lane.mapAddress(box.address);

@@ -150,13 +150,18 @@ export async function runBrowserRequest(
         if (d?.afterMs !== undefined)
           timers.after(d.afterMs, () => hangUp(`${d.afterMs}ms after the request`));
       } else if (report.kind === "response") {
-        if (d?.afterBytes === 0 || d?.afterEvents === 0) hangUp("after the headers");
+        if (d?.afterBytes === 0 || d?.afterEvents === 0 || d?.afterPieces?.count === 0)
+          hangUp("after the headers");
       } else if (report.kind === "chunk") {
         armIdle();
         const bytes = Buffer.from(report.b64, "base64");
         bodyBytes += bytes.length;
         sseCounter.feed(text.push(bytes), 0);
         if (d?.afterBytes !== undefined && bodyBytes >= d.afterBytes) hangUp(`after ${bodyBytes} body bytes`);
+        if (d?.afterPieces) {
+          const count = d.afterPieces.counter.push(bytes);
+          if (count >= d.afterPieces.count) hangUp(`after ${count} ${d.afterPieces.counter.unit}`);
+        }
         if (d?.afterEvents !== undefined && events >= d.afterEvents) hangUp(`after ${events} SSE events`);
       } else if (report.kind === "es-message") {
         armIdle();

@@ -22,6 +22,12 @@ export const PLAYWRIGHT_CORE: OptionalPackage = {
 const PLAYWRIGHT_INSTALL = `npm i -D ${PLAYWRIGHT_CORE.name}@${PLAYWRIGHT_CORE.version}`;
 /** Debian's package; `npx playwright install` cannot download browsers on these machines. */
 export const DEFAULT_CHROMIUM = "/usr/bin/chromium";
+/** Another Chromium (a distribution that installs it elsewhere): its path in this variable. */
+export const CHROMIUM_ENV = "STREAMCHAOS_CHROMIUM";
+
+function chromiumPath(): string {
+  return process.env[CHROMIUM_ENV] || DEFAULT_CHROMIUM;
+}
 
 /**
  * Flags measured on these machines (reference/environment.md): headless, no sandbox (root), and no
@@ -40,7 +46,7 @@ const FLAGS = [
 ];
 
 export interface BrowserClientOptions {
-  /** Default /usr/bin/chromium. */
+  /** Default $STREAMCHAOS_CHROMIUM, else /usr/bin/chromium. */
   executablePath?: string;
   /**
    * Base64 SHA-256 SPKI hashes Chromium accepts without a trusted chain: the run's leaf
@@ -74,7 +80,7 @@ export type BrowserLaunch =
   | { ok: false; skip: { reason: string; install: string } };
 
 /** Whether Chromium can run here, and its version. Never throws for a missing or broken binary. */
-export async function chromiumAvailable(executablePath = DEFAULT_CHROMIUM): Promise<ChromiumAvailability> {
+export async function chromiumAvailable(executablePath = chromiumPath()): Promise<ChromiumAvailability> {
   try {
     await access(executablePath, fsConstants.X_OK);
   } catch (error) {
@@ -115,7 +121,7 @@ export async function chromiumAvailable(executablePath = DEFAULT_CHROMIUM): Prom
  * is a skip with the install command, or a UserError when the run requires the browser.
  */
 export async function launchBrowserClient(options: BrowserClientOptions = {}): Promise<BrowserLaunch> {
-  const executablePath = options.executablePath ?? DEFAULT_CHROMIUM;
+  const executablePath = options.executablePath ?? chromiumPath();
   const availability = await chromiumAvailable(executablePath);
   if (!availability.ok) {
     if (options.required) {

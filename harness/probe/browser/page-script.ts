@@ -54,10 +54,16 @@ export const PAGE_SCRIPT = `async (args) => {
     for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
     return btoa(s);
   };
-  const protocol = () => {
+  // Chromium queues a fetch's resource-timing entry in a task after the body ends: the reader can
+  // be done before it exists. Wait for it a little (it comes within a few ms) before saying unknown.
+  const protocol = async () => {
     const url = new URL(args.path, location.href).href;
-    const entry = performance.getEntriesByName(url).at(-1);
-    return entry ? entry.nextHopProtocol : undefined;
+    for (let tries = 0; tries < 50; tries++) {
+      const entry = performance.getEntriesByName(url).at(-1);
+      if (entry) return entry.nextHopProtocol;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return undefined;
   };
   if (args.api === "fetch") {
     const controller = new AbortController();
@@ -71,12 +77,12 @@ export const PAGE_SCRIPT = `async (args) => {
       response = await pending;
     } catch (e) {
       report({ kind: "error", phase: "fetch", name: e.name, message: e.message });
-      return { reports: seq, nextHopProtocol: protocol() };
+      return { reports: seq, nextHopProtocol: await protocol() };
     }
     report({ kind: "response", status: response.status, statusText: response.statusText, headers: [...response.headers] });
     if (!response.body) {
       report({ kind: "done" });
-      return { reports: seq, nextHopProtocol: protocol() };
+      return { reports: seq, nextHopProtocol: await protocol() };
     }
     const reader = response.body.getReader();
     try {
@@ -89,7 +95,7 @@ export const PAGE_SCRIPT = `async (args) => {
     } catch (e) {
       report({ kind: "error", phase: "read", name: e.name, message: e.message });
     }
-    return { reports: seq, nextHopProtocol: protocol() };
+    return { reports: seq, nextHopProtocol: await protocol() };
   }
   const source = new EventSource(args.path);
   report({ kind: "fetch-called" });
@@ -125,5 +131,5 @@ export const PAGE_SCRIPT = `async (args) => {
       windowTimer = setTimeout(() => stop("no-reconnect"), args.reconnectWindowMs);
     };
   });
-  return { reports: seq, nextHopProtocol: protocol() };
+  return { reports: seq, nextHopProtocol: await protocol() };
 }`;

@@ -1,0 +1,373 @@
+/**
+ * npm run bench:peers — the fake provider beside the LLM mocks it competes with, on the workloads
+ * of the issue "Performance: ahead of the leading LLM mock on every measure": OpenAI
+ * chat-completions streams of "abcd" content chunks.
+ *
+ * Each server runs in its own process, started as its users start it (bench/peers/servers.ts):
+ * `streamchaos fake` (through tsx), the same CLI from `npm run build`'s dist/ (plain Node, as the
+ * installed package runs it), @copilotkit/aimock 1.43.0
+ * (the reference every ratio is taken against), @dwmkerr/mock-llm, and a bare node:http floor.
+ * The load comes from one more process (bench/peers/load-client.ts, raw node:net), so no
+ * client CPU is counted as a server's. Server CPU is utime + stime of /proc/<pid>/stat over the
+ * window from the first request sent to the last byte read; RSS is VmRSS of /proc/<pid>/status.
+ *
+ * Measures (servers interleaved within each round: A, B, C, ... then again, PEERS_ROUNDS rounds
+ * after a warm-up round that is not counted):
+ *  unpaced  one stream of 20,000 chunks: content events/s seen by the client (median of 3 a round)
+ *  paced    100 concurrent streams x 200 chunks every 10 ms: p99 lateness of each chunk's arrival
+ *           against its schedule (request sent + (i + 1) * 10 ms, client clock), server CPU
+ *  open     1,000 concurrent streams, a chunk every 100 ms (50 chunks): server CPU, p99 of
+ *           request sent -> first content chunk, RSS while all are open (the most sampled)
+ *  idle     RSS of a freshly started server, 1 s after its port accepts connections
+ * For each: every server's median, the median of the per-round ratios to aimock, the issue's
+ * target for the fake, PASS/MISS, and the load average before and after. Timing figures move with
+ * the machine's load; the ratios of interleaved rounds less so. Prints figures only.
+ *
+ * PEERS_ROUNDS (5), PEERS_SERVERS (fake,fake-js,aimock,mock-llm,floor), PEERS_MEASURES
+ * (unpaced,paced,open,idle), PEERS_OPEN_CHUNKS (50) size it. The peers are devDependencies, found in
+ * node_modules or in PEERS_NODE_MODULES; nothing is installed at run time.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { LoadOrder, LoadResult } from "./peers/load-client.ts";
+import { listenOverflows, processCpuMs, rssMb } from "./peers/proc.ts";
+import { type Peer, peers, type RunningPeer, startPeer, type Workload } from "./peers/servers.ts";
+
+const ROUNDS = Number(process.env.PEERS_ROUNDS ?? 5);
+const SERVERS = (process.env.PEERS_SERVERS ?? "fake,fake-js,aimock,mock-llm,floor").split(",");
+const MEASURES = (process.env.PEERS_MEASURES ?? "unpaced,paced,open,idle").split(",");
+const OPEN_CHUNKS = Number(process.env.PEERS_OPEN_CHUNKS ?? 50);
+const REFERENCE = "aimock";
+/** The fake, as users start it and compiled: the rows the targets are for. */
+const SUBJECTS = ["fake", "fake-js"];
+
+for (const name of SERVERS) if (!peers[name]) throw new Error(`PEERS_SERVERS: unknown server "${name}"`);
+if (!SERVERS.includes(REFERENCE))
+  throw new Error(`PEERS_SERVERS must include ${REFERENCE}: ratios are to it`);
+const lineup = SERVERS.map((name) => peers[name]!);
+
+/** The load generator's process, reused by every measure. */
+class LoadClient {
+  readonly #child: ChildProcess;
+  readonly ready: Promise<void>;
+
+  constructor() {
+    this.#child = fork(new URL("./peers/load-client.ts", import.meta.url).pathname, [], {
+      execArgv: ["--import", "tsx"],
+    });
+    this.ready = new Promise((resolve) => this.#child.once("message", () => resolve()));
+  }
+
+  /** Runs one order; `onAllFirst` when every stream has its first content event. */
+  run(order: LoadOrder, onAllFirst?: () => void): Promise<LoadResult> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (message: { kind: string; result?: LoadResult }) => {
+        if (message.kind === "all-first") onAllFirst?.();
+        if (message.kind !== "done") return;
+        this.#child.off("message", onMessage);
+        this.#child.off("exit", onExit);
+        resolve(message.result!);
+      };
+      const onExit = (code: number | null) => reject(new Error(`the load client exited (${code})`));
+      this.#child.on("message", onMessage);
+      this.#child.once("exit", onExit);
+      this.#child.send(order);
+    });
+  }
+
+  close(): void {
+    this.#child.kill();
+  }
+}
+
+// ---- figures -------------------------------------------------------------------------------
+
+interface Metric {
+  label: string;
+  unit: string;
+  /** The issue's target for fake / aimock. */
+  target: { op: ">=" | "<="; ratio: number };
+  digits: number;
+}
+
+/** One measure's figures: metric -> server -> one value per round. */
+type Figures = Map<Metric, Map<string, number[]>>;
+
+function record(figures: Figures, metric: Metric, server: string, value: number): void {
+  const byServer = figures.get(metric) ?? new Map<string, number[]>();
+  figures.set(metric, byServer);
+  byServer.set(server, [...(byServer.get(server) ?? []), value]);
+}
+
+function median(values: number[]): number {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** The median of the per-round ratios of `server` to the reference. */
+function ratio(byServer: Map<string, number[]>, server: string): number {
+  const mine = byServer.get(server) ?? [];
+  const theirs = byServer.get(REFERENCE) ?? [];
+  return median(mine.map((value, round) => value / theirs[round]!));
+}
+
+const loadText = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
+const fixed = (value: number, digits: number) =>
+  Number.isNaN(value)
+    ? "n/a"
+    : value.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+interface MeasureReport {
+  title: string;
+  figures: Figures;
+  loadBefore: number[];
+  loadAfter: number[];
+  /** Servers that cannot run the measure, and why. */
+  skipped: Map<string, string>;
+}
+
+const reports: MeasureReport[] = [];
+
+const meets = (metric: Metric, r: number) =>
+  metric.target.op === ">=" ? r >= metric.target.ratio : r <= metric.target.ratio;
+
+function printMeasure(report: MeasureReport): void {
+  console.log(`  load average before ${loadText(report.loadBefore)}, after ${loadText(report.loadAfter)}`);
+  for (const [name, why] of report.skipped) console.log(`  ${name}: not measured: ${why}`);
+  for (const [metric, byServer] of report.figures) {
+    const cells = [...byServer.keys()].map(
+      (name) => `${name} ${fixed(median(byServer.get(name)!), metric.digits)}`,
+    );
+    console.log(`  ${metric.label} (${metric.unit}), median of ${ROUNDS}: ${cells.join(", ")}`);
+    for (const name of [...byServer.keys()].filter((s) => s !== REFERENCE)) {
+      const r = ratio(byServer, name);
+      // The targets are the fake's; the other peers' ratios say where they stand (the floor: how
+      // close any node:http server can come).
+      const verdict = SUBJECTS.includes(name)
+        ? ` (target ${metric.target.op} ${metric.target.ratio}x) ${meets(metric, r) ? "PASS" : "MISS"}`
+        : "";
+      console.log(
+        `    ${name}/${REFERENCE} ${fixed(r, 2)}x${verdict}   per round: ${(byServer.get(name) ?? []).map((v, i) => fixed(v / byServer.get(REFERENCE)![i]!, 2)).join(" ")}`,
+      );
+    }
+  }
+}
+
+// ---- running a measure ------------------------------------------------------------------------
+
+const dir = await mkdtemp(join(tmpdir(), "streamchaos-peers-"));
+const client = new LoadClient();
+await client.ready;
+const running = new Set<RunningPeer>();
+
+async function start(peer: Peer, workload: Workload): Promise<RunningPeer> {
+  const server = await startPeer(peer, workload, dir);
+  running.add(server);
+  return server;
+}
+
+async function stop(server: RunningPeer): Promise<void> {
+  running.delete(server);
+  await server.stop();
+}
+
+/**
+ * Starts every server able to serve `workload`, runs `warmUp` on each, then `round` on each in
+ * turn, ROUNDS times; `round` records its figures.
+ */
+async function measure(
+  title: string,
+  workload: Workload,
+  warmUp: (server: RunningPeer) => Promise<unknown>,
+  round: (server: RunningPeer, figures: Figures, index: number) => Promise<void>,
+): Promise<void> {
+  console.log(`\n${title}`);
+  const skipped = new Map<string, string>();
+  const able = lineup.filter((peer) => {
+    const why = peer.cannot?.(workload);
+    if (why !== undefined) skipped.set(peer.name, why);
+    return why === undefined;
+  });
+  const loadBefore = loadavg();
+  const servers: RunningPeer[] = [];
+  for (const peer of able) servers.push(await start(peer, workload));
+  for (const server of servers) await warmUp(server);
+  const figures: Figures = new Map();
+  for (let i = 0; i < ROUNDS; i++) {
+    for (const server of servers) await round(server, figures, i);
+  }
+  for (const server of servers) await stop(server);
+  const report = { title, figures, loadBefore, loadAfter: loadavg(), skipped };
+  reports.push(report);
+  printMeasure(report);
+}
+
+const orderFor = (server: RunningPeer, streams: number, workload: Workload): LoadOrder => ({
+  port: server.port,
+  streams,
+  chunks: workload.chunks,
+  intervalMs: workload.intervalMs,
+});
+
+function check(server: RunningPeer, result: LoadResult): LoadResult {
+  if (result.failed > 0) {
+    throw new Error(`${server.peer.name}: ${result.failed} streams failed, the first: ${result.failure}`);
+  }
+  return result;
+}
+
+/** Runs an order with the server's CPU measured over it (ms). */
+async function withCpu(server: RunningPeer, order: LoadOrder, onAllFirst?: () => void) {
+  const before = processCpuMs(server.pid);
+  const result = check(server, await client.run(order, onAllFirst));
+  return { result, cpuMs: processCpuMs(server.pid) - before };
+}
+
+// ---- the measures -----------------------------------------------------------------------------
+
+const metric = (label: string, unit: string, op: ">=" | "<=", ratio: number, digits: number): Metric => ({
+  label,
+  unit,
+  target: { op, ratio },
+  digits,
+});
+const EVENTS_PER_S = metric("unpaced events/s", "events/s", ">=", 3, 0);
+const LATENESS = metric("lateness p99", "ms", "<=", 0.1, 2);
+const PACED_CPU = metric("server CPU, paced", "ms", "<=", 0.8, 0);
+const OPEN_CPU = metric("server CPU, 1,000 open", "ms", "<=", 0.8, 0);
+const FIRST = metric("first-content p99", "ms", "<=", 0.8, 1);
+const OPEN_RSS = metric("RSS, 1,000 open", "MB", "<=", 1, 1);
+const IDLE_RSS = metric("idle RSS", "MB", "<=", 1, 1);
+
+console.log(
+  `machine: ${cpus().length} cores, load average ${loadText(loadavg())}; ${ROUNDS} rounds a measure; servers:`,
+);
+for (const peer of lineup) console.log(`  ${peer.name.padEnd(9)} ${peer.about}`);
+
+try {
+  if (MEASURES.includes("unpaced")) {
+    const workload = { chunks: 20_000, intervalMs: 0 };
+    const one = async (server: RunningPeer) => {
+      const result = check(server, await client.run(orderFor(server, 1, workload)));
+      return result.events / (result.wholeStream[0]! / 1000);
+    };
+    await measure(
+      "unpaced: one stream of 20,000 chunks, content events/s seen by the client (median of 3 a round)",
+      workload,
+      async (server) => {
+        for (let i = 0; i < 3; i++) await one(server);
+      },
+      async (server, figures) => {
+        const rates = [await one(server), await one(server), await one(server)];
+        record(figures, EVENTS_PER_S, server.peer.name, median(rates));
+      },
+    );
+  }
+
+  if (MEASURES.includes("paced")) {
+    const workload = { chunks: 200, intervalMs: 10 };
+    await measure(
+      "paced: 100 concurrent streams x 200 chunks every 10 ms: lateness vs schedule (client clock), server CPU",
+      workload,
+      (server) => client.run(orderFor(server, 100, workload)),
+      async (server, figures) => {
+        const { result, cpuMs } = await withCpu(server, orderFor(server, 100, workload));
+        record(figures, LATENESS, server.peer.name, percentile(result.lateness, 99));
+        record(figures, PACED_CPU, server.peer.name, cpuMs);
+      },
+    );
+  }
+
+  if (MEASURES.includes("open")) {
+    const workload = { chunks: OPEN_CHUNKS, intervalMs: 100 };
+    await measure(
+      `open: 1,000 concurrent streams, a chunk every 100 ms (${OPEN_CHUNKS} chunks): server CPU, first-content p99, RSS while open`,
+      workload,
+      (server) => client.run(orderFor(server, 1000, workload)),
+      async (server, figures) => {
+        const overflowsBefore = listenOverflows();
+        const samples: number[] = [];
+        let sampler: NodeJS.Timeout | undefined;
+        const { result, cpuMs } = await withCpu(server, orderFor(server, 1000, workload), () => {
+          samples.push(rssMb(server.pid));
+          sampler = setInterval(() => samples.push(rssMb(server.pid)), 250);
+        });
+        clearInterval(sampler);
+        const overflows = listenOverflows() - overflowsBefore;
+        if (overflows > 0)
+          console.log(`  note: ${server.peer.name}: ${overflows} connections overflowed the listen queue`);
+        record(figures, OPEN_CPU, server.peer.name, cpuMs);
+        record(figures, FIRST, server.peer.name, percentile(result.firstContent, 99));
+        record(figures, OPEN_RSS, server.peer.name, Math.max(...samples));
+      },
+    );
+  }
+
+  if (MEASURES.includes("idle")) {
+    console.log("\nidle: RSS of a freshly started server, 1 s after its port accepts connections");
+    const workload = { chunks: 20, intervalMs: 10 };
+    const figures: Figures = new Map();
+    const loadBefore = loadavg();
+    for (let i = 0; i < ROUNDS; i++) {
+      for (const peer of lineup) {
+        const server = await start(peer, workload);
+        await sleep(1000);
+        record(figures, IDLE_RSS, peer.name, rssMb(server.pid));
+        await stop(server);
+      }
+    }
+    const report = { title: "idle", figures, loadBefore, loadAfter: loadavg(), skipped: new Map() };
+    reports.push(report);
+    printMeasure(report);
+  }
+} finally {
+  for (const server of running) await server.stop();
+  client.close();
+  await rm(dir, { recursive: true, force: true });
+}
+
+// ---- the summary ------------------------------------------------------------------------------
+
+console.log(
+  `\nsummary (medians of ${ROUNDS} interleaved rounds; ratios: median of per-round ratios to ${REFERENCE})`,
+);
+const compared = SERVERS.filter((s) => s !== REFERENCE);
+const header = [
+  "measure",
+  ...SERVERS,
+  ...compared.map((s) => `${s}/${REFERENCE}`),
+  "target",
+  "load before -> after",
+];
+const rows: string[][] = [];
+for (const report of reports) {
+  for (const [metric, byServer] of report.figures) {
+    const verdicts = compared.map((name) => {
+      if (!byServer.has(name)) return "n/a";
+      const r = ratio(byServer, name);
+      return `${fixed(r, 2)}x${SUBJECTS.includes(name) ? (meets(metric, r) ? " PASS" : " MISS") : ""}`;
+    });
+    rows.push([
+      `${metric.label} (${metric.unit})`,
+      ...SERVERS.map((name) =>
+        byServer.has(name) ? fixed(median(byServer.get(name)!), metric.digits) : "n/a",
+      ),
+      ...verdicts,
+      `${metric.target.op} ${metric.target.ratio}x`,
+      `${loadText(report.loadBefore)} -> ${loadText(report.loadAfter)}`,
+    ]);
+  }
+}
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+for (const row of [header, ...rows])
+  console.log(`| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(" | ")} |`);

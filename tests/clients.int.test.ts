@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { resolveConfig } from "../harness/config.ts";
+import { bugBackends, hardenedBackends } from "../harness/demo.ts";
+import { chromiumAvailable } from "../harness/probe/browser/chromium.ts";
+import type { ScenarioResult } from "../harness/results.ts";
+import { runSuite } from "../harness/runner.ts";
+import { caddyEdge } from "../proxies/caddy/caddy-edge.ts";
+import { nginxEdge } from "../proxies/nginx/nginx-edge.ts";
+
+/**
+ * The clients wired into runs: the same backend behaviour through the same edge gets the same verdict
+ * from the h1 probe, the h2 probe and Chromium's fetch() reader. A backend that cuts its stream when
+ * the provider fails mid-stream (`node-raise-mid-stream`, incident 000 issue 2) fails on all three;
+ * the hardened one, which ends the stream with its error marker, passes on all three.
+ */
+const chromium = await chromiumAvailable();
+const edgesReady = (await nginxEdge.available()).ok && (await caddyEdge.available()).ok;
+if (!chromium.ok) console.warn(`skipping clients in runs: ${chromium.reason} (${chromium.install})`);
+
+describe.skipIf(!chromium.ok || !edgesReady)("clients in a run, through nginx and Caddy", () => {
+  it("a mid-stream cut is broken on h1, h2 and browser; the hardened backend passes on all three", async () => {
+    const [hardened] = hardenedBackends({ python: false });
+    const [cutting] = bugBackends({ "node-raise-mid-stream": ["mid-connection-fin"] }, { python: false });
+    const config = resolveConfig(
+      {
+        backends: [hardened!, cutting!],
+        edges: [{ edge: "nginx", profile: "sse-tuned" }, "caddy"],
+        clients: ["h1", "h2", "browser"],
+        scenarios: ["mid-connection-fin"],
+        lanes: 2,
+      },
+      "clients test",
+    );
+    const run = await runSuite({ config, reporters: [] });
+    const cell = (backend: string, edge: string, client: string): ScenarioResult => {
+      const found = run.results.find((r) => r.backend === backend && r.edge === edge && r.client === client);
+      if (!found) throw new Error(`no result for ${backend} ${edge} ${client}`);
+      return found;
+    };
+    expect(run.results).toHaveLength(12);
+    for (const edge of ["nginx", "caddy"]) {
+      for (const client of ["h1", "h2", "browser"]) {
+        const good = cell("node-openai", edge, client);
+        expect(good.status, `${edge} ${client}: ${good.reason ?? JSON.stringify(good.checks)}`).toBe("pass");
+        const bad = cell("node-raise-mid-stream", edge, client);
+        expect(bad.status, `${edge} ${client}: ${JSON.stringify(bad.checks)}`).toBe("fail");
+        expect(bad.checks.find((c) => c.check === "error-marker-after-failure")?.status).toBe("fail");
+      }
+    }
+    // nginx with an HTTP/1.1 upstream turns the cut into RST_STREAM on h2 and a network error in the page.
+    const h2 = cell("node-raise-mid-stream", "nginx", "h2");
+    expect(h2.checks.find((c) => c.check === "clean-termination")).toMatchObject({ status: "fail" });
+    expect(h2.checks.find((c) => c.check === "clean-termination")?.summary).toMatch(/RST_STREAM/);
+    const page = cell("node-raise-mid-stream", "nginx", "browser");
+    expect(page.checks.find((c) => c.check === "clean-termination")?.summary).toMatch(/network error/i);
+  }, 150_000);
+});
