@@ -144,6 +144,9 @@ export class Lane implements AsyncDisposable {
       if (tapping) await clearHopTaps(tapping).catch(() => {});
       const tapsSince = now();
       const exchanges = await runExchanges(this.#probeTarget, scenario, signal);
+      // The crash window opens when the client left or the stream broke; reading the journal and the
+      // hops and the follow-up run inside it rather than before it.
+      const crashWindowEnd = now() + CRASH_WINDOW_MS;
       if (signal?.aborted) {
         await hops.clearAll().catch(() => {});
         return interrupted();
@@ -169,7 +172,7 @@ export class Lane implements AsyncDisposable {
       if (signal?.aborted) return interrupted();
       // A backend that dies a moment after the client left or the stream broke (an unhandled 'error' on
       // its next write, a cleanup timer) dies of this scenario: the window stays open a little longer.
-      await backend.settle(now() + CRASH_WINDOW_MS);
+      await backend.settle(crashWindowEnd);
       const death = await backend.death();
       const services = this.#topology.services;
       const serviceDeaths = (await services?.deaths()) ?? [];

@@ -89,6 +89,27 @@ describe("ToxiproxyHops", () => {
     expect(await tryConnect(hop.port)).toBe("connected");
   });
 
+  it("clearAll clears every hop, and one it cannot clear does not leave the others poisoned", async () => {
+    await using hops = new ToxiproxyHops(server.url);
+    const names = ["hopP", "hopQ", "hopR"].map(uniqueName);
+    for (const name of names) {
+      await hops.createHop({ name, upstream: `127.0.0.1:${upstream.port}` });
+      await hops.setToxics(name, [{ type: "latency", attributes: { latency: 100 } }]);
+    }
+    await hops.setEnabled(names[2]!, false);
+    // A hop removed behind the driver's back: clearing it fails, the others are still cleared.
+    await api(server.url, "DELETE", `/proxies/${names[0]}`);
+    const error = await hops.clearAll().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamchaosError);
+    expect((error as StreamchaosError).message).toContain(names[0]);
+    for (const name of names.slice(1)) {
+      expect((await api(server.url, "GET", `/proxies/${name}/toxics`)).text).toBe("[]");
+      expect((await api(server.url, "GET", `/proxies/${name}`)).json<{ enabled: boolean }>().enabled).toBe(
+        true,
+      );
+    }
+  });
+
   it("removes hops, and disposing removes the rest", async () => {
     const hops = new ToxiproxyHops(server.url);
     const a = await hops.createHop({ name: uniqueName("hopC"), upstream: `127.0.0.1:${upstream.port}` });

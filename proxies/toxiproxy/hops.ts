@@ -202,9 +202,15 @@ export class ToxiproxyHops implements AsyncDisposable {
     }
   }
 
-  /** Clears every hop this driver created; other proxies on the server are left alone. */
+  /**
+   * Clears every hop this driver created; other proxies on the server are left alone. The hops are
+   * independent, so they are cleared at once (a lane clears after every scenario: one round trip, not
+   * one per hop); every clear is finished before the first failure is thrown.
+   */
   async clearAll(): Promise<void> {
-    for (const name of this.#hops.keys()) await this.clearHop(name);
+    const cleared = await Promise.allSettled([...this.#hops.keys()].map((name) => this.clearHop(name)));
+    const failed = cleared.find((c): c is PromiseRejectedResult => c.status === "rejected");
+    if (failed) throw failed.reason;
   }
 
   async removeHop(hop: string): Promise<void> {
