@@ -84,6 +84,34 @@ describe("LaneGate", () => {
     expect(gate.over).toBe(false);
   });
 
+  it("a lane holding its boxes gets a freed slot before lanes that hold none, or gives up after its wait", async () => {
+    const { gate, window } = manualGate(1, 2);
+    window(quiet);
+    const [a, b] = [await gate.enter(), await gate.enter()];
+    window(late);
+    expect(gate.over).toBe(true);
+    // Lane b leaves its slot and holds on; a fresh lane was already waiting for one.
+    b();
+    let fresh = false;
+    const freshEntry = gate.enter().then((release) => {
+      fresh = true;
+      return release;
+    });
+    const held = gate.holdOn(1_000);
+    window(quiet);
+    const release = await held;
+    expect(release).toBeTypeOf("function");
+    await Promise.resolve();
+    expect(fresh).toBe(false);
+    // Nothing frees a slot now: a lane that holds on gives up after its wait, and stops.
+    const started = performance.now();
+    expect(await gate.holdOn(30)).toBeUndefined();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(25);
+    a();
+    await freshEntry;
+    expect(fresh).toBe(true);
+  });
+
   it("an aborted wait returns at once (the lane's scenario is then reported interrupted)", async () => {
     const { gate } = manualGate(1, 2);
     await gate.enter();

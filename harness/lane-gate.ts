@@ -66,16 +66,40 @@ export class LaneGate implements Disposable {
 
   /** Resolves with a release function once this lane may run a scenario; an aborted wait resolves too. */
   async enter(signal?: AbortSignal): Promise<() => void> {
-    while (this.#running >= this.#limit && !signal?.aborted) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          signal?.removeEventListener("abort", done);
-          resolve();
-        };
-        this.#waiting.push(done);
-        signal?.addEventListener("abort", done, { once: true });
-      });
+    while (this.#running >= this.#limit && !signal?.aborted) await this.#wait(false, signal);
+    return this.#admit();
+  }
+
+  /**
+   * For a lane that just released its slot because more ran than the limit, and still holds its
+   * boxes: waits at most `withinMs` to run again, ahead of the lanes that hold none (they would have
+   * to start theirs, which costs seconds on a busy machine). Resolves with a release function, or
+   * undefined when the limit did not come back in time (or the wait was aborted): the lane stops then.
+   */
+  async holdOn(withinMs: number, signal?: AbortSignal): Promise<(() => void) | undefined> {
+    const timeout = AbortSignal.timeout(withinMs);
+    const until = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    while (this.#running >= this.#limit) {
+      if (until.aborted) return undefined;
+      await this.#wait(true, until);
     }
+    return this.#admit();
+  }
+
+  #wait(first: boolean, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      // Waiters are woken in order, and each looks again in that order: the first gets a free slot.
+      if (first) this.#waiting.unshift(done);
+      else this.#waiting.push(done);
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  #admit(): () => void {
     this.#running++;
     let released = false;
     return () => {
