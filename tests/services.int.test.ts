@@ -105,6 +105,7 @@ describe("bad services are exit 2 from the CLI, before any scenario", () => {
     );
     expect(status).toBe(2);
     expect(stderr).toContain("error[SERVICES_NEED_LOCAL_RUNTIME]");
+    expect(stderr).toContain("Run with --runtime local");
   });
 
   test("a scenario naming a link no backend has", async () => {
