@@ -1,5 +1,5 @@
 /**
- * `npm run build` (and `prepack`): compiles the package into dist/ (JS, .d.ts, source maps) with
+ * `npm run build` (and `prepack`): compiles the package into dist/ (JS and .d.ts; no source maps, see tsconfig.build.json) with
  * tsconfig.build.json, from a clean folder so that a file deleted from the sources never ships.
  *
  * tsc rewrites `./x.ts` to `./x.js` in the JS it emits (rewriteRelativeImportExtensions) but leaves
