@@ -12,6 +12,7 @@ import {
   type ContractDefinition,
   type ContractRef,
   contractPresets,
+  eventSourceTemplateProblem,
   resolveContract,
 } from "./contracts/index.ts";
 import { resolveClients } from "./probe/clients.ts";
@@ -142,6 +143,13 @@ const contractSchema = z.union([
       path: z.string().optional(),
       model: z.string().optional(),
       capabilities: capabilitiesSchema.optional(),
+      eventSource: z
+        .string()
+        .superRefine((template, ctx) => {
+          const problem = eventSourceTemplateProblem(template);
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        })
+        .optional(),
     })
     .strict(),
   z.custom<ContractDefinition>(

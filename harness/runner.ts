@@ -125,7 +125,10 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
   }
 
   let setupError: unknown;
-  // Once per backend per run, on the first lane built for it, before any of its scenarios on any lane.
+  // Once per backend and client per run, on the first lane built for the pair, before any of its
+  // scenarios on any lane. Per client, not per backend: each client makes its own request (h2 through
+  // the edge's TLS listener, the browser from a page, with EventSource a GET of its own), and a
+  // per-backend smoke would have tried whichever client's lane happened to start first.
   const smokeExchanges = new Map<string, Promise<void>>();
   const worker = async (laneIndex: number) => {
     let lane: Lane | undefined;
@@ -161,10 +164,11 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
             options.signal,
           );
           if (!lane) return;
-          let smoke = smokeExchanges.get(group.backend.name);
+          const smokeKey = `${group.backend.name}|${group.client}`;
+          let smoke = smokeExchanges.get(smokeKey);
           if (!smoke) {
             smoke = lane.smokeExchange(options.signal);
-            smokeExchanges.set(group.backend.name, smoke);
+            smokeExchanges.set(smokeKey, smoke);
           }
           await smoke;
         }
