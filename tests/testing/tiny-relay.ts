@@ -27,6 +27,8 @@ export interface TinyRelayOptions {
    * marker): what a relay that forgot the failure path does.
    */
   noMarkerOnFailure?: boolean;
+  /** Told each message as its request arrives: a test's event to act on. */
+  onMessage?: (message: string) => void;
 }
 
 export interface TinyRelay extends AsyncDisposable {
@@ -50,6 +52,7 @@ export async function startTinyRelay(options: TinyRelayOptions): Promise<TinyRel
       req.method === "GET"
         ? (new URL(req.url ?? "/", "http://relay").searchParams.get("q") ?? "")
         : userMessage(parseJson(raw));
+    options.onMessage?.(message);
     const upstreamAbort = new AbortController();
     res.on("close", () => {
       if (!res.writableFinished && options.cancelOnDisconnect !== false) upstreamAbort.abort();
