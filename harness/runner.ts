@@ -9,13 +9,13 @@ import { createRedactor, redactError, secretEnvValues } from "../lib/redact.ts";
 import { sweepDeadRuns, sweepReport } from "../lib/runs/sweep.ts";
 import { getEdge } from "../proxies/edges.ts";
 import { TESTCONTAINERS } from "../runtime/docker/docker-env.ts";
-import { matchesPattern } from "../scenarios/index.ts";
 import type { Scenario } from "../scenarios/scenario.ts";
 import { LocalRuntime } from "./boxes/local-runtime.ts";
 import type { BackendSpec, Runtime } from "./boxes/runtime.ts";
 import { loadRunCatalog } from "./catalog.ts";
 import { withUserChecks } from "./checks/index.ts";
 import type { EdgeConfig, ResolvedBackend, ResolvedConfig } from "./config.ts";
+import { expectsFailure } from "./expect-failures.ts";
 import { Lane } from "./lane/lane.ts";
 import type { LaneBackend } from "./lane/lane-options.ts";
 import { type PlannedRun, planRuns, resultKey, type Shard, selectRunScenarios, selectRuns } from "./plan.ts";
@@ -187,13 +187,9 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
           });
         }
         const result = await lane!.runScenario(scenario, options.signal ? { signal: options.signal } : {});
-        // "id" expects a failure on every edge, "id@edge" on that edge only.
-        const expect = group.backend.expectFailures ?? [];
-        if (
-          matchesPattern(scenario.id, expect) ||
-          matchesPattern(`${scenario.id}@${group.edge.edge}`, expect)
-        )
-          result.expected = "fail";
+        // "id" expects a failure everywhere, "id@edge" on that edge, "id[h2]" on that client.
+        const run = { scenario: scenario.id, edge: group.edge.edge, client: group.client };
+        if (expectsFailure(group.backend.expectFailures ?? [], run)) result.expected = "fail";
         record(result);
       }
     } catch (error) {
