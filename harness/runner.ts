@@ -138,7 +138,13 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
         if (options.signal?.aborted || setupError || bailedAfter) return;
         const group = laneGroup?.queue.length
           ? laneGroup
-          : groups.find((g) => g.queue.length > 0 && !g.skipReason && g.activeLanes < g.maxLanes);
+          : groups.find(
+              (g) =>
+                g.queue.length > 0 &&
+                !g.skipReason &&
+                g.activeLanes < g.maxLanes &&
+                !providerPortHeld(groups, g, laneGroup),
+            );
         if (!group) return;
         if (group !== laneGroup) {
           // Count this worker on its new group before any await, so no other worker overfills it.
@@ -292,6 +298,22 @@ export function exitCodeFor(run: RunResult): number {
 
 function clientOrder(result: ScenarioResult): number {
   return Object.keys(CLIENTS).indexOf(result.client ?? "h1");
+}
+
+/**
+ * A backend given by `url` has one provider port (its own base URL points there), so one lane at a
+ * time across all its groups: with two clients or two edges, a second lane would find the port taken.
+ * The group a worker is leaving does not count: its lane is disposed before the next one starts.
+ */
+function providerPortHeld(groups: readonly Group[], group: Group, leaving: Group | undefined): boolean {
+  if (!group.backend.url) return false;
+  return groups.some(
+    (other) =>
+      other !== group &&
+      other !== leaving &&
+      other.backend.name === group.backend.name &&
+      other.activeLanes > 0,
+  );
 }
 
 /**

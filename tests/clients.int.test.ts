@@ -107,4 +107,35 @@ describe.skipIf(!chromium.ok || !edgesReady)("clients in a run, through nginx an
     expect(post.es.status).toBe("not-applicable");
     expect(post.es.summary).toMatch(/EventSource makes only GET requests.*sends POST \/chat/);
   }, 120_000);
+
+  it("the smoke exchange runs per client: an EventSource path that loses the message stops the run, naming the browser", async () => {
+    // The relay reads `q`; this path puts the message elsewhere, so only the browser's GET loses it.
+    await using relay = await startTinyRelay({ framing: "sse" });
+    const config = resolveConfig(
+      {
+        backends: [
+          {
+            name: "wrong-es-path",
+            url: relay.url,
+            providerPort: relay.providerPort,
+            provider: "openai",
+            contract: { preset: "openai-relay", path: "/chat", eventSource: "/stream?text={message}" },
+          },
+        ],
+        edges: [{ edge: "nginx", profile: "sse-tuned" }],
+        clients: ["h1", "browser"],
+        scenarios: ["happy-path"],
+        lanes: 2,
+      },
+      "clients test",
+    );
+    const error = await runSuite({ config, reporters: [] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({
+      code: "SETUP_SMOKE_MESSAGE_NOT_FORWARDED",
+      what: 'Backend "wrong-es-path" called the provider without the message of the smoke request from the browser client',
+    });
+  }, 60_000);
 });

@@ -89,7 +89,7 @@ function badAnswer(seen: SmokeSeen, carried: boolean): UserError {
 
 function noProviderCall(seen: SmokeSeen): UserError {
   return new UserError("SETUP_SMOKE_NO_PROVIDER_CALL", {
-    what: `Backend "${seen.backend}" answered the smoke request without calling the fake provider`,
+    what: `Backend "${seen.backend}" answered the smoke request${onClient(seen)} without calling the fake provider`,
     why: "the fake provider (behind hop C) received no request, so no scenario's fault can reach the backend",
     fix: 'Is the backend\'s provider base URL templated from {{provider.url}} (e.g. env OPENAI_BASE_URL: "{{provider.url}}")? A backend that calls the real provider, a cache or a built-in mock never reaches the fake.',
     details: described(seen),
@@ -98,7 +98,7 @@ function noProviderCall(seen: SmokeSeen): UserError {
 
 function messageNotForwarded(seen: SmokeSeen): UserError {
   return new UserError("SETUP_SMOKE_MESSAGE_NOT_FORWARDED", {
-    what: `Backend "${seen.backend}" called the provider without the message of the smoke request`,
+    what: `Backend "${seen.backend}" called the provider without the message of the smoke request${onClient(seen)}`,
     why: `the fake received ${seen.journal.length} request(s), none carrying "${seen.nonce}": the backend reads the message from another field than the contract "${seen.contractName}" sends it in, so every check that matches provider calls to requests would silently degrade`,
     fix: `Send the message where the backend reads it: ${REQUEST_FIX}`,
     details: [...described(seen), ...requestExample(seen)],
