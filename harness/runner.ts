@@ -9,13 +9,13 @@ import { createRedactor, redactError, secretEnvValues } from "../lib/redact.ts";
 import { sweepDeadRuns, sweepReport } from "../lib/runs/sweep.ts";
 import { getEdge } from "../proxies/edges.ts";
 import { TESTCONTAINERS } from "../runtime/docker/docker-env.ts";
-import { matchesPattern } from "../scenarios/index.ts";
 import type { Scenario } from "../scenarios/scenario.ts";
 import { LocalRuntime } from "./boxes/local-runtime.ts";
 import type { BackendSpec, Runtime } from "./boxes/runtime.ts";
 import { loadRunCatalog } from "./catalog.ts";
 import { withUserChecks } from "./checks/index.ts";
 import type { EdgeConfig, ResolvedBackend, ResolvedConfig } from "./config.ts";
+import { expectsFailure } from "./expect-failures.ts";
 import { Lane } from "./lane/lane.ts";
 import type { LaneBackend } from "./lane/lane-options.ts";
 import { type PlannedRun, planRuns, resultKey, type Shard, selectRunScenarios, selectRuns } from "./plan.ts";
@@ -125,7 +125,10 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
   }
 
   let setupError: unknown;
-  // Once per backend per run, on the first lane built for it, before any of its scenarios on any lane.
+  // Once per backend and client per run, on the first lane built for the pair, before any of its
+  // scenarios on any lane. Per client, not per backend: each client makes its own request (h2 through
+  // the edge's TLS listener, the browser from a page, with EventSource a GET of its own), and a
+  // per-backend smoke would have tried whichever client's lane happened to start first.
   const smokeExchanges = new Map<string, Promise<void>>();
   const worker = async (laneIndex: number) => {
     let lane: Lane | undefined;
@@ -135,7 +138,13 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
         if (options.signal?.aborted || setupError || bailedAfter) return;
         const group = laneGroup?.queue.length
           ? laneGroup
-          : groups.find((g) => g.queue.length > 0 && !g.skipReason && g.activeLanes < g.maxLanes);
+          : groups.find(
+              (g) =>
+                g.queue.length > 0 &&
+                !g.skipReason &&
+                g.activeLanes < g.maxLanes &&
+                !providerPortHeld(groups, g, laneGroup),
+            );
         if (!group) return;
         if (group !== laneGroup) {
           // Count this worker on its new group before any await, so no other worker overfills it.
@@ -161,10 +170,11 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
             options.signal,
           );
           if (!lane) return;
-          let smoke = smokeExchanges.get(group.backend.name);
+          const smokeKey = `${group.backend.name}|${group.client}`;
+          let smoke = smokeExchanges.get(smokeKey);
           if (!smoke) {
             smoke = lane.smokeExchange(options.signal);
-            smokeExchanges.set(group.backend.name, smoke);
+            smokeExchanges.set(smokeKey, smoke);
           }
           await smoke;
         }
@@ -183,13 +193,9 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
           });
         }
         const result = await lane!.runScenario(scenario, options.signal ? { signal: options.signal } : {});
-        // "id" expects a failure on every edge, "id@edge" on that edge only.
-        const expect = group.backend.expectFailures ?? [];
-        if (
-          matchesPattern(scenario.id, expect) ||
-          matchesPattern(`${scenario.id}@${group.edge.edge}`, expect)
-        )
-          result.expected = "fail";
+        // "id" expects a failure everywhere, "id@edge" on that edge, "id[h2]" on that client.
+        const run = { scenario: scenario.id, edge: group.edge.edge, client: group.client };
+        if (expectsFailure(group.backend.expectFailures ?? [], run)) result.expected = "fail";
         record(result);
       }
     } catch (error) {
@@ -292,6 +298,22 @@ export function exitCodeFor(run: RunResult): number {
 
 function clientOrder(result: ScenarioResult): number {
   return Object.keys(CLIENTS).indexOf(result.client ?? "h1");
+}
+
+/**
+ * A backend given by `url` has one provider port (its own base URL points there), so one lane at a
+ * time across all its groups: with two clients or two edges, a second lane would find the port taken.
+ * The group a worker is leaving does not count: its lane is disposed before the next one starts.
+ */
+function providerPortHeld(groups: readonly Group[], group: Group, leaving: Group | undefined): boolean {
+  if (!group.backend.url) return false;
+  return groups.some(
+    (other) =>
+      other !== group &&
+      other !== leaving &&
+      other.backend.name === group.backend.name &&
+      other.activeLanes > 0,
+  );
 }
 
 /**
