@@ -31,6 +31,10 @@ describe("config validation names the bad key, the value and what is allowed", (
     [{ backends: [backend], runtime: "k8s" }, /runtime/],
     [{ backends: [backend], edgez: ["nginx"] }, /edgez/],
     [{ backends: [{ ...backend, healthPath: "health" }] }, /backends\[0\]\.healthPath/],
+    [
+      { backends: [{ ...backend, contract: { preset: "openai-relay", eventSource: "/stream" } }] },
+      /backends\[0\]\.contract\.eventSource: must carry the message, e\.g\. \?q=\{message\}/,
+    ],
   ])("%j is rejected", (raw, message) => {
     expect(() => resolveConfig(raw, "test.json")).toThrow(message);
   });

@@ -12,8 +12,10 @@ import {
   type ContractDefinition,
   type ContractRef,
   contractPresets,
+  eventSourceTemplateProblem,
   resolveContract,
 } from "./contracts/index.ts";
+import { parseExpectedFailure } from "./expect-failures.ts";
 import { resolveClients } from "./probe/clients.ts";
 import type { ProbeClientName } from "./probe/observation.ts";
 import {
@@ -53,8 +55,9 @@ export interface BackendConfig {
   /** The backend's own bound on a silent provider (timeout checks allow this + 2 s). */
   upstreamTimeoutMs?: number;
   /**
-   * Scenario ids (globs) this backend is known to fail, as `id` (every edge) or `id@edge` (that edge
-   * only): they are reported as expected failures and do not fail the run.
+   * Scenario ids (globs) this backend is known to fail, as `id` (every edge and client), `id@edge`
+   * (that edge only), `id[h2]` (that client only) or `id@edge[client]`: they are reported as
+   * expected failures and do not fail the run.
    */
   expectFailures?: string[];
   /** Docker runtime: image to run instead of the command. */
@@ -152,6 +155,13 @@ const contractSchema = z.union([
       path: z.string().optional(),
       model: z.string().optional(),
       capabilities: capabilitiesSchema.optional(),
+      eventSource: z
+        .string()
+        .superRefine((template, ctx) => {
+          const problem = eventSourceTemplateProblem(template);
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        })
+        .optional(),
     })
     .strict(),
   z.custom<ContractDefinition>(
@@ -187,7 +197,14 @@ const backendSchema = z
     readyTimeoutMs: z.number().int().positive().optional(),
     keepaliveMs: z.number().int().positive().optional(),
     upstreamTimeoutMs: z.number().int().positive().optional(),
-    expectFailures: z.array(z.string()).optional(),
+    expectFailures: z
+      .array(
+        z.string().superRefine((entry, ctx) => {
+          const parsed = parseExpectedFailure(entry);
+          if ("problem" in parsed) ctx.addIssue({ code: "custom", message: parsed.problem });
+        }),
+      )
+      .optional(),
     image: z.string().optional(),
     url: z
       .url({ protocol: /^http$/, error: "must be an http:// URL, e.g. http://127.0.0.1:8000" })

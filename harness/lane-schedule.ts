@@ -172,7 +172,8 @@ export class LaneSchedule {
 
 /**
  * A backend given by URL calls its provider on one fixed port, where hop C listens: one lane at a
- * time can serve it, whichever edge that lane is on.
+ * time can serve it, whichever edge and client that lane is on (the runner stops the old lane before
+ * it starts one for another client).
  */
 function maxLanes(backend: ResolvedBackend): number {
   return backend.url ? 1 : Number.POSITIVE_INFINITY;

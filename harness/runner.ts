@@ -9,13 +9,13 @@ import { createRedactor, redactError, secretEnvValues } from "../lib/redact.ts";
 import { sweepDeadRuns, sweepReport } from "../lib/runs/sweep.ts";
 import { getEdge } from "../proxies/edges.ts";
 import { TESTCONTAINERS } from "../runtime/docker/docker-env.ts";
-import { matchesPattern } from "../scenarios/index.ts";
 import type { Scenario } from "../scenarios/scenario.ts";
 import { LocalRuntime } from "./boxes/local-runtime.ts";
 import type { BackendSpec, Runtime } from "./boxes/runtime.ts";
 import { loadRunCatalog } from "./catalog.ts";
 import { withUserChecks } from "./checks/index.ts";
 import type { ResolvedBackend, ResolvedConfig } from "./config.ts";
+import { expectsFailure } from "./expect-failures.ts";
 import { Lane } from "./lane/lane.ts";
 import type { LaneBackend, LaneEdge } from "./lane/lane-options.ts";
 import { LaneGate } from "./lane-gate.ts";
@@ -112,7 +112,10 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
   }
 
   let setupError: unknown;
-  // Once per backend per run, on the first lane built for it, before any of its scenarios on any lane.
+  // Once per backend and client per run, on the first lane built for the pair, before any of its
+  // scenarios on any lane. Per client, not per backend: each client makes its own request (h2 through
+  // the edge's TLS listener, the browser from a page, with EventSource a GET of its own), and a
+  // per-backend smoke would have tried whichever client's lane happened to start first.
   const smokeExchanges = new Map<string, Promise<void>>();
   const schedule = new LaneSchedule(groups);
   // Containers start in seconds and were never measured for more: "auto" stays at 2 there.
@@ -162,10 +165,11 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
             stopping = undefined;
             if (stopFailure) throw stopFailure.error;
             if (!lane) return;
-            let smoke = smokeExchanges.get(group.backend.name);
+            const smokeKey = `${group.backend.name}|${group.client}`;
+            let smoke = smokeExchanges.get(smokeKey);
             if (!smoke) {
               smoke = lane.smokeExchange(options.signal);
-              smokeExchanges.set(group.backend.name, smoke);
+              smokeExchanges.set(smokeKey, smoke);
             }
             await smoke;
           }
@@ -184,13 +188,9 @@ async function runCatalog(options: RunSuiteOptions, catalog: Scenario[]): Promis
           });
         }
         const result = await lane!.runScenario(scenario, options.signal ? { signal: options.signal } : {});
-        // "id" expects a failure on every edge, "id@edge" on that edge only.
-        const expect = group.backend.expectFailures ?? [];
-        if (
-          matchesPattern(scenario.id, expect) ||
-          matchesPattern(`${scenario.id}@${group.edge.edge}`, expect)
-        )
-          result.expected = "fail";
+        // "id" expects a failure everywhere, "id@edge" on that edge, "id[h2]" on that client.
+        const run = { scenario: scenario.id, edge: group.edge.edge, client: group.client };
+        if (expectsFailure(group.backend.expectFailures ?? [], run)) result.expected = "fail";
         record(result);
         if (gate.over) {
           // The machine fell behind: this lane gives up its slot. The limit often comes back within

@@ -6,10 +6,12 @@ import { LocalRuntime } from "../harness/boxes/local-runtime.ts";
 import { resolveConfig } from "../harness/config.ts";
 import { resolveContract } from "../harness/contracts/index.ts";
 import { Lane } from "../harness/lane/lane.ts";
+import { chromiumAvailable } from "../harness/probe/browser/chromium.ts";
 import type { ScenarioResult } from "../harness/results.ts";
 import { runSuite } from "../harness/runner.ts";
 import { renderUserError, type StreamchaosError } from "../lib/errors.ts";
 import { until } from "../lib/testing.ts";
+import { nginxEdge } from "../proxies/nginx/nginx-edge.ts";
 import { loadCatalog } from "../scenarios/index.ts";
 import { smallTextBackend } from "./testing/small-backend.ts";
 
@@ -82,6 +84,43 @@ describe("a backend that crashes after a scenario's stream was cut", () => {
     }
   }
 });
+
+/**
+ * The same text/plain backend, never written with HTTP/2 or a browser in mind, seen by the h2 probe
+ * and by Chromium through nginx's TLS listener: the crash is the scenario's on both, and the next
+ * scenario's verdict is its own (a fresh backend, no 502 from nginx).
+ */
+const clientsReady = (await chromiumAvailable()).ok && (await nginxEdge.available()).ok;
+test.skipIf(!clientsReady)(
+  "after a mid-stream reset, on the h2 and browser clients through nginx",
+  async () => {
+    const config = resolveConfig(
+      {
+        backends: [crashing],
+        edges: [{ edge: "nginx", profile: "sse-tuned" }],
+        clients: ["h2", "browser"],
+        scenarios: ["mid-connection-rst", "mid-tiny-writes"],
+        lanes: 2,
+      },
+      "test",
+    );
+    const run = await runSuite({ config, reporters: [] });
+    expect(run.results).toHaveLength(4);
+    for (const client of ["h2", "browser"]) {
+      const of = (id: string) => run.results.find((r) => r.client === client && r.scenario.id === id)!;
+      const killer = of("mid-connection-rst");
+      expect(killer.status, `${client}: ${JSON.stringify(killer.checks)}`).toBe("fail");
+      expect(killer.backendRestart).toMatchObject({ restarted: true, noticed: "in-window" });
+      expect(killer.checks.find((c) => c.check === "backend-survived")?.status).toBe("fail");
+      // What the user saw was right: the marker reached them and the stream ended cleanly.
+      expect(killer.checks.find((c) => c.check === "error-marker-after-failure")?.status).toBe("pass");
+      const next = of("mid-tiny-writes");
+      expect(next.backendRestart).toBeUndefined();
+      expect(next.status, `${client}: ${JSON.stringify(next.checks)}`).toBe("pass");
+    }
+  },
+  90_000,
+);
 
 /** The crashing backend with its crash `delayMs` after the cut; `once` makes a second start fail. */
 /**

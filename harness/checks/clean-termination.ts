@@ -47,7 +47,9 @@ export default defineCheck({
         client === "h2"
           ? "END_STREAM received"
           : client === "browser"
-            ? "the page's reader finished"
+            ? observation.browser?.api === "eventsource"
+              ? "the page closed EventSource on the stream's end signal"
+              : "the page's reader finished"
             : observation.response.framing === "chunked"
               ? "terminating chunk 0\\r\\n\\r\\n received"
               : `complete ${observation.response.framing} body`;

@@ -1,4 +1,11 @@
-import { type Contract, type ContractPresetOptions, interpretSse, isRecord, parseJson } from "./contract.ts";
+import {
+  type Contract,
+  type ContractPresetOptions,
+  eventSourceFromTemplate,
+  interpretSse,
+  isRecord,
+  parseJson,
+} from "./contract.ts";
 
 /**
  * An Anthropic-compatible relay: Messages API events, `message_stop` when complete, `event: error`
@@ -9,6 +16,7 @@ export function anthropicRelay(options: ContractPresetOptions = {}): Contract {
     name: "anthropic-relay",
     description: "Anthropic-compatible SSE relay: content_block_delta, message_stop, `event: error`",
     framing: "sse",
+    ...eventSourceFromTemplate(options.eventSource, options.model ?? "claude-sonnet-4-20250514"),
     // The Messages API has no session: a relay that honours a `session_id` of its own declares it.
     capabilities: {
       sessions: false,

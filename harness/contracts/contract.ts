@@ -54,6 +54,13 @@ export interface Contract {
    * SSE counts events; give one when your framing's pieces are something else.
    */
   pieceCounter?(): PieceCounter;
+  /**
+   * How a page opens this endpoint with `EventSource`, for an SSE contract whose `request()` is not a
+   * plain GET (EventSource sends GET only, with no body and no headers of the page's choosing): the
+   * same-origin path with query that carries the message. With it, the browser client runs the
+   * scenario's request as `new EventSource(path)` instead of `fetch()`. See `eventSourceRequest`.
+   */
+  eventSource?(input: ContractRequestInput): { path: string };
 }
 
 /** What every preset takes: `{ preset, path, model, capabilities }` in the config. */
@@ -62,6 +69,12 @@ export interface ContractPresetOptions {
   model?: string;
   /** What the backend behind the preset supports beyond the preset's defaults, e.g. `{ sessions: true }`. */
   capabilities?: Partial<ContractCapabilities>;
+  /**
+   * A GET path the page can open with `EventSource` for the same stream, e.g.
+   * `"/v1/stream?q={message}"`: `{message}`, `{session}` and `{model}` are filled in, URL-encoded.
+   * The browser client then reads the stream as EventSource does (contract.eventSource).
+   */
+  eventSource?: string;
 }
 
 /** A contract as people write it: capabilities they leave out take the defaults below. */
@@ -119,4 +132,72 @@ export function interpretSse(
   for (const comment of observation.sse.comments) view.keepalives.push(comment);
   view.text = view.tokens.map((token) => token.text).join("");
   return view;
+}
+
+/** What fills an `eventSource` path template; anything else in braces is left for the user to see. */
+const EVENT_SOURCE_FIELDS = ["message", "session", "model"] as const;
+
+/** A preset's `eventSource` template as the contract's `eventSource()`, or nothing when not given. */
+export function eventSourceFromTemplate(
+  template: string | undefined,
+  defaultModel: string | undefined,
+): Pick<Contract, "eventSource"> {
+  if (template === undefined) return {};
+  return {
+    eventSource: ({ message, sessionId, model }) => {
+      const values: Record<(typeof EVENT_SOURCE_FIELDS)[number], string> = {
+        message,
+        session: sessionId ?? "",
+        model: model ?? defaultModel ?? "",
+      };
+      return {
+        path: template.replace(/\{(message|session|model)\}/g, (_, name: keyof typeof values) =>
+          encodeURIComponent(values[name]),
+        ),
+      };
+    },
+  };
+}
+
+/** Why a path template cannot be an EventSource URL, or nothing when it can. */
+export function eventSourceTemplateProblem(template: string): string | undefined {
+  if (!template.startsWith("/")) return 'must be a same-origin path starting with "/"';
+  if (!template.includes("{message}"))
+    return "must carry the message, e.g. ?q={message}: the fake provider matches a request by it";
+  const unknown = [...template.matchAll(/\{([^}]*)\}/g)]
+    .map((m) => m[1]!)
+    .filter((f) => !(EVENT_SOURCE_FIELDS as readonly string[]).includes(f));
+  if (unknown.length > 0)
+    return `{${unknown[0]}} is not a placeholder; the placeholders are ${EVENT_SOURCE_FIELDS.map((f) => `{${f}}`).join(", ")}`;
+  return undefined;
+}
+
+/** How the browser client can make a contract's request with EventSource, or why it cannot. */
+export type EventSourceRequest = { ok: true; path: string } | { ok: false; reason: string };
+
+/**
+ * Whether a page can open this contract's stream with `EventSource`: an SSE contract that says how
+ * (`eventSource`), or whose own request is a GET without a body or headers beyond `Accept`.
+ * Otherwise why not, for the evidence: a POST-only contract is not applicable, never a pass.
+ */
+export function eventSourceRequest(contract: Contract, input: ContractRequestInput): EventSourceRequest {
+  if (contract.framing !== "sse")
+    return {
+      ok: false,
+      reason: `EventSource reads SSE only, and contract "${contract.name}" streams ${contract.framing}`,
+    };
+  if (contract.eventSource) return { ok: true, path: contract.eventSource(input).path };
+  const request = contract.request(input);
+  const extraHeaders = Object.keys(request.headers).filter((h) => h.toLowerCase() !== "accept");
+  if (request.method.toUpperCase() === "GET" && request.body === undefined && extraHeaders.length === 0)
+    return { ok: true, path: request.path };
+  const sends = [
+    `${request.method} ${request.path.split("?")[0]}`,
+    ...(request.body === undefined ? [] : ["a body"]),
+    ...(extraHeaders.length ? [`headers (${extraHeaders.join(", ")})`] : []),
+  ].join(" with ");
+  return {
+    ok: false,
+    reason: `EventSource makes only GET requests without a body or headers of the page's choosing, and contract "${contract.name}" sends ${sends}: give the contract an \`eventSource\` GET path to have the page use EventSource`,
+  };
 }

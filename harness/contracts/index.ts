@@ -6,6 +6,13 @@ import {
   type ContractPresetOptions,
   withCapabilities,
 } from "./contract.ts";
+
+export {
+  type EventSourceRequest,
+  eventSourceRequest,
+  eventSourceTemplateProblem,
+} from "./contract.ts";
+
 import { openaiRelay } from "./openai-relay.ts";
 import { sseStatusDeltaDone } from "./sse-status-delta-done.ts";
 import { textMarker } from "./text-marker.ts";

@@ -1,4 +1,11 @@
-import { type Contract, type ContractPresetOptions, interpretSse, isRecord, parseJson } from "./contract.ts";
+import {
+  type Contract,
+  type ContractPresetOptions,
+  eventSourceFromTemplate,
+  interpretSse,
+  isRecord,
+  parseJson,
+} from "./contract.ts";
 
 /**
  * An OpenAI-compatible relay: chat.completion.chunk events, `data: [DONE]` when complete, and
@@ -9,6 +16,7 @@ export function openaiRelay(options: ContractPresetOptions = {}): Contract {
     name: "openai-relay",
     description: 'OpenAI-compatible SSE relay: chunks, `data: [DONE]`, `data: {"error":...}` on failure',
     framing: "sse",
+    ...eventSourceFromTemplate(options.eventSource, options.model ?? "gpt-4o-mini"),
     // The OpenAI API has no session: a relay that honours a `session_id` of its own declares it.
     capabilities: {
       sessions: false,

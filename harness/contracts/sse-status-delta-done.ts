@@ -1,4 +1,11 @@
-import { type Contract, type ContractPresetOptions, interpretSse, isRecord, parseJson } from "./contract.ts";
+import {
+  type Contract,
+  type ContractPresetOptions,
+  eventSourceFromTemplate,
+  interpretSse,
+  isRecord,
+  parseJson,
+} from "./contract.ts";
 
 /**
  * The SSE JSON event protocol of incident 003: `{"type":"status"}` first, `{"type":"delta","content"}`
@@ -9,6 +16,7 @@ export function sseStatusDeltaDone(options: ContractPresetOptions = {}): Contrac
     name: "sse-status-delta-done",
     description: "SSE JSON events status/delta/done, failure as done.error (incident 003)",
     framing: "sse",
+    ...eventSourceFromTemplate(options.eventSource, options.model),
     // Incident 003's protocol carries `session_id`, and a new request supersedes the running one.
     capabilities: {
       sessions: true,

@@ -53,8 +53,17 @@ describe("clientMismatch: a fault sized in HTTP/1.1 bytes on hop A does not run 
     }
   });
 
-  test("time-based faults on hop A and byte faults on other hops apply to every client", () => {
-    for (const id of ["net-reset-client-hop", "net-limit-edge-hop", "mid-connection-fin"])
+  test("reset_peer on hop A drops the TLS handshake: not applicable to h2 and the browser, with the reason", () => {
+    const reset = scenario("net-reset-client-hop");
+    expect(clientMismatch(reset, "h1")).toBeUndefined();
+    for (const client of ["h2", "browser"] as const)
+      expect(clientMismatch(reset, client)).toMatch(
+        /reset_peer toxic on hop A drops every byte from the first.*TLS handshake: the handshake never completes/,
+      );
+  });
+
+  test("faults on other hops apply to every client", () => {
+    for (const id of ["net-limit-edge-hop", "net-reset-edge-hop", "mid-connection-fin"])
       for (const client of ["h1", "h2", "browser"] as const)
         expect(clientMismatch(scenario(id), client)).toBeUndefined();
   });

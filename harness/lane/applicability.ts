@@ -53,10 +53,25 @@ export function unmetRequirement(scenario: Scenario, backend: LaneBackend): stri
  */
 const BYTE_COUNTING_TOXICS = new Set(["limit_data", "bandwidth", "slicer"]);
 
+/**
+ * Toxics that drop every byte from the first one they see (Toxiproxy's `reset_peer` until its reset,
+ * `timeout` until its close). On hop A of h1 the request has already gone upstream, so the backend
+ * streams to a client that then vanishes. On TLS the first byte back is the server's handshake:
+ * dropped, the handshake never completes and no request is ever made (measured: nginx logs "peer
+ * closed connection in SSL handshake", the h2 probe ends connect-failed ECONNRESET at the toxic's
+ * timeout, the fake provider gets no call). No timing fixes that: the toxic drops from its start.
+ */
+const DATA_DROPPING_TOXICS = new Set(["reset_peer", "timeout"]);
+
 /** Why the scenario cannot mean on this client what it means on h1, before it runs. Undefined when it applies. */
 export function clientMismatch(scenario: Scenario, client: ProbeClientName): string | undefined {
   if (!CLIENTS[client].needsTls) return undefined;
-  const counted = (scenario.toxics ?? []).filter((t) => t.hop === "A" && BYTE_COUNTING_TOXICS.has(t.type));
-  if (counted.length === 0) return undefined;
-  return `its ${counted.map((t) => t.type).join(", ")} toxic on hop A counts bytes of the HTTP/1.1 response, and the ${client} client's hop A carries TLS (the handshake and encrypted records), so the fault would land elsewhere; it runs on h1`;
+  const onA = (scenario.toxics ?? []).filter((t) => t.hop === "A");
+  const counted = onA.filter((t) => BYTE_COUNTING_TOXICS.has(t.type));
+  if (counted.length > 0)
+    return `its ${counted.map((t) => t.type).join(", ")} toxic on hop A counts bytes of the HTTP/1.1 response, and the ${client} client's hop A carries TLS (the handshake and encrypted records), so the fault would land elsewhere; it runs on h1`;
+  const dropping = onA.filter((t) => DATA_DROPPING_TOXICS.has(t.type));
+  if (dropping.length > 0)
+    return `its ${dropping.map((t) => t.type).join(", ")} toxic on hop A drops every byte from the first, and on the ${client} client's hop A the first byte back is the TLS handshake: the handshake never completes and no request reaches the backend, so there is no stream to cut; it runs on h1 (disconnect-mid-stream, a client leaving mid-answer, runs on every client)`;
+  return undefined;
 }

@@ -3,10 +3,15 @@ import type { JournalEntry } from "../../fakes/journal-types.ts";
 import { delay, now } from "../../lib/clock.ts";
 import type { Scenario, ScenarioRequest, ScriptJson } from "../../scenarios/scenario.ts";
 import type { Exchange } from "../checks/check.ts";
-import type { Contract, ContractRequest } from "../contracts/contract.ts";
-import { type ClientKit, probeWith } from "../probe/clients.ts";
+import {
+  type Contract,
+  type ContractRequest,
+  type ContractRequestInput,
+  eventSourceRequest,
+} from "../contracts/contract.ts";
+import { type BrowserApiOptions, type ClientKit, probeWith } from "../probe/clients.ts";
 import type { ProbeOptions } from "../probe/index.ts";
-import type { ProbeClientName, ProbeObservation } from "../probe/observation.ts";
+import type { ProbeClientName, ProbeObservation, SseEventView } from "../probe/observation.ts";
 import { probeDisconnect } from "./disconnect-trigger.ts";
 import { carriesNonce } from "./fake-journal.ts";
 
@@ -48,12 +53,12 @@ export async function runExchanges(
     const nonce = `${target.lanePrefix}-${scenario.id}-r${i + 1}-${Math.random().toString(36).slice(2, 8)}`;
     nonces.push(nonce);
     const message = `${request.message ?? "Say hello"} [${nonce}]`;
-    const contractRequest = target.contract.request({
+    const input: ContractRequestInput = {
       message,
       ...(request.sessionId ? { sessionId: `${target.lanePrefix}-${request.sessionId}` } : {}),
-    });
+    };
     running.push(
-      sendThroughProbe(target, contractRequest, {
+      sendThroughProbe(target, input, {
         timeoutMs: request.timeoutMs ?? 10_000,
         idleTimeoutMs: request.idleTimeoutMs ?? 8_000,
         ...(request.disconnect ? { disconnect: probeDisconnect(target.contract, request.disconnect) } : {}),
@@ -67,19 +72,79 @@ export async function runExchanges(
   );
 }
 
-/** Sends one contract request to the lane's entry (hop A) with its client, recording everything that comes back. */
-export function sendThroughProbe(
+/**
+ * The request a lane's client makes for one message: the contract's, or for the browser on an SSE
+ * contract a page can open with EventSource, that GET (closed as the app would, on the contract's
+ * done signal or error marker). Otherwise the browser runs fetch() and says why not EventSource.
+ */
+export function clientRequest(
+  target: Pick<ProbeTarget, "client" | "contract">,
+  input: ContractRequestInput,
+): { request: ContractRequest; browser: BrowserApiOptions } {
+  const { contract } = target;
+  if (target.client !== "browser") return { request: contract.request(input), browser: {} };
+  const es = eventSourceRequest(contract, input);
+  if (!es.ok) return { request: contract.request(input), browser: { eventSourceNotApplicable: es.reason } };
+  return {
+    request: { method: "GET", path: es.path, headers: {} },
+    browser: { api: "eventsource", eventSource: { closeWhen: (events) => appWouldClose(contract, events) } },
+  };
+}
+
+/** A chat page closes its EventSource on the done signal or the error marker: the contract says which event is which. */
+export function appWouldClose(contract: Contract, events: SseEventView[]): string | undefined {
+  const view = contract.interpret(eventsAsObservation(events));
+  if (view.done) return "done signal";
+  if (view.errorMarker) return "error marker";
+  return undefined;
+}
+
+function eventsAsObservation(events: SseEventView[]): ProbeObservation {
+  return {
+    client: "browser",
+    request: { method: "GET", url: "", headers: {} },
+    startedAt: 0,
+    reads: [],
+    chunks: [],
+    body: Buffer.alloc(0),
+    bodyReads: [],
+    terminatorSeen: false,
+    complete: false,
+    end: { kind: "network-error", t: 0 },
+    sse: { events, comments: [], errors: [], applied: true },
+    text: "",
+    fetchView: { outcome: "not-run" },
+  };
+}
+
+/** Sends one message to the lane's entry (hop A) with its client, recording everything that comes back. */
+export async function sendThroughProbe(
   target: ProbeTarget,
-  request: ContractRequest,
+  input: ContractRequestInput,
   limits: ProbeLimits,
 ): Promise<ProbeObservation> {
-  return probeWith(target.client ?? "h1", target.clientKit ?? {}, {
-    url: `${target.entryUrl}${request.path}`,
-    method: request.method,
-    headers: request.headers,
-    ...(request.body === undefined ? {} : { body: request.body as object }),
-    ...limits,
-  });
+  return (await sendMessage(target, input, limits)).observation;
+}
+
+async function sendMessage(
+  target: ProbeTarget,
+  input: ContractRequestInput,
+  limits: ProbeLimits,
+): Promise<{ request: ContractRequest; observation: ProbeObservation }> {
+  const { request, browser } = clientRequest(target, input);
+  const observation = await probeWith(
+    target.client ?? "h1",
+    target.clientKit ?? {},
+    {
+      url: `${target.entryUrl}${request.path}`,
+      method: request.method,
+      headers: request.headers,
+      ...(request.body === undefined ? {} : { body: request.body as object }),
+      ...limits,
+    },
+    browser,
+  );
+  return { request, observation };
 }
 
 /**
@@ -94,8 +159,7 @@ export async function runCleanExchange(
 ): Promise<{ request: ContractRequest; observation: ProbeObservation; journal: JournalEntry[] }> {
   await target.fake.reset();
   await target.fake.setScript(script);
-  const request = target.contract.request({ message });
-  const observation = await sendThroughProbe(target, request, { fetchView: false, ...limits });
+  const { request, observation } = await sendMessage(target, { message }, { fetchView: false, ...limits });
   return { request, observation, journal: await target.fake.journal() };
 }
 

@@ -20,6 +20,7 @@ const EXCERPT_CHARS = 300;
 /** What one smoke exchange showed, for the message when it failed. */
 interface SmokeSeen {
   backend: string;
+  client: string;
   request: ContractRequest;
   contractName: string;
   observation: ProbeObservation;
@@ -53,12 +54,15 @@ export async function runSmokeExchange(
   if (journal.length === 0 && isSuccess(observation)) {
     journal = await target.fake.waitFor({ event: "request" }, LATE_CALL_MS).catch(() => journal);
   }
-  const seen = { backend, request, contractName: target.contract.name, observation, journal, nonce };
+  const client = target.client ?? "h1";
+  const seen = { backend, client, request, contractName: target.contract.name, observation, journal, nonce };
   const carried = journal.some((entry) => carriesNonce(entry, nonce));
   if (!isSuccess(observation)) throw badAnswer(seen, carried);
   if (journal.length === 0) throw noProviderCall(seen);
   if (!carried) throw messageNotForwarded(seen);
-  if (!observation.complete || observation.body.length === 0) throw incompleteAnswer(seen);
+  // A page on EventSource has no body of its own to show: the events are what reached it.
+  if (!observation.complete || (observation.body.length === 0 && observation.sse.events.length === 0))
+    throw incompleteAnswer(seen);
 }
 
 function isSuccess(observation: ProbeObservation): boolean {
@@ -72,7 +76,7 @@ function badAnswer(seen: SmokeSeen, carried: boolean): UserError {
     ? `answered HTTP ${observation.response.statusCode}`
     : `did not answer (${observation.end.kind}${observation.end.detail ? `: ${observation.end.detail}` : ""})`;
   return new UserError("SETUP_SMOKE_BAD_STATUS", {
-    what: `Backend "${seen.backend}" ${answered} to the smoke request, before any scenario ran`,
+    what: `Backend "${seen.backend}" ${answered} to the smoke request${onClient(seen)}, before any scenario ran`,
     why: carried
       ? "the message reached the fake provider, which answered cleanly: the backend failed on a plain answer"
       : `the request the contract "${seen.contractName}" sends does not look like one this backend serves`,
@@ -85,7 +89,7 @@ function badAnswer(seen: SmokeSeen, carried: boolean): UserError {
 
 function noProviderCall(seen: SmokeSeen): UserError {
   return new UserError("SETUP_SMOKE_NO_PROVIDER_CALL", {
-    what: `Backend "${seen.backend}" answered the smoke request without calling the fake provider`,
+    what: `Backend "${seen.backend}" answered the smoke request${onClient(seen)} without calling the fake provider`,
     why: "the fake provider (behind hop C) received no request, so no scenario's fault can reach the backend",
     fix: 'Is the backend\'s provider base URL templated from {{provider.url}} (e.g. env OPENAI_BASE_URL: "{{provider.url}}")? A backend that calls the real provider, a cache or a built-in mock never reaches the fake.',
     details: described(seen),
@@ -94,7 +98,7 @@ function noProviderCall(seen: SmokeSeen): UserError {
 
 function messageNotForwarded(seen: SmokeSeen): UserError {
   return new UserError("SETUP_SMOKE_MESSAGE_NOT_FORWARDED", {
-    what: `Backend "${seen.backend}" called the provider without the message of the smoke request`,
+    what: `Backend "${seen.backend}" called the provider without the message of the smoke request${onClient(seen)}`,
     why: `the fake received ${seen.journal.length} request(s), none carrying "${seen.nonce}": the backend reads the message from another field than the contract "${seen.contractName}" sends it in, so every check that matches provider calls to requests would silently degrade`,
     fix: `Send the message where the backend reads it: ${REQUEST_FIX}`,
     details: [...described(seen), ...requestExample(seen)],
@@ -104,11 +108,16 @@ function messageNotForwarded(seen: SmokeSeen): UserError {
 function incompleteAnswer(seen: SmokeSeen): UserError {
   const { observation } = seen;
   return new UserError("SETUP_SMOKE_INCOMPLETE_ANSWER", {
-    what: `Backend "${seen.backend}" did not stream a complete answer to the smoke request`,
+    what: `Backend "${seen.backend}" did not stream a complete answer to the smoke request${onClient(seen)}`,
     why: `the provider answered cleanly, but the probe saw ${observation.body.length} body bytes and the connection ended ${observation.end.kind}${observation.end.detail ? ` (${observation.end.detail})` : ""}`,
     fix: "Check the backend's log; a clean provider stream must reach the client whole before faults can be judged.",
     details: described(seen),
   });
+}
+
+/** The client, when it is not the default h1 (each client makes its own smoke request). */
+function onClient(seen: SmokeSeen): string {
+  return seen.client === "h1" ? "" : ` from the ${seen.client} client`;
 }
 
 const REQUEST_FIX =

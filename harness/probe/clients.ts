@@ -1,5 +1,6 @@
 import { didYouMean } from "../../lib/did-you-mean.ts";
 import { UserError } from "../../lib/errors.ts";
+import type { BrowserRequestOptions } from "./browser/browser-request.ts";
 import type { StartedBrowser } from "./browser/chromium.ts";
 import type { ProbeClientName, ProbeObservation } from "./observation.ts";
 import type { ProbeOptions } from "./options.ts";
@@ -88,15 +89,22 @@ export interface ClientKit {
   browser?: StartedBrowser;
 }
 
+/** What only the browser client takes: EventSource instead of fetch(), or why not. */
+export type BrowserApiOptions = Pick<
+  BrowserRequestOptions,
+  "api" | "eventSource" | "eventSourceNotApplicable"
+>;
+
 /**
  * One request with the given client. `options.url` is `http://` for h1 and the edge's `https://`
- * origin for h2 and the browser. The browser has no `signal` (a Ctrl-C ends its request by the
- * timeouts) and no fetch replay; both TLS clients skip the undici replay (`fetchView` "not-run").
+ * origin for h2 and the browser. The browser has no fetch replay; both TLS clients skip the undici
+ * replay (`fetchView` "not-run"). `browser` is read by the browser client only.
  */
 export function probeWith(
   client: ProbeClientName,
   kit: ClientKit,
   options: ProbeOptions,
+  browser: BrowserApiOptions = {},
 ): Promise<ProbeObservation> {
   if (client === "h1") return runProbe(options);
   if (client === "h2") {
@@ -109,6 +117,6 @@ export function probeWith(
       fix: "Add browser to --client or the config's `clients`.",
     });
   }
-  const { signal: _signal, fetchView: _fetchView, lingerMs: _lingerMs, ...rest } = options;
-  return kit.browser.request(rest);
+  const { fetchView: _fetchView, lingerMs: _lingerMs, ...rest } = options;
+  return kit.browser.request({ ...rest, ...browser });
 }

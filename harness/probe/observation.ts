@@ -220,12 +220,26 @@ export interface BrowserEvidence {
   error?: { name: string; message: string; t: number; phase: "fetch" | "read" };
   /** The protocol Chromium used for the request ("h2", "http/1.1"), from Resource Timing. */
   nextHopProtocol?: string;
+  /**
+   * The fetch api on an SSE stream: why the page could not use EventSource for this request (it is
+   * not a GET), so a check of EventSource is not applicable with this reason instead of passing.
+   */
+  eventSourceNotApplicable?: string;
   /** EventSource only: its life as the page saw it. */
   eventSource?: {
+    /** What the page opened: `new EventSource(path)`. */
+    path: string;
+    /** Events the page's listeners received. */
+    events: number;
     opens: number[];
     errors: Array<{ t: number; readyState: number }>;
     /** Times the browser opened the stream again by itself, re-sending the request. */
     reconnects: number;
+    /**
+     * How many times Chromium sent the request (DevTools' network view): more than one is the
+     * browser re-sending it by itself, also when the re-sent one never opened.
+     */
+    requestsSent: number;
     /** Why the page stopped listening: its done signal, a permanent failure, after a reconnect, ... */
     closedBecause: "done-signal" | "failed" | "reconnected" | "no-reconnect" | "timeout" | "disconnect";
   };

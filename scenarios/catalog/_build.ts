@@ -27,6 +27,8 @@ export const MID_STREAM_CHECKS = [
   "clean-termination",
   "backend-logged-failure",
   "backend-survived",
+  // A page on EventSource must not be made to re-send the message (browser client only).
+  "eventsource-no-replay",
 ];
 
 /** What answers a pre-stream scenario: the client got a real HTTP error. */
@@ -41,6 +43,7 @@ export const COMPLETE_ANSWER_CHECKS = [
   "semantic-completion",
   "clean-termination",
   "answer-intact",
+  "eventsource-no-replay",
 ];
 
 /**

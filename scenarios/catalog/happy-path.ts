@@ -15,6 +15,7 @@ export default defineScenario({
     "answer-intact",
     "anti-buffering-headers",
     "incremental-delivery",
+    "eventsource-no-replay",
   ],
   decidedBy: ["answer-intact", "incremental-delivery"],
 });

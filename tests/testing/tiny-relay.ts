@@ -22,6 +22,13 @@ export interface TinyRelayOptions {
   cancelOnDisconnect?: boolean;
   /** Write `: keepalive` (SSE) whenever nothing was written for this long. */
   keepaliveMs?: number;
+  /**
+   * After the stream started, a provider failure just ends the response (a clean end, no error
+   * marker): what a relay that forgot the failure path does.
+   */
+  noMarkerOnFailure?: boolean;
+  /** Told each message as its request arrives: a test's event to act on. */
+  onMessage?: (message: string) => void;
 }
 
 export interface TinyRelay extends AsyncDisposable {
@@ -40,8 +47,12 @@ export async function startTinyRelay(options: TinyRelayOptions): Promise<TinyRel
     }
     let raw = "";
     for await (const piece of req) raw += String(piece);
-    const body = parseJson(raw);
-    const message = userMessage(body);
+    // GET /stream?q=...: the endpoint a page opens with EventSource.
+    const message =
+      req.method === "GET"
+        ? (new URL(req.url ?? "/", "http://relay").searchParams.get("q") ?? "")
+        : userMessage(parseJson(raw));
+    options.onMessage?.(message);
     const upstreamAbort = new AbortController();
     res.on("close", () => {
       if (!res.writableFinished && options.cancelOnDisconnect !== false) upstreamAbort.abort();
@@ -60,7 +71,7 @@ export async function startTinyRelay(options: TinyRelayOptions): Promise<TinyRel
       if (!res.headersSent) {
         res.writeHead(502, { "content-type": "application/json" }).end(JSON.stringify({ error: text }));
       } else {
-        res.end(frame(options.framing, "error", text));
+        res.end(options.noMarkerOnFailure ? "" : frame(options.framing, "error", text));
       }
     }
   });

@@ -39,6 +39,13 @@ export interface BrowserRequestOptions {
   /** The page aborts the fetch (or closes the EventSource), as a user pressing Stop. `mode` does not apply. */
   disconnect?: ProbeDisconnect;
   sse?: "auto" | "always" | "never";
+  /** A Ctrl-C: the page aborts its request at once (and the context closes soon after if it hangs). */
+  signal?: AbortSignal;
+  /**
+   * With the fetch api: why EventSource could not be used for this request (a POST-only contract),
+   * kept in the evidence so a check of EventSource says not applicable with the reason.
+   */
+  eventSourceNotApplicable?: string;
   eventSource?: {
     /** Event types to listen for (named SSE events only reach listeners of that name). Default ["message"]. */
     eventTypes?: string[];
@@ -48,6 +55,13 @@ export interface BrowserRequestOptions {
     closeOnEvent?: string;
     /** After the stream ends, how long to wait for the browser to reconnect by itself (default 5000 ms). */
     reconnectWindowMs?: number;
+    /**
+     * Decides, from the events so far, that the page's app would close the EventSource now (its
+     * contract's done signal or error marker), returning why. Runs here, not in the page: the page
+     * cannot run a contract. The close reaches the page a round trip later (a few ms), long before
+     * a reconnect (Chromium waits about 3 s, or the server's `retry:`).
+     */
+    closeWhen?: (events: SseEventView[]) => string | undefined;
   };
 }
 
@@ -58,6 +72,9 @@ const CLIENT_PAGE =
   '<!doctype html><meta charset=utf-8><link rel=icon href="data:,"><title>streamchaos browser client</title>';
 /** Room for the page to hand back its last reports once the request is over. */
 const SETTLE_MS = 5_000;
+/** After a Ctrl-C, how long the page gets to abort by itself before its context is closed under it. */
+const INTERRUPT_GRACE_MS = 1_000;
+const DEFAULT_RECONNECT_WINDOW_MS = 5_000;
 
 /**
  * One request in a fresh browser context (no cache, cookies or connections shared with the last),
@@ -81,7 +98,16 @@ export async function runBrowserRequest(
       fix: "Use the fetch api for this contract, or give the EventSource a GET endpoint.",
     });
   }
+  if (options.signal?.aborted) throw interruptedError(o, options.signal);
   const context = await browser.newContext();
+  let graceTimer: NodeJS.Timeout | undefined;
+  const onInterrupt = () => {
+    // Reached once the page exists: before that, the checks below stop the request.
+    interrupt?.();
+    graceTimer = setTimeout(() => void context.close().catch(() => {}), INTERRUPT_GRACE_MS);
+  };
+  let interrupt: (() => void) | undefined;
+  options.signal?.addEventListener("abort", onInterrupt, { once: true });
   try {
     const page = await context.newPage();
     const reports: PageReport[] = [];
@@ -91,9 +117,14 @@ export async function runBrowserRequest(
       onReport(report);
       reportWaiter?.();
     });
-    // EventSource never shows the page its response; the DevTools protocol does.
+    // EventSource never shows the page its response; the DevTools protocol does. It also shows
+    // every time the browser sent the request, a reconnect's included, whatever came of it.
     let esResponse: EsResponse | undefined;
+    let requestsSent = 0;
     if (api === "eventsource") {
+      page.on("request", (r) => {
+        if (r.url() === o.url.href) requestsSent++;
+      });
       page.on("response", (r) => {
         if (esResponse === undefined && r.url() === o.url.href)
           esResponse = {
@@ -109,6 +140,7 @@ export async function runBrowserRequest(
       route.fulfill({ status: 200, contentType: "text/html", body: CLIENT_PAGE }),
     );
     await page.goto(`${origin}${CLIENT_PAGE_PATH}`);
+    if (options.signal?.aborted) throw interruptedError(o, options.signal);
     // Only the page is intercepted, and not even that any more: the request below goes out untouched.
     await page.unroute(`${origin}${CLIENT_PAGE_PATH}`);
     const clock = await measureClock(page);
@@ -121,7 +153,7 @@ export async function runBrowserRequest(
     let hungUp: { reason: string; t: number } | undefined;
     let timedOut: string | undefined;
     const timers = new ProbeTimers();
-    const abort = (reason: "timeout" | "disconnect") => {
+    const abort = (reason: "timeout" | "disconnect" | "done-signal") => {
       page.evaluate(`window.${ABORT_FUNCTION}?.(${JSON.stringify(reason)})`).catch(() => {});
     };
     const hangUp = (reason: string) => {
@@ -142,6 +174,12 @@ export async function runBrowserRequest(
     const sseCounter = new SseRecorder((count) => {
       events = count;
     });
+    interrupt = () => hangUp(`on an interrupt (${String(options.signal?.reason ?? "aborted")})`);
+    // Between the stream's end and the browser's reconnect the total timeout must not stop the
+    // page: whether the request is sent again is what the EventSource view is for.
+    let awaitingReconnect = false;
+    const esEvents: SseEventView[] = [];
+    let closedByApp = false;
     const d = o.disconnect;
     function onReport(report: PageReport): void {
       if (report.kind === "fetch-called") {
@@ -167,10 +205,26 @@ export async function runBrowserRequest(
         armIdle();
         events++;
         if (d?.afterEvents !== undefined && events >= d.afterEvents) hangUp(`after ${events} SSE events`);
+        const event: SseEventView = { t: report.t, data: report.data };
+        if (report.type !== "message") event.event = report.type;
+        esEvents.push(event);
+        const closeWhy = closedByApp ? undefined : options.eventSource?.closeWhen?.(esEvents);
+        if (closeWhy !== undefined && !hungUp && !timedOut) {
+          closedByApp = true;
+          abort("done-signal");
+        }
+      } else if (report.kind === "es-error") {
+        timers.cancelIdle();
+        awaitingReconnect = report.readyState !== 2;
+      } else if (report.kind === "es-open") {
+        awaitingReconnect = false;
       }
     }
-    timers.after(o.timeoutMs, () => giveUp(`total timeout ${o.timeoutMs}ms`));
+    timers.after(o.timeoutMs, () => {
+      if (!awaitingReconnect) giveUp(`total timeout ${o.timeoutMs}ms`);
+    });
 
+    const reconnectWindowMs = options.eventSource?.reconnectWindowMs ?? DEFAULT_RECONNECT_WINDOW_MS;
     const args: PageScriptArgs = {
       api,
       path: `${o.url.pathname}${o.url.search}`,
@@ -180,14 +234,14 @@ export async function runBrowserRequest(
       eventTypes: options.eventSource?.eventTypes ?? ["message"],
       closeOnData: options.eventSource?.closeOnData ?? null,
       closeOnEvent: options.eventSource?.closeOnEvent ?? null,
-      reconnectWindowMs: options.eventSource?.reconnectWindowMs ?? 5_000,
+      reconnectWindowMs,
     };
     const startedAt = now();
     let result: PageScriptResult;
     try {
       result = await withDeadline(
         page.evaluate(`(${PAGE_SCRIPT})(${JSON.stringify(args)})`) as Promise<PageScriptResult>,
-        o.timeoutMs + SETTLE_MS,
+        o.timeoutMs + (api === "eventsource" ? reconnectWindowMs : 0) + SETTLE_MS,
         "the page script did not return after its own timeout",
       );
       await withDeadline(
@@ -199,6 +253,7 @@ export async function runBrowserRequest(
         `the page sent ${result.reports} reports, ${reports.length} arrived`,
       );
     } catch (cause) {
+      if (options.signal?.aborted) throw interruptedError(o, options.signal);
       throw new StreamchaosError("BROWSER_REQUEST_FAILED", {
         what: `The browser client could not run ${o.method} ${o.url.href}`,
         why: cause instanceof Error ? cause.message : String(cause),
@@ -220,10 +275,23 @@ export async function runBrowserRequest(
       hungUp,
       timedOut,
       esResponse,
+      requestsSent,
+      ...(options.eventSourceNotApplicable
+        ? { eventSourceNotApplicable: options.eventSourceNotApplicable }
+        : {}),
     });
   } finally {
+    options.signal?.removeEventListener("abort", onInterrupt);
+    clearTimeout(graceTimer);
     await context.close().catch(() => {});
   }
+}
+
+function interruptedError(o: ReturnType<typeof resolveProbeOptions>, signal: AbortSignal): StreamchaosError {
+  return new StreamchaosError("BROWSER_REQUEST_INTERRUPTED", {
+    what: `The browser client's ${o.method} ${o.url.href} was interrupted`,
+    why: String(signal.reason ?? "aborted"),
+  });
 }
 
 /**
@@ -270,6 +338,9 @@ interface BuildInput {
   hungUp: { reason: string; t: number } | undefined;
   timedOut: string | undefined;
   esResponse: EsResponse | undefined;
+  /** EventSource: how many times Chromium sent the request (a reconnect's included). */
+  requestsSent: number;
+  eventSourceNotApplicable?: string;
 }
 
 /** The page's reports as a ProbeObservation: what reached the page, when, and how it ended for it. */
@@ -385,12 +456,16 @@ function buildObservation(input: BuildInput): ProbeObservation {
       end = endAs("network-error", lastT, "the page script ended without a result");
     }
     if (error) evidence.error = error;
+    if (input.eventSourceNotApplicable) evidence.eventSourceNotApplicable = input.eventSourceNotApplicable;
   } else {
     const why = (closed?.why ?? "timeout") as NonNullable<BrowserEvidence["eventSource"]>["closedBecause"];
     evidence.eventSource = {
+      path: `${o.url.pathname}${o.url.search}`,
+      events: esEvents.length,
       opens,
       errors: esErrors,
       reconnects: Math.max(0, opens.length - 1),
+      requestsSent: input.requestsSent,
       closedBecause: why,
     };
     const firstError = esErrors[0];

@@ -111,7 +111,8 @@ export const PAGE_SCRIPT = `async (args) => {
       report({ kind: "es-closed", why });
       resolve();
     };
-    window.${ABORT_FUNCTION} = (reason) => stop(reason === "timeout" ? "timeout" : "disconnect");
+    window.${ABORT_FUNCTION} = (reason) =>
+      stop(reason === "timeout" || reason === "done-signal" ? reason : "disconnect");
     source.onopen = () => {
       opens++;
       report({ kind: "es-open", readyState: source.readyState });
