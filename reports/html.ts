@@ -56,7 +56,7 @@ await read(src);const html=got.get(d.id.slice(2));
 if(html===undefined){files.delete(src);slot.className="lazy reason";slot.textContent="Could not read "+src+" (missing, or written by another run): keep the ${EVIDENCE_DIR} folder beside this page. results.json holds the same evidence.";delete slot.dataset.busy;return;}
 const t=document.createElement("template");t.innerHTML=html;slot.replaceWith(t.content);};
 for(const d of all)d.addEventListener("toggle",()=>{if(d.open)fill(d);});
-const show=()=>{const d=document.getElementById(decodeURIComponent(location.hash.slice(1)));if(!d||!d.matches("details.result"))return;
+const show=()=>{const d=document.getElementById(location.hash.slice(1));if(!d||!d.matches("details.result"))return;
 if(getComputedStyle(d).display==="none")only.checked=false;d.hidden=false;d.open=true;d.scrollIntoView();};
 addEventListener("hashchange",show);show();})();`;
 
@@ -240,7 +240,7 @@ function renderChanges(run: RunResult, previous: RunResult): string {
 function renderLegend(): string {
   const item = (color: string, text: string, ring = false) =>
     `<span><i style="${ring ? `border:2px solid ${color};background:#fff` : `background:${color}`}"></i>${text}</span>`;
-  return `<p class="legend muted">Timeline, relative to each scenario's start (hover a mark for its detail): ${[
+  return `<p class="legend muted">Timeline, relative to each scenario's start; each mark is labelled under its lane (hover a mark, or a cut label, for its detail): ${[
     item("#0969da", "request"),
     item("#8250df", "headers"),
     item("#1a7f37", "chunk/event"),

@@ -122,6 +122,22 @@ describe("timeline svg", () => {
     expect(height).toBeGreaterThan(8 + 11 * 26 + 26);
   });
 
+  it("labels a log line with its message: a JSON log's msg, a plain line without its timestamp", () => {
+    const logs = [
+      '{"level":"error","ts":1796289853.35,"logger":"http.log.error","msg":"read: connection reset"}',
+      "2026-12-03T13:48:01.123Z WARN client disconnected",
+      "2026-12-03 09:24:13,355 INFO usage input=0",
+      "[2026-12-03 09:24:13+01:00] notice",
+    ].map((detail, i): TimelineEvent => ({ t: T0 + i * 300, source: `box${i}`, kind: "log", detail }));
+    const texts = svgLabels(renderTimelineSvg(passing("p", { timeline: logs }))).map((l) => l.text);
+    expect(texts).toEqual([
+      "log: read: connection reset",
+      "log: WARN client disconnected",
+      "log: INFO usage input=0",
+      "log: notice",
+    ]);
+  });
+
   it("labels the first and last chunk of each lane, and keeps tick labels inside the axis", () => {
     const timeline: TimelineEvent[] = Array.from({ length: 50 }, (_, i) => ({
       t: T0 + i * 20,

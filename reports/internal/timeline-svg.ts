@@ -344,7 +344,7 @@ function logText(line: string): string {
       // Not JSON after all: shown as it is.
     }
   }
-  return line.replace(/^\[?\d{4}[-/]\d\d[-/]\d\d[ T][\d:.,]+\]?\s*/, "") || line;
+  return line.replace(/^\[?\d{4}[-/]\d\d[-/]\d\d[ T][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?\]?\s*/, "") || line;
 }
 
 /**
