@@ -141,16 +141,24 @@ export function parseFlags<const T extends readonly Flag[]>(
       fix: `Run \`${spec.command} --help\` for its flags.`,
     });
   }
-  const missing = allowed.find((p, i) => p.required && parsed.positionals[i] === undefined);
+  const at = allowed.findIndex((p, i) => p.required && parsed.positionals[i] === undefined);
+  const missing = allowed[at];
   if (missing) {
+    // The example names every argument up to the missing one: they are positional, so the missing
+    // one alone would read as the first.
+    const example = allowed
+      .slice(0, at + 1)
+      .map((p) => p.example)
+      .join(" ");
     throw new UserError("CLI_USAGE", {
       what: `Missing ${missing.name}`,
       why: missing.description,
-      fix: `Pass e.g. \`${spec.command} ${missing.example}\`; \`${spec.command} --help\` lists the rest.`,
+      fix: `Pass e.g. \`${spec.command} ${example}\`; \`${spec.command} --help\` lists the rest.`,
     });
   }
   for (const flag of spec.flags) {
-    if (flag.default === "required" && values[flag.name as keyof typeof values] === undefined) {
+    const given = values[flag.name as keyof typeof values];
+    if (flag.default === "required" && (given === undefined || given === "")) {
       throw new UserError("CLI_USAGE", {
         what: `Missing --${flag.name}`,
         why: flag.description,
@@ -159,6 +167,22 @@ export function parseFlags<const T extends readonly Flag[]>(
     }
   }
   return { values, positionals: parsed.positionals };
+}
+
+/**
+ * Every command's opening: parse argv by the spec and answer `--help` with the spec's help. Returns
+ * undefined when help was printed (the command then exits 0), so no command can parse flags it does
+ * not document or forget to answer `--help`.
+ */
+export function parseCommand<const T extends readonly Flag[]>(
+  argv: readonly string[],
+  spec: CommandSpec & { flags: T },
+  io: { stdout: NodeJS.WritableStream },
+): { values: FlagValues<T>; positionals: string[] } | undefined {
+  const parsed = parseFlags(argv, spec);
+  if (!parsed.values.help) return parsed;
+  io.stdout.write(renderHelp(spec));
+  return undefined;
 }
 
 /** node:util's parse errors, as ours: the flag named, the closest known one suggested. */

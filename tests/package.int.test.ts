@@ -246,6 +246,8 @@ describe("the packed package, installed into a fresh TypeScript project", () => 
     );
     expect(paths.filter((p) => /\.test\.|\/testing\/|(^|\/)bench\//.test(p))).toEqual([]);
     expect(paths.filter((p) => p.endsWith(".ts") && !p.endsWith(".d.ts"))).toEqual([]);
+    // A source map would point at those absent .ts files: a debugger would show nothing.
+    expect(paths.filter((p) => p.endsWith(".map"))).toEqual([]);
   });
 
   test("every relative link in the installed README points at a file that shipped", async (context) => {

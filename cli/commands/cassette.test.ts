@@ -115,7 +115,7 @@ describe("streamchaos cassette show", () => {
     expect(show.stdout).toContain("--json");
     expect(show.stdout).toContain("(default: off)");
     const imp = await cassette(["import", "--help"]);
-    expect(imp.stdout).toContain("--format F");
+    expect(imp.stdout).toContain("--format auto|har|sse|ndjson");
     expect(imp.stdout).toContain("e.g. --provider openai");
     expect((await cassette(["--help"])).stdout).toContain("streamchaos cassette show FILE [--json]");
   });

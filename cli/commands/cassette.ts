@@ -1,101 +1,88 @@
 import { resolve } from "node:path";
 import { loadCassette, providerNames } from "../../fakes/index.ts";
 import { UserError } from "../../lib/errors.ts";
-import { parseCommandArgs, parseProviderFlag, requiredFlag } from "../args.ts";
+import { parseProviderFlag } from "../args.ts";
 import { type ImportFormat, importCassettes } from "../cassette/import.ts";
 import { showJson, showText } from "../cassette/show.ts";
 import type { CliCommand, CliIO } from "../command.ts";
-import { renderHelp } from "../help.ts";
+import { type CommandSpec, parseCommand, synopsis } from "../flags.ts";
 
-const IMPORT_USAGE =
-  "streamchaos cassette import FILE --out DIR [--provider NAME] [--format auto|har|sse|ndjson]";
-const SHOW_USAGE = "streamchaos cassette show FILE [--json]";
-const USAGE = "streamchaos cassette import|show ...";
 const FORMATS: readonly ImportFormat[] = ["auto", "har", "sse", "ndjson"];
 
-const IMPORT_HELP = renderHelp(
-  IMPORT_USAGE,
-  [
+const IMPORT_SPEC = {
+  command: "streamchaos cassette import",
+  about: [
     "Turns a capture you already have into cassettes in DIR: a HAR file saved from the browser's",
     "devtools (each streamed response: text/event-stream or NDJSON), or a raw `curl -N` capture",
     "(SSE, NDJSON or a streamed JSON array; `curl -iN` keeps the status and headers). Neither holds",
     "per-write times: each event becomes one write, spread over the HAR's receive time or at 0 ms.",
   ],
-  [
-    { flag: "FILE", meaning: "the HAR or capture to import", default: "required", example: "session.har" },
+  positionals: [
+    { name: "FILE", description: "the HAR or capture to import", example: "session.har", required: true },
+  ],
+  flags: [
     {
-      flag: "--out DIR",
-      meaning: "folder for the cassettes, created if missing",
+      name: "out",
+      type: "string",
+      value: "DIR",
       default: "required",
+      description: "folder for the cassettes, created if missing",
       example: "--out ./cassettes",
     },
     {
-      flag: "--provider NAME",
-      meaning: `whose wire format it is (${providerNames.join(", ")})`,
+      name: "provider",
+      type: "string",
+      value: "NAME",
       default: "recognised from the path, events and headers",
+      description: `whose wire format it is (${providerNames.join(", ")})`,
       example: "--provider openai",
     },
     {
-      flag: "--format F",
-      meaning: "read FILE as a HAR, SSE or NDJSON",
+      name: "format",
+      type: "string",
+      value: FORMATS.join("|"),
       default: "auto: a HAR if it is one, else read off the bytes",
+      description: "read FILE as a HAR, SSE or NDJSON",
       example: "--format ndjson",
     },
   ],
-);
+} as const satisfies CommandSpec;
 
-const SHOW_HELP = renderHelp(
-  SHOW_USAGE,
-  [
+const SHOW_SPEC = {
+  command: "streamchaos cassette show",
+  about: [
     "Prints a cassette's exchange, then one line per provider event: index, byte offset, length,",
     "time (ms after the response headers), event type and a preview, to choose where to break it.",
   ],
-  [
+  positionals: [
     {
-      flag: "FILE",
-      meaning: "the .cassette.json to show",
-      default: "required",
+      name: "FILE",
+      description: "the .cassette.json to show",
       example: "cassettes/001-openai-v1-chat-completions.cassette.json",
+      required: true,
     },
+  ],
+  flags: [
     {
-      flag: "--json",
-      meaning: "print JSON for machines (every event's data in full)",
+      name: "json",
+      type: "boolean",
       default: "off",
+      description: "print JSON for machines (every event's data in full)",
       example: "--json | jq '.events[3]'",
     },
   ],
-);
+} as const satisfies CommandSpec;
 
-const HELP = `Usage: ${USAGE}\n\nSubcommands:\n  import  ${IMPORT_USAGE}\n  show    ${SHOW_USAGE}\n\nRun \`streamchaos cassette import --help\` or \`streamchaos cassette show --help\` for their flags.\n`;
+const USAGE = "streamchaos cassette import|show ...";
 
-function positional(positionals: string[], usage: string): string {
-  const [file, ...extra] = positionals;
-  if (file === undefined || extra.length > 0) {
-    throw new UserError("CLI_USAGE", {
-      what: file === undefined ? "Missing FILE" : `One FILE at a time, got ${positionals.length}`,
-      fix: `Usage: ${usage}`,
-    });
-  }
-  return file;
-}
+const HELP = `Usage: ${USAGE}\n\nSubcommands:\n  import  ${synopsis(IMPORT_SPEC)}\n  show    ${synopsis(SHOW_SPEC)}\n\nRun \`streamchaos cassette import --help\` or \`streamchaos cassette show --help\` for their flags.\n`;
 
 async function runImport(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    argv,
-    {
-      out: { type: "string" },
-      provider: { type: "string" },
-      format: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-    IMPORT_USAGE,
-  );
-  if (values.help) {
-    io.stdout.write(IMPORT_HELP);
-    return 0;
-  }
-  const file = positional(positionals, IMPORT_USAGE);
-  const out = resolve(requiredFlag("out", values.out, "--out ./cassettes", IMPORT_USAGE));
+  const parsed = parseCommand(argv, IMPORT_SPEC, io);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
+  const file = positionals[0]!;
+  const out = resolve(values.out!);
   const format = (values.format ?? "auto") as ImportFormat;
   if (!FORMATS.includes(format)) {
     throw new UserError("CLI_USAGE", {
@@ -110,18 +97,11 @@ async function runImport(argv: string[], io: CliIO): Promise<number> {
 }
 
 async function runShow(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    argv,
-    { json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-    SHOW_USAGE,
-  );
-  if (values.help) {
-    io.stdout.write(SHOW_HELP);
-    return 0;
-  }
-  const file = positional(positionals, SHOW_USAGE);
+  const parsed = parseCommand(argv, SHOW_SPEC, io);
+  if (!parsed) return 0;
+  const file = parsed.positionals[0]!;
   const cassette = await loadCassette(file);
-  io.stdout.write(values.json ? showJson(file, cassette) : showText(file, cassette));
+  io.stdout.write(parsed.values.json ? showJson(file, cassette) : showText(file, cassette));
   return 0;
 }
 

@@ -2,7 +2,7 @@ import { resolveConfig } from "../../harness/config.ts";
 import { demoConfig, PYTHON_INSTALL, pythonBackendAvailable } from "../../harness/demo.ts";
 import { DETECTION_MATRIX } from "../../harness/detection-matrix.ts";
 import type { CliCommand } from "../command.ts";
-import { type CommandSpec, type Flag, parseFlags, renderHelp, synopsis } from "../flags.ts";
+import { type CommandSpec, type Flag, parseCommand, synopsis } from "../flags.ts";
 import { applyRunFlags, executeRun, RUN_FLAGS } from "./run.ts";
 
 const SPEC = {
@@ -37,11 +37,9 @@ const command: CliCommand = {
   summary: "Run the full catalog against the bundled reference backends (no setup needed)",
   usage: synopsis(SPEC),
   async run(argv, io) {
-    const { values, positionals } = parseFlags(argv, SPEC);
-    if (values.help) {
-      io.stdout.write(renderHelp(SPEC));
-      return 0;
-    }
+    const parsed = parseCommand(argv, SPEC, io);
+    if (!parsed) return 0;
+    const { values, positionals } = parsed;
     const python = pythonBackendAvailable();
     if (!python)
       io.stderr.write(

@@ -6,7 +6,7 @@ import { ENGINE_FIX, probeEngine, TESTCONTAINERS } from "../../runtime/docker/do
 import { cachedDeps, resolveImage } from "../../runtime/docker/image-resolver.ts";
 import { BOX_IMAGE_ROLES, type BoxImageRole } from "../../runtime/docker/images.ts";
 import type { CliCommand } from "../command.ts";
-import { type CommandSpec, parseFlags, renderHelp, synopsis } from "../flags.ts";
+import { type CommandSpec, parseCommand, synopsis } from "../flags.ts";
 
 const SPEC = {
   command: "streamchaos doctor",
@@ -309,11 +309,9 @@ const command: CliCommand = {
   summary: "Report what this machine can run (edges, Python, Docker, images) and how to fix what is missing",
   usage: synopsis(SPEC),
   async run(argv, io) {
-    const { values } = parseFlags(argv, SPEC);
-    if (values.help) {
-      io.stdout.write(renderHelp(SPEC));
-      return 0;
-    }
+    const parsed = parseCommand(argv, SPEC, io);
+    if (!parsed) return 0;
+    const { values } = parsed;
     const report = await runDoctor();
     io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
     // Missing pieces are facts about the machine, not a failure of this command.

@@ -5,7 +5,7 @@ import { UserError } from "../../lib/errors.ts";
 import { isLoopback, LOOPBACK } from "../../lib/net.ts";
 import { parseIntegerFlag } from "../args.ts";
 import { type CliCommand, untilStopped } from "../command.ts";
-import { type CommandSpec, parseFlags, renderHelp, synopsis } from "../flags.ts";
+import { type CommandSpec, parseCommand, synopsis } from "../flags.ts";
 
 /** A fake left running for an incident session keeps this many finished requests by default. */
 const DEFAULT_JOURNAL_LIMIT = 1000;
@@ -116,11 +116,9 @@ const command: CliCommand = {
   summary: "Run the fake LLM providers (OpenAI, Anthropic, Gemini, OpenRouter, Ollama) until stopped",
   usage: synopsis(SPEC),
   async run(argv, io) {
-    const { values } = parseFlags(argv, SPEC);
-    if (values.help) {
-      io.stdout.write(renderHelp(SPEC));
-      return 0;
-    }
+    const parsed = parseCommand(argv, SPEC, io);
+    if (!parsed) return 0;
+    const { values } = parsed;
     const provider = values.provider ?? "all";
     if (provider !== "all" && !(providerNames as string[]).includes(provider)) {
       throw new UserError("FAKE_UNKNOWN_PROVIDER", {

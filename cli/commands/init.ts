@@ -2,65 +2,63 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { UserError } from "../../lib/errors.ts";
-import { parseCommandArgs, parseProviderFlag } from "../args.ts";
+import { parseProviderFlag } from "../args.ts";
 import type { CliCommand } from "../command.ts";
-import { renderHelp } from "../help.ts";
+import { type CommandSpec, parseCommand, synopsis } from "../flags.ts";
 import { configTemplate, exampleScenarioTemplate } from "../init/templates.ts";
-
-const USAGE = "streamchaos init [--provider openai] [--command CMD] [--dir .] [--force]";
 
 const DEFAULT_COMMAND = "npm start";
 
-const HELP = renderHelp(
-  USAGE,
-  [
+const SPEC = {
+  command: "streamchaos init",
+  about: [
     "Writes a commented streamchaos.config.ts for your service and one example scenario,",
     "chaos/example.scenario.ts (.mts for both in a CommonJS package). Never overwrites without --force.",
     "Then: npx streamchaos run",
   ],
-  [
+  flags: [
     {
-      flag: "--provider NAME",
-      meaning: "the LLM API your backend calls (openai, anthropic, gemini, openrouter, ollama, ...)",
+      name: "provider",
+      type: "string",
+      value: "NAME",
       default: "openai",
+      description: "the LLM API your backend calls (openai, anthropic, gemini, openrouter, ollama, ...)",
       example: "--provider anthropic",
     },
     {
-      flag: "--command CMD",
-      meaning: "how to start your backend; it must listen on $PORT (the config sets PORT={{port}})",
+      name: "command",
+      type: "string",
+      value: "CMD",
       default: DEFAULT_COMMAND,
+      description: "how to start your backend; it must listen on $PORT (the config sets PORT={{port}})",
       example: '--command "node dist/server.js"',
     },
     {
-      flag: "--dir DIR",
-      meaning: "the project folder to write into",
+      name: "dir",
+      type: "string",
+      value: "DIR",
       default: ".",
+      description: "the project folder to write into",
       example: "--dir services/chat",
     },
-    { flag: "--force", meaning: "overwrite files that exist", default: "off", example: "--force" },
+    {
+      name: "force",
+      type: "boolean",
+      default: "off",
+      description: "overwrite files that exist",
+      example: "--force",
+    },
   ],
-);
+} as const satisfies CommandSpec;
 
 const command: CliCommand = {
   name: "init",
   summary: "Write a commented streamchaos.config.ts and an example scenario for your service",
-  usage: USAGE,
+  usage: synopsis(SPEC),
   async run(argv, io) {
-    const { values } = parseCommandArgs(
-      argv,
-      {
-        provider: { type: "string" },
-        command: { type: "string" },
-        dir: { type: "string" },
-        force: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      USAGE,
-    );
-    if (values.help) {
-      io.stdout.write(HELP);
-      return 0;
-    }
+    const parsed = parseCommand(argv, SPEC, io);
+    if (!parsed) return 0;
+    const { values } = parsed;
     const provider = parseProviderFlag(values.provider, "for openai") ?? "openai";
     if (values.command !== undefined && values.command.trim() === "") {
       throw new UserError("CLI_USAGE", {

@@ -2,7 +2,7 @@ import { displayPath, loadRunCatalog } from "../../harness/catalog.ts";
 import { loadChecks } from "../../harness/checks/index.ts";
 import { loadConfigFile } from "../../harness/config.ts";
 import type { CliCommand } from "../command.ts";
-import { type CommandSpec, parseFlags, renderHelp, synopsis } from "../flags.ts";
+import { type CommandSpec, parseCommand, synopsis } from "../flags.ts";
 import { findConfigFile } from "./run.ts";
 
 const MINE = "[yours]";
@@ -45,11 +45,9 @@ const command: CliCommand = {
   summary: "Show the scenario catalog (or the checks) with the incident each one models",
   usage: synopsis(SPEC),
   async run(argv, io) {
-    const { values } = parseFlags(argv, SPEC);
-    if (values.help) {
-      io.stdout.write(renderHelp(SPEC));
-      return 0;
-    }
+    const parsed = parseCommand(argv, SPEC, io);
+    if (!parsed) return 0;
+    const { values } = parsed;
     // With a config, the user's scenarios and checks (include, inline, checks) are listed beside ours.
     const path = values.config ?? findConfigFile();
     const catalog = await loadRunCatalog(path ? await loadConfigFile(path) : {}, {

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { exitCodeFor } from "../../harness/runner.ts";
 import { checkOutputDir, mergeRuns, readRunFile, readRunResult } from "../../reports/index.ts";
 import type { CliCommand } from "../command.ts";
-import { type CommandSpec, parseFlags, renderHelp, synopsis } from "../flags.ts";
+import { type CommandSpec, parseCommand, synopsis } from "../flags.ts";
 import { describeWritten, REPORT_FLAGS, reportersFor } from "./run.ts";
 
 const DEFAULT_REPORTERS = ["console", "json", "junit", "markdown", "html"];
@@ -34,11 +34,9 @@ const command: CliCommand = {
   summary: "Join the results.json of --shard runs into one report set",
   usage: synopsis(SPEC),
   async run(argv, io) {
-    const { values, positionals } = parseFlags(argv, SPEC);
-    if (values.help) {
-      io.stdout.write(renderHelp(SPEC));
-      return 0;
-    }
+    const parsed = parseCommand(argv, SPEC, io);
+    if (!parsed) return 0;
+    const { values, positionals } = parsed;
     const names = values.reporter?.split(",").map((name) => name.trim()) ?? DEFAULT_REPORTERS;
     const { reporters, written } = reportersFor(names, values, io);
     const inputs = [];

@@ -8,49 +8,61 @@ import {
   startRecorder,
 } from "../../fakes/index.ts";
 import { renderUserError, StreamchaosError } from "../../lib/errors.ts";
-import { parseCommandArgs, parseIntegerFlag, parseProviderFlag, requiredFlag } from "../args.ts";
+import { parseIntegerFlag, parseProviderFlag } from "../args.ts";
 import { type CliCommand, untilStopped } from "../command.ts";
-import { renderHelp } from "../help.ts";
+import { type CommandSpec, parseCommand, synopsis } from "../flags.ts";
 
-const USAGE = "streamchaos record --target URL --out DIR [--port 0] [--host 127.0.0.1] [--provider NAME]";
-
-const HELP = renderHelp(
-  USAGE,
-  [
+const SPEC = {
+  command: "streamchaos record",
+  about: [
     "A recording reverse proxy: point your backend's provider base URL at it (it prints the URL to",
     "use) and use your app. Each exchange with the provider passes through unchanged and unbuffered,",
     "and is saved as DIR/NNN-<provider>-<path>.cassette.json when it ends. Ctrl-C saves the",
     "exchanges still streaming, marked cut short, and stops.",
   ],
-  [
+  flags: [
     {
-      flag: "--target URL",
-      meaning: "the provider's base URL, where requests are forwarded",
+      name: "target",
+      type: "string",
+      value: "URL",
       default: "required",
+      description: "the provider's base URL, where requests are forwarded",
       example: "--target https://api.openai.com",
     },
     {
-      flag: "--out DIR",
-      meaning: "folder for the cassettes, created if missing",
+      name: "out",
+      type: "string",
+      value: "DIR",
       default: "required",
+      description: "folder for the cassettes, created if missing",
       example: "--out ./cassettes",
     },
     {
-      flag: "--port N",
-      meaning: "port to listen on; 0 lets the system pick",
+      name: "port",
+      type: "string",
+      value: "N",
       default: "0",
+      description: "port to listen on; 0 lets the system pick",
       example: "--port 4010",
     },
-    { flag: "--host ADDR", meaning: "address to listen on", default: "127.0.0.1", example: "--host 0.0.0.0" },
     {
-      flag: "--provider NAME",
-      meaning: `print only this provider's base URL (${providerNames.join(", ")})`,
+      name: "host",
+      type: "string",
+      value: "ADDR",
+      default: "127.0.0.1",
+      description: "address to listen on",
+      example: "--host 0.0.0.0",
+    },
+    {
+      name: "provider",
+      type: "string",
+      value: "NAME",
       default: "every provider the target can serve",
+      description: `print only this provider's base URL (${providerNames.join(", ")})`,
       example: "--provider anthropic",
     },
-    { flag: "-h, --help", meaning: "this text", default: "off", example: "streamchaos record --help" },
   ],
-);
+} as const satisfies CommandSpec;
 
 /** `OPENAI_BASE_URL=http://127.0.0.1:4010/v1   openai, openai-responses`: one line per distinct setting. */
 function baseUrlLines(
@@ -86,26 +98,14 @@ function savedLine(saved: SavedCassette): string {
 const command: CliCommand = {
   name: "record",
   summary: "Record real provider exchanges as cassettes through a reverse proxy, until stopped",
-  usage: USAGE,
+  usage: synopsis(SPEC),
   async run(argv, io) {
-    const { values } = parseCommandArgs(
-      argv,
-      {
-        target: { type: "string" },
-        out: { type: "string" },
-        port: { type: "string" },
-        host: { type: "string" },
-        provider: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      USAGE,
-    );
-    if (values.help) {
-      io.stdout.write(HELP);
-      return 0;
-    }
-    const target = requiredFlag("target", values.target, "--target https://api.openai.com", USAGE);
-    const out = resolve(requiredFlag("out", values.out, "--out ./cassettes", USAGE));
+    const parsed = parseCommand(argv, SPEC, io);
+    if (!parsed) return 0;
+    const { values } = parsed;
+    // parseCommand has refused a run without them: both are "required" in SPEC.
+    const target = values.target!;
+    const out = resolve(values.out!);
     const port = parseIntegerFlag("port", values.port, 0);
     const provider = parseProviderFlag(values.provider, "to see them all");
     await using recorder = await startRecorder({

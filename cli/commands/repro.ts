@@ -1,73 +1,54 @@
 import { resolve } from "node:path";
-import { UserError } from "../../lib/errors.ts";
 import { readRunResult } from "../../reports/index.ts";
-import { parseCommandArgs, requiredFlag } from "../args.ts";
 import type { CliCommand } from "../command.ts";
-import { renderHelp } from "../help.ts";
+import { type CommandSpec, parseCommand, synopsis } from "../flags.ts";
 import { findResult, parseTarget, writeRepro } from "../repro/bundle.ts";
 
-const USAGE = "streamchaos repro RESULTS.json SCENARIO@BACKEND/EDGE[:PROFILE] --out DIR";
-
-const HELP = renderHelp(
-  USAGE,
-  [
+const SPEC = {
+  command: "streamchaos repro",
+  about: [
     "Writes a folder that re-runs one result of a run: streamchaos.config.json with that backend,",
     "that edge and only that scenario, the scenario as a file with the cassettes it replays, your",
     "edge config if it had one, the original result, and a README with the one command and the",
     "original verdict. Running it gives the same verdict and failing checks while the cause is there.",
   ],
-  [
+  positionals: [
     {
-      flag: "RESULTS.json",
-      meaning: "the results.json of the run (the json reporter)",
-      default: "required",
+      name: "RESULTS.json",
+      description: "the results.json of the run (the json reporter)",
       example: ".streamchaos/report/results.json",
+      required: true,
     },
     {
-      flag: "SCENARIO@BACKEND/EDGE",
-      meaning: "the result to reproduce; add :PROFILE when the edge ran with several",
-      default: "required",
+      name: "SCENARIO@BACKEND/EDGE[:PROFILE]",
+      description: "the result to reproduce; add :PROFILE when the edge ran with several",
       example: "mid-connection-rst@node-openai/nginx",
+      required: true,
     },
+  ],
+  flags: [
     {
-      flag: "--out DIR",
-      meaning: "the folder to write, created if missing",
+      name: "out",
+      type: "string",
+      value: "DIR",
       default: "required",
+      description: "the folder to write, created if missing",
       example: "--out ./repro",
     },
-    { flag: "-h, --help", meaning: "this text", default: "off", example: "streamchaos repro --help" },
   ],
-);
+} as const satisfies CommandSpec;
 
 const command: CliCommand = {
   name: "repro",
   summary: "Write a self-contained folder that re-runs one result of a run",
-  usage: USAGE,
+  usage: synopsis(SPEC),
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      { out: { type: "string" }, help: { type: "boolean", short: "h" } },
-      USAGE,
-    );
-    if (values.help) {
-      io.stdout.write(HELP);
-      return 0;
-    }
-    const [file, name, ...extra] = positionals;
-    if (file === undefined || name === undefined || extra.length > 0) {
-      throw new UserError("CLI_USAGE", {
-        what:
-          file === undefined
-            ? "Missing RESULTS.json"
-            : name === undefined
-              ? "Missing the result to reproduce"
-              : "Too many arguments",
-        fix: `Usage: ${USAGE}`,
-      });
-    }
-    const out = resolve(requiredFlag("out", values.out, "--out ./repro", USAGE));
+    const parsed = parseCommand(argv, SPEC, io);
+    if (!parsed) return 0;
+    const [file, name] = parsed.positionals as [string, string];
+    const out = resolve(parsed.values.out!);
     const run = await readRunResult(resolve(file), "run to reproduce");
-    const result = findResult(run, parseTarget(name, USAGE));
+    const result = findResult(run, parseTarget(name, synopsis(SPEC)));
     const written = await writeRepro(run, result, out);
     io.stdout.write(
       [

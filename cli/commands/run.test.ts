@@ -102,8 +102,20 @@ describe("--help", () => {
   });
 
   it("every command has one that lists flags with defaults and examples", async () => {
-    for (const name of ["run", "demo", "merge", "list", "fake", "toxiproxy", "doctor", "record", "repro"]) {
-      const { code, stdout } = await cli([name, "--help"]);
+    const commands = [
+      "run",
+      "demo",
+      "merge",
+      "list",
+      "fake",
+      "toxiproxy",
+      "doctor",
+      "record",
+      "repro",
+      "init",
+    ];
+    for (const name of [...commands, "cassette import", "cassette show"]) {
+      const { code, stdout } = await cli([...name.split(" "), "--help"]);
       expect(code, name).toBe(0);
       expect(stdout, name).toMatch(/^Usage: streamchaos /);
       expect(stdout, name).toContain("Flags:");

@@ -17,7 +17,7 @@ import {
   readRunResult,
 } from "../../reports/index.ts";
 import type { CliCommand, CliIO } from "../command.ts";
-import { type CommandSpec, type Flag, type FlagValues, parseFlags, renderHelp, synopsis } from "../flags.ts";
+import { type CommandSpec, type Flag, type FlagValues, parseCommand, synopsis } from "../flags.ts";
 
 /** Where reports go and what they compare with: `run`, `demo` and `merge` share these. */
 export const REPORT_FLAGS = [
@@ -323,11 +323,9 @@ const command: CliCommand = {
   summary: "Run the scenario catalog against your backend(s) behind each edge",
   usage: synopsis(SPEC),
   async run(argv, io) {
-    const { values, positionals } = parseFlags(argv, SPEC);
-    if (values.help) {
-      io.stdout.write(renderHelp(SPEC));
-      return 0;
-    }
+    const parsed = parseCommand(argv, SPEC, io);
+    if (!parsed) return 0;
+    const { values, positionals } = parsed;
     // Checked before the config is loaded: a bad split costs nothing but the message.
     if (values.shard !== undefined) parseShard(values.shard);
     const path = values.config ?? findConfigFile();

@@ -8,7 +8,7 @@ import {
 } from "../../proxies/toxiproxy/index.ts";
 import { parseIntegerFlag } from "../args.ts";
 import { type CliCommand, untilStopped } from "../command.ts";
-import { type CommandSpec, parseFlags, renderHelp, synopsis } from "../flags.ts";
+import { type CommandSpec, parseCommand, synopsis } from "../flags.ts";
 
 const SPEC = {
   command: "streamchaos toxiproxy",
@@ -56,11 +56,9 @@ const command: CliCommand = {
   summary: `Run the embedded Toxiproxy ${TOXIPROXY_VERSION}-compatible server until stopped`,
   usage: synopsis(SPEC),
   async run(argv, io) {
-    const { values } = parseFlags(argv, SPEC);
-    if (values.help) {
-      io.stdout.write(renderHelp(SPEC));
-      return 0;
-    }
+    const parsed = parseCommand(argv, SPEC, io);
+    if (!parsed) return 0;
+    const { values } = parsed;
     const port = parseIntegerFlag("port", values.port, 8474);
     const hotLoopMs = parseHotLoopFlag(values["hot-loop-ms"]);
     const host = values.host ?? LOOPBACK;

@@ -195,18 +195,27 @@ describe("node backend bug switches", () => {
 
   it("naive-sse-split: an event split across reads is lost", async () => {
     await using backend = await start("naive-sse-split");
+    let keptReached = () => {};
+    const kept = new Promise<void>((resolve) => {
+      keptReached = resolve;
+    });
     upstream.reset(async (res) => {
       sseHead(res);
       const split = openai.token("lost");
-      await write(res, openai.token("kept "));
-      await sleep(40);
-      await write(res, split.slice(0, 25));
-      await sleep(40);
+      // One write holds a whole event and the start of the next: "kept" reaching the client proves
+      // the backend has read that write, so the rest of the split event arrives in a later read,
+      // however slow the machine (a sleep between writes could let both land in one read).
+      await write(res, openai.token("kept ") + split.slice(0, 25));
+      await kept;
       await write(res, split.slice(25));
       await write(res, openai.finish());
       res.end(openai.done);
     });
-    const res = await rawRequest(backend.port, { path: "/v1/chat/completions", body: chat });
+    const res = await rawRequest(backend.port, {
+      path: "/v1/chat/completions",
+      body: chat,
+      onBody: (body) => body.includes("kept") && keptReached(),
+    });
     expect(res.body).toContain("kept");
     expect(res.body).not.toContain("lost");
   });

@@ -9,6 +9,8 @@ export interface RawRequest {
   timeoutMs?: number;
   /** Hang up as soon as the decoded body so far satisfies this. */
   disconnectWhen?: (body: string) => boolean;
+  /** Called with the decoded body so far each time it grows: lets a scripted upstream wait on it. */
+  onBody?: (body: string) => void;
 }
 
 export interface RawResponse {
@@ -84,7 +86,10 @@ export function rawRequest(port: number, request: RawRequest): Promise<RawRespon
       }
       const before = decoded.length;
       const done = headers["transfer-encoding"] === "chunked" ? decodeChunks() : decodeLength();
-      if (decoded.length > before) chunks.push({ t, text: decoded.slice(before) });
+      if (decoded.length > before) {
+        chunks.push({ t, text: decoded.slice(before) });
+        request.onBody?.(decoded);
+      }
       if (done) return finish("complete");
       if (request.disconnectWhen?.(decoded)) finish("client-closed");
     });

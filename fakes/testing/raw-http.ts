@@ -74,12 +74,28 @@ export function rawRequest(origin: string, request: RawRequest): Promise<RawResp
     const abortTimer =
       request.abortAfterMs === undefined ? undefined : setTimeout(() => hangUp(), request.abortAfterMs);
     const hangUp = () => {
-      if (request.abortWithRst) socket.resetAndDestroy();
-      else socket.end();
-      finish("open");
+      if (settled) return;
+      if (request.abortWithRst) {
+        socket.resetAndDestroy();
+        finish("open");
+        return;
+      }
+      // A FIN, and nothing more: destroying now would close with bytes still unread in the kernel
+      // (a token the busy event loop had not read yet), and the kernel answers that with a RST.
+      // Reading on until the server closes its side keeps the hang-up a FIN however late we are.
+      socket.end();
+      socket.resume();
+      const drained = setTimeout(() => socket.destroy(), request.timeoutMs ?? 5000).unref();
+      socket.once("close", () => clearTimeout(drained));
+      settled = true;
+      clearTimeout(timer);
+      clearTimeout(abortTimer);
+      const raw = Buffer.concat(reads.map((r) => r.bytes));
+      resolve({ ...parse(raw), close: "open", reads, raw });
     };
     socket.on("connect", () => socket.write(head + payload));
     socket.on("data", (bytes: Buffer) => {
+      if (settled) return;
       reads.push({ t: now(), bytes });
       const parsed = parse(Buffer.concat(reads.map((r) => r.bytes)));
       if (request.abortAfterBodyBytes !== undefined && parsed.body.length >= request.abortAfterBodyBytes) {

@@ -15,10 +15,11 @@ describe("slicer toxic", () => {
     client.socket.write("go");
     await client.untilBytes(PAYLOAD.length, 10_000);
     expect(client.received.equals(PAYLOAD)).toBe(true);
-    // ~40 slices 5 ms apart: the client sees them as separate reads, not one 4000-byte read.
-    expect(client.chunks.length).toBeGreaterThan(10);
+    // ~40 slices 5 ms apart (~200 ms): the client sees separate reads spread in time, not one
+    // 4000-byte read. A busy machine may merge neighbours into one read, hence the margins.
+    expect(client.chunks.length).toBeGreaterThan(4);
     const span = client.chunks.at(-1)!.at - client.chunks[0]!.at;
-    expect(span).toBeGreaterThanOrEqual(100);
+    expect(span).toBeGreaterThanOrEqual(50);
   });
 });
 
