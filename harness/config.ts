@@ -72,6 +72,12 @@ export interface BackendConfig {
    * it, on which scenarios may put toxics (`toxics: [{ hop: "<name>", ... }]`). Local runtime only.
    */
   services?: ServiceConfig[];
+  /**
+   * What the hops call this backend's own process (`hops[].from`/`to`, the verdicts' stories):
+   * default `backend`, or the backend's name when one of its services is called `backend`.
+   * Incident 000's is `frontend`: it calls a service that is the FastAPI backend.
+   */
+  label?: string;
 }
 
 export interface EdgeConfig {
@@ -184,6 +190,10 @@ const backendSchema = z
       .optional(),
     providerPort: z.number().int().min(1).max(65535).optional(),
     services: z.array(serviceSchema).optional(),
+    label: z
+      .string()
+      .regex(/^[\w.-]+$/, "use letters, digits, '.', '_' or '-'")
+      .optional(),
   })
   .strict()
   .refine((b) => b.command !== undefined || b.image !== undefined || b.url !== undefined, {

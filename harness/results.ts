@@ -75,13 +75,14 @@ export interface HopFramingRecord {
 }
 
 /**
- * One tapped link of a scenario: A probe→edge, B edge→backend, C backend→provider. Bytes and times
+ * One tapped link of a scenario: A probe→edge, B edge→backend, C backend→provider, and each link of
+ * a stack, named after the service it reaches (`backend`: frontend→backend). Bytes and times
  * cover every connection that carried something in the scenario's window; framing and end are those
  * of its last response (a scenario of several requests shows the last).
  */
 export interface HopRecord {
   name: string;
-  /** The box on the client side ("probe", "nginx", "backend"). */
+  /** The box on the client side ("probe", "nginx", "backend"); `a+b` when several call a service. */
   from: string;
   /** The box on the upstream side ("nginx", "backend", "provider"). */
   to: string;
@@ -165,7 +166,7 @@ export interface ScenarioResult {
   timeline: TimelineEvent[];
   /** Set when the backend died in this scenario's window (or was found dead before it) and was restarted. */
   backendRestart?: BackendRestart;
-  /** Each tapped hop, client first (A, B, C), for scenarios that ran. Evidence only: never a verdict. */
+  /** Each tapped hop, client first (A, B, the stack's service links, C), for scenarios that ran. Evidence only: never a verdict. */
   hops?: HopRecord[];
   /** Set instead of `hops` when the run could not tap them (a Toxiproxy that records nothing), saying why. */
   hopsUnavailable?: string;

@@ -25,7 +25,7 @@ import type { Reporter } from "./reporter.ts";
 import { failsRun, type RunResult, SCHEMA_VERSION, type ScenarioResult, summarize } from "./results.ts";
 import { clientNotApplicable, prepareClients, type RunClients } from "./run-clients.ts";
 import { describeSetup } from "./run-setup.ts";
-import { checkScenarioLinks, checkServicesRuntime } from "./services-config.ts";
+import { backendLabel, checkScenarioLinks, checkServicesRuntime } from "./services-config.ts";
 
 export interface RunSuiteOptions {
   config: ResolvedConfig;
@@ -373,6 +373,7 @@ function laneBackend(backend: ResolvedBackend): LaneBackend {
   return {
     ...(services ? { services } : {}),
     name: backend.name,
+    label: backendLabel(backend),
     ...(backend.providerPort === undefined ? {} : { providerPort: backend.providerPort }),
     provider: backend.provider,
     contract: backend.contract,

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { renderUserError, type StreamchaosError } from "../lib/errors.ts";
 import { caught } from "../lib/testing.ts";
 import { type BackendConfig, resolveConfig } from "./config.ts";
-import { checkScenarioLinks, checkServicesRuntime, missingLink } from "./services-config.ts";
+import { backendLabel, checkScenarioLinks, checkServicesRuntime, missingLink } from "./services-config.ts";
 
 const service = (name: string, env: Record<string, string> = {}) => ({
   name,
@@ -66,6 +66,28 @@ describe("services in the config", () => {
     expect(text).toContain('Invalid services of backend "frontend" in streamchaos.config.ts');
     expect(text).toContain('backends[0].services[2].name: "db" is used twice');
     expect(text).toContain("its own name");
+  });
+
+  test("what the hops call the backend's own process: its label, else backend unless a service has that name", async () => {
+    const labelled = resolveConfig(
+      { backends: [{ ...backend([service("backend")]), label: "frontend" }] },
+      "t",
+    );
+    expect(backendLabel(labelled.backends[0]!)).toBe("frontend");
+    expect(backendLabel(resolveConfig({ backends: [backend([service("backend")])] }, "t").backends[0]!)).toBe(
+      "frontend",
+    );
+    expect(backendLabel({ name: "stack", services: [service("backend")] })).toBe("stack");
+    expect(backendLabel({ name: "stack", services: [service("api")] })).toBe("backend");
+    expect(backendLabel({ name: "stack" })).toBe("backend");
+  });
+
+  test("a service named like the backend's label: the hops could not tell the two apart", async () => {
+    const error = await failure({ backends: [{ ...backend([service("api")]), label: "api" }] });
+    expect(error).toMatchObject({ name: "UserError", code: "SERVICE_NAME_DUPLICATE" });
+    expect(renderUserError(error)).toContain(
+      'backends[0].services[0].name: "api" is also the backend\'s own label (backends[0].label)',
+    );
   });
 
   test("a template naming an unknown service, in a service's env or the backend's command", async () => {

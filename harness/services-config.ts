@@ -55,7 +55,7 @@ function serviceReferences(box: Templated, field: string): Array<{ field: string
  * the order they must start: every service after the ones it names. `field` is `backends[i]`.
  */
 export function resolveServices(
-  backend: Templated & { name: string; services?: ServiceConfig[] | undefined },
+  backend: Templated & { name: string; label?: string | undefined; services?: ServiceConfig[] | undefined },
   field: string,
   source: string,
   baseDir: string,
@@ -75,6 +75,13 @@ export function resolveServices(
         "SERVICE_NAME_DUPLICATE",
         `${field}.services[${i}].name: "${service.name}" is used twice`,
         "Give every service of a backend its own name: it names its hop and its {{service.<name>.url}}.",
+      );
+    }
+    if (backend.label !== undefined && service.name === backend.label) {
+      throw invalid(
+        "SERVICE_NAME_DUPLICATE",
+        `${field}.services[${i}].name: "${service.name}" is also the backend's own label (${field}.label)`,
+        "Give the service and the backend's label different names: the hops' stories would not tell the two boxes apart.",
       );
     }
     byName.set(service.name, service);
@@ -203,4 +210,17 @@ export function checkServicesRuntime(
     why: "services run as local processes behind the lane's own Toxiproxy hops; the docker runtime has no such wiring yet",
     fix: 'Run with --runtime local (or runtime: "local" in the config), or give the backend an image that runs the whole stack.',
   });
+}
+
+/**
+ * What the hops call a backend's own process: its label, else `backend`, unless a service already
+ * has that name (then the backend's own name, so the chain never names two boxes alike).
+ */
+export function backendLabel(backend: {
+  name: string;
+  label?: string | undefined;
+  services?: ReadonlyArray<{ name: string }> | undefined;
+}): string {
+  if (backend.label !== undefined) return backend.label;
+  return backend.services?.some((s) => s.name === "backend") ? backend.name : "backend";
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { renderConsoleSummary } from "./console.ts";
 import { renderHtml } from "./html.ts";
 import { renderMarkdown } from "./markdown.ts";
-import { failing, failingWithHops, run } from "./testing/fixtures.ts";
+import { failing, failingWithHops, failingWithStackHops, run } from "./testing/fixtures.ts";
 
 const WHERE = "where: hop B: the backend closed mid-chunk, no terminating chunk; hop A: nginx sent";
 const options = { columns: 400, color: false, unicode: true } as const;
@@ -53,5 +53,41 @@ describe("hops in the reports", () => {
     // Without hops the timeline keeps its box lanes only.
     const plain = renderHtml(run([failing("mid-cut")]));
     expect(plain).not.toContain("hop A");
+  });
+
+  it("a stack's service links: every report shows them, in chain order, and the timeline gives each a lane", () => {
+    const result = failingWithStackHops("mid-connection-fin");
+    const console = renderConsoleSummary(run([result]), options);
+    expect(console).toContain(
+      "where: hop backend: the backend closed mid-chunk, no terminating chunk; hop B: the frontend passed it on",
+    );
+    expect(console).toContain(
+      "first token: the backend held it 40 ms, the frontend held it 260 ms, nginx held it 1.3 s",
+    );
+
+    const md = renderMarkdown(run([result]));
+    const rows = [...md.matchAll(/^\| (\S+ \S+ → \S+) \|/gm)].map((m) => m[1]);
+    expect(rows).toEqual([
+      "A probe → nginx",
+      "B nginx → frontend",
+      "backend frontend → backend",
+      "C backend → provider",
+    ]);
+
+    const html = renderHtml(run([result]));
+    const svg = html.slice(html.indexOf("<svg"), html.indexOf("</svg>"));
+    const lanes = [...svg.matchAll(/class="lane-label"[^>]*>([^<]+)</g)].map((m) => m[1]);
+    expect(lanes.slice(0, 8)).toEqual([
+      "probe",
+      "hop A",
+      "edge",
+      "hop B",
+      "backend",
+      "hop backend",
+      "hop C",
+      "fake",
+    ]);
+    expect(svg).toMatch(/hop backend frontend → backend: 200, chunked, cut-mid-chunk/);
+    expect(html).toContain("backend frontend → backend");
   });
 });

@@ -46,9 +46,15 @@ for (const entry of await readdir(dist, { recursive: true, withFileTypes: true }
     rewritten++;
   }
 }
-const { include } = JSON.parse(await readFile(join(root, "tsconfig.build.json"), "utf8")) as {
-  include: string[];
-};
+// Read as tsc reads it: a tsconfig may hold comments, which JSON.parse rejects.
+const typescript = createRequire(import.meta.url)("typescript") as typeof import("typescript");
+const buildConfig = typescript.readConfigFile(join(root, "tsconfig.build.json"), typescript.sys.readFile);
+if (buildConfig.error) {
+  throw new Error(
+    `tsconfig.build.json: ${typescript.flattenDiagnosticMessageText(buildConfig.error.messageText, "\n")}`,
+  );
+}
+const { include } = buildConfig.config as { include: string[] };
 let copied = 0;
 for (const folder of include.filter((entry) => !entry.endsWith(".ts"))) {
   for (const entry of await readdir(join(root, folder), { recursive: true, withFileTypes: true })) {

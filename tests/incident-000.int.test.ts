@@ -83,7 +83,44 @@ test.skipIf(!nginx.ok || !pythonBackendAvailable())(
     expect(logs.join("\n")).toContain("SocketError: other side closed");
     // Issue 2: a cut provider stream reaches the client as a chunked body without its terminator.
     const issue2 = naive.find((r) => r.scenario.id === "mid-connection-fin")!;
-    expect(issue2.checks.find((c) => c.check === "clean-termination")?.status).toBe("fail");
+    const cut = issue2.checks.find((c) => c.check === "clean-termination")!;
+    expect(cut.status).toBe("fail");
+
+    // Every link of the stack is in the hops, client first, and the verdicts read the whole chain.
+    const chain = ["A probe→nginx", "B nginx→frontend", "backend frontend→backend", "C backend→provider"];
+    for (const result of [...naive, ...fixed]) {
+      expect(
+        result.hops?.map((h) => `${h.name} ${h.from}→${h.to}`),
+        result.scenario.id,
+      ).toEqual(chain);
+    }
+    // Every failure of the naive stack shows first at the frontend's link to FastAPI.
+    const origins = naive.flatMap((r) =>
+      r.checks.filter((c) => c.status === "fail").map((c) => `${r.scenario.id} ${c.check}: ${c.hop?.origin}`),
+    );
+    expect(origins.filter((o) => !o.endsWith(": backend"))).toEqual([]);
+    // Issue 2 at its hop: FastAPI cut the frontend's stream (the frontend's `other side closed`), the
+    // frontend and nginx passed the cut on.
+    expect(cut.hop?.origin).toBe("backend");
+    expect(cut.hop?.text).toMatch(
+      /hop backend: the backend closed (mid-chunk|between chunks)[^;]*; hop B: the frontend passed it on: [^;]*; hop A: nginx passed it on/,
+    );
+    // Issue 1 at its hop: FastAPI's 200 with no body, the frontend's close without a response, nginx's 502.
+    const early = issue1.checks.find((c) => c.check === "error-status-before-first-byte")!;
+    expect(early.hop?.origin).toBe("backend");
+    expect(early.hop?.text).toContain(
+      "hop C: the provider answered 401; hop backend: the backend sent 200 and its headers, then closed before the first chunk; " +
+        "hop B: the frontend passed it on: it closed without sending a response; hop A: nginx answered 502",
+    );
+    // Fixed, the same cut is the frontend's marker and a clean end on every link in front of FastAPI.
+    const handled = fixed.find((r) => r.scenario.id === "mid-connection-fin")!;
+    expect(
+      handled.hops?.filter((h) => h.name !== "C").map((h) => [h.name, h.framing.outcome, h.framing.semantic]),
+    ).toEqual([
+      ["A", "complete", "error-marker"],
+      ["B", "complete", "error-marker"],
+      ["backend", "complete", "error-marker"],
+    ]);
   },
   110_000,
 );

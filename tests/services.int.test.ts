@@ -105,6 +105,7 @@ describe("bad services are exit 2 from the CLI, before any scenario", () => {
     );
     expect(status).toBe(2);
     expect(stderr).toContain("error[SERVICES_NEED_LOCAL_RUNTIME]");
+    expect(stderr).toContain("Run with --runtime local");
   });
 
   test("a scenario naming a link no backend has", async () => {
@@ -288,4 +289,102 @@ http.createServer((req, res) => {
     expect(back).toMatchObject({ status: "pass" });
     expect(back!.serviceRestarts).toBeUndefined();
   }, 60_000);
+});
+
+/**
+ * Frontends the hop analysis was not written against, in front of a service that calls the provider:
+ * the verdict must name the box that did it. A frontend that swallows its upstream's error ends its
+ * body cleanly (the service's cut is hidden there); one that buffers the whole upstream body holds
+ * the first token for the whole answer.
+ */
+describe("the hop a stack's failure is named at", () => {
+  // The api: streams the provider's bytes on as text, and on a provider failure drops the connection.
+  const naiveApi = smallTextBackend(
+    "api",
+    `const up = await fetch(process.env.PROVIDER_URL + "/chat/completions", {
+       method: "POST",
+       headers: { "content-type": "application/json", authorization: "Bearer sk-test-key" },
+       body: JSON.stringify({ model: "gpt-4o-mini", stream: true, messages: [{ role: "user", content: body.message }] }),
+     });
+     res.writeHead(up.status, { "content-type": "text/plain; charset=utf-8" });
+     try { for await (const chunk of up.body) res.write(chunk); res.end(); }
+     catch (error) { console.error("api: provider stream failed: " + error.message); res.destroy(); }`,
+  );
+  const carefulApi = smallTextBackend("api", "await relay(res, body.message);");
+  const front = (mode: "swallow" | "buffer") => `
+const http = require("http");
+http.createServer((req, res) => {
+  if (req.url === "/health") return res.end("ok");
+  const up = http.request(process.env.API_URL + req.url, { method: req.method, headers: req.headers }, (r) => {
+    if (${JSON.stringify(mode)} === "buffer") {
+      const parts = [];
+      r.on("data", (d) => parts.push(d));
+      r.on("close", () => {
+        const body = Buffer.concat(parts);
+        res.writeHead(r.statusCode, { "content-type": r.headers["content-type"], "content-length": body.length });
+        res.end(body);
+      });
+      return;
+    }
+    res.writeHead(r.statusCode, { "content-type": r.headers["content-type"] });
+    r.on("data", (d) => res.write(d));
+    r.on("error", (e) => console.error("front: upstream error, ending cleanly: " + e.message));
+    // Whether the api finished or broke off, the answer ends here as if it were whole.
+    r.on("close", () => res.end());
+  });
+  up.on("error", () => res.destroy());
+  req.pipe(up);
+}).listen(Number(process.env.PORT), "127.0.0.1");`;
+  const stack = (name: string, mode: "swallow" | "buffer", api: ReturnType<typeof smallTextBackend>) => ({
+    name,
+    label: "frontend",
+    command: [process.execPath, "-e", front(mode)],
+    env: { PORT: "{{port}}", API_URL: "{{service.api.url}}" },
+    provider: "openai" as const,
+    contract: "text-marker",
+    services: [{ name: "api", command: api.command, env: api.env, readyTimeoutMs: 10_000 }],
+  });
+
+  test("swallowed: the api's cut is named at its link, the frontend hid it; buffered: the frontend held the first token", async () => {
+    const config = resolveConfig(
+      {
+        backends: [stack("swallowing", "swallow", naiveApi), stack("buffering", "buffer", carefulApi)],
+        scenarios: ["mid-connection-fin", "happy-path"],
+        lanes: 2,
+      },
+      "stack-hops",
+    );
+    const run = await runSuite({ config, reporters: [] });
+    const result = (backend: string, id: string) =>
+      run.results.find((r) => r.backend === backend && r.scenario.id === id)!;
+
+    const swallowed = result("swallowing", "mid-connection-fin");
+    expect(swallowed.hops?.map((h) => `${h.name} ${h.from}→${h.to}`)).toEqual([
+      "A probe→frontend",
+      "B probe→frontend",
+      "api frontend→api",
+      "C api→provider",
+    ]);
+    expect(swallowed.status).toBe("fail");
+    const marker = swallowed.checks.find((c) => c.check === "error-marker-after-failure")!;
+    expect(marker.status).toBe("fail");
+    expect(marker.hop?.origin).toBe("api");
+    expect(marker.hop?.text).toContain("hop api: the api closed between chunks");
+    expect(marker.hop?.text).toContain("hop B: the frontend sent `0\\r\\n\\r\\n`: it hid the cut");
+    expect(marker.hop?.text).toContain("hop A: no edge in between: the probe got it as hop B delivered it");
+
+    const buffered = result("buffering", "happy-path");
+    const pacing = buffered.checks.find((c) => c.check === "incremental-delivery")!;
+    expect(pacing.status).toBe("fail");
+    // No hop's bytes were broken: the story is what each carried, and the holdings say who waited.
+    expect(pacing.hop?.origin).toBeUndefined();
+    const held = (box: string) => {
+      const line = pacing.hop?.holdings?.find((l) => l.startsWith(`${box} held it `));
+      const [, n, unit] = /held it (-?[\d.]+) (s|ms)$/.exec(line ?? "") ?? [];
+      return n === undefined ? undefined : Number(n) * (unit === "s" ? 1000 : 1);
+    };
+    // 12 tokens 100 ms apart: the frontend held the first for about the whole answer; the api passed it on.
+    expect(held("the frontend")).toBeGreaterThan(800);
+    expect(held("the api")).toBeLessThan(500);
+  }, 90_000);
 });

@@ -1,6 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { type ProviderName, providerNames, startFakeProvider, validateScript } from "../../fakes/index.ts";
+// The server's own modules, not fakes/index.ts: that entry also loads the cassette recorder, the
+// HAR and curl importers and the admin client, which a running fake never uses (~1.5 MB of RSS).
+import type { ProviderName } from "../../fakes/journal-types.ts";
+import { providerNames } from "../../fakes/providers/registry.ts";
+import { validateScript } from "../../fakes/script.ts";
+import { startFakeProvider } from "../../fakes/server.ts";
 import { UserError } from "../../lib/errors.ts";
 import { isLoopback, LOOPBACK } from "../../lib/net.ts";
 import { parseIntegerFlag } from "../args.ts";

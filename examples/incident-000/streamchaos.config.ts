@@ -26,6 +26,8 @@ const fastapi = (mode: "naive" | "hardened"): ServiceConfig => ({
 
 const frontend = (name: string, mode: "naive" | "fixed", backend: "naive" | "hardened"): BackendConfig => ({
   name,
+  // The hops call this process the frontend: `backend` is the FastAPI service behind it.
+  label: "frontend",
   // This Node, with tsx's loader (no npx, no second process for tsx's CLI).
   command: [process.execPath, "--import", "tsx", "frontend/server.ts"],
   cwd: ".",

@@ -182,4 +182,82 @@ describe("attributeHops", () => {
     hops[2] = summary("C", "backend", "provider", undefined);
     expect(attributeHops(hops).origin).toBeUndefined();
   });
+
+  describe("a stack's whole chain: probe →[A]→ nginx →[B]→ frontend →[backend]→ backend →[C]→ provider", () => {
+    const providerCut = providerHop(chunked() + chunk('data: {"choices":[]}\n\n'));
+    const stack = (a: string, b: string, link: string, c = providerCut) => [
+      summary("A", "probe", "nginx", connection({ response: [[1400, a]] })),
+      summary("B", "nginx", "frontend", connection({ response: [[1300, b]] })),
+      summary("backend", "frontend", "backend", connection({ response: [[1200, link]] })),
+      c,
+    ];
+
+    it("incident 000, issue 2: the FastAPI backend cut its body, the frontend and nginx passed it on", () => {
+      const result = attributeHops(stack(CUT, CUT, CUT), { injected: ["C"] });
+      expect(result.origin).toBe("backend");
+      expect(result.story.map((s) => s.hop)).toEqual(["C", "backend", "B", "A"]);
+      expect(result.text).toBe(
+        "hop C: the provider closed between chunks after 1, no terminating chunk, and its stream lacks its done signal (the scenario's fault); " +
+          "hop backend: the backend closed between chunks after 1, no terminating chunk; " +
+          "hop B: the frontend passed it on: it closed between chunks after 1, no terminating chunk; " +
+          "hop A: nginx passed it on: it closed between chunks after 1, no terminating chunk",
+      );
+    });
+
+    it("a frontend that swallows its backend's error and ends cleanly is the box that hid the cut", () => {
+      const result = attributeHops(stack(CUT + LAST_CHUNK, CUT + LAST_CHUNK, CUT), { injected: ["C"] });
+      expect(result.origin).toBe("backend");
+      expect(result.story.slice(1).map((s) => s.line)).toEqual([
+        "the backend closed between chunks after 1, no terminating chunk",
+        "the frontend sent `0\\r\\n\\r\\n`: it hid the cut",
+        "nginx sent a complete chunked body (`0\\r\\n\\r\\n`)",
+      ]);
+    });
+
+    it("the backend ended cleanly and the frontend cut it: the frontend's hop is the origin", () => {
+      const result = attributeHops(stack(CUT, CUT, CUT + LAST_CHUNK), { injected: ["C"] });
+      expect(result.origin).toBe("B");
+      expect(result.text).toBe(
+        "hop C: the provider closed between chunks after 1, no terminating chunk, and its stream lacks its done signal (the scenario's fault); " +
+          "hop B: the frontend closed between chunks after 1, no terminating chunk; " +
+          "hop A: nginx passed it on: it closed between chunks after 1, no terminating chunk",
+      );
+    });
+
+    it("a box calling two services: only the branch the cut came down is told", () => {
+      const hops = [
+        summary("A", "probe", "nginx", connection({ response: [[1400, CUT]] })),
+        summary("B", "nginx", "frontend", connection({ response: [[1300, CUT]] })),
+        summary(
+          "auth",
+          "frontend",
+          "auth",
+          connection({ response: [[1100, `${head(200, { "content-length": "2" })}ok`]] }),
+        ),
+        summary("backend", "frontend", "backend", connection({ response: [[1200, CUT]] })),
+        providerHop(),
+      ];
+      const result = attributeHops(hops);
+      expect(result.origin).toBe("backend");
+      expect(result.story.map((s) => s.hop)).toEqual(["backend", "B", "A"]);
+      expect(result.story[1]!.line).toBe(
+        "the frontend passed it on: it closed between chunks after 1, no terminating chunk",
+      );
+    });
+  });
+
+  it("the direct edge: hop A runs into hop B's listener, so a backend's cut is told once", () => {
+    const hops = [
+      summary("A", "probe", "backend", connection({ response: [[1300, CUT]] })),
+      summary("B", "probe", "backend", connection({ response: [[1200, CUT]] })),
+      providerHop(),
+    ];
+    const result = attributeHops(hops);
+    expect(result.origin).toBe("B");
+    expect(result.text).toBe(
+      "hop B: the backend closed between chunks after 1, no terminating chunk; " +
+        "hop A: no edge in between: the probe got it as hop B delivered it",
+    );
+    expect(result.text).not.toContain("passed it on");
+  });
 });

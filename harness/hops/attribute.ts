@@ -1,4 +1,5 @@
 import { holdings } from "./buffering.ts";
+import { downstreamIndex, passThrough } from "./chain.ts";
 import { boxName, describeSent, framingBroken, isBroken, TERMINATOR } from "./describe.ts";
 import type { HopAttribution, HopFraming, HopSummary } from "./hop-types.ts";
 
@@ -13,11 +14,11 @@ export interface AttributeOptions {
 
 /**
  * Where a fault first became visible and what each later hop did to it. `hops` runs from the
- * client to the provider (A, B, C, or a stack's links in that order). The origin is the hop
+ * client to the provider (A, B, a stack's service links, C: chain.ts says how they join). The origin is the hop
  * nearest the provider whose response was broken as its upstream box sent it (or, when a toxic
  * stood between, as its client box got it); hops nearer the provider that answered an error, or
- * carried the scenario's injected fault, are told first as the cause, then every hop from the
- * origin to the client says what its upstream box did with what it got.
+ * carried the scenario's injected fault, are told first as the cause, then every hop on the way
+ * from the origin to the client says what its upstream box did with what it got.
  */
 export function attributeHops(hops: readonly HopSummary[], options: AttributeOptions = {}): HopAttribution {
   const injected = new Set(options.injected ?? []);
@@ -34,10 +35,13 @@ export function attributeHops(hops: readonly HopSummary[], options: AttributeOpt
       if (cause) story.push({ hop: hops[i]!.name, line: cause });
     }
     story.push({ hop: hops[origin]!.name, line: originLine(hops[origin]!) });
-    for (let i = origin - 1; i >= 0; i--) {
-      const hop = hops[i]!;
-      const next = hops[i + 1]!;
-      story.push({ hop: hop.name, line: reactionLine(hop, next.delivered ?? next.framing) });
+    // Towards the client along the path the response took: a service on another branch never saw it.
+    for (
+      let at = origin, i = downstreamIndex(hops, at);
+      i !== undefined;
+      at = i, i = downstreamIndex(hops, at)
+    ) {
+      story.push({ hop: hops[i]!.name, line: reactionLine(hops[i]!, hops[at]!) });
     }
   }
   const attribution: HopAttribution = {
@@ -72,9 +76,11 @@ function originLine(hop: HopSummary): string {
 }
 
 /** What a hop's upstream box did with the broken response it got from the hop after it. */
-function reactionLine(hop: HopSummary, received: HopFraming): string {
+function reactionLine(hop: HopSummary, next: HopSummary): string {
+  const received: HopFraming = next.delivered ?? next.framing;
   const box = boxName(hop.to);
   const sent = hop.framing;
+  if (passThrough(hop, next)) return passedThrough(hop, next, received);
   if (!isBroken(received)) return `${box} ${describeSent(sent, hop.end.upstream)}`;
   if (framingBroken(sent)) return `${box} passed it on: it ${describeSent(sent, hop.end.upstream)}`;
   if (isBroken(sent)) {
@@ -101,4 +107,13 @@ function reactionLine(hop: HopSummary, received: HopFraming): string {
     default:
       return `${box} ${describeSent(sent, hop.end.upstream)}`;
   }
+}
+
+/** Two hops with no box between them (the `direct` edge): the later one's bytes are the earlier one's. */
+export function passedThrough(hop: HopSummary, next: HopSummary, received: HopFraming): string {
+  const got = hop.delivered ?? hop.framing;
+  const client = boxName(hop.from);
+  if (got.outcome === received.outcome)
+    return `no edge in between: ${client} got it as hop ${next.name} delivered it`;
+  return `no edge in between: ${client} got a body that ${describeSent(got, hop.end.client)}`;
 }

@@ -74,4 +74,32 @@ describe("holdings: how long each box held the first byte", () => {
     ]);
     expect(head!.line).toBe("nginx held the status line 500 ms (no body byte came through)");
   });
+
+  it("every box of a stack: the provider's first token through the backend, the frontend and nginx", () => {
+    const found = holdings([
+      hop("A", "probe", "nginx", [2600, 2600]),
+      hop("B", "nginx", "frontend", [1300, 1300]),
+      hop("backend", "frontend", "backend", [1040, 1040]),
+      hop("C", "backend", "provider", [1000, 1000]),
+    ]);
+    expect(found.map((h) => [h.where, h.firstBodyByteMs])).toEqual([
+      ["backend", 40],
+      ["frontend", 260],
+      ["nginx", 1300],
+    ]);
+    expect(found.map((h) => h.line)).toEqual([
+      "the backend held it 40 ms",
+      "the frontend held it 260 ms",
+      "nginx held it 1.3 s",
+    ]);
+  });
+
+  it("the direct edge: no box between hop A and hop B, so no holding is told for one", () => {
+    const found = holdings([
+      hop("A", "probe", "backend", [1003, 1003]),
+      hop("B", "probe", "backend", [1000, 1001]),
+      hop("C", "backend", "provider", [900, 900]),
+    ]);
+    expect(found.map((h) => h.line)).toEqual(["hop B's toxics held it 1 ms", "the backend held it 100 ms"]);
+  });
 });

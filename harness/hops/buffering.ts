@@ -1,10 +1,13 @@
+import { passThrough, upstreamIndex } from "./chain.ts";
 import { boxName, duration } from "./describe.ts";
 import type { Holding, HopMoment, HopSummary } from "./hop-types.ts";
 
 /**
  * How long each box held the first byte: from the moment its upstream hop handed it the first
  * body byte (and the status line) to the moment its own downstream hop read one from it; and how
- * long each hop's toxics held them between reading and writing. `hops` runs client first.
+ * long each hop's toxics held them between reading and writing. `hops` runs client first; a box's
+ * upstream hop is the one that fed it (chain.ts), so every box of a stack is timed, and two hops with
+ * no box between them (the `direct` edge) time no box.
  */
 export function holdings(hops: readonly HopSummary[]): Holding[] {
   const found: Holding[] = [];
@@ -17,8 +20,9 @@ export function holdings(hops: readonly HopSummary[]): Holding[] {
     if ((toxicBody ?? 0) >= 1 || (toxicHead ?? 0) >= 1) {
       found.push(holding(`hop ${hop.name}`, "hop", `hop ${hop.name}'s toxics`, toxicBody, toxicHead));
     }
-    const upstream = hops[i + 1];
-    if (!upstream) continue;
+    const u = upstreamIndex(hops, i);
+    const upstream = u === undefined ? undefined : hops[u];
+    if (!upstream || passThrough(hop, upstream)) continue;
     const box = boxName(hop.to);
     const held = (got: HopMoment | undefined, passed: HopMoment | undefined) =>
       got && passed ? passed.sentAt - got.deliveredAt : undefined;

@@ -9,8 +9,12 @@ import type { Judge } from "./hop-types.ts";
  * a done signal and an error marker are. Without it, behind an edge that speaks HTTP/1.0 upstream
  * (nginx's default), a backend's crash is a close-delimited body that looks like an end.
  * Only 2xx bodies are judged; a contract without a done signal judges only its marker.
+ *
+ * `markerOnly` is for the links to a backend's services: they often speak the backend's format (a
+ * relay), but need not, and a body in another format lacks the contract's done signal without being
+ * cut. There the judge says only what it can be sure of: the marker, or a done signal it found.
  */
-export function contractJudge(contract: Contract): Judge {
+export function contractJudge(contract: Contract, options: { markerOnly?: boolean } = {}): Judge {
   return ({ status, headers, body }) => {
     if (status === undefined || status < 200 || status >= 300) return undefined;
     let view: ReturnType<Contract["interpret"]>;
@@ -22,7 +26,7 @@ export function contractJudge(contract: Contract): Judge {
     }
     if (view.errorMarker) return "error-marker";
     if (view.done) return "complete";
-    return contract.capabilities.doneSignal ? "incomplete" : undefined;
+    return contract.capabilities.doneSignal && !options.markerOnly ? "incomplete" : undefined;
   };
 }
 

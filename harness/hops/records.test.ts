@@ -184,7 +184,8 @@ describe("a client that left", () => {
     const attribution = attributeHops(hops);
     expect(attribution.origin).toBeUndefined();
     expect(checkHop(attribution, hops)?.text).toBe(
-      "hop B: the backend was cut off: the other side hung up first, and its stream lacks its done signal; hop A: the backend was cut off: the other side hung up first, and its stream lacks its done signal",
+      // The direct edge: hop A runs into hop B's listener, so it is told once, not as a second backend.
+      "hop B: the backend was cut off: the other side hung up first, and its stream lacks its done signal; hop A: no edge in between: the probe got it as hop B delivered it",
     );
   });
 });

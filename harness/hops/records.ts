@@ -1,6 +1,8 @@
 import type { TapBytes, TapConnection, TapSideEnd } from "../../proxies/toxiproxy/index.ts";
 import { escapeBytes } from "../checks/evidence.ts";
 import type { CheckHop, HopEnd, HopFramingRecord, HopRecord } from "../results.ts";
+import { passedThrough } from "./attribute.ts";
+import { passThrough, upstreamIndex } from "./chain.ts";
 import { boxName, describeSent, isBroken } from "./describe.ts";
 import type { HopAttribution, HopFraming, HopSummary } from "./hop-types.ts";
 
@@ -65,6 +67,12 @@ function carried(hops: readonly HopSummary[], injected: ReadonlySet<string>): st
     const hop = hops[i]!;
     if (hop.connections === 0) continue;
     const framing = hop.delivered ?? hop.framing;
+    const u = upstreamIndex(hops, i);
+    const upstream = u === undefined ? undefined : hops[u]!;
+    if (upstream && upstream.connections > 0 && passThrough(hop, upstream)) {
+      lines.push(`hop ${hop.name}: ${passedThrough(hop, upstream, upstream.delivered ?? upstream.framing)}`);
+      continue;
+    }
     const fault = injected.has(hop.name) && isBroken(framing) ? " (the scenario's fault)" : "";
     lines.push(`hop ${hop.name}: ${boxName(hop.to)} ${describeSent(framing, hop.end.upstream)}${fault}`);
   }

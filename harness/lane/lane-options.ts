@@ -16,6 +16,8 @@ export interface LaneBackend {
   upstreamTimeoutMs?: number;
   /** The services it calls, in start order (harness/lane/services.ts). */
   services?: LaneService[];
+  /** What the hops call its process (harness/services-config.ts backendLabel); default "backend". */
+  label?: string;
 }
 
 export interface LaneEdge {

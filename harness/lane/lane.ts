@@ -12,7 +12,7 @@ import { asksForCheck, checkContext, runChecks } from "./check-evaluation.ts";
 import { type ProbeTarget, runExchanges } from "./exchanges.ts";
 import { settledJournal, upstreamFor } from "./fake-journal.ts";
 import { runFollowUp } from "./follow-up.ts";
-import { clearHopTaps, type HopReading, readHops, type TappedHops } from "./hop-taps.ts";
+import { clearHopTaps, type HopReading, laneChain, readHops, type TappedHops } from "./hop-taps.ts";
 import type { LaneBackend, LaneEdge, LaneOptions } from "./lane-options.ts";
 import type { BackendDeath } from "./running-backend.ts";
 import { setUpScenario } from "./scenario-setup.ts";
@@ -214,12 +214,16 @@ export class Lane implements AsyncDisposable {
 
   /** What the lane reads its hops with; undefined when its Toxiproxy cannot record them. */
   #hopReading(): HopReading | undefined {
-    const { hops, hopName, tapsUnavailable } = this.#topology;
+    const { hops, hopName, tapsUnavailable, services } = this.#topology;
     if (tapsUnavailable) return undefined;
     return {
       hops,
       hopName,
-      edge: this.edgeInfo.edge,
+      chain: laneChain({
+        edge: this.edgeInfo.edge,
+        backend: this.backendInfo.label ?? "backend",
+        ...(services ? { links: services.links, providerCaller: services.providerCaller } : {}),
+      }),
       contract: this.backendInfo.contract,
       ...(this.client === "h1" ? {} : { encrypted: ["A" as const] }),
     };

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { BackendSpec } from "../boxes/runtime.ts";
-import { servicesNamedBy, withServiceUrls } from "./services.ts";
+import { callsProvider, servicesNamedBy, withServiceUrls } from "./services.ts";
 
 const spec: BackendSpec = {
   name: "frontend",
@@ -27,4 +27,10 @@ describe("{{service.<name>.url}}", () => {
       servicesNamedBy({ ...spec, command: undefined, env: { A: "{{service.x.url}} {{service.x.url}}" } }),
     ).toEqual(["x"]);
   });
+});
+
+test("a box whose command or env names the provider is hop C's client", () => {
+  expect(callsProvider(spec)).toBe(true);
+  expect(callsProvider({ ...spec, env: { BASE: "{{ provider.openai.url }}/v1" } })).toBe(true);
+  expect(callsProvider({ ...spec, env: { BACKEND_URL: "{{service.backend.url}}" } })).toBe(false);
 });

@@ -18,6 +18,7 @@ export interface ServiceLink {
 }
 
 const SERVICE_URL = /\{\{\s*service\.([\w.-]+?)\.url\s*\}\}/g;
+const PROVIDER_URL = /\{\{\s*provider[.\s}]/;
 
 /** Fills `{{service.<name>.url}}` in a spec's command and env with the origin of that service's hop. */
 export function withServiceUrls(spec: BackendSpec, urls: Readonly<Record<string, string>>): BackendSpec {
@@ -28,6 +29,11 @@ export function withServiceUrls(spec: BackendSpec, urls: Readonly<Record<string,
     env,
     ...(spec.command ? { command: { ...spec.command, args: spec.command.args.map(fill) } } : {}),
   };
+}
+
+/** The spec's command or env reaches the provider (`{{provider.url}}`, `{{provider.<name>.url}}`): hop C. */
+export function callsProvider(spec: BackendSpec): boolean {
+  return [...Object.values(spec.env), ...(spec.command?.args ?? [])].some((text) => PROVIDER_URL.test(text));
 }
 
 /** The service names a spec's command and env reach through `{{service.<name>.url}}`. */
@@ -44,21 +50,26 @@ export function servicesNamedBy(spec: BackendSpec): string[] {
 export class LaneServices {
   readonly urls: Readonly<Record<string, string>>;
   readonly links: readonly ServiceLink[];
+  /** The boxes whose command or env reach the provider: hop C's client side (`a+b` when several). */
+  readonly providerCaller: string;
   #running: Map<string, RunningBackend>;
 
   private constructor(
     running: Map<string, RunningBackend>,
     urls: Record<string, string>,
     links: ServiceLink[],
+    providerCaller: string,
   ) {
     this.#running = running;
     this.urls = urls;
     this.links = links;
+    this.providerCaller = providerCaller;
   }
 
   static async start(options: {
     runtime: Runtime;
-    backend: { name: string; provider: ProviderName; spec: BackendSpec };
+    /** `label` is what the hops call its process (default "backend"). */
+    backend: { name: string; label?: string; provider: ProviderName; spec: BackendSpec };
     services: readonly LaneService[];
     providerOrigin: string;
     /** Creates the hop named after the service in front of `target`; says where it listens. */
@@ -82,8 +93,9 @@ export class LaneServices {
       const hop = await hopInFront(service.name, box.address.internal);
       urls[service.name] = `http://${hostPort(hop.internal.host, hop.internal.port)}`;
     }
+    const own = backend.label ?? "backend";
     const callers = (name: string) => [
-      ...(servicesNamedBy(backend.spec).includes(name) ? [backend.name] : []),
+      ...(servicesNamedBy(backend.spec).includes(name) ? [own] : []),
       ...services.filter((s) => s.dependsOn.includes(name)).map((s) => s.name),
     ];
     const links = services.map((s) => ({
@@ -91,7 +103,17 @@ export class LaneServices {
       from: callers(s.name).join("+") || "(none)",
       to: s.name,
     }));
-    return new LaneServices(running, urls, links);
+    // A backend without a command (an image) is taken to call the provider itself.
+    const providerCallers = [
+      ...(callsProvider(backend.spec) || !backend.spec.command ? [own] : []),
+      ...services.filter((s) => callsProvider(s.spec)).map((s) => s.name),
+    ];
+    return new LaneServices(
+      running,
+      urls,
+      links,
+      (providerCallers.length ? providerCallers : [own]).join("+"),
+    );
   }
 
   get names(): string[] {

@@ -5,8 +5,22 @@ import { printable, truncate, width } from "./text.ts";
 
 /** The boxes of the topology, in data-path order; other sources get lanes after them. */
 const LANES = ["probe", "edge", "backend", "fake", "toxiproxy"] as const;
-/** With hops recorded, each hop is a lane between the boxes it links, in data-path order. */
-const LANES_WITH_HOPS = ["probe", "hop A", "edge", "hop B", "backend", "hop C", "fake", "toxiproxy"] as const;
+/** The lane's own hops; every other hop is a link of the backend's stack. */
+const OWN_HOPS: ReadonlySet<string> = new Set(["A", "B", "C"]);
+
+/**
+ * With hops recorded, each hop is a lane between the boxes it links, in data-path order: a stack's
+ * service links (whose boxes log into the backend's lane) between hop B's backend and hop C.
+ */
+function lanesWithHops(hops: NonNullable<ScenarioResult["hops"]>): string[] {
+  const lanes: string[] = [...LANES.slice(0, 3)];
+  const after = (box: string, lane: string) => lanes.splice(lanes.indexOf(box) + 1, 0, lane);
+  after("probe", "hop A");
+  after("edge", "hop B");
+  const services = hops.filter((h) => !OWN_HOPS.has(h.name)).map((h) => `hop ${h.name}`);
+  lanes.push(...services, "hop C", "fake", "toxiproxy");
+  return lanes;
+}
 const EVIDENCE_LANE = "evidence";
 
 /** Beyond this, a scenario's SVG would be megabytes of ticks nobody can hover apart. */
@@ -100,7 +114,7 @@ export function renderTimelineSvg(result: ScenarioResult): string {
     }
   }
   marks.push(...hopMarks(result));
-  const lanes: string[] = result.hops?.length ? [...LANES_WITH_HOPS] : [...LANES];
+  const lanes: string[] = result.hops?.length ? lanesWithHops(result.hops) : [...LANES];
   for (const mark of marks) if (!lanes.includes(mark.lane)) lanes.push(mark.lane);
   // Evidence last: it is the checks' reading of the lanes above it.
   if (lanes.includes(EVIDENCE_LANE)) lanes.push(...lanes.splice(lanes.indexOf(EVIDENCE_LANE), 1));

@@ -235,3 +235,55 @@ export function failingWithHops(id: string): ScenarioResult {
     ],
   };
 }
+
+/**
+ * Incident 000's stack: probe →[A]→ nginx →[B]→ frontend →[backend]→ backend →[C]→ provider, the
+ * FastAPI backend's cut passed on by the frontend and nginx.
+ */
+export function failingWithStackHops(id: string): ScenarioResult {
+  const base = failingWithHops(id);
+  const [a, b] = base.hops!;
+  const passedOn = "closed mid-chunk, no terminating chunk";
+  return {
+    ...base,
+    checks: base.checks.map((c) =>
+      c.hop
+        ? {
+            ...c,
+            hop: {
+              origin: "backend",
+              text: `hop backend: the backend ${passedOn}; hop B: the frontend passed it on: it ${passedOn}; hop A: nginx passed it on: it ${passedOn}`,
+              holdings: ["the backend held it 40 ms", "the frontend held it 260 ms", "nginx held it 1.3 s"],
+            },
+          }
+        : c,
+    ),
+    hops: [
+      { ...a!, framing: { ...b!.framing } },
+      { ...b!, to: "frontend" },
+      {
+        ...b!,
+        name: "backend",
+        from: "frontend",
+        to: "backend",
+        firstByteMs: 30,
+        lastByteMs: 290,
+      },
+      {
+        ...b!,
+        name: "C",
+        from: "backend",
+        to: "provider",
+        firstByteMs: 20,
+        lastByteMs: 280,
+        framing: {
+          outcome: "cut-between-chunks",
+          framing: "chunked",
+          status: 200,
+          bodyBytes: 900,
+          chunks: 3,
+        },
+      },
+    ],
+  };
+}
