@@ -7,7 +7,7 @@ import type { ScenarioResult } from "../harness/results.ts";
 import { makeTempDir, type TempDir } from "../lib/tempdir.ts";
 import { createHtmlReporter } from "./html.ts";
 import { EVIDENCE_DIR } from "./internal/evidence-files.ts";
-import { failingWithHops, passing, run, T0 } from "./testing/fixtures.ts";
+import { failingWithHops, failingWithStackHops, passing, run, T0 } from "./testing/fixtures.ts";
 
 /**
  * report.html as people see it, in headless Chromium, opened from file:// as an unzipped CI
@@ -37,7 +37,8 @@ function bigRun() {
     }));
     results.push(
       i % (TOTAL / FAILING) === 1
-        ? { ...failingWithHops(id), edge, profile }
+        ? // Every other failure with a stack's service links: lanes the layout must fit too.
+          { ...(i % 2 ? failingWithHops(id) : failingWithStackHops(id)), edge, profile }
         : passing(id, { edge, profile, timeline: [...passing(id).timeline, ...timeline] }),
     );
   }
