@@ -25,7 +25,10 @@ export interface FinishOptions {
 }
 
 export interface FinishOutput {
-  /** Absolute or outDir-relative paths of the files written, in the order written. */
+  /**
+   * Absolute or outDir-relative paths of the files written, in the order written; a path ending in
+   * "/" is a folder of files that belong together (the HTML report's evidence files).
+   */
   files: string[];
 }
 

@@ -1,6 +1,15 @@
 import { createHash } from "node:crypto";
+import { basename, join, resolve } from "node:path";
 import type { CheckResult, RunResult, ScenarioResult } from "../harness/results.ts";
 import { type ComparedResult, compareRuns } from "./compare.ts";
+import {
+  EVIDENCE_CALLBACK,
+  EVIDENCE_DIR,
+  type EvidenceBody,
+  type EvidenceFile,
+  packEvidence,
+  removeStaleEvidence,
+} from "./internal/evidence-files.ts";
 import { hopCells, hopLines } from "./internal/hops.ts";
 import { bytesHtml, esc } from "./internal/html-escape.ts";
 import {
@@ -28,23 +37,33 @@ const MAX_EVENT_ROWS = 2000;
 const MAX_EVENT_ROWS_PASSING = 200;
 
 /**
- * The report's one script: the search box, and the body of a result that does not need attention
- * built from its <template> when it is first opened (a catalog run has hundreds of passing results
- * nobody opens; parsed as inert templates they cost the page almost nothing). The failures-only
- * filter is CSS (:has), so it works even where scripts are off.
+ * The report's one script: the search box; opening a result whose body is not in the page yet
+ * (it is read from its evidence file beside the page, see internal/evidence-files.ts); and opening
+ * the result a matrix link points at. The failures-only filter is CSS (:has), so it works even
+ * where scripts are off.
  */
-const SCRIPT = `(()=>{const q=document.getElementById("q");const n=document.getElementById("shown");
+const SCRIPT = `(()=>{const q=document.getElementById("q"),n=document.getElementById("shown"),only=document.getElementById("failures-only");
 const all=[...document.querySelectorAll("details.result")];
 const apply=()=>{const words=q.value.toLowerCase().split(/\\s+/).filter(Boolean);let k=0;
 for(const d of all){const hit=words.every(w=>d.dataset.key.includes(w));d.hidden=!hit;if(hit)k++;}
 n.textContent=words.length?k+" of "+all.length+" results match":"";};
 q.addEventListener("input",apply);
-for(const d of all)d.addEventListener("toggle",()=>{const t=d.querySelector(":scope>template.lazy");
-if(d.open&&t){t.replaceWith(t.content);}});})();`;
+const run=document.documentElement.dataset.run,got=new Map(),files=new Map();
+window.${EVIDENCE_CALLBACK}=(key,bodies)=>{if(key===run)for(const i of Object.keys(bodies))got.set(i,bodies[i]);};
+const read=src=>{let p=files.get(src);if(!p){p=new Promise(ok=>{const s=document.createElement("script");s.src=src;s.onload=s.onerror=ok;document.head.append(s);});files.set(src,p);}return p;};
+const fill=async d=>{const slot=d.querySelector(":scope>.lazy");if(!slot||slot.dataset.busy)return;slot.dataset.busy="1";const src=slot.dataset.src;
+await read(src);const html=got.get(d.id.slice(2));
+if(html===undefined){files.delete(src);slot.className="lazy reason";slot.textContent="Could not read "+src+" (missing, or written by another run): keep the ${EVIDENCE_DIR} folder beside this page. results.json holds the same evidence.";delete slot.dataset.busy;return;}
+const t=document.createElement("template");t.innerHTML=html;slot.replaceWith(t.content);};
+for(const d of all)d.addEventListener("toggle",()=>{if(d.open)fill(d);});
+const show=()=>{const d=document.getElementById(location.hash.slice(1));if(!d||!d.matches("details.result"))return;
+if(getComputedStyle(d).display==="none")only.checked=false;d.hidden=false;d.open=true;d.scrollIntoView();};
+addEventListener("hashchange",show);show();})();`;
 
-// A CSP that allows that script by its hash and nothing else: the report is opened from CI
-// artifacts and mail attachments, and it quotes bytes an attacker-controlled provider could send.
-const CSP = `default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-${createHash("sha256").update(SCRIPT).digest("base64")}'; base-uri 'none'; form-action 'none'`;
+// A CSP that allows that script by its hash, and through 'strict-dynamic' the evidence files it
+// adds, and nothing else: the report is opened from CI artifacts and mail attachments, and it
+// quotes bytes an attacker-controlled provider could send.
+const CSP = `default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-${createHash("sha256").update(SCRIPT).digest("base64")}' 'strict-dynamic'; base-uri 'none'; form-action 'none'`;
 
 const STYLE = `
 :root{--pass:#1a7f37;--fail:#cf222e;--error:#bf8700;--inconclusive:#8250df;--not-applicable:#6e7781;--skipped:#6e7781;--interrupted:#0969da;--bg:#fff;--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--soft:#f6f8fa}
@@ -85,19 +104,52 @@ svg g:hover circle,svg g:hover rect{stroke:#000;stroke-width:1.5}
 .filters input[type=search]{width:320px;padding:3px 6px}.filters label{margin-left:14px}
 body:has(#failures-only:checked) details.result:not(.fail):not(.error):not(.inconclusive):not(.interrupted){display:none}
 body:has(#failures-only:checked) .matrix tr.clean{display:none}
-svg .mark-label{font-size:10px;fill:var(--fail)}
+svg text.mark-label{font-size:10px;fill:#424a53}svg text.mark-label.k-fault,svg text.mark-label.k-evidence-fail,svg text.mark-label.k-hop-broken{fill:var(--fail)}svg text.mark-label.k-evidence{fill:var(--pass)}
+.scroll{overflow-x:auto;max-width:100%}
 `;
 
 export interface HtmlOptions {
   previous?: RunResult;
 }
 
+/**
+ * Bytes of result bodies report.html carries itself: the first failures, open, as the page opens.
+ * Every other body is in an evidence file, so a run where everything fails stays as light.
+ */
+export const INLINE_BODY_BYTES = 512 * 1024;
+
+export interface HtmlReport {
+  /** report.html */
+  page: string;
+  /** Beside it, under EVIDENCE_DIR: the bodies of the results the page does not carry. */
+  evidence: EvidenceFile[];
+}
+
+/** report.html alone (tests and callers that only read the page). */
 export function renderHtml(run: RunResult, options: HtmlOptions = {}): string {
+  return renderHtmlReport(run, options).page;
+}
+
+export function renderHtmlReport(run: RunResult, options: HtmlOptions = {}): HtmlReport {
+  const rendered = run.results.map((result, i) => renderResult(result, i));
+  let inlineBytes = 0;
+  const inline = new Set<number>();
+  rendered.forEach((r, i) => {
+    if (r.attention && inlineBytes + r.body.length <= INLINE_BODY_BYTES) {
+      inline.add(i);
+      inlineBytes += r.body.length;
+    }
+  });
+  const deferred: EvidenceBody[] = rendered.flatMap((r, i) =>
+    inline.has(i) ? [] : [{ index: i, html: r.body }],
+  );
+  const pack = packEvidence(deferred);
+
   const s = run.summary;
   const bad = s.failed + s.errored + s.inconclusive;
   const parts: string[] = [
     "<!doctype html>",
-    '<html lang="en"><head><meta charset="utf-8">',
+    `<html lang="en" data-run="${pack.key}"><head><meta charset="utf-8">`,
     `<meta http-equiv="Content-Security-Policy" content="${esc(CSP)}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>streamchaos: ${bad > 0 ? `${s.failed + s.errored} failing, ${s.inconclusive} inconclusive` : "all passing"} (${s.total} results)</title>`,
@@ -113,16 +165,28 @@ export function renderHtml(run: RunResult, options: HtmlOptions = {}): string {
     renderMatrix(run),
   ];
   if (options.previous) parts.push(renderChanges(run, options.previous));
+  const later = rendered.filter((r, i) => r.attention && !inline.has(i)).length;
   parts.push(
     "<h2>Results</h2>",
     `<div class="filters"><input type="search" id="q" placeholder="search scenario, backend, edge, check, status" aria-label="search results"><label><input type="checkbox" id="failures-only"${bad > 0 ? " checked" : ""}> failures only</label> <span id="shown" class="muted"></span></div>`,
+    later > 0
+      ? `<p class="muted">The first failures are open below; ${plural(later, "more result")} needing attention open${later === 1 ? "s" : ""} on a click (${esc(EVIDENCE_DIR)}/ holds their evidence).</p>`
+      : "",
     renderLegend(),
   );
-  run.results.forEach((result, i) => {
-    parts.push(renderResult(result, i));
+  rendered.forEach((r, i) => {
+    const file = pack.fileOf.get(i);
+    const open = file === undefined && needsAttention(run.results[i]!.status);
+    parts.push(
+      r.head(open),
+      file === undefined
+        ? r.body
+        : `<div class="lazy muted" data-src="${esc(file)}">Reading this result's evidence from ${esc(file)}…</div>`,
+      "</details>",
+    );
   });
   parts.push(`<script>${SCRIPT}</script>`, "</main></body></html>", "");
-  return parts.join("\n");
+  return { page: parts.join("\n"), evidence: pack.files };
 }
 
 function renderMatrix(run: RunResult): string {
@@ -149,7 +213,7 @@ function renderMatrix(run: RunResult): string {
     );
     return `<tr${clean ? ' class="clean"' : ""}><td><code>${esc(row.id)}</code><div class="title" title="${esc(row.title)}">${esc(row.title)}</div></td>${cells.join("")}</tr>`;
   });
-  return `<h2>Matrix</h2><table class="matrix"><thead><tr><th>scenario</th>${head}</tr></thead><tbody>${rows.join("\n")}</tbody></table><p class="muted">✓ pass · ✗ fail · ! error · ? inconclusive (no deciding check could apply) · ∅ not applicable (did not run) · - skipped · ^ interrupted · * expected on this backend</p>`;
+  return `<h2>Matrix</h2><div class="scroll"><table class="matrix"><thead><tr><th>scenario</th>${head}</tr></thead><tbody>${rows.join("\n")}</tbody></table></div><p class="muted">✓ pass · ✗ fail · ! error · ? inconclusive (no deciding check could apply) · ∅ not applicable (did not run) · - skipped · ^ interrupted · * expected on this backend</p>`;
 }
 
 function renderChanges(run: RunResult, previous: RunResult): string {
@@ -176,7 +240,7 @@ function renderChanges(run: RunResult, previous: RunResult): string {
 function renderLegend(): string {
   const item = (color: string, text: string, ring = false) =>
     `<span><i style="${ring ? `border:2px solid ${color};background:#fff` : `background:${color}`}"></i>${text}</span>`;
-  return `<p class="legend muted">Timeline, relative to each scenario's start (hover a mark for its detail): ${[
+  return `<p class="legend muted">Timeline, relative to each scenario's start; each mark is labelled under its lane (hover a mark, or a cut label, for its detail): ${[
     item("#0969da", "request"),
     item("#8250df", "headers"),
     item("#1a7f37", "chunk/event"),
@@ -189,7 +253,15 @@ function renderLegend(): string {
   ].join("")}</p>`;
 }
 
-function renderResult(result: ScenarioResult, i: number): string {
+interface RenderedResult {
+  /** The opening tag up to the reason lines: always in the page. */
+  head: (open: boolean) => string;
+  /** Timeline, checks, hops, events: in the page or in an evidence file. */
+  body: string;
+  attention: boolean;
+}
+
+function renderResult(result: ScenarioResult, i: number): RenderedResult {
   const where = `${result.backend}/${result.edge}${result.profile ? ` (${result.profile})` : ""}${result.client ? ` via ${result.client}` : ""}`;
   const expected = result.expected
     ? isExpected(result)
@@ -197,7 +269,6 @@ function renderResult(result: ScenarioResult, i: number): string {
       : ` · expected ${result.expected}, got ${result.status}`
     : "";
   const attention = needsAttention(result.status) || result.status === "interrupted";
-  const open = needsAttention(result.status) ? " open" : "";
   const key = [
     result.scenario.id,
     result.scenario.title,
@@ -211,7 +282,7 @@ function renderResult(result: ScenarioResult, i: number): string {
     .join(" ")
     .toLowerCase();
   const parts = [
-    `<details class="result ${result.status}" id="r-${i}" data-key="${esc(key)}"${open}>`,
+    `<details class="result ${result.status}" id="r-${i}" data-key="${esc(key)}"\u0000>`,
     `<summary><span class="badge ${result.status}">${result.status.toUpperCase()}</span><code>${esc(result.scenario.id)}</code> ${esc(result.scenario.title)} <span class="muted">· ${esc(where)} · ${esc(formatDuration(result.durationMs))}</span></summary>`,
     `<p class="muted">${[
       result.scenario.incident && `models ${esc(result.scenario.incident)}`,
@@ -230,11 +301,10 @@ function renderResult(result: ScenarioResult, i: number): string {
       `<pre>${esc(restartLines(result, 20).join("\n"))}</pre>`,
     );
   }
-  // What nobody needs to look at waits in a template until its result is opened.
   const body: string[] = [];
   body.push("<h3>Timeline</h3>");
   if (result.timeline.length === 0 && !result.checks.some((c) => c.evidence.some((e) => e.t !== undefined))) {
-    body.push('<p class="muted">No timeline events were recorded.</p>');
+    body.push('<p class="muted no-timeline">No timeline events were recorded.</p>');
   } else {
     body.push(renderTimelineSvg(result));
     if (result.timeline.length > MAX_DRAWN_EVENTS) {
@@ -246,10 +316,8 @@ function renderResult(result: ScenarioResult, i: number): string {
   if (result.checks.length > 0) body.push("<h3>Checks</h3>", renderChecks(result));
   body.push(...renderHops(result));
   if (result.timeline.length > 0) body.push(renderEventTable(result));
-  if (attention) parts.push(...body);
-  else parts.push(`<template class="lazy">${body.join("\n")}</template>`);
-  parts.push("</details>");
-  return parts.join("\n");
+  const head = parts.join("\n");
+  return { head: (open) => head.replace("\u0000", open ? " open" : ""), body: body.join("\n"), attention };
 }
 
 function renderChecks(result: ScenarioResult): string {
@@ -316,8 +384,24 @@ export function createHtmlReporter(): Reporter {
     name: "html",
     writesFiles: true,
     async onFinish(run: RunResult, options: FinishOptions): Promise<FinishOutput> {
-      const text = renderHtml(run, options.previous ? { previous: options.previous } : {});
-      return { files: [await writeReportFile("html", options.outDir, HTML_FILE, text, options)] };
+      const report = renderHtmlReport(run, options.previous ? { previous: options.previous } : {});
+      const files: string[] = [];
+      const outDir = options.outDir;
+      // Evidence first and the page last: a page is never newer than the files it reads, and a page
+      // left from an earlier run ignores new files by their key.
+      if (outDir) {
+        const folder = join(resolve(outDir), EVIDENCE_DIR);
+        for (const file of report.evidence) {
+          await writeReportFile("html", folder, basename(file.name), file.text, options);
+        }
+        await removeStaleEvidence(
+          outDir,
+          report.evidence.map((file) => file.name),
+        );
+        if (report.evidence.length > 0) files.push(`${folder}/`);
+      }
+      files.push(await writeReportFile("html", outDir, HTML_FILE, report.page, options));
+      return { files };
     },
   };
 }

@@ -46,6 +46,8 @@ describe("reporter registry", () => {
       files.push(...(await reporter.onFinish(run, { outDir: dir.path, previous: run })).files);
     expect(files.map((f) => f.slice(dir.path.length + 1)).sort()).toEqual([
       "junit.xml",
+      // report.html's evidence files: the folder is listed once, like the files the run names.
+      "report-files/",
       "report.html",
       "results.json",
       "summary.md",

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { resolveConfig } from "../harness/config.ts";
@@ -86,7 +86,7 @@ const backend = (command: string[]) => ({
   readyTimeoutMs: 10_000,
 });
 
-test("no secret reaches results.json, junit.xml, summary.md or report.html; non-secrets do", async () => {
+test("no secret reaches results.json, junit.xml, summary.md, report.html or its evidence files; non-secrets do", async () => {
   await using dir = await makeTempDir("redaction");
   const config = resolveConfig(
     {
@@ -108,9 +108,12 @@ test("no secret reaches results.json, junit.xml, summary.md or report.html; non-
     "happy-path: pass",
     "pre-500-server-error: fail",
   ]);
+  // report.html reads the passing result's evidence from report-files/: those files count too.
+  const evidence = (await readdir(join(dir.path, "report-files"))).map((name) => `report-files/${name}`);
+  expect(evidence.length).toBeGreaterThan(0);
   const files = Object.fromEntries(
     await Promise.all(
-      ["results.json", "junit.xml", "summary.md", "report.html"].map(
+      ["results.json", "junit.xml", "summary.md", "report.html", ...evidence].map(
         async (file) => [file, await readFile(join(dir.path, file), "utf8")] as const,
       ),
     ),

@@ -44,6 +44,18 @@ describe("streamchaos merge", () => {
     expect(r.stdout).toMatch(/reports written:\n {2}json {3}\S*results\.json\n {2}junit {2}\S*junit\.xml\n$/);
   });
 
+  it("lists the html report's evidence folder with the page: a CI artifact needs both", async () => {
+    const one = await file("html-one.json", run([passing("pre-a")], shard(1)));
+    const two = await file("html-two.json", run([failing("mid-b")], shard(2)));
+    const out = join(dir.path, "report-html");
+    const r = await cli(["merge", one, two, "--out", out, "--reporter", "html"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(
+      /reports written:\n {2}html {2}\S*report-files\/\n {2}html {2}\S*report\.html\n$/,
+    );
+    expect(await readFile(join(out, "report-files", "evidence-000.js"), "utf8")).toContain("pre-a");
+  });
+
   it("a missing shard is named and the merged run does not pass", async () => {
     const one = await file("only-one.json", run([passing("pre-a")], shard(1, 3)));
     const r = await cli(["merge", one, "--out", join(dir.path, "r2"), "--reporter", "json"]);

@@ -1,6 +1,6 @@
 import { didYouMean } from "../../lib/did-you-mean.ts";
 import { UserError } from "../../lib/errors.ts";
-import type { BrowserRequestOptions } from "./browser/browser-request.ts";
+import type { BrowserRequestOptions } from "./browser/browser-request-options.ts";
 import type { StartedBrowser } from "./browser/chromium.ts";
 import type { ProbeClientName, ProbeObservation } from "./observation.ts";
 import type { ProbeOptions } from "./options.ts";

@@ -8,7 +8,7 @@
  * (`launchBrowserClient`, one headless Chromium per run) runs the request in a real page with fetch()
  * or EventSource and returns the same shape, with what the page saw and caught in `browser`.
  */
-export type { BrowserRequestOptions } from "./browser/browser-request.ts";
+export type { BrowserRequestOptions } from "./browser/browser-request-options.ts";
 export {
   type BrowserClientOptions,
   type BrowserLaunch,

@@ -9,7 +9,8 @@ import { runCommand } from "../../../runtime/process/run-command.ts";
 import { startProcess } from "../../../runtime/process/start-process.ts";
 import { Wait } from "../../../runtime/wait/wait.ts";
 import type { ProbeObservation } from "../observation.ts";
-import { type BrowserRequestOptions, runBrowserRequest } from "./browser-request.ts";
+import { runBrowserRequest } from "./browser-request.ts";
+import type { BrowserRequestOptions } from "./browser-request-options.ts";
 
 export const CHROMIUM_INSTALL = "apt-get install -y chromium";
 /** The CDP driver: an optional peer, imported only when the browser client runs. */
