@@ -37,6 +37,16 @@ export function processStart(pid: number): number | undefined {
   return readStat(pid)?.start;
 }
 
+/**
+ * True when the kernel says this process (pid and start time) has ended, though our event loop may
+ * not have reaped it yet: a zombie, or gone. False where /proc cannot tell (then ask the exit event).
+ */
+export function processEnded(pid: number, start: number | undefined): boolean {
+  if (start === undefined || !procAvailable()) return false;
+  const stat = readStat(pid);
+  return stat === undefined || stat.start !== start || stat.state === "Z";
+}
+
 /** True when the kernel lets us read /proc/<pid>/stat: Linux, with /proc mounted. */
 export function procAvailable(): boolean {
   return readStat(process.pid) !== undefined;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { now } from "../../lib/clock.ts";
 import { UserError } from "../../lib/errors.ts";
 import { LOOPBACK, reservePort } from "../../lib/net.ts";
-import { groupMembers, listeningHolder } from "../../lib/proc.ts";
+import { groupMembers, listeningHolder, readStat } from "../../lib/proc.ts";
 import { caught, until } from "../../lib/testing.ts";
 import { Wait } from "../wait/wait.ts";
 import { startProcess } from "./start-process.ts";
@@ -165,6 +165,24 @@ describe("startProcess", () => {
     } finally {
       await new Promise((r) => squatter.close(r));
     }
+  });
+
+  it("is not alive once the kernel says it ended, before our event loop has reaped it", async () => {
+    await using proc = await startProcess({
+      name: "quitter",
+      command: node,
+      args: ["-e", `console.log("up"); setTimeout(() => process.exit(3), 50)`],
+      readiness: Wait.forLogLine("up"),
+    });
+    // Synchronously, so the exit event cannot be handled meanwhile: this is the moment a busy
+    // machine leaves between a backend's death and the runner hearing of it.
+    const deadline = Date.now() + 15_000;
+    while (readStat(proc.pid)?.state !== "Z" && Date.now() < deadline) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+    expect(readStat(proc.pid)?.state).toBe("Z");
+    expect(proc.alive()).toBe(false);
+    expect((await proc.exited).code).toBe(3);
   });
 
   it("stop kills the whole process group, SIGKILL after the stop timeout", async () => {

@@ -4,7 +4,14 @@ import { delay, now } from "../../lib/clock.ts";
 import { StreamchaosError, UserError } from "../../lib/errors.ts";
 import { trackLive } from "../../lib/lifecycle.ts";
 import { checkPortFree } from "../../lib/net.ts";
-import { groupGone, groupMembersSince, processStart, signalGroup, waitGroupGone } from "../../lib/proc.ts";
+import {
+  groupGone,
+  groupMembersSince,
+  processEnded,
+  processStart,
+  signalGroup,
+  waitGroupGone,
+} from "../../lib/proc.ts";
 import { runRecord } from "../../lib/runs/record.ts";
 import { formatLogTail, LineLog } from "../logs/log-lines.ts";
 import type { WaitStrategy } from "../wait/wait-strategy.ts";
@@ -109,7 +116,9 @@ export async function startProcess(options: ProcessOptions): Promise<StartedProc
       return readyAt;
     },
     exited,
-    alive: () => exit === undefined,
+    // The exit event waits for our event loop to reap the child; on a busy machine a scenario could
+    // start in between and be blamed for a death that came before it. The kernel knows at once.
+    alive: () => exit === undefined && !processEnded(pid, start),
     stop,
     logs: () => log.logs(),
     logsSince: (t) => log.logsSince(t),
