@@ -61,13 +61,14 @@ export function rawRequest(origin: string, request: RawRequest): Promise<RawResp
     const socket = connect(Number(url.port), url.hostname);
     const reads: RawResponse["reads"] = [];
     let settled = false;
-    const finish = (close: RawResponse["close"]) => {
+    // `destroy: false` leaves a half-closed socket to end by itself (see hangUp).
+    const finish = (close: RawResponse["close"], destroy = close === "open" || close === "timeout") => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       clearTimeout(abortTimer);
       const raw = Buffer.concat(reads.map((r) => r.bytes));
-      if (close === "open" || close === "timeout") socket.destroy();
+      if (destroy) socket.destroy();
       resolve({ ...parse(raw), close, reads, raw });
     };
     const timer = setTimeout(() => finish("timeout"), request.timeoutMs ?? 5000);
@@ -87,11 +88,7 @@ export function rawRequest(origin: string, request: RawRequest): Promise<RawResp
       socket.resume();
       const drained = setTimeout(() => socket.destroy(), request.timeoutMs ?? 5000).unref();
       socket.once("close", () => clearTimeout(drained));
-      settled = true;
-      clearTimeout(timer);
-      clearTimeout(abortTimer);
-      const raw = Buffer.concat(reads.map((r) => r.bytes));
-      resolve({ ...parse(raw), close: "open", reads, raw });
+      finish("open", false);
     };
     socket.on("connect", () => socket.write(head + payload));
     socket.on("data", (bytes: Buffer) => {
