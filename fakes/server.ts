@@ -297,6 +297,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       if (!res.headersSent) socket.destroy();
       return;
     }
+    const requestEnded = now();
     const adminPath = url.pathname.startsWith(ADMIN_PREFIX);
     if (adminPath && (adminOnly || this.#adminOnProviderPort)) {
       await handleAdmin(req, res, url.pathname, rawBody, this);
@@ -378,6 +379,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       signal: controller.signal,
       pacer: this.#pacer,
       connection: conn,
+      requestEnded,
     });
     try {
       await responder.run();

@@ -51,6 +51,8 @@ export interface ResponderInput {
   pacer: Pacer;
   /** The connection tracker, told when the fake, not the client, is closing this socket. */
   connection: { markSelfClosed(): void };
+  /** When the request's body had all arrived (`now()`): where its schedule counts from. */
+  requestEnded: number;
 }
 
 /** Runs one script against one request: pacing, the codec's bytes, the faults at their places. */
@@ -161,9 +163,22 @@ export class Responder implements StreamControl {
     const { plan: answer, head } = planResponse(this.stream, streaming, this.ctx, this.#faults);
     const plan = this.#faults.transform(answer, this.stream);
 
-    if (this.#schedule.headersDelayMs > 0 && !(await this.sleep(this.#schedule.headersDelayMs))) return;
+    // The schedule counts from the request's arrival, as a provider's time to first token does,
+    // not from when this fake got round to it: a herd of 1,000 requests takes ~300 ms to set up,
+    // and counting from the headers had started the last streams that far behind their
+    // schedule, every event of them late. A request set up late writes what is past due at once.
+    // A pre-stream step holds the schedule back by what it held the stream.
+    let origin = this.#in.requestEnded;
+    const headersDelayMs = this.#schedule.headersDelayMs;
+    if (headersDelayMs > 0) {
+      const left = origin + headersDelayMs - now();
+      if (left > 0 && !(await this.sleep(left))) return;
+      origin += headersDelayMs;
+    }
     for (const step of this.#faults.preStream()) {
+      const started = now();
       if ((await this.#faults.fire(step, this)) === "done") return;
+      origin += now() - started;
     }
 
     const { at, byteSteps } = this.#faults.place(plan, this.stream);
@@ -182,7 +197,7 @@ export class Responder implements StreamControl {
     entry.t.headersSent = now();
     this.#in.journal.changed();
 
-    let base = scheduleBase(entry.t.headersSent);
+    let base = scheduleBase(origin);
     let slot = -1;
     this.#plan = plan;
     this.#cursor = 0;
