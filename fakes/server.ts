@@ -21,6 +21,7 @@ import { headerRecord, redactBody, redactHeaders, redactQuery } from "./redact.t
 import { Responder } from "./responder/responder.ts";
 import { type Script, validateScript } from "./script.ts";
 import { ScriptBook, type ScriptMatch } from "./script-book.ts";
+import { SetUpQueue } from "./set-up-queue.ts";
 
 export interface FakeProviderOptions {
   /** Where the provider routes listen; default 127.0.0.1. */
@@ -154,6 +155,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   /** The requests being answered, aborted when the server closes. */
   readonly #inFlight = new Set<AbortController>();
   readonly #pacer = new Pacer();
+  readonly #setUps = new SetUpQueue();
   #port = 0;
   #adminPort = 0;
   #listening = false;
@@ -325,6 +327,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       socket.resetAndDestroy();
       return;
     }
+    await this.#setUps.turn();
     this.#pacer.catchUp();
     const { codec, route } = routed;
     let body: unknown = rawBody;
