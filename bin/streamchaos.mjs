@@ -13,7 +13,15 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 const source = new URL("../cli/main.ts", import.meta.url);
-const { main } = existsSync(source)
-  ? await (await import("tsx/esm/api")).tsImport(source.href, import.meta.url)
-  : await import("../dist/cli/main.js");
-process.exitCode = await main(process.argv.slice(2));
+const args = process.argv.slice(2);
+if (existsSync(source)) {
+  const { main } = await (await import("tsx/esm/api")).tsImport(source.href, import.meta.url);
+  process.exitCode = await main(args);
+} else if (args[0] === "fake") {
+  // A standalone fake runs from one bundled module: less memory held for as long as it serves.
+  const { fakeMain } = await import("../dist/cli/fake-main.bundle.js");
+  process.exitCode = await fakeMain(args.slice(1));
+} else {
+  const { main } = await import("../dist/cli/main.js");
+  process.exitCode = await main(args);
+}

@@ -1,17 +1,13 @@
-import { isUserError, renderUserError, StreamchaosError } from "../lib/errors.ts";
-import { disposeAllLive, onInterrupt } from "../lib/lifecycle.ts";
+import { renderUserError, StreamchaosError } from "../lib/errors.ts";
 import { packageVersion } from "../lib/package.ts";
 import { closest } from "../lib/suggest.ts";
 import type { CliIO } from "./command.ts";
 import { commands } from "./commands/index.ts";
+import { cliIO, runCommand } from "./run-command.ts";
 
 export async function main(argv: string[], io?: Partial<CliIO>): Promise<number> {
   const controller = new AbortController();
-  const fullIO: CliIO = {
-    stdout: io?.stdout ?? process.stdout,
-    stderr: io?.stderr ?? process.stderr,
-    stopSignal: io?.stopSignal ?? controller.signal,
-  };
+  const fullIO = cliIO(io, controller);
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     fullIO.stdout.write(await helpText());
@@ -36,27 +32,7 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     );
     return 2;
   }
-  // The first Ctrl-C asks the command to stop (a run marks what was cut short and writes its reports);
-  // lib/lifecycle.ts turns a second one into an immediate cleanup and exit.
-  const release = io?.stopSignal
-    ? () => {}
-    : onInterrupt((signal) => controller.abort(new Error(`${signal} received`)));
-  try {
-    const command = await load();
-    return await command.run(rest, fullIO);
-  } catch (error) {
-    if (isUserError(error)) {
-      fullIO.stderr.write(`${renderUserError(error)}\n`);
-      return 2;
-    }
-    fullIO.stderr.write(
-      `streamchaos: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    return 3;
-  } finally {
-    release();
-    await disposeAllLive();
-  }
+  return runCommand(load, rest, io, controller);
 }
 
 /** `streamchaos rnu` → run; a flag first (`streamchaos --scenario x`) is matched without its dashes. */

@@ -9,6 +9,8 @@
  * Files the code reads or starts by path beside itself are not compiled; they are copied next to
  * their compiled neighbours: plain JS modules (`.mjs`, like the watchdog's reaper) and data (`.json`,
  * like the cassette JSON Schema). Test fixtures stay behind.
+ *
+ * Last, `streamchaos fake` is bundled into one module (cli/fake-main.ts).
  */
 import { spawnSync } from "node:child_process";
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -66,6 +68,22 @@ for (const folder of include.filter((entry) => !entry.endsWith(".ts"))) {
     copied++;
   }
 }
+// `streamchaos fake` in one file (cli/fake-main.ts says why), from the JS just compiled so it is
+// the same code. Only whitespace and syntax are minified: names stay, for stack traces and
+// constructor names. A .js file, as the rest of dist/ (lib/package.ts tells compiled code by it).
+const { build } = await import("esbuild");
+await build({
+  entryPoints: [join(dist, "cli", "fake-main.js")],
+  outfile: join(dist, "cli", "fake-main.bundle.js"),
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: "warning",
+});
 process.stdout.write(
-  `build: dist/ compiled; ${rewritten} declaration files now import .js; ${copied} .mjs/.json files copied\n`,
+  `build: dist/ compiled; ${rewritten} declaration files now import .js; ${copied} .mjs/.json files copied; ` +
+    "dist/cli/fake-main.bundle.js bundled\n",
 );

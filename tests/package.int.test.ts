@@ -1,5 +1,6 @@
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -237,6 +238,8 @@ describe("the packed package, installed into a fresh TypeScript project", () => 
         "dist/index.js",
         "dist/index.d.ts",
         "dist/cli/main.js",
+        // `streamchaos fake` runs from it (cli/fake-main.ts).
+        "dist/cli/fake-main.bundle.js",
         "dist/harness/vitest.js",
         "dist/fakes/index.js",
         "dist/examples/node-backend/server.js",
@@ -298,6 +301,59 @@ describe("the packed package, installed into a fresh TypeScript project", () => 
       project,
     );
     expect(cjs.stdout, cjs.stderr).toBe("function function\n");
+  });
+
+  test("the installed streamchaos fake serves a scripted stream from its bundle, and Ctrl-C stops it", async (context) => {
+    needsInstall(context);
+    await writeFile(
+      join(project, "fake-script.json"),
+      JSON.stringify({ content: { tokens: ["Hel", "lo"] } }),
+    );
+    const bin = join(project, "node_modules", ".bin", "streamchaos");
+    // What runs is the bundle alone: the CLI's main module, moved away meanwhile, is not needed.
+    const main = join(project, "node_modules", "streamchaos", "dist", "cli", "main.js");
+    await rename(main, `${main}.away`);
+    const fake = spawn(bin, ["fake", "--provider", "openai", "--port", "0", "--script", "fake-script.json"], {
+      cwd: project,
+      // Without VITEST the CLI installs its real Ctrl-C handling, as in a terminal.
+      env: { ...process.env, ...cleanEnv, VITEST: undefined, NO_COLOR: "1" } as NodeJS.ProcessEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      let out = "";
+      let err = "";
+      fake.stderr.on("data", (chunk: Buffer) => {
+        err += chunk;
+      });
+      const url = await new Promise<string>((resolve, reject) => {
+        fake.stdout.on("data", (chunk: Buffer) => {
+          out += chunk;
+          const listening = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
+          if (listening) resolve(listening[1]!);
+        });
+        fake.once("exit", (code) =>
+          reject(new Error(`the fake exited (${code}) before listening:\n${out}${err}`)),
+        );
+      });
+      const response = await fetch(`${url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "gpt-4o", stream: true, messages: [{ role: "user", content: "hi" }] }),
+      });
+      const body = await response.text();
+      expect(response.headers.get("content-type")).toContain("text/event-stream");
+      expect(body).toContain('"content":"Hel"');
+      expect(body.endsWith("data: [DONE]\n\n")).toBe(true);
+      const exited = new Promise<string>((resolve) =>
+        fake.once("exit", (code, signal) => resolve(`${code} ${signal}`)),
+      );
+      fake.kill("SIGINT");
+      expect(await exited, err).toBe("0 null");
+      expect(err).toContain("SIGINT received, stopping");
+    } finally {
+      if (fake.exitCode === null) fake.kill("SIGKILL");
+      await rename(`${main}.away`, main);
+    }
   });
 
   test("npx streamchaos list shows the project's scenarios beside the built-in ones, marked as its own", async (context) => {

@@ -56,7 +56,8 @@ const fake: Peer = {
  */
 const fakeJs: Peer = {
   name: "fake-js",
-  about: "streamchaos fake from dist/ (npm run build, plain Node: what the installed package runs)",
+  about:
+    "streamchaos fake from dist/ (npm run build, plain Node, the bundled fake: what the installed package runs)",
   command: async (workload, port, dir) => ({
     args: [await builtCli(dir), ...fakeArgs(port, await fakeScript(workload, dir))],
   }),
@@ -85,7 +86,8 @@ async function fakeScript(workload: Workload, dir: string): Promise<string> {
 let built: Promise<string> | undefined;
 /**
  * Runs `npm run build` once (dist/ from the sources as they are now, never a stale one) and returns
- * an entry in `dir` that starts dist/'s CLI the way bin/streamchaos.mjs does in an installed package.
+ * an entry in `dir` that starts `fake` the way bin/streamchaos.mjs does in an installed package:
+ * from the bundle (dist/cli/fake-main.bundle.js), its arguments after the command's name.
  */
 function builtCli(dir: string): Promise<string> {
   built ??= (async () => {
@@ -101,7 +103,7 @@ function builtCli(dir: string): Promise<string> {
     const entry = join(dir, "streamchaos-dist.mjs");
     await writeFile(
       entry,
-      `const { main } = await import(${JSON.stringify(pathToFileURL(join(ROOT, "dist/cli/main.js")).href)});\nprocess.exitCode = await main(process.argv.slice(2));\n`,
+      `const { fakeMain } = await import(${JSON.stringify(pathToFileURL(join(ROOT, "dist/cli/fake-main.bundle.js")).href)});\nprocess.exitCode = await fakeMain(process.argv.slice(3));\n`,
     );
     return entry;
   })();
