@@ -182,6 +182,32 @@ describe("PreciseTimer", () => {
     }
   });
 
+  it("fired densely, it leaves the helper parked and keeps each time on setTimeout, none early, none skipped", async () => {
+    const { timer, run } = scheduled({});
+    try {
+      // 1,000 times a second for 300 ms: well past DENSE_PER_SECOND over a window.
+      const dense = Array.from({ length: 300 }, (_, i) => 5 + i);
+      expectEachOnTime(await run(dense));
+      expect(timer.dense).toBe(true);
+      // A quiet spell, then sparse times: measured over the quiet, the rate is low again.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expectEachOnTime(await run([5, 40, 80, 120, 160, 200]));
+      expect(timer.dense).toBe(false);
+    } finally {
+      timer.close();
+    }
+  });
+
+  it("never counts as dense without its fallback: the helper is all it has then", async () => {
+    const { timer, run } = scheduled({ fallback: false });
+    try {
+      expectEachOnTime(await run(Array.from({ length: 150 }, (_, i) => 5 + i)));
+      expect(timer.dense).toBe(false);
+    } finally {
+      timer.close();
+    }
+  });
+
   it("serves a later arming with the fallback set for an earlier one, firing once", async () => {
     let count = 0;
     const { timer, next } = fired(
