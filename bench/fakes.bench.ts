@@ -5,7 +5,10 @@
  *    scheduled write vs its due time, from the journal (`t - due`), p50 / p99 (target p99 < 2 ms)
  *    over every write, and apart for the ramp-up (until the last stream's first token was due:
  *    accepting, parsing and setting up the herd shares the thread with the streams already
- *    running) and after it; and how long a request took from parsed to headers sent. Each round is
+ *    running) and after it; and how long a request took from parsed to headers sent (the fake
+ *    sets requests up one a loop turn, fakes/set-up-queue.ts: in the herd this is mostly the wait
+ *    for the ones before, and the ramp-up's first tokens are late by it, since a schedule counts
+ *    from the request's arrival). Each round is
  *    printed, then all pooled.
  * 2. One unpaced OpenAI stream of many tokens: events/s (target ≥ 50,000 on one core; the reader
  *    runs in the same process, so both share that core).
@@ -313,7 +316,9 @@ console.log(
 );
 console.log(`  lateness, ramp-up              ${figures(pooled((r) => r.rampUp))}`);
 console.log(`  lateness, after the ramp-up    ${figures(pooled((r) => r.steady))}`);
-console.log(`  request parsed -> headers sent  ${figures(pooled((r) => r.setup))}`);
+console.log(
+  `  request parsed -> headers sent  ${figures(pooled((r) => r.setup))}   (in a herd, the wait for the set-ups queued before it: one a loop turn)`,
+);
 console.log(
   `  floor: bare server, same pacer  ${figures(floorRounds.flat().sort((a, b) => a - b))}   (the same herds from node:net, no http, codec or journal)`,
 );
