@@ -1,6 +1,6 @@
 import type { CliIO } from "./command.ts";
 import fake from "./commands/fake.ts";
-import { runCommand } from "./run-command.ts";
+import { runCliCommand } from "./run-cli-command.ts";
 
 /**
  * `streamchaos fake` on its own, for the installed package: scripts/build.ts bundles this file and
@@ -10,5 +10,5 @@ import { runCommand } from "./run-command.ts";
  * bench:peers).
  */
 export function fakeMain(args: string[], io?: Partial<CliIO>): Promise<number> {
-  return runCommand(async () => fake, args, io, new AbortController());
+  return runCliCommand(async () => fake, args, io, new AbortController());
 }

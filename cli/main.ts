@@ -3,7 +3,7 @@ import { packageVersion } from "../lib/package.ts";
 import { closest } from "../lib/suggest.ts";
 import type { CliIO } from "./command.ts";
 import { commands } from "./commands/index.ts";
-import { cliIO, runCommand } from "./run-command.ts";
+import { cliIO, runCliCommand } from "./run-cli-command.ts";
 
 export async function main(argv: string[], io?: Partial<CliIO>): Promise<number> {
   const controller = new AbortController();
@@ -32,7 +32,7 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     );
     return 2;
   }
-  return runCommand(load, rest, io, controller);
+  return runCliCommand(load, rest, io, controller);
 }
 
 /** `streamchaos rnu` → run; a flag first (`streamchaos --scenario x`) is matched without its dashes. */

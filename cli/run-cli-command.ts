@@ -16,7 +16,7 @@ export function cliIO(io: Partial<CliIO> | undefined, controller: AbortControlle
  * (exit 2), anything else is an internal error (exit 3), and whatever it left running is disposed.
  * Shared by `main` and by the bundled `streamchaos fake` (cli/fake-main.ts).
  */
-export async function runCommand(
+export async function runCliCommand(
   load: () => Promise<CliCommand>,
   args: string[],
   io: Partial<CliIO> | undefined,
