@@ -1,7 +1,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { resolveConfig } from "../harness/config.ts";
-import { chromiumAvailable, chromiumProcessesFor } from "../harness/probe/browser/chromium.ts";
+import {
+  chromiumAvailable,
+  chromiumProcessesFor,
+  chromiumSingletonDir,
+} from "../harness/probe/browser/chromium.ts";
 import { runSuite } from "../harness/runner.ts";
 import { nginxEdge } from "../proxies/nginx/nginx-edge.ts";
 import { startTinyRelay } from "./testing/tiny-relay.ts";
@@ -35,6 +39,7 @@ describe.skipIf(!chromium.ok || !nginxReady)("Ctrl-C with the browser client", (
   test("a hanging browser request is aborted at once and Chromium is torn down", async () => {
     const controller = new AbortController();
     let profile: string | undefined;
+    let singleton: Promise<string | undefined> = Promise.resolve(undefined);
     let abortedAt = 0;
     await using relay = await startTinyRelay({
       framing: "sse",
@@ -42,6 +47,7 @@ describe.skipIf(!chromium.ok || !nginxReady)("Ctrl-C with the browser client", (
         // The scenario's own request (not the smoke exchange's) is in the backend: Ctrl-C now.
         if (!message.includes("provider-hangs") || controller.signal.aborted) return;
         profile = ourChromiumProfile();
+        if (profile !== undefined) singleton = chromiumSingletonDir(profile);
         abortedAt = performance.now();
         controller.abort("SIGINT received");
       },
@@ -75,5 +81,9 @@ describe.skipIf(!chromium.ok || !nginxReady)("Ctrl-C with the browser client", (
     expect(profile, "the run's Chromium was not found among our children").toBeDefined();
     expect(await chromiumProcessesFor(profile!)).toEqual([]);
     expect(() => readdirSync(profile!)).toThrow(/ENOENT/);
+    // Chromium's lock socket lives outside the profile, in a dir of its own under /tmp.
+    const socketDir = await singleton;
+    expect(socketDir, "no SingletonSocket link in the profile while Chromium ran").toBeDefined();
+    expect(() => readdirSync(socketDir!)).toThrow(/ENOENT/);
   }, 60_000);
 });

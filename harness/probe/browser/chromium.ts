@@ -1,5 +1,5 @@
-import { access, constants as fsConstants, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { access, constants as fsConstants, mkdtemp, readdir, readFile, readlink, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import type { Browser } from "playwright-core";
 import { UserError } from "../../../lib/errors.ts";
 import { Teardown, trackLive } from "../../../lib/lifecycle.ts";
@@ -160,6 +160,7 @@ export async function launchBrowserClient(options: BrowserClientOptions = {}): P
     : teardown.use(await makeTempDir("chromium")).path;
   // Processes first, then the dir they write to: Chromium flushes its profile as it exits.
   if (options.tempDir) teardown.defer(() => rm(dir, { recursive: true, force: true }));
+  teardown.defer(() => removeSingletonDir(dir));
   teardown.defer(() => killLeftovers(dir));
   const trust = options.trustSpki?.length
     ? [`--ignore-certificate-errors-spki-list=${options.trustSpki.join(",")}`]
@@ -225,6 +226,28 @@ export async function chromiumProcessesFor(userDataDir: string): Promise<number[
     if (cmdline.split("\0").includes(needle)) pids.push(Number(entry));
   }
   return pids;
+}
+
+/**
+ * The dir of the profile's lock socket, outside the profile: Chromium puts the socket in a dir of
+ * its own under the system temp dir (org.chromium.Chromium.XXXXXX) and links it from the profile
+ * as SingletonSocket; undefined when there is none.
+ */
+export async function chromiumSingletonDir(userDataDir: string): Promise<string | undefined> {
+  const target = await readlink(join(userDataDir, "SingletonSocket")).catch(() => undefined);
+  if (target === undefined) return undefined;
+  const dir = dirname(target);
+  return basename(dir).startsWith("org.chromium.Chromium.") ? dir : undefined;
+}
+
+/**
+ * Chromium removes its singleton dir (chromiumSingletonDir) only on a clean exit. Stopped with its
+ * process group, as a run stops it, it had left one in /tmp per browser client started: 131 after
+ * a day of test runs here.
+ */
+async function removeSingletonDir(userDataDir: string): Promise<void> {
+  const dir = await chromiumSingletonDir(userDataDir);
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 }
 
 async function killLeftovers(userDataDir: string): Promise<void> {
