@@ -10,5 +10,5 @@ import { runCliCommand } from "./run-cli-command.ts";
  * bench:peers).
  */
 export function fakeMain(args: string[], io?: Partial<CliIO>): Promise<number> {
-  return runCliCommand(async () => fake, args, io, new AbortController());
+  return runCliCommand(async () => fake, args, io);
 }

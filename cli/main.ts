@@ -3,23 +3,23 @@ import { packageVersion } from "../lib/package.ts";
 import { closest } from "../lib/suggest.ts";
 import type { CliIO } from "./command.ts";
 import { commands } from "./commands/index.ts";
-import { cliIO, runCliCommand } from "./run-cli-command.ts";
+import { runCliCommand } from "./run-cli-command.ts";
 
 export async function main(argv: string[], io?: Partial<CliIO>): Promise<number> {
-  const controller = new AbortController();
-  const fullIO = cliIO(io, controller);
+  const stdout = io?.stdout ?? process.stdout;
+  const stderr = io?.stderr ?? process.stderr;
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    fullIO.stdout.write(await helpText());
+    stdout.write(await helpText());
     return name === undefined ? 2 : 0;
   }
   if (name === "--version" || name === "-v") {
-    fullIO.stdout.write(`${packageVersion()}\n`);
+    stdout.write(`${packageVersion()}\n`);
     return 0;
   }
   const load = commands[name];
   if (!load) {
-    fullIO.stderr.write(
+    stderr.write(
       renderUserError(
         new StreamchaosError("CLI_UNKNOWN_COMMAND", {
           what: `Unknown command "${name}"`,
@@ -32,7 +32,7 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
     );
     return 2;
   }
-  return runCliCommand(load, rest, io, controller);
+  return runCliCommand(load, rest, io);
 }
 
 /** `streamchaos rnu` → run; a flag first (`streamchaos --scenario x`) is matched without its dashes. */

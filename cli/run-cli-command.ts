@@ -2,15 +2,6 @@ import { isUserError, renderUserError } from "../lib/errors.ts";
 import { disposeAllLive, onInterrupt } from "../lib/lifecycle.ts";
 import type { CliCommand, CliIO } from "./command.ts";
 
-/** The IO a command gets: the caller's, or the process's streams and a Ctrl-C signal of its own. */
-export function cliIO(io: Partial<CliIO> | undefined, controller: AbortController): CliIO {
-  return {
-    stdout: io?.stdout ?? process.stdout,
-    stderr: io?.stderr ?? process.stderr,
-    stopSignal: io?.stopSignal ?? controller.signal,
-  };
-}
-
 /**
  * Runs one command as the CLI does: Ctrl-C asks it to stop, a UserError is printed without a stack
  * (exit 2), anything else is an internal error (exit 3), and whatever it left running is disposed.
@@ -19,10 +10,14 @@ export function cliIO(io: Partial<CliIO> | undefined, controller: AbortControlle
 export async function runCliCommand(
   load: () => Promise<CliCommand>,
   args: string[],
-  io: Partial<CliIO> | undefined,
-  controller: AbortController,
+  io?: Partial<CliIO>,
 ): Promise<number> {
-  const fullIO = cliIO(io, controller);
+  const controller = new AbortController();
+  const fullIO: CliIO = {
+    stdout: io?.stdout ?? process.stdout,
+    stderr: io?.stderr ?? process.stderr,
+    stopSignal: io?.stopSignal ?? controller.signal,
+  };
   // The first Ctrl-C asks the command to stop (a run marks what was cut short and writes its reports);
   // lib/lifecycle.ts turns a second one into an immediate cleanup and exit.
   const release = io?.stopSignal
