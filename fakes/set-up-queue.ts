@@ -7,18 +7,14 @@
  * whatever of its schedule is already due.
  */
 export class SetUpQueue {
+  /** Callers from #next on wait; an immediate is set exactly while one does. */
   #waiting: Array<() => void> = [];
   #next = 0;
-  #scheduled = false;
 
   /** Resolves when it is this caller's turn: first come, first served, one a loop turn. */
   turn(): Promise<void> {
     return new Promise((resolve) => {
-      this.#waiting.push(resolve);
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(this.#setUpOne);
-      }
+      if (this.#waiting.push(resolve) === this.#next + 1) setImmediate(this.#setUpOne);
     });
   }
 
@@ -28,7 +24,6 @@ export class SetUpQueue {
     if (this.#next === this.#waiting.length) {
       this.#waiting = [];
       this.#next = 0;
-      this.#scheduled = false;
     } else setImmediate(this.#setUpOne);
     resolve();
   };
