@@ -38,7 +38,7 @@ const FALLBACK_SLACK_MS = 1;
  * So densely, at ~1 ms granularity: no drift all the same, every time is still absolute. Sparsely
  * (a scenario's few streams), the helper's sub-millisecond times cost next to nothing.
  */
-export const DENSE_PER_SECOND = 200;
+const DENSE_PER_SECOND = 200;
 const DENSE_WINDOW_MS = 100;
 
 /**
