@@ -17,6 +17,7 @@ import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promi
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = join(root, "dist");
@@ -71,7 +72,6 @@ for (const folder of include.filter((entry) => !entry.endsWith(".ts"))) {
 // `streamchaos fake` in one file (cli/fake-main.ts says why), from the JS just compiled so it is
 // the same code. Only whitespace and syntax are minified: names stay, for stack traces and
 // constructor names. A .js file, as the rest of dist/ (lib/package.ts tells compiled code by it).
-const { build } = await import("esbuild");
 await build({
   entryPoints: [join(dist, "cli", "fake-main.js")],
   outfile: join(dist, "cli", "fake-main.bundle.js"),
