@@ -129,8 +129,10 @@ export class Pacer {
 
   /** Wakes whatever is already due, from inside other work (a herd of requests arriving). */
   catchUp(): void {
-    const first = this.#heap[0];
-    if (first !== undefined && first.due <= now()) this.#onTimer();
+    // The length first: reading [0] of an empty heap (every herd's first request) is an
+    // out-of-bounds load, which throws optimized callers back to the interpreter.
+    const heap = this.#heap;
+    if (heap.length > 0 && heap[0]!.due <= now()) this.#onTimer();
   }
 
   /**
@@ -228,7 +230,7 @@ export class Pacer {
    */
   #rearm(): void {
     const heap = this.#heap;
-    const next = heap[0]?.due ?? Number.POSITIVE_INFINITY;
+    const next = heap.length > 0 ? heap[0]!.due : Number.POSITIVE_INFINITY;
     this.#timer.arm(next, followingDues(heap, LOOKAHEAD, this.#following));
   }
 

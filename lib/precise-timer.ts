@@ -305,8 +305,10 @@ export class PreciseTimer {
     const { state, due, sleepsUntil } = this.#shared;
     const at = this.#armedFor;
     due[0] = at + this.#hrOffset;
+    const following = this.#following;
+    // Within its length: a read past the end deoptimizes the caller.
     for (let i = 1; i < SLOTS; i++) {
-      due[i] = (this.#following[i - 1] ?? Number.POSITIVE_INFINITY) + this.#hrOffset;
+      due[i] = (i <= following.length ? following[i - 1]! : Number.POSITIVE_INFINITY) + this.#hrOffset;
     }
     Atomics.add(state, 0, 1);
     if (at === Number.POSITIVE_INFINITY) return;
