@@ -156,6 +156,17 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   readonly #inFlight = new Set<AbortController>();
   readonly #pacer = new Pacer();
   readonly #setUps = new SetUpQueue();
+  /**
+   * The last provider request, its response and responder, kept until the next one replaces them.
+   * Why: a few seconds after a burst of requests, V8's memory reducer collects garbage to shrink
+   * the idle heap, and those collections keep no hidden class (map) without a live object: with
+   * every object of the burst gone, the next burst's requests, sockets and responders get new
+   * maps, and each optimized function that had seen the old ones is thrown away ("wrong map",
+   * --trace-deopt) and compiled again, ~130 functions and ~0.5 s of compiler time at the start of
+   * each burst of 1,000 streams. One live object of each kind keeps their maps.
+   */
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: held to keep its objects alive, never read
+  #lastServed: unknown;
   #port = 0;
   #adminPort = 0;
   #listening = false;
@@ -384,6 +395,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       connection: conn,
       requestEnded,
     });
+    this.#lastServed = [req, res, responder];
     try {
       await responder.run();
     } catch (error) {
