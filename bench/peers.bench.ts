@@ -24,6 +24,12 @@
  * target for the fake, PASS/MISS, and the load average before and after; a note where the floor
  * misses a target too (out of reach at this load, whatever the fake does). Timing figures move with
  * the machine's load; the ratios of interleaved rounds less so. Prints figures only.
+ * Interleaving leaves each server idle while the others take their turns. Idle for more than ~8 s
+ * after a burst, a Node server's heap is shrunk by V8's memory reducer, whose collections also drop
+ * the hidden classes no live object holds, so the next round starts partly cold (its heap grows
+ * again, some functions are compiled again): the more servers in PEERS_SERVERS, the longer each
+ * waits and the more its figures hold of that. Measured for the fake: with `node
+ * --no-memory-reducer` its open-measure CPU was ~15% lower and its first-content p99 ~30% lower.
  *
  * PEERS_ROUNDS (5), PEERS_SERVERS (fake,fake-js,aimock,mock-llm,floor), PEERS_MEASURES
  * (unpaced,paced,open,idle), PEERS_OPEN_CHUNKS (50) size it. The peers are devDependencies, found in
