@@ -73,6 +73,10 @@ export class Responder implements StreamControl {
   #flushWaiters: Array<() => void> = [];
   #split?: SplitWrite;
   #finished = false;
+  /** The body's end, once res.end was called. */
+  #ending: Promise<void> | undefined;
+  /** The write being made is the plan's last: #sendFramed leaves it corked for the terminator. */
+  #closing = false;
   /**
    * `signal.aborted`, kept by the one abort listener: the getter validates its receiver on each
    * call, and the write path asks several times per event.
@@ -274,7 +278,7 @@ export class Responder implements StreamControl {
     for (const step of [...(at.get(END) ?? []), ...byteSteps]) {
       if ((await this.#faults.fire(step, this)) === "done") return;
     }
-    await this.#end(this.#in.entry.faults.length > 0 ? "fault" : "complete");
+    await this.#end(this.#cleanOutcome());
   }
 
   // ---- Pacing hand-off: a plain run between steps --------------------------------------------
@@ -332,17 +336,25 @@ export class Responder implements StreamControl {
       }
       run.event = undefined;
       let drain: Promise<void> | undefined;
+      const chunked = this.#in.res.chunkedEncoding;
+      // The plan's last event with no step after it: the body ends in the same tick, and the
+      // chunked terminator leaves in this event's socket write (#end), not in one of its own.
+      const closing = chunked && this.#cursor >= this.#plan.length && !run.at.has(END);
       const framed =
-        event.isToken && this.#writesTokens && this.#in.res.chunkedEncoding
+        event.isToken && this.#writesTokens && chunked
           ? frameToken(this.stream, event.text!, event.finish === true)
           : undefined;
-      if (framed !== undefined) drain = this.#writeFramed(framed, event.kind, event.text, run.due);
-      else {
+      if (framed !== undefined) {
+        this.#closing = closing;
+        drain = this.#writeFramed(framed, event.kind, event.text, run.due);
+      } else {
         const data = event.render(this.stream);
         // A string's length is 0 exactly when its UTF-8 bytes are.
         if (data.length === 0) continue;
+        this.#closing = closing;
         drain = this.#writeEvent(event, data, event.text, run.due);
       }
+      if (closing) this.#closeAfterLastWrite(drain === undefined);
       if (drain) {
         run.drain = drain;
         return "drain";
@@ -539,15 +551,40 @@ export class Responder implements StreamControl {
   /** Puts a framed chunk on the wire (#send); returns its body bytes. */
   #sendFramed(framed: FramedChunk, paced: boolean): number {
     const socket = this.#in.socket;
-    if (!paced && socket.writableCorked === 0) {
+    if (this.#closing) {
+      // Held corked for the terminator that res.end writes next, which uncorks it (#closeAfterLastWrite).
+      if (socket.writableCorked === 0) socket.cork();
+    } else if (!paced && socket.writableCorked === 0) {
       socket.cork();
       process.nextTick(uncork, socket);
     }
     this.#lastWriteOk = socket.write(framed.bytes, this.#onWritten);
-    if (paced) while (socket.writableCorked > 0) socket.uncork();
+    if (paced && !this.#closing) while (socket.writableCorked > 0) socket.uncork();
     // Bytes the socket still holds (corked, or the kernel's buffer was full) are not to be reused.
     if (socket.writableLength > 0) framed.keep();
     return framed.dataLength;
+  }
+
+  /**
+   * After the plan's last write (#plainWrites): ends the body now, while that write is still
+   * corked, so its chunk and the `0\r\n\r\n` terminator leave in one socket write. A write that
+   * did not happen (the client left) or must wait for drain is let go as it is; #run ends the
+   * body after the wait, as for any other stream.
+   */
+  #closeAfterLastWrite(wrote: boolean): void {
+    this.#closing = false;
+    if (wrote && !this.#aborted && !this.#finished) {
+      // res.end uncorks the socket fully, sending what the cork held.
+      void this.#end(this.#cleanOutcome());
+      return;
+    }
+    const socket = this.#in.socket;
+    while (socket.writableCorked > 0) socket.uncork();
+  }
+
+  /** How a stream that ran its plan to the end ended: "fault" if a step fired on the way. */
+  #cleanOutcome(): "complete" | "fault" {
+    return this.#in.entry.faults.length > 0 ? "fault" : "complete";
   }
 
   /** Resolves once every write so far was handed to the kernel. */
@@ -611,15 +648,18 @@ export class Responder implements StreamControl {
   }
 
   #end(outcome: "complete" | "fault"): Promise<void> {
+    // Ended already, right after the last write (#closeAfterLastWrite): #run waits for that end.
+    if (this.#ending) return this.#ending;
     const res = this.#in.res;
     if (this.#finished || this.signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
+    this.#ending = new Promise((resolve) => {
       res.end(() => {
         this.#ended(outcome);
         resolve();
       });
       res.once("close", () => resolve());
     });
+    return this.#ending;
   }
 
   async fin(): Promise<void> {
