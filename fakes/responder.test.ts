@@ -135,17 +135,15 @@ describe("Responder", () => {
   }
 
   /**
-   * Sends one streamed OpenAI request on a raw socket and records the fake's socket writes to it,
-   * each as the bytes one write handed the kernel (Socket#_writeGeneric: a write or a writev, the
-   * fake runs in this process), and the reads that arrived.
+   * Records each socket write the fake makes from `port`, as the bytes one write handed the kernel
+   * (Socket#_writeGeneric: a write or a writev; the fake runs in this process), until disposed.
    */
-  function watchedStream(fake: Awaited<ReturnType<typeof startFakeProvider>>) {
+  function watchWrites(port: number) {
     const writes: string[] = [];
     const prototype = Socket.prototype as unknown as { _writeGeneric: WriteGeneric };
     const writeGeneric = prototype._writeGeneric;
-    const clientSocket = connect(fake.port, "127.0.0.1");
     prototype._writeGeneric = function (this: Socket, writev, data, encoding, callback) {
-      if (this.localPort === fake.port && this.remotePort === clientSocket.localPort) {
+      if (this.localPort === port) {
         const parts = writev ? (data as { chunk: Buffer | string }[]) : [{ chunk: data as Buffer | string }];
         writes.push(
           parts.map((p) => (typeof p.chunk === "string" ? p.chunk : p.chunk.toString("latin1"))).join(""),
@@ -153,22 +151,15 @@ describe("Responder", () => {
       }
       return writeGeneric.call(this, writev, data, encoding, callback);
     };
-    const reads: string[] = [];
-    clientSocket.on("data", (bytes: Buffer) => reads.push(bytes.toString("latin1")));
-    const payload = JSON.stringify({ model: "gpt-4o", stream: true });
-    clientSocket.write(
-      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n${payload}`,
-    );
-    const ended = () => reads.join("").endsWith("0\r\n\r\n");
     return {
       writes,
-      ended,
       [Symbol.dispose]() {
         prototype._writeGeneric = writeGeneric;
-        clientSocket.destroy();
       },
     };
   }
+
+  const streamRequest = { path: "/v1/chat/completions", body: { model: "gpt-4o", stream: true } };
 
   it("sends a paced stream's last event and the chunked terminator in one socket write", async () => {
     await using fake = await startFakeProvider();
@@ -176,12 +167,13 @@ describe("Responder", () => {
       content: { tokens: ["a", "b", "c"] },
       pacing: { firstTokenMs: 20, intervalMs: 20 },
     });
-    using stream = watchedStream(fake);
-    await until(stream.ended, 10_000, "the body's end");
-    expect(stream.writes.at(-1)).toBe("e\r\ndata: [DONE]\n\n\r\n0\r\n\r\n");
+    using watched = watchWrites(fake.port);
+    const response = await rawRequest(fake.url, streamRequest);
+    expect(response.complete).toBe(true);
+    expect(watched.writes.at(-1)).toBe("e\r\ndata: [DONE]\n\n\r\n0\r\n\r\n");
     // Every event before it in a write of its own, at its time: headers with the role chunk,
     // three tokens, the finish chunk.
-    expect(stream.writes).toHaveLength(6);
+    expect(watched.writes).toHaveLength(6);
     await until(() => fake.journal()[0]?.outcome === "complete", 5_000, "the journal's outcome");
     const [entry] = fake.journal();
     expect(entry!.t.responseEnded).toBeGreaterThanOrEqual(entry!.events.at(-1)!.t);
@@ -194,10 +186,11 @@ describe("Responder", () => {
       pacing: { intervalMs: 20 },
       faults: [{ fault: "hold-open", ms: 100 }],
     });
-    using stream = watchedStream(fake);
-    await until(stream.ended, 10_000, "the body's end");
+    using watched = watchWrites(fake.port);
+    const response = await rawRequest(fake.url, streamRequest);
+    expect(response.complete).toBe(true);
     // [DONE] went when due, the terminator on its own once the held 100 ms were over.
-    expect(stream.writes.slice(-2)).toEqual(["e\r\ndata: [DONE]\n\n\r\n", "0\r\n\r\n"]);
+    expect(watched.writes.slice(-2)).toEqual(["e\r\ndata: [DONE]\n\n\r\n", "0\r\n\r\n"]);
   });
 
   it("sizes each chunk in UTF-8 bytes, not string length, for tokens beyond ASCII", async () => {
