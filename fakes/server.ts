@@ -42,6 +42,11 @@ export interface FakeProviderOptions {
    * `GET journal` says how many in `x-streamchaos-journal-dropped`). Default: keep all.
    */
   journalLimit?: number;
+  /**
+   * Told when the fake goes from no request in hand to one (`true`) and back to none (`false`),
+   * admin requests included. The standalone CLI hangs lib/idle-heap.ts's IdleHeapHold on it.
+   */
+  onBusyChange?: (busy: boolean) => void;
 }
 
 export interface StartedFakeProvider extends AsyncDisposable {
@@ -171,8 +176,18 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   #adminPort = 0;
   #listening = false;
   #untrack: () => void = () => {};
+  /** Requests being read or answered, and who is told when that goes to and from none. */
+  #inHand = 0;
+  readonly #onBusyChange: ((busy: boolean) => void) | undefined;
 
-  constructor(host: string, adminHost: string, initial: Script, journalLimit: number | undefined) {
+  constructor(
+    host: string,
+    adminHost: string,
+    initial: Script,
+    journalLimit: number | undefined,
+    onBusyChange?: (busy: boolean) => void,
+  ) {
+    this.#onBusyChange = onBusyChange;
     this.#host = host;
     this.#adminHost = adminHost;
     this.#adminOnProviderPort = host === adminHost || isLoopback(host);
@@ -296,6 +311,15 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   }
 
   async #onRequest(req: IncomingMessage, res: ServerResponse, adminOnly: boolean): Promise<void> {
+    if (this.#inHand++ === 0) this.#onBusyChange?.(true);
+    try {
+      await this.#answer(req, res, adminOnly);
+    } finally {
+      if (--this.#inHand === 0) this.#onBusyChange?.(false);
+    }
+  }
+
+  async #answer(req: IncomingMessage, res: ServerResponse, adminOnly: boolean): Promise<void> {
     req.on("error", ignore);
     res.on("error", ignore);
     const socket = req.socket;
@@ -478,6 +502,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     options.adminHost ?? LOOPBACK,
     script,
     options.journalLimit,
+    options.onBusyChange,
   );
   try {
     await fake.start(options.port ?? 0, options.adminPort ?? 0);
