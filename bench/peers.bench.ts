@@ -28,10 +28,9 @@
  * after a burst, a Node server's heap is shrunk by V8's memory reducer, whose collections also drop
  * the hidden classes no live object holds, so the next round starts partly cold (its heap grows
  * again, some functions are compiled again): the more servers in PEERS_SERVERS, the longer each
- * waits and the more its figures hold of that. Measured for the fake (which keeps its last
- * request's objects, so their hidden classes, alive): with `node --no-memory-reducer` its lateness
- * p99 ratio was about half (0.08-0.09x against 0.14-0.16x, two runs with the copies swapped), while
- * its CPU and first-content ratios moved no more than from one run to the next.
+ * waits and the more its figures hold of that. `streamchaos fake` run on its own keeps its heap
+ * between bursts (lib/idle-heap.ts; `--shrink-when-idle` turns that off), as it does for its users;
+ * aimock, mock-llm and the floor are plain Node servers and do not.
  *
  * PEERS_ROUNDS (5), PEERS_SERVERS (fake,fake-js,aimock,mock-llm,floor), PEERS_MEASURES
  * (unpaced,paced,open,idle), PEERS_OPEN_CHUNKS (50) size it. The peers are devDependencies, found in

@@ -7,6 +7,7 @@ import { providerNames } from "../../fakes/providers/registry.ts";
 import { validateScript } from "../../fakes/script.ts";
 import { startFakeProvider } from "../../fakes/server.ts";
 import { UserError } from "../../lib/errors.ts";
+import { IdleHeapHold } from "../../lib/idle-heap.ts";
 import { isLoopback, LOOPBACK } from "../../lib/net.ts";
 import { parseIntegerFlag } from "../args.ts";
 import { type CliCommand, untilStopped } from "../command.ts";
@@ -78,6 +79,13 @@ const SPEC = {
       description: "finished requests the journal keeps, oldest dropped first",
       example: "--journal-limit 100000",
     },
+    {
+      name: "shrink-when-idle",
+      type: "boolean",
+      default: "off: the heap keeps its busiest size, and its compiled code, between bursts",
+      description: "let V8 shrink the heap a few seconds after each burst (the next burst starts colder)",
+      example: "--shrink-when-idle",
+    },
   ],
 } as const satisfies CommandSpec;
 
@@ -144,6 +152,8 @@ const command: CliCommand = {
     const host = values.host ?? LOOPBACK;
     // --host exposes the provider routes only: the admin API goes beyond loopback on its own flag.
     const adminHost = values["admin-host"] ?? LOOPBACK;
+    // This process is the fake alone, so the heap is its to keep between bursts (lib/idle-heap.ts).
+    using hold = values["shrink-when-idle"] ? undefined : new IdleHeapHold();
     await using fake = await startFakeProvider({
       host,
       adminHost,
@@ -151,6 +161,7 @@ const command: CliCommand = {
       adminPort,
       script,
       journalLimit,
+      onBusyChange: hold?.busyChanged,
     });
     // One server speaks every route; --provider only narrows what is printed.
     const shown: ProviderName[] = provider === "all" ? providerNames : [provider as ProviderName];
