@@ -8,18 +8,19 @@ import { setFlagsFromString } from "node:v8";
  * Those keep no hidden class (map) that no live object holds, so when every socket, write request
  * and response of the burst is gone, the next burst's get new maps: every optimized function that
  * had seen the old ones is thrown away ("weak objects", "wrong map" in --trace-deopt) and compiled
- * again, and the heap grows back through a few more full collections. Measured on the fake with
- * bursts of 1,000 streams 15 s apart (--trace-gc --trace-opt --trace-deopt): three reducing
- * collections after each burst, 107 "weak objects" deopts over 6 bursts, 140-340 compiles in the
- * burst after each; without the reducer, none of the first, 1 of the second, and compiles falling
- * 322 -> 94 -> 64 -> 28 -> 32 as the process warms.
+ * again, and the heap grows back through a few more full collections. Measured on the fake over
+ * bursts of 1,000 streams x 50 chunks 15 s apart (--trace-gc --trace-opt --trace-deopt): three
+ * reducing collections after each burst and 107 "weak objects" deopts over 6 bursts; held, none and
+ * one, and the optimizing compiles of each burst fell ~320 -> 90 -> 60 -> 30 as the process warmed
+ * where they had stayed at 60-140. CPU a burst, 15 s apart, came to what it is 1 s apart.
  *
  * `node --no-memory-reducer` is a start-up flag (the bin cannot add it without starting a second
  * process). What can change at run time is incremental marking, and the reducer only ever starts
  * its collections as incremental marking: with that switched off while nothing is being served, the
  * reducer's timer finds nothing it may start and waits again. The first request switches it back on,
  * so collections under traffic stay incremental, in short steps (what pacing lateness needs). With no
- * request in flight nothing allocates, so no collection is due while it is off.
+ * request in hand little is allocated, so a collection is rarely due while it is off; one that is
+ * makes one longer pause, with no stream being paced.
  *
  * The cost: the heap keeps the size of the busiest moment until the process ends, instead of
  * shrinking a few seconds after each burst.
