@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { until } from "../lib/testing.ts";
 import { startFakeProvider } from "./server.ts";
-import { rawRequest } from "./testing/raw-http.ts";
+import { type RawRequest, rawRequest } from "./testing/raw-http.ts";
 
 /** A fake that records every busy change it reports. */
 async function watchedFake(script: unknown) {
@@ -10,10 +10,8 @@ async function watchedFake(script: unknown) {
   return { fake, changes };
 }
 
-const chat = (
-  origin: string,
-  extra: Parameters<typeof rawRequest>[1] extends infer R ? Partial<R> : never = {},
-) => rawRequest(origin, { path: "/v1/chat/completions", body: { model: "gpt-4o", stream: true }, ...extra });
+const chat = (origin: string, extra: Partial<RawRequest> = {}) =>
+  rawRequest(origin, { path: "/v1/chat/completions", body: { model: "gpt-4o", stream: true }, ...extra });
 
 describe("the fake reports when it goes busy and idle (onBusyChange)", () => {
   it("overlapping streams make one busy spell: true when the first arrives, false when the last ends", async () => {

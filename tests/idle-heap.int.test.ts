@@ -74,7 +74,7 @@ test("the standalone fake keeps its heap while idle after a burst; --shrink-when
       .filter((l) => REDUCING.test(l.line))
       .map((l) => l.line),
   ).toEqual([]);
-  // Still serving after the hold, and the flag goes back on for the request.
+  // And it still serves after the idle spell.
   const again = await rawRequest(held.url, { path: "/v1/chat/completions", body: { stream: true } });
   expect(again.complete).toBe(true);
 }, 120_000);
