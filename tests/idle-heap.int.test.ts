@@ -49,7 +49,12 @@ async function burst(url: string): Promise<void> {
   }
 }
 
-const reducing = (fake: StartedProcess) => fake.logs().filter((l) => REDUCING.test(l.line)).length;
+/** The reducing collections `fake` has traced so far, as their --trace-gc lines. */
+const reducingLines = (fake: StartedProcess) =>
+  fake
+    .logs()
+    .filter((l) => REDUCING.test(l.line))
+    .map((l) => l.line);
 
 test("the standalone fake keeps its heap while idle after a burst; --shrink-when-idle lets V8 shrink it", async () => {
   const held = await tracedFake("fake (default)", []);
@@ -61,19 +66,14 @@ test("the standalone fake keeps its heap while idle after a burst; --shrink-when
   // The reducer's first collection comes ~8 s after the burst's last full one. Without it in the
   // control, the test could not apply: it fails rather than pass on the held fake's silence.
   await until(
-    () => reducing(shrinking.fake) > 0,
+    () => reducingLines(shrinking.fake).length > 0,
     60_000,
     "a reducing collection in the --shrink-when-idle fake",
   );
   const shrankAfter = Date.now() - idleFrom;
   // Both went idle together; the held one is given as long again as the control took.
   await sleep(shrankAfter);
-  expect(
-    held.fake
-      .logs()
-      .filter((l) => REDUCING.test(l.line))
-      .map((l) => l.line),
-  ).toEqual([]);
+  expect(reducingLines(held.fake)).toEqual([]);
   // And it still serves after the idle spell.
   const again = await rawRequest(held.url, { path: "/v1/chat/completions", body: { stream: true } });
   expect(again.complete).toBe(true);
