@@ -301,6 +301,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   }
 
   #track(socket: Socket): void {
+    this.#setUps.noteAccepted();
     this.#pacer.catchUp();
     const conn = new Connection(this.log, this.#closing.signal, this.#connections);
     this.#connections.set(socket, conn);

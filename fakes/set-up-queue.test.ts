@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { now } from "../lib/clock.ts";
+import { startFakeProvider } from "./server.ts";
 import { SetUpQueue } from "./set-up-queue.ts";
+import { rawRequest } from "./testing/raw-http.ts";
 
 describe("SetUpQueue", () => {
   it("serves callers in the order they came, one a loop turn, with the loop's other work between", async () => {
@@ -23,5 +26,71 @@ describe("SetUpQueue", () => {
     const served: number[] = [];
     await Promise.all([1, 2].map((n) => queue.turn().then(() => served.push(n))));
     expect(served).toEqual([1, 2]);
+  });
+
+  it("leaves a turn that accepted a connection to the accept queue: the set-up waits a loop turn", async () => {
+    const order: string[] = [];
+    const queue = new SetUpQueue();
+    // Set after the queue's immediate, so it runs after it in the same check phase: it comes
+    // first only if the queue let that turn go.
+    const sameTurn = () =>
+      new Promise<void>((resolve) => setImmediate(() => resolve(void order.push("same turn"))));
+
+    const setUp = queue.turn().then(() => order.push("set-up"));
+    queue.noteAccepted();
+    await Promise.all([setUp, sameTurn()]);
+    expect(order).toEqual(["same turn", "set-up"]);
+
+    // With nothing accepted, the same order the other way round.
+    order.length = 0;
+    const next = queue.turn().then(() => order.push("set-up"));
+    await Promise.all([next, sameTurn()]);
+    expect(order).toEqual(["set-up", "same turn"]);
+  });
+
+  it("does not hold a set-up back for longer than its bound while connections keep coming", async () => {
+    const boundMs = 15;
+    const queue = new SetUpQueue(boundMs);
+    let flooding = true;
+    let turnsHeld = 0;
+    // A connection accepted on every loop turn, for as long as the set-up waits.
+    const flood = () => {
+      if (!flooding) return;
+      queue.noteAccepted();
+      turnsHeld++;
+      setImmediate(flood);
+    };
+    flood();
+    const asked = now();
+    await queue.turn();
+    const waited = now() - asked;
+    flooding = false;
+    expect(turnsHeld).toBeGreaterThan(1);
+    // Held until the bound, and let through by it (not by the flood ending: it never did).
+    expect(waited).toBeGreaterThanOrEqual(boundMs - 1);
+    expect(waited).toBeLessThan(boundMs + 2_000);
+  });
+});
+
+describe("a herd of requests against the fake", () => {
+  it("is accepted and read whole before the first set-up, so every schedule counts from its own arrival", async () => {
+    const fake = await startFakeProvider({
+      script: { content: { tokens: ["a", "b"] }, pacing: { firstTokenMs: 5, intervalMs: 5 } },
+    });
+    await using _ = fake;
+    // Opened in one tick: the kernel queues every connection at once, and libuv accepts one a
+    // loop turn, so before the change the set-up on each turn held the later accepts back.
+    const herd = 30;
+    const responses = await Promise.all(
+      Array.from({ length: herd }, () =>
+        rawRequest(fake.url, { path: "/v1/chat/completions", body: { model: "gpt-4o", stream: true } }),
+      ),
+    );
+    expect(responses.every((r) => r.complete)).toBe(true);
+    const entries = fake.journal();
+    expect(entries).toHaveLength(herd);
+    const lastReceived = Math.max(...entries.map((e) => e.t.received));
+    const firstHeaders = Math.min(...entries.map((e) => e.t.headersSent ?? Number.POSITIVE_INFINITY));
+    expect(lastReceived).toBeLessThan(firstHeaders);
   });
 });

@@ -1,28 +1,65 @@
+import { now } from "../lib/clock.ts";
+
 /**
- * Requests are set up one a loop turn, with I/O polled between two. Why: a set-up (script,
- * journal entry, plan, headers) costs ~0.3 ms, and set up as each was read, a herd of 100
- * requests left the last ones unread for ~40 ms: unaccepted, their arrival and so their whole
- * schedule counted that late (bench:peers lateness p99 ~40 ms against 7 for a bare server). This
- * way every request is accepted, read and stamped as it comes, and the set-up writes at once
- * whatever of its schedule is already due.
+ * How long (ms) the oldest waiting set-up may be held back while connections keep being accepted:
+ * a flood of new connections still gets its requests answered, at the pace one set-up a loop turn
+ * allows, once its first ones have waited this long.
+ */
+export const ACCEPT_FIRST_MS = 20;
+
+/**
+ * Requests are set up one a loop turn, with I/O polled between two, and none on a turn that
+ * accepted a connection. Why: a set-up (script, journal entry, plan, headers) costs ~0.3 ms, and
+ * set up as each was read, a herd of 100 requests left the last ones unread for ~40 ms: unaccepted,
+ * their arrival and so their whole schedule counted that late (bench:peers lateness p99 ~40 ms
+ * against 7 for a bare server). One a turn was not enough on its own: libuv accepts one connection
+ * a loop turn (libuv#3696, since 1.45: Node 20 and later), so with a set-up on each turn the herd
+ * was still accepted at the set-ups' pace, ~0.3 ms a connection, and bursts whose connections
+ * reached the queue after the first set-ups began had p99 lateness of 20-40 ms again (strace: one
+ * accept4 between two epoll_pwait). A turn that accepted a connection says more may be queued,
+ * so the set-ups wait for a turn that accepted none, or ACCEPT_FIRST_MS: every request is
+ * accepted, read and stamped as it comes, and a set-up writes at once whatever of its schedule is
+ * already due.
  */
 export class SetUpQueue {
   /** Callers from #next on wait; an immediate is set exactly while one does. */
   #waiting: Array<() => void> = [];
+  /** When each waiting caller asked (`now()`), index for index with #waiting. */
+  #since: number[] = [];
   #next = 0;
+  /** A connection was accepted since the last turn looked. */
+  #accepted = false;
+  readonly #acceptFirstMs: number;
+
+  constructor(acceptFirstMs = ACCEPT_FIRST_MS) {
+    this.#acceptFirstMs = acceptFirstMs;
+  }
+
+  /** Called on each accepted connection: the next turn is left to the accept queue. */
+  noteAccepted(): void {
+    this.#accepted = true;
+  }
 
   /** Resolves when it is this caller's turn: first come, first served, one a loop turn. */
   turn(): Promise<void> {
     return new Promise((resolve) => {
+      this.#since.push(now());
       if (this.#waiting.push(resolve) === this.#next + 1) setImmediate(this.#setUpOne);
     });
   }
 
   /** An immediate set from an immediate runs on the next loop turn, after its poll for I/O. */
   readonly #setUpOne = (): void => {
+    const accepted = this.#accepted;
+    this.#accepted = false;
+    if (accepted && now() - this.#since[this.#next]! < this.#acceptFirstMs) {
+      setImmediate(this.#setUpOne);
+      return;
+    }
     const resolve = this.#waiting[this.#next++]!;
     if (this.#next === this.#waiting.length) {
       this.#waiting = [];
+      this.#since = [];
       this.#next = 0;
     } else setImmediate(this.#setUpOne);
     resolve();
