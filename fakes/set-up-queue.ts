@@ -19,7 +19,8 @@ export const ACCEPT_FIRST_MS = 20;
  * accept4 between two epoll_pwait). A turn that accepted a connection says more may be queued,
  * so the set-ups wait for a turn that accepted none, or ACCEPT_FIRST_MS: every request is
  * accepted, read and stamped as it comes, and a set-up writes at once whatever of its schedule is
- * already due.
+ * already due. A lone request on a new connection pays one loop turn for it (its own accept is
+ * still on record when it is read): a poll that does not block, microseconds.
  */
 export class SetUpQueue {
   /** Callers from #next on wait; an immediate is set exactly while one does. */
