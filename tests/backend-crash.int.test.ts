@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -127,10 +127,17 @@ test.skipIf(!clientsReady)(
  * Dies `delayMs` after the provider stream is cut; or, with `trigger`, once that file exists after
  * the cut: a test then decides when the crash happens, whatever the machine's load.
  */
-function crashingAfter(delayMs: number, options: { startOnce?: string; trigger?: string } = {}) {
-  const guard = options.startOnce
+function crashingAfter(
+  delayMs: number,
+  options: { startOnce?: string; trigger?: string; pidFile?: string } = {},
+) {
+  const lock = options.startOnce
     ? `const fs = require("fs"); if (fs.existsSync(${JSON.stringify(options.startOnce)})) { console.error("cannot start: the lock of the last run is still held"); process.exit(3); } fs.writeFileSync(${JSON.stringify(options.startOnce)}, "");`
     : "";
+  const pid = options.pidFile
+    ? `require("fs").writeFileSync(${JSON.stringify(options.pidFile)}, String(process.pid));`
+    : "";
+  const guard = `${lock}${pid}`;
   const backend = smallTextBackend(
     "crashes-late",
     `await relay(res, body.message, {
@@ -152,7 +159,8 @@ test("a backend found dead before a scenario starts is restarted first, and the 
   const dir = await mkdtemp(join(tmpdir(), "streamchaos-crash-test-"));
   await using _dir = { [Symbol.asyncDispose]: () => rm(dir, { recursive: true, force: true }) };
   const trigger = join(dir, "crash-now");
-  const config = resolveConfig({ backends: [crashingAfter(0, { trigger })] }, "test");
+  const pidFile = join(dir, "backend.pid");
+  const config = resolveConfig({ backends: [crashingAfter(0, { trigger, pidFile })] }, "test");
   const backend = config.backends[0]!;
   const catalog = await loadCatalog();
   const scenario = (id: string) => catalog.find((s) => s.id === id)!;
@@ -186,6 +194,22 @@ test("a backend found dead before a scenario starts is restarted first, and the 
       ),
     15_000,
     "the backend's death",
+  );
+  // Refusing connections is not yet exited as the lane sees it: its child's exit event can come a
+  // moment later, and then the death is dated after the next scenario's start. Once the pid is
+  // gone, this process (its parent) has reaped it, and the exit event came with the reaping.
+  const pid = Number(await readFile(pidFile, "utf8"));
+  await until(
+    () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    15_000,
+    "the dead backend to be reaped",
   );
   const next = await lane.runScenario(scenario("mid-tiny-writes"));
   expect(next.backendRestart).toMatchObject({ exit: { code: 1 }, noticed: "before-start", restarted: true });
