@@ -13,14 +13,15 @@ export const ACCEPT_FIRST_MS = 20;
  * set up as each was read, a herd of 100 requests left the last ones unread for ~40 ms: unaccepted,
  * their arrival and so their whole schedule counted that late (bench:peers lateness p99 ~40 ms
  * against 7 for a bare server). One a turn was not enough on its own: libuv accepts one connection
- * a loop turn (libuv#3696, since 1.45: Node 20 and later), so with a set-up on each turn the herd
- * was still accepted at the set-ups' pace, ~0.3 ms a connection, and bursts whose connections
- * reached the queue after the first set-ups began had p99 lateness of 20-40 ms again (strace: one
- * accept4 between two epoll_pwait). A turn that accepted a connection says more may be queued,
- * so the set-ups wait for a turn that accepted none, or ACCEPT_FIRST_MS: every request is
- * accepted, read and stamped as it comes, and a set-up writes at once whatever of its schedule is
- * already due. A lone request on a new connection pays one loop turn for it (its own accept is
- * still on record when it is read): a poll that does not block, microseconds.
+ * a loop turn (libuv#3696; so does the libuv 1.46 of Node 20, where this was measured), so with a
+ * set-up on each turn the herd was still accepted at the set-ups' pace, 0.1-0.3 ms a connection,
+ * and bursts whose connections reached the queue after the first set-ups began had p99 lateness
+ * of 20-40 ms again (strace: one accept4 between two epoll_pwait). A turn that accepted a
+ * connection says more may be queued, so the set-ups wait for a turn that accepted none, or
+ * ACCEPT_FIRST_MS: every request is accepted, read and stamped as it comes, and a set-up writes at
+ * once whatever of its schedule is already due. A lone request on a new connection pays one loop
+ * turn for it (its own accept is still on record when it is read): a poll that does not block,
+ * microseconds.
  */
 export class SetUpQueue {
   /** Callers from #next on wait; an immediate is set exactly while one does. */
