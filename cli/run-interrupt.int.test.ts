@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { RunResult } from "../harness/results.ts";
-import { until } from "../lib/testing.ts";
+import { pidAlive, until } from "../lib/testing.ts";
 
 /**
  * Ctrl-C on `streamchaos run`, as a user presses it: the CLI runs as a child process and gets a real
@@ -52,15 +52,6 @@ async function startCli(config: unknown, args: string[]): Promise<Cli> {
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe("Ctrl-C on streamchaos run", () => {
   test("during start-up: 'interrupted', exit 130, no blame on the backend, nothing left running", async () => {
     const pidFile = join(dir, "slow-backend.pid");
@@ -93,7 +84,7 @@ describe("Ctrl-C on streamchaos run", () => {
       "interrupted (SIGINT received): 0 of 1 scenario runs finished, 1 not started",
     );
     expect(cli.stderr()).not.toMatch(/never became ready|exited with|before it became ready|error\[/);
-    await until(() => !isRunning(pid), 5_000, "the starting backend stopped");
+    await until(() => !pidAlive(pid), 5_000, "the starting backend stopped");
   }, 60_000);
 
   test("mid-run: the scenario cut short is 'interrupted' in results.json, what finished is kept", async () => {

@@ -28,6 +28,16 @@ export async function until(
   }
 }
 
+/** Is a process still there? (signal 0 probes without touching it; a zombie still answers) */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** An IPv4 address of this machine that is not loopback: where "exposed beyond loopback" is seen. */
 export function exposedAddress(): string | undefined {
   return Object.values(networkInterfaces())

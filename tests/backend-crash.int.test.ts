@@ -10,7 +10,7 @@ import { chromiumAvailable } from "../harness/probe/browser/chromium.ts";
 import type { ScenarioResult } from "../harness/results.ts";
 import { runSuite } from "../harness/runner.ts";
 import { renderUserError, type StreamchaosError } from "../lib/errors.ts";
-import { until } from "../lib/testing.ts";
+import { pidAlive, until } from "../lib/testing.ts";
 import { nginxEdge } from "../proxies/nginx/nginx-edge.ts";
 import { loadCatalog } from "../scenarios/index.ts";
 import { smallTextBackend } from "./testing/small-backend.ts";
@@ -199,18 +199,7 @@ test("a backend found dead before a scenario starts is restarted first, and the 
   // moment later, and then the death is dated after the next scenario's start. Once the pid is
   // gone, this process (its parent) has reaped it, and the exit event came with the reaping.
   const pid = Number(await readFile(pidFile, "utf8"));
-  await until(
-    () => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    },
-    15_000,
-    "the dead backend to be reaped",
-  );
+  await until(() => !pidAlive(pid), 15_000, "the dead backend to be reaped");
   const next = await lane.runScenario(scenario("mid-tiny-writes"));
   expect(next.backendRestart).toMatchObject({ exit: { code: 1 }, noticed: "before-start", restarted: true });
   expect(next.backendRestart!.t).toBeLessThan(next.startedAt);

@@ -21,13 +21,3 @@ export async function waitForEdgeLog(
     await new Promise((r) => setTimeout(r, 25));
   }
 }
-
-/** Is a process still there? (signal 0 probes without touching it) */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

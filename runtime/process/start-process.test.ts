@@ -4,20 +4,11 @@ import { now } from "../../lib/clock.ts";
 import { UserError } from "../../lib/errors.ts";
 import { LOOPBACK, reservePort } from "../../lib/net.ts";
 import { groupMembers, listeningHolder, readStat } from "../../lib/proc.ts";
-import { caught, until } from "../../lib/testing.ts";
+import { caught, pidAlive, until } from "../../lib/testing.ts";
 import { Wait } from "../wait/wait.ts";
 import { startProcess } from "./start-process.ts";
 
 const node = process.execPath;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("startProcess", () => {
   it("captures stdout and stderr as timestamped lines, live", async () => {
@@ -102,7 +93,7 @@ describe("startProcess", () => {
     expect(error.code).toBe("PROCESS_NOT_READY");
     expect(error.message).toContain(`${LOOPBACK}:${port} did not accept a TCP connection after 500ms`);
     expect(pid).toBeGreaterThan(0);
-    expect(isAlive(pid)).toBe(false);
+    expect(pidAlive(pid)).toBe(false);
   });
 
   it("names the missing binary and the install command", async () => {
@@ -207,14 +198,14 @@ describe("startProcess", () => {
           .join("\n"),
       )?.[1],
     );
-    expect(isAlive(grandPid)).toBe(true);
+    expect(pidAlive(grandPid)).toBe(true);
     const started = performance.now();
     await proc[Symbol.asyncDispose]();
     const took = performance.now() - started;
     expect(proc.alive()).toBe(false);
     expect(took).toBeGreaterThanOrEqual(250);
     expect((await proc.exited).signal).toBe("SIGKILL");
-    await until(() => !isAlive(grandPid));
+    await until(() => !pidAlive(grandPid));
   });
 
   it("stop resolves once every process of the group is gone, so that its ports are free", async () => {
