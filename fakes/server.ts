@@ -21,7 +21,7 @@ import { headerRecord, redactBody, redactHeaders, redactQuery } from "./redact.t
 import { Responder } from "./responder/responder.ts";
 import { type Script, validateScript } from "./script.ts";
 import { ScriptBook, type ScriptMatch } from "./script-book.ts";
-import { SetUpQueue } from "./set-up-queue.ts";
+import { ACCEPT_FIRST_MS, SetUpQueue } from "./set-up-queue.ts";
 
 export interface FakeProviderOptions {
   /** Where the provider routes listen; default 127.0.0.1. */
@@ -47,6 +47,13 @@ export interface FakeProviderOptions {
    * admin requests included. The standalone CLI hangs lib/idle-heap.ts's IdleHeapHold on it.
    */
   onBusyChange?: (busy: boolean) => void;
+  /**
+   * How long (ms) a read request's set-up may wait while the fake keeps accepting new connections,
+   * so that a herd is accepted and stamped before any of it is answered (fakes/set-up-queue.ts).
+   * Default 20; 0 never waits for accepts. A longer hold suits a herd that arrives over a longer
+   * wall-clock time, as on a loaded machine.
+   */
+  acceptFirstMs?: number;
 }
 
 export interface StartedFakeProvider extends AsyncDisposable {
@@ -160,7 +167,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   /** The requests being answered, aborted when the server closes. */
   readonly #inFlight = new Set<AbortController>();
   readonly #pacer = new Pacer();
-  readonly #setUps = new SetUpQueue();
+  readonly #setUps: SetUpQueue;
   /**
    * The last provider request, its response and responder, kept until the next one replaces them.
    * Why: a few seconds after a burst of requests, V8's memory reducer collects garbage to shrink
@@ -185,9 +192,11 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
     adminHost: string,
     initial: Script,
     journalLimit: number | undefined,
-    onBusyChange?: (busy: boolean) => void,
+    onBusyChange: ((busy: boolean) => void) | undefined,
+    acceptFirstMs: number,
   ) {
     this.#onBusyChange = onBusyChange;
+    this.#setUps = new SetUpQueue(acceptFirstMs);
     this.#host = host;
     this.#adminHost = adminHost;
     this.#adminOnProviderPort = host === adminHost || isLoopback(host);
@@ -498,12 +507,21 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       fix: "Pass e.g. journalLimit: 1000, or leave it out to keep every entry.",
     });
   }
+  const acceptFirstMs = options.acceptFirstMs ?? ACCEPT_FIRST_MS;
+  if (!(Number.isFinite(acceptFirstMs) && acceptFirstMs >= 0)) {
+    throw new UserError("FAKE_BAD_ACCEPT_FIRST", {
+      what: `acceptFirstMs ${acceptFirstMs} is not a time to hold set-ups for`,
+      why: "it must be a finite number of milliseconds, 0 or more (0: set requests up without waiting for accepts)",
+      fix: `Pass e.g. acceptFirstMs: ${ACCEPT_FIRST_MS}, or leave it out for that default.`,
+    });
+  }
   const fake = new FakeProvider(
     options.host ?? LOOPBACK,
     options.adminHost ?? LOOPBACK,
     script,
     options.journalLimit,
     options.onBusyChange,
+    acceptFirstMs,
   );
   try {
     await fake.start(options.port ?? 0, options.adminPort ?? 0);

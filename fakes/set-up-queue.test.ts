@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { now } from "../lib/clock.ts";
+import { UserError } from "../lib/errors.ts";
 import { startFakeProvider } from "./server.ts";
 import { SetUpQueue } from "./set-up-queue.ts";
 import { rawRequest } from "./testing/raw-http.ts";
@@ -30,7 +31,8 @@ describe("SetUpQueue", () => {
 
   it("leaves a turn that accepted a connection to the accept queue: the set-up waits a loop turn", async () => {
     const order: string[] = [];
-    const queue = new SetUpQueue();
+    // Bounded far beyond the test: a loaded machine can take 20 ms between two loop turns.
+    const queue = new SetUpQueue(60_000);
     // Set after the queue's immediate, so it runs after it in the same check phase: it comes
     // first only if the queue let that turn go.
     const sameTurn = () =>
@@ -73,9 +75,22 @@ describe("SetUpQueue", () => {
 });
 
 describe("a herd of requests against the fake", () => {
+  it("startFakeProvider rejects an accept-first hold that is not a time, saying what to pass", async () => {
+    for (const acceptFirstMs of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      const error = await startFakeProvider({ acceptFirstMs }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as UserError).code).toBe("FAKE_BAD_ACCEPT_FIRST");
+      expect((error as UserError).message).toContain(`acceptFirstMs ${acceptFirstMs} is not a time`);
+      expect((error as UserError).message).toContain("acceptFirstMs: 20");
+    }
+  });
+
   it("is accepted and read whole before the first set-up, so every schedule counts from its own arrival", async () => {
     const fake = await startFakeProvider({
       script: { content: { tokens: ["a", "b"] }, pacing: { firstTokenMs: 5, intervalMs: 5 } },
+      // The default bound (20 ms of wall clock) is passed by 30 loop turns on a loaded machine
+      // (CI, Node 22: 7.6 ms late): held without a bound, only the loop turns decide the order.
+      acceptFirstMs: 60_000,
     });
     await using _ = fake;
     // Opened in one tick: the kernel queues every connection at once, and libuv accepts one a
