@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { UserError } from "./errors.ts";
 import { listeningHolder } from "./proc.ts";
@@ -6,10 +7,76 @@ import { listeningHolder } from "./proc.ts";
 export const LOOPBACK = "127.0.0.1";
 
 /**
- * A port the OS just handed out and released. Used only where a child process must be told its port
- * up front (nginx, caddy, uvicorn); in-process servers listen on port 0 directly.
+ * A free port, checked and released, for a child process that must be told its port up front
+ * (nginx, caddy, uvicorn, a relay's provider base URL); in-process servers listen on port 0 directly.
+ *
+ * Why not the port the OS hands out for port 0: it comes from the kernel's ephemeral range, the
+ * range every `listen(0)` and every outgoing connection on the machine draws from, so between the
+ * release and the child's bind another process could be given it (CI: a vitest worker's listener
+ * took a relay's provider port while the suite started its edges, "127.0.0.1:35265 is already in
+ * use"). Ports just below that range are handed out by nobody but a caller that names them, so
+ * on Linux they are taken from there, walking on from a random start so that one process never
+ * offers the same port twice in a row. Where the range is unknown, the OS picks as before.
  */
 export async function reservePort(host = LOOPBACK): Promise<number> {
+  const range = reservableRange(ephemeralRangeText());
+  if (range) {
+    const size = range.high - range.low + 1;
+    nextReservation ??= Math.floor(Math.random() * size);
+    for (let attempt = 0; attempt < RESERVE_ATTEMPTS; attempt++) {
+      const port = range.low + (nextReservation++ % size);
+      if (await canListen(host, port)) return port;
+    }
+  }
+  return portFromSystem(host);
+}
+
+/** How many ports below the ephemeral range reservePort walks through. */
+const RESERVABLE_SPAN = 8192;
+/** Ports tried below the ephemeral range before the OS is asked for one. */
+const RESERVE_ATTEMPTS = 64;
+/** Where this process's walk through the reservable ports goes on (an index into the range). */
+let nextReservation: number | undefined;
+
+let ephemeralText: string | null | undefined;
+function ephemeralRangeText(): string | null {
+  if (ephemeralText === undefined) {
+    try {
+      ephemeralText = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8");
+    } catch {
+      ephemeralText = null;
+    }
+  }
+  return ephemeralText;
+}
+
+/**
+ * The ports reservePort takes, from Linux's ip_local_port_range ("32768\t60999"): the
+ * RESERVABLE_SPAN ports below its start, none under 1024; undefined when the text is not a range
+ * or leaves fewer than 256 such ports (an ephemeral range opened down to the privileged ports).
+ */
+export function reservableRange(text: string | null): { low: number; high: number } | undefined {
+  const match = text?.trim().match(/^(\d+)\s+(\d+)$/);
+  if (!match) return undefined;
+  const [first, last] = [Number(match[1]), Number(match[2])];
+  if (!(first <= last && last <= 65535)) return undefined;
+  const high = first - 1;
+  const low = Math.max(1024, first - RESERVABLE_SPAN);
+  return high - low + 1 >= 256 ? { low, high } : undefined;
+}
+
+/** Whether `host:port` can be bound right now (bound and released at once). */
+function canListen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A port the OS hands out for port 0, released. */
+function portFromSystem(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

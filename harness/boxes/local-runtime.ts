@@ -55,8 +55,9 @@ async function attachRunningBackend(spec: BackendSpec, url: string): Promise<Sta
 }
 
 /**
- * A port reserved with reservePort() is free when reserved, but on a busy machine an outgoing
- * connection can take it from the same ephemeral range before the child binds it: try a fresh one.
+ * A port reserved with reservePort() is free when reserved, and comes from below the range the OS
+ * hands out by itself, but another process can still bind it by name before the child does (another
+ * streamchaos run reserving the same way, a service started meanwhile): try a fresh one.
  */
 async function retryPortRace<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
   for (let attempt = 1; ; attempt++) {
