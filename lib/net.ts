@@ -19,13 +19,14 @@ export const LOOPBACK = "127.0.0.1";
  * offers the same port twice in a row. Where the range is unknown, the OS picks as before.
  */
 export async function reservePort(host = LOOPBACK): Promise<number> {
-  const range = reservableRange(ephemeralRangeText());
+  reservable ??= reservableRange(readEphemeralRange()) ?? null;
+  const range = reservable;
   if (range) {
     const size = range.high - range.low + 1;
     nextReservation ??= Math.floor(Math.random() * size);
     for (let attempt = 0; attempt < RESERVE_ATTEMPTS; attempt++) {
       const port = range.low + (nextReservation++ % size);
-      if (await canListen(host, port)) return port;
+      if ((await bindError(host, port)) === undefined) return port;
     }
   }
   return portFromSystem(host);
@@ -38,16 +39,15 @@ const RESERVE_ATTEMPTS = 64;
 /** Where this process's walk through the reservable ports goes on (an index into the range). */
 let nextReservation: number | undefined;
 
-let ephemeralText: string | null | undefined;
-function ephemeralRangeText(): string | null {
-  if (ephemeralText === undefined) {
-    try {
-      ephemeralText = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8");
-    } catch {
-      ephemeralText = null;
-    }
+/** The ports reservePort walks (reservableRange), read once; null where there are none. */
+let reservable: { low: number; high: number } | null | undefined;
+
+function readEphemeralRange(): string | null {
+  try {
+    return readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8");
+  } catch {
+    return null;
   }
-  return ephemeralText;
 }
 
 /**
@@ -65,13 +65,13 @@ export function reservableRange(text: string | null): { low: number; high: numbe
   return high - low + 1 >= 256 ? { low, high } : undefined;
 }
 
-/** Whether `host:port` can be bound right now (bound and released at once). */
-function canListen(host: string, port: number): Promise<boolean> {
+/** Why `host:port` cannot be bound right now, or undefined when it can (bound and released at once). */
+function bindError(host: string, port: number): Promise<NodeJS.ErrnoException | undefined> {
   return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.once("error", () => resolve(false));
-    server.listen(port, host, () => server.close(() => resolve(true)));
+    server.once("error", resolve);
+    server.listen(port, host, () => server.close(() => resolve(undefined)));
   });
 }
 
@@ -136,20 +136,14 @@ export function portInUseError(info: PortInUseInfo): UserError {
 }
 
 /** Throws portInUseError when `host:port` cannot be bound right now (it is checked, then released). */
-export function checkPortFree(info: PortInUseInfo): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", (error: NodeJS.ErrnoException) => {
-      if (error.code === "EADDRINUSE") return reject(portInUseError({ ...info, cause: error }));
-      reject(
-        new UserError("PORT_UNAVAILABLE", {
-          what: `${info.subject}: ${hostPort(info.host, info.port)} cannot be bound`,
-          why: `${error.code ?? "error"}: ${error.message}`,
-          fix: `Check the host, or ${info.instead ?? PICK_ANOTHER}.`,
-          cause: error,
-        }),
-      );
-    });
-    server.listen(info.port, info.host, () => server.close(() => resolve()));
+export async function checkPortFree(info: PortInUseInfo): Promise<void> {
+  const error = await bindError(info.host, info.port);
+  if (error === undefined) return;
+  if (error.code === "EADDRINUSE") throw portInUseError({ ...info, cause: error });
+  throw new UserError("PORT_UNAVAILABLE", {
+    what: `${info.subject}: ${hostPort(info.host, info.port)} cannot be bound`,
+    why: `${error.code ?? "error"}: ${error.message}`,
+    fix: `Check the host, or ${info.instead ?? PICK_ANOTHER}.`,
+    cause: error,
   });
 }
