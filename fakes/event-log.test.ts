@@ -35,6 +35,22 @@ describe("EventLog", () => {
     ]);
   });
 
+  it("keeps every write across a reserve, made before or after writes, and grows past it", () => {
+    const log = new EventLog();
+    log.push(1, 1, "role", undefined, undefined);
+    log.reserve(3); // after a write: the write is kept
+    log.reserve(2); // smaller than what it has: nothing changes
+    for (let i = 2; i <= 70; i++) log.push(i, i, "content", `t${i}`, i - 0.5); // past the reserve and past 64
+    const events = log.toEvents();
+    expect(events).toHaveLength(70);
+    expect(events[0]).toEqual({ index: 0, t: 1, bytes: 1, kind: "role" });
+    expect(events[69]).toEqual({ index: 69, t: 70, bytes: 70, kind: "content", text: "t70", due: 69.5 });
+    expect(events.map((e) => e.t)).toEqual(Array.from({ length: 70 }, (_, i) => i + 1));
+    const empty = new EventLog();
+    empty.reserve(0);
+    expect(empty.toEvents()).toEqual([]);
+  });
+
   it("hands out new objects each time, so a reader cannot change the log", () => {
     const log = new EventLog();
     log.push(1, 2, "content", "a", undefined);
@@ -99,6 +115,29 @@ describe("Journal entries backed by an EventLog", () => {
     journal.changed();
     expect(journal.entries().map((x) => x.id)).toEqual([e.id, f.id]);
     expect(journal.dropped).toBe(0);
+  });
+
+  it("every entry reads its state through the same two accessors, which no copy carries", () => {
+    const [first, second] = [new Journal(), new Journal()];
+    const [a, b, c] = [open(first), open(first), open(second)];
+    const accessors = (entry: object) => {
+      const events = Object.getOwnPropertyDescriptor(entry, "events")!;
+      const outcome = Object.getOwnPropertyDescriptor(entry, "outcome")!;
+      return [events.get, outcome.get, outcome.set, events.enumerable, outcome.enumerable];
+    };
+    // One function each for every entry of every journal: a closure per entry had given each its
+    // own hidden class and a dictionary of properties.
+    expect(accessors(b)).toEqual(accessors(a));
+    expect(accessors(c)).toEqual(accessors(a));
+    expect(accessors(a)[0]).toBeTypeOf("function");
+    b.outcome = "complete";
+    expect([a.outcome, b.outcome, c.outcome]).toEqual(["in-progress", "complete", "in-progress"]);
+    a.log.push(1, 4, "content", "x", undefined);
+    expect([a.events.length, b.events.length]).toEqual([1, 0]);
+    // Spread, structuredClone and JSON copy the data, never the state behind the accessors.
+    for (const copy of [{ ...a }, structuredClone(a), JSON.parse(JSON.stringify(a))])
+      expect(Object.getOwnPropertySymbols(copy)).toEqual([]);
+    expect({ ...a }.outcome).toBe("in-progress");
   });
 
   it("a copy taken earlier does not grow with the log", () => {

@@ -16,6 +16,8 @@ function kindCode(kind: string): number {
 }
 
 const INITIAL_CAPACITY = 32;
+/** Every log's columns until its first write or reserve: an entry that writes nothing allocates nothing. */
+const NO_NUMBERS = new Float64Array(0);
 /** Numbers kept per write, side by side: t, due (NaN when not scheduled), bytes, kind code. */
 const STRIDE = 4;
 
@@ -32,7 +34,7 @@ const STRIDE = 4;
  */
 export class EventLog {
   #length = 0;
-  #numbers = new Float64Array(INITIAL_CAPACITY * STRIDE);
+  #numbers = NO_NUMBERS;
   #text: (string | undefined)[] = [];
   #lastKind: string | undefined;
   #lastCode = 0;
@@ -44,7 +46,7 @@ export class EventLog {
   push(t: number, bytes: number, kind: string, text: string | undefined, due: number | undefined): void {
     const i = this.#length;
     let at = i * STRIDE;
-    if (at === this.#numbers.length) this.#grow();
+    if (at === this.#numbers.length) this.#resize(Math.max(INITIAL_CAPACITY, 2 * i));
     const numbers = this.#numbers;
     // A stream writes runs of one kind (content, content, ...): the last code saves a map lookup.
     if (kind !== this.#lastKind) {
@@ -81,9 +83,20 @@ export class EventLog {
     return events;
   }
 
-  #grow(): void {
-    const grown = new Float64Array(this.#numbers.length * 2);
-    grown.set(this.#numbers);
-    this.#numbers = grown;
+  /**
+   * Makes room for `writes` writes in all (the plan's length, known once the stream is set up):
+   * a stream's columns are then allocated once at their size, not at 32 and again at 64 with a
+   * copy. Each is memory outside the heap that V8 counts towards its next full collection, and
+   * 1,000 streams of 50 tokens had allocated 3 KB apiece for 1.6 KB of numbers. Writes beyond it
+   * still grow the log.
+   */
+  reserve(writes: number): void {
+    if (writes * STRIDE > this.#numbers.length) this.#resize(writes);
+  }
+
+  #resize(writes: number): void {
+    const resized = new Float64Array(writes * STRIDE);
+    resized.set(this.#numbers.subarray(0, this.#length * STRIDE));
+    this.#numbers = resized;
   }
 }

@@ -166,6 +166,7 @@ export class Responder implements StreamControl {
     const streaming = codec.wantsStream(this.request.body, route);
     const { plan: answer, head } = planResponse(this.stream, streaming, this.ctx, this.#faults);
     const plan = this.#faults.transform(answer, this.stream);
+    this.#log.reserve(plan.length);
 
     // The schedule counts from the request's arrival, as a provider's time to first token does,
     // not from when this fake got round to it: a herd of 1,000 requests takes ~300 ms to set up,
