@@ -71,7 +71,6 @@ class EntryState {
     readonly journal: Journal,
     /** The journal's generation when opened: an entry from before a clear() is not counted. */
     readonly generation: number,
-    readonly log: EventLog,
   ) {}
 }
 
@@ -119,7 +118,7 @@ export class Journal {
     const log = new EventLog();
     Object.defineProperty(entry, "log", { value: log });
     Object.defineProperty(entry, Journal.#STATE, {
-      value: new EntryState(this, this.#generation, log),
+      value: new EntryState(this, this.#generation),
     });
     this.#entries.push(entry);
     this.changed();
@@ -130,8 +129,8 @@ export class Journal {
   static readonly #STATE = Symbol("journal entry state");
 
   static readonly #EVENTS: PropertyDescriptor = {
-    get(this: { [key: symbol]: EntryState }) {
-      return this[Journal.#STATE]!.log.toEvents();
+    get(this: LiveEntry) {
+      return this.log.toEvents();
     },
     enumerable: true,
     configurable: true,
