@@ -12,7 +12,9 @@ export { redactDeep as redactBody } from "../lib/redact.ts";
 /** Lower-cased names, repeated headers joined: what the scripts match on. Secrets still in. */
 export function headerRecord(raw: NodeJS.Dict<string | string[]>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw)) {
+  // Keys, not entries (here and below): no [name, value] array per header of every request.
+  for (const name of Object.keys(raw)) {
+    const value = raw[name];
     if (value === undefined) continue;
     out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
   }
@@ -22,8 +24,8 @@ export function headerRecord(raw: NodeJS.Dict<string | string[]>): Record<string
 /** Secret-named headers (authorization, cookie, x-*-token, *-key, ...) replaced, the rest masked by shape. */
 export function redactHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    out[name] = isSecretName(name) ? REDACTED : redactText(value);
+  for (const name of Object.keys(headers)) {
+    out[name] = isSecretName(name) ? REDACTED : redactText(headers[name]!);
   }
   return out;
 }

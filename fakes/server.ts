@@ -19,6 +19,7 @@ import { Pacer } from "./pacer.ts";
 import { isProviderName, providers, routeRequest } from "./providers/registry.ts";
 import { headerRecord, redactBody, redactHeaders, redactQuery } from "./redact.ts";
 import { Responder } from "./responder/responder.ts";
+import { StreamAbort } from "./responder/stream-abort.ts";
 import { type Script, validateScript } from "./script.ts";
 import { ScriptBook, type ScriptMatch } from "./script-book.ts";
 import { ACCEPT_FIRST_MS, SetUpQueue } from "./set-up-queue.ts";
@@ -84,7 +85,7 @@ export interface StartedFakeProvider extends AsyncDisposable {
  */
 class Connection {
   entry: LiveEntry | undefined = undefined;
-  controller: AbortController | undefined = undefined;
+  abort: StreamAbort | undefined = undefined;
   /** The fake, not the client, is closing it (a fault step). */
   selfClosed = false;
   gone = false;
@@ -125,7 +126,7 @@ class Connection {
         this.#journal.changed();
       }
     }
-    this.controller?.abort(new Error(`client closed (${how})`));
+    this.abort?.abort(new Error(`client closed (${how})`));
   }
 }
 
@@ -165,7 +166,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   readonly #closing = new AbortController();
   readonly #connections = new Map<Socket, Connection>();
   /** The requests being answered, aborted when the server closes. */
-  readonly #inFlight = new Set<AbortController>();
+  readonly #inFlight = new Set<StreamAbort>();
   readonly #pacer = new Pacer();
   readonly #setUps: SetUpQueue;
   /**
@@ -409,11 +410,11 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       script: name,
       t: { received },
     });
-    const controller = new AbortController();
-    this.#inFlight.add(controller);
+    const abort = new StreamAbort();
+    this.#inFlight.add(abort);
     conn.entry = entry;
-    conn.controller = controller;
-    if (conn.gone) controller.abort(new Error("client closed before the request was handled"));
+    conn.abort = abort;
+    if (conn.gone) abort.abort(new Error("client closed before the request was handled"));
     const responder = new Responder({
       res,
       socket,
@@ -424,7 +425,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       script,
       entry,
       journal: this.log,
-      signal: controller.signal,
+      abort,
       pacer: this.#pacer,
       connection: conn,
       requestEnded,
@@ -441,9 +442,9 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
         res.end(`streamchaos fake: ${entry.error}\n`);
       } else socket.destroy();
     } finally {
-      this.#inFlight.delete(controller);
+      this.#inFlight.delete(abort);
       // Answered: the client leaving from now on has nothing left to abort.
-      if (conn.controller === controller) conn.controller = undefined;
+      if (conn.abort === abort) conn.abort = undefined;
       this.log.changed();
     }
   }
@@ -451,7 +452,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.#closing.signal.aborted) return;
     this.#closing.abort(new Error("fake provider closing"));
-    for (const controller of this.#inFlight) controller.abort(new Error("fake provider closing"));
+    for (const abort of this.#inFlight) abort.abort(new Error("fake provider closing"));
     this.#pacer.close();
     this.#untrack();
     const closed = [this.#admin, ...(this.#listening ? [this.#provider] : [])].map(

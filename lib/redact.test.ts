@@ -3,6 +3,7 @@ import { UserError } from "./errors.ts";
 import {
   createRedactor,
   isSecretName,
+  REDACTED,
   redactDeep,
   redactError,
   redactText,
@@ -129,6 +130,14 @@ describe("redactText", () => {
       const once = redactText(text);
       expect(redactText(once)).toBe(once);
     }
+  });
+
+  it("masks a key shape standing alone at the shortest length a shape can have", () => {
+    // Shorter text is not scanned for shapes at all: this is where that line is drawn.
+    expect(redactText("xoxb-1234567890")).toBe(REDACTED);
+    expect(redactText("xoxb-123456789")).toBe("xoxb-123456789");
+    expect(redactText(`${"sk-"}a1${"b".repeat(14)}`)).toBe(REDACTED);
+    expect(redactText("Bearer 1234567890abcdef")).toBe(`Bearer ${REDACTED}`);
   });
 });
 

@@ -89,6 +89,11 @@ const SHAPES = new RegExp(
   "g",
 );
 const BEARER = /\b(bearer)[ \t]+(?=[A-Za-z._~+/-]*\d)[A-Za-z0-9._~+/-]{16,}=*/gi;
+/**
+ * No text shorter than this matches SHAPES (`xoxb-` and 10 more) or BEARER: the fake's journal
+ * redacts every header and body string of every request, mostly short ones (`gpt-4o`, `user`).
+ */
+const SHORTEST_SHAPE = 15;
 
 /** Masks secrets in text, and in every string (and secret-named field) of a JSON-like value. */
 export interface Redactor {
@@ -109,7 +114,9 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   const known = knownValues(options.values ?? []);
   const text = (input: string): string => {
     let out = MENTIONS_SECRET.test(input) ? maskFields(input) : input;
-    out = out.replace(SHAPES, REDACTED).replace(BEARER, (_, word: string) => `${word} ${REDACTED}`);
+    if (out.length >= SHORTEST_SHAPE) {
+      out = out.replace(SHAPES, REDACTED).replace(BEARER, (_, word: string) => `${word} ${REDACTED}`);
+    }
     return known ? out.replace(known, REDACTED) : out;
   };
   const deep = <T>(value: T): T => {
@@ -117,7 +124,10 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     if (Array.isArray(value)) return value.map(deep) as T;
     if (value !== null && typeof value === "object") {
       const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(value)) {
+      const record = value as Record<string, unknown>;
+      // Keys, not entries: no [key, value] array per field, for every request's body.
+      for (const key of Object.keys(record)) {
+        const item = record[key];
         out[key] = isSecretName(key) && isMaskable(item) ? REDACTED : deep(item);
       }
       return out as T;

@@ -126,6 +126,9 @@ const choice = (delta: unknown, finish: string | null) => ({
   finish_reason: finish,
 });
 
+/** The opening chunk's one choice, serialized once: every stream that opens with text sends it. */
+const ROLE_CHOICE = JSON.stringify(choice({ role: "assistant", content: "", refusal: null }, null));
+
 /**
  * One Chat Completions stream. A class, not a closure over the request: tsx's keepNames wraps
  * every named closure in __name(), a property store of its own, and a stream had made a dozen per
@@ -144,6 +147,13 @@ class ChatStream implements ProviderStream {
   // providers test holds the two to the same bytes.
   readonly #tokenHead: string;
   readonly #tokenTail: string;
+  /**
+   * The same for the role and finish chunks, whose choices do not change within a stream: what
+   * comes before the choice and after the choices' `]`. Rendered through #chunk, each had built
+   * and serialized a chunk object per stream, ~1 KB of garbage apiece in a herd's heap profile.
+   */
+  readonly #choicesHead: string;
+  readonly #choicesTail: string;
   /** The same fixed parts as bytes, for writeToken; made on its first call. */
   #headBytes: Buffer | undefined;
   #tailBytes: Buffer | undefined;
@@ -157,8 +167,10 @@ class ChatStream implements ProviderStream {
       ctx.toolCalls === undefined || ctx.toolCalls.length === 0
         ? []
         : ctx.toolCalls.map((call) => ({ ...call, id: call.id ?? `call_${randomAlnum(24)}` }));
-    this.#tokenHead = `data: {"id":${JSON.stringify(this.#id)},"object":"chat.completion.chunk","created":${this.#created},"model":${JSON.stringify(ctx.model)},"service_tier":"default","system_fingerprint":null,"choices":[{"index":0,"delta":{"content":`;
-    this.#tokenTail = `},"logprobs":null,"finish_reason":null}]${this.#usageKey ? ',"usage":null' : ""}`;
+    this.#choicesHead = `data: {"id":${JSON.stringify(this.#id)},"object":"chat.completion.chunk","created":${this.#created},"model":${JSON.stringify(ctx.model)},"service_tier":"default","system_fingerprint":null,"choices":[`;
+    this.#choicesTail = `]${this.#usageKey ? ',"usage":null' : ""}`;
+    this.#tokenHead = `${this.#choicesHead}{"index":0,"delta":{"content":`;
+    this.#tokenTail = `},"logprobs":null,"finish_reason":null}${this.#choicesTail}`;
   }
 
   #usage() {
@@ -191,6 +203,16 @@ class ChatStream implements ProviderStream {
     if (this.#usageKey) o.usage = usageValue;
     if (this.#obfuscation) o.obfuscation = seededAlnum(this.#ctx.rng, 16);
     return JSON.stringify(o);
+  }
+
+  /**
+   * `sse(#chunk([choice]))` for one choice already serialized, with no usage value (null when the
+   * key is there): the same bytes and the same obfuscation draw, from the stream's fixed parts.
+   */
+  #choiceChunk(choiceJson: string): string {
+    return this.#obfuscation
+      ? `${this.#choicesHead}${choiceJson}${this.#choicesTail},"obfuscation":"${seededAlnum(this.#ctx.rng, 16)}"}\n\n`
+      : `${this.#choicesHead}${choiceJson}${this.#choicesTail}}\n\n`;
   }
 
   /** A call opens with its id, type, name and empty arguments, then streams the arguments in pieces. */
@@ -236,12 +258,11 @@ class ChatStream implements ProviderStream {
               ]),
             ),
           )
-        : planned("role", () =>
-            sse(this.#chunk([choice({ role: "assistant", content: "", refusal: null }, null)])),
-          );
+        : planned("role", () => this.#choiceChunk(ROLE_CHOICE));
     const events = [opening, ...tokenEvents(ctx.tokens)];
     if (this.#calls.length > 0) events.push(...this.#toolCallEvents());
-    events.push(planned("finish", () => sse(this.#chunk([choice({}, ctx.finishReason)])), { finish: true }));
+    const finish = JSON.stringify(choice({}, ctx.finishReason));
+    events.push(planned("finish", () => this.#choiceChunk(finish), { finish: true }));
     if (this.#usageKey) events.push(planned("usage", () => sse(this.#chunk([], this.#usage()))));
     events.push(planned("terminator", () => "data: [DONE]\n\n", { terminator: true }));
     return events;

@@ -143,6 +143,67 @@ describe("openai chat completions (A1)", () => {
     }
   });
 
+  it("renders the role and finish chunks from fixed parts as the canonical JSON of each chunk", () => {
+    for (const streamOptions of [
+      {},
+      { include_usage: true },
+      { include_obfuscation: false },
+      { include_usage: true, include_obfuscation: false },
+    ]) {
+      for (const finishReason of ["stop", "length", "content_filter"] as const) {
+        let draws = 0;
+        const rng = seededRandom(3);
+        const stream = openai.open({
+          provider: "openai",
+          model: 'gpt-4o "q" é',
+          request: { stream: true, stream_options: streamOptions },
+          variant: "",
+          tokens: ["Hi"],
+          finishReason,
+          usage: { promptTokens: 1, completionTokens: 1 },
+          omitUsage: false,
+          rng: () => {
+            draws++;
+            return rng();
+          },
+        });
+        const plan = stream.plan();
+        const role = plan.find((e) => e.kind === "role")!;
+        const finish = plan.find((e) => e.kind === "finish")!;
+        const obfuscated = !("include_obfuscation" in streamOptions);
+        for (const [event, choice] of [
+          [
+            role,
+            {
+              index: 0,
+              delta: { role: "assistant", content: "", refusal: null },
+              logprobs: null,
+              finish_reason: null,
+            },
+          ],
+          [finish, { index: 0, delta: {}, logprobs: null, finish_reason: finishReason }],
+        ] as const) {
+          draws = 0;
+          const rendered = event.render(stream) as string;
+          expect(rendered.startsWith("data: ") && rendered.endsWith("}\n\n")).toBe(true);
+          const chunk = JSON.parse(rendered.slice(6, -2));
+          // Re-serializing the parsed chunk gives back the same bytes: key order, escapes, spacing.
+          expect(rendered).toBe(`data: ${JSON.stringify(chunk)}\n\n`);
+          expect(chunk.choices).toEqual([choice]);
+          expect(chunk.model).toBe('gpt-4o "q" é');
+          const keys = ["id", "object", "created", "model", "service_tier", "system_fingerprint", "choices"];
+          if ("include_usage" in streamOptions) keys.push("usage");
+          if (obfuscated) keys.push("obfuscation");
+          expect(Object.keys(chunk)).toEqual(keys);
+          if ("include_usage" in streamOptions) expect(chunk.usage).toBeNull();
+          // One obfuscation string drawn as for a content chunk (its length, then each letter); none without.
+          if (obfuscated) expect(chunk.obfuscation).toMatch(/^[A-Za-z0-9]{1,16}$/);
+          expect(draws).toBe(obfuscated ? 1 + chunk.obfuscation.length : 0);
+        }
+      }
+    }
+  });
+
   it("writes a content chunk straight into bytes as renderToken renders it, for the same draws", () => {
     const texts = ["Hi", "", ' "quoted" \\ back', "é 中文 🙂", "\ud800 lone", "x".repeat(5000)];
     for (const streamOptions of [{}, { include_usage: true }, { include_obfuscation: false }]) {

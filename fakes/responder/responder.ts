@@ -34,6 +34,7 @@ import { ReplaySchedule, scheduleFor } from "./replay-schedule.ts";
 import { openStream } from "./replay-stream.ts";
 import { planResponse, renderContext } from "./response-plan.ts";
 import { SplitWrite } from "./split-write.ts";
+import type { StreamAbort } from "./stream-abort.ts";
 
 export interface ResponderInput {
   res: ServerResponse;
@@ -46,7 +47,7 @@ export interface ResponderInput {
   entry: LiveEntry;
   journal: Journal;
   /** Aborted when the client leaves or the server closes. */
-  signal: AbortSignal;
+  abort: StreamAbort;
   /** The server's clock for paced writes, shared by all its streams. */
   pacer: Pacer;
   /** The connection tracker, told when the fake, not the client, is closing this socket. */
@@ -60,12 +61,12 @@ export class Responder implements StreamControl {
   readonly ctx: RenderContext;
   readonly stream: ProviderStream;
   readonly request: RequestView;
-  readonly signal: AbortSignal;
   /** The plan and a cursor (Array#shift is O(n) on large arrays: a 200k-event plan went quadratic). */
   #plan: PlannedEvent[] = [];
   #cursor = 0;
 
   readonly #in: ResponderInput;
+  readonly #abort: StreamAbort;
   readonly #faults: FaultSteps;
   readonly #schedule: Schedule;
   #bytes = 0;
@@ -77,10 +78,7 @@ export class Responder implements StreamControl {
   #ending: Promise<void> | undefined;
   /** The write being made is the plan's last: #sendFramed leaves it corked for the terminator. */
   #closing = false;
-  /**
-   * `signal.aborted`, kept by the one abort listener: the getter validates its receiver on each
-   * call, and the write path asks several times per event.
-   */
+  /** `abort.aborted`, kept by the one abort listener, on this object: the write path asks several times per event. */
   #aborted: boolean;
   /** The paced write this stream is waiting for, cancelled if the client leaves. */
   #pendingWait: PacedWait | undefined;
@@ -125,19 +123,15 @@ export class Responder implements StreamControl {
       if (this.#flushWaiters.length === 0) return;
       for (const wake of this.#flushWaiters.splice(0)) wake();
     };
-    this.#aborted = input.signal.aborted;
+    this.#abort = input.abort;
+    this.#aborted = input.abort.aborted;
     // One listener for the stream's life rather than one per paced write.
-    input.signal.addEventListener(
-      "abort",
-      () => {
-        this.#aborted = true;
-        if (this.#pendingWait) input.pacer.cancel(this.#pendingWait);
-        if (this.#alarm?.pending) input.pacer.cancel(this.#alarm);
-      },
-      { once: true },
-    );
+    input.abort.onAbort(() => {
+      this.#aborted = true;
+      if (this.#pendingWait) input.pacer.cancel(this.#pendingWait);
+      if (this.#alarm?.pending) input.pacer.cancel(this.#alarm);
+    });
     this.request = input.request;
-    this.signal = input.signal;
     this.#faults = new FaultSteps(input.script, input.entry, input.journal);
     this.#schedule = scheduleFor(input.script);
     this.ctx = renderContext(input);
@@ -146,17 +140,22 @@ export class Responder implements StreamControl {
     this.#writesTokens = this.stream.writeToken !== undefined;
   }
 
+  /** Aborted when the client goes away or the server shuts down; made when a step first asks. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
   async run(): Promise<void> {
     this.#in.socket.on("close", this.#wakeFlushWaiters);
     try {
       await this.#run();
     } catch (error) {
       // A write to a socket that just went away is the client's doing, not a fake failure.
-      if (!this.signal.aborted) throw error;
+      if (!this.#abort.aborted) throw error;
     } finally {
       this.#in.socket.off("close", this.#wakeFlushWaiters);
       const entry = this.#in.entry;
-      if (entry.outcome === "in-progress") entry.outcome = this.signal.aborted ? "client-closed" : "fault";
+      if (entry.outcome === "in-progress") entry.outcome = this.#abort.aborted ? "client-closed" : "fault";
       this.#in.journal.changed();
     }
   }
@@ -221,7 +220,7 @@ export class Responder implements StreamControl {
         const stop = this.#writeUnpaced(at);
         if (stop === "abort") return;
         if (stop === "drain") {
-          await (this.#drainWait ?? untilDrained(this.#in.res, this.#in.socket, this.signal));
+          await (this.#drainWait ?? untilDrained(this.#in.res, this.#in.socket, this.#abort));
           this.#drainWait = undefined;
         }
         if (stop !== "steps") continue;
@@ -500,7 +499,7 @@ export class Responder implements StreamControl {
     const length = this.#send(data, due !== undefined);
     const ok = this.#lastWriteOk;
     this.#journalWrite(t, length, kind, text, due);
-    return ok ? undefined : untilDrained(this.#in.res, this.#in.socket, this.signal);
+    return ok ? undefined : untilDrained(this.#in.res, this.#in.socket, this.#abort);
   }
 
   /** Journals a write of `length` body bytes handed to the socket (or framed for it) at `t`. */
@@ -546,7 +545,7 @@ export class Responder implements StreamControl {
     this.#pendingWrites++;
     const length = this.#sendFramed(framed, due !== undefined);
     this.#journalWrite(t, length, kind, text, due);
-    return this.#lastWriteOk ? undefined : untilDrained(this.#in.res, this.#in.socket, this.signal);
+    return this.#lastWriteOk ? undefined : untilDrained(this.#in.res, this.#in.socket, this.#abort);
   }
 
   /** Puts a framed chunk on the wire (#send); returns its body bytes. */
@@ -629,7 +628,7 @@ export class Responder implements StreamControl {
 
   async respond(body: RenderedBody, extraHeaders: Record<string, string> = {}): Promise<void> {
     const { res, entry } = this.#in;
-    if (this.signal.aborted || res.headersSent) return;
+    if (this.#abort.aborted || res.headersSent) return;
     const bytes = Buffer.from(body.body, "utf8");
     // Node knows no reason phrase for 529; Anthropic's is "Overloaded" in effect.
     const reason = STATUS_CODES[body.status] ?? (body.status === 529 ? "Site Overloaded" : "Error");
@@ -652,7 +651,7 @@ export class Responder implements StreamControl {
     // Ended already, right after the last write (#closeAfterLastWrite): #run waits for that end.
     if (this.#ending) return this.#ending;
     const res = this.#in.res;
-    if (this.#finished || this.signal.aborted) return Promise.resolve();
+    if (this.#finished || this.#abort.aborted) return Promise.resolve();
     this.#ending = new Promise((resolve) => {
       res.end(() => {
         this.#ended(outcome);
@@ -665,7 +664,7 @@ export class Responder implements StreamControl {
 
   async fin(): Promise<void> {
     await this.#flush();
-    if (this.signal.aborted || this.#finished) return;
+    if (this.#abort.aborted || this.#finished) return;
     this.#in.connection.markSelfClosed();
     this.#ended();
     // destroySoon: FIN once the kernel has everything, and no `0\r\n\r\n` from the HTTP layer.
@@ -675,14 +674,14 @@ export class Responder implements StreamControl {
   async rst(settleMs = 0): Promise<void> {
     await this.#flush();
     if (settleMs > 0 && this.#bytes > 0 && !(await this.sleep(settleMs))) return;
-    if (this.signal.aborted || this.#finished) return;
+    if (this.#abort.aborted || this.#finished) return;
     this.#in.connection.markSelfClosed();
     this.#ended();
     this.#in.socket.resetAndDestroy();
   }
 
   sleep(ms: number): Promise<boolean> {
-    return sleepUnlessAborted(this.signal, ms);
+    return sleepUnlessAborted(this.#abort, ms);
   }
 }
 
