@@ -321,14 +321,24 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
     socket.on("close", onSocketClose);
   }
 
-  async #onRequest(req: IncomingMessage, res: ServerResponse, adminOnly: boolean): Promise<void> {
+  /**
+   * Not an async function: a suspended one is a generator and its registers kept for as long as
+   * the answer runs, which for a stream is its whole life, and the scavenger copies what is kept.
+   * A failure still rejects the promise returned, as it did the async function's.
+   */
+  #onRequest(req: IncomingMessage, res: ServerResponse, adminOnly: boolean): Promise<void> {
     if (this.#inHand++ === 0) this.#onBusyChange?.(true);
-    try {
-      await this.#answer(req, res, adminOnly);
-    } finally {
-      if (--this.#inHand === 0) this.#onBusyChange?.(false);
-    }
+    return this.#answer(req, res, adminOnly).then(this.#answered, this.#answeredWithError);
   }
+
+  readonly #answered = (): void => {
+    if (--this.#inHand === 0) this.#onBusyChange?.(false);
+  };
+
+  readonly #answeredWithError = (error: unknown): never => {
+    this.#answered();
+    throw error;
+  };
 
   async #answer(req: IncomingMessage, res: ServerResponse, adminOnly: boolean): Promise<void> {
     req.on("error", ignore);
@@ -471,14 +481,29 @@ function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (chunk: Buffer) => {
+    // Taken off once the body is in or failed: the request lives as long as its answer (a
+    // stream's whole life), and so did these listeners, their closure and the body's chunks.
+    // Its errors after that still meet #answer's listener.
+    const settle = (error: Error | undefined) => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("aborted", onAborted);
+      if (error) reject(error);
+      else resolve(Buffer.concat(chunks).toString("utf8"));
+    };
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY) reject(new Error("request body too large"));
+      if (size > MAX_BODY) settle(new Error("request body too large"));
       else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-    req.on("aborted", () => reject(new Error("aborted")));
+    };
+    const onEnd = () => settle(undefined);
+    const onError = (error: Error) => settle(error);
+    const onAborted = () => settle(new Error("aborted"));
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("aborted", onAborted);
   });
 }
 

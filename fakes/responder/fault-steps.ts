@@ -30,6 +30,14 @@ export interface StepPlaces {
   byteSteps: ByteStep[];
 }
 
+/**
+ * Where the steps of a script with none go: shared by every such stream, as the responder only
+ * takes from `at` and `byteSteps` while they hold something. A map, an array and the object per
+ * stream had lived as long as the stream, for the scavenger to copy in every herd of requests.
+ */
+const NOWHERE: StepPlaces = { at: new Map(), byteSteps: [] };
+const NO_RESOLVED: ResolvedStep[] = [];
+
 function resolveStep(step: FaultStep): ResolvedStep {
   const definition = faults[step.fault]!;
   const { fault: _f, at: _a, ...raw } = step;
@@ -76,7 +84,8 @@ export class FaultSteps {
   readonly #journal: Journal;
 
   constructor(script: Script, entry: LiveEntry, journal: Journal) {
-    this.#steps = (script.faults ?? []).map(resolveStep);
+    const steps = script.faults ?? [];
+    this.#steps = steps.length === 0 ? NO_RESOLVED : steps.map(resolveStep);
     const ending = recordedEnding(script);
     this.#all = ending ? [...this.#steps, { ...resolveStep(ending.step), label: ending.label }] : this.#steps;
     this.#entry = entry;
@@ -104,7 +113,8 @@ export class FaultSteps {
   }
 
   /** The steps that fire before the headers, in script order. */
-  preStream(): ResolvedStep[] {
+  preStream(): readonly ResolvedStep[] {
+    if (this.#steps.length === 0) return NO_STEPS;
     return this.#steps.filter((step) => isPreStream(step.placement));
   }
 
@@ -116,6 +126,7 @@ export class FaultSteps {
    * a plan holds every token of the answer.
    */
   place(plan: PlannedEvent[], stream?: ProviderStream): StepPlaces {
+    if (this.#all.length === 0) return NOWHERE;
     const replay = stream instanceof ReplayStream ? stream : undefined;
     const at = new Map<PlannedEvent | typeof END, ResolvedStep[]>();
     const byteSteps: ByteStep[] = [];

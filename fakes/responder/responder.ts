@@ -71,7 +71,8 @@ export class Responder implements StreamControl {
   readonly #schedule: Schedule;
   #bytes = 0;
   #pendingWrites = 0;
-  #flushWaiters: Array<() => void> = [];
+  /** Made by the first #flush that must wait (fin and rst steps): most streams never do. */
+  #flushWaiters: Array<() => void> | undefined = undefined;
   #split?: SplitWrite;
   #finished = false;
   /** The body's end, once res.end was called. */
@@ -120,8 +121,9 @@ export class Responder implements StreamControl {
     };
     this.#wakeFlushWaiters = () => {
       // Called after every write: most have nobody waiting, and splice makes an array each time.
-      if (this.#flushWaiters.length === 0) return;
-      for (const wake of this.#flushWaiters.splice(0)) wake();
+      const waiters = this.#flushWaiters;
+      if (waiters === undefined || waiters.length === 0) return;
+      for (const wake of waiters.splice(0)) wake();
     };
     this.#abort = input.abort;
     this.#aborted = input.abort.aborted;
@@ -275,8 +277,10 @@ export class Responder implements StreamControl {
         if (pending) await pending;
       }
     }
-    for (const step of [...(at.get(END) ?? []), ...byteSteps]) {
-      if ((await this.#faults.fire(step, this)) === "done") return;
+    if (at.size > 0 || byteSteps.length > 0) {
+      for (const step of [...(at.get(END) ?? []), ...byteSteps]) {
+        if ((await this.#faults.fire(step, this)) === "done") return;
+      }
     }
     await this.#end(this.#cleanOutcome());
   }
@@ -590,7 +594,7 @@ export class Responder implements StreamControl {
   /** Resolves once every write so far was handed to the kernel. */
   #flush(): Promise<void> {
     if (this.#pendingWrites === 0 || this.#in.socket.destroyed) return Promise.resolve();
-    return new Promise((resolve) => this.#flushWaiters.push(resolve));
+    return new Promise((resolve) => (this.#flushWaiters ??= []).push(resolve));
   }
 
   /** Every ending a fault step causes is a "fault"; only the script's own end can be "complete". */

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { Journal } from "../journal.ts";
+import { seededRandom } from "../pacing.ts";
+import { openai } from "../providers/openai.ts";
+import { validateScript } from "../script.ts";
+import { END, FaultSteps } from "./fault-steps.ts";
+
+const TOKENS = { content: { tokens: ["a", "b", "c"] } };
+
+function stepsFor(json: unknown) {
+  const journal = new Journal();
+  const entry = journal.open({
+    provider: "openai",
+    method: "POST",
+    path: "/v1/chat/completions",
+    query: "",
+    headers: {},
+    body: {},
+    script: "default",
+    t: { received: 0 },
+  });
+  const steps = new FaultSteps(validateScript(json), entry, journal);
+  const stream = openai.open({
+    provider: "openai",
+    model: "gpt-4o",
+    request: { stream: true },
+    variant: "",
+    tokens: ["a", "b", "c"],
+    finishReason: "stop",
+    usage: { promptTokens: 1, completionTokens: 1 },
+    omitUsage: false,
+    rng: seededRandom(1),
+  });
+  return { steps, stream, plan: stream.plan() };
+}
+
+describe("FaultSteps.place", () => {
+  it("gives every stream of a script without steps the same empty places, and nothing to fire first", () => {
+    const one = stepsFor(TOKENS);
+    const two = stepsFor({ ...TOKENS, faults: [] });
+    const places = one.steps.place(one.plan, one.stream);
+    expect(two.steps.place(two.plan, two.stream)).toBe(places);
+    expect(places.at.size).toBe(0);
+    expect(places.byteSteps).toEqual([]);
+    expect(one.steps.preStream()).toEqual([]);
+  });
+
+  it("places a script's steps in places of the stream's own, leaving the shared empty ones empty", () => {
+    const empty = stepsFor(TOKENS);
+    const shared = empty.steps.place(empty.plan, empty.stream);
+    const faulted = stepsFor({
+      ...TOKENS,
+      faults: [
+        { fault: "rst", at: { phase: "mid-stream" } },
+        { fault: "fin", at: { byte: 40 } },
+        { fault: "hang-before-headers", ms: 5 },
+      ],
+    });
+    const places = faulted.steps.place(faulted.plan, faulted.stream);
+    expect(places).not.toBe(shared);
+    const finish = faulted.plan.find((e) => e.finish)!;
+    expect(places.at.get(finish)?.map((s) => s.definition.name)).toEqual(["rst"]);
+    expect(places.at.has(END)).toBe(false);
+    expect(places.byteSteps.map((s) => [s.definition.name, s.byte])).toEqual([["fin", 40]]);
+    expect(faulted.steps.preStream().map((s) => s.definition.name)).toEqual(["hang-before-headers"]);
+    expect(shared.at.size).toBe(0);
+    expect(shared.byteSteps).toEqual([]);
+  });
+});
