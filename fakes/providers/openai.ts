@@ -126,6 +126,24 @@ const choice = (delta: unknown, finish: string | null) => ({
   finish_reason: finish,
 });
 
+/**
+ * A token's JSON string as UTF-8, made once per distinct token text: a script's tokens are the
+ * same few strings streamed again and again (every stream of it, every time it is played), and
+ * serializing and encoding each per write was a tenth of a paced write's JavaScript (perf).
+ * Bounded: a script of endless distinct tokens fills it once and then serializes as before.
+ */
+const tokenJsonCache = new Map<string, Buffer>();
+const TOKEN_JSON_CACHE_LIMIT = 4096;
+
+function tokenJson(text: string): Buffer {
+  let json = tokenJsonCache.get(text);
+  if (json === undefined) {
+    json = Buffer.from(JSON.stringify(text), "utf8");
+    if (tokenJsonCache.size < TOKEN_JSON_CACHE_LIMIT) tokenJsonCache.set(text, json);
+  }
+  return json;
+}
+
 /** The opening chunk's one choice, serialized once: every stream that opens with text sends it. */
 const ROLE_CHOICE = JSON.stringify(choice({ role: "assistant", content: "", refusal: null }, null));
 
@@ -284,11 +302,11 @@ class ChatStream implements ProviderStream {
     );
     const head = this.#headBytes;
     const tail = this.#tailBytes;
-    const json = JSON.stringify(text);
-    // UTF-8 takes at most 3 bytes per UTF-16 unit; the obfuscation's letters and `"}\n\n` 20 more.
-    if (at + head.length + json.length * 3 + tail.length + (obfuscation ? 20 : 0) > limit) return -1;
+    const json = tokenJson(text);
+    // The obfuscation's letters and `"}\n\n` take 20 more.
+    if (at + head.length + json.length + tail.length + (obfuscation ? 20 : 0) > limit) return -1;
     let end = at + head.copy(target, at);
-    end += target.write(json, end, "utf8");
+    end += json.copy(target, end);
     end += tail.copy(target, end);
     if (obfuscation) {
       end = writeSeededAlnum(this.#ctx.rng, 16, target, end);

@@ -238,6 +238,18 @@ describe("openai chat completions (A1)", () => {
     }
   });
 
+  it("writes the same bytes as renderToken for more distinct tokens than it keeps encoded", () => {
+    const stream = openaiStream("gpt-4o", { include_obfuscation: false }, [], seededRandom(5));
+    const target = Buffer.alloc(4096);
+    for (let i = 0; i < 5000; i++) {
+      // Past the kept ones (4,096) the JSON is made per write; the first ones come from the cache.
+      for (const text of [`token ${i} é`, "again"]) {
+        const length = stream.writeToken!(target, 0, target.length, text, false);
+        expect(target.toString("utf8", 0, length)).toBe(stream.renderToken(text, false));
+      }
+    }
+  });
+
   it("answers a non-streaming request with one chat.completion body", async () => {
     const r = await post("/v1/chat/completions", { model: "gpt-4o" });
     expect(r.headers["content-type"]).toBe("application/json");
