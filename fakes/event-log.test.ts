@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { EventLog } from "./event-log.ts";
 import { Journal } from "./journal.ts";
 import type { JournalEvent } from "./journal-types.ts";
+import { openTestEntry } from "./testing/journal-entry.ts";
 
 describe("EventLog", () => {
   it("gives back every write as the journal event it always was, past its first capacity", () => {
@@ -62,21 +63,9 @@ describe("EventLog", () => {
 });
 
 describe("Journal entries backed by an EventLog", () => {
-  const open = (journal: Journal) =>
-    journal.open({
-      provider: "openai",
-      method: "POST",
-      path: "/v1/chat/completions",
-      query: "",
-      headers: {},
-      body: {},
-      script: "default",
-      t: { received: 1 },
-    });
-
   it("copies, JSON and predicates see the events as a plain array, and never the columns", async () => {
     const journal = new Journal();
-    const entry = open(journal);
+    const entry = openTestEntry(journal);
     entry.log.push(2, 10, "content", "hi", 1.5);
     const [copy] = journal.entries();
     expect(copy!.events).toEqual([{ index: 0, t: 2, bytes: 10, kind: "content", text: "hi", due: 1.5 }]);
@@ -94,7 +83,12 @@ describe("Journal entries backed by an EventLog", () => {
 
   it("a limit keeps the newest finished entries however they finish, and counts none from before a clear", () => {
     const journal = new Journal({ limit: 2 });
-    const [a, b, c, d] = [open(journal), open(journal), open(journal), open(journal)];
+    const [a, b, c, d] = [
+      openTestEntry(journal),
+      openTestEntry(journal),
+      openTestEntry(journal),
+      openTestEntry(journal),
+    ];
     // Finished out of order, and one still in progress: only finished ones are dropped, oldest first.
     for (const entry of [c, a, d]) {
       entry.outcome = "complete";
@@ -106,10 +100,10 @@ describe("Journal entries backed by an EventLog", () => {
     expect(journal.entries()[1]!.outcome).toBe("complete");
 
     journal.clear();
-    const e = open(journal);
+    const e = openTestEntry(journal);
     b.outcome = "client-closed"; // opened before the clear: not this journal's to count
     journal.changed();
-    const f = open(journal);
+    const f = openTestEntry(journal);
     e.outcome = "fault";
     f.outcome = "complete";
     journal.changed();
@@ -119,7 +113,7 @@ describe("Journal entries backed by an EventLog", () => {
 
   it("every entry reads its state through the same two accessors, which no copy carries", () => {
     const [first, second] = [new Journal(), new Journal()];
-    const [a, b, c] = [open(first), open(first), open(second)];
+    const [a, b, c] = [openTestEntry(first), openTestEntry(first), openTestEntry(second)];
     const accessors = (entry: object) => {
       const events = Object.getOwnPropertyDescriptor(entry, "events")!;
       const outcome = Object.getOwnPropertyDescriptor(entry, "outcome")!;
@@ -142,7 +136,7 @@ describe("Journal entries backed by an EventLog", () => {
 
   it("a copy taken earlier does not grow with the log", () => {
     const journal = new Journal();
-    const entry = open(journal);
+    const entry = openTestEntry(journal);
     entry.log.push(2, 10, "content", "a", undefined);
     const before = journal.entry(entry.id)!;
     entry.log.push(3, 10, "content", "b", undefined);

@@ -3,22 +3,14 @@ import { Journal } from "../journal.ts";
 import { seededRandom } from "../pacing.ts";
 import { openai } from "../providers/openai.ts";
 import { validateScript } from "../script.ts";
+import { openTestEntry } from "../testing/journal-entry.ts";
 import { END, FaultSteps } from "./fault-steps.ts";
 
 const TOKENS = { content: { tokens: ["a", "b", "c"] } };
 
 function stepsFor(json: unknown) {
   const journal = new Journal();
-  const entry = journal.open({
-    provider: "openai",
-    method: "POST",
-    path: "/v1/chat/completions",
-    query: "",
-    headers: {},
-    body: {},
-    script: "default",
-    t: { received: 0 },
-  });
+  const entry = openTestEntry(journal);
   const steps = new FaultSteps(validateScript(json), entry, journal);
   const stream = openai.open({
     provider: "openai",
