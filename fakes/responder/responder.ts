@@ -594,7 +594,9 @@ export class Responder implements StreamControl {
   /** Resolves once every write so far was handed to the kernel. */
   #flush(): Promise<void> {
     if (this.#pendingWrites === 0 || this.#in.socket.destroyed) return Promise.resolve();
-    return new Promise((resolve) => (this.#flushWaiters ??= []).push(resolve));
+    this.#flushWaiters ??= [];
+    const waiters = this.#flushWaiters;
+    return new Promise((resolve) => waiters.push(resolve));
   }
 
   /** Every ending a fault step causes is a "fault"; only the script's own end can be "complete". */
