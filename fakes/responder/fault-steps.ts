@@ -36,7 +36,6 @@ export interface StepPlaces {
  * stream had lived as long as the stream, for the scavenger to copy in every herd of requests.
  */
 const NOWHERE: StepPlaces = { at: new Map(), byteSteps: [] };
-const NO_RESOLVED: ResolvedStep[] = [];
 
 function resolveStep(step: FaultStep): ResolvedStep {
   const definition = faults[step.fault]!;
@@ -77,15 +76,15 @@ function isPreStream(placement: Placement): boolean {
  * render context and the plan, placed on the plan, and journaled as it fires.
  */
 export class FaultSteps {
-  readonly #steps: ResolvedStep[];
+  readonly #steps: readonly ResolvedStep[];
   /** The script's own steps, then the one a replay ends with when its recording was cut (a FIN, a RST). */
-  readonly #all: ResolvedStep[];
+  readonly #all: readonly ResolvedStep[];
   readonly #entry: LiveEntry;
   readonly #journal: Journal;
 
   constructor(script: Script, entry: LiveEntry, journal: Journal) {
     const steps = script.faults ?? [];
-    this.#steps = steps.length === 0 ? NO_RESOLVED : steps.map(resolveStep);
+    this.#steps = steps.length === 0 ? NO_STEPS : steps.map(resolveStep);
     const ending = recordedEnding(script);
     this.#all = ending ? [...this.#steps, { ...resolveStep(ending.step), label: ending.label }] : this.#steps;
     this.#entry = entry;
