@@ -228,9 +228,12 @@ class ChatStream implements ProviderStream {
    * key is there): the same bytes and the same obfuscation draw, from the stream's fixed parts.
    */
   #choiceChunk(choiceJson: string): string {
-    return this.#obfuscation
-      ? `${this.#choicesHead}${choiceJson}${this.#choicesTail},"obfuscation":"${seededAlnum(this.#ctx.rng, 16)}"}\n\n`
-      : `${this.#choicesHead}${choiceJson}${this.#choicesTail}}\n\n`;
+    return `${this.#choicesHead}${choiceJson}${this.#choicesTail}${this.#chunkEnd()}`;
+  }
+
+  /** What closes a chunk put together from fixed parts: its obfuscation (one draw) if on, `}` and the blank line. */
+  #chunkEnd(): string {
+    return this.#obfuscation ? `,"obfuscation":"${seededAlnum(this.#ctx.rng, 16)}"}\n\n` : "}\n\n";
   }
 
   /** A call opens with its id, type, name and empty arguments, then streams the arguments in pieces. */
@@ -287,9 +290,7 @@ class ChatStream implements ProviderStream {
   }
 
   renderToken(text: string): string {
-    return this.#obfuscation
-      ? `${this.#tokenHead}${JSON.stringify(text)}${this.#tokenTail},"obfuscation":"${seededAlnum(this.#ctx.rng, 16)}"}\n\n`
-      : `${this.#tokenHead}${JSON.stringify(text)}${this.#tokenTail}}\n\n`;
+    return `${this.#tokenHead}${JSON.stringify(text)}${this.#tokenTail}${this.#chunkEnd()}`;
   }
 
   /** renderToken's chunk written straight into the responder's scratch: its fixed parts copied as bytes. */
