@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type StartedFakeProvider, startFakeProvider } from "../index.ts";
 import { seededRandom } from "../pacing.ts";
+import { openaiTestStream } from "../testing/openai-stream.ts";
 import { rawRequest } from "../testing/raw-http.ts";
-import { openai } from "./openai.ts";
 
 /**
  * Golden tests: the bytes each provider route puts on the wire, read with a raw socket and held
@@ -92,20 +92,6 @@ describe("openai chat completions (A1)", () => {
     }
   });
 
-  /** An OpenAI stream opened straight from the codec, as the responder opens one. */
-  const openaiStream = (model: string, streamOptions: object, tokens: string[], rng: () => number) =>
-    openai.open({
-      provider: "openai",
-      model,
-      request: { stream: true, stream_options: streamOptions },
-      variant: "",
-      tokens,
-      finishReason: "stop",
-      usage: { promptTokens: 1, completionTokens: 1 },
-      omitUsage: false,
-      rng,
-    });
-
   it("renders a content chunk from its fixed parts as the canonical JSON of the chunk", () => {
     const tricky = [
       "Hi",
@@ -123,7 +109,7 @@ describe("openai chat completions (A1)", () => {
       { include_obfuscation: false },
       { include_usage: true, include_obfuscation: false },
     ]) {
-      const stream = openaiStream('gpt-4o "quoted"', streamOptions, tricky, seededRandom(7));
+      const stream = openaiTestStream('gpt-4o "quoted"', streamOptions, tricky, seededRandom(7));
       for (const text of tricky) {
         const rendered = stream.renderToken(text, false);
         expect(rendered.startsWith("data: ") && rendered.endsWith("}\n\n")).toBe(true);
@@ -153,20 +139,11 @@ describe("openai chat completions (A1)", () => {
       for (const finishReason of ["stop", "length", "content_filter"] as const) {
         let draws = 0;
         const rng = seededRandom(3);
-        const stream = openai.open({
-          provider: "openai",
-          model: 'gpt-4o "q" é',
-          request: { stream: true, stream_options: streamOptions },
-          variant: "",
-          tokens: ["Hi"],
-          finishReason,
-          usage: { promptTokens: 1, completionTokens: 1 },
-          omitUsage: false,
-          rng: () => {
-            draws++;
-            return rng();
-          },
-        });
+        const counted = () => {
+          draws++;
+          return rng();
+        };
+        const stream = openaiTestStream('gpt-4o "q" é', streamOptions, ["Hi"], counted, finishReason);
         const plan = stream.plan();
         const role = plan.find((e) => e.kind === "role")!;
         const finish = plan.find((e) => e.kind === "finish")!;
@@ -217,7 +194,7 @@ describe("openai chat completions (A1)", () => {
         drawn.push(value);
         return value;
       };
-      const stream = openaiStream("gpt-4o-ü", streamOptions, texts, rng);
+      const stream = openaiTestStream("gpt-4o-ü", streamOptions, texts, rng);
       const target = Buffer.alloc(64 * 1024, 0xff);
       for (const text of texts) {
         drawn = [];
@@ -239,7 +216,7 @@ describe("openai chat completions (A1)", () => {
   });
 
   it("writes the same bytes as renderToken for more distinct tokens than it keeps encoded", () => {
-    const stream = openaiStream("gpt-4o", { include_obfuscation: false }, [], seededRandom(5));
+    const stream = openaiTestStream("gpt-4o", { include_obfuscation: false }, [], seededRandom(5));
     const target = Buffer.alloc(4096);
     for (let i = 0; i < 5000; i++) {
       // Past the kept ones (4,096) the JSON is made per write; the first ones come from the cache.

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { Journal } from "../journal.ts";
 import { seededRandom } from "../pacing.ts";
-import { openai } from "../providers/openai.ts";
 import { validateScript } from "../script.ts";
 import { openTestEntry } from "../testing/journal-entry.ts";
+import { openaiTestStream } from "../testing/openai-stream.ts";
 import { END, FaultSteps } from "./fault-steps.ts";
 
 const TOKENS = { content: { tokens: ["a", "b", "c"] } };
@@ -12,17 +12,7 @@ function stepsFor(json: unknown) {
   const journal = new Journal();
   const entry = openTestEntry(journal);
   const steps = new FaultSteps(validateScript(json), entry, journal);
-  const stream = openai.open({
-    provider: "openai",
-    model: "gpt-4o",
-    request: { stream: true },
-    variant: "",
-    tokens: ["a", "b", "c"],
-    finishReason: "stop",
-    usage: { promptTokens: 1, completionTokens: 1 },
-    omitUsage: false,
-    rng: seededRandom(1),
-  });
+  const stream = openaiTestStream("gpt-4o", {}, ["a", "b", "c"], seededRandom(1));
   return { steps, stream, plan: stream.plan() };
 }
 
