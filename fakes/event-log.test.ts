@@ -52,6 +52,26 @@ describe("EventLog", () => {
     expect(empty.toEvents()).toEqual([]);
   });
 
+  it("keeps texts and their absence exactly, reserved before the first write: fewer, as many, more, or too many to reserve", () => {
+    for (const [reserved, written] of [
+      [5, 3],
+      [5, 5],
+      [5, 12],
+      [40_000, 7],
+    ]) {
+      const log = new EventLog();
+      log.reserve(reserved!);
+      for (let i = 0; i < written!; i++)
+        log.push(i, 1, "content", i % 2 === 0 ? `t${i}` : undefined, undefined);
+      const events = log.toEvents();
+      expect(events).toHaveLength(written!);
+      for (const event of events) {
+        if (event.index % 2 === 0) expect(event.text).toBe(`t${event.index}`);
+        else expect("text" in event).toBe(false);
+      }
+    }
+  });
+
   it("hands out new objects each time, so a reader cannot change the log", () => {
     const log = new EventLog();
     log.push(1, 2, "content", "a", undefined);

@@ -441,22 +441,31 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       requestEnded,
     });
     this.#lastServed = [req, res, responder];
-    try {
-      await responder.run();
-    } catch (error) {
-      entry.outcome = "fault";
-      entry.error = error instanceof Error ? error.message : String(error);
-      if (!res.headersSent) {
-        entry.status = 500;
-        res.writeHead(500, { "content-type": "text/plain" });
-        res.end(`streamchaos fake: ${entry.error}\n`);
-      } else socket.destroy();
-    } finally {
-      this.#inFlight.delete(abort);
-      // Answered: the client leaving from now on has nothing left to abort.
-      if (conn.abort === abort) conn.abort = undefined;
-      this.log.changed();
-    }
+    // Returned, not awaited: this frame ends here instead of staying suspended (its registers
+    // kept) for the stream's whole life beside the responder's own.
+    return responder.run().then(
+      () => this.#served(conn, abort),
+      (error: unknown) => {
+        try {
+          entry.outcome = "fault";
+          entry.error = error instanceof Error ? error.message : String(error);
+          if (!res.headersSent) {
+            entry.status = 500;
+            res.writeHead(500, { "content-type": "text/plain" });
+            res.end(`streamchaos fake: ${entry.error}\n`);
+          } else socket.destroy();
+        } finally {
+          this.#served(conn, abort);
+        }
+      },
+    );
+  }
+
+  #served(conn: Connection, abort: StreamAbort): void {
+    this.#inFlight.delete(abort);
+    // Answered: the client leaving from now on has nothing left to abort.
+    if (conn.abort === abort) conn.abort = undefined;
+    this.log.changed();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -147,19 +147,28 @@ export class Responder implements StreamControl {
     return this.#abort.signal;
   }
 
-  async run(): Promise<void> {
+  /**
+   * Not an async function: #run is the one frame a stream keeps suspended for its life (a
+   * suspended async function keeps its registers, which the scavenger copies); this settles
+   * after it as a try/catch/finally around an await would.
+   */
+  run(): Promise<void> {
     this.#in.socket.on("close", this.#wakeFlushWaiters);
-    try {
-      await this.#run();
-    } catch (error) {
-      // A write to a socket that just went away is the client's doing, not a fake failure.
-      if (!this.#abort.aborted) throw error;
-    } finally {
-      this.#in.socket.off("close", this.#wakeFlushWaiters);
-      const entry = this.#in.entry;
-      if (entry.outcome === "in-progress") entry.outcome = this.#abort.aborted ? "client-closed" : "fault";
-      this.#in.journal.changed();
-    }
+    return this.#run().then(
+      () => this.#afterRun(),
+      (error: unknown) => {
+        this.#afterRun();
+        // A write to a socket that just went away is the client's doing, not a fake failure.
+        if (!this.#abort.aborted) throw error;
+      },
+    );
+  }
+
+  #afterRun(): void {
+    this.#in.socket.off("close", this.#wakeFlushWaiters);
+    const entry = this.#in.entry;
+    if (entry.outcome === "in-progress") entry.outcome = this.#abort.aborted ? "client-closed" : "fault";
+    this.#in.journal.changed();
   }
 
   async #run(): Promise<void> {
