@@ -222,6 +222,23 @@ describe("mid-stream", () => {
     expect(fake.journal()[0]!.faults).toMatchObject([{ fault: "rst", at: "mid-stream" }]);
   });
 
+  it("rst with no settle still sends every byte written before it: the socket's held writes go first", async () => {
+    // Unpaced, the events before the step are still corked in the socket when it fires: a reset
+    // that did not wait for them would drop them. (Without the settle, the RST lands before the
+    // client read them, and Linux reports that as an end of stream, not a reset: close is not
+    // asserted here.)
+    for (const at of [{ event: 1 }, { event: 3 }, { byte: 200 }]) {
+      await fake.reset();
+      await script([{ fault: "rst", at, settleMs: 0 }]);
+      const r = await openai();
+      expect(r.complete).toBe(false);
+      expect(fake.journal()[0]!.faults).toMatchObject([{ fault: "rst" }]);
+      const written = fake.journal()[0]!.events.reduce((sum, e) => sum + e.bytes, 0);
+      expect(written).toBeGreaterThan(0);
+      expect(r.body.length).toBe(written);
+    }
+  });
+
   it("a byte placement cuts the body after exactly that many bytes", async () => {
     await script([{ fault: "fin", at: { byte: 1000 } }], { content: { chunks: 50, chunkSize: 100 } });
     const r = await openai();
