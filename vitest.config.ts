@@ -10,7 +10,7 @@ export default defineConfig({
           name: "unit",
           include: [
             "*.test.ts",
-            "{lib,runtime,fakes,harness,proxies,scenarios,reports,cli,examples}/**/*.test.ts",
+            "{lib,runtime,fakes,harness,proxies,scenarios,reports,cli,examples,bench}/**/*.test.ts",
           ],
           exclude: ["**/*.int.test.ts", "**/node_modules/**"],
           testTimeout: 20_000,

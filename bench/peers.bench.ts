@@ -19,6 +19,11 @@
  *  open     1,000 concurrent streams, a chunk every 100 ms (50 chunks): server CPU, p99 of
  *           request sent -> first content chunk (each round's, and over every round's streams
  *           pooled), RSS while all are open (the most sampled)
+ *  alloc    bytes each server's JavaScript heap allocates per stream, garbage included, on the
+ *           open and paced workloads and on streams of one chunk (what taking a request in costs);
+ *           counted by V8's sampling heap profiler (bench/peers/alloc-probe.mjs, preloaded), in
+ *           rounds of their own that are not timed. No target: the figure that moves ~2 % where
+ *           CPU moves ~20 %, and the one the collector's share of CPU follows
  *  idle     RSS of a freshly started server, 1 s after its port accepts connections
  * For each: every server's median, the median of the per-round ratios to aimock, the issue's
  * target for the fake, PASS/MISS, and the load average before and after; a note where the floor
@@ -33,11 +38,11 @@
  * aimock, mock-llm and the floor are plain Node servers and do not.
  *
  * PEERS_ROUNDS (5), PEERS_SERVERS (fake,fake-js,aimock,mock-llm,floor), PEERS_MEASURES
- * (unpaced,paced,open,idle), PEERS_OPEN_CHUNKS (50) size it. The peers are devDependencies, found in
+ * (unpaced,paced,open,alloc,idle), PEERS_OPEN_CHUNKS (50) size it. The peers are devDependencies, found in
  * node_modules or in PEERS_NODE_MODULES; nothing is installed at run time.
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -47,7 +52,10 @@ import { type Peer, peers, type RunningPeer, startPeer, type Workload } from "./
 
 const ROUNDS = Number(process.env.PEERS_ROUNDS ?? 5);
 const SERVERS = (process.env.PEERS_SERVERS ?? "fake,fake-js,aimock,mock-llm,floor").split(",");
-const MEASURES = (process.env.PEERS_MEASURES ?? "unpaced,paced,open,idle").split(",");
+const MEASURES = (process.env.PEERS_MEASURES ?? "unpaced,paced,open,alloc,idle").split(",");
+/** Sampled rounds a server and workload in the alloc measure (after one warm-up round). */
+const ALLOC_ROUNDS = 2;
+const ALLOC_PROBE = new URL("./peers/alloc-probe.mjs", import.meta.url).pathname;
 const OPEN_CHUNKS = Number(process.env.PEERS_OPEN_CHUNKS ?? 50);
 const REFERENCE = "aimock";
 /** The bare node:http server: how close any server on node:http can come. */
@@ -99,8 +107,8 @@ class LoadClient {
 interface Metric {
   label: string;
   unit: string;
-  /** The issue's target for fake / aimock. */
-  target: { op: ">=" | "<="; ratio: number };
+  /** The issue's target for fake / aimock; none for a figure that says where the cost goes. */
+  target?: { op: ">=" | "<="; ratio: number };
   digits: number;
 }
 
@@ -149,8 +157,13 @@ interface MeasureReport {
 
 const reports: MeasureReport[] = [];
 
-const meets = (metric: Metric, r: number) =>
-  metric.target.op === ">=" ? r >= metric.target.ratio : r <= metric.target.ratio;
+/** Whether ratio `r` meets the metric's target; undefined when it has none. */
+const meets = (metric: Metric, r: number): boolean | undefined =>
+  metric.target === undefined
+    ? undefined
+    : metric.target.op === ">="
+      ? r >= metric.target.ratio
+      : r <= metric.target.ratio;
 
 function printMeasure(report: MeasureReport): void {
   console.log(`  load average before ${loadText(report.loadBefore)}, after ${loadText(report.loadAfter)}`);
@@ -167,9 +180,11 @@ function printMeasure(report: MeasureReport): void {
       const r = ratio(byServer, name);
       // The targets are the fake's; the other peers' ratios say where they stand (the floor: how
       // close any node:http server can come).
-      const verdict = SUBJECTS.includes(name)
-        ? ` (target ${metric.target.op} ${metric.target.ratio}x) ${meets(metric, r) ? "PASS" : "MISS"}`
-        : "";
+      const met = meets(metric, r);
+      const verdict =
+        SUBJECTS.includes(name) && met !== undefined
+          ? ` (target ${metric.target!.op} ${metric.target!.ratio}x) ${met ? "PASS" : "MISS"}`
+          : "";
       console.log(
         `    ${name}/${REFERENCE} ${fixed(r, 2)}x${verdict}   per round: ${(byServer.get(name) ?? []).map((v, i) => fixed(v / byServer.get(REFERENCE)![i]!, 2)).join(" ")}`,
       );
@@ -177,7 +192,7 @@ function printMeasure(report: MeasureReport): void {
     // The floor does nothing but the writes: a target it misses is out of reach on this machine
     // at this load, whatever the fake does (for lateness: both processes' scheduling stalls are in
     // every server's p99, and on a busy 2-core machine they are tens of ms).
-    if (byServer.has(FLOOR) && !meets(metric, ratio(byServer, FLOOR))) {
+    if (byServer.has(FLOOR) && meets(metric, ratio(byServer, FLOOR)) === false) {
       console.log(
         `    note: the floor misses this target too (${fixed(ratio(byServer, FLOOR), 2)}x): at this load no node:http server can meet it here`,
       );
@@ -270,6 +285,71 @@ async function withCpu(server: RunningPeer, order: LoadOrder, onAllFirst?: () =>
   return { result, cpuMs: processCpuMs(server.pid) - before };
 }
 
+/**
+ * The alloc measure: each server on its own, started with bench/peers/alloc-probe.mjs preloaded, a
+ * warm-up round, then ALLOC_ROUNDS rounds whose heap allocation the probe counts (garbage included),
+ * per stream. Bytes are not timing: no interleaving is needed, and no round of it is timed.
+ */
+async function measureAllocation(): Promise<void> {
+  const title =
+    "alloc: bytes the JavaScript heap allocates per stream, garbage included (V8's sampling heap profiler, preloaded: bench/peers/alloc-probe.mjs; these rounds are not timed)";
+  console.log(`\n${title}`);
+  const loadBefore = loadavg();
+  const figures: Figures = new Map();
+  const cases = [
+    { metric: ALLOC_OPEN, streams: 1000, workload: { chunks: OPEN_CHUNKS, intervalMs: 100 } },
+    { metric: ALLOC_PACED, streams: 100, workload: { chunks: 200, intervalMs: 10 } },
+    // One chunk: what a request costs to take in and set up, beside what its writes cost.
+    { metric: ALLOC_SET_UP, streams: 1000, workload: { chunks: 1, intervalMs: 100 } },
+  ];
+  for (const { metric, streams, workload } of cases) {
+    for (const peer of lineup) {
+      const out = join(dir, `alloc-${peer.name}`);
+      const server = await startPeer(peer, workload, dir, {
+        nodeArgs: ["--import", ALLOC_PROBE],
+        env: { PEERS_ALLOC_OUT: out },
+      });
+      running.add(server);
+      try {
+        const order = orderFor(server, streams, workload);
+        check(server, await client.run(order));
+        for (let i = 0; i < ALLOC_ROUNDS; i++) {
+          process.kill(server.pid, "SIGUSR2");
+          await untilFile(`${out}.started`, peer.name);
+          check(server, await client.run(order));
+          process.kill(server.pid, "SIGUSR2");
+          const bytes = Number(await untilFile(out, peer.name));
+          await rm(out);
+          await rm(`${out}.started`);
+          record(figures, metric, peer.name, bytes / streams / 1024);
+        }
+      } finally {
+        await stop(server);
+      }
+    }
+  }
+  const report = { title, figures, loadBefore, loadAfter: loadavg(), skipped: new Map() };
+  reports.push(report);
+  printMeasure(report);
+}
+
+/** The text of `path` once the probe in `server` has written it (it renames it into place whole). */
+async function untilFile(path: string, server: string): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await readFile(path, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `${server}: the allocation probe wrote no ${path} within 30 s of SIGUSR2 (is bench/peers/alloc-probe.mjs preloaded, and did the server print an alloc-probe error?)`,
+      );
+    await sleep(20);
+  }
+}
+
 // ---- the measures -----------------------------------------------------------------------------
 
 const metric = (label: string, unit: string, op: ">=" | "<=", ratio: number, digits: number): Metric => ({
@@ -278,6 +358,8 @@ const metric = (label: string, unit: string, op: ">=" | "<=", ratio: number, dig
   target: { op, ratio },
   digits,
 });
+/** A figure with no target of the issue's: it says where a measure's cost comes from. */
+const figure = (label: string, unit: string, digits: number): Metric => ({ label, unit, digits });
 const EVENTS_PER_S = metric("unpaced events/s", "events/s", ">=", 3, 0);
 const LATENESS = metric("lateness p99", "ms", "<=", 0.1, 2);
 const PACED_CPU = metric("server CPU, paced", "ms", "<=", 0.8, 0);
@@ -292,6 +374,9 @@ const FIRST = metric("first-content p99", "ms", "<=", 0.8, 1);
 const FIRST_POOLED = metric("first-content p99, all rounds pooled", "ms", "<=", 0.8, 1);
 const OPEN_RSS = metric("RSS, 1,000 open", "MB", "<=", 1, 1);
 const IDLE_RSS = metric("idle RSS", "MB", "<=", 1, 1);
+const ALLOC_OPEN = figure("allocated per stream, 1,000 open", "KB", 1);
+const ALLOC_PACED = figure("allocated per stream, paced", "KB", 1);
+const ALLOC_SET_UP = figure("allocated per one-chunk stream (set-up)", "KB", 1);
 
 console.log(
   `machine: ${cpus().length} cores, load average ${loadText(loadavg())}; ${ROUNDS} rounds a measure; servers:`,
@@ -371,6 +456,8 @@ try {
     );
   }
 
+  if (MEASURES.includes("alloc")) await measureAllocation();
+
   if (MEASURES.includes("idle")) {
     console.log("\nidle: RSS of a freshly started server, 1 s after its port accepts connections");
     const workload = { chunks: 20, intervalMs: 10 };
@@ -397,7 +484,7 @@ try {
 // ---- the summary ------------------------------------------------------------------------------
 
 console.log(
-  `\nsummary (medians of ${ROUNDS} interleaved rounds; ratios: median of per-round ratios to ${REFERENCE})`,
+  `\nsummary (medians of ${ROUNDS} interleaved rounds, ${ALLOC_ROUNDS} a server for alloc; ratios: median of per-round ratios to ${REFERENCE})`,
 );
 const compared = SERVERS.filter((s) => s !== REFERENCE);
 const header = [
@@ -413,7 +500,8 @@ for (const report of reports) {
     const verdicts = compared.map((name) => {
       if (!byServer.has(name)) return "n/a";
       const r = ratio(byServer, name);
-      return `${fixed(r, 2)}x${SUBJECTS.includes(name) ? (meets(metric, r) ? " PASS" : " MISS") : ""}`;
+      const met = SUBJECTS.includes(name) ? meets(metric, r) : undefined;
+      return `${fixed(r, 2)}x${met === undefined ? "" : met ? " PASS" : " MISS"}`;
     });
     rows.push([
       `${metric.label} (${metric.unit})`,
@@ -421,7 +509,7 @@ for (const report of reports) {
         byServer.has(name) ? fixed(median(byServer.get(name)!), metric.digits) : "n/a",
       ),
       ...verdicts,
-      `${metric.target.op} ${metric.target.ratio}x`,
+      metric.target ? `${metric.target.op} ${metric.target.ratio}x` : "(none)",
       `${loadText(report.loadBefore)} -> ${loadText(report.loadAfter)}`,
     ]);
   }

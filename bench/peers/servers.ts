@@ -209,16 +209,28 @@ const floor: Peer = {
 
 export const peers: Record<string, Peer> = { fake, "fake-js": fakeJs, aimock, "mock-llm": mockLlm, floor };
 
-/** Starts `peer` for `workload` on a free port; resolves once the port accepts connections. */
-export async function startPeer(peer: Peer, workload: Workload, dir: string): Promise<RunningPeer> {
+/**
+ * Starts `peer` for `workload` on a free port; resolves once the port accepts connections.
+ * `extra` adds node options (before the script) and environment, e.g. a preloaded probe.
+ */
+export async function startPeer(
+  peer: Peer,
+  workload: Workload,
+  dir: string,
+  extra: { nodeArgs?: string[]; env?: Record<string, string> } = {},
+): Promise<RunningPeer> {
   const port = await reservePort();
   const { args, env } = await peer.command(workload, port, dir);
   const started: StartedProcess = await startProcess({
     name: peer.name,
     command: process.execPath,
     // PEERS_NODE_ARGS go to the servers' node alone (e.g. --cpu-prof, to profile them under load).
-    args: [...(process.env.PEERS_NODE_ARGS?.split(" ").filter(Boolean) ?? []), ...args],
-    env,
+    args: [
+      ...(process.env.PEERS_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+      ...(extra.nodeArgs ?? []),
+      ...args,
+    ],
+    env: { ...env, ...extra.env },
     readiness: Wait.forPort("127.0.0.1", port),
   });
   return { peer, pid: started.pid, port, stop: async () => void (await started.stop()) };
