@@ -26,7 +26,8 @@
  *           CPU moves ~20 %, and the one the collector's share of CPU follows
  *  idle     RSS of a freshly started server, 1 s after its port accepts connections
  * For each: every server's median, the median of the per-round ratios to aimock, the issue's
- * target for the fake, PASS/MISS, and the load average before and after; a note where the floor
+ * target for the fake, PASS/MISS with the number of rounds whose ratio alone met the target, and
+ * the load average before and after; a note where the floor
  * misses a target too (out of reach at this load, whatever the fake does). Timing figures move with
  * the machine's load; the ratios of interleaved rounds less so. Prints figures only.
  * Interleaving leaves each server idle while the others take their turns. Idle for more than ~8 s
@@ -133,11 +134,24 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/** The per-round ratios of `server` to the reference. */
+function roundRatios(byServer: Map<string, number[]>, server: string): number[] {
+  const theirs = byServer.get(REFERENCE) ?? [];
+  return (byServer.get(server) ?? []).map((value, round) => value / theirs[round]!);
+}
+
 /** The median of the per-round ratios of `server` to the reference. */
 function ratio(byServer: Map<string, number[]>, server: string): number {
-  const mine = byServer.get(server) ?? [];
-  const theirs = byServer.get(REFERENCE) ?? [];
-  return median(mine.map((value, round) => value / theirs[round]!));
+  return median(roundRatios(byServer, server));
+}
+
+/**
+ * "k/n": in how many rounds the ratio alone met the target. A median that passes with 3 of 5
+ * rounds is one loaded round from a miss; the reader sees which it is.
+ */
+function roundsMet(metric: Metric, byServer: Map<string, number[]>, server: string): string {
+  const ratios = roundRatios(byServer, server);
+  return `${ratios.filter((r) => meets(metric, r)).length}/${ratios.length}`;
 }
 
 const loadText = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
@@ -183,10 +197,12 @@ function printMeasure(report: MeasureReport): void {
       const met = meets(metric, r);
       const verdict =
         SUBJECTS.includes(name) && met !== undefined
-          ? ` (target ${metric.target!.op} ${metric.target!.ratio}x) ${met ? "PASS" : "MISS"}`
+          ? ` (target ${metric.target!.op} ${metric.target!.ratio}x) ${met ? "PASS" : "MISS"}, met in ${roundsMet(metric, byServer, name)} rounds`
           : "";
       console.log(
-        `    ${name}/${REFERENCE} ${fixed(r, 2)}x${verdict}   per round: ${(byServer.get(name) ?? []).map((v, i) => fixed(v / byServer.get(REFERENCE)![i]!, 2)).join(" ")}`,
+        `    ${name}/${REFERENCE} ${fixed(r, 2)}x${verdict}   per round: ${roundRatios(byServer, name)
+          .map((v) => fixed(v, 2))
+          .join(" ")}`,
       );
     }
     // The floor does nothing but the writes: a target it misses is out of reach on this machine
@@ -484,7 +500,7 @@ try {
 // ---- the summary ------------------------------------------------------------------------------
 
 console.log(
-  `\nsummary (medians of ${ROUNDS} interleaved rounds, ${ALLOC_ROUNDS} a server for alloc; ratios: median of per-round ratios to ${REFERENCE})`,
+  `\nsummary (medians of ${ROUNDS} interleaved rounds, ${ALLOC_ROUNDS} a server for alloc; ratios: median of per-round ratios to ${REFERENCE}; (k/n): rounds whose ratio alone met the target)`,
 );
 const compared = SERVERS.filter((s) => s !== REFERENCE);
 const header = [
@@ -501,7 +517,7 @@ for (const report of reports) {
       if (!byServer.has(name)) return "n/a";
       const r = ratio(byServer, name);
       const met = SUBJECTS.includes(name) ? meets(metric, r) : undefined;
-      return `${fixed(r, 2)}x${met === undefined ? "" : met ? " PASS" : " MISS"}`;
+      return `${fixed(r, 2)}x${met === undefined ? "" : `${met ? " PASS" : " MISS"} (${roundsMet(metric, byServer, name)})`}`;
     });
     rows.push([
       `${metric.label} (${metric.unit})`,
