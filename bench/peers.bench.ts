@@ -27,9 +27,9 @@
  *  idle     RSS of a freshly started server, 1 s after its port accepts connections
  * For each: every server's median, the median of the per-round ratios to aimock, the issue's
  * target for the fake, PASS/MISS with the number of rounds whose ratio alone met the target, and
- * the load average before and after; a note where the floor
- * misses a target too (out of reach at this load, whatever the fake does). Timing figures move with
- * the machine's load; the ratios of interleaved rounds less so. Prints figures only.
+ * the load average before and after; a note where the floor misses a target too (out of reach at
+ * this load, whatever the fake does). Timing figures move with the machine's load; the ratios of
+ * interleaved rounds less so. Prints figures only.
  * Interleaving leaves each server idle while the others take their turns. Idle for more than ~8 s
  * after a burst, a Node server's heap is shrunk by V8's memory reducer, whose collections also drop
  * the hidden classes no live object holds, so the next round starts partly cold (its heap grows
@@ -39,8 +39,8 @@
  * aimock, mock-llm and the floor are plain Node servers and do not.
  *
  * PEERS_ROUNDS (5), PEERS_SERVERS (fake,fake-js,aimock,mock-llm,floor), PEERS_MEASURES
- * (unpaced,paced,open,alloc,idle), PEERS_OPEN_CHUNKS (50) size it. The peers are devDependencies, found in
- * node_modules or in PEERS_NODE_MODULES; nothing is installed at run time.
+ * (unpaced,paced,open,alloc,idle), PEERS_OPEN_CHUNKS (50) size it. The peers are devDependencies,
+ * found in node_modules or in PEERS_NODE_MODULES; nothing is installed at run time.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
