@@ -43,10 +43,11 @@
  * found in node_modules or in PEERS_NODE_MODULES; nothing is installed at run time.
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { allocProbeLaunch, countAllocation } from "./peers/alloc-count.ts";
 import type { LoadOrder, LoadResult } from "./peers/load-client.ts";
 import { listenOverflows, processCpuMs, rssMb } from "./peers/proc.ts";
 import { type Peer, peers, type RunningPeer, startPeer, type Workload } from "./peers/servers.ts";
@@ -56,7 +57,6 @@ const SERVERS = (process.env.PEERS_SERVERS ?? "fake,fake-js,aimock,mock-llm,floo
 const MEASURES = (process.env.PEERS_MEASURES ?? "unpaced,paced,open,alloc,idle").split(",");
 /** Sampled rounds a server and workload in the alloc measure (after one warm-up round). */
 const ALLOC_ROUNDS = 2;
-const ALLOC_PROBE = new URL("./peers/alloc-probe.mjs", import.meta.url).pathname;
 const OPEN_CHUNKS = Number(process.env.PEERS_OPEN_CHUNKS ?? 50);
 const REFERENCE = "aimock";
 /** The bare node:http server: how close any server on node:http can come. */
@@ -223,8 +223,12 @@ const client = new LoadClient();
 await client.ready;
 const running = new Set<RunningPeer>();
 
-async function start(peer: Peer, workload: Workload): Promise<RunningPeer> {
-  const server = await startPeer(peer, workload, dir);
+async function start(
+  peer: Peer,
+  workload: Workload,
+  extra?: Parameters<typeof startPeer>[3],
+): Promise<RunningPeer> {
+  const server = await startPeer(peer, workload, dir, extra);
   running.add(server);
   return server;
 }
@@ -321,22 +325,17 @@ async function measureAllocation(): Promise<void> {
   for (const { metric, streams, workload } of cases) {
     for (const peer of lineup) {
       const out = join(dir, `alloc-${peer.name}`);
-      const server = await startPeer(peer, workload, dir, {
-        nodeArgs: ["--import", ALLOC_PROBE],
-        env: { PEERS_ALLOC_OUT: out },
-      });
-      running.add(server);
+      const server = await start(peer, workload, allocProbeLaunch(out));
       try {
         const order = orderFor(server, streams, workload);
         check(server, await client.run(order));
         for (let i = 0; i < ALLOC_ROUNDS; i++) {
-          process.kill(server.pid, "SIGUSR2");
-          await untilFile(`${out}.started`, peer.name);
-          check(server, await client.run(order));
-          process.kill(server.pid, "SIGUSR2");
-          const bytes = Number(await untilFile(out, peer.name));
-          await rm(out);
-          await rm(`${out}.started`);
+          const bytes = await countAllocation(
+            server.pid,
+            out,
+            async () => check(server, await client.run(order)),
+            peer.name,
+          );
           record(figures, metric, peer.name, bytes / streams / 1024);
         }
       } finally {
@@ -347,23 +346,6 @@ async function measureAllocation(): Promise<void> {
   const report = { title, figures, loadBefore, loadAfter: loadavg(), skipped: new Map() };
   reports.push(report);
   printMeasure(report);
-}
-
-/** The text of `path` once the probe in `server` has written it (it renames it into place whole). */
-async function untilFile(path: string, server: string): Promise<string> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      return await readFile(path, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `${server}: the allocation probe wrote no ${path} within 30 s of SIGUSR2 (is bench/peers/alloc-probe.mjs preloaded, and did the server print an alloc-probe error?)`,
-      );
-    await sleep(20);
-  }
 }
 
 // ---- the measures -----------------------------------------------------------------------------

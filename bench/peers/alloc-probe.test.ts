@@ -1,12 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
+import { ALLOC_PROBE, allocProbeLaunch, countAllocation } from "./alloc-count.ts";
 
-const PROBE = new URL("./alloc-probe.mjs", import.meta.url).pathname;
 /**
  * A server stand-in: on each line "go <n>" it allocates n arrays of 1,000 small integers and drops
  * them at once (garbage the scavenger frees: the probe must count it all the same), then prints
@@ -29,24 +28,14 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-async function untilFile(path: string): Promise<string> {
-  for (let i = 0; i < 500; i++) {
-    try {
-      return await readFile(path, "utf8");
-    } catch {
-      await sleep(20);
-    }
-  }
-  throw new Error(`no ${path}`);
-}
-
 describe("alloc-probe (bench:peers' allocation counter)", () => {
   it("counts the bytes allocated between two SIGUSR2, garbage included", async () => {
     const dir = await mkdtemp(join(tmpdir(), "streamchaos-alloc-probe-"));
     dirs.push(dir);
     const out = join(dir, "count");
-    const child = spawn(process.execPath, ["--import", PROBE, "-e", ALLOCATOR], {
-      env: { ...process.env, PEERS_ALLOC_OUT: out },
+    const launch = allocProbeLaunch(out);
+    const child = spawn(process.execPath, [...launch.nodeArgs, "-e", ALLOCATOR], {
+      env: { ...process.env, ...launch.env },
       stdio: ["pipe", "pipe", "inherit"],
     });
     children.push(child);
@@ -57,13 +46,9 @@ describe("alloc-probe (bench:peers' allocation counter)", () => {
     // Warm: the loop optimized, so what is counted is the arrays, not the compiler's first runs.
     await allocate(1000);
 
-    child.kill("SIGUSR2");
-    await untilFile(`${out}.started`);
     // 20,000 arrays of 1,000 small integers: ~8 KB of elements each, ~160 MB in all, nearly all
     // of it freed by the scavenger while the profiler samples.
-    await allocate(20_000);
-    child.kill("SIGUSR2");
-    const bytes = Number(await untilFile(out));
+    const bytes = await countAllocation(child.pid!, out, () => allocate(20_000));
     expect(bytes).toBeGreaterThan(0.8 * 20_000 * 8_000);
     expect(bytes).toBeLessThan(1.5 * 20_000 * 8_000);
   });
@@ -71,7 +56,7 @@ describe("alloc-probe (bench:peers' allocation counter)", () => {
   it("refuses to start without PEERS_ALLOC_OUT, and says what to set", async () => {
     const env = { ...process.env };
     delete env.PEERS_ALLOC_OUT;
-    const child = spawn(process.execPath, ["--import", PROBE, "-e", "0"], {
+    const child = spawn(process.execPath, ["--import", ALLOC_PROBE, "-e", "0"], {
       env,
       stdio: ["ignore", "ignore", "pipe"],
     });

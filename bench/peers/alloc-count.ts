@@ -1,0 +1,54 @@
+/**
+ * The counting side of bench/peers/alloc-probe.mjs: how a server is started with the probe, and
+ * how a count is taken from it (SIGUSR2, wait for the probe to start, the work, SIGUSR2, wait for
+ * its count). One place for the protocol the bench and the probe's test both speak.
+ */
+import { readFile, rm } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export const ALLOC_PROBE = new URL("./alloc-probe.mjs", import.meta.url).pathname;
+
+/** How long a probe may take to start sampling, or to write its count, after a SIGUSR2. */
+const PROBE_ANSWER_MS = 30_000;
+
+/** Node options and environment that preload the probe into a server, its count going to `out`. */
+export function allocProbeLaunch(out: string): { nodeArgs: string[]; env: Record<string, string> } {
+  return { nodeArgs: ["--import", ALLOC_PROBE], env: { PEERS_ALLOC_OUT: out } };
+}
+
+/**
+ * Bytes the process `pid`, started with `allocProbeLaunch(out)`, allocates while `work` runs,
+ * garbage included. `who` names it in errors.
+ */
+export async function countAllocation(
+  pid: number,
+  out: string,
+  work: () => Promise<unknown>,
+  who = `process ${pid}`,
+): Promise<number> {
+  process.kill(pid, "SIGUSR2");
+  await untilProbeWrote(`${out}.started`, who);
+  await work();
+  process.kill(pid, "SIGUSR2");
+  const bytes = Number(await untilProbeWrote(out, who));
+  await rm(out);
+  await rm(`${out}.started`);
+  return bytes;
+}
+
+/** The text of `path` once the probe has written it (it renames its count into place whole). */
+async function untilProbeWrote(path: string, who: string): Promise<string> {
+  const deadline = Date.now() + PROBE_ANSWER_MS;
+  for (;;) {
+    try {
+      return await readFile(path, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `${who}: the allocation probe wrote no ${path} within ${PROBE_ANSWER_MS / 1000} s of SIGUSR2 (is bench/peers/alloc-probe.mjs preloaded, and did the process print an alloc-probe error?)`,
+      );
+    await sleep(20);
+  }
+}
