@@ -12,7 +12,8 @@
  * window from the first request sent to the last byte read; RSS is VmRSS of /proc/<pid>/status.
  *
  * Measures (servers interleaved within each round: A, B, C, then B, C, A ..., PEERS_ROUNDS rounds
- * after a warm-up round that is not counted; each round turns the order by one, see turnOrder):
+ * after PEERS_WARM_UPS warm-up rounds that are not counted, see WARM_UPS; each round turns the
+ * order by one, see turnOrder):
  *  unpaced  one stream of 20,000 chunks: content events/s seen by the client (median of 3 a round)
  *  paced    100 concurrent streams x 200 chunks every 10 ms: p99 lateness of each chunk's arrival
  *           against its schedule (request sent + (i + 1) * 10 ms, client clock), server CPU
@@ -38,7 +39,7 @@
  * between bursts (lib/idle-heap.ts; `--shrink-when-idle` turns that off), as it does for its users;
  * aimock, mock-llm and the floor are plain Node servers and do not.
  *
- * PEERS_ROUNDS (5), PEERS_SERVERS (fake,fake-js,aimock,mock-llm,floor), PEERS_MEASURES
+ * PEERS_ROUNDS (5), PEERS_WARM_UPS (2), PEERS_SERVERS (fake,fake-js,aimock,mock-llm,floor), PEERS_MEASURES
  * (unpaced,paced,open,alloc,idle), PEERS_OPEN_CHUNKS (50) size it. The peers are devDependencies,
  * found in node_modules or in PEERS_NODE_MODULES; nothing is installed at run time.
  */
@@ -52,12 +53,29 @@ import type { LoadOrder, LoadResult } from "./peers/load-client.ts";
 import { listenOverflows, processCpuMs, rssMb } from "./peers/proc.ts";
 import { type Peer, peers, type RunningPeer, startPeer, type Workload } from "./peers/servers.ts";
 
-const ROUNDS = Number(process.env.PEERS_ROUNDS ?? 5);
+/** A whole number from the environment, or a clear error: a typo must not run a different bench. */
+function countFromEnv(name: string, fallback: number, least: number): number {
+  const text = process.env[name];
+  const value = text === undefined ? fallback : Number(text);
+  if (!Number.isInteger(value) || value < least)
+    throw new Error(`${name}=${text}: must be a whole number of at least ${least} (default ${fallback})`);
+  return value;
+}
+
+const ROUNDS = countFromEnv("PEERS_ROUNDS", 5, 1);
+/**
+ * Rounds each server runs before the counted ones. Why two: per-request code runs once a stream,
+ * so a round of 1,000 streams is not enough for V8 to optimize all of it. With --trace-opt, the
+ * fake's TurboFan compile time was 617 ms in its first round of the open workload, 536 ms in its
+ * second and 82, 63, 40 ms after (aimock's: 899, 305, 37, 15, 15): with one warm-up round, the
+ * first counted round of each server still paid for its compiler, the fake's by ~0.5 s of CPU.
+ */
+const WARM_UPS = countFromEnv("PEERS_WARM_UPS", 2, 0);
 const SERVERS = (process.env.PEERS_SERVERS ?? "fake,fake-js,aimock,mock-llm,floor").split(",");
 const MEASURES = (process.env.PEERS_MEASURES ?? "unpaced,paced,open,alloc,idle").split(",");
 /** Sampled rounds a server and workload in the alloc measure (after one warm-up round). */
 const ALLOC_ROUNDS = 2;
-const OPEN_CHUNKS = Number(process.env.PEERS_OPEN_CHUNKS ?? 50);
+const OPEN_CHUNKS = countFromEnv("PEERS_OPEN_CHUNKS", 50, 1);
 const REFERENCE = "aimock";
 /** The bare node:http server: how close any server on node:http can come. */
 const FLOOR = "floor";
@@ -239,8 +257,8 @@ async function stop(server: RunningPeer): Promise<void> {
 }
 
 /**
- * Starts every server able to serve `workload`, runs `warmUp` on each, then `round` on each in
- * turn, ROUNDS times; `round` records its figures.
+ * Starts every server able to serve `workload`, runs `warmUp` on each WARM_UPS times, then
+ * `round` on each in turn, ROUNDS times; `round` records its figures.
  */
 async function measure(
   title: string,
@@ -259,7 +277,7 @@ async function measure(
   const loadBefore = loadavg();
   const servers: RunningPeer[] = [];
   for (const peer of able) servers.push(await start(peer, workload));
-  for (const server of servers) await warmUp(server);
+  for (let i = 0; i < WARM_UPS; i++) for (const server of servers) await warmUp(server);
   const figures: Figures = new Map();
   for (let i = 0; i < ROUNDS; i++) {
     for (const server of turnOrder(servers, i)) await round(server, figures, i);
@@ -377,7 +395,7 @@ const ALLOC_PACED = figure("allocated per stream, paced", "KB", 1);
 const ALLOC_SET_UP = figure("allocated per one-chunk stream (set-up)", "KB", 1);
 
 console.log(
-  `machine: ${cpus().length} cores, load average ${loadText(loadavg())}; ${ROUNDS} rounds a measure; servers:`,
+  `machine: ${cpus().length} cores, load average ${loadText(loadavg())}; ${ROUNDS} rounds a measure after ${WARM_UPS} warm-up rounds; servers:`,
 );
 for (const peer of lineup) console.log(`  ${peer.name.padEnd(9)} ${peer.about}`);
 
