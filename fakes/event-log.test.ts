@@ -26,6 +26,19 @@ describe("EventLog", () => {
     expect(JSON.stringify(events)).toBe(JSON.stringify(expected));
   });
 
+  it("keeps byte counts far past any one write's exactly beside their kind (the two share a number)", () => {
+    const log = new EventLog();
+    const huge = 2 ** 36 + 12_345;
+    log.push(1, huge, "content", "a", undefined);
+    log.push(2, 0, "terminator", undefined, 2);
+    log.push(3, 1, "content", "b", undefined);
+    expect(log.toEvents()).toEqual([
+      { index: 0, t: 1, bytes: huge, kind: "content", text: "a" },
+      { index: 1, t: 2, bytes: 0, kind: "terminator", due: 2 },
+      { index: 2, t: 3, bytes: 1, kind: "content", text: "b" },
+    ]);
+  });
+
   it("keeps a zero due and an empty text, which are values, apart from none", () => {
     const log = new EventLog();
     log.push(5, 0, "content", "", 0);

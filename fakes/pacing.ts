@@ -34,14 +34,16 @@ export class Schedule {
   readonly #first: number;
   readonly #interval: number;
   readonly #jitter: number;
-  readonly #rng: () => number;
+  /** The jitter's generator, made on the first jittered offset: most scripts have no jitter. */
+  #rng: (() => number) | undefined = undefined;
+  readonly #seed: number;
 
   constructor(pacing: ScriptPacing = {}) {
     this.headersDelayMs = pacing.headersDelayMs ?? 0;
     this.#first = pacing.firstTokenMs ?? 0;
     this.#interval = pacing.intervalMs ?? (pacing.tokensPerSecond ? 1000 / pacing.tokensPerSecond : 0);
     this.#jitter = pacing.jitterMs ?? 0;
-    this.#rng = seededRandom((pacing.seed ?? 1) ^ 0x5eed);
+    this.#seed = (pacing.seed ?? 1) ^ 0x5eed;
   }
 
   get paced(): boolean {
@@ -50,7 +52,8 @@ export class Schedule {
 
   /** Offset of slot k from the base; never earlier than slot k-1 (callers ask in order). */
   offset(slot: number): number {
-    const jitter = this.#jitter > 0 ? this.#rng() * this.#jitter : 0;
-    return this.#first + slot * this.#interval + jitter;
+    if (!(this.#jitter > 0)) return this.#first + slot * this.#interval;
+    this.#rng ??= seededRandom(this.#seed);
+    return this.#first + slot * this.#interval + this.#rng() * this.#jitter;
   }
 }

@@ -94,11 +94,26 @@ class Connection {
   readonly #closing: AbortSignal;
   /** The server's live connections, which this one leaves when its socket closes. */
   readonly #live: Map<Socket, Connection>;
+  /** The server's answers in progress, which an answer on this connection leaves when it is over. */
+  readonly #inFlight: Set<StreamAbort>;
 
-  constructor(journal: Journal, closing: AbortSignal, live: Map<Socket, Connection>) {
+  constructor(
+    journal: Journal,
+    closing: AbortSignal,
+    live: Map<Socket, Connection>,
+    inFlight: Set<StreamAbort>,
+  ) {
     this.#journal = journal;
     this.#closing = closing;
     this.#live = live;
+    this.#inFlight = inFlight;
+  }
+
+  /** The answer that `abort` belongs to is over: the client leaving from now on has nothing to abort. */
+  served(abort: StreamAbort): void {
+    this.#inFlight.delete(abort);
+    if (this.abort === abort) this.abort = undefined;
+    this.#journal.changed();
   }
 
   /** The fake, not the client, is closing it (fin and rst steps). */
@@ -313,7 +328,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   #track(socket: Socket): void {
     this.#setUps.noteAccepted();
     this.#pacer.catchUp();
-    const conn = new Connection(this.log, this.#closing.signal, this.#connections);
+    const conn = new Connection(this.log, this.#closing.signal, this.#connections, this.#inFlight);
     this.#connections.set(socket, conn);
     connectionOf.set(socket, conn);
     socket.on("end", onSocketEnd);
@@ -344,7 +359,9 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
     req.on("error", ignore);
     res.on("error", ignore);
     const socket = req.socket;
-    const conn = this.#connections.get(socket) ?? new Connection(this.log, this.#closing.signal, new Map());
+    const conn =
+      this.#connections.get(socket) ??
+      new Connection(this.log, this.#closing.signal, new Map(), this.#inFlight);
     this.#pacer.catchUp();
     const received = now();
     const url = new URL(req.url ?? "/", "http://fake.invalid");
@@ -442,30 +459,9 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
     });
     this.#lastServed = [req, res, responder];
     // Returned, not awaited: this frame ends here instead of staying suspended (its registers
-    // kept) for the stream's whole life beside the responder's own.
-    return responder.run().then(
-      () => this.#served(conn, abort),
-      (error: unknown) => {
-        try {
-          entry.outcome = "fault";
-          entry.error = error instanceof Error ? error.message : String(error);
-          if (!res.headersSent) {
-            entry.status = 500;
-            res.writeHead(500, { "content-type": "text/plain" });
-            res.end(`streamchaos fake: ${entry.error}\n`);
-          } else socket.destroy();
-        } finally {
-          this.#served(conn, abort);
-        }
-      },
-    );
-  }
-
-  #served(conn: Connection, abort: StreamAbort): void {
-    this.#inFlight.delete(abort);
-    // Answered: the client leaving from now on has nothing left to abort.
-    if (conn.abort === abort) conn.abort = undefined;
-    this.log.changed();
+    // kept) for the stream's whole life beside the responder's own. The responder journals how
+    // the answer ended and tells the connection (Connection.served).
+    return responder.run();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -51,8 +51,11 @@ export interface ResponderInput {
   abort: StreamAbort;
   /** The server's clock for paced writes, shared by all its streams. */
   pacer: Pacer;
-  /** The connection tracker, told when the fake, not the client, is closing this socket. */
-  connection: { markSelfClosed(): void };
+  /**
+   * The connection tracker: told when the fake, not the client, is closing this socket, and when
+   * the answer is over (`abort` is this answer's).
+   */
+  connection: { markSelfClosed(): void; served(abort: StreamAbort): void };
   /** When the request's body had all arrived (`now()`): where its schedule counts from. */
   requestEnded: number;
 }
@@ -100,12 +103,17 @@ export class Responder implements StreamControl {
    */
   readonly #log: EventLog;
   readonly #times: JournalEntry["t"];
-  // Callbacks handed out (to the pacer, the socket), one each per stream. Assigned in the
-  // constructor, not as initialized fields: a field's arrow gets an inferred name, which tsx's
-  // keepNames sets again with a defineProperty on every stream (a property store each).
+  // The pacer's callback, one per stream. Assigned in the constructor, not as an initialized
+  // field: a field's arrow gets an inferred name, which tsx's keepNames sets again with a
+  // defineProperty on every stream (a property store each).
   readonly #onAlarm: (onTime: boolean) => void;
-  readonly #onResWritten: () => void;
-  readonly #wakeFlushWaiters: () => void;
+  /**
+   * res.write's callback, made on the first write of a body that is not chunked, and the socket's
+   * close listener, made by the first #flush that must wait: a stream keeps what it makes for its
+   * whole life, and most streams never need either.
+   */
+  #onResWritten: (() => void) | undefined = undefined;
+  #onSocketClose: (() => void) | undefined = undefined;
 
   constructor(input: ResponderInput) {
     this.#in = input;
@@ -116,16 +124,6 @@ export class Responder implements StreamControl {
       if (!run) return;
       if (!onTime || this.#aborted) run.resolve("abort");
       else this.#plainOn();
-    };
-    this.#onResWritten = () => {
-      this.#pendingResWrites--;
-      if (this.#pendingResWrites === 0) this.#wakeFlushWaiters();
-    };
-    this.#wakeFlushWaiters = () => {
-      // Called after every res.write: most have nobody waiting, and splice makes an array each time.
-      const waiters = this.#flushWaiters;
-      if (waiters === undefined || waiters.length === 0) return;
-      for (const wake of waiters.splice(0)) wake();
     };
     this.#abort = input.abort;
     this.#aborted = input.abort.aborted;
@@ -150,149 +148,169 @@ export class Responder implements StreamControl {
   }
 
   /**
-   * Not an async function: #run is the one frame a stream keeps suspended for its life (a
-   * suspended async function keeps its registers, which the scavenger copies); this settles
-   * after it as a try/catch/finally around an await would.
+   * Answers the request, whatever happens on the way: the journal entry says how it ended, and a
+   * failure of the fake's own (not the client leaving) is a 500 or, once the headers are out, a
+   * cut connection. Settles when the answer is over; rejects only if that reporting failed.
    */
   run(): Promise<void> {
-    return this.#run().then(
-      () => this.#afterRun(),
-      (error: unknown) => {
-        this.#afterRun();
-        // A write to a socket that just went away is the client's doing, not a fake failure.
-        if (!this.#abort.aborted) throw error;
-      },
-    );
+    return this.#run();
   }
 
+  /**
+   * The answer is over. Done in #run's own finally, not in callbacks chained onto its promise: those
+   * were two closures, their context and two promises a stream, kept for its whole life.
+   */
   #afterRun(): void {
-    if (this.#flushWaiters !== undefined) this.#in.socket.off("close", this.#wakeFlushWaiters);
+    if (this.#onSocketClose !== undefined) this.#in.socket.off("close", this.#onSocketClose);
     const entry = this.#in.entry;
     if (entry.outcome === "in-progress") entry.outcome = this.#abort.aborted ? "client-closed" : "fault";
     this.#in.journal.changed();
+    this.#in.connection.served(this.#abort);
+  }
+
+  /** The answer broke in the fake: a 500 while no header is out, else the connection cut. */
+  #failed(error: unknown): void {
+    const { entry, res, socket } = this.#in;
+    entry.outcome = "fault";
+    entry.error = error instanceof Error ? error.message : String(error);
+    if (!res.headersSent) {
+      entry.status = 500;
+      res.writeHead(500, { "content-type": "text/plain" });
+      res.end(`streamchaos fake: ${entry.error}\n`);
+    } else socket.destroy();
   }
 
   async #run(): Promise<void> {
-    const { codec, route, entry } = this.#in;
-    const streaming = codec.wantsStream(this.request.body, route);
-    const { plan: answer, head } = planResponse(this.stream, streaming, this.ctx, this.#faults);
-    const plan = this.#faults.transform(answer, this.stream);
-    this.#log.reserve(plan.length);
+    try {
+      const { codec, route, entry } = this.#in;
+      const streaming = codec.wantsStream(this.request.body, route);
+      const { plan: answer, head } = planResponse(this.stream, streaming, this.ctx, this.#faults);
+      // A copy at its exact length: the plan is built by pushes, and an array grown by push keeps
+      // up to half again its length in spare room, which every stream held for its whole life
+      // (~260 B of a 53-event plan). The copy is garbage at once; what lives is what is used.
+      const plan = this.#faults.transform(answer, this.stream).slice();
+      this.#log.reserve(plan.length);
 
-    // The schedule counts from the request's arrival, as a provider's time to first token does,
-    // not from when this fake got round to it: a herd of 1,000 requests takes ~300 ms to set up,
-    // and counting from the headers had started the last streams that far behind their
-    // schedule, every event of them late. A request set up late writes what is past due at once.
-    // A pre-stream step holds the schedule back by what it held the stream.
-    let origin = this.#in.requestEnded;
-    const headersDelayMs = this.#schedule.headersDelayMs;
-    if (headersDelayMs > 0) {
-      const left = origin + headersDelayMs - now();
-      if (left > 0 && !(await this.sleep(left))) return;
-      origin += headersDelayMs;
-    }
-    for (const step of this.#faults.preStream()) {
-      const started = now();
-      if ((await this.#faults.fire(step, this)) === "done") return;
-      origin += now() - started;
-    }
-
-    const { at, byteSteps } = this.#faults.place(plan, this.stream);
-
-    // The headers leave with what is written in this same tick (the events before the first
-    // token; all of a short unpaced answer, its end included) in one socket write: a write of
-    // their own had been a third of the time a herd of 1,000 requests took to set up.
-    const socket = this.#in.socket;
-    if (socket.writableCorked === 0) {
-      socket.cork();
-      process.nextTick(uncork, socket);
-    }
-    this.#in.res.writeHead(head.status, head.statusText, head.headers);
-    this.#in.res.flushHeaders();
-    entry.status = head.status;
-    entry.t.headersSent = now();
-    this.#in.journal.changed();
-
-    let base = scheduleBase(origin);
-    let slot = -1;
-    this.#plan = plan;
-    this.#cursor = 0;
-    // A replay paces every recorded write, not only those from the first content event on.
-    if (this.#schedule instanceof ReplaySchedule) slot = this.#schedule.follow(plan);
-    while (this.#cursor < this.#plan.length) {
-      if (this.#schedule.paced && byteSteps.length === 0 && this.#split === undefined) {
-        const run = this.#runPlain(at, base, slot);
-        const stop = await run.stopped;
-        slot = run.slot;
-        this.#plain = undefined;
-        if (stop === "abort") return;
-        if (stop === "drain") await run.drain;
-        if (stop !== "steps") continue;
-      } else if (byteSteps.length === 0 && this.#split === undefined && this.#in.res.chunkedEncoding) {
-        const stop = this.#writeUnpaced(at);
-        if (stop === "abort") return;
-        if (stop === "drain") {
-          await (this.#drainWait ?? untilDrained(this.#in.res, this.#in.socket, this.#abort));
-          this.#drainWait = undefined;
-        }
-        if (stop !== "steps") continue;
+      // The schedule counts from the request's arrival, as a provider's time to first token does,
+      // not from when this fake got round to it: a herd of 1,000 requests takes ~300 ms to set up,
+      // and counting from the headers had started the last streams that far behind their
+      // schedule, every event of them late. A request set up late writes what is past due at once.
+      // A pre-stream step holds the schedule back by what it held the stream.
+      let origin = this.#in.requestEnded;
+      const headersDelayMs = this.#schedule.headersDelayMs;
+      if (headersDelayMs > 0) {
+        const left = origin + headersDelayMs - now();
+        if (left > 0 && !(await this.sleep(left))) return;
+        origin += headersDelayMs;
       }
-      const event = this.#plan[this.#cursor]!;
-      // Most streams have no step left to place: no map lookups for them, on every event.
-      if (at.size > 0) {
-        for (const step of at.get(event) ?? NO_STEPS) {
-          const started = now();
-          if ((await this.#faults.fire(step, this)) === "done") return;
-          base = scheduleBase(base + now() - started);
-        }
-        at.delete(event);
-        if (this.#plan[this.#cursor] !== event) continue; // a step inserted an event before this one
-      }
-      this.#cursor++;
-      if (this.#aborted) return;
-      let due: number | undefined;
-      if (slot >= 0 || event.kind === "content") {
-        slot++;
-        if (this.#schedule.paced) {
-          due = base + this.#schedule.offset(slot);
-          const onTime = this.#waitUntil(due);
-          if (!(typeof onTime === "boolean" ? onTime : await onTime) || this.#aborted) return;
-        }
-      }
-      // Left a string, the usual event is encoded once, straight into its chunk (#send); byte
-      // steps need its bytes to cut them.
-      let data: Buffer | string = event.render(this.stream);
-      let text = event.text;
-      if (byteSteps.length > 0) {
-        let bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-        while (byteSteps.length > 0 && byteSteps[0]!.byte < this.#bytes + bytes.length) {
-          const step = byteSteps.shift()!;
-          const cut = Math.max(0, step.byte - this.#bytes);
-          if (cut > 0) {
-            await this.#writeBytes(bytes.subarray(0, cut), event.kind, text, due);
-            text = undefined;
-          }
-          bytes = bytes.subarray(cut);
-          const started = now();
-          if ((await this.#faults.fire(step, this)) === "done") return;
-          base = scheduleBase(base + now() - started);
-        }
-        data = bytes;
-      }
-      // A string's length is 0 exactly when its UTF-8 bytes are.
-      if (data.length > 0) {
-        // Usually written synchronously: awaiting only when a write must wait (drain, a split)
-        // keeps a paced stream at one promise per event, which the GC notices at 10^4 events/s.
-        const pending = this.#writeEvent(event, data, text, due);
-        if (pending) await pending;
-      }
-    }
-    if (at.size > 0 || byteSteps.length > 0) {
-      for (const step of [...(at.get(END) ?? []), ...byteSteps]) {
+      for (const step of this.#faults.preStream()) {
+        const started = now();
         if ((await this.#faults.fire(step, this)) === "done") return;
+        origin += now() - started;
       }
+
+      const { at, byteSteps } = this.#faults.place(plan, this.stream);
+
+      // The headers leave with what is written in this same tick (the events before the first
+      // token; all of a short unpaced answer, its end included) in one socket write: a write of
+      // their own had been a third of the time a herd of 1,000 requests took to set up.
+      const socket = this.#in.socket;
+      if (socket.writableCorked === 0) {
+        socket.cork();
+        process.nextTick(uncork, socket);
+      }
+      this.#in.res.writeHead(head.status, head.statusText, head.headers);
+      this.#in.res.flushHeaders();
+      entry.status = head.status;
+      entry.t.headersSent = now();
+      this.#in.journal.changed();
+
+      let base = scheduleBase(origin);
+      let slot = -1;
+      this.#plan = plan;
+      this.#cursor = 0;
+      // A replay paces every recorded write, not only those from the first content event on.
+      if (this.#schedule instanceof ReplaySchedule) slot = this.#schedule.follow(plan);
+      while (this.#cursor < this.#plan.length) {
+        if (this.#schedule.paced && byteSteps.length === 0 && this.#split === undefined) {
+          const run = this.#runPlain(at, base, slot);
+          const stop = await run.stopped;
+          slot = run.slot;
+          this.#plain = undefined;
+          if (stop === "abort") return;
+          if (stop === "drain") await run.drain;
+          if (stop !== "steps") continue;
+        } else if (byteSteps.length === 0 && this.#split === undefined && this.#in.res.chunkedEncoding) {
+          const stop = this.#writeUnpaced(at);
+          if (stop === "abort") return;
+          if (stop === "drain") {
+            await (this.#drainWait ?? untilDrained(this.#in.res, this.#in.socket, this.#abort));
+            this.#drainWait = undefined;
+          }
+          if (stop !== "steps") continue;
+        }
+        const event = this.#plan[this.#cursor]!;
+        // Most streams have no step left to place: no map lookups for them, on every event.
+        if (at.size > 0) {
+          for (const step of at.get(event) ?? NO_STEPS) {
+            const started = now();
+            if ((await this.#faults.fire(step, this)) === "done") return;
+            base = scheduleBase(base + now() - started);
+          }
+          at.delete(event);
+          if (this.#plan[this.#cursor] !== event) continue; // a step inserted an event before this one
+        }
+        this.#cursor++;
+        if (this.#aborted) return;
+        let due: number | undefined;
+        if (slot >= 0 || event.kind === "content") {
+          slot++;
+          if (this.#schedule.paced) {
+            due = base + this.#schedule.offset(slot);
+            const onTime = this.#waitUntil(due);
+            if (!(typeof onTime === "boolean" ? onTime : await onTime) || this.#aborted) return;
+          }
+        }
+        // Left a string, the usual event is encoded once, straight into its chunk (#send); byte
+        // steps need its bytes to cut them.
+        let data: Buffer | string = event.render(this.stream);
+        let text = event.text;
+        if (byteSteps.length > 0) {
+          let bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+          while (byteSteps.length > 0 && byteSteps[0]!.byte < this.#bytes + bytes.length) {
+            const step = byteSteps.shift()!;
+            const cut = Math.max(0, step.byte - this.#bytes);
+            if (cut > 0) {
+              await this.#writeBytes(bytes.subarray(0, cut), event.kind, text, due);
+              text = undefined;
+            }
+            bytes = bytes.subarray(cut);
+            const started = now();
+            if ((await this.#faults.fire(step, this)) === "done") return;
+            base = scheduleBase(base + now() - started);
+          }
+          data = bytes;
+        }
+        // A string's length is 0 exactly when its UTF-8 bytes are.
+        if (data.length > 0) {
+          // Usually written synchronously: awaiting only when a write must wait (drain, a split)
+          // keeps a paced stream at one promise per event, which the GC notices at 10^4 events/s.
+          const pending = this.#writeEvent(event, data, text, due);
+          if (pending) await pending;
+        }
+      }
+      if (at.size > 0 || byteSteps.length > 0) {
+        for (const step of [...(at.get(END) ?? []), ...byteSteps]) {
+          if ((await this.#faults.fire(step, this)) === "done") return;
+        }
+      }
+      await this.#end(this.#cleanOutcome());
+    } catch (error) {
+      // A write to a socket that just went away is the client's doing, not a fake failure.
+      if (!this.#abort.aborted) this.#failed(error);
+    } finally {
+      this.#afterRun();
     }
-    await this.#end(this.#cleanOutcome());
   }
 
   // ---- Pacing hand-off: a plain run between steps --------------------------------------------
@@ -541,6 +559,10 @@ export class Responder implements StreamControl {
     // Content-length bodies and HTTP/1.0 are not chunked; an empty chunk would end the body.
     if (!res.chunkedEncoding || data.length === 0) {
       this.#pendingResWrites++;
+      this.#onResWritten ??= () => {
+        this.#pendingResWrites--;
+        if (this.#pendingResWrites === 0) this.#wakeFlushWaiters();
+      };
       this.#lastWriteOk = res.write(data, this.#onResWritten);
       return typeof data === "string" ? Buffer.byteLength(data) : data.length;
     }
@@ -626,11 +648,19 @@ export class Responder implements StreamControl {
     if (this.#pendingResWrites === 0) return written ?? Promise.resolve();
     if (this.#flushWaiters === undefined) {
       this.#flushWaiters = [];
-      this.#in.socket.on("close", this.#wakeFlushWaiters);
+      this.#onSocketClose = () => this.#wakeFlushWaiters();
+      this.#in.socket.on("close", this.#onSocketClose);
     }
     const waiters = this.#flushWaiters;
     const resWritten = new Promise<void>((resolve) => waiters.push(resolve));
     return written === undefined ? resWritten : Promise.all([written, resWritten]).then(nothing);
+  }
+
+  #wakeFlushWaiters(): void {
+    // Called after every res.write: most have nobody waiting, and splice makes an array each time.
+    const waiters = this.#flushWaiters;
+    if (waiters === undefined || waiters.length === 0) return;
+    for (const wake of waiters.splice(0)) wake();
   }
 
   /** Every ending a fault step causes is a "fault"; only the script's own end can be "complete". */
