@@ -28,12 +28,24 @@ export async function countAllocation(
 ): Promise<number> {
   process.kill(pid, "SIGUSR2");
   await untilProbeWrote(`${out}.started`, who);
-  await work();
+  try {
+    await work();
+  } catch (error) {
+    // Stopped all the same: a probe left sampling slows whatever the process serves next, and its
+    // files left behind would pass for the next count's.
+    await stopProbe(pid, out, who).catch(() => {});
+    throw error;
+  }
+  return Number(await stopProbe(pid, out, who));
+}
+
+/** Stops the probe's sampling and returns the count it wrote, its files removed. */
+async function stopProbe(pid: number, out: string, who: string): Promise<string> {
   process.kill(pid, "SIGUSR2");
-  const bytes = Number(await untilProbeWrote(out, who));
+  const count = await untilProbeWrote(out, who);
   await rm(out);
   await rm(`${out}.started`);
-  return bytes;
+  return count;
 }
 
 /** The text of `path` once the probe has written it (it renames its count into place whole). */

@@ -649,7 +649,7 @@ export class Responder implements StreamControl {
     if (this.#flushWaiters === undefined) {
       this.#flushWaiters = [];
       this.#onSocketClose = () => this.#wakeFlushWaiters();
-      this.#in.socket.on("close", this.#onSocketClose);
+      socket.on("close", this.#onSocketClose);
     }
     const waiters = this.#flushWaiters;
     const resWritten = new Promise<void>((resolve) => waiters.push(resolve));
