@@ -148,16 +148,7 @@ export class Responder implements StreamControl {
   }
 
   /**
-   * Answers the request, whatever happens on the way: the journal entry says how it ended, and a
-   * failure of the fake's own (not the client leaving) is a 500 or, once the headers are out, a
-   * cut connection. Settles when the answer is over; rejects only if that reporting failed.
-   */
-  run(): Promise<void> {
-    return this.#run();
-  }
-
-  /**
-   * The answer is over. Done in #run's own finally, not in callbacks chained onto its promise: those
+   * The answer is over. Done in run's own finally, not in callbacks chained onto its promise: those
    * were two closures, their context and two promises a stream, kept for its whole life.
    */
   #afterRun(): void {
@@ -180,7 +171,12 @@ export class Responder implements StreamControl {
     } else socket.destroy();
   }
 
-  async #run(): Promise<void> {
+  /**
+   * Answers the request, whatever happens on the way: the journal entry says how it ended, and a
+   * failure of the fake's own (not the client leaving) is a 500 or, once the headers are out, a
+   * cut connection. Settles when the answer is over; rejects only if that reporting failed.
+   */
+  async run(): Promise<void> {
     try {
       const { codec, route, entry } = this.#in;
       const streaming = codec.wantsStream(this.request.body, route);
@@ -318,10 +314,10 @@ export class Responder implements StreamControl {
   /**
    * Writes the plan on from the cursor, each event at its due time, up to the first event a step
    * is placed before ("steps"), the end ("done"), a write that must wait for drain ("drain") or
-   * the client leaving ("abort"). The same writes as the loop in #run makes event by event, but
+   * the client leaving ("abort"). The same writes as the loop in run makes event by event, but
    * paced by this stream's alarm, from inside the pacer's timer callback: one promise for the run,
    * not one per write. Only taken for a paced stream with no byte step and no split pending
-   * (which only steps set); an unpaced one writes without waiting in the loop of #run.
+   * (which only steps set); an unpaced one writes without waiting in the loop of run.
    */
   #runPlain(at: PlainRun["at"], base: number, slot: number): PlainRun {
     const run = new PlainRun(at, base, slot);
@@ -603,7 +599,7 @@ export class Responder implements StreamControl {
   /**
    * After the plan's last write (#plainWrites): ends the body now, while that write is still
    * corked, so its chunk and the `0\r\n\r\n` terminator leave in one socket write. A write that
-   * did not happen (the client left) or must wait for drain is let go as it is; #run ends the
+   * did not happen (the client left) or must wait for drain is let go as it is; run ends the
    * body after the wait, as for any other stream.
    */
   #closeAfterLastWrite(wrote: boolean): void {
@@ -718,7 +714,7 @@ export class Responder implements StreamControl {
   }
 
   #end(outcome: "complete" | "fault"): Promise<void> {
-    // Ended already, right after the last write (#closeAfterLastWrite): #run waits for that end.
+    // Ended already, right after the last write (#closeAfterLastWrite): run waits for that end.
     if (this.#ending) return this.#ending;
     const res = this.#in.res;
     if (this.#finished || this.#abort.aborted) return Promise.resolve();
