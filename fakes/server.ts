@@ -109,11 +109,14 @@ class Connection {
     this.#inFlight = inFlight;
   }
 
-  /** The answer that `abort` belongs to is over: the client leaving from now on has nothing to abort. */
+  /**
+   * The answer that `abort` belongs to is over: the client leaving from now on has nothing to
+   * abort. Nothing the journal shows changes here; the responder has just told it how the answer
+   * ended.
+   */
   served(abort: StreamAbort): void {
     this.#inFlight.delete(abort);
     if (this.abort === abort) this.abort = undefined;
-    this.#journal.changed();
   }
 
   /** The fake, not the client, is closing it (fin and rst steps). */

@@ -155,8 +155,10 @@ export class Responder implements StreamControl {
     if (this.#onSocketClose !== undefined) this.#in.socket.off("close", this.#onSocketClose);
     const entry = this.#in.entry;
     if (entry.outcome === "in-progress") entry.outcome = this.#abort.aborted ? "client-closed" : "fault";
-    this.#in.journal.changed();
     this.#in.connection.served(this.#abort);
+    // Once, with everything settled (a failure's error and status are set before this runs):
+    // each call runs every long poll's predicate over the whole journal.
+    this.#in.journal.changed();
   }
 
   /** The answer broke in the fake: a 500 while no header is out, else the connection cut. */
