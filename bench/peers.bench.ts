@@ -45,8 +45,8 @@
  * 1,440-2,190 ms of CPU, against 1,180-1,400 ms 0.3 s apart.
  *
  * PEERS_ROUNDS (5), PEERS_WARM_UPS (2), PEERS_SERVERS (fake,fake-js,aimock,mock-llm,floor),
- * PEERS_MEASURES (unpaced,paced,open,alloc,idle), PEERS_OPEN_CHUNKS (50) size it. The peers are devDependencies,
- * found in node_modules or in PEERS_NODE_MODULES; nothing is installed at run time.
+ * PEERS_MEASURES (unpaced,paced,open,alloc,idle), PEERS_OPEN_CHUNKS (50) size it. The peers are
+ * devDependencies, found in node_modules or in PEERS_NODE_MODULES; nothing is installed at run time.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
