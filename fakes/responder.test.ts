@@ -1,7 +1,8 @@
 import { connect, Socket } from "node:net";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { until } from "../lib/testing.ts";
 import { startFakeProvider } from "./index.ts";
+import { openai } from "./providers/openai.ts";
 import { rawRequest } from "./testing/raw-http.ts";
 
 /** Splits a chunked body into its chunks' data; throws on framing a client would reject. */
@@ -41,6 +42,36 @@ async function streamedTokens(fake: Awaited<ReturnType<typeof startFakeProvider>
     .filter((c) => c.startsWith("data: {"))
     .map((c) => JSON.parse(c.slice("data: ".length)).choices[0]?.delta?.content)
     .filter((c) => c !== undefined && c !== "");
+}
+
+/**
+ * Makes the OpenAI streams opened from now on throw on their `breakAt`-th token, whichever way it
+ * is rendered (a string, or bytes written into the scratch): a bug in the fake's own rendering,
+ * after the headers are out. Restore with the returned spy.
+ */
+function breakOpenAiToken(breakAt: number) {
+  const open = openai.open;
+  return vi.spyOn(openai, "open").mockImplementation((ctx) => {
+    const stream = open(ctx);
+    let tokens = 0;
+    const countOrBreak = () => {
+      tokens++;
+      if (tokens === breakAt) throw new Error(`token ${breakAt} broke in the fake, on purpose`);
+    };
+    const renderToken = stream.renderToken.bind(stream);
+    stream.renderToken = (text, finish) => {
+      countOrBreak();
+      return renderToken(text, finish);
+    };
+    const writeToken = stream.writeToken?.bind(stream);
+    if (writeToken !== undefined) {
+      stream.writeToken = (target, at, limit, text, finish) => {
+        countOrBreak();
+        return writeToken(target, at, limit, text, finish);
+      };
+    }
+    return stream;
+  });
 }
 
 /** node:net's one path from a socket write to the kernel: a write, or a writev of several. */
@@ -160,6 +191,78 @@ describe("Responder", () => {
   }
 
   const streamRequest = { path: "/v1/chat/completions", body: { model: "gpt-4o", stream: true } };
+
+  // A body that stops with no terminator is what a client must treat as broken: a fake that broke
+  // and still ended the body cleanly would hand a backend a truncated answer as a whole one, and a
+  // scenario a green verdict for the wrong reason.
+  const tokens = (n: number, size: number) => Array.from({ length: n }, (_, i) => `${i}`.padEnd(size, "x"));
+  it.each([
+    // Each paced write leaves at once: tokens 0 and 1 are out when token 2 breaks.
+    {
+      name: "paced",
+      script: { content: { tokens: tokens(4, 3) }, pacing: { firstTokenMs: 10, intervalMs: 10 } },
+      breakAt: 3,
+    },
+    // Unpaced, events leave a scratch-full (64 KB) at a time: ~40 tokens are out when token 100 breaks.
+    { name: "unpaced", script: { content: { tokens: tokens(120, 1_500) } }, breakAt: 100 },
+  ])(
+    "cuts a $name stream, with no terminator, when the fake itself breaks after bytes are out; journals why and serves on",
+    async ({ script, breakAt }) => {
+      await using fake = await startFakeProvider();
+      await fake.setScript(script);
+      const broken = breakOpenAiToken(breakAt);
+      let response: Awaited<ReturnType<typeof rawRequest>>;
+      try {
+        response = await rawRequest(fake.url, streamRequest);
+      } finally {
+        broken.mockRestore();
+      }
+      expect(response.status).toBe(200);
+      expect(response.complete).toBe(false);
+      expect(["fin", "rst"]).toContain(response.close);
+      const body = response.body.toString("utf8");
+      expect(body).toContain('"content":"0');
+      expect(body).not.toContain(`"content":"${breakAt - 1}x`);
+      expect(body).not.toContain("[DONE]");
+      const ended = (i: number) => () => (fake.journal()[i]?.outcome ?? "in-progress") !== "in-progress";
+      await until(ended(0), 5_000, "the broken request's end in the journal");
+      const [entry] = fake.journal();
+      expect(entry!.outcome).toBe("fault");
+      expect(entry!.error).toBe(`token ${breakAt} broke in the fake, on purpose`);
+      expect(entry!.status).toBe(200);
+
+      // The failure was that request's alone: the next one is answered whole.
+      const next = await rawRequest(fake.url, streamRequest);
+      expect(next.complete).toBe(true);
+      expect(next.body.toString("utf8")).toContain("[DONE]");
+      await until(ended(1), 5_000, "the next request's end in the journal");
+      expect(fake.journal()[1]!.outcome).toBe("complete");
+    },
+  );
+
+  it("closes the connection with nothing on it when the fake breaks before its first write left", async () => {
+    // Unpaced, the head and the first events wait for one write: a break among them leaves
+    // nothing out, and node:http counts the head as sent, so no 500 can follow. The client sees a
+    // connection closed before any response, never a clean one, and the journal says why.
+    await using fake = await startFakeProvider();
+    await fake.setScript({ content: { tokens: tokens(4, 3) } });
+    const broken = breakOpenAiToken(3);
+    let response: Awaited<ReturnType<typeof rawRequest>>;
+    try {
+      response = await rawRequest(fake.url, streamRequest);
+    } finally {
+      broken.mockRestore();
+    }
+    expect(response.raw.length).toBe(0);
+    expect(["fin", "rst"]).toContain(response.close);
+    await until(
+      () => (fake.journal()[0]?.outcome ?? "in-progress") !== "in-progress",
+      5_000,
+      "the journal entry's end",
+    );
+    expect(fake.journal()[0]!.outcome).toBe("fault");
+    expect(fake.journal()[0]!.error).toBe("token 3 broke in the fake, on purpose");
+  });
 
   it("sends a paced stream's last event and the chunked terminator in one socket write", async () => {
     await using fake = await startFakeProvider();
