@@ -77,7 +77,9 @@ export class Pacer {
   readonly #buckets = new Map<number, Bucket>();
   /** Emptied buckets, for reuse: one a millisecond would otherwise be garbage. */
   readonly #spare: Bucket[] = [];
-  readonly #timer = new PreciseTimer(() => this.#onTimer());
+  // Told how many due times each wake-up served (#wakeDue): under a herd most are served from
+  // catchUp, not from a firing, and a firing serves every bucket due within CATCH_UP_MS.
+  readonly #timer = new PreciseTimer(() => this.#onTimer(), { reportsServed: true });
   /** followingDues' answer, reused: the timer copies what it keeps. */
   readonly #following: number[] = [];
   #closed = false;
@@ -181,6 +183,7 @@ export class Pacer {
     const heap = this.#heap;
     let t = now();
     const until = t + CATCH_UP_MS;
+    let served = 0;
     this.#waking = true;
     try {
       while (heap.length > 0) {
@@ -190,10 +193,12 @@ export class Pacer {
           if (heap[0]!.due > t) break;
         }
         this.#wakeBucket(this.#pop());
+        served++;
       }
       while (heap.length > 0 && heap[0]!.settled) this.#recycle(this.#pop());
     } finally {
       this.#waking = false;
+      this.#timer.served(served);
     }
   }
 

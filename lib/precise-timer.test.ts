@@ -182,17 +182,78 @@ describe("PreciseTimer", () => {
     }
   });
 
-  it("fired densely, it leaves the helper parked and keeps each time on setTimeout, none early, none skipped", async () => {
+  it("fired densely from the start, it keeps each time on setTimeout and never starts its helper; sparse later, it does", async () => {
     const { timer, run } = scheduled({});
     try {
       // 1,000 times a second for 300 ms: well past DENSE_PER_SECOND over a window.
       const dense = Array.from({ length: 300 }, (_, i) => 5 + i);
       expectEachOnTime(await run(dense));
       expect(timer.dense).toBe(true);
+      // Its thread would have been ~9.5 MB and ~45 ms of CPU, only to be left parked.
+      expect(timer.helperStarted).toBe(false);
       // A quiet spell, then sparse times: measured over the quiet, the rate is low again.
       await new Promise((resolve) => setTimeout(resolve, 150));
       expectEachOnTime(await run([5, 40, 80, 120, 160, 200]));
       expect(timer.dense).toBe(false);
+      // A burst winding down fires sparsely for a few windows: no reason to start it yet.
+      expect(timer.helperStarted).toBe(false);
+      // A second of sparse firing (SPARSE_WINDOWS_TO_START windows in a row) starts it.
+      expectEachOnTime(await run(Array.from({ length: 26 }, (_, i) => 5 + 50 * i)));
+      expect(timer.helperStarted).toBe(true);
+    } finally {
+      timer.close();
+    }
+  });
+
+  it("takes a window that held a long quiet for no sign of sparse firing: its helper waits for a measured one", async () => {
+    const { timer, run } = scheduled({});
+    try {
+      // Times 1.2 s apart: each window closes over more than QUIET_MS, sparse but unmeasured.
+      expectEachOnTime(await run([1, 1_201, 2_401]));
+      expect(timer.helperStarted).toBe(false);
+      // Then times 50 ms apart for a second and a half: windows measured over firing, sparse.
+      expectEachOnTime(await run(Array.from({ length: 30 }, (_, i) => 5 + 50 * i)));
+      expect(timer.helperStarted).toBe(true);
+    } finally {
+      timer.close();
+    }
+  });
+
+  it("counts what its owner says it served, not its firings, when told to: one firing can serve many", async () => {
+    // Each firing reports 10 times served: 100 firings a second read as 1,000.
+    let timer!: PreciseTimer;
+    let left: number[] = [];
+    let resolveDone!: () => void;
+    timer = new PreciseTimer(
+      () => {
+        timer.served(10);
+        left.shift();
+        if (left.length === 0) resolveDone();
+        else timer.arm(left[0]!, left.slice(1));
+      },
+      { reportsServed: true },
+    );
+    try {
+      const start = now();
+      left = Array.from({ length: 40 }, (_, i) => start + 5 + 10 * i);
+      const done = new Promise<void>((resolve) => {
+        resolveDone = resolve;
+      });
+      timer.arm(left[0]!, left.slice(1));
+      await done;
+      expect(timer.dense).toBe(true);
+      expect(timer.helperStarted).toBe(false);
+    } finally {
+      timer.close();
+    }
+  });
+
+  it("starts its helper at the first arming when it has no fallback: the helper is all it has then", async () => {
+    const { timer, run } = scheduled({ fallback: false });
+    try {
+      expect(timer.helperStarted).toBe(false);
+      expectEachOnTime(await run([3]));
+      expect(timer.helperStarted).toBe(true);
     } finally {
       timer.close();
     }

@@ -30,7 +30,8 @@ export const NEAR_MS = 0.2;
 const FALLBACK_SLACK_MS = 1;
 
 /**
- * Fired this often or more (times a second, over the last DENSE_WINDOW_MS or longer), the timer
+ * Serving this many times a second or more (its firings, or the due times its owner says it served:
+ * `reportsServed`; over the last DENSE_WINDOW_MS or longer), the timer
  * leaves its helper parked and keeps time with setTimeout and near waits alone: a wake-up through
  * the helper is a futex wake, a post and two context switches, and at 1,000 a second (1,000
  * streams paced every 100 ms, 100 every 10 ms) that was ~15% of the fake's CPU for ~0.3 ms of
@@ -40,6 +41,20 @@ const FALLBACK_SLACK_MS = 1;
  */
 const DENSE_PER_SECOND = 200;
 const DENSE_WINDOW_MS = 100;
+
+/**
+ * The helper starts (with the fallback on) only once the timer has served sparsely for this many
+ * windows in a row, each measured over serving (one longer than QUIET_MS held a quiet, not a
+ * rate): a second of it. Why not at the first arming: a thread with its own isolate is ~9.5 MB of
+ * RSS, ~45 ms of CPU and ~40 ms before it first posts on this 2-vCPU VM, and a timer that serves
+ * densely (1,000 streams paced every 100 ms, 100 every 10 ms) only ever leaves it parked. Why a
+ * whole second: a burst of streams winds down through a few sparse windows as its last ones end
+ * (~0.3-0.5 s for a herd of 1,000 here), and a helper started then would be held for nothing.
+ * Until it runs, times are kept as dense ones are, on setTimeout and near waits, ~1 ms granular
+ * (as they were anyway while a helper started at the first arming was booting).
+ */
+const SPARSE_WINDOWS_TO_START = 10;
+const QUIET_MS = 10 * DENSE_WINDOW_MS;
 
 /**
  * The helper thread: sleeps on a futex until the armed time, posts it, then goes straight on to the
@@ -92,9 +107,9 @@ for (;;) {
  * up to ~1 ms (often more) after the time asked for, and polling the loop to do better burns a
  * core and allocates an Immediate per turn. Here a helper thread sleeps on a futex with the exact
  * timeout and posts a message at the due time, which wakes the loop like any I/O. A plain
- * setTimeout is armed alongside as a fallback (the helper starts in ~20 ms, and a thread can be
- * descheduled), so the timer is never later than a setTimeout set up to FALLBACK_SLACK_MS after
- * the time would be.
+ * setTimeout is armed alongside as a fallback (the helper takes ~40 ms to start, starts only once
+ * the timer is seen firing sparsely (SPARSE_WINDOWS_TO_START), and a thread can be descheduled),
+ * so the timer is never later than a setTimeout set up to FALLBACK_SLACK_MS after the time would be.
  *
  * A time closer than NEAR_MS when armed is waited out on the main thread itself instead, in a
  * setImmediate, so the loop polls I/O between two such waits.
@@ -127,17 +142,25 @@ export class PreciseTimer {
   readonly #sleeper = new Int32Array(new SharedArrayBuffer(4));
 
   readonly #useHelper: boolean;
-  /** Firing densely (DENSE_PER_SECOND): the helper is left parked. */
+  readonly #reportsServed: boolean;
+  /** Serving densely (DENSE_PER_SECOND): the helper is left parked. */
   #dense = false;
+  /** Windows in a row that found it firing sparsely (SPARSE_WINDOWS_TO_START). */
+  #sparseWindows = 0;
   #windowStart = Number.NEGATIVE_INFINITY;
-  #windowFires = 0;
+  #windowServed = 0;
 
   /**
    * `fallback: false` leaves the helper thread alone in charge, `helper: false` the fallback
    * (tests of each); `nearMs` replaces NEAR_MS (0: the helper handles every time).
+   * `reportsServed`: how densely it serves is what the owner reports (`served`), not its firings.
    */
-  constructor(onFire: () => void, options: { fallback?: boolean; helper?: boolean; nearMs?: number } = {}) {
+  constructor(
+    onFire: () => void,
+    options: { fallback?: boolean; helper?: boolean; nearMs?: number; reportsServed?: boolean } = {},
+  ) {
     this.#onFire = onFire;
+    this.#reportsServed = options.reportsServed ?? false;
     this.#useFallback = options.fallback ?? true;
     this.#useHelper = options.helper ?? true;
     this.#nearMs = options.nearMs ?? NEAR_MS;
@@ -148,9 +171,14 @@ export class PreciseTimer {
     return this.#armedFor;
   }
 
-  /** The helper is left parked: the timer fires too often for it to pay (DENSE_PER_SECOND). */
+  /** The helper is left parked: the timer serves too often for it to pay (DENSE_PER_SECOND). */
   get dense(): boolean {
     return this.#dense;
+  }
+
+  /** Its helper thread was started (it runs until close). */
+  get helperStarted(): boolean {
+    return this.#worker !== undefined;
   }
 
   /** The latest time the helper was given; Infinity while it has slots to spare. */
@@ -183,7 +211,14 @@ export class PreciseTimer {
       this.#parkHelper();
       return;
     }
-    if (at !== Number.POSITIVE_INFINITY && this.#useHelper) this.#ensureHelper();
+    // Without the fallback the helper is all there is, so it starts at once.
+    if (
+      at !== Number.POSITIVE_INFINITY &&
+      this.#useHelper &&
+      (this.#sparseWindows >= SPARSE_WINDOWS_TO_START || !this.#useFallback)
+    ) {
+      this.#ensureHelper();
+    }
     this.#publish();
   }
 
@@ -280,22 +315,33 @@ export class PreciseTimer {
     // for a time the pacer already knows (nearly always) costs no new setTimeout.
     if (this.#closed || this.#armedFor === Number.POSITIVE_INFINITY) return;
     this.#armedFor = Number.POSITIVE_INFINITY;
-    this.#countFire();
+    if (!this.#reportsServed) this.#countServed(1);
     this.#onFire();
   }
 
-  /** Decides, once a window, whether the timer fires densely (DENSE_PER_SECOND). */
-  #countFire(): void {
+  /**
+   * With `reportsServed`: the owner served `count` due times in one go, from a firing or from
+   * inside other work (Pacer.catchUp). One firing can serve many (everything due within a catch-up),
+   * and under load most are served without one, so firings alone undercount how busy it is.
+   */
+  served(count: number): void {
+    if (this.#reportsServed && !this.#closed && count > 0) this.#countServed(count);
+  }
+
+  /** Decides, once a window, whether the timer serves densely (DENSE_PER_SECOND). */
+  #countServed(count: number): void {
     // Without the fallback the helper is all there is.
     if (!this.#useFallback) return;
-    this.#windowFires++;
+    this.#windowServed += count;
     const t = now();
     const elapsed = t - this.#windowStart;
     if (elapsed < DENSE_WINDOW_MS) return;
-    // A first window, or one after a long quiet, is measured over all its length: not dense.
-    this.#dense = (this.#windowFires * 1000) / elapsed >= DENSE_PER_SECOND;
+    // A first window, or one after a long quiet, is measured over all its length: not dense, but
+    // not a sign of sparse serving either (QUIET_MS).
+    this.#dense = (this.#windowServed * 1000) / elapsed >= DENSE_PER_SECOND;
+    this.#sparseWindows = this.#dense || elapsed > QUIET_MS ? 0 : this.#sparseWindows + 1;
     this.#windowStart = t;
-    this.#windowFires = 0;
+    this.#windowServed = 0;
   }
 
   /** Shares the times with the helper; wakes it only if it would otherwise sleep past `at`. */
