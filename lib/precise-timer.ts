@@ -108,7 +108,7 @@ for (;;) {
  * core and allocates an Immediate per turn. Here a helper thread sleeps on a futex with the exact
  * timeout and posts a message at the due time, which wakes the loop like any I/O. A plain
  * setTimeout is armed alongside as a fallback (the helper takes ~40 ms to start, starts only once
- * the timer is seen firing sparsely (SPARSE_WINDOWS_TO_START), and a thread can be descheduled),
+ * the timer is seen serving sparsely (SPARSE_WINDOWS_TO_START), and a thread can be descheduled),
  * so the timer is never later than a setTimeout set up to FALLBACK_SLACK_MS after the time would be.
  *
  * A time closer than NEAR_MS when armed is waited out on the main thread itself instead, in a
@@ -145,7 +145,7 @@ export class PreciseTimer {
   readonly #reportsServed: boolean;
   /** Serving densely (DENSE_PER_SECOND): the helper is left parked. */
   #dense = false;
-  /** Windows in a row that found it firing sparsely (SPARSE_WINDOWS_TO_START). */
+  /** Windows in a row that found it serving sparsely (SPARSE_WINDOWS_TO_START). */
   #sparseWindows = 0;
   #windowStart = Number.NEGATIVE_INFINITY;
   #windowServed = 0;
