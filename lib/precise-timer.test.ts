@@ -19,8 +19,14 @@ function fired(timer: (onFire: () => void) => PreciseTimer): {
   };
 }
 
-/** A timer re-armed as the pacer re-arms it: for the earliest time left, naming the ones after it. */
-function scheduled(options: { fallback?: boolean; helper?: boolean; nearMs?: number }): {
+/**
+ * A timer re-armed as the pacer re-arms it: for the earliest time left, naming the ones after it.
+ * `onFire` runs first at each firing (what the pacer does there, e.g. report what it served).
+ */
+function scheduled(
+  options: ConstructorParameters<typeof PreciseTimer>[1],
+  onFire?: (timer: PreciseTimer) => void,
+): {
   timer: PreciseTimer;
   /** Goes through `offsets` (ms from now, ascending); resolves once the last has fired. */
   run: (offsets: number[]) => Promise<{ times: number[]; firedAt: number[] }>;
@@ -30,6 +36,7 @@ function scheduled(options: { fallback?: boolean; helper?: boolean; nearMs?: num
   let resolveDone: (() => void) | undefined;
   const timer: PreciseTimer = new PreciseTimer(() => {
     firedAt.push(now());
+    onFire?.(timer);
     const left = times.slice(firedAt.length);
     if (left.length === 0) resolveDone?.();
     else timer.arm(left[0]!, left.slice(1));
@@ -221,26 +228,9 @@ describe("PreciseTimer", () => {
 
   it("counts what its owner says it served, not its firings, when told to: one firing can serve many", async () => {
     // Each firing reports 10 times served: 100 firings a second read as 1,000.
-    let timer!: PreciseTimer;
-    let left: number[] = [];
-    let resolveDone!: () => void;
-    timer = new PreciseTimer(
-      () => {
-        timer.served(10);
-        left.shift();
-        if (left.length === 0) resolveDone();
-        else timer.arm(left[0]!, left.slice(1));
-      },
-      { reportsServed: true },
-    );
+    const { timer, run } = scheduled({ reportsServed: true }, (t) => t.served(10));
     try {
-      const start = now();
-      left = Array.from({ length: 40 }, (_, i) => start + 5 + 10 * i);
-      const done = new Promise<void>((resolve) => {
-        resolveDone = resolve;
-      });
-      timer.arm(left[0]!, left.slice(1));
-      await done;
+      expectEachOnTime(await run(Array.from({ length: 40 }, (_, i) => 5 + 10 * i)));
       expect(timer.dense).toBe(true);
       expect(timer.helperStarted).toBe(false);
     } finally {
