@@ -239,6 +239,60 @@ describe("PacedAlarm", () => {
   });
 });
 
+describe("Pacer's helper thread", () => {
+  /**
+   * `streams` alarms, each set again every `intervalMs` from inside its wake-up until it has woken
+   * `wakes` times, due on whole milliseconds as fakes/pacing.ts puts them. Set up one a loop turn,
+   * each turn busy for `setUpMs` and waking what is due first, as the fake sets up a herd
+   * (set-up-queue.ts, Pacer.catchUp).
+   */
+  async function pace(pacer: Pacer, streams: number, intervalMs: number, wakes: number, setUpMs: number) {
+    const ended: Promise<void>[] = [];
+    for (let i = 0; i < streams; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      pacer.catchUp();
+      const busyUntil = now() + setUpMs;
+      while (now() < busyUntil) {}
+      let due = Math.ceil(now()) + intervalMs;
+      let left = wakes;
+      ended.push(
+        new Promise<void>((resolve) => {
+          const alarm = new PacedAlarm(() => {
+            left -= 1;
+            if (left === 0) return resolve();
+            due += intervalMs;
+            pacer.setAlarm(alarm, due);
+          });
+          pacer.setAlarm(alarm, due);
+        }),
+      );
+    }
+    await Promise.all(ended);
+  }
+
+  it("never starts for a herd paced densely, from its busy set-up to its last wake-up", async () => {
+    const pacer = new Pacer();
+    try {
+      // 500 streams a wake-up every 100 ms, set up over ~150 ms: ~5,000 due times a second.
+      await pace(pacer, 500, 100, 12, 0.3);
+      expect(pacer.helperStarted).toBe(false);
+    } finally {
+      pacer.close();
+    }
+  });
+
+  it("starts once a few streams have been paced sparsely for a second", async () => {
+    const pacer = new Pacer();
+    try {
+      // Two streams every 50 ms: ~40 due times a second, for 1.5 s.
+      await pace(pacer, 2, 50, 30, 0);
+      expect(pacer.helperStarted).toBe(true);
+    } finally {
+      pacer.close();
+    }
+  });
+});
+
 describe("followingDues", () => {
   /** A min-heap by due, built the way the pacer builds its own (sift up on push). */
   function heapOf(dues: number[], settledEvery = 0) {

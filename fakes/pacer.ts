@@ -86,6 +86,11 @@ export class Pacer {
   /** Inside #wakeDue: what is set meanwhile is armed for once it returns. */
   #waking = false;
 
+  /** Whether the timer's helper thread runs (lib/precise-timer.ts: only after sparse serving). */
+  get helperStarted(): boolean {
+    return this.#timer.helperStarted;
+  }
+
   /** Waits until `due` (a `now()` time). Resolves true then, or false if cancelled or closed first. */
   waitUntil(due: number): PacedWait {
     if (this.#closed) return { promise: Promise.resolve(false) };
