@@ -273,7 +273,7 @@ describe("Pacer's helper thread", () => {
   it("never starts for a herd paced densely, from its busy set-up to its last wake-up", async () => {
     const pacer = new Pacer();
     try {
-      // 500 streams a wake-up every 100 ms, set up over ~150 ms: ~5,000 due times a second.
+      // 500 streams a wake-up every 100 ms, set up over ~150 ms: due on most milliseconds.
       await pace(pacer, 500, 100, 12, 0.3);
       expect(pacer.helperStarted).toBe(false);
     } finally {
@@ -284,8 +284,8 @@ describe("Pacer's helper thread", () => {
   it("starts once a few streams have been paced sparsely for a second", async () => {
     const pacer = new Pacer();
     try {
-      // Two streams every 50 ms: ~40 due times a second, for 1.5 s.
-      await pace(pacer, 2, 50, 30, 0);
+      // Two streams every 50 ms: ~40 due times a second, for 2 s (10 windows of 100 ms are needed).
+      await pace(pacer, 2, 50, 40, 0);
       expect(pacer.helperStarted).toBe(true);
     } finally {
       pacer.close();
