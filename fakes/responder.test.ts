@@ -224,9 +224,7 @@ describe("Responder", () => {
       expect(body).toContain('"content":"0');
       expect(body).not.toContain(`"content":"${breakAt - 1}x`);
       expect(body).not.toContain("[DONE]");
-      const ended = (i: number) => () => (fake.journal()[i]?.outcome ?? "in-progress") !== "in-progress";
-      await until(ended(0), 5_000, "the broken request's end in the journal");
-      const [entry] = fake.journal();
+      const [entry] = await fake.waitFor({ event: "response-ended" }, 5_000);
       expect(entry!.outcome).toBe("fault");
       expect(entry!.error).toBe(`token ${breakAt} broke in the fake, on purpose`);
       expect(entry!.status).toBe(200);
@@ -235,8 +233,8 @@ describe("Responder", () => {
       const next = await rawRequest(fake.url, streamRequest);
       expect(next.complete).toBe(true);
       expect(next.body.toString("utf8")).toContain("[DONE]");
-      await until(ended(1), 5_000, "the next request's end in the journal");
-      expect(fake.journal()[1]!.outcome).toBe("complete");
+      const [, nextEntry] = await fake.waitFor({ event: "response-ended", count: 2 }, 5_000);
+      expect(nextEntry!.outcome).toBe("complete");
     },
   );
 
@@ -255,13 +253,9 @@ describe("Responder", () => {
     }
     expect(response.raw.length).toBe(0);
     expect(["fin", "rst"]).toContain(response.close);
-    await until(
-      () => (fake.journal()[0]?.outcome ?? "in-progress") !== "in-progress",
-      5_000,
-      "the journal entry's end",
-    );
-    expect(fake.journal()[0]!.outcome).toBe("fault");
-    expect(fake.journal()[0]!.error).toBe("token 3 broke in the fake, on purpose");
+    const [entry] = await fake.waitFor({ event: "response-ended" }, 5_000);
+    expect(entry!.outcome).toBe("fault");
+    expect(entry!.error).toBe("token 3 broke in the fake, on purpose");
   });
 
   it("sends a paced stream's last event and the chunked terminator in one socket write", async () => {
