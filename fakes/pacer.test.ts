@@ -246,7 +246,14 @@ describe("Pacer's helper thread", () => {
    * each turn busy for `setUpMs` and waking what is due first, as the fake sets up a herd
    * (set-up-queue.ts, Pacer.catchUp).
    */
-  async function pace(pacer: Pacer, streams: number, intervalMs: number, wakes: number, setUpMs: number) {
+  async function pace(
+    pacer: Pacer,
+    streams: number,
+    intervalMs: number,
+    wakes: number,
+    setUpMs: number,
+    until?: () => boolean,
+  ) {
     const ended: Promise<void>[] = [];
     for (let i = 0; i < streams; i++) {
       await new Promise((resolve) => setImmediate(resolve));
@@ -259,7 +266,7 @@ describe("Pacer's helper thread", () => {
         new Promise<void>((resolve) => {
           const alarm = new PacedAlarm(() => {
             left -= 1;
-            if (left === 0) return resolve();
+            if (left === 0 || until?.()) return resolve();
             due += intervalMs;
             pacer.setAlarm(alarm, due);
           });
@@ -284,9 +291,12 @@ describe("Pacer's helper thread", () => {
   it("starts once a few streams have been paced sparsely for a second", async () => {
     const pacer = new Pacer();
     try {
-      // Two streams every 50 ms: ~40 due times a second, for 2 s (10 windows of 100 ms are needed).
-      await pace(pacer, 2, 50, 40, 0);
+      // Two streams every 50 ms: ~40 due times a second. Ten windows of 100 ms or more are needed,
+      // each closed by a wake-up, so up to 3 s of them are offered; each stream stops once it started.
+      const start = now();
+      await pace(pacer, 2, 50, 60, 0, () => pacer.helperStarted);
       expect(pacer.helperStarted).toBe(true);
+      expect(now() - start).toBeGreaterThanOrEqual(1_000);
     } finally {
       pacer.close();
     }
