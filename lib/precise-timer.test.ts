@@ -63,6 +63,19 @@ function scheduled(
   };
 }
 
+/**
+ * Times 50 ms apart until the timer's helper has started. A window closes at the first firing
+ * 100 ms after it opened: two or three of these on a loaded machine, so up to 3 s of them are
+ * offered for the second of sparse windows the helper waits for, and the run stops at the first
+ * firing after the start.
+ */
+function untilHelperStarts(timer: PreciseTimer, run: ReturnType<typeof scheduled>["run"]) {
+  return run(
+    Array.from({ length: 60 }, (_, i) => 5 + 50 * i),
+    () => timer.helperStarted,
+  );
+}
+
 /** Every time fired once, none skipped, none early. */
 function expectEachOnTime({ times, firedAt }: { times: number[]; firedAt: number[] }): void {
   expect(firedAt).toHaveLength(times.length);
@@ -215,14 +228,8 @@ describe("PreciseTimer", () => {
       expect(timer.dense).toBe(false);
       // A burst winding down fires sparsely for a few windows: no reason to start it yet.
       expect(timer.helperStarted).toBe(false);
-      // A second of sparse firing (SPARSE_WINDOWS_TO_START windows in a row) starts it. A window
-      // closes at the first firing 100 ms after it opened: two or three of these 50 ms firings on a
-      // loaded machine, so up to 3 s of them are offered and it stops at the first one after the start.
-      const sparse = await run(
-        Array.from({ length: 60 }, (_, i) => 5 + 50 * i),
-        () => timer.helperStarted,
-      );
-      expectEachOnTime(sparse);
+      // A second of sparse firing (SPARSE_WINDOWS_TO_START windows in a row) starts it.
+      expectEachOnTime(await untilHelperStarts(timer, run));
       expect(timer.helperStarted).toBe(true);
     } finally {
       timer.close();
@@ -236,11 +243,8 @@ describe("PreciseTimer", () => {
       const quiet = await run([1, 1_201, 2_401]);
       expectEachOnTime(quiet);
       expect(timer.helperStarted).toBe(false);
-      // Then times 50 ms apart (up to 3 s of them): windows measured over firing, sparse.
-      const sparse = await run(
-        Array.from({ length: 60 }, (_, i) => 5 + 50 * i),
-        () => timer.helperStarted,
-      );
+      // Then times 50 ms apart: windows measured over firing, sparse.
+      const sparse = await untilHelperStarts(timer, run);
       expectEachOnTime(sparse);
       expect(timer.helperStarted).toBe(true);
       // Started by the firing before the last, after ten windows of 100 ms or more, the first opened
