@@ -32,6 +32,21 @@ import { setFlagsFromString } from "node:v8";
  * 1,000 streams x 50 chunks, rounds 30 s apart, cost 1,440-2,190 ms of CPU a round against
  * 1,180-1,400 ms 0.3 s apart (--trace-gc: committed heap 56 -> 29 MB at the round's first scavenge).
  *
+ * Nor does it stop the reducer for good. The reducer's timer never finishes while collections are
+ * held off, so it checks again every ~8 s for the life of the process (--trace-gc-verbose: "waiting
+ * for 8000 ms", again and again). When a check lands in the first second or two of a burst, it
+ * finds incremental marking switched back on and V8 averages the allocation rate over a window that
+ * still holds the idle gap. The rate reads low, so the reducer starts its collection under traffic.
+ * Measured with bursts of 1,000 streams x 50 chunks 13 s apart (--trace-gc), 2 bursts of 50 were
+ * hit. The collection shrank the new space to its least (and, where deopts were traced, threw away
+ * ~50 optimized functions: "weak objects"). The next burst began with 15-17 scavenges in 250-300 ms
+ * and cost 1,680 and 2,270 ms of CPU, against 1,170-1,480 ms for the other warmed bursts of those
+ * runs: rare, but such a burst is an outlier round in npm run bench:peers. What did not help:
+ * v8.setFlagsFromString("--no-memory-reducer"), because on Node 20 the timer still runs; the flag
+ * only works at start-up. Keeping incremental marking off under traffic too did stop those
+ * collections, but the old generation then grew to 91 MB before its first full collection (RSS
+ * 142-146 MB against 126-139), and the CPU was no lower.
+ *
  * Not for a process that hosts other work (a test runner with a fake started in it): the switch is
  * the whole process's, so startFakeProvider leaves it alone unless told.
  */
