@@ -35,7 +35,7 @@ export interface StepPlaces {
  * takes from `at` and `byteSteps` while they hold something. A map, an array and the object per
  * stream had lived as long as the stream, for the scavenger to copy in every herd of requests.
  */
-const NOWHERE: StepPlaces = { at: new Map(), byteSteps: [] };
+export const NO_PLACES: StepPlaces = { at: new Map(), byteSteps: [] };
 
 function resolveStep(step: FaultStep): ResolvedStep {
   const definition = faults[step.fault]!;
@@ -125,7 +125,7 @@ export class FaultSteps {
    * a plan holds every token of the answer.
    */
   place(plan: PlannedEvent[], stream?: ProviderStream): StepPlaces {
-    if (this.#all.length === 0) return NOWHERE;
+    if (this.#all.length === 0) return NO_PLACES;
     const replay = stream instanceof ReplayStream ? stream : undefined;
     const at = new Map<PlannedEvent | typeof END, ResolvedStep[]>();
     const byteSteps: ByteStep[] = [];

@@ -29,7 +29,7 @@ import {
   freshScratch,
   releaseFrames,
 } from "./chunk-frame.ts";
-import { END, FaultSteps, NO_STEPS } from "./fault-steps.ts";
+import { END, FaultSteps, NO_PLACES, NO_STEPS, type StepPlaces } from "./fault-steps.ts";
 import { PlainRun, type PlainStop } from "./plain-run.ts";
 import { ReplaySchedule, scheduleFor } from "./replay-schedule.ts";
 import { openStream } from "./replay-stream.ts";
@@ -68,6 +68,8 @@ export class Responder implements StreamControl {
   /** The plan and a cursor (Array#shift is O(n) on large arrays: a 200k-event plan went quadratic). */
   #plan: PlannedEvent[] = [];
   #cursor = 0;
+  /** Where the script's steps fire, placed by #open. */
+  #places: StepPlaces = NO_PLACES;
 
   readonly #in: ResponderInput;
   readonly #abort: StreamAbort;
@@ -180,55 +182,12 @@ export class Responder implements StreamControl {
    */
   async run(): Promise<void> {
     try {
-      const { codec, route, entry } = this.#in;
-      const streaming = codec.wantsStream(this.request.body, route);
-      const { plan: answer, head } = planResponse(this.stream, streaming, this.ctx, this.#faults);
-      // A copy at its exact length: the plan is built by pushes, and an array grown by push keeps
-      // up to half again its length in spare room, which every stream held for its whole life
-      // (~260 B of a 53-event plan). The copy is garbage at once; what lives is what is used.
-      const plan = this.#faults.transform(answer, this.stream).slice();
-      this.#log.reserve(plan.length);
-
-      // The schedule counts from the request's arrival, as a provider's time to first token does,
-      // not from when this fake got round to it: a herd of 1,000 requests takes ~300 ms to set up,
-      // and counting from the headers had started the last streams that far behind their
-      // schedule, every event of them late. A request set up late writes what is past due at once.
-      // A pre-stream step holds the schedule back by what it held the stream.
-      let origin = this.#in.requestEnded;
-      const headersDelayMs = this.#schedule.headersDelayMs;
-      if (headersDelayMs > 0) {
-        const left = origin + headersDelayMs - now();
-        if (left > 0 && !(await this.sleep(left))) return;
-        origin += headersDelayMs;
-      }
-      for (const step of this.#faults.preStream()) {
-        const started = now();
-        if ((await this.#faults.fire(step, this)) === "done") return;
-        origin += now() - started;
-      }
-
-      const { at, byteSteps } = this.#faults.place(plan, this.stream);
-
-      // The headers leave with what is written in this same tick (the events before the first
-      // token; all of a short unpaced answer, its end included) in one socket write: a write of
-      // their own had been a third of the time a herd of 1,000 requests took to set up.
-      const socket = this.#in.socket;
-      if (socket.writableCorked === 0) {
-        socket.cork();
-        process.nextTick(uncork, socket);
-      }
-      this.#in.res.writeHead(head.status, head.statusText, head.headers);
-      this.#in.res.flushHeaders();
-      entry.status = head.status;
-      entry.t.headersSent = now();
-      this.#in.journal.changed();
-
-      let base = scheduleBase(origin);
+      let base = await this.#open();
+      if (base === undefined) return;
+      const { at, byteSteps } = this.#places;
       let slot = -1;
-      this.#plan = plan;
-      this.#cursor = 0;
       // A replay paces every recorded write, not only those from the first content event on.
-      if (this.#schedule instanceof ReplaySchedule) slot = this.#schedule.follow(plan);
+      if (this.#schedule instanceof ReplaySchedule) slot = this.#schedule.follow(this.#plan);
       while (this.#cursor < this.#plan.length) {
         if (this.#schedule.paced && byteSteps.length === 0 && this.#split === undefined) {
           const run = this.#runPlain(at, base, slot);
@@ -309,6 +268,61 @@ export class Responder implements StreamControl {
     } finally {
       this.#afterRun();
     }
+  }
+
+  /**
+   * Plans the answer, fires the steps before the stream and sends the head; returns the schedule's
+   * base, or undefined when a step ended the answer. A frame of its own, not the top of run: a
+   * suspended async function keeps every register of its frame while it waits, which for run is
+   * the stream's whole life, and these (the plan as built, the head and its headers) are garbage
+   * once the head is out. In run they had cost ~1.2 KB a stream (heap snapshot, 1,000 open).
+   */
+  async #open(): Promise<number | undefined> {
+    const { codec, route, entry } = this.#in;
+    const streaming = codec.wantsStream(this.request.body, route);
+    const { plan: answer, head } = planResponse(this.stream, streaming, this.ctx, this.#faults);
+    // A copy at its exact length: the plan is built by pushes, and an array grown by push keeps
+    // up to half again its length in spare room, which every stream held for its whole life
+    // (~260 B of a 53-event plan). The copy is garbage at once; what lives is what is used.
+    const plan = this.#faults.transform(answer, this.stream).slice();
+    this.#log.reserve(plan.length);
+
+    // The schedule counts from the request's arrival, as a provider's time to first token does,
+    // not from when this fake got round to it: a herd of 1,000 requests takes ~300 ms to set up,
+    // and counting from the headers had started the last streams that far behind their
+    // schedule, every event of them late. A request set up late writes what is past due at once.
+    // A pre-stream step holds the schedule back by what it held the stream.
+    let origin = this.#in.requestEnded;
+    const headersDelayMs = this.#schedule.headersDelayMs;
+    if (headersDelayMs > 0) {
+      const left = origin + headersDelayMs - now();
+      if (left > 0 && !(await this.sleep(left))) return undefined;
+      origin += headersDelayMs;
+    }
+    for (const step of this.#faults.preStream()) {
+      const started = now();
+      if ((await this.#faults.fire(step, this)) === "done") return undefined;
+      origin += now() - started;
+    }
+
+    this.#places = this.#faults.place(plan, this.stream);
+
+    // The headers leave with what is written in this same tick (the events before the first
+    // token; all of a short unpaced answer, its end included) in one socket write: a write of
+    // their own had been a third of the time a herd of 1,000 requests took to set up.
+    const socket = this.#in.socket;
+    if (socket.writableCorked === 0) {
+      socket.cork();
+      process.nextTick(uncork, socket);
+    }
+    this.#in.res.writeHead(head.status, head.statusText, head.headers);
+    this.#in.res.flushHeaders();
+    entry.status = head.status;
+    entry.t.headersSent = now();
+    this.#in.journal.changed();
+    this.#plan = plan;
+    this.#cursor = 0;
+    return scheduleBase(origin);
   }
 
   // ---- Pacing hand-off: a plain run between steps --------------------------------------------
