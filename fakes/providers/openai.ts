@@ -176,6 +176,23 @@ class ChatStream implements ProviderStream {
   #headBytes: Buffer | undefined;
   #tailBytes: Buffer | undefined;
 
+  // The events whose bytes come from the stream they are written to alone, one each for every
+  // stream (planned): no two in one plan, so they still tell their places apart for the steps.
+  static readonly #role = planned("role", (stream) => (stream as ChatStream).#choiceChunk(ROLE_CHOICE));
+  static readonly #finish = planned(
+    "finish",
+    (stream) => {
+      const chat = stream as ChatStream;
+      return chat.#choiceChunk(JSON.stringify(choice({}, chat.#ctx.finishReason)));
+    },
+    { finish: true },
+  );
+  static readonly #usageEvent = planned("usage", (stream) => {
+    const chat = stream as ChatStream;
+    return sse(chat.#chunk([], chat.#usage()));
+  });
+  static readonly #done = planned("terminator", () => "data: [DONE]\n\n", { terminator: true });
+
   constructor(ctx: RenderContext) {
     this.#ctx = ctx;
     const { includeUsage, obfuscation } = streamOptions(ctx);
@@ -279,13 +296,12 @@ class ChatStream implements ProviderStream {
               ]),
             ),
           )
-        : planned("role", () => this.#choiceChunk(ROLE_CHOICE));
+        : ChatStream.#role;
     const events = [opening, ...tokenEvents(ctx.tokens)];
     if (this.#calls.length > 0) events.push(...this.#toolCallEvents());
-    const finish = JSON.stringify(choice({}, ctx.finishReason));
-    events.push(planned("finish", () => this.#choiceChunk(finish), { finish: true }));
-    if (this.#usageKey) events.push(planned("usage", () => sse(this.#chunk([], this.#usage()))));
-    events.push(planned("terminator", () => "data: [DONE]\n\n", { terminator: true }));
+    events.push(ChatStream.#finish);
+    if (this.#usageKey) events.push(ChatStream.#usageEvent);
+    events.push(ChatStream.#done);
     return events;
   }
 

@@ -81,9 +81,9 @@ class PlannedWrite implements PlannedEvent {
   readonly text: string | undefined;
   readonly finish: boolean | undefined;
   readonly terminator: boolean | undefined;
-  readonly #render: () => string;
+  readonly #render: (stream: ProviderStream) => string;
 
-  constructor(kind: string, render: () => string, extra: PlannedExtra) {
+  constructor(kind: string, render: (stream: ProviderStream) => string, extra: PlannedExtra) {
     this.kind = kind;
     this.#render = render;
     this.text = extra.text;
@@ -91,8 +91,8 @@ class PlannedWrite implements PlannedEvent {
     this.terminator = extra.terminator;
   }
 
-  render(): string {
-    return this.#render();
+  render(stream: ProviderStream): string {
+    return this.#render(stream);
   }
 }
 
@@ -102,7 +102,16 @@ interface PlannedExtra {
   terminator?: boolean;
 }
 
-export function planned(kind: string, render: () => string, extra: PlannedExtra = {}): PlannedEvent {
+/**
+ * `render` gets the stream the event is written to: an event whose bytes come from the stream alone
+ * can then be made once for every stream of its codec (openai's role, finish and end), where a
+ * closure over the stream was an event, a closure and a context a stream, kept for its whole life.
+ */
+export function planned(
+  kind: string,
+  render: (stream: ProviderStream) => string,
+  extra: PlannedExtra = {},
+): PlannedEvent {
   return new PlannedWrite(kind, render, extra);
 }
 
