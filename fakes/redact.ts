@@ -6,8 +6,11 @@
  */
 import { isSecretName, REDACTED, redactText } from "../lib/redact.ts";
 
-/** A parsed JSON body (or raw text): secret-named fields replaced at any depth, strings masked by shape. */
-export { redactDeep as redactBody } from "../lib/redact.ts";
+/**
+ * A parsed JSON body (or raw text): secret-named fields replaced at any depth, strings masked by
+ * shape; what has nothing to mask is the body's own (the codec only reads it).
+ */
+export { redactShared as redactBody } from "../lib/redact.ts";
 
 /** Lower-cased names, repeated headers joined: what the scripts match on. Secrets still in. */
 export function headerRecord(raw: NodeJS.Dict<string | string[]>): Record<string, string> {

@@ -182,6 +182,31 @@ describe("createRedactor with known values", () => {
   });
 });
 
+describe("shared", () => {
+  it("masks as deep does, handing back what has nothing masked in it and copying only the way to what has", () => {
+    const redactor = createRedactor();
+    const messages = [{ role: "user", content: "go" }];
+    const clean = { model: "gpt-4o", stream: true, messages, n: 2 };
+    expect(redactor.shared(clean)).toBe(clean);
+
+    const options = { temperature: 0.2 };
+    const leaky = { messages, auth: { token: "y" }, note: "Bearer abcdefgh12345678", options };
+    const masked = redactor.shared(leaky);
+    expect(masked).toEqual(redactor.deep(leaky));
+    expect(masked).toEqual({ messages, auth: "[redacted]", note: "Bearer [redacted]", options });
+    expect(masked).not.toBe(leaky);
+    expect(masked.messages).toBe(messages);
+    expect(masked.options).toBe(options);
+    expect(leaky.auth).toEqual({ token: "y" });
+
+    const list = ["ok", "sk-proj-abcdefgh12345678", "fine"];
+    const maskedList = redactor.shared(list);
+    expect(maskedList).toEqual(["ok", "[redacted]", "fine"]);
+    expect(list[1]).toBe("sk-proj-abcdefgh12345678");
+    expect(redactor.shared("plain words")).toBe("plain words");
+  });
+});
+
 describe("redactError", () => {
   it("masks every line an error prints, keeping its class and code", () => {
     const error = new UserError("PROCESS_EXITED_EARLY", {

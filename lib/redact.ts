@@ -100,6 +100,12 @@ export interface Redactor {
   text(text: string): string;
   /** A deep copy: strings masked, values of secret-named keys replaced; numbers and booleans kept. */
   deep<T>(value: T): T;
+  /**
+   * deep's masking, but the arrays and objects with nothing masked in them are the input's own:
+   * for a value nobody changes afterwards. The fake journals each request's body with it, which
+   * the codec reads as it came: a copy had been kept beside it for the stream's whole life.
+   */
+  shared<T>(value: T): T;
 }
 
 export interface RedactorOptions {
@@ -119,28 +125,48 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     }
     return known ? out.replace(known, REDACTED) : out;
   };
-  const deep = <T>(value: T): T => {
-    if (typeof value === "string") return text(value) as T;
-    if (Array.isArray(value)) return value.map(deep) as T;
+  // `copy`: every array and object anew (deep); without it, only those with something masked in
+  // them, the rest handed back as they are (shared).
+  const walk = (value: unknown, copy: boolean): unknown => {
+    if (typeof value === "string") return text(value);
+    if (Array.isArray(value)) {
+      let out: unknown[] | undefined = copy ? new Array(value.length) : undefined;
+      for (let i = 0; i < value.length; i++) {
+        const item = walk(value[i], copy);
+        if (out === undefined && item !== value[i]) out = value.slice(0, i);
+        if (out !== undefined) out[i] = item;
+      }
+      return out ?? value;
+    }
     if (value !== null && typeof value === "object") {
-      const out: Record<string, unknown> = {};
+      let out: Record<string, unknown> | undefined = copy ? {} : undefined;
       const record = value as Record<string, unknown>;
       // Keys, not entries: no [key, value] array per field, for every request's body.
-      for (const key of Object.keys(record)) {
+      const keys = Object.keys(record);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
         const item = record[key];
-        out[key] = isSecretName(key) && isMaskable(item) ? REDACTED : deep(item);
+        const masked = isSecretName(key) && isMaskable(item) ? REDACTED : walk(item, copy);
+        if (out === undefined && masked !== item) {
+          out = {};
+          for (let j = 0; j < i; j++) out[keys[j]!] = record[keys[j]!];
+        }
+        if (out !== undefined) out[key] = masked;
       }
-      return out as T;
+      return out ?? value;
     }
     return value;
   };
-  return { text, deep };
+  const deep = <T>(value: T): T => walk(value, true) as T;
+  const shared = <T>(value: T): T => walk(value, false) as T;
+  return { text, deep, shared };
 }
 
 const structural = createRedactor();
 /** Names and shapes only, for callers that know no secret values (the fake's journal). */
 export const redactText = structural.text;
 export const redactDeep = structural.deep;
+export const redactShared = structural.shared;
 
 /** The values of env vars whose names look secret (`OPENAI_API_KEY`, `INTERNAL_SECRET`, `DB_PASSWORD`). */
 export function secretEnvValues(env: Readonly<Record<string, string>> | undefined): string[] {
