@@ -145,6 +145,21 @@ function tokenJson(text: string): Buffer {
 }
 
 /** The opening chunk's one choice, serialized once: every stream that opens with text sends it. */
+// A content chunk is `#chunk([choice({ content }, null)])` put together from its fixed parts:
+// serializing the whole object per token was a quarter of a paced stream's garbage. The providers
+// test holds the two to the same bytes. Only what comes before the token names the stream (id,
+// created, model); what comes after is one of four, by usage key and obfuscation: shared bytes,
+// where a string and a buffer of it a stream had been kept for the stream's whole life.
+const TOKEN_OPEN = '{"index":0,"delta":{"content":';
+const TOKEN_CLOSE = '},"logprobs":null,"finish_reason":null}';
+const TOKEN_TAILS = [false, true].flatMap((usageKey) =>
+  [false, true].map((obfuscation) =>
+    Buffer.from(
+      `${TOKEN_CLOSE}]${usageKey ? ',"usage":null' : ""}${obfuscation ? ',"obfuscation":"' : "}\n\n"}`,
+      "utf8",
+    ),
+  ),
+);
 const ROLE_CHOICE = JSON.stringify(choice({ role: "assistant", content: "", refusal: null }, null));
 
 /**
@@ -160,11 +175,6 @@ class ChatStream implements ProviderStream {
   readonly #usageKey: boolean;
   readonly #obfuscation: boolean;
   readonly #calls: ToolCallOut[];
-  // A content chunk is `#chunk([choice({ content }, null)])` put together from its fixed parts:
-  // serializing the whole object per token was a quarter of a paced stream's garbage. The
-  // providers test holds the two to the same bytes.
-  readonly #tokenHead: string;
-  readonly #tokenTail: string;
   /**
    * The same for the role and finish chunks, whose choices do not change within a stream: what
    * comes before the choice and after the choices' `]`. Rendered through #chunk, each had built
@@ -172,9 +182,8 @@ class ChatStream implements ProviderStream {
    */
   readonly #choicesHead: string;
   readonly #choicesTail: string;
-  /** The same fixed parts as bytes, for writeToken; made on its first call. */
+  /** What comes before a token's JSON, as bytes, for writeToken; made on its first call. */
   #headBytes: Buffer | undefined;
-  #tailBytes: Buffer | undefined;
 
   // The events whose bytes come from the stream they are written to alone, one each for every
   // stream (planned): no two in one plan, so they still tell their places apart for the steps.
@@ -204,8 +213,6 @@ class ChatStream implements ProviderStream {
         : ctx.toolCalls.map((call) => ({ ...call, id: call.id ?? `call_${randomAlnum(24)}` }));
     this.#choicesHead = `data: {"id":${JSON.stringify(this.#id)},"object":"chat.completion.chunk","created":${this.#created},"model":${JSON.stringify(ctx.model)},"service_tier":"default","system_fingerprint":null,"choices":[`;
     this.#choicesTail = `]${this.#usageKey ? ',"usage":null' : ""}`;
-    this.#tokenHead = `${this.#choicesHead}{"index":0,"delta":{"content":`;
-    this.#tokenTail = `},"logprobs":null,"finish_reason":null}${this.#choicesTail}`;
   }
 
   #usage() {
@@ -306,19 +313,15 @@ class ChatStream implements ProviderStream {
   }
 
   renderToken(text: string): string {
-    return `${this.#tokenHead}${JSON.stringify(text)}${this.#tokenTail}${this.#chunkEnd()}`;
+    return `${this.#choicesHead}${TOKEN_OPEN}${JSON.stringify(text)}${TOKEN_CLOSE}${this.#choicesTail}${this.#chunkEnd()}`;
   }
 
   /** renderToken's chunk written straight into the responder's scratch: its fixed parts copied as bytes. */
   writeToken(target: Buffer, at: number, limit: number, text: string): number {
     const obfuscation = this.#obfuscation;
-    this.#headBytes ??= Buffer.from(this.#tokenHead, "utf8");
-    this.#tailBytes ??= Buffer.from(
-      obfuscation ? `${this.#tokenTail},"obfuscation":"` : `${this.#tokenTail}}\n\n`,
-      "utf8",
-    );
+    this.#headBytes ??= Buffer.from(`${this.#choicesHead}${TOKEN_OPEN}`, "utf8");
     const head = this.#headBytes;
-    const tail = this.#tailBytes;
+    const tail = TOKEN_TAILS[(this.#usageKey ? 2 : 0) + (obfuscation ? 1 : 0)]!;
     const json = tokenJson(text);
     // The obfuscation's letters and `"}\n\n` take 20 more.
     if (at + head.length + json.length + tail.length + (obfuscation ? 20 : 0) > limit) return -1;

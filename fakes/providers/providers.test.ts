@@ -183,7 +183,14 @@ describe("openai chat completions (A1)", () => {
 
   it("writes a content chunk straight into bytes as renderToken renders it, for the same draws", () => {
     const texts = ["Hi", "", ' "quoted" \\ back', "é 中文 🙂", "\ud800 lone", "x".repeat(5000)];
-    for (const streamOptions of [{}, { include_usage: true }, { include_obfuscation: false }]) {
+    // Every tail: usage key or not, obfuscation or not.
+    const allOptions = [
+      {},
+      { include_usage: true },
+      { include_obfuscation: false },
+      { include_usage: true, include_obfuscation: false },
+    ];
+    for (const streamOptions of allOptions) {
       // An rng that can replay what it drew, so both paths see the same numbers.
       const base = seededRandom(11);
       let drawn: number[] = [];
