@@ -24,7 +24,9 @@
  *           open and paced workloads and on streams of one chunk (what taking a request in costs);
  *           counted by V8's sampling heap profiler (bench/peers/alloc-probe.mjs, preloaded), in
  *           rounds of their own that are not timed. No target: the figure that moves ~2 % where
- *           CPU moves ~20 %, and the one the collector's share of CPU follows
+ *           CPU moves ~20 %, and the one the collector's share of CPU follows. Beside it, what an
+ *           open stream keeps alive (heap after a full collection, and array buffers, with all
+ *           1,000 open less with none): what the RSS of the open measure grows with
  *  idle     RSS of a freshly started server, 1 s after its port accepts connections
  * For each: every server's median, the median of the per-round ratios to aimock, the issue's
  * target for the fake, PASS/MISS with the number of rounds whose ratio alone met the target, and
@@ -53,7 +55,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { allocProbeLaunch, countAllocation } from "./peers/alloc-count.ts";
+import { allocProbeLaunch, countAllocation, countLive } from "./peers/alloc-count.ts";
 import type { LoadOrder, LoadResult } from "./peers/load-client.ts";
 import { listenOverflows, processCpuMs, rssMb } from "./peers/proc.ts";
 import { type Peer, peers, type RunningPeer, startPeer, type Workload } from "./peers/servers.ts";
@@ -361,6 +363,19 @@ async function measureAllocation(): Promise<void> {
           );
           record(figures, metric, peer.name, bytes / streams / 1024);
         }
+        if (metric === ALLOC_OPEN) {
+          const idle = await countLive(server.pid, out, peer.name);
+          let open: Promise<number> | undefined;
+          check(
+            server,
+            await client.run(order, () => {
+              open = countLive(server.pid, out, peer.name);
+            }),
+          );
+          if (open === undefined)
+            throw new Error(`${peer.name}: no stream of the round had its first content`);
+          record(figures, LIVE_OPEN, peer.name, ((await open) - idle) / streams / 1024);
+        }
       } finally {
         await stop(server);
       }
@@ -398,6 +413,8 @@ const IDLE_RSS = metric("idle RSS", "MB", "<=", 1, 1);
 const ALLOC_OPEN = figure("allocated per stream, 1,000 open", "KB", 1);
 const ALLOC_PACED = figure("allocated per stream, paced", "KB", 1);
 const ALLOC_SET_UP = figure("allocated per one-chunk stream (set-up)", "KB", 1);
+/** Heap (after a full collection) and array buffers with every stream open, less with none. */
+const LIVE_OPEN = figure("kept alive per open stream", "KB", 2);
 
 console.log(
   `machine: ${cpus().length} cores, load average ${loadText(loadavg())}; ${ROUNDS} rounds a measure after ${WARM_UPS} warm-up rounds; servers:`,

@@ -3,7 +3,7 @@
  * how a count is taken from it (SIGUSR2, wait for the probe to start, the work, SIGUSR2, wait for
  * its count). One place for the protocol the bench and the probe's test both speak.
  */
-import { readFile, rm } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export const ALLOC_PROBE = new URL("./alloc-probe.mjs", import.meta.url).pathname;
@@ -37,6 +37,18 @@ export async function countAllocation(
     throw error;
   }
   return Number(await stopProbe(pid, out, who));
+}
+
+/**
+ * Bytes the process `pid`, started with `allocProbeLaunch(out)`, keeps alive now: its heap after a
+ * full collection, and its array buffers. Not to be taken while the probe samples (countAllocation).
+ */
+export async function countLive(pid: number, out: string, who = `process ${pid}`): Promise<number> {
+  await writeFile(`${out}.live`, "");
+  process.kill(pid, "SIGUSR2");
+  const count = await untilProbeWrote(out, who);
+  await rm(out);
+  return Number(count);
 }
 
 /** Stops the probe's sampling and returns the count it wrote, its files removed. */

@@ -9,7 +9,15 @@
 // name and renamed, so the bench never reads half a number). The sampling is statistical (one
 // sample every SAMPLING_BYTES on average): over the megabytes of a round it is within ~1 %.
 // It slows the server down, so the bench never times a round it samples.
-import { rename, writeFile } from "node:fs/promises";
+//
+// A SIGUSR2 with PEERS_ALLOC_OUT.live present asks instead for what the process keeps: a full
+// collection, then the bytes the heap still holds plus the array buffers' (typed arrays live
+// outside the heap), written to PEERS_ALLOC_OUT the same way. Taken with every stream of a round
+// open and again with none, it gives what one open stream keeps alive, which is what the RSS of
+// the open measure grows with (the young generation grows with what survives, the old with what
+// is promoted).
+import { existsSync } from "node:fs";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
 
 const SAMPLING_BYTES = 1024;
@@ -39,12 +47,23 @@ async function toggle() {
   }
   sampling = false;
   const { profile } = await session.post("HeapProfiler.stopSampling");
-  await writeFile(`${out}.part`, String(total(profile.head)));
+  await writeCount(total(profile.head));
+}
+
+async function writeCount(bytes) {
+  await writeFile(`${out}.part`, String(bytes));
   await rename(`${out}.part`, out);
 }
 
+async function live() {
+  await rm(`${out}.live`);
+  await session.post("HeapProfiler.collectGarbage");
+  const { usedSize } = await session.post("Runtime.getHeapUsage");
+  await writeCount(usedSize + process.memoryUsage().arrayBuffers);
+}
+
 process.on("SIGUSR2", () => {
-  toggle().catch((error) => {
+  (existsSync(`${out}.live`) ? live() : toggle()).catch((error) => {
     process.stderr.write(`alloc-probe: ${error?.stack ?? error}\n`);
   });
 });

@@ -5,19 +5,24 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ALLOC_PROBE, allocProbeLaunch, countAllocation } from "./alloc-count.ts";
+import { ALLOC_PROBE, allocProbeLaunch, countAllocation, countLive } from "./alloc-count.ts";
 
 /**
  * A server stand-in: on each line "go <n>" it allocates n arrays of 1,000 small integers and drops
- * them at once (garbage the scavenger frees: the probe must count it all the same), then prints
- * "done".
+ * them at once (garbage the scavenger frees: the probe must count it all the same), on "keep <n>"
+ * it keeps n more (and n typed arrays of 1,000 doubles, outside the heap), on "drop" it lets go of
+ * what it kept; then prints "done".
  */
 const ALLOCATOR = `
 let kept = 0;
+let held = [];
 process.stdin.setEncoding("utf8");
 process.stdin.on("data", (line) => {
-  const n = Number(line.trim().split(" ")[1]);
-  for (let i = 0; i < n; i++) kept += new Array(1000).fill(i & 7).length;
+  const [verb, count] = line.trim().split(" ");
+  const n = Number(count);
+  if (verb === "drop") held = [];
+  else if (verb === "keep") for (let i = 0; i < n; i++) held.push(new Array(1000).fill(i & 7), new Float64Array(1000));
+  else for (let i = 0; i < n; i++) kept += new Array(1000).fill(i & 7).length;
   process.stdout.write("done\\n");
 });
 `;
@@ -40,13 +45,14 @@ async function startAllocator() {
     stdio: ["pipe", "pipe", "inherit"],
   });
   children.push(child);
-  const allocate = async (arrays: number) => {
-    child.stdin!.write(`go ${arrays}\n`);
+  const tell = async (line: string) => {
+    child.stdin!.write(`${line}\n`);
     await once(child.stdout!, "data");
   };
+  const allocate = (arrays: number) => tell(`go ${arrays}`);
   // Warm: the loop optimized, so what is counted is the arrays, not the compiler's first runs.
   await allocate(1000);
-  return { pid: child.pid!, out, allocate };
+  return { pid: child.pid!, out, allocate, tell };
 }
 
 describe("alloc-probe (bench:peers' allocation counter)", () => {
@@ -69,6 +75,25 @@ describe("alloc-probe (bench:peers' allocation counter)", () => {
     expect(existsSync(out)).toBe(false);
     expect(existsSync(`${out}.started`)).toBe(false);
     // Left sampling, the probe would have answered this count with the failed one's ~160 MB.
+    const bytes = await countAllocation(pid, out, () => allocate(2_000));
+    expect(bytes).toBeGreaterThan(0.8 * 2_000 * 8_000);
+    expect(bytes).toBeLessThan(1.5 * 2_000 * 8_000);
+  });
+
+  it("counts what the process keeps alive, heap and array buffers, not its garbage", async () => {
+    const { pid, out, allocate, tell } = await startAllocator();
+    const before = await countLive(pid, out);
+    // 2,000 arrays of ~8 KB of elements and 2,000 typed arrays of 8 KB: ~32 MB kept.
+    await tell("keep 2000");
+    await allocate(20_000);
+    const keeping = await countLive(pid, out);
+    expect(keeping - before).toBeGreaterThan(0.8 * 2_000 * 16_000);
+    expect(keeping - before).toBeLessThan(1.5 * 2_000 * 16_000);
+    await tell("drop");
+    const dropped = await countLive(pid, out);
+    expect(dropped - before).toBeLessThan(0.1 * 2_000 * 16_000);
+    expect(existsSync(out)).toBe(false);
+    // A count of allocation after it is its own.
     const bytes = await countAllocation(pid, out, () => allocate(2_000));
     expect(bytes).toBeGreaterThan(0.8 * 2_000 * 8_000);
     expect(bytes).toBeLessThan(1.5 * 2_000 * 8_000);
