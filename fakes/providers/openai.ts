@@ -144,7 +144,6 @@ function tokenJson(text: string): Buffer {
   return json;
 }
 
-/** The opening chunk's one choice, serialized once: every stream that opens with text sends it. */
 // A content chunk is `#chunk([choice({ content }, null)])` put together from its fixed parts:
 // serializing the whole object per token was a quarter of a paced stream's garbage. The providers
 // test holds the two to the same bytes. Only what comes before the token names the stream (id,
@@ -152,14 +151,18 @@ function tokenJson(text: string): Buffer {
 // where a string and a buffer of it a stream had been kept for the stream's whole life.
 const TOKEN_OPEN = '{"index":0,"delta":{"content":';
 const TOKEN_CLOSE = '},"logprobs":null,"finish_reason":null}';
+/** What follows a chunk's choices: `]`, and the usage key (null until the usage chunk) when asked for. */
+const choicesTail = (usageKey: boolean) => `]${usageKey ? ',"usage":null' : ""}`;
+/** Index: 2 with the usage key, plus 1 with obfuscation (whose letters writeToken draws after it). */
 const TOKEN_TAILS = [false, true].flatMap((usageKey) =>
   [false, true].map((obfuscation) =>
     Buffer.from(
-      `${TOKEN_CLOSE}]${usageKey ? ',"usage":null' : ""}${obfuscation ? ',"obfuscation":"' : "}\n\n"}`,
+      `${TOKEN_CLOSE}${choicesTail(usageKey)}${obfuscation ? ',"obfuscation":"' : "}\n\n"}`,
       "utf8",
     ),
   ),
 );
+/** The opening chunk's one choice, serialized once: every stream that opens with text sends it. */
 const ROLE_CHOICE = JSON.stringify(choice({ role: "assistant", content: "", refusal: null }, null));
 
 /**
@@ -212,7 +215,7 @@ class ChatStream implements ProviderStream {
         ? []
         : ctx.toolCalls.map((call) => ({ ...call, id: call.id ?? `call_${randomAlnum(24)}` }));
     this.#choicesHead = `data: {"id":${JSON.stringify(this.#id)},"object":"chat.completion.chunk","created":${this.#created},"model":${JSON.stringify(ctx.model)},"service_tier":"default","system_fingerprint":null,"choices":[`;
-    this.#choicesTail = `]${this.#usageKey ? ',"usage":null' : ""}`;
+    this.#choicesTail = choicesTail(this.#usageKey);
   }
 
   #usage() {
