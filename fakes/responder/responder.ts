@@ -15,6 +15,7 @@ import type {
   ProviderStream,
   RenderContext,
   RenderedBody,
+  ResponseHead,
   RouteMatch,
 } from "../types.ts";
 import { sleepUnlessAborted, untilDrained } from "./abortable-waits.ts";
@@ -182,7 +183,8 @@ export class Responder implements StreamControl {
    */
   async run(): Promise<void> {
     try {
-      let base = await this.#open();
+      const opened = this.#open();
+      let base = typeof opened === "object" ? await opened : opened;
       if (base === undefined) return;
       const { at, byteSteps } = this.#places;
       let slot = -1;
@@ -276,10 +278,12 @@ export class Responder implements StreamControl {
    * suspended async function keeps every register of its frame while it waits, which for run is
    * the stream's whole life, and these (the plan as built, the head and its headers) are garbage
    * once the head is out. In run they had cost ~1 KB a stream (live heap with 1,000 open:
-   * 12.2-12.5 KB a stream before, 11.2-11.4 after).
+   * 12.2-12.5 KB a stream before, 11.2-11.4 after). Not async itself: most answers neither hold
+   * their headers back nor fire a step before them, and those go on in the same call, with no
+   * async frame, promise or microtask turn a stream (#openAfterWaits takes the others).
    */
-  async #open(): Promise<number | undefined> {
-    const { codec, route, entry } = this.#in;
+  #open(): number | undefined | Promise<number | undefined> {
+    const { codec, route } = this.#in;
     const streaming = codec.wantsStream(this.request.body, route);
     const { plan: answer, head } = planResponse(this.stream, streaming, this.ctx, this.#faults);
     // A copy at its exact length: the plan is built by pushes, and an array grown by push keeps
@@ -287,12 +291,22 @@ export class Responder implements StreamControl {
     // (~260 B of a 53-event plan). The copy is garbage at once; what lives is what is used.
     const plan = this.#faults.transform(answer, this.stream).slice();
     this.#log.reserve(plan.length);
-
     // The schedule counts from the request's arrival, as a provider's time to first token does,
     // not from when this fake got round to it: a herd of 1,000 requests takes ~300 ms to set up,
     // and counting from the headers had started the last streams that far behind their
     // schedule, every event of them late. A request set up late writes what is past due at once.
-    // A pre-stream step holds the schedule back by what it held the stream.
+    const preStream = this.#faults.preStream();
+    if (this.#schedule.headersDelayMs > 0 || preStream.length > 0)
+      return this.#openAfterWaits(plan, head, preStream);
+    return this.#sendHead(plan, head, this.#in.requestEnded);
+  }
+
+  /** #open's answers that wait first: a pre-stream step holds the schedule back by what it held the stream. */
+  async #openAfterWaits(
+    plan: PlannedEvent[],
+    head: ResponseHead,
+    preStream: ReturnType<FaultSteps["preStream"]>,
+  ): Promise<number | undefined> {
     let origin = this.#in.requestEnded;
     const headersDelayMs = this.#schedule.headersDelayMs;
     if (headersDelayMs > 0) {
@@ -300,12 +314,16 @@ export class Responder implements StreamControl {
       if (left > 0 && !(await this.sleep(left))) return undefined;
       origin += headersDelayMs;
     }
-    for (const step of this.#faults.preStream()) {
+    for (const step of preStream) {
       const started = now();
       if ((await this.#faults.fire(step, this)) === "done") return undefined;
       origin += now() - started;
     }
+    return this.#sendHead(plan, head, origin);
+  }
 
+  /** Places the steps on the plan and sends the head; returns the schedule's base. */
+  #sendHead(plan: PlannedEvent[], head: ResponseHead, origin: number): number {
     this.#places = this.#faults.place(plan, this.stream);
 
     // The headers leave with what is written in this same tick (the events before the first
@@ -318,6 +336,7 @@ export class Responder implements StreamControl {
     }
     this.#in.res.writeHead(head.status, head.statusText, head.headers);
     this.#in.res.flushHeaders();
+    const entry = this.#in.entry;
     entry.status = head.status;
     entry.t.headersSent = now();
     this.#in.journal.changed();
