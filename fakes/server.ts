@@ -18,6 +18,7 @@ import type { JournalEntry, ProviderName } from "./journal-types.ts";
 import { Pacer } from "./pacer.ts";
 import { isProviderName, providers, routeRequest } from "./providers/registry.ts";
 import { headerRecord, redactBody, redactHeaders, redactQuery } from "./redact.ts";
+import { requestTarget } from "./request-target.ts";
 import { Responder } from "./responder/responder.ts";
 import { StreamAbort } from "./responder/stream-abort.ts";
 import { type Script, validateScript } from "./script.ts";
@@ -367,7 +368,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       new Connection(this.log, this.#closing.signal, new Map(), this.#inFlight);
     this.#pacer.catchUp();
     const received = now();
-    const url = new URL(req.url ?? "/", "http://fake.invalid");
+    const { pathname, search } = requestTarget(req.url ?? "/");
     let rawBody: string;
     try {
       rawBody = await readBody(req);
@@ -376,19 +377,21 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       return;
     }
     const requestEnded = now();
-    const adminPath = url.pathname.startsWith(ADMIN_PREFIX);
+    const adminPath = pathname.startsWith(ADMIN_PREFIX);
     if (adminPath && (adminOnly || this.#adminOnProviderPort)) {
-      await handleAdmin(req, res, url.pathname, rawBody, this);
+      await handleAdmin(req, res, pathname, rawBody, this);
       return;
     }
     const routed =
-      adminOnly || adminPath ? undefined : routeRequest(req.method ?? "GET", url.pathname, url.searchParams);
+      adminOnly || adminPath
+        ? undefined
+        : routeRequest(req.method ?? "GET", pathname, new URLSearchParams(search));
     if (!routed) {
       const text = `${JSON.stringify({
         error: {
           message: adminPath
             ? `streamchaos fake: the admin API is not served on the provider port, which listens beyond loopback; use ${this.adminUrl}${ADMIN_PREFIX} from this machine, or start the fake with --admin-host (adminHost) to expose it`
-            : `streamchaos fake: no route for ${req.method} ${url.pathname}${adminOnly ? " on the admin port" : ""}`,
+            : `streamchaos fake: no route for ${req.method} ${pathname}${adminOnly ? " on the admin port" : ""}`,
           type: "invalid_request_error",
           routes: Object.values(providers).map((c) => c.name),
         },
@@ -424,7 +427,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
     const sent = headerRecord(req.headers);
     const headers = redactHeaders(sent);
     const { script, name } = this.book.pick({
-      path: url.pathname,
+      path: pathname,
       provider: codec.name,
       model,
       headers: sent,
@@ -433,8 +436,8 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
     const entry = this.log.open({
       provider: codec.name,
       method: req.method ?? "GET",
-      path: url.pathname,
-      query: redactQuery(url.search),
+      path: pathname,
+      query: redactQuery(search),
       headers,
       body: redactBody(body),
       script: name,
@@ -451,7 +454,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       codec,
       route,
       model,
-      request: { method: req.method ?? "GET", path: url.pathname, headers, body: bodyObject },
+      request: { method: req.method ?? "GET", path: pathname, headers, body: bodyObject },
       script,
       entry,
       journal: this.log,
