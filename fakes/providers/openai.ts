@@ -2,6 +2,7 @@ import type {
   Codec,
   EventClass,
   EventSample,
+  FinishReason,
   HeaderMap,
   HttpErrorSpec,
   PlannedEvent,
@@ -166,6 +167,18 @@ const TOKEN_TAILS = [false, true].flatMap((usageKey) =>
 const ROLE_CHOICE = JSON.stringify(choice({ role: "assistant", content: "", refusal: null }, null));
 
 /**
+ * The finish chunk's choice for each finish reason, made once: serialized for every stream, it had
+ * been a choice object, a delta and a string of garbage a stream.
+ */
+const finishChoice = (reason: FinishReason) => JSON.stringify(choice({}, reason));
+const FINISH_CHOICES: Record<FinishReason, string> = {
+  stop: finishChoice("stop"),
+  length: finishChoice("length"),
+  tool_calls: finishChoice("tool_calls"),
+  content_filter: finishChoice("content_filter"),
+};
+
+/**
  * One Chat Completions stream. A class, not a closure over the request: tsx's keepNames wraps
  * every named closure in __name(), a property store of its own, and a stream had made a dozen per
  * request; methods live on the prototype, once.
@@ -195,7 +208,7 @@ class ChatStream implements ProviderStream {
     "finish",
     (stream) => {
       const chat = stream as ChatStream;
-      return chat.#choiceChunk(JSON.stringify(choice({}, chat.#ctx.finishReason)));
+      return chat.#choiceChunk(FINISH_CHOICES[chat.#ctx.finishReason]);
     },
     { finish: true },
   );
