@@ -28,10 +28,11 @@
  *           open stream keeps alive (heap after a full collection, and array buffers, with all
  *           1,000 open less with none): what the RSS of the open measure grows with
  *  idle     RSS of a freshly started server, 1 s after its port accepts connections
- * For each: every server's median, the median of the per-round ratios to aimock, the issue's
- * target for the fake, PASS/MISS with the number of rounds whose ratio alone met the target, and
- * the load average before and after; a note where the floor misses a target too (out of reach at
- * this load, whatever the fake does). Timing figures move with the machine's load; the ratios of
+ * For each: every server's median and its value in each round, the median of the per-round
+ * ratios to aimock, the issue's target for the fake, PASS/MISS with the number of rounds whose
+ * ratio alone met the target, the fake's ratio to the floor (what is left to gain on node:http),
+ * and the load average before and after; a note where the floor misses a target too (out of reach
+ * at this load, whatever the fake does). Timing figures move with the machine's load; the ratios of
  * interleaved rounds less so. Prints figures only.
  * Interleaving leaves each server idle while the others take their turns. Idle for more than ~8 s
  * after a burst, a Node server's heap is shrunk by V8's memory reducer, whose collections also drop
@@ -159,9 +160,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** The per-round ratios of `server` to the reference. */
-function roundRatios(byServer: Map<string, number[]>, server: string): number[] {
-  const theirs = byServer.get(REFERENCE) ?? [];
+/** The per-round ratios of `server` to `to` (the reference unless told). */
+function roundRatios(byServer: Map<string, number[]>, server: string, to = REFERENCE): number[] {
+  const theirs = byServer.get(to) ?? [];
   return (byServer.get(server) ?? []).map((value, round) => value / theirs[round]!);
 }
 
@@ -215,6 +216,12 @@ function printMeasure(report: MeasureReport): void {
     console.log(
       `  ${metric.label} (${metric.unit}), ${count === 1 ? "one figure" : `median of ${count}`}: ${cells.join(", ")}`,
     );
+    if (count > 1) {
+      const rounds = [...byServer].map(
+        ([name, values]) => `${name} ${values.map((v) => fixed(v, metric.digits)).join(" ")}`,
+      );
+      console.log(`    per round: ${rounds.join("; ")}`);
+    }
     for (const name of [...byServer.keys()].filter((s) => s !== REFERENCE)) {
       const r = ratio(byServer, name);
       // The targets are the fake's; the other peers' ratios say where they stand (the floor: how
@@ -229,6 +236,17 @@ function printMeasure(report: MeasureReport): void {
           .map((v) => fixed(v, 2))
           .join(" ")}`,
       );
+    }
+    // What is left to gain on node:http: the least any server on it spends, round by round. Both
+    // ratios swing with the machine, since no two servers run at the same moment; the raw rounds
+    // above show whose figure moved.
+    if (byServer.has(FLOOR)) {
+      for (const name of SUBJECTS.filter((s) => byServer.has(s))) {
+        const ratios = roundRatios(byServer, name, FLOOR);
+        console.log(
+          `    ${name}/${FLOOR} ${fixed(median(ratios), 2)}x   per round: ${ratios.map((v) => fixed(v, 2)).join(" ")}`,
+        );
+      }
     }
     // The floor does nothing but the writes: a target it misses is out of reach on this machine
     // at this load, whatever the fake does (for lateness: both processes' scheduling stalls are in
