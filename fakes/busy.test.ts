@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { until } from "../lib/testing.ts";
 import { startFakeProvider } from "./server.ts";
@@ -47,6 +48,26 @@ describe("the fake reports when it goes busy and idle (onBusyChange)", () => {
     await until(() => changes.length === 2, 5_000, "the spell to end after the client left");
     expect(changes).toEqual([true, false]);
     expect(fake.journal()[0]?.outcome).toBe("client-closed");
+  });
+
+  it("a client that leaves before its body is in ends the spell, and nothing is journaled", async () => {
+    const { fake, changes } = await watchedFake({ content: { tokens: ["a"] } });
+    await using _ = fake;
+    const { port } = new URL(fake.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+    // 10 of the 100 body bytes promised, then gone: the body never completes.
+    socket.write(
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n" +
+        '{"model":"',
+    );
+    await until(() => changes.length === 1, 5_000, "the spell to begin");
+    socket.destroy();
+    await until(() => changes.length === 2, 5_000, "the spell to end after the client left mid-body");
+    expect(changes).toEqual([true, false]);
+    expect(fake.journal()).toEqual([]);
+    // The fake goes on serving.
+    expect((await chat(fake.url)).complete).toBe(true);
   });
 
   it("an unrouted request is a spell too", async () => {

@@ -149,6 +149,43 @@ class Connection {
   }
 }
 
+type Routed = NonNullable<ReturnType<typeof routeRequest>>;
+
+/** A request from its arrival to its set-up: what #answer needs, held while it waits its turn. */
+class Arrival {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly socket: Socket;
+  readonly adminOnly: boolean;
+  readonly conn: Connection;
+  /** `now()` when the request was read in (its headers). */
+  readonly received: number;
+  readonly pathname: string;
+  readonly search: string;
+  rawBody = "";
+  /** `now()` when its body was in: the schedule counts from here. */
+  requestEnded = 0;
+  routed: Routed | undefined = undefined;
+
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    adminOnly: boolean,
+    conn: Connection,
+    received: number,
+    target: { pathname: string; search: string },
+  ) {
+    this.req = req;
+    this.res = res;
+    this.socket = req.socket;
+    this.adminOnly = adminOnly;
+    this.conn = conn;
+    this.received = received;
+    this.pathname = target.pathname;
+    this.search = target.search;
+  }
+}
+
 const connectionOf = new WeakMap<Socket, Connection>();
 
 function onSocketEnd(this: Socket): void {
@@ -225,8 +262,8 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
 
     // One listener per in-flight request and per long poll: many are normal.
     setMaxListeners(0, this.#closing.signal);
-    this.#provider = createServer((req, res) => void this.#onRequest(req, res, false));
-    this.#admin = createServer((req, res) => void this.#onRequest(req, res, true));
+    this.#provider = createServer((req, res) => this.#onRequest(req, res, false));
+    this.#admin = createServer((req, res) => this.#onRequest(req, res, true));
     for (const server of [this.#provider, this.#admin]) {
       server.on("connection", (socket: Socket) => this.#track(socket));
       // Never crash on a client that sends garbage or vanishes mid-request.
@@ -341,13 +378,22 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   }
 
   /**
-   * Not an async function: a suspended one is a generator and its registers kept for as long as
-   * the answer runs, which for a stream is its whole life, and the scavenger copies what is kept.
-   * A failure still rejects the promise returned, as it did the async function's.
+   * Not async functions: a suspended one is a generator with its registers, its own promise and
+   * one more per await, and in a herd of requests (1,000 at once) each waits for its body and for
+   * its turn in the set-up queue, where the scavenger copied every one of those frames. What a
+   * request needs until its set-up waits in one Arrival instead, moved on by callbacks. A failure
+   * still ends in a rejected promise nobody handles, as the async function's did.
    */
-  #onRequest(req: IncomingMessage, res: ServerResponse, adminOnly: boolean): Promise<void> {
+  #onRequest(req: IncomingMessage, res: ServerResponse, adminOnly: boolean): void {
     if (this.#inHand++ === 0) this.#onBusyChange?.(true);
-    return this.#answer(req, res, adminOnly).then(this.#answered, this.#answeredWithError);
+    req.on("error", ignore);
+    res.on("error", ignore);
+    const conn =
+      this.#connections.get(req.socket) ??
+      new Connection(this.log, this.#closing.signal, new Map(), this.#inFlight);
+    this.#pacer.catchUp();
+    const arrival = new Arrival(req, res, adminOnly, conn, now(), requestTarget(req.url ?? "/"));
+    readBody(req, arrival, this.#bodyRead);
   }
 
   readonly #answered = (): void => {
@@ -359,27 +405,32 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
     throw error;
   };
 
-  async #answer(req: IncomingMessage, res: ServerResponse, adminOnly: boolean): Promise<void> {
-    req.on("error", ignore);
-    res.on("error", ignore);
-    const socket = req.socket;
-    const conn =
-      this.#connections.get(socket) ??
-      new Connection(this.log, this.#closing.signal, new Map(), this.#inFlight);
-    this.#pacer.catchUp();
-    const received = now();
-    const { pathname, search } = requestTarget(req.url ?? "/");
-    let rawBody: string;
-    try {
-      rawBody = await readBody(req);
-    } catch {
-      if (!res.headersSent) socket.destroy();
+  /** Counts the request answered once `answer` settles; its failure is left unhandled. */
+  #settle(answer: Promise<void>): void {
+    void answer.then(this.#answered, this.#answeredWithError);
+  }
+
+  readonly #bodyRead = (arrival: Arrival, body: string | Error): void => {
+    if (typeof body !== "string") {
+      if (!arrival.res.headersSent) arrival.socket.destroy();
+      this.#answered();
       return;
     }
-    const requestEnded = now();
+    try {
+      this.#route(arrival, body);
+    } catch (error) {
+      this.#settle(Promise.reject(error));
+    }
+  };
+
+  /** What the request asks for, and whether it is answered at once or set up in its turn. */
+  #route(arrival: Arrival, rawBody: string): void {
+    const { req, res, adminOnly, pathname, search } = arrival;
+    arrival.rawBody = rawBody;
+    arrival.requestEnded = now();
     const adminPath = pathname.startsWith(ADMIN_PREFIX);
     if (adminPath && (adminOnly || this.#adminOnProviderPort)) {
-      await handleAdmin(req, res, pathname, rawBody, this);
+      this.#settle(handleAdmin(req, res, pathname, rawBody, this));
       return;
     }
     const routed =
@@ -398,17 +449,34 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       })}\n`;
       res.writeHead(404, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
       res.end(text);
+      this.#answered();
       return;
     }
     // A request on a kept-alive connection while the port refuses: nothing may answer it.
     if (!this.#listening && hasRefusal(this.book.default)) {
-      conn.selfClosed = true;
-      socket.resetAndDestroy();
+      arrival.conn.selfClosed = true;
+      arrival.socket.resetAndDestroy();
+      this.#answered();
       return;
     }
-    await this.#setUps.turn();
+    arrival.routed = routed;
+    this.#setUps.enqueue(() => this.#setUp(arrival));
+  }
+
+  #setUp(arrival: Arrival): void {
+    let answer: Promise<void>;
+    try {
+      answer = this.#answer(arrival, arrival.routed!);
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    this.#settle(answer);
+  }
+
+  /** Sets the answer up (script, journal entry, responder) and starts it; settles when it ends. */
+  #answer(arrival: Arrival, { codec, route }: Routed): Promise<void> {
+    const { req, res, socket, conn, pathname, search, rawBody } = arrival;
     this.#pacer.catchUp();
-    const { codec, route } = routed;
     let body: unknown = rawBody;
     try {
       if (rawBody !== "") body = JSON.parse(rawBody);
@@ -441,7 +509,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       headers,
       body: redactBody(body),
       script: name,
-      t: { received },
+      t: { received: arrival.received },
     });
     const abort = new StreamAbort();
     this.#inFlight.add(abort);
@@ -461,12 +529,9 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       abort,
       pacer: this.#pacer,
       connection: conn,
-      requestEnded,
+      requestEnded: arrival.requestEnded,
     });
-    this.#lastServed = [req, res, responder];
-    // Returned, not awaited: this frame ends here instead of staying suspended (its registers
-    // kept) for the stream's whole life beside the responder's own. The responder journals how
-    // the answer ended and tells the connection (Connection.served).
+    this.#lastServed = [req, res, responder, arrival];
     return responder.run();
   }
 
@@ -488,34 +553,36 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
 
 function ignore(): void {}
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    // Taken off once the body is in or failed: the request lives as long as its answer (a
-    // stream's whole life), and so did these listeners, their closure and the body's chunks.
-    // Its errors after that still meet #answer's listener.
-    const settle = (error: Error | undefined) => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onError);
-      req.off("aborted", onAborted);
-      if (error) reject(error);
-      else resolve(Buffer.concat(chunks).toString("utf8"));
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) settle(new Error("request body too large"));
-      else chunks.push(chunk);
-    };
-    const onEnd = () => settle(undefined);
-    const onError = (error: Error) => settle(error);
-    const onAborted = () => settle(new Error("aborted"));
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onError);
-    req.on("aborted", onAborted);
-  });
+/** Reads the whole body, then calls `done` once with the arrival and its text, or the error that ended it. */
+function readBody(
+  req: IncomingMessage,
+  arrival: Arrival,
+  done: (arrival: Arrival, body: string | Error) => void,
+): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // Taken off once the body is in or failed: the request lives as long as its answer (a
+  // stream's whole life), and so did these listeners, their closure and the body's chunks.
+  // Its errors after that still meet #onRequest's listener.
+  const settle = (error: Error | undefined) => {
+    req.off("data", onData);
+    req.off("end", onEnd);
+    req.off("error", onError);
+    req.off("aborted", onAborted);
+    done(arrival, error ?? Buffer.concat(chunks).toString("utf8"));
+  };
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > MAX_BODY) settle(new Error("request body too large"));
+    else chunks.push(chunk);
+  };
+  const onEnd = () => settle(undefined);
+  const onError = (error: Error) => settle(error);
+  const onAborted = () => settle(new Error("aborted"));
+  req.on("data", onData);
+  req.on("end", onEnd);
+  req.on("error", onError);
+  req.on("aborted", onAborted);
 }
 
 /** Starts the fake provider: every provider route on one port, plus the separate admin port. */

@@ -21,6 +21,23 @@ describe("SetUpQueue", () => {
     expect(order).toEqual(["a", "b", "other work", "c"]);
   });
 
+  it("calls an enqueued set-up in its turn, in the one order with awaited turns", async () => {
+    const queue = new SetUpQueue();
+    const order: string[] = [];
+    const done = new Promise<void>((resolve) => {
+      queue.enqueue(() => order.push("a"));
+      void queue.turn().then(() => order.push("b"));
+      queue.enqueue(() => {
+        order.push("c");
+        resolve();
+      });
+    });
+    // Nothing runs on the caller's turn: the first set-up waits for the loop's next.
+    expect(order).toEqual([]);
+    await done;
+    expect(order).toEqual(["a", "b", "c"]);
+  });
+
   it("starts again after running empty", async () => {
     const queue = new SetUpQueue();
     await queue.turn();

@@ -24,7 +24,7 @@ export const ACCEPT_FIRST_MS = 20;
  * microseconds.
  */
 export class SetUpQueue {
-  /** Callers from #next on wait; an immediate is set exactly while one does. */
+  /** Set-ups from #next on wait; an immediate is set exactly while one does. */
   #waiting: Array<() => void> = [];
   /** When each waiting caller asked (`now()`), index for index with #waiting. */
   #since: number[] = [];
@@ -44,10 +44,16 @@ export class SetUpQueue {
 
   /** Resolves when it is this caller's turn: first come, first served, one a loop turn. */
   turn(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#since.push(now());
-      if (this.#waiting.push(resolve) === this.#next + 1) setImmediate(this.#setUpOne);
-    });
+    return new Promise((resolve) => this.enqueue(resolve));
+  }
+
+  /**
+   * Calls `setUp` in its turn, as `turn` resolves, without a promise and the caller's suspended
+   * frame: `setUp` must not throw.
+   */
+  enqueue(setUp: () => void): void {
+    this.#since.push(now());
+    if (this.#waiting.push(setUp) === this.#next + 1) setImmediate(this.#setUpOne);
   }
 
   /** An immediate set from an immediate runs on the next loop turn, after its poll for I/O. */
@@ -58,12 +64,12 @@ export class SetUpQueue {
       setImmediate(this.#setUpOne);
       return;
     }
-    const resolve = this.#waiting[this.#next++]!;
+    const setUp = this.#waiting[this.#next++]!;
     if (this.#next === this.#waiting.length) {
       this.#waiting = [];
       this.#since = [];
       this.#next = 0;
     } else setImmediate(this.#setUpOne);
-    resolve();
+    setUp();
   };
 }
