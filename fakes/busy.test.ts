@@ -79,3 +79,33 @@ describe("the fake reports when it goes busy and idle (onBusyChange)", () => {
     expect(changes).toEqual([true, false]);
   });
 });
+
+describe("a request target the fake cannot read", () => {
+  it("gets a 400 that names it, ends its spell, and the fake goes on serving", async () => {
+    const { fake, changes } = await watchedFake({ content: { tokens: ["a"] } });
+    await using _ = fake;
+    const { port } = new URL(fake.url);
+    // Absolute forms node's parser lets through and no URL can be read from.
+    for (const target of ["http://[x/", "http://:99999/"]) {
+      const head = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), "127.0.0.1", () =>
+          socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+        );
+        let got = "";
+        socket.on("data", (chunk) => {
+          got += chunk;
+        });
+        socket.on("close", () => resolve(got));
+        socket.on("error", reject);
+      });
+      expect(head.split("\r\n")[0], target).toBe("HTTP/1.1 400 Bad Request");
+      expect(head, target).toContain(
+        `the request target ${JSON.stringify(target).replaceAll('"', '\\"')} is not a URL path`,
+      );
+    }
+    await until(() => changes.length === 4, 5_000, "both spells to end");
+    expect(changes).toEqual([true, false, true, false]);
+    expect(fake.journal()).toEqual([]);
+    expect((await chat(fake.url)).complete).toBe(true);
+  });
+});

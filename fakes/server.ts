@@ -18,7 +18,7 @@ import type { JournalEntry, ProviderName } from "./journal-types.ts";
 import { Pacer } from "./pacer.ts";
 import { isProviderName, providers, routeRequest } from "./providers/registry.ts";
 import { headerRecord, redactBody, redactHeaders, redactQuery } from "./redact.ts";
-import { requestTarget } from "./request-target.ts";
+import { type RequestTarget, requestTarget } from "./request-target.ts";
 import { Responder } from "./responder/responder.ts";
 import { StreamAbort } from "./responder/stream-abort.ts";
 import { type Script, validateScript } from "./script.ts";
@@ -392,8 +392,22 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       this.#connections.get(req.socket) ??
       new Connection(this.log, this.#closing.signal, new Map(), this.#inFlight);
     this.#pacer.catchUp();
-    const arrival = new Arrival(req, res, adminOnly, conn, now(), requestTarget(req.url ?? "/"));
-    readBody(req, arrival, this.#bodyRead);
+    const received = now();
+    let target: RequestTarget;
+    try {
+      target = requestTarget(req.url ?? "/");
+    } catch {
+      // A target no URL can be read from (an absolute form with a bad host, "//:x"): node's
+      // parser lets it through, and it had been an unhandled rejection that ended the fake.
+      answerError(
+        res,
+        400,
+        `streamchaos fake: the request target ${JSON.stringify(req.url)} is not a URL path; send an origin-form target such as /v1/chat/completions`,
+      );
+      this.#answered();
+      return;
+    }
+    readBody(req, new Arrival(req, res, adminOnly, conn, received, target), this.#bodyRead);
   }
 
   readonly #answered = (): void => {
@@ -438,17 +452,13 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
         ? undefined
         : routeRequest(req.method ?? "GET", pathname, new URLSearchParams(search));
     if (!routed) {
-      const text = `${JSON.stringify({
-        error: {
-          message: adminPath
-            ? `streamchaos fake: the admin API is not served on the provider port, which listens beyond loopback; use ${this.adminUrl}${ADMIN_PREFIX} from this machine, or start the fake with --admin-host (adminHost) to expose it`
-            : `streamchaos fake: no route for ${req.method} ${pathname}${adminOnly ? " on the admin port" : ""}`,
-          type: "invalid_request_error",
-          routes: Object.values(providers).map((c) => c.name),
-        },
-      })}\n`;
-      res.writeHead(404, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-      res.end(text);
+      answerError(
+        res,
+        404,
+        adminPath
+          ? `streamchaos fake: the admin API is not served on the provider port, which listens beyond loopback; use ${this.adminUrl}${ADMIN_PREFIX} from this machine, or start the fake with --admin-host (adminHost) to expose it`
+          : `streamchaos fake: no route for ${req.method} ${pathname}${adminOnly ? " on the admin port" : ""}`,
+      );
       this.#answered();
       return;
     }
@@ -552,6 +562,19 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
 }
 
 function ignore(): void {}
+
+/** The fake's own error for a request it cannot route, with the routes it has. */
+function answerError(res: ServerResponse, status: number, message: string): void {
+  const text = `${JSON.stringify({
+    error: {
+      message,
+      type: "invalid_request_error",
+      routes: Object.values(providers).map((c) => c.name),
+    },
+  })}\n`;
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
 
 /** Reads the whole body, then calls `done` once with the arrival and its text, or the error that ended it. */
 function readBody(
