@@ -95,6 +95,8 @@ describe("a request target the fake cannot read", () => {
         socket.on("data", (chunk) => {
           got += chunk;
         });
+        // A server that crashed or hangs leaves the socket open: fail on what came, not a timeout.
+        socket.setTimeout(5_000, () => socket.destroy());
         socket.on("close", () => resolve(got));
         socket.on("error", reject);
       });

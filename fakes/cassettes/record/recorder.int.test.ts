@@ -256,6 +256,31 @@ describe("record: how an exchange ended is kept", () => {
     });
   });
 
+  it("a request target no URL can be read from: a 400 that names it, nothing recorded, the recorder goes on", async () => {
+    await using out = await makeTempDir("record");
+    await using fake = await startFakeProvider();
+    await using recorder = await startRecorder({ target: fake.url, out: out.path });
+    const head = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(recorder.url).port), "127.0.0.1", () =>
+        socket.write("GET http://[x/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+      );
+      let got = "";
+      socket.on("data", (chunk) => {
+        got += chunk;
+      });
+      // A server that crashed or hangs leaves the socket open: fail on what came, not a timeout.
+      socket.setTimeout(5_000, () => socket.destroy());
+      socket.on("close", () => resolve(got));
+      socket.on("error", reject);
+    });
+    expect(head.split("\r\n")[0]).toBe("HTTP/1.1 400 Bad Request");
+    expect(head).toContain('the request target "http://[x/" is not a URL path');
+    const r = await rawRequest(recorder.url, { path: "/v1/chat/completions", body: { stream: true } });
+    expect(r.status).toBe(200);
+    await savedCassette(recorder);
+    expect(recorder.saved()).toHaveLength(1);
+  });
+
   it("stopping the recorder mid-stream writes what is in flight, marked cut short", async () => {
     await using out = await makeTempDir("record");
     await using fake = await startFakeProvider({

@@ -175,7 +175,20 @@ class Recorder implements StartedRecorder {
       res.writeHead(503, { connection: "close", "content-length": 0 }).end();
       return;
     }
-    const incoming = new URL(req.url ?? "/", "http://recorder.invalid");
+    let incoming: URL;
+    try {
+      incoming = new URL(req.url ?? "/", "http://recorder.invalid");
+    } catch {
+      // An absolute-form target with a bad host (GET http://[x/): node's parser lets it through,
+      // and thrown here it had ended the recorder. Nothing is forwarded or recorded.
+      const text = `streamchaos record: the request target ${JSON.stringify(req.url)} is not a URL path; send an origin-form target such as /v1/chat/completions\n`;
+      res.writeHead(400, {
+        "content-type": "text/plain; charset=utf-8",
+        "content-length": Buffer.byteLength(text),
+      });
+      res.end(text);
+      return;
+    }
     const path = `${this.#prefix}${incoming.pathname}`;
     const headers = forwardable(req.rawHeaders, this.target.host);
     const exchange = new ExchangeRecording(this.#dir.next(), {
