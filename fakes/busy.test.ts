@@ -2,7 +2,7 @@ import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { until } from "../lib/testing.ts";
 import { startFakeProvider } from "./server.ts";
-import { type RawRequest, rawRequest } from "./testing/raw-http.ts";
+import { type RawRequest, rawExchange, rawRequest } from "./testing/raw-http.ts";
 
 /** A fake that records every busy change it reports. */
 async function watchedFake(script: unknown) {
@@ -84,22 +84,12 @@ describe("a request target the fake cannot read", () => {
   it("gets a 400 that names it, ends its spell, and the fake goes on serving", async () => {
     const { fake, changes } = await watchedFake({ content: { tokens: ["a"] } });
     await using _ = fake;
-    const { port } = new URL(fake.url);
     // Absolute forms node's parser lets through and no URL can be read from.
     for (const target of ["http://[x/", "http://:99999/"]) {
-      const head = await new Promise<string>((resolve, reject) => {
-        const socket = connect(Number(port), "127.0.0.1", () =>
-          socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
-        );
-        let got = "";
-        socket.on("data", (chunk) => {
-          got += chunk;
-        });
-        // A server that crashed or hangs leaves the socket open: fail on what came, not a timeout.
-        socket.setTimeout(5_000, () => socket.destroy());
-        socket.on("close", () => resolve(got));
-        socket.on("error", reject);
-      });
+      const head = await rawExchange(
+        fake.url,
+        `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      );
       expect(head.split("\r\n")[0], target).toBe("HTTP/1.1 400 Bad Request");
       expect(head, target).toContain(
         `the request target ${JSON.stringify(target).replaceAll('"', '\\"')} is not a URL path`,

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { makeTempDir } from "../../../lib/tempdir.ts";
 import { until } from "../../../lib/testing.ts";
 import { startFakeProvider } from "../../index.ts";
-import { rawRequest } from "../../testing/raw-http.ts";
+import { rawExchange, rawRequest } from "../../testing/raw-http.ts";
 import { cassetteBody } from "../body.ts";
 import { cassetteEvents } from "../events.ts";
 import { loadCassette } from "../load.ts";
@@ -260,19 +260,10 @@ describe("record: how an exchange ended is kept", () => {
     await using out = await makeTempDir("record");
     await using fake = await startFakeProvider();
     await using recorder = await startRecorder({ target: fake.url, out: out.path });
-    const head = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(new URL(recorder.url).port), "127.0.0.1", () =>
-        socket.write("GET http://[x/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
-      );
-      let got = "";
-      socket.on("data", (chunk) => {
-        got += chunk;
-      });
-      // A server that crashed or hangs leaves the socket open: fail on what came, not a timeout.
-      socket.setTimeout(5_000, () => socket.destroy());
-      socket.on("close", () => resolve(got));
-      socket.on("error", reject);
-    });
+    const head = await rawExchange(
+      recorder.url,
+      "GET http://[x/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
     expect(head.split("\r\n")[0]).toBe("HTTP/1.1 400 Bad Request");
     expect(head).toContain('the request target "http://[x/" is not a URL path');
     const r = await rawRequest(recorder.url, { path: "/v1/chat/completions", body: { stream: true } });
