@@ -563,7 +563,7 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
 
 function ignore(): void {}
 
-/** The fake's own error for a request it cannot route, with the routes it has. */
+/** The fake's own error for a request it cannot answer (no route, a target it cannot read), with the routes it has. */
 function answerError(res: ServerResponse, status: number, message: string): void {
   const text = `${JSON.stringify({
     error: {
