@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { requestTarget } from "./request-target.ts";
+import { readableTarget, requestTarget } from "./request-target.ts";
 
 const viaUrl = (target: string) => {
   const url = new URL(target, "http://fake.invalid");
@@ -101,6 +101,18 @@ describe("requestTarget", () => {
       const parts = Math.floor(next() * 8);
       for (let j = 0; j < parts; j++) target += alphabet[Math.floor(next() * alphabet.length)];
       expect(outcome(requestTarget, target), JSON.stringify(target)).toEqual(outcome(viaUrl, target));
+    }
+  });
+});
+
+describe("readableTarget", () => {
+  it("reads what requestTarget reads, and gives undefined where URL throws", () => {
+    for (const target of ["/v1/chat/completions", "/v1/messages?beta=true", "/v1/../v1/x", "http://h/a?b"]) {
+      expect(readableTarget(target), target).toEqual(requestTarget(target));
+    }
+    for (const target of ["http://[x/", "http://:99999/", "//:x"]) {
+      expect(() => requestTarget(target), target).toThrow(TypeError);
+      expect(readableTarget(target), target).toBeUndefined();
     }
   });
 });

@@ -36,3 +36,20 @@ export function requestTarget(target: string): RequestTarget {
   const url = new URL(target, BASE);
   return { pathname: url.pathname, search: url.search };
 }
+
+/**
+ * requestTarget, or undefined for a target no URL can be read from: node's parser lets an
+ * absolute form with a bad host through (GET http://[x/), and a server that let URL's throw
+ * escape its request handler ended there, for every client on its port.
+ */
+export function readableTarget(target: string): RequestTarget | undefined {
+  try {
+    return requestTarget(target);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a server answers, after its own name, when readableTarget gave it nothing. */
+export const unreadableTarget = (target: string | undefined): string =>
+  `the request target ${JSON.stringify(target)} is not a URL path; send an origin-form target such as /v1/chat/completions`;

@@ -18,7 +18,7 @@ import type { JournalEntry, ProviderName } from "./journal-types.ts";
 import { Pacer } from "./pacer.ts";
 import { isProviderName, providers, routeRequest } from "./providers/registry.ts";
 import { headerRecord, redactBody, redactHeaders, redactQuery } from "./redact.ts";
-import { type RequestTarget, requestTarget } from "./request-target.ts";
+import { readableTarget, unreadableTarget } from "./request-target.ts";
 import { Responder } from "./responder/responder.ts";
 import { StreamAbort } from "./responder/stream-abort.ts";
 import { type Script, validateScript } from "./script.ts";
@@ -393,17 +393,9 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       new Connection(this.log, this.#closing.signal, new Map(), this.#inFlight);
     this.#pacer.catchUp();
     const received = now();
-    let target: RequestTarget;
-    try {
-      target = requestTarget(req.url ?? "/");
-    } catch {
-      // A target no URL can be read from (an absolute form with a bad host, "//:x"): node's
-      // parser lets it through, and it had been an unhandled rejection that ended the fake.
-      answerError(
-        res,
-        400,
-        `streamchaos fake: the request target ${JSON.stringify(req.url)} is not a URL path; send an origin-form target such as /v1/chat/completions`,
-      );
+    const target = readableTarget(req.url ?? "/");
+    if (target === undefined) {
+      answerError(res, 400, `streamchaos fake: ${unreadableTarget(req.url)}`);
       this.#answered();
       return;
     }

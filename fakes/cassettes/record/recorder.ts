@@ -13,6 +13,7 @@ import { trackLive } from "../../../lib/lifecycle.ts";
 import { hostPort, LOOPBACK } from "../../../lib/net.ts";
 import type { ProviderName } from "../../journal-types.ts";
 import { providers } from "../../providers/registry.ts";
+import { readableTarget, unreadableTarget } from "../../request-target.ts";
 import type { Cassette, EndHow } from "../cassette.ts";
 import { CassetteDir } from "../cassette-dir.ts";
 import { headerPairs } from "../redact.ts";
@@ -175,13 +176,10 @@ class Recorder implements StartedRecorder {
       res.writeHead(503, { connection: "close", "content-length": 0 }).end();
       return;
     }
-    let incoming: URL;
-    try {
-      incoming = new URL(req.url ?? "/", "http://recorder.invalid");
-    } catch {
-      // An absolute-form target with a bad host (GET http://[x/): node's parser lets it through,
-      // and thrown here it had ended the recorder. Nothing is forwarded or recorded.
-      const text = `streamchaos record: the request target ${JSON.stringify(req.url)} is not a URL path; send an origin-form target such as /v1/chat/completions\n`;
+    const incoming = readableTarget(req.url ?? "/");
+    if (incoming === undefined) {
+      // Nothing is forwarded or recorded.
+      const text = `streamchaos record: ${unreadableTarget(req.url)}\n`;
       res.writeHead(400, {
         "content-type": "text/plain; charset=utf-8",
         "content-length": Buffer.byteLength(text),
