@@ -165,7 +165,6 @@ class Arrival {
   rawBody = "";
   /** `now()` when its body was in: the schedule counts from here. */
   requestEnded = 0;
-  routed: Routed | undefined = undefined;
 
   constructor(
     req: IncomingMessage,
@@ -461,14 +460,13 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
       this.#answered();
       return;
     }
-    arrival.routed = routed;
-    this.#setUps.enqueue(() => this.#setUp(arrival));
+    this.#setUps.enqueue(() => this.#setUp(arrival, routed));
   }
 
-  #setUp(arrival: Arrival): void {
+  #setUp(arrival: Arrival, routed: Routed): void {
     let answer: Promise<void>;
     try {
-      answer = this.#answer(arrival, arrival.routed!);
+      answer = this.#answer(arrival, routed);
     } catch (error) {
       answer = Promise.reject(error);
     }
