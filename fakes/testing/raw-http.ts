@@ -164,22 +164,3 @@ function parse(raw: Buffer): Omit<RawResponse, "close" | "reads" | "raw"> {
   }
   return { ...base, body: rest, chunks: [rest], complete: false };
 }
-
-/**
- * Sends `text` as it is (a request no HTTP client would send: a bad target, a torn head) and
- * returns everything the server wrote until it closed. A server that crashed or hangs leaves the
- * socket open: after `silentMs` the socket is dropped, and what came is returned.
- */
-export function rawExchange(origin: string, text: string, silentMs = 5_000): Promise<string> {
-  const { hostname, port } = new URL(origin);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => socket.write(text));
-    let got = "";
-    socket.on("data", (chunk) => {
-      got += chunk;
-    });
-    socket.setTimeout(silentMs, () => socket.destroy());
-    socket.on("close", () => resolve(got));
-    socket.on("error", reject);
-  });
-}
