@@ -292,6 +292,31 @@ describe("mid-stream", () => {
     expect(fake.journal()[0]!.events.some((e) => e.text === "€")).toBe(true);
   });
 
+  it("split-utf8 inserts into its own stream only: streams of one script share their plan", async () => {
+    // OpenAI's text plans are one frozen array for every stream of a script; a step that inserts
+    // an event must do so on a copy, or throw (frozen), or reach the streams beside it.
+    await script([{ fault: "split-utf8", char: "€", at: { token: 1 } }], {
+      pacing: { firstTokenMs: 20, intervalMs: 20 },
+    });
+    const [a, b] = await Promise.all([openai(), openai()]);
+    for (const r of [a, b]) {
+      expect(r.complete).toBe(true);
+      expect(r.body.toString().match(/"content":"\u20ac"|"content":"€"/g)).toHaveLength(1);
+    }
+    await script([]);
+    const plain = await openai();
+    expect(plain.body.toString()).not.toContain("€");
+    // The split's second write carries no text of its own.
+    const contents = fake
+      .journal()
+      .map((e) => e.events.filter((x) => x.kind === "content" && x.text !== undefined).map((x) => x.text));
+    expect(contents).toEqual([
+      ["Hi", "€", " there", " friend"],
+      ["Hi", "€", " there", " friend"],
+      ["Hi", " there", " friend"],
+    ]);
+  });
+
   it("tiny-writes sends one event in many small chunks", async () => {
     await script([{ fault: "tiny-writes", size: 3, at: { event: 1 } }]);
     const r = await openai();

@@ -183,6 +183,9 @@ const FINISH_CHOICES: Record<FinishReason, string> = {
  * every named closure in __name(), a property store of its own, and a stream had made a dozen per
  * request; methods live on the prototype, once.
  */
+/** ChatStream's shared text plans (#textPlan): without usage, with it. */
+const textPlans = new WeakMap<readonly string[], [(readonly PlannedEvent[])?, (readonly PlannedEvent[])?]>();
+
 class ChatStream implements ProviderStream {
   readonly #ctx: RenderContext;
   readonly #id = `chatcmpl-${randomAlnum(29)}`;
@@ -217,6 +220,35 @@ class ChatStream implements ProviderStream {
     return sse(chat.#chunk([], chat.#usage()));
   });
   static readonly #done = planned("terminator", () => "data: [DONE]\n\n", { terminator: true });
+
+  /**
+   * A text answer's plan, one per tokens array (one a script: scriptTokens) and usage setting,
+   * frozen and shared by every stream that answers it: its events render from the stream they are
+   * written to, so nothing in it is a stream's own. A plan of its own had been a pointer per event
+   * that each stream kept for its whole life, 1.6 KB for 200 tokens, and in a herd of paced streams
+   * the scavenger copied it twice, once in the young generation and once into the old. The
+   * responder copies it before a step inserts an event (StreamControl.insertBefore), and steps
+   * that transform a plan get a copy (FaultSteps.transform).
+   */
+  static #textPlan(tokens: readonly string[], usage: boolean): PlannedEvent[] {
+    let plans = textPlans.get(tokens);
+    if (plans === undefined) {
+      plans = [undefined, undefined];
+      textPlans.set(tokens, plans);
+    }
+    const slot = usage ? 1 : 0;
+    let plan = plans[slot];
+    if (plan === undefined) {
+      const events = [ChatStream.#role, ...tokenEvents(tokens), ChatStream.#finish];
+      if (usage) events.push(ChatStream.#usageEvent);
+      events.push(ChatStream.#done);
+      plan = Object.freeze(events);
+      plans[slot] = plan;
+    }
+    // Typed as the interface's array; frozen, so a write to it throws instead of reaching the
+    // other streams that share it.
+    return plan as PlannedEvent[];
+  }
 
   constructor(ctx: RenderContext) {
     this.#ctx = ctx;
@@ -306,6 +338,7 @@ class ChatStream implements ProviderStream {
 
   plan(): PlannedEvent[] {
     const ctx = this.#ctx;
+    if (this.#calls.length === 0) return ChatStream.#textPlan(ctx.tokens, this.#usageKey);
     // With no text, the first chunk opens the first call itself, `content: null` (gpt-4o captures).
     const opening =
       this.#calls.length > 0 && ctx.tokens.length === 0

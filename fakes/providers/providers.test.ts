@@ -3,6 +3,7 @@ import { type StartedFakeProvider, startFakeProvider } from "../index.ts";
 import { seededRandom } from "../pacing.ts";
 import { openaiTestStream } from "../testing/openai-stream.ts";
 import { rawRequest } from "../testing/raw-http.ts";
+import { openai } from "./openai.ts";
 
 /**
  * Golden tests: the bytes each provider route puts on the wire, read with a raw socket and held
@@ -127,6 +128,46 @@ describe("openai chat completions (A1)", () => {
         expect(Object.keys(chunk)).toEqual(keys);
       }
     }
+  });
+
+  it("plans a text answer once per script and usage setting, frozen, for every stream of it", () => {
+    const tokens = ["Hi", " there"];
+    const plain = openaiTestStream("gpt-4o", {}, tokens, seededRandom(1)).plan();
+    expect(openaiTestStream("gpt-4o-mini", {}, tokens, seededRandom(2)).plan()).toBe(plain);
+    expect(Object.isFrozen(plain)).toBe(true);
+    expect(plain.map((e) => e.kind)).toEqual(["role", "content", "content", "finish", "terminator"]);
+    const withUsage = openaiTestStream("gpt-4o", { include_usage: true }, tokens, seededRandom(1)).plan();
+    expect(withUsage).not.toBe(plain);
+    expect(withUsage.map((e) => e.kind)).toEqual([
+      "role",
+      "content",
+      "content",
+      "finish",
+      "usage",
+      "terminator",
+    ]);
+    // Another script's tokens, even equal ones, have a plan of their own.
+    expect(openaiTestStream("gpt-4o", {}, [...tokens], seededRandom(1)).plan()).not.toBe(plain);
+    // Tool calls render from the stream's own calls: each stream plans its own.
+    const withCalls = () =>
+      openai
+        .open({
+          provider: "openai",
+          model: "gpt-4o",
+          request: { stream: true },
+          variant: "",
+          tokens,
+          toolCalls: [{ name: "lookup", arguments: '{"q": "x"}' }],
+          finishReason: "tool_calls",
+          usage: { promptTokens: 1, completionTokens: 1 },
+          omitUsage: false,
+          rng: seededRandom(1),
+        })
+        .plan();
+    const calls = withCalls();
+    expect(calls).not.toBe(withCalls());
+    expect(Object.isFrozen(calls)).toBe(false);
+    expect(calls.some((e) => e.kind === "tool-call")).toBe(true);
   });
 
   it("renders the role and finish chunks from fixed parts as the canonical JSON of each chunk", () => {

@@ -1,4 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { defineFault } from "../faults/fault.ts";
+import { faults } from "../faults/registry.ts";
 import { Journal } from "../journal.ts";
 import { seededRandom } from "../pacing.ts";
 import { validateScript } from "../script.ts";
@@ -15,6 +18,37 @@ function stepsFor(json: unknown) {
   const stream = openaiTestStream("gpt-4o", {}, ["a", "b", "c"], seededRandom(1));
   return { steps, stream, plan: stream.plan() };
 }
+
+describe("FaultSteps.transform", () => {
+  it("hands a step a copy of a plan its streams share (frozen), which the step may edit in place", () => {
+    // A step of a file of its own may push into the plan it is given, as its type allows.
+    faults["test-append-terminator"] = defineFault({
+      name: "test-append-terminator",
+      summary: "a test step that edits the plan in place",
+      params: z.strictObject({}),
+      defaultPhase: "after-terminator",
+      phases: ["after-terminator"],
+      positional: false,
+      transform(_params, plan) {
+        plan.push(plan.at(-1)!);
+        return plan;
+      },
+    }) as unknown as (typeof faults)[string];
+    try {
+      const { steps, stream, plan } = stepsFor({ ...TOKENS, faults: [{ fault: "test-append-terminator" }] });
+      expect(Object.isFrozen(plan)).toBe(true);
+      const length = plan.length;
+      const transformed = steps.transform(plan, stream);
+      expect(transformed).not.toBe(plan);
+      expect(transformed).toHaveLength(length + 1);
+      // The shared plan, as the stream (and the next of its script) gets it, is as it was.
+      expect(stream.plan()).toBe(plan);
+      expect(plan).toHaveLength(length);
+    } finally {
+      delete faults["test-append-terminator"];
+    }
+  });
+});
 
 describe("FaultSteps.place", () => {
   it("gives every stream of a script without steps the same empty places, and nothing to fire first", () => {

@@ -289,7 +289,10 @@ export class Responder implements StreamControl {
     // A copy at its exact length: the plan is built by pushes, and an array grown by push keeps
     // up to half again its length in spare room, which every stream held for its whole life
     // (~260 B of a 53-event plan). The copy is garbage at once; what lives is what is used.
-    const plan = this.#faults.transform(answer, this.stream).slice();
+    // Not of a frozen plan: that one is shared by every stream of its script (a codec's own,
+    // e.g. OpenAI's text answers), already exact, and copied only if a step inserts an event.
+    const transformed = this.#faults.transform(answer, this.stream);
+    const plan = Object.isFrozen(transformed) ? transformed : transformed.slice();
     this.#log.reserve(plan.length);
     // The schedule counts from the request's arrival, as a provider's time to first token does,
     // not from when this fake got round to it: a herd of 1,000 requests takes ~300 ms to set up,
@@ -712,6 +715,9 @@ export class Responder implements StreamControl {
   }
 
   insertBefore(before: PlannedEvent | undefined, event: PlannedEvent): void {
+    // A shared plan (frozen, see #open) becomes this stream's own before it changes. Only a
+    // codec's plan is: a replay's, which its schedule follows as this same array, never is.
+    if (Object.isFrozen(this.#plan)) this.#plan = [...this.#plan];
     const index = before === undefined ? -1 : this.#plan.indexOf(before, this.#cursor);
     this.#plan.splice(index < 0 ? this.#cursor : index, 0, event);
   }
