@@ -26,6 +26,50 @@ describe("EventLog", () => {
     expect(JSON.stringify(events)).toBe(JSON.stringify(expected));
   });
 
+  it("gives back the script's tokens as the texts of the writes that carried them, in order", () => {
+    const tokens = ["Hi", " there", "Hi", " €"];
+    const log = new EventLog();
+    log.useTokens(tokens);
+    log.push(1, 10, "role", undefined, undefined);
+    log.push(2, 11, "content", "Hi", 2);
+    // Not the next token (a step inserted it): kept as given, and the tokens wait for it.
+    log.push(3, 0, "content", "é", undefined);
+    log.push(4, 12, "content", " there", 4);
+    log.push(5, 13, "content", "Hi", 5);
+    // A split write's second piece carries no text.
+    log.push(6, 14, "content", undefined, undefined);
+    log.push(7, 15, "thinking", "hmm", undefined);
+    log.push(8, 16, "content", " €", 8);
+    // Past the tokens: as given.
+    log.push(9, 0, "content", "Hi", undefined);
+    log.push(10, 0, "terminator", undefined, undefined);
+    const texts = log.toEvents().map((e) => [e.kind, e.bytes, e.text]);
+    expect(texts).toEqual([
+      ["role", 10, undefined],
+      ["content", 11, "Hi"],
+      ["content", 0, "é"],
+      ["content", 12, " there"],
+      ["content", 13, "Hi"],
+      ["content", 14, undefined],
+      ["thinking", 15, "hmm"],
+      ["content", 16, " €"],
+      ["content", 0, "Hi"],
+      ["terminator", 0, undefined],
+    ]);
+    expect(log.toEvents()[1]).toEqual({ index: 1, t: 2, bytes: 11, kind: "content", text: "Hi", due: 2 });
+    // Read twice, the same.
+    expect(log.toEvents().map((e) => e.text)).toEqual(texts.map((row) => row[2]));
+  });
+
+  it("takes the tokens only before its first write: marks already made keep meaning the first ones", () => {
+    const log = new EventLog();
+    log.useTokens(["a", "b"]);
+    log.push(1, 1, "content", "a", undefined);
+    log.useTokens(["z", "y"]);
+    log.push(2, 1, "content", "b", undefined);
+    expect(log.toEvents().map((e) => e.text)).toEqual(["a", "b"]);
+  });
+
   it("keeps byte counts far past any one write's exactly beside their kind (the two share a number)", () => {
     const log = new EventLog();
     const huge = 2 ** 36 + 12_345;

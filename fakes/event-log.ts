@@ -28,8 +28,7 @@ function kindCode(kind: string): number {
 const INITIAL_CAPACITY = 32;
 /** Every log's columns until its first write or reserve: an entry that writes nothing allocates nothing. */
 const NO_NUMBERS = new Float64Array(0);
-/** The most texts reserve makes room for up front (see reserve). */
-const MAX_RESERVED_TEXTS = 16_384;
+const NO_TOKENS: readonly string[] = [];
 
 /**
  * The writes of one response, column by column, until someone reads them as `JournalEvent`s.
@@ -37,15 +36,22 @@ const MAX_RESERVED_TEXTS = 16_384;
  * Why columns: an object per write lives as long as the journal, so the young-generation
  * collector copied every one of them (twice) while the streams ran. With 100 paced streams that
  * was most of what each scavenge copied, and its pauses (2–4 ms, several a second) made writes
- * late. A typed array keeps its numbers outside the collected heap; only the texts, which are
- * the script's own token strings, are held by pointer. One array for every number of a write,
+ * late. A typed array keeps its numbers outside the collected heap; a text is a mark among them
+ * when it is the script's next token (useTokens), and held by pointer only otherwise. One array for every number of a write,
  * not one per column: each is an allocation outside the heap, and 1,000 requests arriving at
  * once had made four apiece.
  */
 export class EventLog {
   #length = 0;
   #numbers = NO_NUMBERS;
-  #text: (string | undefined)[] = [];
+  /**
+   * Texts that are not the script's next token (useTokens), by write; none until one is. A
+   * write's number is stored negated (-n - 1) when its text is that token instead.
+   */
+  #text: (string | undefined)[] | undefined;
+  /** The script's tokens, in the order its content writes carry them; a write takes the next. */
+  #tokens: readonly string[] = NO_TOKENS;
+  #nextToken = 0;
   #lastKind: string | undefined;
   #lastCode = 0;
 
@@ -65,27 +71,51 @@ export class EventLog {
     }
     numbers[at++] = t;
     numbers[at++] = due ?? Number.NaN;
-    numbers[at] = bytes * KINDS + this.#lastCode;
-    // By index: within what reserve made, no growth; past it, the array grows as push would.
-    this.#text[i] = text;
+    const bytesAndKind = bytes * KINDS + this.#lastCode;
+    if (text === undefined) numbers[at] = bytesAndKind;
+    else if (text === this.#tokens[this.#nextToken]) {
+      this.#nextToken++;
+      numbers[at] = -bytesAndKind - 1;
+    } else {
+      numbers[at] = bytesAndKind;
+      this.#text ??= [];
+      this.#text[i] = text;
+    }
     this.#length = i + 1;
+  }
+
+  /**
+   * Texts that are `tokens` in order (the script's, shared by every stream of it) are kept as a
+   * mark in the write's numbers, not as a pointer each: a stream's content writes carry its
+   * tokens one after another, and an array of pointers to them was a stream's largest object
+   * after its plan (1.6 KB for 200 tokens), which the scavenger copied twice while the stream
+   * ran and the journal then kept for its 1,000 finished entries. Any other text (an inserted
+   * token, a thinking or tool-call piece) is kept as given. Only before the first write.
+   */
+  useTokens(tokens: readonly string[]): void {
+    if (this.#length === 0) this.#tokens = tokens;
   }
 
   /** The writes as journal events, new objects on each call (nothing here keeps them). */
   toEvents(): JournalEvent[] {
     const numbers = this.#numbers;
     const events = new Array<JournalEvent>(this.#length);
+    let nextToken = 0;
     for (let index = 0; index < this.#length; index++) {
       const at = index * STRIDE;
+      let bytesAndKind = numbers[at + 2]!;
+      let text: string | undefined;
+      if (bytesAndKind < 0) {
+        bytesAndKind = -bytesAndKind - 1;
+        text = this.#tokens[nextToken++];
+      } else text = this.#text?.[index];
       // Same keys in the same order as the journal has always shown them.
-      const bytesAndKind = numbers[at + 2]!;
       const event: JournalEvent = {
         index,
         t: numbers[at]!,
         bytes: Math.floor(bytesAndKind / KINDS),
         kind: kindNames[bytesAndKind % KINDS]!,
       };
-      const text = this.#text[index];
       if (text !== undefined) event.text = text;
       const due = numbers[at + 1]!;
       if (!Number.isNaN(due)) event.due = due;
@@ -103,10 +133,6 @@ export class EventLog {
    */
   reserve(writes: number): void {
     if (writes * STRIDE > this.#numbers.length) this.#resize(writes);
-    // The texts too: grown by push from empty, 50 writes had allocated room for 16, 41 and 77
-    // pointers, each copied into the next, and kept the last with a third of it unused.
-    // Not for huge plans: V8 makes `new Array(n)` beyond ~10^5 a dictionary, slow to write.
-    if (this.#length === 0 && writes > 0 && writes <= MAX_RESERVED_TEXTS) this.#text = new Array(writes);
   }
 
   #resize(writes: number): void {

@@ -294,6 +294,7 @@ export class Responder implements StreamControl {
     const transformed = this.#faults.transform(answer, this.stream);
     const plan = Object.isFrozen(transformed) ? transformed : transformed.slice();
     this.#log.reserve(plan.length);
+    this.#log.useTokens(this.ctx.tokens);
     // The schedule counts from the request's arrival, as a provider's time to first token does,
     // not from when this fake got round to it: a herd of 1,000 requests takes ~300 ms to set up,
     // and counting from the headers had started the last streams that far behind their
