@@ -37,9 +37,9 @@ const NO_TOKENS: readonly string[] = [];
  * collector copied every one of them (twice) while the streams ran. With 100 paced streams that
  * was most of what each scavenge copied, and its pauses (2–4 ms, several a second) made writes
  * late. A typed array keeps its numbers outside the collected heap; a text is a mark among them
- * when it is the script's next token (useTokens), and held by pointer only otherwise. One array for every number of a write,
- * not one per column: each is an allocation outside the heap, and 1,000 requests arriving at
- * once had made four apiece.
+ * when it is the script's next token (useTokens), and held by pointer only otherwise. One array
+ * for every number of a write, not one per column: each is an allocation outside the heap, and
+ * 1,000 requests arriving at once had made four apiece.
  */
 export class EventLog {
   #length = 0;

@@ -178,14 +178,14 @@ const FINISH_CHOICES: Record<FinishReason, string> = {
   content_filter: finishChoice("content_filter"),
 };
 
+/** ChatStream's shared text plans (#textPlan), by tokens array: without usage, with it. */
+const textPlans = new WeakMap<readonly string[], [(readonly PlannedEvent[])?, (readonly PlannedEvent[])?]>();
+
 /**
  * One Chat Completions stream. A class, not a closure over the request: tsx's keepNames wraps
  * every named closure in __name(), a property store of its own, and a stream had made a dozen per
  * request; methods live on the prototype, once.
  */
-/** ChatStream's shared text plans (#textPlan): without usage, with it. */
-const textPlans = new WeakMap<readonly string[], [(readonly PlannedEvent[])?, (readonly PlannedEvent[])?]>();
-
 class ChatStream implements ProviderStream {
   readonly #ctx: RenderContext;
   readonly #id = `chatcmpl-${randomAlnum(29)}`;
