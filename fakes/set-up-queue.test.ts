@@ -5,12 +5,15 @@ import { startFakeProvider } from "./server.ts";
 import { SetUpQueue } from "./set-up-queue.ts";
 import { rawRequest } from "./testing/raw-http.ts";
 
+/** Resolves in `queue`'s next turn for it. */
+const turn = (queue: SetUpQueue) => new Promise<void>((resolve) => queue.enqueue(resolve));
+
 describe("SetUpQueue", () => {
   it("serves callers in the order they came, one a loop turn, with the loop's other work between", async () => {
     const queue = new SetUpQueue();
     const order: string[] = [];
     const turns = ["a", "b", "c"].map((name) =>
-      queue.turn().then(() => {
+      turn(queue).then(() => {
         order.push(name);
         // Set in a's turn: it runs on the next loop turn, before c's turn (a turn later still),
         // which it could not if every caller were let through at once.
@@ -21,12 +24,12 @@ describe("SetUpQueue", () => {
     expect(order).toEqual(["a", "b", "other work", "c"]);
   });
 
-  it("calls an enqueued set-up in its turn, in the one order with awaited turns", async () => {
+  it("calls each enqueued set-up in its turn, in the order enqueued, none on the caller's turn", async () => {
     const queue = new SetUpQueue();
     const order: string[] = [];
     const done = new Promise<void>((resolve) => {
       queue.enqueue(() => order.push("a"));
-      void queue.turn().then(() => order.push("b"));
+      queue.enqueue(() => order.push("b"));
       queue.enqueue(() => {
         order.push("c");
         resolve();
@@ -40,9 +43,9 @@ describe("SetUpQueue", () => {
 
   it("starts again after running empty", async () => {
     const queue = new SetUpQueue();
-    await queue.turn();
+    await turn(queue);
     const served: number[] = [];
-    await Promise.all([1, 2].map((n) => queue.turn().then(() => served.push(n))));
+    await Promise.all([1, 2].map((n) => turn(queue).then(() => served.push(n))));
     expect(served).toEqual([1, 2]);
   });
 
@@ -55,14 +58,14 @@ describe("SetUpQueue", () => {
     const sameTurn = () =>
       new Promise<void>((resolve) => setImmediate(() => resolve(void order.push("same turn"))));
 
-    const setUp = queue.turn().then(() => order.push("set-up"));
+    const setUp = turn(queue).then(() => order.push("set-up"));
     queue.noteAccepted();
     await Promise.all([setUp, sameTurn()]);
     expect(order).toEqual(["same turn", "set-up"]);
 
     // With nothing accepted, the same order the other way round.
     order.length = 0;
-    const next = queue.turn().then(() => order.push("set-up"));
+    const next = turn(queue).then(() => order.push("set-up"));
     await Promise.all([next, sameTurn()]);
     expect(order).toEqual(["set-up", "same turn"]);
   });
@@ -81,7 +84,7 @@ describe("SetUpQueue", () => {
     };
     flood();
     const asked = now();
-    await queue.turn();
+    await turn(queue);
     const waited = now() - asked;
     flooding = false;
     expect(turnsHeld).toBeGreaterThan(1);
