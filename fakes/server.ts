@@ -464,13 +464,11 @@ class FakeProvider implements StartedFakeProvider, AdminTarget {
   }
 
   #setUp(arrival: Arrival, routed: Routed): void {
-    let answer: Promise<void>;
     try {
-      answer = this.#answer(arrival, routed);
+      this.#settle(this.#answer(arrival, routed));
     } catch (error) {
-      answer = Promise.reject(error);
+      this.#settle(Promise.reject(error));
     }
-    this.#settle(answer);
   }
 
   /** Sets the answer up (script, journal entry, responder) and starts it; settles when it ends. */
