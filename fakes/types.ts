@@ -83,7 +83,11 @@ export interface RenderedBody {
 export interface ProviderStream {
   /** Response headers of a successful stream (content-type, request ids, ratelimit headers...). */
   headers(): HeaderMap;
-  /** The complete clean answer, event by event, terminator included. */
+  /**
+   * The complete clean answer, event by event, terminator included. It may be frozen: a plan
+   * whose events render from the stream alone can be shared by every stream of its script
+   * (OpenAI's text answers), and whoever edits a plan edits its own copy (ownPlan).
+   */
   plan(): PlannedEvent[];
   /** A content event's bytes; `finish` when the token also carries the finish (Gemini's last chunk). */
   renderToken(text: string, finish: boolean): string;

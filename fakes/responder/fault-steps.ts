@@ -72,6 +72,14 @@ function isPreStream(placement: Placement): boolean {
 }
 
 /**
+ * `plan`, or a copy of it when it is shared: a frozen plan is every stream's of its script
+ * (ProviderStream.plan), and an edit must reach this stream's only.
+ */
+export function ownPlan(plan: PlannedEvent[]): PlannedEvent[] {
+  return Object.isFrozen(plan) ? [...plan] : plan;
+}
+
+/**
  * The fault steps of one response: resolved once from its script, each given its say over the
  * render context and the plan, placed on the plan, and journaled as it fires.
  */

@@ -30,7 +30,7 @@ import {
   freshScratch,
   releaseFrames,
 } from "./chunk-frame.ts";
-import { END, FaultSteps, NO_PLACES, NO_STEPS, type StepPlaces } from "./fault-steps.ts";
+import { END, FaultSteps, NO_PLACES, NO_STEPS, ownPlan, type StepPlaces } from "./fault-steps.ts";
 import { PlainRun, type PlainStop } from "./plain-run.ts";
 import { ReplaySchedule, scheduleFor } from "./replay-schedule.ts";
 import { openStream } from "./replay-stream.ts";
@@ -716,9 +716,9 @@ export class Responder implements StreamControl {
   }
 
   insertBefore(before: PlannedEvent | undefined, event: PlannedEvent): void {
-    // A shared plan (frozen, see #open) becomes this stream's own before it changes. Only a
-    // codec's plan is: a replay's, which its schedule follows as this same array, never is.
-    if (Object.isFrozen(this.#plan)) this.#plan = [...this.#plan];
+    // A shared plan becomes this stream's own before it changes. Only a codec's plan is shared:
+    // a replay's, which its schedule follows as this same array, never is.
+    this.#plan = ownPlan(this.#plan);
     const index = before === undefined ? -1 : this.#plan.indexOf(before, this.#cursor);
     this.#plan.splice(index < 0 ? this.#cursor : index, 0, event);
   }
