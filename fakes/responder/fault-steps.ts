@@ -113,10 +113,9 @@ export class FaultSteps {
   transform(plan: PlannedEvent[], stream: ProviderStream): PlannedEvent[] {
     for (const step of this.#steps) {
       if (!step.definition.transform) continue;
-      // A frozen plan is shared by every stream of its script, and a step defined in a file of
-      // its own may edit the plan it is given in place, as its type allows: it edits a copy.
-      if (Object.isFrozen(plan)) plan = [...plan];
-      plan = step.definition.transform(step.params, plan, stream);
+      // A step defined in a file of its own may edit the plan it is given in place, as its type
+      // allows: a shared plan reaches it as this stream's own copy.
+      plan = step.definition.transform(step.params, ownPlan(plan), stream);
       this.#fired(step, now());
     }
     return plan;
