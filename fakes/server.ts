@@ -52,7 +52,7 @@ export interface FakeProviderOptions {
   /**
    * How long (ms) a read request's set-up may wait while the fake keeps accepting new connections,
    * so that a herd is accepted and stamped before any of it is answered (fakes/set-up-queue.ts).
-   * Default 20; 0 never waits for accepts. A longer hold suits a herd that arrives over a longer
+   * Default 80; 0 never waits for accepts. A longer hold suits a herd that arrives over a longer
    * wall-clock time, as on a loaded machine.
    */
   acceptFirstMs?: number;
