@@ -7,8 +7,8 @@ import { now } from "../lib/clock.ts";
  * ~100-200 ms to accept, one connection a loop turn, and from the 20th ms on a set-up ran beside
  * every accept, so most of the herd was accepted at half pace and read, its schedule counted,
  * that much later. Herds of 1,000 streams with a first token at 100 ms (bench:peers' open
- * workload, rounds interleaved with 20 ms): first-content p99 104-157 ms against 145-257, the
- * streams' lateness p99 14-40 ms against 43-156, CPU no higher. The paced herd of 100 (a chunk
+ * workload, rounds alternating between a build holding 80 ms and one holding 20): first-content
+ * p99 104-157 ms against 145-257, the streams' lateness p99 14-40 ms against 43-156, CPU no higher. The paced herd of 100 (a chunk
  * every 10 ms) is mostly accepted within 20 ms: over 9 interleaved rounds its lateness p99 had the
  * same median (~16 ms), and its worst round was 37 ms against 66 and 71. A set-up held past its
  * first due time writes what is due at once.
