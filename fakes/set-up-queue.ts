@@ -8,10 +8,10 @@ import { now } from "../lib/clock.ts";
  * every accept, so most of the herd was accepted at half pace and read, its schedule counted,
  * that much later. Herds of 1,000 streams with a first token at 100 ms (bench:peers' open
  * workload, rounds alternating between a build holding 80 ms and one holding 20): first-content
- * p99 104-157 ms against 145-257, the streams' lateness p99 14-40 ms against 43-156, CPU no higher. The paced herd of 100 (a chunk
- * every 10 ms) is mostly accepted within 20 ms: over 9 interleaved rounds its lateness p99 had the
- * same median (~16 ms), and its worst round was 37 ms against 66 and 71. A set-up held past its
- * first due time writes what is due at once.
+ * p99 104-157 ms against 145-257, the streams' lateness p99 14-40 ms against 43-156, CPU no
+ * higher. The paced herd of 100 (a chunk every 10 ms) is mostly accepted within 20 ms: over 9
+ * interleaved rounds its lateness p99 had the same median (~16 ms), and its worst round was 37 ms
+ * against 66 and 71. A set-up held past its first due time writes what is due at once.
  */
 export const ACCEPT_FIRST_MS = 80;
 
