@@ -175,7 +175,7 @@ function percentile(sorted: number[], p: number): number {
 
 await using fake = await startFakeProvider();
 console.log(
-  `machine: ${cpus().length} cores, load average ${loadavg()
+  `machine: ${cpus().length} cores, Node ${process.version}, load average ${loadavg()
     .map((l) => l.toFixed(2))
     .join(" ")} (pacing figures suffer on a loaded machine)`,
 );

@@ -33,7 +33,9 @@
  * ratio alone met the target, the fake's ratio to the floor (what is left to gain on node:http),
  * and the load average before and after; a note where the floor misses a target too (out of reach
  * at this load, whatever the fake does). Timing figures move with the machine's load; the ratios of
- * interleaved rounds less so. Prints figures only.
+ * interleaved rounds less so. Prints figures only. The header names the Node that ran every server
+ * (the bench's own, process.execPath): on this VM the fake's margins were far wider on Node 22.23
+ * than on 20.20 (paced CPU 0.63-0.65x aimock against 0.71-0.87x), so figures compare only on one.
  * Interleaving leaves each server idle while the others take their turns. Idle for more than ~8 s
  * after a burst, a Node server's heap is shrunk by V8's memory reducer, whose collections also drop
  * the hidden classes no live object holds, so the next round starts partly cold (its heap grows
@@ -441,7 +443,7 @@ const ALLOC_SET_UP = figure("allocated per one-chunk stream (set-up)", "KB", 1);
 const LIVE_OPEN = figure("kept alive per open stream", "KB", 2);
 
 console.log(
-  `machine: ${cpus().length} cores, load average ${loadText(loadavg())}; ${ROUNDS} rounds a measure after ${WARM_UPS} warm-up rounds; servers:`,
+  `machine: ${cpus().length} cores, Node ${process.version}, load average ${loadText(loadavg())}; ${ROUNDS} rounds a measure after ${WARM_UPS} warm-up rounds; servers:`,
 );
 for (const peer of lineup) console.log(`  ${peer.name.padEnd(9)} ${peer.about}`);
 
