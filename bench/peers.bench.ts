@@ -35,7 +35,8 @@
  * at this load, whatever the fake does). Timing figures move with the machine's load; the ratios of
  * interleaved rounds less so. Prints figures only. The header names the Node that ran every server
  * (the bench's own, process.execPath): on this VM the fake's margins were far wider on Node 22.23
- * than on 20.20 (paced CPU 0.63-0.65x aimock against 0.71-0.87x), so figures compare only on one.
+ * than on 20.20 (paced CPU 0.63-0.65x aimock in two runs, against 0.68-0.87x in five), so figures
+ * compare only on one.
  * Interleaving leaves each server idle while the others take their turns. Idle for more than ~8 s
  * after a burst, a Node server's heap is shrunk by V8's memory reducer, whose collections also drop
  * the hidden classes no live object holds, so the next round starts partly cold (its heap grows
