@@ -41,14 +41,14 @@
  * after a burst, a Node server's heap is shrunk by V8's memory reducer, whose collections also drop
  * the hidden classes no live object holds, so the next round starts partly cold (its heap grows
  * again, some functions are compiled again): the more servers in PEERS_SERVERS, the longer each
- * waits and the more its figures hold of that. `streamchaos fake` run on its own keeps its old
- * generation between bursts (lib/idle-heap.ts; `--shrink-when-idle` turns that off), as it does for
- * its users; aimock, mock-llm and the floor are plain Node servers and do not. Its young generation
- * still shrinks: the first scavenge after an idle of a few seconds sees a low allocation rate and
- * gives back most of the new space (committed 56 -> 29 MB, --trace-gc), which the round then grows
- * again through a run of short scavenges, two full collections and ~10^4 page faults. Measured
- * with the open workload 30 s apart (as with five servers interleaved), a round of the fake cost
- * 1,440-2,190 ms of CPU, against 1,180-1,400 ms 0.3 s apart.
+ * waits and the more its figures hold of that. `streamchaos fake` run on its own keeps its heap
+ * between bursts (lib/idle-heap.ts; `--shrink-when-idle` turns that off), as it does for its users;
+ * aimock, mock-llm and the floor are plain Node servers and do not. Its young generation it keeps
+ * by allocating a little while idle: without that, the first scavenge after an idle of a few
+ * seconds read a low allocation rate and gave back most of the new space, which the round then
+ * grew again through a run of short scavenges and page faults (paced rounds 10 s apart: 410 against
+ * 350 ms of CPU, 2,000 against 600 faults a round; open rounds ~30 s apart: 1,360 against 1,240 ms,
+ * 5,500 against 250 faults).
  *
  * PEERS_ROUNDS (5), PEERS_WARM_UPS (2), PEERS_SERVERS (fake,fake-js,aimock,mock-llm,floor),
  * PEERS_MEASURES (unpaced,paced,open,alloc,idle), PEERS_OPEN_CHUNKS (50) size it. The peers are
